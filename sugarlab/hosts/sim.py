@@ -1,0 +1,72 @@
+"""Machines of the simulated cluster, reached through the simulator instead of SSH.
+
+They answer the same commands a Raspberry Pi answers in the expansion lab (see
+`sugarlab.sim.machines`), so the notebook's join code runs unchanged against either.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+from sugarlab.errors import CommandFailed, HostUnreachable, ParameterError, SimulatorError
+from sugarlab.hosts.base import CommandResult, redact
+
+
+def provision(server: str, name: str, profile: str, fault: str = "") -> str:
+    """Image and boot a simulated Pi called `name` (the tutorial's steps 2.1-2.2); return its address."""
+    response = httpx.post(f"{server}/sugarlab/v1/machines", json={"name": name, "profile": profile, "fault": fault})
+    if response.status_code == 400:
+        raise ParameterError("machine", name, response.json()["message"])
+    response.raise_for_status()
+    return str(response.json()["ip"])
+
+
+class SimulatedHost:
+    def __init__(self, server: str, name: str, *, command_timeout: float = 60.0) -> None:
+        self.name, self._server, self.command_timeout = name, server, command_timeout
+        self._http = httpx.Client(base_url=f"{server}/sugarlab/v1/machines/{name}", timeout=command_timeout)
+
+    def __repr__(self) -> str:
+        return f"SimulatedHost({self.name!r})"
+
+    def _call(self, method: str, path: str, body: dict[str, object]) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, json=body)
+        except httpx.HTTPError as error:
+            raise SimulatorError(f"the simulated cluster at {self._server} did not answer: {error}") from None
+        if response.status_code == 404:
+            raise HostUnreachable(self.name, 22, "no such machine on the simulated network (provision it first)")
+        response.raise_for_status()
+        return response
+
+    def run(self, command: str, *, timeout: float | None = None, stdin: bytes | None = None, check: bool = True,
+            sudo: bool | None = None, secrets: Iterable[str | bytes] = ()) -> CommandResult:
+        shown = redact(command, list(secrets))
+        started = time.monotonic()
+        answer = self._call("POST", "/exec", {"command": f"sudo {command}" if sudo else command}).json()
+        result = CommandResult(self.name, shown, answer["exit_status"], answer["stdout"], answer["stderr"],
+                               time.monotonic() - started)
+        if check and not result.ok:
+            raise CommandFailed(self.name, shown, result.exit_status, redact(result.stderr, list(secrets)))
+        return result
+
+    def write_file(self, path: str, data: bytes, mode: int, *, dir_mode: int | None = None,
+                   sudo: bool | None = None) -> None:
+        self._call("PUT", "/files", {"path": path, "data": base64.b64encode(data).decode(), "mode": mode,
+                                     "dir_mode": dir_mode})
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,120 @@
+"""Containers the simulator runs for real, as local processes: the inference service's pods.
+
+A pod whose container runs `python -m sugarlab.edge_ai` gets a real server on 127.0.0.1 serving the
+real model; the service proxy forwards to it, its readiness probe is really probed, its log is its
+real output, and its CPU and memory are measured (psutil). Such figures are this machine's, not a
+Raspberry Pi's: whoever reports them labels them `local`. Without cgroups, a container's CPU limit
+is approximated by pinning its process to that many whole cores.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from kubernetes.utils import parse_quantity
+
+Obj = dict[str, Any]
+MODULE = "sugarlab.edge_ai"
+
+
+def runs_locally(container: Obj) -> bool:
+    return any(MODULE in word for word in [*container.get("command", []), *container.get("args", [])])
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalProcess:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+    probe_path: str
+    measured: psutil.Process
+    sample: tuple[object, tuple[float, int]] | None = None  # (metrics window, figures) last measured
+
+
+class LocalProcesses:
+    def __init__(self, state_dir: Path) -> None:
+        self.logs = state_dir / "logs"
+        self._running: dict[str, LocalProcess] = {}  # pod uid -> its process
+
+    def start(self, pod: Obj, container: Obj) -> None:
+        uid = pod["metadata"]["uid"]
+        self.stop(uid)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log = self.logs / f"{pod['metadata']['namespace']}_{pod['metadata']['name']}_{container['name']}.log"
+        port = _free_port()
+        env = {**os.environ, **{e["name"]: str(e.get("value", "")) for e in container.get("env", [])},
+               "HOST": "127.0.0.1", "PORT": str(port)}
+        with log.open("ab") as out:
+            process = subprocess.Popen([sys.executable, "-m", MODULE], stdout=out, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, env=env)
+        probe = ((container.get("readinessProbe") or {}).get("httpGet") or {}).get("path", "/readyz")
+        limit = ((container.get("resources") or {}).get("limits") or {}).get("cpu")
+        if limit is not None:  # no cgroups here: a CPU limit becomes a set of whole cores
+            cpus = sorted(os.sched_getaffinity(0))
+            wanted = max(1, int(parse_quantity(limit)))
+            os.sched_setaffinity(process.pid, {cpus[(len(self._running) + i) % len(cpus)] for i in range(wanted)})
+        measured = psutil.Process(process.pid)
+        measured.cpu_percent()  # the first call only starts psutil's interval
+        self._running[uid] = LocalProcess(process, port, log, probe, measured)
+
+    def endpoint(self, uid: str) -> int | None:
+        local = self._running.get(uid)
+        return local.port if local and local.process.poll() is None else None
+
+    def exited(self, uid: str) -> bool:
+        local = self._running.get(uid)
+        return local is not None and local.process.poll() is not None
+
+    def ready(self, uid: str) -> bool:
+        local = self._running.get(uid)
+        if local is None or local.process.poll() is not None:
+            return False
+        try:
+            return httpx.get(f"http://127.0.0.1:{local.port}{local.probe_path}", timeout=0.5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def usage(self, uid: str, window: object) -> tuple[float, int] | None:
+        """CPU cores used since the previous metrics window, and resident memory in bytes; measured once
+        per window, so every read of one window agrees, as metrics-server's do."""
+        local = self._running.get(uid)
+        if local is None:
+            return None
+        if local.sample is None or local.sample[0] != window:
+            try:
+                local.sample = (window, (local.measured.cpu_percent() / 100, local.measured.memory_info().rss))
+            except psutil.Error:
+                return None
+        return local.sample[1]
+
+    def log(self, uid: str) -> str | None:
+        local = self._running.get(uid)
+        return local.log.read_text(errors="replace") if local and local.log.exists() else None
+
+    def stop(self, uid: str) -> None:
+        local = self._running.pop(uid, None)
+        if local is not None and local.process.poll() is None:
+            local.process.terminate()
+            try:
+                local.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                local.process.kill()
+                local.process.wait()
+
+    def stop_all(self) -> None:
+        for uid in list(self._running):
+            self.stop(uid)

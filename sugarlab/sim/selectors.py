@@ -1,0 +1,83 @@
+"""Label and field selectors, with the syntax and errors of the real API server."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sugarlab.sim.errors import ApiError
+
+Matcher = Callable[[dict[str, Any]], bool]
+
+_SET_RE = re.compile(r"^\s*(!?)([\w./-]+)\s*(?:(in|notin)\s*\(([^)]*)\))?\s*$")
+_EQ_RE = re.compile(r"^\s*([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)\s*$")
+
+
+def _split_terms(selector: str) -> list[str]:
+    """Split on commas that are not inside the parentheses of a set expression."""
+    terms, depth, current = [], 0, ""
+    for char in selector:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            terms.append(current)
+            current = ""
+        else:
+            current += char
+    terms.append(current)
+    return [t for t in terms if t.strip()]
+
+
+def label_matcher(selector: str | None) -> Matcher:
+    if not selector:
+        return lambda obj: True
+    checks: list[Callable[[dict[str, str]], bool]] = []
+    for term in _split_terms(selector):
+        if eq := _EQ_RE.match(term):
+            key, op, value = eq.groups()
+            if op == "!=":
+                checks.append(lambda labels, k=key, v=value: labels.get(k) != v)
+            else:
+                checks.append(lambda labels, k=key, v=value: labels.get(k) == v)
+        elif st := _SET_RE.match(term):
+            negate, key, op, values = st.groups()
+            wanted = {v.strip() for v in (values or "").split(",") if v.strip()}
+            if op == "in":
+                checks.append(lambda labels, k=key, w=wanted: labels.get(k) in w)
+            elif op == "notin":
+                checks.append(lambda labels, k=key, w=wanted: labels.get(k) not in w)
+            elif negate:
+                checks.append(lambda labels, k=key: k not in labels)
+            else:
+                checks.append(lambda labels, k=key: k in labels)
+        else:
+            raise ApiError.bad_request(f"unable to parse requirement: invalid label selector {term!r}")
+    return lambda obj: all(check(obj.get("metadata", {}).get("labels") or {}) for check in checks)
+
+
+def field_value(obj: dict[str, Any], path: str) -> str:
+    value: Any = obj
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "" if value is None else str(value)
+
+
+def field_matcher(selector: str | None, supported: tuple[str, ...], kind: str) -> Matcher:
+    if not selector:
+        return lambda obj: True
+    checks: list[Matcher] = []
+    for term in _split_terms(selector):
+        eq = _EQ_RE.match(term)
+        if not eq:
+            raise ApiError.bad_request(f"invalid field selector: {term!r}")
+        path, op, value = eq.groups()
+        if path not in ("metadata.name", "metadata.namespace") + supported:
+            raise ApiError.bad_request(f'field label not supported: {path}', reason="BadRequest")
+        if op == "!=":
+            checks.append(lambda obj, p=path, v=value: field_value(obj, p) != v)
+        else:
+            checks.append(lambda obj, p=path, v=value: field_value(obj, p) == v)
+    return lambda obj: all(check(obj) for check in checks)

@@ -1,0 +1,142 @@
+"""The simulator process: object store, controllers and REST API on 127.0.0.1.
+
+Started by `sugarlab.sim.lifecycle` as `python -m sugarlab.sim serve ...`; one per workspace. It
+writes its kubeconfig and `server.json` once it listens, removes `server.json` when it stops, and
+stops by itself after a spell with no requests, so a forgotten server does not linger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import time
+from datetime import datetime, timezone
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import uvicorn
+import yaml
+from starlette.applications import Starlette
+
+from sugarlab.sim.api import SimApi
+from sugarlab.sim.clock import VirtualClock, format_time, parse_time
+from sugarlab.sim.garbage import GarbageCollector
+from sugarlab.sim.jobs import JobController
+from sugarlab.sim.kubelet import Kubelets
+from sugarlab.sim.machines import Machines
+from sugarlab.sim.processes import LocalProcesses
+from sugarlab.sim.replicas import DeploymentController, ReplicaSetController
+from sugarlab.sim.namespaces import NamespaceController
+from sugarlab.sim.resources import BY_KIND
+from sugarlab.sim.scheduler import Scheduler
+from sugarlab.sim.seed import seed_cluster
+from sugarlab.sim.spec import CONTEXT, ClusterSpec
+from sugarlab.sim.store import Store
+from sugarlab.workspace import atomic_write_bytes
+
+log = logging.getLogger("sugarlab.sim")
+TICK_S = 0.05  # how often controllers reconcile, in real seconds
+
+
+class SpecMismatch(Exception):
+    pass
+
+
+def kubeconfig(url: str) -> dict[str, object]:
+    return {
+        "apiVersion": "v1", "kind": "Config", "preferences": {},
+        "clusters": [{"name": CONTEXT, "cluster": {"server": url}}],
+        "users": [{"name": CONTEXT, "user": {}}],
+        "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT, "namespace": "default"}}],
+        "current-context": CONTEXT,
+    }
+
+
+def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store, str]:
+    """Open the workspace's cluster, seeding it on first use; refuse a cluster of another spec."""
+    # A new cluster's virtual time starts at the real time, so clients that compute ages from their own
+    # clock (kubectl) agree with it at first; it then runs `speed` times faster.
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    store = Store(state_dir / "cluster.db", VirtualClock(now, speed))
+    stored = store.meta("spec")
+    if stored is None:
+        seeded = seed_cluster(spec, now)
+        for obj in seeded.objects:
+            store.create(BY_KIND[obj["kind"]], obj)
+        store.set_meta("spec", spec.as_dict())
+        store.set_meta("version", seeded.version)
+        store.set_meta("virtual_now", format_time(now))
+    elif stored != spec.as_dict():
+        store.close()
+        raise SpecMismatch(json.dumps(stored))
+    store.clock = VirtualClock(parse_time(store.meta("virtual_now")), speed)
+    return store, store.meta("version")
+
+
+async def run_controllers(store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses) -> None:
+    controllers = [Scheduler(store, spec.seed), Kubelets(store, spec.seed, processes), DeploymentController(store),
+                   ReplicaSetController(store), JobController(store), NamespaceController(store),
+                   GarbageCollector(store), machines]
+    last_saved = time.monotonic()
+    while True:
+        for controller in controllers:
+            try:
+                controller.reconcile()
+            except Exception:  # a controller bug must not take the API server down
+                log.exception("%s failed", type(controller).__name__)
+        if time.monotonic() - last_saved > 1:
+            store.set_meta("virtual_now", store.clock.stamp())
+            last_saved = time.monotonic()
+        await asyncio.sleep(TICK_S)
+
+
+def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float, port: int = 0) -> int:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        store, version = open_store(state_dir, spec, speed)
+    except SpecMismatch as exc:
+        print(f"this workspace's cluster was made from another spec: {exc}", flush=True)
+        return 3
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    machines = Machines(store, spec.seed)
+    machines.seed_from_nodes()
+    processes = LocalProcesses(state_dir)
+    api = SimApi(store, machines, processes, spec.seed, version, spec.metrics_server)
+    server: uvicorn.Server
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(run_controllers(store, spec, machines, processes)), asyncio.create_task(idle_watch())]
+        atomic_write_bytes(state_dir / "kubeconfig.yaml", yaml.safe_dump(kubeconfig(url)).encode())
+        info = {"pid": os.getpid(), "url": url, "kubeconfig": str(state_dir / "kubeconfig.yaml"),
+                "spec": spec.as_dict(), "speed": speed, "version": version}
+        atomic_write_bytes(state_dir / "server.json", json.dumps(info, indent=1).encode())
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            processes.stop_all()
+            (state_dir / "server.json").unlink(missing_ok=True)
+            store.set_meta("virtual_now", store.clock.stamp())
+            store.close()
+
+    async def idle_watch() -> None:
+        while True:
+            await asyncio.sleep(1)
+            if api.open_watches == 0 and time.monotonic() - api.last_request > idle_timeout:
+                log.warning("no requests for %.0f s: stopping", idle_timeout)
+                server.should_exit = True
+
+    config = uvicorn.Config(api.app(lifespan=lifespan), log_level="warning", timeout_graceful_shutdown=1,
+                            access_log=False, date_header=False)
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    return 0

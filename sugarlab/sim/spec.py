@@ -1,0 +1,26 @@
+"""What a simulated cluster is made from. Same spec, same cluster."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from sugarlab.params import LabParams
+
+CONTEXT = "sugarkube-sim"  # cluster, user and context name in the simulator's kubeconfig
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    seed: int = 7
+    controller_profile: str = "pi5-8gb"
+    workers: int = 0
+    worker_profile: str = "pi4-4gb"
+    metrics_server: bool = True
+
+    @classmethod
+    def from_params(cls, params: LabParams) -> "ClusterSpec":
+        return cls(params.seed, params.controller_profile, params.sim_workers, params.worker_profile,
+                   params.metrics_server)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)

@@ -1,0 +1,60 @@
+"""Shared fixtures: simulated clusters in temporary workspaces, always stopped afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sugarlab.cluster import Cluster, connect
+from sugarlab.lab import Lab, open_lab
+from sugarlab.params import validate_parameters
+from sugarlab.sim import lifecycle
+
+
+@pytest.fixture(autouse=True)
+def _isolated_workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes into the user's real lab workspace."""
+    monkeypatch.setenv("SUGARLAB_WORKSPACE", str(tmp_path_factory.mktemp("default-workspace")))
+
+
+@pytest.fixture
+def start_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Cluster]]:
+    """Start simulated clusters with given parameters; every one is stopped when the test ends."""
+    workspaces: list[Path] = []
+
+    def start(**values: Any) -> Cluster:
+        values.setdefault("workspace", str(tmp_path_factory.mktemp("lab")))
+        values.setdefault("speed", 120)
+        workspaces.append(Path(values["workspace"]))
+        return connect(validate_parameters(values))
+
+    yield start
+    for workspace in workspaces:
+        lifecycle.stop(workspace)
+
+
+@pytest.fixture
+def open_sim_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Lab]]:
+    """Open labs on simulated clusters with given parameters; every cluster is stopped afterwards."""
+    workspaces: list[Path] = []
+
+    def start(notebook: str = "test", **values: Any) -> Lab:
+        values.setdefault("workspace", str(tmp_path_factory.mktemp("lab")))
+        values.setdefault("speed", 120)
+        workspaces.append(Path(values["workspace"]))
+        return open_lab(notebook, **values)
+
+    yield start
+    for workspace in workspaces:
+        lifecycle.stop(workspace)
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """One simulated cluster shared by a test module."""
+    workspace = tmp_path_factory.mktemp("sim")
+    yield connect(validate_parameters({"workspace": str(workspace), "speed": 120}))
+    lifecycle.stop(workspace)

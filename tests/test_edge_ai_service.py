@@ -1,0 +1,213 @@
+"""The HTTP service, served for real by uvicorn on 127.0.0.1 in a background thread.
+
+A real server (not an ASGI transport) is used so that the request body arrives in chunks, the
+Content-Length and chunked paths of the upload limit are exercised, and concurrency is real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from PIL import Image
+
+from sugarlab.edge_ai.app import create_app
+from sugarlab.edge_ai.sample_images import encode, synthetic_image, synthetic_jpeg
+from sugarlab.edge_ai.settings import Settings
+
+DEADLINE = 60.0
+SMALL_JPEG = synthetic_jpeg(320, 240)
+# Small limits so that refusals are cheap to provoke; everything else as in production.
+LIMITED = Settings(max_upload_bytes=64 * 1024, max_image_pixels=1_000_000)
+
+
+@contextmanager
+def serving(settings: Settings, wait_ready: bool = True) -> Iterator[str]:
+    """Serve `settings` on a free port of 127.0.0.1; the server is stopped when the block ends."""
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="edge-ai-test-server", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.01)
+        url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+        while wait_ready and httpx.get(f"{url}/readyz").status_code != 200:
+            assert time.monotonic() < deadline, httpx.get(f"{url}/readyz").text
+            time.sleep(0.05)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(DEADLINE)
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[str]:
+    with serving(LIMITED) as url:
+        yield url
+
+
+def post_image(url: str, data: bytes, field: str = "image", **kwargs: object) -> httpx.Response:
+    with httpx.Client(base_url=url, timeout=DEADLINE) as client:  # a fresh connection per request
+        return client.post("/infer", files={field: ("upload.bin", data, "application/octet-stream")}, **kwargs)
+
+
+def assert_still_serving(url: str) -> None:
+    response = post_image(url, SMALL_JPEG)
+    assert response.status_code == 200, response.text
+
+
+def test_an_answer_has_top_classes_the_model_its_note_and_timings(service: str) -> None:
+    response = post_image(service, SMALL_JPEG)
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["model"] == "light_resnet50 (synthetic weights)"
+    assert "meaningless" in answer["note"]
+    assert len(answer["top"]) == 5
+    assert all(abs(entry["probability"] - 0.001) < 1e-6 for entry in answer["top"])  # every class ties
+    assert set(answer["timing_ms"]) == {"upload", "decode", "preprocess", "queue", "inference", "total"}
+    assert answer["batch_size"] >= 1
+
+
+def test_probes_report_alive_and_ready(service: str) -> None:
+    assert httpx.get(f"{service}/healthz").json() == {"status": "alive"}
+    ready = httpx.get(f"{service}/readyz").json()
+    assert ready["status"] == "ready"
+    assert ready["batching"].startswith("fixed at 1 in the model file, made dynamic")
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "message"),
+    [
+        (b"", 422, "empty"),
+        (b"GIF89a but not really", 422, "not an image"),
+        (b"plain text, no picture", 422, "not an image"),
+        (SMALL_JPEG[: len(SMALL_JPEG) // 2], 422, "truncated"),
+        (encode(Image.new("L", (2000, 2000)), "PNG"), 413, "2000x2000"),
+    ],
+    ids=["empty", "bad-magic", "text", "truncated-jpeg", "decompression-bomb"],
+)
+def test_bad_images_get_a_json_4xx_and_the_service_keeps_serving(
+    service: str, data: bytes, status: int, message: str
+) -> None:
+    response = post_image(service, data)
+    assert response.status_code == status
+    assert message in response.json()["detail"]
+    assert_still_serving(service)
+
+
+def test_a_wrong_field_name_says_which_field_is_expected(service: str) -> None:
+    response = post_image(service, SMALL_JPEG, field="file")
+    assert response.status_code == 422
+    assert "'image' is missing" in response.json()["detail"] and "file" in response.json()["detail"]
+    assert_still_serving(service)
+
+
+def test_a_body_that_is_not_multipart_is_refused(service: str) -> None:
+    response = httpx.post(f"{service}/infer", content=SMALL_JPEG, headers={"content-type": "image/jpeg"})
+    assert response.status_code == 400
+    assert "multipart/form-data" in response.json()["detail"]
+
+
+def test_an_oversized_upload_is_refused_from_its_content_length(service: str) -> None:
+    response = post_image(service, bytes(200 * 1024))
+    assert response.status_code == 413
+    assert "MAX_UPLOAD_BYTES" in response.json()["detail"]
+    assert_still_serving(service)
+
+
+def test_an_oversized_chunked_upload_is_refused_while_streaming(service: str) -> None:
+    boundary = "sugarlab-test-boundary"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"big.jpg\"\r\n"
+            "Content-Type: image/jpeg\r\n\r\n").encode()
+
+    def body() -> Iterator[bytes]:  # no Content-Length: sent chunked
+        yield head
+        for _ in range(20):
+            yield bytes(16 * 1024)
+
+    response = httpx.post(f"{service}/infer", content=body(),
+                          headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert response.status_code == 413
+    assert "exceeds the limit" in response.json()["detail"]
+    assert_still_serving(service)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGBA"])
+def test_grayscale_and_rgba_pngs_just_work(service: str, mode: str) -> None:
+    response = post_image(service, encode(synthetic_image(200, 150).convert(mode), "PNG"))
+    assert response.status_code == 200, response.text
+
+
+def test_200_requests_at_concurrency_16_all_succeed_and_share_batches() -> None:
+    async def load(url: str) -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=16)
+        async with httpx.AsyncClient(base_url=url, timeout=DEADLINE, limits=limits) as client:
+            gate = asyncio.Semaphore(16)
+
+            async def one() -> httpx.Response:
+                async with gate:
+                    return await client.post("/infer", files={"image": ("f.jpg", SMALL_JPEG, "image/jpeg")})
+
+            return await asyncio.gather(*(one() for _ in range(200)))
+
+    with serving(replace(LIMITED, queue_limit=32)) as url:
+        responses = asyncio.run(load(url))
+    assert [r.status_code for r in responses] == [200] * 200
+    assert max(r.json()["batch_size"] for r in responses) > 1
+
+
+def test_a_full_queue_answers_503_with_retry_after() -> None:
+    release = threading.Event()
+    boundary = "held"
+
+    def held_body() -> Iterator[bytes]:
+        yield f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\n'.encode()
+        release.wait(DEADLINE)
+        yield SMALL_JPEG + f"\r\n--{boundary}--\r\n".encode()
+
+    with serving(replace(LIMITED, queue_limit=1)) as url:
+        held: dict[str, httpx.Response] = {}
+        sender = threading.Thread(target=lambda: held.setdefault("response", httpx.post(
+            f"{url}/infer", content=held_body(), timeout=DEADLINE,
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"})))
+        sender.start()
+        try:
+            deadline = time.monotonic() + DEADLINE
+            while httpx.get(f"{url}/readyz").json()["in_flight"] < 1:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            refused = post_image(url, SMALL_JPEG)
+        finally:
+            release.set()
+            sender.join(DEADLINE)
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "1" and "QUEUE_LIMIT" in refused.json()["detail"]
+        assert held["response"].status_code == 200
+        assert_still_serving(url)
+
+
+def test_a_model_that_fails_to_load_is_reported_not_hidden(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"this is not an ONNX model")
+    with serving(replace(LIMITED, model_path=broken), wait_ready=False) as url:
+        deadline = time.monotonic() + DEADLINE
+        while (ready := httpx.get(f"{url}/readyz")).json()["status"] == "loading":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert ready.status_code == 503
+        assert ready.json()["status"] == "failed"
+        assert "could not load the model" in ready.json()["detail"] and str(broken) in ready.json()["detail"]
+        assert httpx.get(f"{url}/healthz").status_code == 200
+        refused = post_image(url, SMALL_JPEG)
+        assert refused.status_code == 503 and "failed to load" in refused.json()["detail"]

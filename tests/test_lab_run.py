@@ -1,0 +1,139 @@
+"""The whole workbook, run headlessly on the simulator as `sugarlab run` runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from sugarlab.cli import main
+from sugarlab.runner import run_lab
+
+NOTEBOOKS = sorted(p.stem for p in (Path(__file__).parents[1] / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def run_on_disk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("outputs")
+    assert main(["run", "--output-dir", str(output), "-p", "seed", "7"]) == 0
+    (run_dir,) = [p for p in output.iterdir() if p.is_dir()]
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def archived_run(run_on_disk: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    extracted = tmp_path_factory.mktemp("extracted")
+    with tarfile.open(run_on_disk.with_name(run_on_disk.name + ".tar.gz")) as tar:
+        tar.extractall(extracted, filter="data")
+    (run_dir,) = extracted.iterdir()
+    return run_dir, json.loads((run_dir / "manifest.json").read_text())
+
+
+TOKEN_SHAPE = re.compile(rb"[0-9a-z]{6}\.[0-9a-z]{16}")  # a bootstrap token, as `k3s token create` prints
+
+
+def leaked_credentials(root: Path, token_hashes: set[str]) -> list[str]:
+    """Files under `root` holding a join credential whose SHA-256 the cluster issued."""
+    leaks = []
+    for path in (p for p in root.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        if any(hashlib.sha256(m.group()).hexdigest() in token_hashes for m in TOKEN_SHAPE.finditer(data)):
+            leaks.append(str(path.relative_to(root)))
+    return leaks
+
+
+def issued_token_hashes(run_dir: Path) -> set[str]:
+    with sqlite3.connect(run_dir / "lab" / ".sugarlab" / "sim" / "cluster.db") as db:
+        (value,) = db.execute("SELECT value FROM meta WHERE key = 'join_tokens'").fetchone()
+    return set(json.loads(value))
+
+
+def test_archive_holds_every_notebook_executed_and_rendered(archived_run: tuple[Path, dict]) -> None:
+    run_dir, manifest = archived_run
+    assert manifest["status"] == "succeeded" and manifest["backend"] == "sim"
+    assert [nb["name"] for nb in manifest["notebooks"]] == NOTEBOOKS
+    for name in NOTEBOOKS:
+        executed = json.loads((run_dir / "notebooks" / f"{name}.ipynb").read_text())
+        assert all(c.get("execution_count") for c in executed["cells"] if c["cell_type"] == "code")
+        html = (run_dir / "html" / f"{name}.html").read_text()
+        assert re.search(r'<img [^>]*src="data:image/png;base64,', html), f"{name}.html has no embedded plot"
+
+
+def test_archive_holds_the_baseline_artefacts_with_matching_hashes(archived_run: tuple[Path, dict]) -> None:
+    run_dir, manifest = archived_run
+    paths = {a["path"] for a in manifest["artefacts"]}
+    assert {"baseline/cluster-inventory.txt", "baseline/resource-snapshot.csv", "expansion/nodes-after-join.txt",
+            "workloads/lab-scale/stress-load-job.yaml", "expansion/pod-distribution.txt",
+            "expansion/stress-load-report.log", "workloads/edge-ai/vehicle-detector-configmap.yaml",
+            "workloads/edge-ai/edge-ai-deployment.yaml", "edge-ai/inference.log", "edge-ai/resource-usage.csv",
+            "edge-ai/tuning-experiments.md"} <= paths
+    tuning = (run_dir / "lab" / "edge-ai" / "tuning-experiments.md").read_text()
+    assert "## Chosen setting" in tuning and "not on a Raspberry Pi" in tuning
+    for artefact in manifest["artefacts"]:
+        data = (run_dir / "lab" / artefact["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == artefact["sha256"] and len(data) == artefact["size"]
+    inventory = (run_dir / "lab" / "baseline" / "cluster-inventory.txt").read_text()
+    assert inventory.startswith("NAME ") and "sugarkube0   Ready" in inventory and "NAMESPACE " in inventory
+    snapshot = (run_dir / "lab" / "baseline" / "resource-snapshot.csv").read_text().splitlines()
+    assert snapshot[0].startswith("kind,namespace,name,node,cpu_cores")
+    assert all(line.endswith(",simulated") for line in snapshot[1:])
+
+
+def test_archive_records_steps_and_leaves_out_internal_state(archived_run: tuple[Path, dict]) -> None:
+    run_dir, manifest = archived_run
+    assert {(s["step"], s["status"]) for s in manifest["steps"]} >= {
+        ("inventory", "passed"), ("resource snapshot", "passed"), ("preflight", "passed"),
+        ("join worker-a", "passed"), ("join worker-b", "passed"), ("stress spread", "passed"),
+        ("stress job", "passed")}
+    nodes = (run_dir / "lab" / "expansion" / "nodes-after-join.txt").read_text()
+    assert [line.split()[:2] for line in nodes.splitlines()[1:]] == [
+        ["sugarkube0", "Ready"], ["worker-a", "Ready"], ["worker-b", "Ready"]]
+    assert not list(run_dir.rglob(".sugarlab"))
+    assert manifest["simulator_stopped"] is True
+
+
+def test_same_seed_same_inventory_other_seed_another(tmp_path: Path) -> None:
+    def inventory(seed: int) -> str:
+        result = run_lab({"seed": seed}, notebooks=["01"], output_dir=tmp_path, progress=False)
+        result.raise_for_status()
+        return (result.run_dir / "lab" / "baseline" / "cluster-inventory.txt").read_text()
+
+    first, again, other = inventory(7), inventory(7), inventory(8)
+    assert first == again
+    assert first != other and "sugarkube0   Ready" in other
+
+
+def test_run_without_metrics_server_records_the_failed_step_with_the_hint(tmp_path: Path) -> None:
+    result = run_lab({"metrics_server": False}, notebooks=["01"], output_dir=tmp_path, progress=False)
+    assert result.status == "succeeded"  # the notebook completes and reports the failed step
+    manifest = json.loads((result.run_dir / "manifest.json").read_text())
+    (step,) = [s for s in manifest["steps"] if s["step"] == "resource snapshot"]
+    assert step["status"] == "failed" and "components.yaml" in step["detail"]
+    assert not (result.run_dir / "lab" / "baseline" / "resource-snapshot.csv").exists()
+
+
+def test_bad_parameters_create_no_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for args, code in ((["-p", "backend", "k8s"], 2), (["-p", "sim_workers", "-1"], 2),
+                       (["--backend", "live", "-p", "kubeconfig", str(tmp_path / "none")], 2)):
+        assert main(["run", "--output-dir", str(tmp_path / "out"), *args]) == code
+    assert not (tmp_path / "out").exists()
+    errors = capsys.readouterr().err.splitlines()
+    assert [e.split("'")[1] for e in errors] == ["backend", "sim_workers", "kubeconfig"]
+
+
+def test_no_join_credential_in_anything_the_run_wrote(run_on_disk: Path, archived_run: tuple[Path, dict]) -> None:
+    hashes = issued_token_hashes(run_on_disk)
+    assert len(hashes) == 2  # one credential per joined worker
+    assert leaked_credentials(run_on_disk, hashes) == []
+    assert leaked_credentials(archived_run[0], hashes) == []
+
+
+def test_the_leak_check_finds_a_leaked_credential(tmp_path: Path) -> None:
+    token = b"k3x9f2.0123456789abcdef"
+    (tmp_path / "notes.log").write_bytes(b"joined with " + token + b"\n")
+    assert leaked_credentials(tmp_path, {hashlib.sha256(token).hexdigest()}) == ["notes.log"]

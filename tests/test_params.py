@@ -1,0 +1,85 @@
+"""Parameters are checked in one place, before anything touches a cluster or the workspace."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import papermill
+import pytest
+import yaml
+
+from sugarlab import ClusterUnreachable, ParameterError, open_lab
+from sugarlab.params import LabParams, validate_parameters
+
+NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+
+
+def _kubeconfig(tmp_path: Path, server: str, contexts: tuple[str, ...] = ("home",)) -> Path:
+    path = tmp_path / "kubeconfig.yaml"
+    path.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": contexts[0],
+        "clusters": [{"name": "k3s", "cluster": {"server": server}}],
+        "users": [{"name": "admin", "user": {}}],
+        "contexts": [{"name": c, "context": {"cluster": "k3s", "user": "admin"}} for c in contexts],
+    }))
+    return path
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_values_are_coerced_the_way_papermill_sends_them() -> None:
+    params = validate_parameters({"seed": "007", "context": 1, "speed": 30, "metrics_server": "false"})
+    assert (params.seed, params.context, params.speed, params.metrics_server) == (7, "1", 30.0, False)
+
+
+@pytest.mark.parametrize(("values", "name", "allowed"), [
+    ({"backend": "k8s"}, "backend", "'sim' or 'live'"),
+    ({"sim_workers": -1}, "sim_workers", "greater than or equal to 0"),
+    ({"speed": 0}, "speed", "greater than 0"),
+    ({"controller_profile": "pi3"}, "controller_profile", "pi4-2gb"),
+    ({"workers": 2}, "workers", "not a lab parameter"),
+])
+def test_bad_values_name_the_parameter_the_value_and_what_is_allowed(values, name, allowed) -> None:
+    with pytest.raises(ParameterError) as err:
+        validate_parameters(values)
+    assert err.value.name == name and allowed in str(err.value)
+    assert repr(next(iter(values.values()))) in str(err.value)
+
+
+def test_missing_kubeconfig_is_named_before_any_work(tmp_path: Path) -> None:
+    workspace = tmp_path / "lab"
+    with pytest.raises(ParameterError, match="'kubeconfig' = '.*nope.yaml' is not allowed: no such file"):
+        open_lab("01-baseline", backend="live", kubeconfig=str(tmp_path / "nope.yaml"), workspace=str(workspace))
+    assert not workspace.exists()
+
+
+def test_unknown_context_lists_the_contexts_there_are(tmp_path: Path) -> None:
+    kubeconfig = _kubeconfig(tmp_path, "https://127.0.0.1:6443", ("home", "office"))
+    with pytest.raises(ParameterError, match="contexts in .*: home, office"):
+        open_lab("01-baseline", backend="live", kubeconfig=str(kubeconfig), context="lab", workspace=str(tmp_path / "w"))
+    assert not (tmp_path / "w").exists()
+
+
+def test_unreachable_server_is_one_clear_error(tmp_path: Path) -> None:
+    server = f"http://127.0.0.1:{_closed_port()}"
+    kubeconfig = _kubeconfig(tmp_path, server)
+    with pytest.raises(ClusterUnreachable, match=f"no Kubernetes API server answered at {server}"):
+        open_lab("01-baseline", backend="live", kubeconfig=str(kubeconfig), workspace=str(tmp_path / "w"))
+    assert not (tmp_path / "w").exists()
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_notebook_declares_known_parameters_with_help(notebook: Path) -> None:
+    declared = papermill.inspect_notebook(str(notebook))
+    assert declared, f"{notebook.name} has no cell tagged 'parameters'"
+    fields = LabParams.model_fields
+    for name, spec in declared.items():
+        assert name in fields, f"{notebook.name}: {name} is not a lab parameter"
+        assert spec["help"], f"{notebook.name}: {name} has no help comment"
+        assert validate_parameters({name: eval(spec["default"])}) == validate_parameters({}), (
+            f"{notebook.name}: the default of {name} differs from LabParams")
