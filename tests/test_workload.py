@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import pytest
 import yaml
@@ -56,8 +58,13 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab) -> None:
     cluster = comparison.compare_cluster(comparison.load_baseline(lab), nodes, per_node).set_index("measure")
     assert cluster.loc["allocatable CPU (cores)", "post_expansion"] == 12
 
+    old_pods = {pod.metadata.uid for pod in lab.cluster.core.list_namespaced_pod("lab-scale").items}
     workload.launch(lab, workload.job_manifest(lab))  # a rerun replaces the Job and its pods
-    assert len(lab.cluster.core.list_namespaced_pod("lab-scale").items) == 4
+    deadline = time.monotonic() + 30
+    while len(new_pods := lab.cluster.core.list_namespaced_pod("lab-scale").items) < 4:
+        assert time.monotonic() < deadline, "the new Job's pods did not appear"
+        time.sleep(0.2)
+    assert len(new_pods) == 4 and not {pod.metadata.uid for pod in new_pods} & old_pods
 
 
 def test_cluster_comparison_counts_what_the_expansion_added() -> None:
