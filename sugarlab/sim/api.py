@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sugarlab.sim import metrics
 from sugarlab.sim.deletion import delete_object
+from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.errors import ApiError
 from sugarlab.sim.jobs import default_job, job_labels
 from sugarlab.sim.machines import Machines
@@ -39,6 +40,7 @@ from sugarlab.sim.tables import table, wants_table
 Obj = dict[str, Any]
 WATCH_TIMEOUT_S = 1800  # kube-apiserver's --min-request-timeout
 PROXY_TIMEOUT_S = 120.0
+SUBRESOURCE_VERBS = {"log": ["get"], "eviction": ["create"], "exec": ["create", "get"]}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length",
               "proxy-authorization", "authorization"}
 
@@ -59,6 +61,7 @@ class SimApi:
     def __init__(self, store: Store, machines: Machines, processes: LocalProcesses, seed: int, version: str,
                  metrics_server: bool) -> None:
         self.store, self.machines, self.processes, self.seed = store, machines, processes, seed
+        self.budgets = Budgets(store)
         self._next_endpoint = 0
         self.version, self.metrics_server = version, metrics_server
         self.last_request = time.monotonic()
@@ -151,6 +154,9 @@ class SimApi:
             if method == "DELETE":
                 return JSONResponse(self._delete_collection(target, query))
         else:
+            if target.subresource == "eviction" and method == "POST":
+                body = await self._body(request, required=False)
+                return JSONResponse(self.budgets.evict(target.namespace or "", target.name, body), status_code=201)
             if target.subresource == "log" and method == "GET":
                 pod = self.store.get(target.rt, target.namespace or "", target.name)
                 real = self.processes.log(pod["metadata"]["uid"])
@@ -393,7 +399,7 @@ class SimApi:
             resources.append({"name": rt.plural, "singularName": rt.kind.lower(), "namespaced": rt.namespaced,
                               "kind": rt.kind, "verbs": list(rt.verbs), "shortNames": list(rt.short_names)})
             for sub in rt.subresources:
-                verbs = ["get"] if sub == "log" else ["get", "patch", "update"]
+                verbs = SUBRESOURCE_VERBS.get(sub, ["get", "patch", "update"])
                 resources.append({"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
                                   "kind": rt.kind, "verbs": verbs})
         return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{group}/{version}".lstrip("/"),

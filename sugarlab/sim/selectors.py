@@ -81,3 +81,17 @@ def field_matcher(selector: str | None, supported: tuple[str, ...], kind: str) -
         else:
             checks.append(lambda obj, p=path, v=value: field_value(obj, p) == v)
     return lambda obj: all(check(obj) for check in checks)
+
+
+def selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    """A metav1.LabelSelector object (matchLabels and matchExpressions) against a label set."""
+    if selector is None:
+        return False
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr["key"], expr["operator"], set(expr.get("values") or [])
+        if (op == "In" and labels.get(key) not in values) or (op == "NotIn" and labels.get(key) in values) \
+                or (op == "Exists" and key not in labels) or (op == "DoesNotExist" and key in labels):
+            return False
+    return True

@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 
 from sugarlab.sim.api import SimApi
 from sugarlab.sim.clock import VirtualClock, format_time, parse_time
+from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.garbage import GarbageCollector
 from sugarlab.sim.jobs import JobController
 from sugarlab.sim.kubelet import Kubelets
@@ -80,7 +81,7 @@ def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store,
 async def run_controllers(store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses) -> None:
     controllers = [Scheduler(store, spec.seed), Kubelets(store, spec.seed, processes), DeploymentController(store),
                    ReplicaSetController(store), JobController(store), NamespaceController(store),
-                   GarbageCollector(store), machines]
+                   GarbageCollector(store), Budgets(store), machines]
     last_saved = time.monotonic()
     while True:
         for controller in controllers:
