@@ -89,6 +89,45 @@ class LabParams(BaseModel):
     sweep_size: Literal["small", "full"] = "small"
     sweep_requests: int = Field(32, ge=8, le=2000, description="requests per point of the tuning sweep")
 
+    # 06-operations
+    fio_image: str = Field("ghcr.io/cloud-bulldozer/fio:3.36", description="the tutorial's fio image")
+    fio_volume: Literal["emptyDir", "hostPath"] = Field("emptyDir", description="what fio reads on each node")
+    fio_host_path: str = Field("/var/lib/sugarlab/fio", description="hostPath: the directory on each node")
+    fio_size: str = Field("1G", description="fio --size: the test file")
+    fio_runtime: int = Field(60, ge=1, le=3600, description="fio --runtime in seconds")
+    fio_iodepth: int = Field(32, ge=1, le=1024, description="fio --iodepth")
+    fio_ioengine: Literal["libaio", "io_uring", "psync", "posixaio"] = Field(
+        "libaio", description="fio --ioengine; psync caps the depth at 1")
+    fio_nodes: list[str] = Field(default_factory=list, description="nodes to benchmark (empty: every node)")
+    fio_timeout: float = Field(600.0, gt=0, description="cluster seconds to wait for the fio Jobs")
+    fio_sim_media: dict[str, str] = Field(default_factory=dict,
+                                          description="sim: node -> storage medium (empty: the node's profile)")
+    storage_class: str = Field("nfs-shared", description="the class the final snapshot describes")
+
+    @field_validator("fio_size")
+    @classmethod
+    def _fio_size(cls, value: str) -> str:
+        if not re.fullmatch(r"[1-9]\d*[kKmMgGtT]?", value):
+            raise ValueError("a fio size: a whole number with an optional k, M, G or T, such as 1G or 512M")
+        return value
+
+    @field_validator("fio_host_path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/") or "\n" in value:
+            raise ValueError("an absolute directory path on the nodes, such as /var/lib/sugarlab/fio")
+        return value
+
+    @field_validator("fio_sim_media")
+    @classmethod
+    def _media(cls, media: dict[str, str]) -> dict[str, str]:
+        from sugarlab.sim.fio import MEDIA
+
+        for node, medium in media.items():
+            if medium not in MEDIA:
+                raise ValueError(f"medium {medium!r} of {node!r} is not one of {', '.join(MEDIA)}")
+        return media
+
     @field_validator("edge_cpu_request", "edge_cpu_limit", "edge_memory_request", "edge_memory_limit")
     @classmethod
     def _quantity(cls, value: str) -> str:

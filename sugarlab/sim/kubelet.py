@@ -11,7 +11,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sugarlab.sim import events
+from sugarlab.sim import events, fio
 from sugarlab.sim.clock import format_time, parse_time
 from sugarlab.sim.pods import running_status, succeeded_status
 from sugarlab.sim.processes import LocalProcesses
@@ -81,6 +81,7 @@ class Kubelets:
         local = [c for c in pod["spec"]["containers"] if behaviour(c).local]
         for container in local:
             self.processes.start(pod, container)
+        self.processes.fio.start(pod, node, self.store.clock.now())
 
         def run(obj: Obj) -> None:
             obj["status"] = running_status(obj, host_ip, pod_ip, started, rng)
@@ -105,7 +106,8 @@ class Kubelets:
             return
         started = pod["status"]["containerStatuses"][0]["state"]["running"]["startedAt"]
         finished = parse_time(started) + timedelta(seconds=max(durations))  # type: ignore[type-var]
-        if now < finished:
+        exit_code = self.processes.fio.poll(pod["metadata"]["uid"], now)  # 0 for a pod without fio
+        if now < finished or exit_code is None:
             return
         rng = random.Random(f"{self.seed}:{pod['metadata']['uid']}:done")
         host_ip = node["status"]["addresses"][0]["address"]
@@ -124,6 +126,8 @@ class Kubelets:
 
         def complete(obj: Obj) -> None:
             obj["status"] = succeeded_status(obj, host_ip, started, format_time(finished), rng)
+            if exit_code:
+                fio.failed(obj["status"], exit_code)
 
         self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], complete)
 

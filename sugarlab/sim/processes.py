@@ -21,6 +21,8 @@ import httpx
 import psutil
 from kubernetes.utils import parse_quantity
 
+from sugarlab.sim.fio import FioRuns
+
 Obj = dict[str, Any]
 MODULE = "sugarlab.edge_ai"
 
@@ -49,6 +51,7 @@ class LocalProcesses:
     def __init__(self, state_dir: Path) -> None:
         self.logs = state_dir / "logs"
         self._running: dict[str, LocalProcess] = {}  # pod uid -> its process
+        self.fio = FioRuns(state_dir)  # containers that run fio (see `sugarlab.sim.fio`)
 
     def start(self, pod: Obj, container: Obj) -> None:
         uid = pod["metadata"]["uid"]
@@ -103,9 +106,12 @@ class LocalProcesses:
 
     def log(self, uid: str) -> str | None:
         local = self._running.get(uid)
-        return local.log.read_text(errors="replace") if local and local.log.exists() else None
+        if local is None:
+            return self.fio.log(uid)
+        return local.log.read_text(errors="replace") if local.log.exists() else None
 
     def stop(self, uid: str) -> None:
+        self.fio.stop(uid)
         local = self._running.pop(uid, None)
         if local is not None and local.process.poll() is None:
             local.process.terminate()
@@ -116,5 +122,6 @@ class LocalProcesses:
                 local.process.wait()
 
     def stop_all(self) -> None:
+        self.fio.stop_all()
         for uid in list(self._running):
             self.stop(uid)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sugarlab.sim import fio
 from sugarlab.sim.processes import runs_locally
 
 Obj = dict[str, Any]
@@ -29,6 +30,7 @@ IDLE_USAGE: dict[str, tuple[float, float]] = {
 }
 DEFAULT_USAGE = (0.001, 6.0)
 IO_WORKER_CPU = 0.15  # a sync() loop spends most of its time waiting for the SD card or SSD
+FIO_CPU, FIO_MEMORY_MI = 0.25, 24.0  # fio's own usr+sys share of a Pi 4 core at depth 32, and its RSS
 
 STARTUP_LOGS: dict[str, list[str]] = {
     "rancher/mirrored-coredns-coredns": [
@@ -110,11 +112,23 @@ def _stress(argv: list[str]) -> Behaviour:
     return Behaviour(cpu + vm + IO_WORKER_CPU * io, vm * vm_bytes + MI, True, duration, (dispatch,), done)
 
 
+def _fio(argv: list[str]) -> Behaviour:
+    """fio waits on the disk: a fraction of a core and a small buffer, for its `--runtime` at least; its
+    report is its log, written by `sim.fio.FioRuns`, which the kubelet also waits for."""
+    try:
+        seconds = fio.runtime_s(fio.options(argv))
+    except ValueError:
+        seconds = 0.0  # fio refuses the option at once; the run reports it
+    return Behaviour(FIO_CPU, FIO_MEMORY_MI * MI, False, seconds)
+
+
 def behaviour(container: Obj) -> Behaviour:
     name = image_name(container["image"])
     argv = [*container.get("command", []), *container.get("args", [])]
     if "stress" in name.rsplit("/", 1)[-1]:
         return _stress(argv)
+    if fio.fio_argv(container):
+        return _fio(argv)
     if runs_locally(container):
         return LOCAL
     cpu, memory_mi = IDLE_USAGE.get(name, DEFAULT_USAGE)
