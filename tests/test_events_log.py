@@ -1,0 +1,74 @@
+"""`kubectl get events -A --sort-by=.metadata.creationTimestamp` as text, frame, warnings and churn."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sugarlab import events_log
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+
+
+def event(name: str, created_min_ago: float, reason: str, kind: str = "Pod", type_: str = "Normal",
+          count: int = 1, first_min_ago: float | None = None, message: str = "m", namespace: str = "lab-scale") -> dict:
+    created = NOW - timedelta(minutes=created_min_ago)
+    first = NOW - timedelta(minutes=first_min_ago if first_min_ago is not None else created_min_ago)
+    stamp = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    return {"metadata": {"name": f"{name}.1", "namespace": namespace, "creationTimestamp": stamp(created)},
+            "involvedObject": {"kind": kind, "name": name, "namespace": namespace}, "reason": reason,
+            "message": message + "\n", "type": type_, "count": count, "firstTimestamp": stamp(first),
+            "lastTimestamp": stamp(created), "source": {"component": "kubelet"}}
+
+
+EVENTS = [
+    event("web-1", 3, "BackOff", type_="Warning", count=4, first_min_ago=9, message="Back-off restarting"),
+    event("worker-a", 30, "NodeReady", kind="Node", namespace="default"),
+    event("web-1", 2, "BackOff", type_="Warning", count=2, first_min_ago=4, message="Back-off again"),
+    event("fio-1", 1, "FailedScheduling", type_="Warning", message="0/3 nodes are available"),
+]
+
+
+def test_rows_are_sorted_by_creation_and_read_like_kubectl() -> None:
+    frame = events_log.events_frame(EVENTS, NOW)
+    assert list(frame["reason"]) == ["NodeReady", "BackOff", "BackOff", "FailedScheduling"]
+    text = events_log.events_table(frame).splitlines()
+    assert text[0].split() == ["NAMESPACE", "LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    assert text[1].split()[:5] == ["default", "30m", "Normal", "NodeReady", "node/worker-a"]
+    assert "3m (x4 over 9m)   Warning" in text[2] and text[2].split("pod/web-1")[1].strip() == "Back-off restarting"
+    assert text[4].split()[1] == "60s"  # kubectl's HumanDuration: seconds up to two minutes
+
+
+def test_warnings_are_grouped_by_reason_and_object_with_their_occurrences() -> None:
+    grouped = events_log.warnings(events_log.events_frame(EVENTS, NOW))
+    assert list(zip(grouped["reason"], grouped["object"], grouped["events"], grouped["occurrences"])) == [
+        ("BackOff", "pod/web-1", 2, 6), ("FailedScheduling", "pod/fio-1", 1, 1)]
+    assert grouped["message"].iloc[0] == "Back-off again"  # the latest one
+
+
+def test_churn_counts_events_per_minute_and_widens_the_bin_for_long_histories() -> None:
+    counts, every = events_log.churn(events_log.events_frame(EVENTS, NOW))
+    assert every == "1min" and len(counts) == 30 and counts["Warning"].sum() == 3 and counts["Normal"].sum() == 1
+    old = EVENTS + [event("old", 60 * 24, "Started")]
+    assert events_log.churn(events_log.events_frame(old, NOW))[1] == "15min"
+
+
+def test_no_events_reads_like_kubectl() -> None:
+    frame = events_log.events_frame([], NOW)
+    assert events_log.events_table(frame) == "No resources found\n" and events_log.warnings(frame).empty
+    events_log.churn_figure(frame, "simulated")
+
+
+def test_the_log_is_written_from_the_clusters_events(open_sim_lab) -> None:
+    lab = open_sim_lab(sim_workers=1)
+    lab.cluster.core.create_namespaced_pod("default", {"metadata": {"name": "probe"}, "spec": {
+        "containers": [{"name": "c", "image": "busybox:1.36"}]}})
+    import time
+
+    deadline = time.monotonic() + 30
+    while not (frame := events_log.list_events(lab))["reason"].isin(["Started"]).any():
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    text = events_log.save(lab, frame)
+    assert lab.workspace.read_text(events_log.LOG) == text and "pod/probe" in text
+    assert frame["created"].is_monotonic_increasing
+    assert events_log.churn_figure(frame, lab.cluster.provenance).get_suptitle().startswith("Event churn")
