@@ -16,6 +16,7 @@ from sugarlab.errors import SugarlabError
 from sugarlab.lab import Lab
 
 GIB = 1024**3
+COMPARISON = "expansion/baseline-comparison.csv"
 
 
 class MissingBaseline(SugarlabError):
@@ -54,6 +55,11 @@ def compare_nodes(baseline: pd.DataFrame, nodes_now: pd.DataFrame, pods_now: pd.
     frame["baseline_pods"] = pods_before.reindex(frame.index).fillna(0).astype(int)
     frame["pods_now"] = running_now.reindex(frame.index).fillna(0).astype(int)
     return frame.reset_index()
+
+
+def save_comparison(lab: Lab, per_node: pd.DataFrame) -> None:
+    """Write the per-node comparison, with its figures' provenance, for the report (notebook 07)."""
+    lab.workspace.write_text(COMPARISON, per_node.assign(provenance=lab.cluster.provenance).to_csv(index=False))
 
 
 def compare_cluster(baseline: pd.DataFrame, nodes_now: pd.DataFrame, per_node: pd.DataFrame) -> pd.DataFrame:

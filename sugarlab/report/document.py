@@ -1,0 +1,158 @@
+"""The report as one object: checklist, summary, key figures, sections with frames and plots, sources.
+
+`build` reads everything from the artefacts (never from a cluster), so the same report is made by
+notebook 07, by the runner for a run's front page, and by `sugarlab compare`. Rendered as markdown it
+is `final/milestone-checklist.md`; each section also renders as HTML, in a notebook or on a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sugarlab.comparison import comparison_figure
+from sugarlab.lab import Lab
+from sugarlab.report import figures as key
+from sugarlab.report.milestones import Milestone, milestones
+from sugarlab.report.sources import WRITERS, ArtefactError, LabFiles, provenance_of
+from sugarlab.report.summary import summary
+
+CHECKLIST = "final/milestone-checklist.md"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of frames and at most one plot; `problem` says why it is empty."""
+
+    title: str
+    frames: tuple[pd.DataFrame, ...] = ()
+    figure: Figure | None = None
+    problem: str = ""
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h3>{html.escape(self.title)}</h3>"]
+        if self.problem:
+            parts.append(f"<p><strong>Not available:</strong> {inline_html(self.problem)}</p>")
+        parts += [frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="") for frame in self.frames]
+        if self.figure is not None:
+            parts.append(f'<img alt="{html.escape(self.title)}" src="data:image/png;base64,{png(self.figure)}">')
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Report:
+    root: Path
+    evaluated_at: datetime
+    milestones: list[Milestone]
+    figures: pd.DataFrame  # see figures.key_figures
+    summary: list[str]
+    sections: list[Section]
+    sources: pd.DataFrame  # artefact, notebook, sha256, written_at, present
+
+    @property
+    def passed(self) -> int:
+        return sum(m.passed for m in self.milestones)
+
+    def section(self, title: str) -> Section:
+        return next(s for s in self.sections if s.title == title)
+
+    def checklist_markdown(self) -> str:
+        """The milestone list with each check's result and evidence."""
+        lines = []
+        for milestone in self.milestones:
+            lines.append(f"- [{'x' if milestone.passed else ' '}] **{milestone.title}**")
+            lines += [f"  - {'pass' if c.passed else 'FAIL'}: {c.label}. {c.evidence}" for c in milestone.checks]
+        return "\n".join(lines) + "\n"
+
+    def markdown(self) -> str:
+        """The text of `final/milestone-checklist.md`."""
+        figures = self.figures.assign(value=self.figures["value"].map(lambda v: f"{v:.4g}"))
+        sources = self.sources.assign(sha256=self.sources["sha256"].str[:12])
+        return "\n".join([
+            "# Milestone checklist", "",
+            f"Tutorial 13's milestones, judged on {self.evaluated_at:%Y-%m-%d %H:%M UTC} from the artefacts of "
+            f"`{self.root}`: {self.passed} of {len(self.milestones)} pass.", "",
+            self.checklist_markdown(),
+            "## Summary", "", *[f"{paragraph}\n" for paragraph in self.summary],
+            "## Key figures", "",
+            "Provenance: `cluster` measured on your cluster, `local` measured on this machine, `simulated` from "
+            "the simulator's calibrated model (never a measurement).", "",
+            figures.to_markdown(index=False) if not figures.empty else "No figures: no artefact was found.", "",
+            "## Sources", "", sources.to_markdown(index=False), "",
+        ])
+
+
+def inline_html(text: str) -> str:
+    """Escaped text with markdown's `code` spans and **bold** kept."""
+    escaped = html.escape(text)
+    escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+    return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", escaped)
+
+
+def png(figure: Figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _section(title: str, make: Callable[[], Section]) -> Section:
+    try:
+        return make()
+    except ArtefactError as exc:
+        return Section(title, problem=str(exc))
+
+
+def _expansion(files: LabFiles) -> Section:
+    per_node = key.expansion_per_node(files)
+    return Section("Baseline against post-expansion", (key.expansion_totals(files), per_node),
+                   comparison_figure(per_node, provenance_of(per_node)))
+
+
+def _latency(files: LabFiles) -> Section:
+    study = key.tuning_study(files)
+    return Section("Inference latency", (study,), key.latency_figure(study))
+
+
+def _fio(files: LabFiles) -> Section:
+    fio = key.fio_per_node(files)
+    return Section("fio per node", (fio,), key.fio_figure(fio))
+
+
+def sources(files: LabFiles) -> pd.DataFrame:
+    """Every artefact the report reads: who wrote it, its sha256 and when, or that it is missing."""
+    rows = []
+    for path, notebook in WRITERS.items():
+        origin = files.origins.get(path)
+        rows.append({"artefact": path, "notebook": origin.notebook if origin else notebook,
+                     "sha256": origin.sha256 if origin else "", "written_at": origin.written_at if origin else "",
+                     "present": files.exists(path)})
+    return pd.DataFrame(rows)
+
+
+def build(files: LabFiles) -> Report:
+    judged, figures = milestones(files), key.key_figures(files)
+    sections = [
+        _section("Baseline against post-expansion", lambda: _expansion(files)),
+        _section("Storage failover", lambda: Section("Storage failover", (key.failover(files),))),
+        _section("Inference latency", lambda: _latency(files)),
+        _section("fio per node", lambda: _fio(files)),
+    ]
+    return Report(files.root, datetime.now(timezone.utc), judged, figures, summary(judged, figures), sections,
+                  sources(files))
+
+
+def save(lab: Lab, report: Report) -> Path:
+    """Write `final/milestone-checklist.md` and record the step (passed when every milestone passes)."""
+    path = lab.workspace.write_text(CHECKLIST, report.markdown())
+    lab.workspace.record_step("milestone checklist", report.passed == len(report.milestones),
+                              f"{report.passed} of {len(report.milestones)} milestones pass")
+    return path

@@ -1,0 +1,195 @@
+"""The key frames of the lab in one place, read from its artefacts, and the report's plots.
+
+`key_figures` flattens them into one long frame (section, measure, value, unit, provenance, source)
+that the report's summary, the checklist document and `sugarlab compare` all read. Every figure keeps
+the artefact it came from and its provenance (`cluster`, `local` or `simulated`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of, read_yaml_field
+
+GIB = 1024**3
+SNAPSHOT, COMPARISON = "baseline/resource-snapshot.csv", "expansion/baseline-comparison.csv"
+FIO, TUNING, INFERENCE_LOG = "operations/fio-results.csv", "edge-ai/tuning-experiments.md", "edge-ai/inference.log"
+FAILOVER = "storage/failover-experiments.csv"
+FIO_COLUMNS = ["node", "read_iops", "read_bw_kib_s", "read_clat_p50_us", "read_clat_p95_us", "read_clat_p99_us",
+               "provenance"]
+TUNING_KNOBS = ["max_batch", "intra_op_threads", "replicas", "cpu_limit"]
+FIGURE_COLUMNS = ["section", "measure", "value", "unit", "provenance", "source"]
+
+
+# -- frames ---------------------------------------------------------------------------------------------
+def baseline_nodes(files: LabFiles) -> pd.DataFrame:
+    snapshot = files.csv(SNAPSHOT, ["kind", "name", "cpu_cores", "memory_bytes", "cpu_allocatable", "provenance"])
+    return snapshot[snapshot["kind"] == "node"]
+
+
+def expansion_per_node(files: LabFiles) -> pd.DataFrame:
+    """Notebook 03's comparison: each node at baseline (idle) and at the stress Job's busiest moment."""
+    return files.csv(COMPARISON, ["node", "new", "cpu_allocatable", "baseline_cpu_cores", "load_cpu_cores",
+                                  "baseline_memory_bytes", "load_memory_bytes", "baseline_pods", "pods_now",
+                                  "provenance"])
+
+
+def expansion_totals(files: LabFiles) -> pd.DataFrame:
+    """The whole cluster before and after the expansion: nodes, allocatable CPU, CPU and memory used, pods."""
+    before, now = baseline_nodes(files), expansion_per_node(files)
+    rows = {
+        "nodes": (len(before), len(now)),
+        "allocatable CPU (cores)": (before["cpu_allocatable"].sum(), now["cpu_allocatable"].sum()),
+        "CPU used (cores)": (before["cpu_cores"].sum(), now["load_cpu_cores"].sum()),
+        "memory used (GiB)": (before["memory_bytes"].sum() / GIB, now["load_memory_bytes"].sum() / GIB),
+        "running pods": (int(now["baseline_pods"].sum()), int(now["pods_now"].sum())),
+    }
+    frame = pd.DataFrame(rows, index=["baseline", "post_expansion"]).T
+    frame["delta"] = frame["post_expansion"] - frame["baseline"]
+    return frame.rename_axis("measure").reset_index().assign(provenance=provenance_of(now))
+
+
+def fio_per_node(files: LabFiles) -> pd.DataFrame:
+    """Notebook 06's fio results: 4k random-read IOPS, bandwidth (MiB/s) and completion latency per node."""
+    fio = files.csv(FIO, FIO_COLUMNS)
+    frame = fio[["node", "read_iops"]].assign(read_mib_s=fio["read_bw_kib_s"] / 1024)
+    for name in ("p50", "p95", "p99"):
+        frame[f"clat_{name}_ms"] = fio[f"read_clat_{name}_us"] / 1000
+    for column in ("medium", "diagnosis"):  # what was measured, and why a node has no figures
+        if column in fio:
+            frame[column] = fio[column]
+    return frame.assign(provenance=fio["provenance"])
+
+
+def tuning_study(files: LabFiles) -> pd.DataFrame:
+    """Notebook 05's sweep, read back from the table in `edge-ai/tuning-experiments.md`, with the chosen
+    setting marked and the provenance its inference log records."""
+    text = files.text(TUNING)
+    lines = [line for line in text.splitlines() if line.startswith("|")]
+    if len(lines) < 3:
+        raise ArtefactError(TUNING, "holds no results table; rerun notebooks/05-edge-ai.ipynb")
+    cells = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
+    frame = pd.DataFrame(cells[2:], columns=cells[0])
+    missing = [c for c in [*TUNING_KNOBS, "concurrency", "errors", "p50_ms", "p95_ms", "p99_ms", "throughput_rps"]
+               if c not in frame]
+    if missing:
+        raise ArtefactError(TUNING, f"its table lacks the columns {', '.join(missing)}")
+    for column in frame.columns.difference(["cpu_limit"]):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    chosen = _chosen(text)
+    frame["chosen"] = [chosen == (f"{b:g}", f"{t:g}", f"{r:g}", str(c)) for b, t, r, c in
+                       frame[TUNING_KNOBS].itertuples(index=False)]
+    provenance = read_yaml_field(files.text(INFERENCE_LOG), "provenance") if files.exists(INFERENCE_LOG) else None
+    return frame.assign(provenance=provenance or "unknown provenance")
+
+
+def _chosen(text: str) -> tuple[str, str, str, str] | None:
+    match = re.search(r"^`MAX_BATCH=(\d+)`, `INTRA_OP_THREADS=(\d+)`, replicas (\d+), CPU limit (\S+)\.$", text, re.M)
+    return match.groups() if match else None  # type: ignore[return-value]
+
+
+def failover(files: LabFiles) -> pd.DataFrame:
+    """Notebook 04's failover experiments; their timings are the cluster's (simulated on the simulator)."""
+    frame = files.csv(FAILOVER, ["experiment", "time_to_ready_s", "rows_missing", "verdict"])
+    return frame if "provenance" in frame else frame.assign(provenance=files.cluster_provenance)
+
+
+# -- key figures ----------------------------------------------------------------------------------------
+def _rows(section: str, source: str, read: Callable[[], list[tuple[str, float, str, str]]]) -> list[dict]:
+    try:
+        found = read()
+    except ArtefactError:
+        return []
+    return [dict(zip(FIGURE_COLUMNS, (section, m, float(v), u, p, source))) for m, v, u, p in found if pd.notna(v)]
+
+
+def _baseline_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
+    nodes = baseline_nodes(files)
+    p = provenance_of(nodes)
+    return [("nodes at baseline", len(nodes), "nodes", p), ("CPU used at baseline", nodes["cpu_cores"].sum(), "cores", p),
+            ("memory used at baseline", nodes["memory_bytes"].sum() / GIB, "GiB", p)]
+
+
+def _expansion_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
+    now = expansion_per_node(files)
+    p = provenance_of(now)
+    new = now[now["new"].astype(bool)]
+    return [("nodes after expansion", len(now), "nodes", p),
+            ("CPU used under the stress Job", now["load_cpu_cores"].sum(), "cores", p),
+            ("CPU used under the stress Job on new workers", new["load_cpu_cores"].sum(), "cores", p),
+            ("memory used under the stress Job", now["load_memory_bytes"].sum() / GIB, "GiB", p)]
+
+
+def _fio_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
+    rows = []
+    for r in fio_per_node(files).itertuples():
+        rows += [(f"fio 4k random-read IOPS, {r.node}", r.read_iops, "IOPS", r.provenance),
+                 (f"fio p95 completion latency, {r.node}", r.clat_p95_ms, "ms", r.provenance)]
+    return rows
+
+
+def _latency_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
+    chosen = tuning_study(files).query("chosen")
+    rows = []
+    for r in chosen.itertuples():
+        rows += [(f"inference p50, chosen setting, concurrency {r.concurrency}", r.p50_ms, "ms", r.provenance),
+                 (f"inference p95, chosen setting, concurrency {r.concurrency}", r.p95_ms, "ms", r.provenance),
+                 (f"inference throughput, chosen setting, concurrency {r.concurrency}", r.throughput_rps,
+                  "requests/s", r.provenance)]
+    return rows
+
+
+def _failover_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
+    frame = failover(files)
+    p = provenance_of(frame)
+    return [("failover experiments", len(frame), "experiments", p),
+            ("failover experiments with no data lost", (frame["verdict"] == "no data lost").sum(), "experiments", p),
+            ("longest failover time to ready", pd.to_numeric(frame["time_to_ready_s"], errors="coerce").max(), "s", p),
+            ("rows missing after failover", pd.to_numeric(frame["rows_missing"], errors="coerce").sum(), "rows", p)]
+
+
+def key_figures(files: LabFiles) -> pd.DataFrame:
+    """Every key figure the artefacts hold; sections whose artefacts are missing are left out."""
+    rows = (_rows("baseline", SNAPSHOT, lambda: _baseline_figures(files))
+            + _rows("expansion", COMPARISON, lambda: _expansion_figures(files))
+            + _rows("storage", FAILOVER, lambda: _failover_figures(files))
+            + _rows("edge AI", TUNING, lambda: _latency_figures(files))
+            + _rows("operations", FIO, lambda: _fio_figures(files)))
+    return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+
+
+# -- plots ----------------------------------------------------------------------------------------------
+def fio_figure(fio: pd.DataFrame) -> Figure:
+    figure = Figure(figsize=(9, 0.6 + 0.5 * max(len(fio), 2)))
+    iops, latency = figure.subplots(1, 2, sharey=True)
+    iops.barh(fio["node"], fio["read_iops"], color="tab:blue")
+    iops.set_xlabel("4k random-read IOPS")
+    for column, label in (("clat_p50_ms", "p50"), ("clat_p95_ms", "p95"), ("clat_p99_ms", "p99")):
+        latency.plot(fio[column], fio["node"], marker="o", linestyle="", label=label)
+    latency.set_xlabel("completion latency (ms)")
+    latency.legend(fontsize="small")
+    figure.suptitle(f"fio per node ({provenance_of(fio)})")
+    figure.tight_layout()
+    return figure
+
+
+def latency_figure(study: pd.DataFrame) -> Figure:
+    """p50 and p95 of every setting of the tuning sweep at its highest concurrency; the chosen one marked."""
+    top = study[study["concurrency"] == study["concurrency"].max()].reset_index(drop=True)
+    labels = [("* " if r.chosen else "") + f"batch {r.max_batch:.0f}, {r.intra_op_threads:.0f} thr, "
+              f"{r.replicas:.0f} rep, cpu {r.cpu_limit}" for r in top.itertuples()]
+    figure = Figure(figsize=(9, 1 + 0.45 * max(len(top), 2)))
+    axes = figure.subplots()
+    positions = range(len(top))
+    axes.barh([y - 0.2 for y in positions], top["p50_ms"], height=0.4, label="p50")
+    axes.barh([y + 0.2 for y in positions], top["p95_ms"], height=0.4, label="p95")
+    axes.set_yticks(list(positions), labels)
+    axes.set_xlabel(f"latency at concurrency {top['concurrency'].max():.0f} (ms)")
+    axes.legend(fontsize="small")
+    axes.set_title(f"Inference latency per setting, * chosen ({provenance_of(study)})")
+    figure.tight_layout()
+    return figure

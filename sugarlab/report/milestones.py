@@ -1,0 +1,198 @@
+"""Tutorial 13's milestone checklist, judged from the lab's artefacts.
+
+Each milestone is a few checks; each check passes or fails with one line of evidence taken from the
+artefacts it names. A missing or unreadable artefact fails only its own check, naming the file and the
+notebook to run, so the checklist always renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of
+
+INVENTORY, NODES_AFTER_JOIN, FINAL_NODES = ("baseline/cluster-inventory.txt", "expansion/nodes-after-join.txt",
+                                            "final/nodes.txt")
+DISTRIBUTION, COMPARISON = "expansion/pod-distribution.txt", "expansion/baseline-comparison.csv"
+FAILOVER_CSV, FAILOVER_REPORT = "storage/failover-experiments.csv", "storage/failover-report.md"
+TUNING, SECURITY = "edge-ai/tuning-experiments.md", "operations/security-checklist.md"
+NO_DATA_LOST = "no data lost"  # the verdict notebook 04 writes for an experiment that passed
+MIN_NEW_WORKERS = 2  # "at least two new workers joined"
+FAILOVER_COLUMNS = ["experiment", "node_before", "node_after", "time_to_ready_s", "rows_before", "rows_after",
+                    "rows_missing", "integrity", "verdict"]
+
+
+@dataclass(frozen=True)
+class Check:
+    label: str
+    passed: bool
+    evidence: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Milestone:
+    title: str  # the tutorial's wording
+    checks: tuple[Check, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+
+def _check(label: str, sources: tuple[str, ...], judge: Callable[[], tuple[bool, str]]) -> Check:
+    try:
+        passed, evidence = judge()
+    except ArtefactError as exc:
+        return Check(label, False, str(exc), sources)
+    return Check(label, passed, evidence, sources)
+
+
+def _names(values: pd.Series | list[str]) -> str:
+    return ", ".join(sorted(values)) or "none"
+
+
+# -- multi-node prototype -------------------------------------------------------------------------------
+def baseline_nodes(files: LabFiles) -> set[str]:
+    return set(files.tables(INVENTORY)[0]["name"])
+
+
+def nodes_after(files: LabFiles) -> tuple[str, pd.DataFrame]:
+    """The node table after the join: notebook 02's, else the final snapshot of notebook 06."""
+    source = NODES_AFTER_JOIN if files.exists(NODES_AFTER_JOIN) or not files.exists(FINAL_NODES) else FINAL_NODES
+    return source, files.table(source)
+
+
+def new_workers(files: LabFiles) -> pd.DataFrame:
+    """Nodes present after the join and absent from the baseline inventory, with their STATUS."""
+    before = baseline_nodes(files)
+    _, after = nodes_after(files)
+    return after[~after["name"].isin(before)][["name", "status"]]
+
+
+def _workers_joined(files: LabFiles) -> tuple[bool, str]:
+    new = new_workers(files)
+    source, _ = nodes_after(files)
+    ready = new[new["status"] == "Ready"]["name"]
+    others = [f"{n} ({s})" for n, s in zip(new["name"], new["status"]) if s != "Ready"]
+    evidence = (f"{len(ready)} new Ready worker(s) against the baseline inventory: {_names(list(ready))}"
+                + (f"; not Ready: {', '.join(others)}" if others else "") + f" (from {files.describe(source)})")
+    return len(ready) >= MIN_NEW_WORKERS, evidence
+
+
+def workload_nodes(files: LabFiles) -> pd.Series:
+    """Pods of the stress Job that ran (Running or Completed in any sample), counted per node."""
+    samples = files.tables(DISTRIBUTION)
+    pods = pd.concat(samples, ignore_index=True)
+    ran = pods[pods["status"].isin(["Running", "Completed"])].drop_duplicates("name")
+    return ran.groupby("node")["name"].count().sort_index()
+
+
+def _workloads_spread(files: LabFiles) -> tuple[bool, str]:
+    per_node = workload_nodes(files)
+    new = set(new_workers(files)["name"])
+    on_new = per_node[per_node.index.isin(new)]
+    spread = ", ".join(f"{node} {count}" for node, count in per_node.items()) or "no pod ran"
+    evidence = (f"stress pods ran on {len(on_new)} of the {len(new)} new workers (pods per node: {spread}; "
+                f"from {files.describe(DISTRIBUTION)})")
+    return bool(new) and len(on_new) >= min(MIN_NEW_WORKERS, len(new)), evidence
+
+
+def _compared(files: LabFiles) -> tuple[bool, str]:
+    frame = files.csv(COMPARISON, ["node", "new", "baseline_cpu_cores", "load_cpu_cores"])
+    if frame["load_cpu_cores"].isna().all() or frame["baseline_cpu_cores"].isna().all():
+        return False, f"{files.describe(COMPARISON)} has no usage figures to compare"
+    base, load = frame["baseline_cpu_cores"].sum(), frame["load_cpu_cores"].sum()
+    on_new = frame.loc[frame["new"].astype(bool), "load_cpu_cores"].sum()
+    share = on_new / load if load else 0.0
+    return True, (f"CPU used: {base:.2f} cores at baseline, {load:.2f} cores under the stress Job, "
+                  f"{share:.0%} of it on the new workers ({provenance_of(frame)}; from {files.describe(COMPARISON)})")
+
+
+def multi_node_prototype(files: LabFiles) -> Milestone:
+    return Milestone("Multi-node prototype: at least two new workers joined, workloads scheduled across them, "
+                     "and performance compared against the baseline", (
+        _check("two or more new workers joined and Ready", (INVENTORY, NODES_AFTER_JOIN),
+               lambda: _workers_joined(files)),
+        _check("workloads scheduled across the new workers", (DISTRIBUTION,), lambda: _workloads_spread(files)),
+        _check("performance compared against the baseline", (COMPARISON,), lambda: _compared(files)),
+    ))
+
+
+# -- failure injection ----------------------------------------------------------------------------------
+def _no_data_lost(files: LabFiles) -> tuple[bool, str]:
+    frame = files.csv(FAILOVER_CSV, FAILOVER_COLUMNS)
+    lost = frame[frame["verdict"].astype(str) != NO_DATA_LOST]
+    moves = "; ".join(f"{r.experiment}: {r.node_before} -> {r.node_after}, ready in {_seconds(r.time_to_ready_s)}, "
+                      f"{r.rows_after}/{r.rows_before} rows, {r.verdict}" for r in frame.itertuples())
+    return lost.empty, (f"{len(frame) - len(lost)} of {len(frame)} experiments recovered with no data lost ({moves}; "
+                        f"from {files.describe(FAILOVER_CSV)})")
+
+
+def _seconds(value: object) -> str:
+    seconds = pd.to_numeric(value, errors="coerce")
+    return "never" if pd.isna(seconds) else f"{seconds:.0f} s"
+
+
+def _report_written(files: LabFiles) -> tuple[bool, str]:
+    text = files.text(FAILOVER_REPORT)
+    return True, f"{files.describe(FAILOVER_REPORT)}, {len(text.splitlines())} lines"
+
+
+def failure_injection(files: LabFiles) -> Milestone:
+    return Milestone("Failure-injection exercise: simulated node disruption recovered without data loss, with "
+                     "findings logged in `storage/failover-report.md`", (
+        _check("node disruption recovered without data loss", (FAILOVER_CSV,), lambda: _no_data_lost(files)),
+        _check("findings logged in storage/failover-report.md", (FAILOVER_REPORT,), lambda: _report_written(files)),
+    ))
+
+
+# -- roadmap update -------------------------------------------------------------------------------------
+def _section(text: str, heading: str) -> str:
+    """The first paragraph under a `## heading` of a markdown document, on one line."""
+    _, found, rest = text.partition(f"\n## {heading}\n")
+    paragraph = rest.strip().split("\n\n")[0] if found else ""
+    return " ".join(paragraph.split())
+
+
+def _tuning_drafted(files: LabFiles) -> tuple[bool, str]:
+    chosen = _section(files.text(TUNING), "Chosen setting")
+    if not chosen:
+        return False, f"{files.describe(TUNING)} has no `## Chosen setting` section: the sweep did not finish"
+    return True, f"chosen setting {chosen.rstrip('.')} (from {files.describe(TUNING)})"
+
+
+def security_results(files: LabFiles) -> pd.DataFrame:
+    """The checklist's summary table (`| Node | Audited | Result |`) as node, audited, result."""
+    lines = files.text(SECURITY).splitlines()
+    start = next((i for i, line in enumerate(lines) if line.replace(" ", "") == "|Node|Audited|Result|"), None)
+    rows = []
+    for line in lines[start + 2:] if start is not None else []:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")][:3])
+    return pd.DataFrame(rows, columns=["node", "audited", "result"])
+
+
+def _security_drafted(files: LabFiles) -> tuple[bool, str]:
+    results = security_results(files)
+    audited = results[results["node"] != "-"]
+    if audited.empty:
+        return False, f"{files.describe(SECURITY)} lists no audited node"
+    outcome = "; ".join(f"{n}: {r}" for n, r in zip(audited["node"], audited["result"]))
+    return True, f"{len(audited)} node(s) audited ({outcome}; from {files.describe(SECURITY)})"
+
+
+def roadmap_update(files: LabFiles) -> Milestone:
+    return Milestone("Advanced roadmap update: drafted `edge-ai/tuning-experiments.md` and "
+                     "`operations/security-checklist.md`", (
+        _check("edge-ai/tuning-experiments.md drafted", (TUNING,), lambda: _tuning_drafted(files)),
+        _check("operations/security-checklist.md drafted", (SECURITY,), lambda: _security_drafted(files)),
+    ))
+
+
+def milestones(files: LabFiles) -> list[Milestone]:
+    return [multi_node_prototype(files), failure_injection(files), roadmap_update(files)]

@@ -1,0 +1,88 @@
+"""The report's written summary: a few sentences built from the key figures and the checklist.
+
+Every number comes from `figures.key_figures`; each sentence ends with the figures' provenance, and a
+section without figures says which artefact is missing instead.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sugarlab.report.milestones import Milestone
+from sugarlab.report.sources import WRITERS
+
+
+def _value(figures: pd.DataFrame, measure: str) -> float | None:
+    match = figures.loc[figures["measure"] == measure, "value"]
+    return float(match.iloc[0]) if len(match) else None
+
+
+def _provenance(figures: pd.DataFrame, section: str) -> str:
+    return ", ".join(sorted(set(figures.loc[figures["section"] == section, "provenance"])))
+
+
+def _absent(section: str, artefact: str) -> str:
+    return f"No {section} figures: `{artefact}` is missing (notebook {WRITERS[artefact]})."
+
+
+def _milestones(milestones: list[Milestone]) -> str:
+    passed = [m for m in milestones if m.passed]
+    text = f"{len(passed)} of {len(milestones)} milestones pass."
+    failing = [f"{m.title.split(':')[0]} ({'; '.join(c.label for c in m.checks if not c.passed)})"
+               for m in milestones if not m.passed]
+    return text + (f" Still open: {'; '.join(failing)}." if failing else "")
+
+
+def _expansion(figures: pd.DataFrame) -> str:
+    before, after = _value(figures, "nodes at baseline"), _value(figures, "nodes after expansion")
+    if after is None:
+        return _absent("post-expansion", "expansion/baseline-comparison.csv")
+    idle, load = _value(figures, "CPU used at baseline"), _value(figures, "CPU used under the stress Job")
+    on_new = _value(figures, "CPU used under the stress Job on new workers") or 0.0
+    grew = f"from {before:.0f} to {after:.0f} nodes" if before is not None else f"to {after:.0f} nodes"
+    share = f", {on_new / load:.0%} of it on the new workers" if load else ""
+    base = f" against {idle:.2f} cores at the idle baseline" if idle is not None else ""
+    return (f"The cluster grew {grew}; under the stress Job it used {load or 0:.2f} CPU cores{base}{share} "
+            f"({_provenance(figures, 'expansion')}).")
+
+
+def _storage(figures: pd.DataFrame) -> str:
+    total = _value(figures, "failover experiments")
+    if total is None:
+        return _absent("failover", "storage/failover-experiments.csv")
+    kept = _value(figures, "failover experiments with no data lost") or 0.0
+    longest = _value(figures, "longest failover time to ready")
+    ready = f"; the slowest was ready again after {longest:.0f} s" if longest is not None else ""
+    return (f"{kept:.0f} of {total:.0f} failover experiments lost no data{ready} "
+            f"({_provenance(figures, 'storage')}).")
+
+
+def _edge_ai(figures: pd.DataFrame) -> str:
+    rows = figures[figures["measure"].str.startswith("inference p95, chosen setting")]
+    if rows.empty:
+        return _absent("inference latency", "edge-ai/tuning-experiments.md")
+    top = max(int(measure.rsplit("concurrency ", 1)[1]) for measure in rows["measure"])
+    p50 = _value(figures, f"inference p50, chosen setting, concurrency {top}")
+    p95 = _value(figures, f"inference p95, chosen setting, concurrency {top}")
+    rps = _value(figures, f"inference throughput, chosen setting, concurrency {top}")
+    return (f"The chosen inference setting answered in {p50:.0f} ms at p50 and {p95:.0f} ms at p95 with "
+            f"{top} requests in flight, {rps:.1f} requests/s ({_provenance(figures, 'edge AI')}).")
+
+
+def _node(row: pd.Series) -> str:
+    return str(row["measure"]).rsplit(", ", 1)[1]
+
+
+def _fio(figures: pd.DataFrame) -> str:
+    iops = figures[figures["measure"].str.startswith("fio 4k random-read IOPS, ")]
+    if iops.empty:
+        return _absent("fio", "operations/fio-results.csv")
+    fastest, slowest = iops.loc[iops["value"].idxmax()], iops.loc[iops["value"].idxmin()]
+    return (f"fio's 4k random reads ran at {slowest['value']:.0f} to {fastest['value']:.0f} IOPS across "
+            f"{len(iops)} node(s), fastest on {_node(fastest)}, slowest on {_node(slowest)} "
+            f"({_provenance(figures, 'operations')}).")
+
+
+def summary(milestones: list[Milestone], figures: pd.DataFrame) -> list[str]:
+    """One paragraph per topic: milestones, expansion, storage, edge AI, fio."""
+    return [_milestones(milestones), _expansion(figures), _storage(figures), _edge_ai(figures), _fio(figures)]
