@@ -6,6 +6,8 @@ A run lives in `<output_dir>/<run-id>/`:
     html/NN-name.html         the same, as HTML with plots embedded
     lab/                      the run's lab workspace (the tutorial's artefacts)
     manifest.json             parameters, versions, timings, statuses, artefact hashes
+    index.html                the front page: the report (milestone checklist, summary, key figures
+                              and plots) over the run's artefacts, then every notebook's HTML linked
 
 and `<output_dir>/<run-id>.tar.gz` archives that folder without any `.sugarlab/` state directory
 (the simulator's state and kubeconfig live there and never leave the machine).
@@ -39,6 +41,9 @@ from tqdm import tqdm
 from sugarlab.cluster import connect
 from sugarlab.errors import ParameterError, RunError
 from sugarlab.params import validate_parameters
+from sugarlab.report import LabFiles
+from sugarlab.report import build as build_report
+from sugarlab.report.front_page import FRONT_PAGE, front_page_html
 from sugarlab.workspace import STATE_DIR, Workspace, atomic_write_bytes, sha256_file
 
 KERNEL = "python3"
@@ -140,6 +145,7 @@ def run_lab(
             stopped = _stop_cluster(lab)
         finally:
             manifest = _manifest(result, params.backend, injected, folder, started, stopped)
+            manifest["front_page"] = _write_front_page(run_dir, manifest)
             atomic_write_bytes(run_dir / "manifest.json", json.dumps(manifest, indent=2).encode())
             _archive(run_dir, result.archive)
     return result
@@ -253,6 +259,19 @@ def _manifest(
         "steps": [asdict(step) for step in Workspace(lab).steps()],
         "artefacts": artefacts,
     }
+
+
+def _write_front_page(run_dir: Path, manifest: dict[str, Any]) -> str | None:
+    """Write the run's `index.html` (the report over its artefacts, every notebook linked) and return
+    its name; None, with `front_page_error` in the manifest, when it could not be made."""
+    try:
+        report = build_report(LabFiles.of_workspace(Workspace(run_dir / "lab")))
+        page = front_page_html(report, manifest, run_dir)
+    except Exception as exc:  # the run is archived whatever its artefacts hold
+        manifest["front_page_error"] = f"{type(exc).__name__}: {exc}"
+        return None
+    atomic_write_bytes(run_dir / FRONT_PAGE, page.encode("utf-8"))
+    return FRONT_PAGE
 
 
 def _archive(run_dir: Path, archive: Path) -> None:

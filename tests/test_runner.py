@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import sugarlab.sim
+from sugarlab import runner
 from sugarlab.errors import ParameterError, RunError
 from sugarlab.runner import RunResult, run_lab, select_notebooks
 
@@ -145,3 +146,26 @@ def test_selection_by_prefix_or_stem_keeps_run_order() -> None:
     assert select_notebooks(available, None) == available
     with pytest.raises(ParameterError, match="available: 01-baseline, 02-expansion, 03-workload"):
         select_notebooks(available, ["04"])
+
+
+def test_front_page_puts_the_checklist_on_top_and_links_every_notebook(run: RunResult, unpacked: Path) -> None:
+    manifest = json.loads((unpacked / "manifest.json").read_text())
+    assert manifest["front_page"] == "index.html"
+    page = (unpacked / "index.html").read_text()
+    assert page.index("Milestone checklist: 0 of 3 pass") < page.index("<h2>Notebooks</h2>")
+    assert '<a href="html/01-write.html">01-write</a>' in page and '<a href="html/02-fail.html">02-fail</a>' in page
+    assert "notebook 02-fail failed in cell 4" in page
+    assert "baseline/cluster-inventory.txt: missing; run notebooks/01-baseline.ipynb in this workspace" in page
+    assert f"Run <code>{run.run_id}</code>: failed" in page
+
+
+def test_a_report_that_cannot_be_made_leaves_no_front_page_but_says_why(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(files: object) -> None:
+        raise KeyError("cpu_cores")
+
+    monkeypatch.setattr(runner, "build_report", broken)
+    manifest: dict = {"run_id": "r", "notebooks": []}
+    assert runner._write_front_page(tmp_path, manifest) is None
+    assert manifest["front_page_error"] == "KeyError: 'cpu_cores'"
+    assert not (tmp_path / "index.html").exists()
