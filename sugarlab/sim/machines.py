@@ -2,7 +2,8 @@
 
 A machine answers the commands the expansion notebook needs (hostname, architecture, clock, port
 6443, leftover k3s state, `k3s token create`, the k3s install script, `systemctl`, `journalctl`)
-the way Raspberry Pi OS and k3s answer them; anything else exits 127 and says it is not simulated.
+the way Raspberry Pi OS and k3s answer them, and those of the SSH hardening audit (`sshd -T`,
+`ssh-keygen -lf`, see `sugarlab.sim.sshd`); anything else exits 127 and says it is not simulated.
 A join credential is never kept: machines hold only its SHA-256, and files only their digest.
 
 Faults a machine can be given, to rehearse the tutorial's NotReady advice:
@@ -24,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sugarlab.sim import events
+from sugarlab.sim import events, sshd
 from sugarlab.sim.clock import format_time, parse_time
 from sugarlab.sim.profiles import NODE_PROFILES
 from sugarlab.sim.seed import node_object
@@ -113,6 +114,8 @@ class Machines:
             words = words[3:]
         if words[:2] == ["sh", "-c"] and len(words) == 3:
             return self.run(name, words[2])
+        if (audit := sshd.answer(self.seed, name, command)) is not None:
+            return Answer(*audit)
         if words and words[0] == "sudo":
             words = words[1:]
         now = self.store.clock.now() - (SKEW if machine.fault == "clock-skew" else timedelta())
