@@ -1,5 +1,5 @@
 """The `sugarlab` command: `sugarlab run` executes and archives the workbook; `sugarlab sim` manages
-the simulated cluster of a lab workspace."""
+the simulated cluster of a lab workspace; `sugarlab compare` sets two archived runs side by side."""
 
 from __future__ import annotations
 
@@ -82,6 +82,20 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--reset", action="store_true", help="with stop: also forget the cluster, to start afresh")
     _add_parameter_option(sim)
     sim.set_defaults(command=_sim)
+
+    compare = verbs.add_parser(
+        "compare",
+        help="compare two archived runs: parameters, notebooks, artefacts, milestones, key figures",
+        description="Compare two runs, each a run folder (OUTPUT_DIR/<run-id>/) or its archive "
+        "(OUTPUT_DIR/<run-id>.tar.gz): parameters that differ, notebook statuses, artefacts added, removed "
+        "or changed (by sha256), milestones, and the key figures both runs have, side by side.",
+        epilog="exit codes:\n  0  compared\n  2  a path is not a run (or --html cannot be written there)\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    compare.add_argument("run_a", type=Path, metavar="RUN_A", help="the first run, folder or .tar.gz")
+    compare.add_argument("run_b", type=Path, metavar="RUN_B", help="the second run; changes are B against A")
+    compare.add_argument("--html", type=Path, metavar="FILE", help="also write the comparison as an HTML page with a plot")
+    compare.set_defaults(command=_compare)
     return parser
 
 
@@ -146,4 +160,19 @@ def _sim(args: argparse.Namespace) -> int:
     else:
         status = lifecycle.status(workspace)
         print(json.dumps(status, indent=2, default=str) if status else f"no simulated cluster is running in {workspace}")
+    return EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from sugarlab.report.compare import compare_runs, comparison_html, comparison_text, open_run
+    from sugarlab.workspace import atomic_write_bytes
+
+    if args.html and not args.html.resolve().parent.is_dir():
+        raise ParameterError("--html", str(args.html), "a file in a folder that exists")
+    with open_run(args.run_a, "RUN_A") as a, open_run(args.run_b, "RUN_B") as b:
+        comparison = compare_runs(a, b)
+        print(comparison_text(comparison), end="")
+        if args.html:
+            atomic_write_bytes(args.html, comparison_html(comparison).encode("utf-8"))
+            print(f"\nhtml: {args.html}")
     return EXIT_OK
