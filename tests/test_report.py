@@ -132,6 +132,14 @@ def test_data_lost_in_one_experiment_fails_the_failure_injection_milestone(lab: 
     assert "power-off: worker-b -> worker-a, ready in 95 s, 1441/1450 rows, 9 rows lost" in evidence
 
 
+def test_an_experiment_that_was_not_measured_fails_and_says_so(lab: Path) -> None:
+    write(lab, "storage/failover-experiments.csv", FAILOVER.replace(
+        "95.0,1450,1450,0,ok,no data lost", ",1450,,,,not measured: the pod never came back"))
+    passed, evidence = checks(build(files(lab)))["node disruption recovered without data loss"]
+    assert not passed
+    assert "power-off: worker-b -> worker-a, ready in never, ?/1450 rows, not measured: the pod never came back" in evidence
+
+
 def test_one_ready_new_worker_is_not_a_multi_node_prototype(lab: Path) -> None:
     nodes = (lab / "expansion/nodes-after-join.txt").read_text().splitlines()
     nodes[3] = nodes[3].replace("worker-b     Ready   ", "worker-b     NotReady")

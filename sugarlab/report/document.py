@@ -38,6 +38,9 @@ class Section:
     figure: Figure | None = None
     problem: str = ""
 
+    def __repr__(self) -> str:  # the frames and plot show through _repr_html_
+        return f"Section({self.title!r})"
+
     def _repr_html_(self) -> str:
         parts = [f"<h3>{html.escape(self.title)}</h3>"]
         if self.problem:

@@ -127,7 +127,7 @@ def _no_data_lost(files: LabFiles) -> tuple[bool, str]:
     frame = files.csv(FAILOVER_CSV, FAILOVER_COLUMNS)
     lost = frame[frame["verdict"].astype(str) != NO_DATA_LOST]
     moves = "; ".join(f"{r.experiment}: {r.node_before} -> {r.node_after}, ready in {_seconds(r.time_to_ready_s)}, "
-                      f"{r.rows_after}/{r.rows_before} rows, {r.verdict}" for r in frame.itertuples())
+                      f"{_count(r.rows_after)}/{_count(r.rows_before)} rows, {r.verdict}" for r in frame.itertuples())
     return lost.empty, (f"{len(frame) - len(lost)} of {len(frame)} experiments recovered with no data lost ({moves}; "
                         f"from {files.describe(FAILOVER_CSV)})")
 
@@ -135,6 +135,11 @@ def _no_data_lost(files: LabFiles) -> tuple[bool, str]:
 def _seconds(value: object) -> str:
     seconds = pd.to_numeric(value, errors="coerce")
     return "never" if pd.isna(seconds) else f"{seconds:.0f} s"
+
+
+def _count(value: object) -> str:
+    number = pd.to_numeric(value, errors="coerce")
+    return "?" if pd.isna(number) else f"{number:.0f}"
 
 
 def _report_written(files: LabFiles) -> tuple[bool, str]:
