@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sugarlab import fio_bench
 from sugarlab.comparison import comparison_figure
 from sugarlab.lab import Lab
 from sugarlab.report import figures as key
@@ -126,8 +127,8 @@ def _latency(files: LabFiles) -> Section:
 
 
 def _fio(files: LabFiles) -> Section:
-    fio = key.fio_per_node(files)
-    return Section("fio per node", (fio,), key.fio_figure(fio))
+    results = key.fio_results(files)
+    return Section("fio per node", (fio_bench.summary(results),), fio_bench.results_figure(results))
 
 
 def sources(files: LabFiles) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """The key frames of the lab in one place, read from its artefacts, and the report's plots.
 
-`key_figures` flattens them into one long frame (section, measure, value, unit, provenance, source)
+The fio frame and plot are notebook 06's own (`sugarlab.fio_bench`). `key_figures` flattens them into one long frame (section, measure, value, unit, provenance, source)
 that the report's summary, the checklist document and `sugarlab compare` all read. Every figure keeps
 the artefact it came from and its provenance (`cluster`, `local` or `simulated`).
 """
@@ -13,14 +13,13 @@ from collections.abc import Callable
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sugarlab.fio_bench import RESULT_COLUMNS
 from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of, read_yaml_field
 
 GIB = 1024**3
 SNAPSHOT, COMPARISON = "baseline/resource-snapshot.csv", "expansion/baseline-comparison.csv"
 FIO, TUNING, INFERENCE_LOG = "operations/fio-results.csv", "edge-ai/tuning-experiments.md", "edge-ai/inference.log"
 FAILOVER = "storage/failover-experiments.csv"
-FIO_COLUMNS = ["node", "read_iops", "read_bw_kib_s", "read_clat_p50_us", "read_clat_p95_us", "read_clat_p99_us",
-               "provenance"]
 TUNING_KNOBS = ["max_batch", "intra_op_threads", "replicas", "cpu_limit"]
 FIGURE_COLUMNS = ["section", "measure", "value", "unit", "provenance", "source"]
 
@@ -53,16 +52,9 @@ def expansion_totals(files: LabFiles) -> pd.DataFrame:
     return frame.rename_axis("measure").reset_index().assign(provenance=provenance_of(now))
 
 
-def fio_per_node(files: LabFiles) -> pd.DataFrame:
-    """Notebook 06's fio results: 4k random-read IOPS, bandwidth (MiB/s) and completion latency per node."""
-    fio = files.csv(FIO, FIO_COLUMNS)
-    frame = fio[["node", "read_iops"]].assign(read_mib_s=fio["read_bw_kib_s"] / 1024)
-    for name in ("p50", "p95", "p99"):
-        frame[f"clat_{name}_ms"] = fio[f"read_clat_{name}_us"] / 1000
-    for column in ("medium", "diagnosis"):  # what was measured, and why a node has no figures
-        if column in fio:
-            frame[column] = fio[column]
-    return frame.assign(provenance=fio["provenance"])
+def fio_results(files: LabFiles) -> pd.DataFrame:
+    """Notebook 06's fio results, one row per node, as `sugarlab.fio_bench` wrote them."""
+    return files.csv(FIO, RESULT_COLUMNS)
 
 
 def tuning_study(files: LabFiles) -> pd.DataFrame:
@@ -126,9 +118,9 @@ def _expansion_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
 
 def _fio_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
     rows = []
-    for r in fio_per_node(files).itertuples():
+    for r in fio_results(files).itertuples():
         rows += [(f"fio 4k random-read IOPS, {r.node}", r.read_iops, "IOPS", r.provenance),
-                 (f"fio p95 completion latency, {r.node}", r.clat_p95_ms, "ms", r.provenance)]
+                 (f"fio p95 completion latency, {r.node}", r.read_clat_p95_us / 1000, "ms", r.provenance)]
     return rows
 
 
@@ -163,20 +155,6 @@ def key_figures(files: LabFiles) -> pd.DataFrame:
 
 
 # -- plots ----------------------------------------------------------------------------------------------
-def fio_figure(fio: pd.DataFrame) -> Figure:
-    figure = Figure(figsize=(9, 0.6 + 0.5 * max(len(fio), 2)))
-    iops, latency = figure.subplots(1, 2, sharey=True)
-    iops.barh(fio["node"], fio["read_iops"], color="tab:blue")
-    iops.set_xlabel("4k random-read IOPS")
-    for column, label in (("clat_p50_ms", "p50"), ("clat_p95_ms", "p95"), ("clat_p99_ms", "p99")):
-        latency.plot(fio[column], fio["node"], marker="o", linestyle="", label=label)
-    latency.set_xlabel("completion latency (ms)")
-    latency.legend(fontsize="small")
-    figure.suptitle(f"fio per node ({provenance_of(fio)})")
-    figure.tight_layout()
-    return figure
-
-
 def latency_figure(study: pd.DataFrame) -> Figure:
     """p50 and p95 of every setting of the tuning sweep at its highest concurrency; the chosen one marked."""
     top = study[study["concurrency"] == study["concurrency"].max()].reset_index(drop=True)

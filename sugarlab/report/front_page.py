@@ -76,7 +76,7 @@ def front_page_html(report: Report, manifest: Mapping[str, Any], run_dir: Path) 
         "<h2>Key figures</h2>",
         "<p>Provenance: <code>cluster</code> measured on your cluster, <code>local</code> measured on this machine, "
         "<code>simulated</code> from the simulator's calibrated model (never a measurement).</p>", figures,
-        *[section._repr_html_() for section in report.sections],
+        "<h2>Frames and plots</h2>", *[section._repr_html_() for section in report.sections],
         "<h2>Sources</h2>", report.sources.to_html(index=False),
         "</body></html>",
     ])
