@@ -17,10 +17,11 @@ $(BIN)/sugarlab: pyproject.toml
 lab: $(BIN)/sugarlab
 	$(BIN)/sugarlab run
 
-# Real programs some tests drive on 127.0.0.1 (Debian packages): sshd for the SSH hosts.
+# Real programs some tests drive on this machine (Debian packages): sshd for the SSH hosts, fio for
+# the simulator's fio containers (without it they are modelled and the test of real runs is skipped).
 system-packages:
-	@[ -x /usr/sbin/sshd ] || { $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server >/dev/null; }
+	@[ -x /usr/sbin/sshd ] && [ -x /usr/bin/fio ] || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server fio >/dev/null; }
 
 # Install, then run every check: package and simulator tests, the notebooks under nbval, and the
 # end-to-end Papermill run.
