@@ -45,6 +45,8 @@ class LabParams(BaseModel):
     sim_workers: int = Field(0, ge=0, le=16, description="sim: worker nodes the simulated cluster starts with")
     worker_profile: str = Field("pi4-4gb", description="sim: hardware profile of pre-existing workers")
     metrics_server: bool = Field(True, description="sim: whether the simulated cluster runs metrics-server")
+    sim_nfs_provisioner: Literal["csi-driver-nfs", "nfs-subdir", "none"] = Field(
+        "csi-driver-nfs", description="sim: the NFS provisioner installed in the simulated cluster")
 
     # 02-expansion
     power_devices: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_POWER_DEVICES),
@@ -75,6 +77,24 @@ class LabParams(BaseModel):
     sample_every: float = Field(15.0, gt=0, description="cluster seconds between placement and usage samples")
     stress_timeout: float = Field(1200.0, gt=0, description="cluster seconds to wait for the Job")
 
+    # 04-storage
+    nfs_provisioner: str = Field("auto", description="auto, or the provisioner name or kind (csi-driver-nfs, nfs-subdir) to use")
+    nfs_server: str = Field("192.168.42.50", description="NFS server of the nfs-shared class (the tutorial's NAS)")
+    nfs_path: str = Field("/export/sugarkube", description="the export on it")
+    nfs_version: str = Field("4.1", pattern=r"^[34](\.[0-2])?$", description="NFS protocol version (the vers mount option)")
+    nfs_mount_options: list[str] = Field(default_factory=list, description="further NFS mount options, e.g. hard")
+    nfs_reclaim_policy: Literal["Retain", "Delete"] = "Retain"
+    storage_class: str = Field("nfs-shared", description="class of the SQLite StatefulSet's claim, described by 06")
+    storage_image: str = Field("docker.io/library/python:3.12-alpine", description="image of the SQLite writer")
+    write_interval: float = Field(5.0, gt=0, le=3600, description="seconds between the writer's rows")
+    storage_size: str = Field("1Gi", description="size of the writer's claim")
+    eviction_seconds: int = Field(30, ge=0, le=3600,
+                                  description="how long the writer's pod stays on an unreachable node before eviction")
+    storage_timeout: float = Field(600.0, gt=0, description="cluster seconds to wait for the writer to be Ready")
+    failures: list[Literal["delete-pod", "drain-node", "power-off"]] = Field(
+        default_factory=lambda: ["delete-pod", "drain-node", "power-off"],
+        description="failure experiments to run, in order (power-off: simulator only)")
+
     # 05-edge-ai
     edge_replicas: int = Field(2, ge=1, le=8)
     edge_cpu_request: str = "500m"
@@ -102,7 +122,6 @@ class LabParams(BaseModel):
     fio_timeout: float = Field(600.0, gt=0, description="cluster seconds to wait for the fio Jobs")
     fio_sim_media: dict[str, str] = Field(default_factory=dict,
                                           description="sim: node -> storage medium (empty: the node's profile)")
-    storage_class: str = Field("nfs-shared", description="the class the final snapshot describes")
 
     @field_validator("fio_size")
     @classmethod
@@ -128,7 +147,7 @@ class LabParams(BaseModel):
                 raise ValueError(f"medium {medium!r} of {node!r} is not one of {', '.join(MEDIA)}")
         return media
 
-    @field_validator("edge_cpu_request", "edge_cpu_limit", "edge_memory_request", "edge_memory_limit")
+    @field_validator("edge_cpu_request", "edge_cpu_limit", "edge_memory_request", "edge_memory_limit", "storage_size")
     @classmethod
     def _quantity(cls, value: str) -> str:
         try:
@@ -136,6 +155,20 @@ class LabParams(BaseModel):
                 raise ValueError
         except ValueError:
             raise ValueError("a positive Kubernetes quantity such as 500m, 2, 512Mi or 1Gi") from None
+        return value
+
+    @field_validator("nfs_path")
+    @classmethod
+    def _export(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("an absolute path on the NFS server, such as /export/sugarkube")
+        return value
+
+    @field_validator("nfs_server")
+    @classmethod
+    def _server(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", value):
+            raise ValueError("an IP address or host name of the NFS server")
         return value
 
     @field_validator("join_workers")

@@ -49,23 +49,37 @@ def test_an_eviction_that_would_breach_a_budget_is_refused(sim: Cluster) -> None
 
 def test_a_budget_allows_one_eviction_at_a_time(sim: Cluster) -> None:
     sim.core.create_namespace({"metadata": {"name": "pdb-lab"}})
-    apps = client.AppsV1Api(sim.api)
-    apps.create_namespaced_deployment("pdb-lab", {
-        "metadata": {"name": "web"}, "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
-                                              "template": {"metadata": {"labels": {"app": "web"}},
-                                                           "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
+    for i in range(3):  # bare pods: nothing replaces an evicted one behind the test's back
+        sim.core.create_namespaced_pod("pdb-lab", {"metadata": {"name": f"web-{i}", "labels": {"app": "web"}},
+                                                   "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}})
     policy = client.PolicyV1Api(sim.api)
-    policy.create_namespaced_pod_disruption_budget("pdb-lab", _pdb("web", {"app": "web"}, maxUnavailable=1))
+    policy.create_namespaced_pod_disruption_budget("pdb-lab", _pdb("web", {"app": "web"}, minAvailable=2))
     deadline = time.monotonic() + 30
     while _status(policy, "pdb-lab", "web", 3).current_healthy < 3:
+        assert time.monotonic() < deadline, "the pods never became ready"
+        time.sleep(0.2)
+    _evict(sim.core, "pdb-lab", "web-0")
+    left = [p for p in sim.core.list_namespaced_pod("pdb-lab").items if p.metadata.deletion_timestamp is None]
+    assert [p.metadata.name for p in left] == ["web-1", "web-2"]
+    with pytest.raises(ApiException) as refused:
+        _evict(sim.core, "pdb-lab", "web-1")
+    assert refused.value.status == 429
+    assert "needs 2 healthy pods and has 2 currently" in refused.value.body
+
+
+def test_max_unavailable_counts_against_the_controllers_scale(sim: Cluster) -> None:
+    sim.core.create_namespace({"metadata": {"name": "pdb-scale"}})
+    client.AppsV1Api(sim.api).create_namespaced_deployment("pdb-scale", {
+        "metadata": {"name": "api"}, "spec": {"replicas": 4, "selector": {"matchLabels": {"app": "api"}},
+                                              "template": {"metadata": {"labels": {"app": "api"}},
+                                                           "spec": {"containers": [{"name": "api", "image": "nginx:1.27"}]}}}})
+    policy = client.PolicyV1Api(sim.api)
+    policy.create_namespaced_pod_disruption_budget("pdb-scale", _pdb("api", {"app": "api"}, maxUnavailable="25%"))
+    deadline = time.monotonic() + 30
+    while (status := _status(policy, "pdb-scale", "api", 4)).current_healthy < 4:
         assert time.monotonic() < deadline, "the Deployment's pods never became ready"
         time.sleep(0.2)
-    first, second = [p.metadata.name for p in sim.core.list_namespaced_pod("pdb-lab").items][:2]
-    _evict(sim.core, "pdb-lab", first)
-    assert sim.core.read_namespaced_pod(first, "pdb-lab").metadata.deletion_timestamp is not None
-    with pytest.raises(ApiException) as refused:
-        _evict(sim.core, "pdb-lab", second)
-    assert refused.value.status == 429
+    assert (status.desired_healthy, status.disruptions_allowed) == (3, 1)
 
 
 def test_evicting_a_missing_pod_is_not_found(sim: Cluster) -> None:

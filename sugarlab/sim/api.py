@@ -12,15 +12,18 @@ import uuid
 from email.utils import formatdate
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sugarlab.sim import exec as exec_channel
 from sugarlab.sim import metrics
 from sugarlab.sim.deletion import delete_object
 from sugarlab.sim.disruption import Budgets
@@ -30,6 +33,8 @@ from sugarlab.sim.machines import Machines
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.replicas import default_deployment
 from sugarlab.sim.services import default_service
+from sugarlab.sim.statefulsets import default_statefulset
+from sugarlab.sim.volumes import default_claim
 from sugarlab.sim.patch import APPLY_PATCH, PATCH_TYPES, apply_patch, strategic_merge
 from sugarlab.sim.pods_api import default_pod, pod_log, validate_pod
 from sugarlab.sim.resources import ResourceType, find, groups
@@ -59,7 +64,8 @@ def _not_found() -> ApiError:
 
 class SimApi:
     def __init__(self, store: Store, machines: Machines, processes: LocalProcesses, seed: int, version: str,
-                 metrics_server: bool) -> None:
+                 metrics_server: bool, state_dir: Path) -> None:
+        self.state_dir = state_dir
         self.store, self.machines, self.processes, self.seed = store, machines, processes, seed
         self.budgets = Budgets(store)
         self._next_endpoint = 0
@@ -70,7 +76,8 @@ class SimApi:
 
     def app(self, **kwargs: Any) -> ASGIApp:
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-        app = Starlette(routes=[Route("/{path:path}", self.handle, methods=methods)], **kwargs)
+        app = Starlette(routes=[Route("/{path:path}", self.handle, methods=methods),
+                                WebSocketRoute("/{path:path}", self.exec)], **kwargs)
 
         async def dated(scope: Scope, receive: Receive, send: Send) -> None:
             """Stamp responses with the cluster's (virtual) time, as an API server does with its own."""
@@ -281,6 +288,10 @@ class SimApi:
             default_pod(obj)
         elif target.rt.kind == "Deployment":
             default_deployment(obj)
+        elif target.rt.kind == "StatefulSet":
+            default_statefulset(obj)
+        elif target.rt.kind == "PersistentVolumeClaim":
+            default_claim(obj)
         elif target.rt.kind == "Service":
             default_service(obj, self.store)
         elif target.rt.kind == "Job":
@@ -337,6 +348,42 @@ class SimApi:
         return {"kind": target.rt.list_kind, "apiVersion": target.rt.api_version,
                 "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": deleted}
 
+    # -- exec -------------------------------------------------------------------------------------
+    async def exec(self, websocket: WebSocket) -> None:
+        """`pods/exec` over a websocket, as the official client's `stream` and kubectl use it. What stops
+        the command from starting is refused before the upgrade, with a `Status`, as the API server does."""
+        self.last_request = time.monotonic()
+        parts = [p for p in websocket.url.path.split("/") if p]
+        offered = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",")]
+        query = websocket.query_params
+        try:
+            if len(parts) != 7 or parts[:3] != ["api", "v1", "namespaces"] or parts[4] != "pods" or parts[6] != "exec":
+                raise _not_found()
+            if exec_channel.PROTOCOL not in offered:
+                raise ApiError.bad_request(f"exec needs the websocket subprotocol {exec_channel.PROTOCOL}")
+            pod = self.store.get(self.store.kind("Pod"), parts[3], parts[5])
+            try:
+                container = exec_channel.container_of(pod, query.get("container"))
+            except exec_channel.ExecError as exc:
+                raise ApiError.bad_request(str(exc)) from None
+            if pod.get("status", {}).get("phase") != "Running" or "deletionTimestamp" in pod["metadata"]:
+                raise ApiError.bad_request(f"unable to upgrade connection: container not found ({container['name']})")
+            if pod["spec"]["nodeName"] in self.machines.powered_off():
+                raise ApiError(500, "InternalError", f"error dialing backend: dial tcp {pod['status']['hostIP']}:10250: "
+                                                     "connect: no route to host")
+        except ApiError as exc:
+            await websocket.send_denial_response(JSONResponse(exc.status(), status_code=exc.code))
+            return
+        await websocket.accept(subprotocol=exec_channel.PROTOCOL)
+        code, out, err = await asyncio.to_thread(exec_channel.run, self.store, self.state_dir, pod, container,
+                                                 query.getlist("command"))
+        if out and query.get("stdout", "true").lower() == "true":
+            await websocket.send_bytes(bytes([exec_channel.STDOUT]) + out)
+        if err and query.get("stderr", "true").lower() == "true":
+            await websocket.send_bytes(bytes([exec_channel.STDERR]) + err)
+        await websocket.send_bytes(bytes([exec_channel.ERROR]) + exec_channel.status(code))
+        await websocket.close()
+
     # -- the API server's service proxy ----------------------------------------------------------
     async def _service_proxy(self, request: Request, namespace: str, service: str, path: str) -> Response:
         """Forward to a ready pod behind the service that runs for real; round robin, as kube-proxy spreads."""
@@ -362,7 +409,8 @@ class SimApi:
     async def _machine_request(self, request: Request, rest: list[str]) -> Response:
         machines = self.machines.all()
         if not rest and request.method == "GET":
-            return JSONResponse({name: {"profile": m.profile, "ip": m.ip, "k3s": m.k3s, "fault": m.fault}
+            return JSONResponse({name: {"profile": m.profile, "ip": m.ip, "k3s": m.k3s, "fault": m.fault,
+                                        "powered": m.powered}
                                  for name, m in machines.items()})
         body = await self._body(request)
         if not rest and request.method == "POST":
@@ -376,6 +424,11 @@ class SimApi:
         if rest[1] == "exec" and request.method == "POST":
             answer = self.machines.run(rest[0], body["command"])
             return JSONResponse({"exit_status": answer.exit_status, "stdout": answer.stdout, "stderr": answer.stderr})
+        if rest[1] == "power" and request.method == "POST":
+            if not isinstance(body, dict) or not isinstance(body.get("on"), bool):
+                raise ApiError.bad_request('power takes {"on": true} or {"on": false}')
+            machine = self.machines.power(rest[0], body["on"])
+            return JSONResponse({"name": machine.name, "powered": machine.powered, "since": machine.power_changed})
         if rest[1] == "files" and request.method == "PUT":
             self.machines.write_file(rest[0], body["path"], base64.b64decode(body["data"]), body["mode"],
                                      body.get("dir_mode"))

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
+from sugarlab import sqlite_writer
 from sugarlab.sim import events, fio
 from sugarlab.sim.clock import format_time, parse_time
 from sugarlab.sim.pods import running_status, succeeded_status
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.workloads import behaviour
 from sugarlab.sim.store import Store
+from sugarlab.sim.volumes import host_path
 
 Obj = dict[str, Any]
 PULL_SECONDS = (2.0, 9.0)  # an uncached image over a home connection onto a Pi, roughly
@@ -25,8 +28,9 @@ STOP_SECONDS = 1.0  # most containers exit promptly on SIGTERM
 
 
 class Kubelets:
-    def __init__(self, store: Store, seed: int, processes: LocalProcesses) -> None:
-        self.store, self.seed, self.processes = store, seed, processes
+    def __init__(self, store: Store, seed: int, processes: LocalProcesses, state_dir: Path) -> None:
+        self.store, self.seed, self.processes, self.state_dir = store, seed, processes, state_dir
+        self._written: dict[str, float] = {}  # sqlite-writer pod uid -> virtual time of its last row
         # pod uid -> when (virtual epoch seconds) it will be running, and each image's pull time (0: cached)
         self._starting: dict[str, tuple[float, dict[str, float]]] = {}
 
@@ -34,17 +38,21 @@ class Kubelets:
         now = self.store.clock.now()
         nodes = {n["metadata"]["name"]: n for n in self.store.view(self.store.kind("Node"))}
         pods = self.store.view(self.store.kind("Pod"))
+        off = {name for name, machine in self.store.meta("machines", {}).items() if not machine.get("powered", True)}
         for pod in pods:
             node = nodes.get(pod["spec"].get("nodeName", ""))
-            if node is None:
+            if node is None or node["metadata"]["name"] in off:  # a machine without power runs nothing
                 continue
             meta, phase = pod["metadata"], pod.get("status", {}).get("phase")
             if "deletionTimestamp" in meta:
+                self._written.pop(meta["uid"], None)  # SIGTERM: the writer stops at once
                 self._finish_deletion(pod, node, now.timestamp())
             elif phase in (None, "Pending"):
                 self._start(pod, node, pods, now.timestamp())
             elif phase == "Running" and any(behaviour(c).local for c in pod["spec"]["containers"]):
                 self._tend_local(pod)
+            elif phase == "Running" and any(behaviour(c).sqlite_writer for c in pod["spec"]["containers"]):
+                self._write_rows(pod, now.timestamp())
             elif phase == "Running":
                 self._finish_run(pod, node, now)
 
@@ -84,7 +92,11 @@ class Kubelets:
         self.processes.fio.start(pod, node, self.store.clock.now())
 
         def run(obj: Obj) -> None:
+            scheduled = next((c for c in obj["status"].get("conditions", []) if c["type"] == "PodScheduled"), None)
             obj["status"] = running_status(obj, host_ip, pod_ip, started, rng)
+            if scheduled:  # the scheduler's own time, not the start's
+                obj["status"]["conditions"] = [scheduled if c["type"] == "PodScheduled" else c
+                                               for c in obj["status"]["conditions"]]
             if local:
                 _set_ready(obj, False)
 
@@ -148,6 +160,29 @@ class Kubelets:
         elif not _is_ready(pod) and self.processes.ready(uid):
             self.store.update(pods, meta["namespace"], meta["name"], lambda obj: _set_ready(obj, True))
 
+    def _write_rows(self, pod: Obj, now: float) -> None:
+        """The writer's loop on the cluster's clock: one row per interval since its last, into the real file."""
+        uid = pod["metadata"]["uid"]
+        container = next(c for c in pod["spec"]["containers"] if behaviour(c).sqlite_writer)
+        env = {e["name"]: str(e.get("value", "")) for e in container.get("env") or []}
+        interval = float(env.get("INTERVAL_SECONDS", "5"))
+        last = self._written.get(uid, now - interval)  # a (re)started writer writes its first row at once
+        if now < last + interval:
+            return
+        path = host_path(self.store, self.state_dir, pod, container, env.get("DB_PATH", ""))
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_writer.connect(str(path))
+        try:
+            while last + interval <= now:
+                last += interval
+                stamp = datetime.fromtimestamp(last, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+                sqlite_writer.append(db, stamp, pod["metadata"]["name"], pod["spec"]["nodeName"])
+        finally:
+            db.close()
+        self._written[uid] = last
+
     def _free_ip(self, node: Obj, pods: list[Obj]) -> str:
         network = ipaddress.ip_network(node["spec"]["podCIDR"])
         used = {p.get("status", {}).get("podIP") for p in pods if p["spec"].get("nodeName") == node["metadata"]["name"]}
@@ -167,6 +202,7 @@ class Kubelets:
                 events.record(self.store, pod, "Killing", f"Stopping container {container['name']}", "kubelet",
                               host=node["metadata"]["name"])
         self._starting.pop(meta["uid"], None)
+        self._written.pop(meta["uid"], None)
         self.processes.stop(meta["uid"])
         self.store.delete(self.store.kind("Pod"), meta["namespace"], meta["name"])
 

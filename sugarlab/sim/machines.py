@@ -51,6 +51,8 @@ class Machine:
     files: dict[str, Obj] = field(default_factory=dict)  # path -> {"sha256", "mode", "dir_mode"}
     join: Obj = field(default_factory=dict)  # requested, register_at, ready_at, taints, failed
     journal: list[str] = field(default_factory=list)
+    powered: bool = True
+    power_changed: str = ""  # cluster time of the last power-off or power-on
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,18 @@ class Machines:
             machine.files["/var/lib/rancher/k3s/agent"] = {"sha256": "", "mode": 0o700, "dir_mode": None}
         machines[name] = machine
         self._save(machines)
+        return machine
+
+    def powered_off(self) -> set[str]:
+        return {name for name, row in self.store.meta("machines", {}).items() if not row.get("powered", True)}
+
+    def power(self, name: str, on: bool) -> Machine:
+        """Pull or restore a machine's power: its kubelet stops, or boots again (see `nodes`)."""
+        machines = self.all()
+        machine = machines[name]
+        if machine.powered != on:
+            machine.powered, machine.power_changed = on, self.store.clock.stamp()
+            self._save(machines)
         return machine
 
     def write_file(self, name: str, path: str, data: bytes, mode: int, dir_mode: int | None) -> None:

@@ -63,6 +63,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ResourceType("apps", "v1", "StatefulSet", "statefulsets", True, ("sts",), ("status", "scale")),
     ResourceType("batch", "v1", "Job", "jobs", True, (), ("status",), fields=("status.successful",)),
     ResourceType("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, ("sc",)),
+    ResourceType("storage.k8s.io", "v1", "CSIDriver", "csidrivers", False),
     ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, ("pdb",), ("status",)),
 )
 

@@ -17,6 +17,7 @@ from kubernetes.utils import parse_quantity
 from sugarlab.sim import events
 from sugarlab.sim.pods import requests
 from sugarlab.sim.store import Store
+from sugarlab.sim.volumes import SELECTED_NODE, claim_class
 
 Obj = dict[str, Any]
 DEFAULT_CPU, DEFAULT_MEMORY = 0.1, 200 * 1024 * 1024  # kube-scheduler's non-zero request defaults
@@ -73,6 +74,12 @@ def affinity_matches(pod: Obj, node: Obj) -> bool:
     )
 
 
+def _volume_fits(pv: Obj, node: Obj) -> bool:
+    terms = (((pv["spec"].get("nodeAffinity") or {}).get("required") or {}).get("nodeSelectorTerms")) or []
+    labels = node["metadata"].get("labels") or {}
+    return not terms or any(all(_expression_matches(e, labels) for e in t.get("matchExpressions") or []) for t in terms)
+
+
 def _taint_text(taint: Obj) -> str:
     return f"{{{taint['key']}: {taint.get('value', '')}}}" if taint.get("value") else f"{{{taint['key']}: }}"
 
@@ -91,13 +98,41 @@ class Scheduler:
         for pod in pending:  # one at a time, each seeing where the previous ones went
             self.schedule(pod, self.store.view(self.store.kind("Pod")))
 
+    def _volumes(self, pod: Obj) -> tuple[str, list[Obj], list[Obj]]:
+        """Why the pod's claims keep it from scheduling ("" if not), claims waiting for a node, bound volumes."""
+        waiting, bound = [], []
+        for volume in pod["spec"].get("volumes") or []:
+            ref = volume.get("persistentVolumeClaim")
+            if not ref:
+                continue
+            claim = self.store.find(self.store.kind("PersistentVolumeClaim"), pod["metadata"]["namespace"], ref["claimName"])
+            if claim is None:
+                return f'persistentvolumeclaim "{ref["claimName"]}" not found', [], []
+            if claim["spec"].get("volumeName"):
+                pv = self.store.find(self.store.kind("PersistentVolume"), "", claim["spec"]["volumeName"])
+                bound += [pv] if pv else []
+                continue
+            sc = self.store.find(self.store.kind("StorageClass"), "", claim_class(self.store, claim))
+            if not sc or sc.get("volumeBindingMode") != "WaitForFirstConsumer":
+                return "pod has unbound immediate PersistentVolumeClaims", [], []
+            waiting.append(claim)
+        return "", waiting, bound
+
     def schedule(self, pod: Obj, pods: list[Obj]) -> None:
         nodes = self.store.view(self.store.kind("Node"))
+        blocked, waiting, bound = self._volumes(pod)
+        if blocked:
+            self._unschedulable(pod, len(nodes), Counter(), blocked)
+            return
+        if any(SELECTED_NODE in (c["metadata"].get("annotations") or {}) for c in waiting):
+            return  # the provisioner is making the volume on the node chosen for it
         cpu, memory = requests(pod)
         reasons: Counter[str] = Counter()
         fits: list[tuple[float, Obj]] = []
         for node in nodes:
             reason = self._filter(pod, node, pods, cpu, memory)
+            if not reason and not all(_volume_fits(pv, node) for pv in bound):
+                reason = "node(s) had volume node affinity conflict"
             if reason:
                 reasons[reason] += 1
                 continue
@@ -109,6 +144,12 @@ class Scheduler:
         candidates = sorted(n["metadata"]["name"] for score, n in fits if score == best)
         chosen = random.Random(f"{self.seed}:{pod['metadata']['uid']}").choice(candidates)
         rt = self.store.kind("Pod")
+        if waiting:  # WaitForFirstConsumer: the volume is made on the chosen node before the pod binds
+            for claim in waiting:
+                self.store.update(self.store.kind("PersistentVolumeClaim"), claim["metadata"]["namespace"],
+                                  claim["metadata"]["name"],
+                                  lambda c: c["metadata"].setdefault("annotations", {}).update({SELECTED_NODE: chosen}))
+            return
 
         def bind(obj: Obj) -> None:
             obj["spec"]["nodeName"] = chosen
@@ -153,8 +194,8 @@ class Scheduler:
                 used_memory += req_memory or DEFAULT_MEMORY
         return ((1 - min(used_cpu / cap_cpu, 1)) + (1 - min(used_memory / cap_memory, 1))) / 2
 
-    def _unschedulable(self, pod: Obj, total: int, reasons: Counter[str]) -> None:
-        detail = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+    def _unschedulable(self, pod: Obj, total: int, reasons: Counter[str], detail: str = "") -> None:
+        detail = detail or ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
         message = (f"0/{total} nodes are available: {detail}. preemption: 0/{total} nodes are available: "
                    f"{total} Preemption is not helpful for scheduling.")
         current = next((c for c in pod.get("status", {}).get("conditions", []) if c["type"] == "PodScheduled"), {})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sugarlab.sim import nas
 from sugarlab.sim.clock import format_time
 from sugarlab.sim.pods import running_status, succeeded_status, suffix
 from sugarlab.sim.pods_api import DEFAULT_TOLERATIONS
@@ -40,7 +41,14 @@ IMAGES = {
     "traefik": "rancher/mirrored-library-traefik:3.3.6",
     "klipper-lb": "rancher/klipper-lb:v0.4.13",
     "klipper-helm": "rancher/klipper-helm:v0.9.8-build20250709",
+    # csi-driver-nfs v4.11.0's deploy/csi-nfs-controller.yaml
+    "csi-provisioner": "registry.k8s.io/sig-storage/csi-provisioner:v5.2.0",
+    "livenessprobe": "registry.k8s.io/sig-storage/livenessprobe:v2.15.0",
+    "nfsplugin": "registry.k8s.io/sig-storage/nfsplugin:v4.11.0",
+    # nfs-subdir-external-provisioner's Helm chart 4.0.18
+    "nfs-subdir": "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2",
 }
+NFS_SUBDIR_PROVISIONER = "cluster.local/nfs-subdir-external-provisioner"  # the chart's default name
 
 
 # Add-ons that k3s runs on its servers tolerate the control-plane taints.
@@ -298,10 +306,44 @@ class _Builder:
         self.pod(f"{daemonset}-{suffix(self.rng)}", controller, next(ip), selector, spec, owner, 72)
 
 
+    def storage(self, controller: Obj, pod_prefix: str) -> None:
+        """k3s's default `local-path` class, and the NFS provisioner the operator installed, if any."""
+        self.add({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                  "metadata": {"name": "local-path", "uid": uid(self.rng), "creationTimestamp": self.stamp(20),
+                               "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+                  "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete",
+                  "volumeBindingMode": "WaitForFirstConsumer"})
+        installed_s = 2 * 86400.0  # a couple of days after the cluster was built
+        host_ip = controller["status"]["addresses"][0]["address"]
+        if self.spec.nfs_provisioner == "csi-driver-nfs":
+            self.add({"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver",
+                      "metadata": {"name": "nfs.csi.k8s.io", "uid": uid(self.rng),
+                                   "creationTimestamp": self.stamp(installed_s)},
+                      "spec": {"attachRequired": False, "fsGroupPolicy": "File", "podInfoOnMount": False,
+                               "volumeLifecycleModes": ["Persistent", "Ephemeral"]}})
+            containers = [_container("csi-provisioner", IMAGES["csi-provisioner"], "10m", "20Mi", "400Mi"),
+                          _container("liveness-probe", IMAGES["livenessprobe"], "10m", "20Mi", "100Mi"),
+                          _container("nfs", IMAGES["nfsplugin"], "10m", "20Mi", "300Mi")]
+            self.deployment_pod("csi-nfs-controller", controller, host_ip, containers, installed_s)
+        elif self.spec.nfs_provisioner == "nfs-subdir":
+            container = _container("nfs-subdir-external-provisioner", IMAGES["nfs-subdir"])
+            container["env"] = [{"name": "PROVISIONER_NAME", "value": NFS_SUBDIR_PROVISIONER},
+                                {"name": "NFS_SERVER", "value": nas.SERVER}, {"name": "NFS_PATH", "value": nas.EXPORT}]
+            self.deployment_pod("nfs-subdir-external-provisioner", controller, f"{pod_prefix}.10", [container],
+                                installed_s)
+            self.add({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                      "metadata": {"name": "nfs-client", "uid": uid(self.rng),
+                                   "creationTimestamp": self.stamp(installed_s)},
+                      "provisioner": NFS_SUBDIR_PROVISIONER, "reclaimPolicy": "Delete",
+                      "volumeBindingMode": "Immediate", "allowVolumeExpansion": True,
+                      "parameters": {"archiveOnDelete": "true"}})
+
+
 def seed_cluster(spec: ClusterSpec, start: datetime) -> SeededCluster:
     """The cluster as it stands at virtual time `start`; everything but absolute times follows `spec`."""
     builder = _Builder(spec, start)
     builder.namespaces()
     nodes = builder.nodes()
     builder.system_pods(*nodes[0])
+    builder.storage(*nodes[0])
     return SeededCluster(builder.objects, builder.version)

@@ -32,9 +32,12 @@ from sugarlab.sim.machines import Machines
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.replicas import DeploymentController, ReplicaSetController
 from sugarlab.sim.namespaces import NamespaceController
+from sugarlab.sim.nodes import NodeLifecycle
 from sugarlab.sim.resources import BY_KIND
 from sugarlab.sim.scheduler import Scheduler
 from sugarlab.sim.seed import seed_cluster
+from sugarlab.sim.statefulsets import StatefulSetController
+from sugarlab.sim.volumes import VolumeController
 from sugarlab.sim.spec import CONTEXT, ClusterSpec
 from sugarlab.sim.store import Store
 from sugarlab.workspace import atomic_write_bytes
@@ -78,10 +81,12 @@ def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store,
     return store, store.meta("version")
 
 
-async def run_controllers(store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses) -> None:
-    controllers = [Scheduler(store, spec.seed), Kubelets(store, spec.seed, processes), DeploymentController(store),
+async def run_controllers(store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses,
+                          state_dir: Path) -> None:
+    controllers = [Scheduler(store, spec.seed), Kubelets(store, spec.seed, processes, state_dir), DeploymentController(store),
                    ReplicaSetController(store), JobController(store), NamespaceController(store),
-                   GarbageCollector(store), Budgets(store), machines]
+                   StatefulSetController(store), VolumeController(store, state_dir), GarbageCollector(store),
+                   Budgets(store), NodeLifecycle(store, machines), machines]
     last_saved = time.monotonic()
     while True:
         for controller in controllers:
@@ -109,12 +114,12 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
     machines = Machines(store, spec.seed)
     machines.seed_from_nodes()
     processes = LocalProcesses(state_dir)
-    api = SimApi(store, machines, processes, spec.seed, version, spec.metrics_server)
+    api = SimApi(store, machines, processes, spec.seed, version, spec.metrics_server, state_dir)
     server: uvicorn.Server
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(run_controllers(store, spec, machines, processes)), asyncio.create_task(idle_watch())]
+        tasks = [asyncio.create_task(run_controllers(store, spec, machines, processes, state_dir)), asyncio.create_task(idle_watch())]
         atomic_write_bytes(state_dir / "kubeconfig.yaml", yaml.safe_dump(kubeconfig(url)).encode())
         info = {"pid": os.getpid(), "url": url, "kubeconfig": str(state_dir / "kubeconfig.yaml"),
                 "spec": spec.as_dict(), "speed": speed, "version": version}

@@ -16,11 +16,12 @@ class ClusterSpec:
     workers: int = 0
     worker_profile: str = "pi4-4gb"
     metrics_server: bool = True
+    nfs_provisioner: str = "csi-driver-nfs"  # csi-driver-nfs, nfs-subdir or none
 
     @classmethod
     def from_params(cls, params: LabParams) -> "ClusterSpec":
         return cls(params.seed, params.controller_profile, params.sim_workers, params.worker_profile,
-                   params.metrics_server)
+                   params.metrics_server, params.sim_nfs_provisioner)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
