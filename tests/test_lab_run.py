@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import sqlite3
 import tarfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 
 from sugarlab.cli import main
 from sugarlab.runner import run_lab
@@ -151,3 +154,49 @@ def test_the_leak_check_finds_a_leaked_credential(tmp_path: Path) -> None:
     token = b"k3x9f2.0123456789abcdef"
     (tmp_path / "notes.log").write_bytes(b"joined with " + token + b"\n")
     assert leaked_credentials(tmp_path, {hashlib.sha256(token).hexdigest()}) == ["notes.log"]
+
+
+def test_operations_leave_budgets_events_fio_audit_and_snapshot(archived_run: tuple[Path, dict]) -> None:
+    run_dir, manifest = archived_run
+    lab = run_dir / "lab"
+    written = {a["path"] for a in manifest["artefacts"] if a["notebook"] == "06-operations"}
+    assert {"policies/pdb-core-services.yaml", "operations/events-post-expansion.log", "operations/fio-report.log",
+            "operations/fio-results.csv", "operations/security-checklist.md", "final/nodes.txt", "final/pods.txt",
+            "final/storageclass.txt"} <= written
+    steps = {s["step"]: s for s in manifest["steps"] if s["notebook"] == "06-operations"}
+    assert steps["fio per node"]["status"] == steps["ssh hardening audit"]["status"] == "passed"
+    fio = pd.read_csv(lab / "operations" / "fio-results.csv")
+    assert list(fio["node"]) == ["sugarkube0", "worker-a", "worker-b"] and (fio["error"] == 0).all()
+    assert set(fio["provenance"]) == {"local" if shutil.which("fio") else "simulated"}
+    assert (fio["read_iops"] > 0).all() and (fio["iodepth"] == 32).all() and (fio["ioengine"] == "libaio").all()
+    assert (lab / "operations" / "fio-report.log").read_text().count("==> ") == 3
+    events = (lab / "operations" / "events-post-expansion.log").read_text()
+    assert events.startswith("NAMESPACE   LAST SEEN") and "node/worker-a" in events
+    checklist = (lab / "operations" / "security-checklist.md").read_text()
+    assert "| worker-b |" in checklist and "`PasswordAuthentication no`" in checklist
+    budgets = {d["metadata"]["name"]: d["spec"] for d in
+               yaml.safe_load_all((lab / "policies" / "pdb-core-services.yaml").read_text())}
+    assert budgets["coredns-pdb"]["maxUnavailable"] == 1 and "vehicle-detector-pdb" in budgets
+    assert [line.split()[:2] for line in (lab / "final" / "nodes.txt").read_text().splitlines()[1:]] == [
+        ["sugarkube0", "Ready"], ["worker-a", "Ready"], ["worker-b", "Ready"]]
+    assert "fio-benchmark-" not in (lab / "final" / "pods.txt").read_text()  # the Jobs were cleaned up
+    if "04-storage" in NOTEBOOKS:  # the StatefulSet and the class notebook 04 makes
+        assert budgets["nfs-sqlite-pdb"] == {"minAvailable": 1, "selector": budgets["nfs-sqlite-pdb"]["selector"]}
+        assert steps["pdb eviction refused"]["status"] == "passed" and "429" in steps["pdb eviction refused"]["detail"]
+        assert (lab / "final" / "storageclass.txt").read_text().startswith("Name:                  nfs-shared\n")
+
+
+def test_storage_failover_is_proven_from_the_database(archived_run: tuple[Path, dict]) -> None:
+    run_dir, manifest = archived_run
+    lab = run_dir / "lab"
+    written = {a["path"] for a in manifest["artefacts"] if a["notebook"] == "04-storage"}
+    assert {"storage/nfs-storageclass.yaml", "storage/statefulset-sqlite.yaml", "storage/failover-experiments.csv",
+            "storage/failover-rows.png", "storage/failover-report.md"} <= written
+    assert yaml.safe_load((lab / "storage" / "nfs-storageclass.yaml").read_text())["provisioner"] == "nfs.csi.k8s.io"
+    experiments = pd.read_csv(lab / "storage" / "failover-experiments.csv")
+    assert list(experiments["experiment"]) == ["delete-pod", "drain-node", "power-off"]
+    assert (experiments["verdict"] == "no data lost").all() and (experiments["rows_before"] > 0).all()
+    steps = {s["step"]: s["status"] for s in manifest["steps"] if s["notebook"] == "04-storage"}
+    assert steps == {"writer ready": "passed", "failover delete-pod": "passed", "failover drain-node": "passed",
+                     "failover power-off": "passed"}
+    assert (lab / "storage" / "failover-report.md").read_text().count("**verdict: no data lost**") == 3
