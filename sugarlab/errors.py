@@ -18,7 +18,9 @@ Every error a notebook should handle derives from one base, so a cell can catch 
 
 Errors that belong to one lab step live beside their code, under the same base: `MissingBaseline`
 (`sugarlab.comparison`), `PowerBudgetExceeded` (`sugarlab.expansion`), `FioOutputError`
-(`sugarlab.fio`), `ArtefactError` and its `MissingArtefact` (`sugarlab.report`: an artefact the report
+(`sugarlab.fio`), `NoNfsProvisioner` (`sugarlab.nfs_class`: with the install hint), `StoragePending` and
+`ProbeFailed` (`sugarlab.storage_lab`: the writer's claim or pod is stuck, with the diagnosis; reading its
+database failed), `ExperimentSkipped` (`sugarlab.failover`), `ArtefactError` and its `MissingArtefact` (`sugarlab.report`: an artefact the report
 needs is missing or unreadable; only that checklist item fails) and `EdgeAIError` with its subclasses
 (`sugarlab.edge_ai.errors`).
 
