@@ -150,3 +150,13 @@ def test_the_statefulset_keeps_its_claim_when_it_is_deleted(open_sim_lab) -> Non
     client.AppsV1Api(lab.cluster.api).delete_namespaced_stateful_set(storage_lab.NAME, "lab-scale")
     claim = lab.cluster.core.read_namespaced_persistent_volume_claim(storage_lab.CLAIM, "lab-scale")
     assert claim.status.phase == "Bound" and _database(lab).exists()
+
+
+def test_an_experiment_the_cluster_cannot_host_is_reported_not_judged(open_sim_lab) -> None:
+    lab = open_sim_lab(sim_workers=1, speed=60, failures=["drain-node"])
+    _writer(lab)
+    [experiment] = failover.run(lab, progress=False)
+    assert experiment.verdict.startswith("not run: drain-node needs a second Ready worker")
+    assert failover.frame([experiment]).empty
+    assert not [s for s in lab.workspace.steps() if s.step.startswith("failover")]
+    assert "not run: drain-node needs a second Ready worker" in failover.report(lab, [experiment], "csi-driver-nfs")

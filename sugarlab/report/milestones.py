@@ -129,7 +129,7 @@ def _no_data_lost(files: LabFiles) -> tuple[bool, str]:
     moves = "; ".join(f"{r.experiment}: {r.node_before} -> {r.node_after}, ready in {_seconds(r.time_to_ready_s)}, "
                       f"rows {_count(r.rows_before)} before, {_count(r.rows_after)} after, {_count(r.rows_missing)} missing, "
                       f"{r.verdict}" for r in frame.itertuples())
-    return lost.empty, (f"{len(frame) - len(lost)} of {len(frame)} experiments recovered with no data lost ({moves}; "
+    return not frame.empty and lost.empty, (f"{len(frame) - len(lost)} of {len(frame)} experiments recovered with no data lost ({moves}; "
                         f"from {files.describe(FAILOVER_CSV)})")
 
 
