@@ -30,6 +30,7 @@ from kubernetes.client.exceptions import ApiException
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
+from sugarlab.apply import ensure_namespace
 from sugarlab.errors import ClusterError, ParameterError
 from sugarlab.fio import COLUMNS, PERCENTILES, FioOutputError, fio_command, parse_fio
 from sugarlab.lab import Lab
@@ -111,12 +112,8 @@ def set_simulated_media(lab: Lab, nodes: list[dict[str, Any]]) -> None:
 def launch(lab: Lab, manifests: list[dict[str, Any]]) -> None:
     """Write the manifests, remove an earlier run's Jobs, and create one Job per node."""
     lab.workspace.write_text(MANIFESTS, yaml.safe_dump_all(manifests, sort_keys=False))
-    core, batch = lab.cluster.core, client.BatchV1Api(lab.cluster.api)
-    try:
-        core.create_namespace({"metadata": {"name": NAMESPACE}})
-    except ApiException as error:
-        if error.status != 409:
-            raise ClusterError(f"cannot create namespace {NAMESPACE}: {error.reason}") from None
+    batch = client.BatchV1Api(lab.cluster.api)
+    ensure_namespace(lab, NAMESPACE)
     delete(lab, wait=True)
     for manifest in manifests:
         batch.create_namespaced_job(NAMESPACE, manifest)

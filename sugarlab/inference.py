@@ -20,12 +20,12 @@ from typing import Any
 import httpx
 import pandas as pd
 import yaml
-from kubernetes import client, dynamic
-from kubernetes.client.exceptions import ApiException
+from kubernetes import client
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 import sugarlab
+from sugarlab.apply import server_side_apply
 from sugarlab.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg
 from sugarlab.errors import ClusterError, MetricsUnavailable, ParameterError
 from sugarlab.lab import Lab
@@ -104,15 +104,7 @@ def write_manifests(lab: Lab, configmap: dict[str, Any], docs: list[dict[str, An
 
 def apply(lab: Lab, docs: list[dict[str, Any]]) -> None:
     """Server-side apply, so a rerun or a new tuning updates what is there."""
-    try:
-        lab.cluster.core.create_namespace({"metadata": {"name": NAMESPACE}})
-    except ApiException as error:
-        if error.status != 409:
-            raise ClusterError(f"cannot create namespace {NAMESPACE}: {error.reason}") from None
-    resources = dynamic.DynamicClient(lab.cluster.api).resources
-    for doc in docs:
-        kind = resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
-        kind.server_side_apply(body=doc, namespace=NAMESPACE, field_manager="sugarlab", force_conflicts=True)
+    server_side_apply(lab, docs, NAMESPACE)
 
 
 def wait_rollout(lab: Lab, progress: bool = True) -> dict[str, Any]:

@@ -17,13 +17,14 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from kubernetes import client, dynamic
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
 from tqdm.auto import tqdm
 
 from sugarlab import sqlite_writer
-from sugarlab.errors import ClusterError, SugarlabError
+from sugarlab.apply import server_side_apply
+from sugarlab.errors import SugarlabError
 from sugarlab.inventory import server_now
 from sugarlab.lab import Lab
 
@@ -102,15 +103,7 @@ def manifests(lab: Lab) -> list[dict[str, Any]]:
 
 def deploy(lab: Lab, docs: list[dict[str, Any]]) -> None:
     lab.workspace.write_text(MANIFEST, yaml.safe_dump_all(docs, sort_keys=False))
-    try:
-        lab.cluster.core.create_namespace({"metadata": {"name": NAMESPACE}})
-    except ApiException as error:
-        if error.status != 409:
-            raise ClusterError(f"cannot create namespace {NAMESPACE}: {error.reason}") from None
-    resources = dynamic.DynamicClient(lab.cluster.api).resources
-    for doc in docs:
-        kind = resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
-        kind.server_side_apply(body=doc, namespace=NAMESPACE, field_manager="sugarlab", force_conflicts=True)
+    server_side_apply(lab, docs, NAMESPACE)
 
 
 def ready_pod(lab: Lab) -> client.V1Pod | None:

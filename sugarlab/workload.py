@@ -17,6 +17,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from tqdm.auto import tqdm
 
+from sugarlab.apply import ensure_namespace
 from sugarlab.errors import ClusterError, MetricsUnavailable
 from sugarlab.inventory import list_pods_frame, server_now
 from sugarlab.lab import Lab
@@ -50,11 +51,7 @@ def launch(lab: Lab, manifest: dict[str, Any]) -> None:
     """Write the manifest where the tutorial keeps it, then (re)create the namespace's Job."""
     lab.workspace.write_text(MANIFEST, yaml.safe_dump(manifest, sort_keys=False))
     core, batch = lab.cluster.core, client.BatchV1Api(lab.cluster.api)
-    try:
-        core.create_namespace({"metadata": {"name": NAMESPACE}})
-    except ApiException as error:
-        if error.status != 409:
-            raise ClusterError(f"cannot create namespace {NAMESPACE}: {error.reason}") from None
+    ensure_namespace(lab, NAMESPACE)
     try:
         batch.delete_namespaced_job(JOB, NAMESPACE, propagation_policy="Foreground")
     except ApiException as error:
