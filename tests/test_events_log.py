@@ -13,7 +13,9 @@ def event(name: str, created_min_ago: float, reason: str, kind: str = "Pod", typ
           count: int = 1, first_min_ago: float | None = None, message: str = "m", namespace: str = "lab-scale") -> dict:
     created = NOW - timedelta(minutes=created_min_ago)
     first = NOW - timedelta(minutes=first_min_ago if first_min_ago is not None else created_min_ago)
-    stamp = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    def stamp(moment: datetime) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
     return {"metadata": {"name": f"{name}.1", "namespace": namespace, "creationTimestamp": stamp(created)},
             "involvedObject": {"kind": kind, "name": name, "namespace": namespace}, "reason": reason,
             "message": message + "\n", "type": type_, "count": count, "firstTimestamp": stamp(first),

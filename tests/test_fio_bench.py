@@ -80,3 +80,10 @@ def test_installed_fio_runs_for_real_and_is_labelled_local(open_sim_lab, monkeyp
     assert row.read_iops > 100 and row.runtime_ms <= 3_500  # cut from 60 s to 3 s
     assert '"cut_from": {' in raw and "not a Raspberry Pi figure" in raw
     assert not list((lab.workspace.root / ".sugarlab" / "sim" / "fio").glob("*/data"))  # test file removed
+
+
+def test_a_fio_binary_that_cannot_run_fails_the_job_with_the_reason(open_sim_lab, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("SUGARLAB_FIO", str(tmp_path / "no-fio-here"))
+    lab = open_sim_lab()
+    results, raw = run(lab)
+    assert results["diagnosis"].iloc[0].startswith("Job Failed") and "no-fio-here: No such file or directory" in raw

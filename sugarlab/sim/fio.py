@@ -295,9 +295,13 @@ class FioRuns:
                         "medium_title": f"the disk of {platform.node()} (not a Pi)",
                         "cut_from": cut, "note": "real fio on the machine running the simulator, against a "
                         "directory under its state dir; not a Raspberry Pi figure"}
-            with (run.workdir / "stdout").open("wb") as out, (run.workdir / "stderr").open("wb") as err:
-                run.process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                               cwd=run.workdir)
+            try:
+                with (run.workdir / "stdout").open("wb") as out, (run.workdir / "stderr").open("wb") as err:
+                    run.process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                                   cwd=run.workdir)
+            except OSError as error:  # as a container whose command is missing: exit 127
+                run.output, run.exit_code = f"exec {binary}: {error.strerror}\n", 127
+                run.ends_at = now.timestamp()
         else:
             rng = random.Random(f"{node['metadata']['name']}:{uid}")
             try:
