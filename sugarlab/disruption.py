@@ -24,9 +24,10 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from kubernetes import client, dynamic
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from sugarlab.apply import server_side_apply
 from sugarlab.errors import ClusterError
 from sugarlab.lab import Lab
 
@@ -92,10 +93,8 @@ def discover(lab: Lab) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
 def apply(lab: Lab, manifests: list[dict[str, Any]]) -> None:
     """Write `policies/pdb-core-services.yaml` and server-side apply it (`kubectl apply -f`)."""
     lab.workspace.write_text(POLICY, yaml.safe_dump_all(manifests, sort_keys=False))
-    pdbs = dynamic.DynamicClient(lab.cluster.api).resources.get(api_version="policy/v1", kind="PodDisruptionBudget")
-    for manifest in manifests:
-        pdbs.server_side_apply(body=manifest, namespace=manifest["metadata"]["namespace"], field_manager="sugarlab",
-                               force_conflicts=True)
+    for namespace in dict.fromkeys(m["metadata"]["namespace"] for m in manifests):
+        server_side_apply(lab, [m for m in manifests if m["metadata"]["namespace"] == namespace], namespace)
 
 
 def status(lab: Lab, manifests: list[dict[str, Any]], timeout_s: float = 30.0) -> pd.DataFrame:
