@@ -83,3 +83,13 @@ def test_every_notebook_declares_known_parameters_with_help(notebook: Path) -> N
         assert spec["help"], f"{notebook.name}: {name} has no help comment"
         assert validate_parameters({name: eval(spec["default"])}) == validate_parameters({}), (
             f"{notebook.name}: the default of {name} differs from LabParams")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_notebook_takes_the_whole_cluster_spec(notebook: Path) -> None:
+    """A simulated cluster is made from these; a notebook that lacked one would open a cluster of another spec
+    when a run sets it."""
+    declared = papermill.inspect_notebook(str(notebook))
+    spec = {"backend", "kubeconfig", "context", "workspace", "seed", "speed", "controller_profile", "sim_workers",
+            "worker_profile", "metrics_server", "sim_nfs_provisioner"}
+    assert spec <= set(declared), f"{notebook.name} lacks {sorted(spec - set(declared))}"
