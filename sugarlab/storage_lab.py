@@ -72,6 +72,7 @@ def manifests(lab: Lab) -> list[dict[str, Any]]:
     # Leave an unreachable node sooner than the default 300 s, so a lost node costs seconds of writes.
     tolerations += [{"key": f"node.kubernetes.io/{t}", "operator": "Exists", "effect": "NoExecute",
                      "tolerationSeconds": p.eviction_seconds} for t in ("unreachable", "not-ready")]
+    # The shared class is mounted read-write by every node; other classes (local-path) only allow one node.
     access = "ReadWriteMany" if p.storage_class == "nfs-shared" else "ReadWriteOnce"
     labels = {"app": NAME}
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": NAME, "namespace": NAMESPACE, "labels": labels},
