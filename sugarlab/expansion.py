@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from sugarlab.errors import HostError, SugarlabError
 from sugarlab.hosts import Host, SSHHost
 from sugarlab.hosts.sim import SimulatedHost, provision
-from sugarlab.inventory import list_nodes_frame, parse_time, server_now
+from sugarlab.inventory import cluster_now, list_nodes_frame, parse_time
 from sugarlab.lab import Lab
 from sugarlab.tables import nodes_table
 
@@ -199,8 +199,7 @@ def join_worker(lab: Lab, controller: Host, worker: Host, progress: bool = True)
         worker.write_file(TOKEN_FILE, credential, 0o600, dir_mode=0o700, sudo=True)
     finally:
         del credential
-    _, _, headers = lab.cluster.core.get_api_resources_with_http_info()
-    requested = server_now(headers)
+    requested = cluster_now(lab.cluster)
     install = worker.run(install_command(lab), sudo=True, check=False, timeout=900)
     if not install.ok:
         return JoinResult(worker.name, requested, None, None, "install failed",

@@ -10,14 +10,12 @@ not claimed: a write in flight when power goes may be lost without loss of commi
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import httpx
 import pandas as pd
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
@@ -25,7 +23,8 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from sugarlab.errors import ClusterError, SugarlabError
-from sugarlab.inventory import server_now
+from sugarlab.hosts.sim import power
+from sugarlab.inventory import cluster_now
 from sugarlab.lab import Lab
 from sugarlab.storage_lab import NAME, NAMESPACE, POD, Probe, ProbeFailed, StoragePending, diagnose, probe
 
@@ -94,11 +93,6 @@ class Experiment:
                 "rows_missing": self.rows_missing, "last_row_before": before.last_ts if before else None,
                 "last_row_after": after.last_ts if after else None,
                 "integrity": after.integrity if after else None, "verdict": self.verdict}
-
-
-def _now(lab: Lab) -> datetime:
-    _, _, headers = lab.cluster.core.read_namespace_with_http_info(NAMESPACE)
-    return server_now(headers)
 
 
 def _condition_time(pod: client.V1Pod, kind: str) -> datetime | None:
@@ -170,7 +164,7 @@ def _start(lab: Lab, name: str, needs_spare: bool) -> tuple[Experiment, client.V
 def delete_pod(lab: Lab, progress: bool = True) -> Experiment:
     """(a) `kubectl delete pod nfs-sqlite-0`: the StatefulSet makes it again, with the same claim."""
     experiment, pod = _start(lab, "delete-pod", needs_spare=False)
-    experiment.mark("delete", _now(lab))
+    experiment.mark("delete", cluster_now(lab.cluster))
     lab.cluster.core.delete_namespaced_pod(POD, NAMESPACE)
     new = _follow(lab, experiment, pod.metadata.uid, progress)
     experiment.node_after = new.spec.node_name
@@ -193,7 +187,7 @@ def _evict_all(lab: Lab, experiment: Experiment, node: str) -> None:
                 "metadata": {"name": pod.metadata.name, "namespace": pod.metadata.namespace}}
         try:
             core.create_namespaced_pod_eviction(pod.metadata.name, pod.metadata.namespace, body)
-            experiment.mark(f"evicted {pod.metadata.namespace}/{pod.metadata.name}", _now(lab))
+            experiment.mark(f"evicted {pod.metadata.namespace}/{pod.metadata.name}", cluster_now(lab.cluster))
         except ApiException as error:
             if error.status == 404:
                 continue
@@ -214,7 +208,7 @@ def drain_node(lab: Lab, progress: bool = True) -> Experiment:
     """(b) cordon and drain the writer's node through the eviction API; uncordon it afterwards."""
     experiment, pod = _start(lab, "drain-node", needs_spare=True)
     node = pod.spec.node_name
-    experiment.mark("cordon", _now(lab))
+    experiment.mark("cordon", cluster_now(lab.cluster))
     lab.cluster.core.patch_node(node, {"spec": {"unschedulable": True}})
     try:
         _evict_all(lab, experiment, node)
@@ -224,11 +218,6 @@ def drain_node(lab: Lab, progress: bool = True) -> Experiment:
     finally:
         lab.cluster.core.patch_node(node, {"spec": {"unschedulable": False}})
     return experiment
-
-
-def _power(lab: Lab, node: str, on: bool) -> None:
-    response = httpx.post(f"{lab.cluster.server}/sugarlab/v1/machines/{node}/power", json={"on": on}, timeout=30)
-    response.raise_for_status()
 
 
 def _node_ready(lab: Lab, node: str) -> tuple[str, datetime | None]:
@@ -250,8 +239,8 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
                                 "follow the same steps by hand)")
     experiment, pod = _start(lab, "power-off", needs_spare=True)
     node = pod.spec.node_name
-    experiment.mark("power off", _now(lab))
-    _power(lab, node, False)
+    experiment.mark("power off", cluster_now(lab.cluster))
+    power(lab.cluster.server, node, False)
 
     def operator(current: client.V1Pod | None) -> None:
         """What the operator does while waiting: note NotReady and eviction, then declare the node out of service."""
@@ -260,16 +249,16 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
             experiment.mark("NotReady", since)
         if current is not None and current.metadata.uid == pod.metadata.uid and current.metadata.deletion_timestamp \
                 and experiment.at("evicted (Terminating)") is None:
-            experiment.mark("evicted (Terminating)", _now(lab))
+            experiment.mark("evicted (Terminating)", cluster_now(lab.cluster))
             _taint(lab, node, add=True)
-            experiment.mark("out-of-service taint", _now(lab))
+            experiment.mark("out-of-service taint", cluster_now(lab.cluster))
 
     try:
         new = _follow(lab, experiment, pod.metadata.uid, progress, operator)
         experiment.node_after = new.spec.node_name
         _read_after(lab, experiment)
     finally:
-        _power(lab, node, True)
+        power(lab.cluster.server, node, True)
         deadline = time.monotonic() + lab.real_seconds(lab.params.storage_timeout)
         while _node_ready(lab, node)[0] != "True" and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -327,12 +316,6 @@ def rows_figure(history: pd.DataFrame, experiments: list[Experiment], provenance
     figure.autofmt_xdate()
     figure.tight_layout()
     return figure
-
-
-def figure_png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
-    return buffer.getvalue()
 
 
 def report(lab: Lab, experiments: list[Experiment], class_summary: str) -> str:

@@ -305,6 +305,12 @@ def pods_frame(pods: Iterable[Any], now: datetime) -> pd.DataFrame:
     return frame.sort_values(["namespace", "name"], kind="stable").reset_index(drop=True)
 
 
+def cluster_now(cluster: Cluster) -> datetime:
+    """The API server's clock now (the simulator's runs `speed` times faster than this machine's)."""
+    _, _, headers = cluster.core.get_api_resources_with_http_info()
+    return server_now(headers)
+
+
 def server_now(headers: Mapping[str, str] | None) -> datetime:
     """The API server's clock from a response's Date header, else this machine's UTC clock."""
     for key, value in (headers or {}).items():

@@ -130,11 +130,13 @@ class LabParams(BaseModel):
             raise ValueError("a fio size: a whole number with an optional k, M, G or T, such as 1G or 512M")
         return value
 
-    @field_validator("fio_host_path")
+    @field_validator("fio_host_path", "nfs_path")
     @classmethod
-    def _absolute(cls, value: str) -> str:
+    def _absolute(cls, value: str, info: ValidationInfo) -> str:
         if not value.startswith("/") or "\n" in value:
-            raise ValueError("an absolute directory path on the nodes, such as /var/lib/sugarlab/fio")
+            example = {"fio_host_path": "a directory on the nodes, such as /var/lib/sugarlab/fio",
+                       "nfs_path": "the export on the NFS server, such as /export/sugarkube"}[str(info.field_name)]
+            raise ValueError(f"an absolute path: {example}")
         return value
 
     @field_validator("fio_sim_media")
@@ -155,13 +157,6 @@ class LabParams(BaseModel):
                 raise ValueError
         except ValueError:
             raise ValueError("a positive Kubernetes quantity such as 500m, 2, 512Mi or 1Gi") from None
-        return value
-
-    @field_validator("nfs_path")
-    @classmethod
-    def _export(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("an absolute path on the NFS server, such as /export/sugarkube")
         return value
 
     @field_validator("nfs_server")

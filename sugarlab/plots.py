@@ -7,6 +7,8 @@ where the numbers came from (`cluster` or `simulated`).
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -49,3 +51,10 @@ def pods_per_node_figure(pods: pd.DataFrame, provenance: str | None = None) -> F
     ax.set_xlabel("pods")
     ax.set_title(f"Pods per node ({provenance or 'unknown source'})")
     return fig
+
+
+def png_bytes(figure: Figure, dpi: int = 110) -> bytes:
+    """A figure as a PNG file, for artefacts and pages that embed it."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from sugarlab import sqlite_writer
 from sugarlab.apply import server_side_apply
 from sugarlab.errors import SugarlabError
-from sugarlab.inventory import server_now
+from sugarlab.inventory import cluster_now
 from sugarlab.lab import Lab
 
 NAMESPACE, NAME, CONTAINER = "lab-scale", "nfs-sqlite", "sqlite"
@@ -170,8 +170,7 @@ def probe(lab: Lab, upto: int = 2**62, timeout: float = 60.0) -> Probe:
     """Read the database through exec into the pod: rows, last row, integrity, and the rows up to `upto`."""
     node = lab.cluster.core.read_namespaced_pod(POD, NAMESPACE).spec.node_name
     found = json.loads(_exec(lab, ["python3", "-c", WRITER_SOURCE, "check", DB_PATH, str(upto)], timeout))
-    _, _, headers = lab.cluster.core.read_namespace_with_http_info(NAMESPACE)
-    return Probe(at=server_now(headers), node=node, **found)
+    return Probe(at=cluster_now(lab.cluster), node=node, **found)
 
 
 def history(lab: Lab, timeout: float = 60.0) -> pd.DataFrame:

@@ -27,6 +27,14 @@ def provision(server: str, name: str, profile: str, fault: str = "") -> str:
     return str(response.json()["ip"])
 
 
+def power(server: str, name: str, on: bool) -> None:
+    """Pull or restore the power of a simulated Pi; its node goes NotReady, or comes back."""
+    response = httpx.post(f"{server}/sugarlab/v1/machines/{name}/power", json={"on": on}, timeout=30)
+    if response.status_code == 404:
+        raise ParameterError("machine", name, "a machine of the simulated cluster")
+    response.raise_for_status()
+
+
 class SimulatedHost:
     def __init__(self, server: str, name: str, *, command_timeout: float = 60.0) -> None:
         self.name, self._server, self.command_timeout = name, server, command_timeout

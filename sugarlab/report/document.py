@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from matplotlib.figure import Figure
 from sugarlab import fio_bench
 from sugarlab.comparison import comparison_figure
 from sugarlab.lab import Lab
+from sugarlab.plots import png_bytes
 from sugarlab.report import figures as key
 from sugarlab.report.milestones import Milestone, milestones
 from sugarlab.report.sources import WRITERS, ArtefactError, LabFiles, provenance_of
@@ -103,9 +103,7 @@ def inline_html(text: str) -> str:
 
 
 def png(figure: Figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return base64.b64encode(png_bytes(figure, dpi=90)).decode("ascii")
 
 
 def _section(title: str, make: Callable[[], Section]) -> Section:

@@ -15,6 +15,7 @@ from typing import Any
 from sugarlab import sqlite_writer
 from sugarlab.sim import events, fio
 from sugarlab.sim.clock import format_time, parse_time
+from sugarlab.sim.machines import powered_off
 from sugarlab.sim.pods import running_status, succeeded_status
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.workloads import behaviour
@@ -38,7 +39,7 @@ class Kubelets:
         now = self.store.clock.now()
         nodes = {n["metadata"]["name"]: n for n in self.store.view(self.store.kind("Node"))}
         pods = self.store.view(self.store.kind("Pod"))
-        off = {name for name, machine in self.store.meta("machines", {}).items() if not machine.get("powered", True)}
+        off = powered_off(self.store)
         for pod in pods:
             node = nodes.get(pod["spec"].get("nodeName", ""))
             if node is None or node["metadata"]["name"] in off:  # a machine without power runs nothing
@@ -202,7 +203,6 @@ class Kubelets:
                 events.record(self.store, pod, "Killing", f"Stopping container {container['name']}", "kubelet",
                               host=node["metadata"]["name"])
         self._starting.pop(meta["uid"], None)
-        self._written.pop(meta["uid"], None)
         self.processes.stop(meta["uid"])
         self.store.delete(self.store.kind("Pod"), meta["namespace"], meta["name"])
 

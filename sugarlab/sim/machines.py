@@ -28,7 +28,7 @@ from typing import Any
 from sugarlab.sim import events, sshd
 from sugarlab.sim.clock import format_time, parse_time
 from sugarlab.sim.profiles import NODE_PROFILES
-from sugarlab.sim.seed import node_object
+from sugarlab.sim.seed import HEALTHY_CONDITIONS, node_object
 from sugarlab.sim.store import Store
 
 Obj = dict[str, Any]
@@ -103,7 +103,7 @@ class Machines:
         return machine
 
     def powered_off(self) -> set[str]:
-        return {name for name, row in self.store.meta("machines", {}).items() if not row.get("powered", True)}
+        return powered_off(self.store)
 
     def power(self, name: str, on: bool) -> Machine:
         """Pull or restore a machine's power: its kubelet stops, or boots again (see `nodes`)."""
@@ -261,15 +261,27 @@ class Machines:
                       f"Node {machine.name} event: Registered Node {machine.name} in Controller", "node-controller")
 
     def _ready(self, machine: Machine) -> None:
-        stamp = self.store.clock.stamp()
+        mark_ready(self.store, machine.name)
 
-        def ready(node: Obj) -> None:
-            for condition in node["status"]["conditions"]:
-                if condition["type"] == "Ready":
-                    condition.update(status="True", reason="KubeletReady", message="kubelet is posting ready status",
-                                     lastHeartbeatTime=stamp, lastTransitionTime=stamp)
 
-        node = self.store.update(self.store.kind("Node"), "", machine.name, ready)
-        events.record(self.store, node, "NodeReady", f"Node {machine.name} status is now: NodeReady", "kubelet",
-                      host=machine.name)
+def powered_off(store: Store) -> set[str]:
+    """Machines without power, read straight from the store for the kubelets' loop."""
+    return {name for name, row in store.meta("machines", {}).items() if not row.get("powered", True)}
+
+
+def mark_ready(store: Store, name: str, drop_taint: str = "") -> None:
+    """The kubelet reports healthy conditions (flannel up, or back from a power loss); `drop_taint` goes too."""
+    stamp = store.clock.stamp()
+    healthy = {kind: (status, reason, message) for kind, status, reason, message in HEALTHY_CONDITIONS}
+
+    def ready(node: Obj) -> None:
+        for condition in (c for c in node["status"]["conditions"] if c["type"] in healthy):
+            status, reason, message = healthy[condition["type"]]
+            if condition["status"] != status:
+                condition.update(status=status, reason=reason, message=message, lastTransitionTime=stamp)
+            condition["lastHeartbeatTime"] = stamp
+        node["spec"]["taints"] = [t for t in node["spec"].get("taints") or [] if t["key"] != drop_taint]
+
+    node = store.update(store.kind("Node"), "", name, ready)
+    events.record(store, node, "NodeReady", f"Node {name} status is now: NodeReady", "kubelet", host=name)
 

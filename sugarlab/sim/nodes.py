@@ -18,7 +18,7 @@ from typing import Any
 from sugarlab.sim import events
 from sugarlab.sim.clock import parse_time
 from sugarlab.sim.deletion import delete_object
-from sugarlab.sim.machines import Machines
+from sugarlab.sim.machines import Machines, mark_ready
 from sugarlab.sim.scheduler import tolerates
 from sugarlab.sim.store import Store
 
@@ -74,21 +74,8 @@ class NodeLifecycle:
             events.record(self.store, pod, "NodeNotReady", "Node is not ready", "node-controller", warning=True)
 
     def _back(self, node: Obj, pods: list[Obj]) -> None:
-        stamp = self.store.clock.stamp()
-
-        def ready(obj: Obj) -> None:
-            for condition in obj["status"]["conditions"]:
-                if condition["type"] == "Ready":
-                    condition.update(status="True", reason="KubeletReady", message="kubelet is posting ready status",
-                                     lastTransitionTime=stamp, lastHeartbeatTime=stamp)
-                elif condition["type"] in PRESSURE:
-                    condition.update(status="False", reason=f"KubeletHasSufficient{condition['type'][:-8]}",
-                                     lastTransitionTime=stamp, message=f"kubelet has sufficient {condition['type'][:-8].lower()} available")
-            obj["spec"]["taints"] = [t for t in obj["spec"].get("taints") or [] if t["key"] != UNREACHABLE]
-
         name = node["metadata"]["name"]
-        updated = self.store.update(self.store.kind("Node"), "", name, ready)
-        events.record(self.store, updated, "NodeReady", f"Node {name} status is now: NodeReady", "kubelet", host=name)
+        mark_ready(self.store, name, drop_taint=UNREACHABLE)
         for pod in (p for p in pods if p["spec"].get("nodeName") == name and p.get("status", {}).get("phase") == "Running"
                     and "deletionTimestamp" not in p["metadata"]):
             self._set_ready(pod, True)

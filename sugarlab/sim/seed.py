@@ -69,6 +69,15 @@ def uid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
+# A healthy kubelet's node conditions: type, status, reason, message.
+HEALTHY_CONDITIONS = (
+    ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+)
+
+
 def node_object(name: str, profile: NodeProfile, ip: str, index: int, version: str, runtime: str,
                 created: str, rng: random.Random, *, controller: bool, taints: list[Obj] | None = None) -> Obj:
     labels = {
@@ -93,12 +102,7 @@ def node_object(name: str, profile: NodeProfile, ip: str, index: int, version: s
         "ephemeral-storage": str(profile.allocatable_storage_ki * 1024),
         "memory": f"{profile.allocatable_memory_ki}Ki",
     }
-    conditions = [
-        ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-        ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-        ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-        ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
-    ]
+    conditions = HEALTHY_CONDITIONS
     return {
         "apiVersion": "v1",
         "kind": "Node",
