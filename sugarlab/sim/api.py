@@ -23,7 +23,6 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sugarlab.sim import exec as exec_channel
 from sugarlab.sim import metrics
 from sugarlab.sim.deletion import delete_object
 from sugarlab.sim.disruption import Budgets
@@ -40,12 +39,14 @@ from sugarlab.sim.pods_api import default_pod, pod_log, validate_pod
 from sugarlab.sim.resources import ResourceType, find, groups
 from sugarlab.sim.selectors import field_matcher, label_matcher
 from sugarlab.sim.store import Store, WatchEvent
+from sugarlab.sim.streaming import SUBRESOURCES as STREAMED, Streams, upgrade_required
 from sugarlab.sim.tables import table, wants_table
 
 Obj = dict[str, Any]
 WATCH_TIMEOUT_S = 1800  # kube-apiserver's --min-request-timeout
 PROXY_TIMEOUT_S = 120.0
-SUBRESOURCE_VERBS = {"log": ["get"], "eviction": ["create"], "exec": ["create", "get"]}
+SUBRESOURCE_VERBS = {"log": ["get"], "eviction": ["create"], "exec": ["create", "get"],
+                     "portforward": ["create", "get"]}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length",
               "proxy-authorization", "authorization"}
 
@@ -68,6 +69,7 @@ class SimApi:
         self.state_dir = state_dir
         self.store, self.machines, self.processes, self.seed = store, machines, processes, seed
         self.budgets = Budgets(store)
+        self.streams = Streams(store, machines, processes, state_dir)
         self._next_endpoint = 0
         self.version, self.metrics_server = version, metrics_server
         self.last_request = time.monotonic()
@@ -161,6 +163,8 @@ class SimApi:
             if method == "DELETE":
                 return JSONResponse(self._delete_collection(target, query))
         else:
+            if target.subresource in STREAMED:
+                raise upgrade_required()
             if target.subresource == "eviction" and method == "POST":
                 body = await self._body(request, required=False)
                 return JSONResponse(self.budgets.evict(target.namespace or "", target.name, body), status_code=201)
@@ -348,41 +352,10 @@ class SimApi:
         return {"kind": target.rt.list_kind, "apiVersion": target.rt.api_version,
                 "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": deleted}
 
-    # -- exec -------------------------------------------------------------------------------------
+    # -- exec and port-forward ------------------------------------------------------------------
     async def exec(self, websocket: WebSocket) -> None:
-        """`pods/exec` over a websocket, as the official client's `stream` and kubectl use it. What stops
-        the command from starting is refused before the upgrade, with a `Status`, as the API server does."""
         self.last_request = time.monotonic()
-        parts = [p for p in websocket.url.path.split("/") if p]
-        offered = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",")]
-        query = websocket.query_params
-        try:
-            if len(parts) != 7 or parts[:3] != ["api", "v1", "namespaces"] or parts[4] != "pods" or parts[6] != "exec":
-                raise _not_found()
-            if exec_channel.PROTOCOL not in offered:
-                raise ApiError.bad_request(f"exec needs the websocket subprotocol {exec_channel.PROTOCOL}")
-            pod = self.store.get(self.store.kind("Pod"), parts[3], parts[5])
-            try:
-                container = exec_channel.container_of(pod, query.get("container"))
-            except exec_channel.ExecError as exc:
-                raise ApiError.bad_request(str(exc)) from None
-            if pod.get("status", {}).get("phase") != "Running" or "deletionTimestamp" in pod["metadata"]:
-                raise ApiError.bad_request(f"unable to upgrade connection: container not found ({container['name']})")
-            if pod["spec"]["nodeName"] in self.machines.powered_off():
-                raise ApiError(500, "InternalError", f"error dialing backend: dial tcp {pod['status']['hostIP']}:10250: "
-                                                     "connect: no route to host")
-        except ApiError as exc:
-            await websocket.send_denial_response(JSONResponse(exc.status(), status_code=exc.code))
-            return
-        await websocket.accept(subprotocol=exec_channel.PROTOCOL)
-        code, out, err = await asyncio.to_thread(exec_channel.run, self.store, self.state_dir, pod, container,
-                                                 query.getlist("command"))
-        if out and query.get("stdout", "true").lower() == "true":
-            await websocket.send_bytes(bytes([exec_channel.STDOUT]) + out)
-        if err and query.get("stderr", "true").lower() == "true":
-            await websocket.send_bytes(bytes([exec_channel.STDERR]) + err)
-        await websocket.send_bytes(bytes([exec_channel.ERROR]) + exec_channel.status(code))
-        await websocket.close()
+        await self.streams.serve(websocket)
 
     # -- the API server's service proxy ----------------------------------------------------------
     async def _service_proxy(self, request: Request, namespace: str, service: str, path: str) -> Response:

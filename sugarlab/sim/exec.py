@@ -1,19 +1,16 @@
-"""`kubectl exec` on the simulated cluster: the websocket channel protocol and what a command does.
+"""What a command run by `kubectl exec` does in a container of the simulated cluster.
 
-The API server side speaks `v4.channel.k8s.io` (what the official client's `stream` and kubectl
-offer): one binary frame per output with the channel number first (1 stdout, 2 stderr), then the
-command's `Status` on channel 3. A Python command in a container of a Python image runs for real on
-this machine, with every path under the container's claimed volumes mapped to the volume's real
+The protocol that carries it is `sugarlab.sim.exec_session`. A Python command in a container of a
+Python image runs for real on this machine, with every path under the container's claimed volumes mapped to the volume's real
 directory, so it reads and writes the same files the pod's writer does. Anything else is not found
 in the container, as containerd would report it.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,8 +19,7 @@ from sugarlab.sim.store import Store
 from sugarlab.sim.workloads import image_name
 
 Obj = dict[str, Any]
-PROTOCOL = "v4.channel.k8s.io"
-STDOUT, STDERR, ERROR = 1, 2, 3
+STDIN, STDOUT, STDERR, ERROR, RESIZE = 0, 1, 2, 3, 4
 EXEC_TIMEOUT_S = 60.0
 PYTHONS = ("python", "python3")
 
@@ -32,12 +28,18 @@ class ExecError(Exception):
     """The container named does not exist in the pod."""
 
 
-def status(exit_code: int) -> bytes:
+def status(exit_code: int, command: list[str]) -> dict[str, Any]:
+    """The `Status` kubelet writes on the error channel when the command ends.
+
+    The message wraps the runtime's exit error, `error executing command %v, exit code %d` (Go's
+    `%v` of the argv), in kubelet's `command terminated with non-zero exit code: %v`
+    (kubelet's cri/streaming/remotecommand/exec.go)."""
     if exit_code == 0:
-        return json.dumps({"metadata": {}, "status": "Success"}).encode()
-    return json.dumps({"metadata": {}, "status": "Failure", "message": f"command terminated with non-zero exit code: "
-                       f"error executing command [...], exit code {exit_code}", "reason": "NonZeroExitCode",
-                       "details": {"causes": [{"reason": "ExitCode", "message": str(exit_code)}]}}).encode()
+        return {"metadata": {}, "status": "Success"}
+    return {"metadata": {}, "status": "Failure",
+            "message": f"command terminated with non-zero exit code: error executing command "
+                       f"[{' '.join(command)}], exit code {exit_code}",
+            "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": str(exit_code)}]}}
 
 
 def container_of(pod: Obj, name: str | None) -> Obj:
@@ -53,12 +55,29 @@ def container_of(pod: Obj, name: str | None) -> Obj:
     return found
 
 
-def run(store: Store, state_dir: Path, pod: Obj, container: Obj, command: list[str]) -> tuple[int, bytes, bytes]:
-    """Exit code, stdout and stderr of `command` in the container."""
+@dataclass(frozen=True)
+class Command:
+    """How a command that really runs is started: the local argv, its environment and directory."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A command the container cannot run: its exit code and what the runtime writes to stderr."""
+
+    exit_code: int
+    stderr: bytes
+
+
+def plan(store: Store, state_dir: Path, pod: Obj, container: Obj, command: list[str]) -> Command | Refused:
+    """What `command` in the container does on this machine."""
     program = PurePosixPath(command[0]).name if command else ""
     if program not in PYTHONS or "python" not in image_name(container["image"]):
-        return 126, b"", (f'OCI runtime exec failed: exec failed: unable to start container process: exec: '
-                          f'"{command[0] if command else ""}": executable file not found in $PATH: unknown\n').encode()
+        return Refused(126, (f'OCI runtime exec failed: exec failed: unable to start container process: exec: '
+                             f'"{command[0] if command else ""}": executable file not found in $PATH: unknown\n').encode())
 
     def local(word: str) -> str:
         if not word.startswith("/"):
@@ -68,9 +87,4 @@ def run(store: Store, state_dir: Path, pod: Obj, container: Obj, command: list[s
 
     env = {**{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "HOME")},
            **{e["name"]: local(str(e.get("value", ""))) for e in container.get("env") or []}}
-    try:
-        done = subprocess.run([sys.executable, *(local(w) for w in command[1:])], capture_output=True, env=env,
-                              stdin=subprocess.DEVNULL, timeout=EXEC_TIMEOUT_S, cwd=state_dir)
-    except subprocess.TimeoutExpired as exc:
-        return 137, exc.stdout or b"", (exc.stderr or b"") + b"\nkilled: the command ran past the exec timeout\n"
-    return done.returncode, done.stdout, done.stderr
+    return Command([sys.executable, *(local(w) for w in command[1:])], env, state_dir)

@@ -45,7 +45,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
           fields=("status.phase",)),
     _core("Node", "nodes", False, short_names=("no",), subresources=("status",),
           fields=("spec.unschedulable",)),
-    _core("Pod", "pods", short_names=("po",), subresources=("status", "log", "eviction", "exec"),
+    _core("Pod", "pods", short_names=("po",), subresources=("status", "log", "eviction", "exec", "portforward"),
           fields=("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
                   "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName")),
     _core("Event", "events", short_names=("ev",),

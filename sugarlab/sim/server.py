@@ -142,7 +142,8 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
                 server.should_exit = True
 
     config = uvicorn.Config(api.app(lifespan=lifespan), log_level="warning", timeout_graceful_shutdown=1,
-                            access_log=False, date_header=False)
+                            access_log=False, date_header=False,
+                            ws="wsproto")  # accepts kubectl's `SPDY/3.1+portforward.k8s.io` subprotocol
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     return 0
