@@ -3,14 +3,14 @@ status, logs, and metrics.k8s.io, with the paths, bodies and `Status` errors of 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
 import time
 import uuid
+from datetime import datetime
 from email.utils import formatdate
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sugarlab.sim import metrics
+from sugarlab.sim import metrics, paging
 from sugarlab.sim.deletion import delete_object
 from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.errors import ApiError
@@ -38,12 +38,12 @@ from sugarlab.sim.patch import APPLY_PATCH, PATCH_TYPES, apply_patch, strategic_
 from sugarlab.sim.pods_api import default_pod, pod_log, validate_pod
 from sugarlab.sim.resources import ResourceType, find, groups
 from sugarlab.sim.selectors import field_matcher, label_matcher
-from sugarlab.sim.store import Store, WatchEvent
+from sugarlab.sim.store import Store
 from sugarlab.sim.streaming import SUBRESOURCES as STREAMED, Streams, upgrade_required
 from sugarlab.sim.tables import table, wants_table
+from sugarlab.sim.watch import Watch, embed, include_object
 
 Obj = dict[str, Any]
-WATCH_TIMEOUT_S = 1800  # kube-apiserver's --min-request-timeout
 PROXY_TIMEOUT_S = 120.0
 SUBRESOURCE_VERBS = {"log": ["get"], "eviction": ["create"], "exec": ["create", "get"],
                      "portforward": ["create", "get"]}
@@ -152,10 +152,9 @@ class SimApi:
         method, query = request.method, request.query_params
         if not target.name:
             if method == "GET" and query.get("watch") in ("true", "1"):
-                return self._watch(target, query)
+                return self._watch(target, query, wants_table(request.headers.get("accept", "")))
             if method == "GET" and wants_table(request.headers.get("accept", "")):
-                return JSONResponse(table(target.rt.kind, self._matching(target, query), self.store.clock.now(),
-                                          str(self.store.resource_version)))
+                return JSONResponse(self._list_table(target, query))
             if method == "GET":
                 return JSONResponse(self._list(target, query))
             if method == "POST":
@@ -190,63 +189,37 @@ class SimApi:
         raise ApiError.method_not_allowed("the server does not allow this method on the requested resource")
 
     # -- reads ------------------------------------------------------------------------------------
-    def _matching(self, target: Target, query: Any) -> list[Obj]:
+    def _matcher(self, target: Target, query: Any) -> Callable[[Obj], bool]:
         labels = label_matcher(query.get("labelSelector"))
         fields = field_matcher(query.get("fieldSelector"), target.rt.fields, target.rt.kind)
-        return [o for o in self.store.list(target.rt, target.namespace) if labels(o) and fields(o)]
+        return lambda obj: labels(obj) and fields(obj)
+
+    def _matching(self, target: Target, query: Any) -> list[Obj]:
+        matches = self._matcher(target, query)
+        return [o for o in self.store.list(target.rt, target.namespace) if matches(o)]
 
     def _list(self, target: Target, query: Any) -> Obj:
-        items = self._matching(target, query)
-        for item in items:
+        listed = paging.page(self.store, target.rt, target.namespace, query, self._matcher(target, query))
+        for item in listed.items:
             item.pop("apiVersion", None)
             item.pop("kind", None)
         return {"kind": target.rt.list_kind, "apiVersion": target.rt.api_version,
-                "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": items}
+                "metadata": listed.metadata, "items": listed.items}
 
-    def _watch(self, target: Target, query: Any) -> StreamingResponse:
-        labels = label_matcher(query.get("labelSelector"))
-        fields = field_matcher(query.get("fieldSelector"), target.rt.fields, target.rt.kind)
-        timeout = min(float(query.get("timeoutSeconds") or WATCH_TIMEOUT_S), WATCH_TIMEOUT_S)
-        since = query.get("resourceVersion") or "0"
+    def _list_table(self, target: Target, query: Any) -> Obj:
+        listed = paging.page(self.store, target.rt, target.namespace, query, self._matcher(target, query))
+        rows = table(target.rt.kind, listed.items, self.store.clock.now(), listed.metadata["resourceVersion"])
+        return embed(rows, listed.items, include_object(query)) | {"metadata": listed.metadata}
 
-        def wanted(event: WatchEvent) -> bool:
-            obj = event.object
-            return (event.rt == target.rt and labels(obj) and fields(obj)
-                    and (target.namespace is None or obj["metadata"].get("namespace", "") == target.namespace))
+    def _watch(self, target: Target, query: Any, as_table: bool) -> StreamingResponse:
+        def tabulate(objects: list[Obj], now: datetime, rv: str) -> Obj:
+            return table(target.rt.kind, objects, now, rv)
 
-        def line(kind: str, obj: Obj) -> bytes:
-            return (json.dumps({"type": kind, "object": obj}) + "\n").encode()
+        def count(change: int) -> None:
+            self.open_watches += change
 
-        queue = self.store.subscribe()
-        if since == "0":
-            backlog = [line("ADDED", o) for o in self.store.list(target.rt, target.namespace)
-                       if labels(o) and fields(o)]
-        else:
-            events = self.store.events_since(int(since))
-            backlog = [line(e.type, e.object) for e in events if wanted(e)] if events is not None else [
-                line("ERROR", ApiError(410, "Expired", f"too old resource version: {since} "
-                                       f"({self.store.resource_version})").status())]
-
-        async def stream() -> AsyncIterator[bytes]:
-            self.open_watches += 1
-            try:
-                for chunk in backlog:
-                    yield chunk
-                if backlog and b'"ERROR"' in backlog[-1][:20]:
-                    return
-                deadline = time.monotonic() + timeout
-                while (remaining := deadline - time.monotonic()) > 0:
-                    try:
-                        event = await asyncio.wait_for(queue.get(), remaining)
-                    except TimeoutError:
-                        return
-                    if wanted(event):
-                        yield line(event.type, event.object)
-            finally:
-                self.open_watches -= 1
-                self.store.unsubscribe(queue)
-
-        return StreamingResponse(stream(), media_type="application/json")
+        return Watch(self.store, target.rt, target.namespace, query, self._matcher(target, query),
+                     tabulate if as_table else None).response(count)
 
     # -- writes -----------------------------------------------------------------------------------
     async def _body(self, request: Request, required: bool = True) -> Any:

@@ -1,9 +1,9 @@
 """What a command run by `kubectl exec` does in a container of the simulated cluster.
 
 The protocol that carries it is `sugarlab.sim.exec_session`. A Python command in a container of a
-Python image runs for real on this machine, with every path under the container's claimed volumes mapped to the volume's real
-directory, so it reads and writes the same files the pod's writer does. Anything else is not found
-in the container, as containerd would report it.
+Python image runs for real on this machine, with every path under the container's claimed volumes
+mapped to the volume's real directory, so it reads and writes the same files the pod's writer does.
+Anything else is not found in the container, as containerd would report it.
 """
 
 from __future__ import annotations
@@ -76,8 +76,9 @@ def plan(store: Store, state_dir: Path, pod: Obj, container: Obj, command: list[
     """What `command` in the container does on this machine."""
     program = PurePosixPath(command[0]).name if command else ""
     if program not in PYTHONS or "python" not in image_name(container["image"]):
+        missing = command[0] if command else ""
         return Refused(126, (f'OCI runtime exec failed: exec failed: unable to start container process: exec: '
-                             f'"{command[0] if command else ""}": executable file not found in $PATH: unknown\n').encode())
+                             f'"{missing}": executable file not found in $PATH: unknown\n').encode())
 
     def local(word: str) -> str:
         if not word.startswith("/"):

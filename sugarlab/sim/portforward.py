@@ -97,12 +97,15 @@ async def serve_channels(websocket: WebSocket, protocol: str, ports: list[int], 
         await channels.send(2 * i, struct.pack("<H", port))
         await channels.send(2 * i + 1, struct.pack("<H", port))
     upstreams = [await dial(port) for port in ports]
-    copies = []
+    def sender(channel: int) -> Callable[[bytes], Awaitable[None]]:
+        return lambda data: channels.send(channel, data)
+
+    copies: list[asyncio.Future[Any]] = []
     for i, upstream in enumerate(upstreams):
         if isinstance(upstream, str):
             await channels.send(2 * i + 1, upstream.encode())
         else:
-            copies.append(asyncio.create_task(_copy_out(upstream[0], lambda data, c=2 * i: channels.send(c, data))))
+            copies.append(asyncio.create_task(_copy_out(upstream[0], sender(2 * i))))
 
     async def receive() -> None:
         while True:
@@ -121,7 +124,8 @@ async def serve_channels(websocket: WebSocket, protocol: str, ports: list[int], 
     receiving = asyncio.create_task(receive())
     try:
         if copies:
-            await asyncio.wait([receiving, asyncio.gather(*copies)], return_when=asyncio.FIRST_COMPLETED)
+            copying: asyncio.Future[Any] = asyncio.gather(*copies)
+            await asyncio.wait([receiving, copying], return_when=asyncio.FIRST_COMPLETED)
     finally:
         receiving.cancel()
         for task in copies:

@@ -38,6 +38,7 @@ class WatchEvent:
     rt: ResourceType
     rv: int
     object: Obj
+    previous: Obj | None = None  # the object before this change, as the watch cache keeps it
 
 
 def _key(rt: ResourceType, namespace: str, name: str) -> str:
@@ -163,12 +164,13 @@ class Store:
         if obj is None:
             raise ApiError.not_found(rt.plural, name, rt.group)
         self._rv += 1
+        previous = copy.deepcopy(obj)
         obj["metadata"]["resourceVersion"] = str(self._rv)
         self._db.execute("BEGIN")
         self._db.execute("DELETE FROM objects WHERE key = ?", (key,))
         self.set_meta("resourceVersion", self._rv)
         self._db.execute("COMMIT")
-        self._publish(WatchEvent("DELETED", rt, self._rv, obj))
+        self._publish(WatchEvent("DELETED", rt, self._rv, obj, previous))
         return copy.deepcopy(obj)
 
     def _check_namespace(self, namespace: str) -> None:
@@ -182,12 +184,13 @@ class Store:
     def _write(self, kind: str, rt: ResourceType, key: str, obj: Obj) -> Obj:
         self._rv += 1
         obj["metadata"]["resourceVersion"] = str(self._rv)
+        previous = self._objects.get(key)  # replaced below, never changed in place
         self._objects[key] = obj
         self._db.execute("BEGIN")
         self._db.execute("INSERT OR REPLACE INTO objects VALUES (?, ?)", (key, json.dumps(obj)))
         self.set_meta("resourceVersion", self._rv)
         self._db.execute("COMMIT")
-        self._publish(WatchEvent(kind, rt, self._rv, copy.deepcopy(obj)))
+        self._publish(WatchEvent(kind, rt, self._rv, copy.deepcopy(obj), previous))
         return copy.deepcopy(obj)
 
     # -- watch ------------------------------------------------------------------------------------
@@ -203,6 +206,10 @@ class Store:
 
     def unsubscribe(self, queue: asyncio.Queue[WatchEvent]) -> None:
         self._subscribers.discard(queue)
+
+    def oldest_kept(self) -> int:
+        """The resourceVersion of the oldest change the history still holds."""
+        return self._history[0].rv if self._history else self._rv + 1
 
     def events_since(self, rv: int) -> list[WatchEvent] | None:
         """Events after `rv`, or None when `rv` is older than the history kept (410 Gone)."""
