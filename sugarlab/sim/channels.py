@@ -47,16 +47,14 @@ class Channels:
                 await self.websocket.send_bytes(bytes([channel]) + data)
 
     def decode(self, message: bytes | str) -> tuple[int, bytes] | None:
-        """(channel, data) of a message from the client; None for an empty one."""
-        if isinstance(message, str):
-            if not message:
-                return None
-            return ord(message[0]) - ord("0"), base64.b64decode(message[1:])
-        if not message:
+        """(channel, data) of a message from the client; None for an empty one. As `wsstream.Conn`
+        reads them, text and binary messages alike are bytes (the official client sends stdin as text)."""
+        raw = message.encode() if isinstance(message, str) else message
+        if not raw:
             return None
         if self.base64:
-            return message[0] - ord("0"), base64.b64decode(message[1:])
-        return message[0], message[1:]
+            return raw[0] - ord("0"), base64.b64decode(raw[1:])
+        return raw[0], raw[1:]
 
 
 def negotiate(offered_header: str, supported: tuple[str, ...]) -> str | None:
