@@ -44,7 +44,8 @@ def core(kubeconfig: Path) -> client.CoreV1Api:
     return client.CoreV1Api(config.new_client_from_config(str(kubeconfig)))
 
 
-def _kubectl(kubeconfig: Path, *args: str, stdin: str | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def _kubectl(kubeconfig: Path, *args: str, stdin: str | None = None,
+             timeout: float = 30) -> subprocess.CompletedProcess[str]:
     assert KUBECTL is not None
     return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], input=stdin, capture_output=True,
                           text=True, timeout=timeout)

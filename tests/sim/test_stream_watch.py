@@ -1,0 +1,261 @@
+"""Watch and paged lists against the simulated cluster, as kubectl (`get -w`, `wait`, `rollout status`,
+`logs job/…`) and the official client's `watch` use them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kubernetes import client, config, watch
+from kubernetes.client.exceptions import ApiException
+
+SUGARLAB = Path(sys.executable).parent / "sugarlab"
+KUBECTL = shutil.which("kubectl")
+needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine")
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    workspace = tmp_path_factory.mktemp("stream-watch")
+    try:
+        yield workspace
+    finally:
+        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
+
+
+def _start(workspace: Path) -> Path:
+    started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
+                             capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0, started.stderr
+    return Path(started.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def kubeconfig(workspace: Path) -> Path:
+    return _start(workspace)
+
+
+@pytest.fixture(scope="module")
+def api(kubeconfig: Path) -> client.ApiClient:
+    return config.new_client_from_config(str(kubeconfig))
+
+
+@pytest.fixture(scope="module")
+def core(api: client.ApiClient) -> client.CoreV1Api:
+    return client.CoreV1Api(api)
+
+
+@pytest.fixture(scope="module")
+def namespace(core: client.CoreV1Api) -> str:
+    core.create_namespace({"metadata": {"name": "lab-watch"}})
+    return "lab-watch"
+
+
+def _get(kubeconfig: Path, path: str, accept: str = "application/json", timeout: float = 15) -> Any:
+    """A raw GET, for what the generated client does not expose (Accept headers, streamed lines)."""
+    server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+    request = urllib.request.Request(server + path, headers={"Accept": accept})
+    return urllib.request.urlopen(request, timeout=timeout)
+
+
+def _watch_lines(kubeconfig: Path, path: str, accept: str = "application/json", timeout: float = 15) -> list[dict]:
+    with _get(kubeconfig, path, accept, timeout) as response:
+        return [json.loads(line) for line in response]
+
+
+def _kubectl(kubeconfig: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    assert KUBECTL is not None
+    return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def _configmap(name: str, **labels: str) -> dict:
+    return {"metadata": {"name": name, "labels": labels}, "data": {"k": "v"}}
+
+
+# -- watch -----------------------------------------------------------------------------------------
+@needs_kubectl
+def test_kubectl_get_pods_watch_prints_every_column_for_each_change(kubeconfig: Path, core: client.CoreV1Api,
+                                                                    namespace: str) -> None:
+    assert KUBECTL is not None
+    watching = subprocess.Popen([KUBECTL, "--kubeconfig", str(kubeconfig), "-n", namespace, "get", "pods", "-w",
+                                 "-o", "wide"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1)
+        core.create_namespaced_pod(namespace, {"metadata": {"name": "watched"}, "spec": {
+            "containers": [{"name": "main", "image": "nginx:1.27"}]}})
+        assert watching.stdout is not None
+        lines = [watching.stdout.readline() for _ in range(3)]
+    finally:
+        watching.kill()
+        watching.communicate(timeout=10)
+    header = lines[0].split()
+    assert header[:5] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert {"IP", "NODE", "NOMINATED", "READINESS"} <= set(header)
+    first = lines[1].split()
+    assert first[:4] == ["watched", "0/1", "Pending", "0"]
+    assert lines[2].split()[0] == "watched"
+
+
+def test_watch_as_table_sends_the_columns_once_and_rows_with_the_object_asked_for(kubeconfig: Path,
+                                                                                  core: client.CoreV1Api,
+                                                                                  namespace: str) -> None:
+    core.create_namespaced_config_map(namespace, _configmap("tabled"))
+    events = _watch_lines(kubeconfig, f"/api/v1/namespaces/{namespace}/configmaps?watch=true&timeoutSeconds=1",
+                          TABLE)
+    assert events and all(e["type"] == "ADDED" and e["object"]["kind"] == "Table" for e in events)
+    assert events[0]["object"]["columnDefinitions"][0]["format"] == "name"
+    assert all(e["object"]["columnDefinitions"] is None for e in events[1:])
+    row = next(r for e in events for r in e["object"]["rows"] if r["cells"][0] == "tabled")
+    assert row["object"]["kind"] == "PartialObjectMetadata"
+    full = _watch_lines(kubeconfig, f"/api/v1/namespaces/{namespace}/configmaps?watch=true&timeoutSeconds=1"
+                                    "&includeObject=Object", TABLE)
+    assert {r["object"]["data"]["k"] for e in full for r in e["object"]["rows"]} == {"v"}
+    none = _watch_lines(kubeconfig, f"/api/v1/namespaces/{namespace}/configmaps?watch=true&timeoutSeconds=1"
+                                    "&includeObject=None", TABLE)
+    assert {r["object"] is None for e in none for r in e["object"]["rows"]} == {True}
+
+
+def test_watch_with_a_selector_sees_objects_enter_and_leave_it(core: client.CoreV1Api, namespace: str) -> None:
+    created = core.create_namespaced_config_map(namespace, _configmap("mover", tier="cold"))
+    seen: list[tuple[str, str]] = []
+    core.patch_namespaced_config_map("mover", namespace, {"metadata": {"labels": {"tier": "hot"}}})
+    core.patch_namespaced_config_map("mover", namespace, {"data": {"k": "w"}})
+    core.patch_namespaced_config_map("mover", namespace, {"metadata": {"labels": {"tier": "cold"}}})
+    for event in watch.Watch().stream(core.list_namespaced_config_map, namespace, label_selector="tier=hot",
+                                      resource_version=created.metadata.resource_version, timeout_seconds=5):
+        seen.append((event["type"], event["object"].metadata.labels["tier"]))
+        if len(seen) == 3:
+            break
+    # DELETED carries the object as it last matched.
+    assert seen == [("ADDED", "hot"), ("MODIFIED", "hot"), ("DELETED", "hot")]
+
+
+def test_watch_from_a_resource_version_replays_what_changed_after_it(core: client.CoreV1Api, namespace: str) -> None:
+    listed = core.list_namespaced_config_map(namespace)
+    core.create_namespaced_config_map(namespace, _configmap("later"))
+    core.delete_namespaced_config_map("later", namespace)
+    events = [(e["type"], e["object"].metadata.name) for e in watch.Watch().stream(
+        core.list_namespaced_config_map, namespace, resource_version=listed.metadata.resource_version,
+        timeout_seconds=1)]
+    assert events == [("ADDED", "later"), ("DELETED", "later")]
+
+
+def test_watch_sends_bookmarks_when_asked(kubeconfig: Path, namespace: str) -> None:
+    # timeoutSeconds=3: the watch cache's bookmark 2 s before the deadline comes after about a second.
+    events = _watch_lines(kubeconfig, f"/api/v1/namespaces/{namespace}/configmaps?watch=true&timeoutSeconds=3"
+                                      "&allowWatchBookmarks=true&resourceVersion=999999999")
+    bookmarks = [e for e in events if e["type"] == "BOOKMARK"]
+    assert len(bookmarks) == 1
+    assert bookmarks[0]["object"]["kind"] == "ConfigMap"
+    assert int(bookmarks[0]["object"]["metadata"]["resourceVersion"]) > 0
+    without = _watch_lines(kubeconfig, f"/api/v1/namespaces/{namespace}/configmaps?watch=true&timeoutSeconds=3"
+                                       "&resourceVersion=999999999")
+    assert without == []
+
+
+def test_send_initial_events_is_refused_as_a_server_without_watch_list(kubeconfig: Path, namespace: str) -> None:
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _get(kubeconfig, f"/api/v1/namespaces/{namespace}/configmaps?watch=true&sendInitialEvents=true"
+                         "&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan")
+    assert refused.value.code == 422
+    status = json.loads(refused.value.read())
+    assert status["message"] == ('ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents '
+                                 "is forbidden for watch unless the WatchList feature gate is enabled")
+
+
+# -- list limit and continue -------------------------------------------------------------------------
+def test_list_pages_show_the_cluster_as_it_was_at_the_first_page(core: client.CoreV1Api, namespace: str) -> None:
+    for i in range(5):
+        core.create_namespaced_config_map(namespace, _configmap(f"page-{i}", paged="yes"))
+    first = core.list_namespaced_config_map(namespace, label_selector="paged=yes", limit=2)
+    assert [c.metadata.name for c in first.items] == ["page-0", "page-1"]
+    assert first.metadata._continue and first.metadata.remaining_item_count is None  # a selector: no count
+    core.delete_namespaced_config_map("page-3", namespace)
+    core.create_namespaced_config_map(namespace, _configmap("page-9", paged="yes"))
+    rest = core.list_namespaced_config_map(namespace, label_selector="paged=yes", limit=10,
+                                           _continue=first.metadata._continue)
+    assert [c.metadata.name for c in rest.items] == ["page-2", "page-3", "page-4"]
+    assert rest.metadata.resource_version == first.metadata.resource_version
+    assert not rest.metadata._continue
+
+
+def test_list_without_a_selector_counts_what_remains(core: client.CoreV1Api) -> None:
+    pods = core.list_pod_for_all_namespaces(limit=3)
+    total = len(core.list_pod_for_all_namespaces().items)
+    assert len(pods.items) == 3
+    assert pods.metadata.remaining_item_count == total - 3
+
+
+def test_a_bad_continue_token_is_a_bad_request(core: client.CoreV1Api, namespace: str) -> None:
+    with pytest.raises(ApiException) as refused:
+        core.list_namespaced_config_map(namespace, limit=1, _continue="not-a-token")
+    assert refused.value.status == 400
+    assert json.loads(refused.value.body)["message"].startswith("invalid continue token: continue key is not valid")
+
+
+@needs_kubectl
+def test_kubectl_lists_in_chunks(kubeconfig: Path, namespace: str) -> None:
+    chunked = _kubectl(kubeconfig, "get", "configmaps", "-n", namespace, "--chunk-size=2", "-o", "name")
+    whole = _kubectl(kubeconfig, "get", "configmaps", "-n", namespace, "-o", "name")
+    assert chunked.returncode == 0, chunked.stderr
+    assert chunked.stdout == whole.stdout and chunked.stdout.count("configmap/") >= 6
+
+
+# -- kubectl commands that watch ---------------------------------------------------------------------
+@needs_kubectl
+def test_kubectl_wait_for_a_job_to_complete_and_read_its_logs(kubeconfig: Path, api: client.ApiClient) -> None:
+    client.BatchV1Api(api).create_namespaced_job("default", {"metadata": {"name": "stress-once"}, "spec": {
+        "template": {"spec": {"restartPolicy": "Never", "containers": [{
+            "name": "stress", "image": "polinux/stress", "command": ["stress", "--cpu", "1", "--timeout", "60s"]}]}}}})
+    waited = _kubectl(kubeconfig, "wait", "--for=condition=complete", "job/stress-once", "--timeout=60s")
+    assert (waited.returncode, waited.stdout) == (0, "job.batch/stress-once condition met\n"), waited.stderr
+    logs = _kubectl(kubeconfig, "logs", "job/stress-once")
+    assert logs.returncode == 0, logs.stderr
+    assert "stress: info: [1] dispatching hogs: 1 cpu" in logs.stdout
+
+
+@needs_kubectl
+def test_kubectl_rollout_status_follows_a_deployment(kubeconfig: Path, api: client.ApiClient) -> None:
+    labels = {"app": "web"}
+    client.AppsV1Api(api).create_namespaced_deployment("default", {"metadata": {"name": "web"}, "spec": {
+        "replicas": 2, "selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
+            "containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
+    rolled = _kubectl(kubeconfig, "rollout", "status", "deployment/web", "--timeout=60s")
+    assert rolled.returncode == 0, rolled.stderr
+    assert rolled.stdout.strip().endswith('deployment "web" successfully rolled out')
+
+
+# -- what a restarted server no longer remembers (last: it restarts the simulator) --------------------
+def test_after_a_restart_old_versions_are_expired(workspace: Path, kubeconfig: Path, core: client.CoreV1Api,
+                                                  namespace: str) -> None:
+    first = core.list_namespaced_config_map(namespace, limit=1)
+    old_version = first.metadata.resource_version
+    core.create_namespaced_config_map(namespace, _configmap("zz-after-list"))
+    subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
+    restarted = client.CoreV1Api(config.new_client_from_config(str(_start(workspace))))
+    # The history that would rebuild the first page's state is gone: 410, with a token to go on inconsistently.
+    with pytest.raises(ApiException) as expired:
+        restarted.list_namespaced_config_map(namespace, limit=1, _continue=first.metadata._continue)
+    status = json.loads(expired.value.body)
+    assert (expired.value.status, status["reason"]) == (410, "Expired")
+    assert status["message"].startswith("The provided continue parameter is too old to display a consistent list")
+    rest = restarted.list_namespaced_config_map(namespace, limit=100, _continue=status["metadata"]["continue"])
+    assert "zz-after-list" in {c.metadata.name for c in rest.items}
+    # A watch from a version before the history kept ends with one ERROR event.
+    with pytest.raises(ApiException) as gone:
+        list(watch.Watch().stream(restarted.list_namespaced_config_map, namespace, resource_version=old_version,
+                                  timeout_seconds=2))
+    assert gone.value.status == 410
+    assert f"too old resource version: {old_version}" in str(gone.value.reason)
