@@ -171,8 +171,9 @@ def test_send_initial_events_is_refused_as_a_server_without_watch_list(kubeconfi
                          "&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan")
     assert refused.value.code == 422
     status = json.loads(refused.value.read())
-    assert status["message"] == ('ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents '
-                                 "is forbidden for watch unless the WatchList feature gate is enabled")
+    assert status["message"] == ('ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: '
+                                 "sendInitialEvents is forbidden for watch unless the WatchList feature gate "
+                                 "is enabled")
 
 
 # -- list limit and continue -------------------------------------------------------------------------
