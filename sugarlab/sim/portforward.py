@@ -142,6 +142,7 @@ async def serve_channels(websocket: WebSocket, protocol: str, ports: list[int], 
 class _Pair:
     """The two streams of one forwarded connection."""
 
+    request: str
     port: int
     data: int = 0
     error: int = 0
@@ -218,7 +219,7 @@ class Tunnel:
         except ValueError:
             await self.send(self.session.rst_stream(frame.stream_id))
             return
-        pair = self.pairs.setdefault(request, _Pair(port))
+        pair = self.pairs.setdefault(request, _Pair(request, port))
         self.streams[frame.stream_id] = request
         if frame.headers.get("streamtype") == "error":
             pair.error = frame.stream_id
@@ -228,16 +229,24 @@ class Tunnel:
             pair.tasks.append(asyncio.create_task(self._forward(pair)))
 
     async def _forward(self, pair: _Pair) -> None:
-        upstream = await self.dial(pair.port)
-        if isinstance(upstream, str):
-            await self.send(self.session.data(pair.error, upstream.encode(), fin=True))
+        """Connect the pair to the pod's port and copy until the pod's side ends; then forget the pair."""
+        try:
+            upstream = await self.dial(pair.port)
+            if isinstance(upstream, str):
+                await self.send(self.session.data(pair.error, upstream.encode(), fin=True))
+                await self.send(self.session.data(pair.data, b"", fin=True))
+                return
+            reader, pair.writer = upstream
+            await pair.to_upstream(bytes(pair.pending), pair.client_done)
+            await _copy_out(reader, lambda chunk: self.send(self.session.data(pair.data, chunk)))
             await self.send(self.session.data(pair.data, b"", fin=True))
-            return
-        reader, pair.writer = upstream
-        await pair.to_upstream(bytes(pair.pending), pair.client_done)
-        await _copy_out(reader, lambda chunk: self.send(self.session.data(pair.data, chunk)))
-        await self.send(self.session.data(pair.data, b"", fin=True))
-        await self.send(self.session.data(pair.error, b"", fin=True))
+            await self.send(self.session.data(pair.error, b"", fin=True))
+        finally:
+            if pair.writer is not None:
+                pair.writer.close()
+            self.pairs.pop(pair.request, None)
+            self.streams.pop(pair.data, None)
+            self.streams.pop(pair.error, None)
 
     @staticmethod
     def _drop(pair: _Pair) -> None:

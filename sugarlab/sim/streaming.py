@@ -72,6 +72,12 @@ class Streams:
         if protocol is None:
             raise ApiError.bad_request(unsupported(offered, exec_session.PROTOCOLS))
         command = query.getlist("command")
+        # kube-apiserver's checks of PodExecOptions (pkg/api/pod's exec options validation).
+        if not command:
+            raise ApiError.bad_request("you must specify at least 1 command")
+        if not any(query.get(s, d).lower() in ("1", "true") for s, d in (("stdin", "false"), ("stdout", "true"),
+                                                                         ("stderr", "true"))):
+            raise ApiError.bad_request("you must specify at least one of stdin, stdout, stderr")
         planned = commands.plan(self.store, self.state_dir, pod, container, command)
         await websocket.accept(subprotocol=protocol or None)
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):

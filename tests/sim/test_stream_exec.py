@@ -168,6 +168,14 @@ def test_exec_with_no_protocol_in_common_is_refused_before_the_upgrade(core: cli
     assert "requested protocol(s) are not supported: [v9.channel.k8s.io]" in str(refused.value.reason)
 
 
+def test_exec_without_a_command_is_refused(core: client.CoreV1Api, python_pod: str) -> None:
+    with pytest.raises(ApiException) as refused:
+        stream(core.connect_get_namespaced_pod_exec, python_pod, "default", command=[], stdout=True,
+               _request_timeout=10)
+    assert "Handshake status 400" in str(refused.value.reason)
+    assert "you must specify at least 1 command" in str(refused.value.reason)
+
+
 def test_exec_as_a_plain_request_needs_an_upgrade(core: client.CoreV1Api, python_pod: str) -> None:
     with pytest.raises(ApiException) as refused:
         core.connect_post_namespaced_pod_exec(python_pod, "default", command=["python"])
