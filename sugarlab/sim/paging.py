@@ -7,7 +7,8 @@ leaves items behind carries an opaque continue token, base64url of
 list. Every page of one list shows the cluster as it was at the first page's resourceVersion,
 rebuilt from the store's history; once that history no longer reaches back so far (etcd has
 compacted it, on a real cluster), the next page is refused with 410 Expired and a token that
-continues at the latest state instead (etcd3 store's handleCompactedErrorForPaging).
+continues at the latest state instead (etcd3 store's handleCompactedErrorForPaging). The same history
+serves `resourceVersionMatch=Exact`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sugarlab.sim import list_options
 from sugarlab.sim.errors import ApiError
 from sugarlab.sim.resources import ResourceType
 from sugarlab.sim.store import Store
@@ -113,9 +115,24 @@ def snapshot(store: Store, rt: ResourceType, namespace: str | None, rv: int) -> 
 def page(store: Store, rt: ResourceType, namespace: str | None, query: Any,
          matches: Callable[[Obj], bool]) -> Page:
     """The page of the list that `limit` and `continue` in `query` ask for."""
+    list_options.validate(query, watching=False)
     limit, token = _limit(query), query.get("continue")
     rv, start = store.resource_version, ""
     objects: list[Obj] | None = None
+    asked = list_options.resource_version(query)
+    if token and asked:
+        raise ApiError.bad_request("specifying resource version is not allowed when using continue")
+    if asked > store.resource_version:
+        # The watch cache waits a moment for a version it has not seen, then gives up (storage's
+        # NewTooLargeResourceVersionError).
+        raise ApiError(504, "Timeout", f"Timeout: Too large resource version: {asked}, current: "
+                                       f"{store.resource_version}", {
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": 1})
+    if asked and query.get("resourceVersionMatch") == list_options.EXACT:
+        rv, objects = asked, snapshot(store, rt, namespace, asked)
+        if objects is None:
+            raise ApiError(410, "Expired", "The resourceVersion for the provided list is too old.")
     if token:
         rv, start = decode(token)
         if rv == LATEST:

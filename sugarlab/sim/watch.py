@@ -8,7 +8,8 @@
   its previous state at the event's resourceVersion (cache_watcher.go, convertToWatchEvent).
 - Bookmarks with `allowWatchBookmarks=true`: an object of the kind holding only the current
   resourceVersion, about once a minute and 2 s before the watch's deadline (nextBookmarkTime).
-  `sendInitialEvents` is refused as a 1.33 server refuses it, where the WatchList gate is off.
+  `sendInitialEvents` is refused as a 1.33 server refuses it, where the WatchList gate is off
+  (`sugarlab.sim.list_options`).
 - `as=Table` (kubectl get -w): each object as a Table of one row; the first event carries the column
   definitions, later ones none (handlers/response.go, watchEmbeddedEncoder), and `includeObject`
   picks what each row embeds.
@@ -25,6 +26,7 @@ from typing import Any
 
 from starlette.responses import StreamingResponse
 
+from sugarlab.sim import list_options
 from sugarlab.sim.errors import ApiError
 from sugarlab.sim.resources import ResourceType
 from sugarlab.sim.store import Store, WatchEvent
@@ -35,35 +37,6 @@ BOOKMARK_EVERY_S = 60.0  # the cacher's defaultBookmarkFrequency
 BOOKMARK_BEFORE_DEADLINE_S = 2.0
 INCLUDE_OBJECT = ("Object", "Metadata", "None", "")
 Tabulate = Callable[[list[Obj], datetime, str], Obj]
-
-
-def _forbidden(field: str, why: str) -> tuple[str, str]:
-    return field, f"Forbidden: {why}"
-
-
-def validate(query: Any) -> None:
-    """ValidateListOptions for a watch (apimachinery's meta/internalversion/validation), WatchList off."""
-    errors = []
-    match = query.get("resourceVersionMatch") or ""
-    if query.get("sendInitialEvents") is not None:
-        if match != "NotOlderThan":
-            errors.append(_forbidden("resourceVersionMatch",
-                                     "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
-        errors.append(_forbidden("sendInitialEvents", "sendInitialEvents is forbidden for watch unless the "
-                                                      "WatchList feature gate is enabled"))
-    if match:
-        if query.get("sendInitialEvents") is None:
-            errors.append(_forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless "
-                                                             "sendInitialEvents is provided"))
-        if match != "NotOlderThan":
-            errors.append(("resourceVersionMatch", f'Unsupported value: "{match}": supported values: "NotOlderThan"'))
-    if errors:
-        text = "; ".join(f"{f}: {m}" for f, m in errors) if len(errors) == 1 else \
-            "[" + ", ".join(f"{f}: {m}" for f, m in errors) + "]"
-        raise ApiError(422, "Invalid", f'ListOptions.meta.k8s.io "" is invalid: {text}', {
-            "group": "meta.k8s.io", "kind": "ListOptions",
-            "causes": [{"reason": "FieldValueForbidden" if m.startswith("Forbidden") else "FieldValueNotSupported",
-                        "message": m, "field": f} for f, m in errors]})
 
 
 def include_object(query: Any) -> str:
@@ -88,17 +61,16 @@ class Watch:
 
     def __init__(self, store: Store, rt: ResourceType, namespace: str | None, query: Any,
                  matches: Callable[[Obj], bool], tabulate: Tabulate | None) -> None:
-        validate(query)
+        list_options.validate(query, watching=True)
         self.store, self.rt, self.namespace, self.matches = store, rt, namespace, matches
         self.tabulate, self.include = tabulate, include_object(query)
         self.bookmarks = query.get("allowWatchBookmarks") in ("true", "1")
+        self.since = list_options.resource_version(query)
         raw_timeout = query.get("timeoutSeconds")
         try:
             self.timeout = min(float(raw_timeout), WATCH_TIMEOUT_S) if raw_timeout else WATCH_TIMEOUT_S
-            self.since = int(query.get("resourceVersion") or 0)
         except ValueError:
-            raise ApiError.bad_request(f"invalid watch options: resourceVersion "
-                                       f'"{query.get("resourceVersion")}" or timeoutSeconds "{raw_timeout}"') from None
+            raise ApiError.bad_request(f'timeoutSeconds: "{raw_timeout}" is not a number') from None
         self.headers_sent = False
 
     def _in_scope(self, obj: Obj) -> bool:

@@ -206,6 +206,33 @@ def test_a_bad_continue_token_is_a_bad_request(core: client.CoreV1Api, namespace
     assert json.loads(refused.value.body)["message"].startswith("invalid continue token: continue key is not valid")
 
 
+def test_a_list_at_an_exact_version_shows_the_cluster_as_it_was(core: client.CoreV1Api, namespace: str) -> None:
+    core.create_namespaced_config_map(namespace, _configmap("exact-a", era="then"))
+    then = core.list_namespaced_config_map(namespace, label_selector="era=then").metadata.resource_version
+    core.create_namespaced_config_map(namespace, _configmap("exact-b", era="then"))
+    core.patch_namespaced_config_map("exact-a", namespace, {"data": {"k": "changed"}})
+    old = core.list_namespaced_config_map(namespace, label_selector="era=then", resource_version=then,
+                                          resource_version_match="Exact")
+    assert [(c.metadata.name, c.data["k"]) for c in old.items] == [("exact-a", "v")]
+    assert old.metadata.resource_version == then
+    with pytest.raises(ApiException) as ahead:
+        core.list_namespaced_config_map(namespace, resource_version="999999999")
+    assert ahead.value.status == 504
+    assert json.loads(ahead.value.body)["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"
+
+
+def test_list_options_are_checked_as_kube_apiserver_checks_them(core: client.CoreV1Api, namespace: str) -> None:
+    with pytest.raises(ApiException) as refused:
+        core.list_namespaced_config_map(namespace, resource_version_match="Exact")
+    assert refused.value.status == 422
+    assert json.loads(refused.value.body)["message"] == (
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden '
+        "unless resourceVersion is provided")
+    with pytest.raises(ApiException) as initial:
+        core.list_namespaced_config_map(namespace, send_initial_events=True)
+    assert "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list" in initial.value.body
+
+
 @needs_kubectl
 def test_kubectl_lists_in_chunks(kubeconfig: Path, namespace: str) -> None:
     chunked = _kubectl(kubeconfig, "get", "configmaps", "-n", namespace, "--chunk-size=2", "-o", "name")
