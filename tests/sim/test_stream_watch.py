@@ -160,6 +160,10 @@ def test_watch_sends_bookmarks_when_asked(kubeconfig: Path, namespace: str) -> N
     assert len(bookmarks) == 1
     assert bookmarks[0]["object"]["kind"] == "ConfigMap"
     assert int(bookmarks[0]["object"]["metadata"]["resourceVersion"]) > 0
+    bookmarked = [e["type"] for e in watch.Watch().stream(
+        client.CoreV1Api(config.new_client_from_config(str(kubeconfig))).list_namespaced_config_map, namespace,
+        allow_watch_bookmarks=True, resource_version="999999999", timeout_seconds=3)]
+    assert bookmarked == ["BOOKMARK"]  # the official client hands bookmarks on as events
     without = _watch_lines(kubeconfig, f"/api/v1/namespaces/{namespace}/configmaps?watch=true&timeoutSeconds=3"
                                        "&resourceVersion=999999999")
     assert without == []
