@@ -20,6 +20,8 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward, stream
 from kubernetes.stream.ws_client import ERROR_CHANNEL
 
+from sugarlab.edge_ai.sample_images import synthetic_jpeg
+
 SUGARLAB = Path(sys.executable).parent / "sugarlab"
 KUBECTL = shutil.which("kubectl")
 needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine")
@@ -201,6 +203,17 @@ def test_kubectl_port_forward_to_the_service_reaches_the_inference_service(kubec
                 answers.append((response.status, json.loads(response.read())))
         assert answers[0] == (200, {"status": "alive"})
         assert answers[1][0] == 200 and answers[1][1]["status"] == "ready"
+        # The tutorial's `curl -X POST -F "image=@traffic.jpg" http://localhost:9000/infer`: a photo-sized upload.
+        photo = synthetic_jpeg()
+        boundary = "sugarlab-boundary"
+        body = (f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="traffic.jpg"\r\n'
+                "Content-Type: image/jpeg\r\n\r\n").encode() + photo + f"\r\n--{boundary}--\r\n".encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{local}/infer", data=body, method="POST",
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            inferred = json.loads(response.read())
+        assert len(photo) > 100_000
+        assert inferred["top"] and inferred["timing_ms"]["total"] > 0
     finally:
         forwarding.kill()
         forwarding.communicate(timeout=10)
