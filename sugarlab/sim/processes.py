@@ -79,8 +79,10 @@ class LocalProcesses:
         return local.port if local and local.process.poll() is None else None
 
     def exited(self, uid: str) -> bool:
+        """Whether a running pod's process is gone: it ended, or an earlier run of the simulator started it
+        (as a node's containers are restarted after k3s restarts)."""
         local = self._running.get(uid)
-        return local is not None and local.process.poll() is not None
+        return local is None or local.process.poll() is not None
 
     def ready(self, uid: str) -> bool:
         local = self._running.get(uid)

@@ -30,15 +30,24 @@ SERVICE = "vehicle-detector"
 
 
 @pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     workspace = tmp_path_factory.mktemp("stream-exec")
     try:
-        started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers",
-                                  "2"], capture_output=True, text=True, timeout=120)
-        assert started.returncode == 0, started.stderr
-        yield Path(started.stdout.strip().splitlines()[-1])
+        yield workspace
     finally:
         subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
+
+
+def _start(workspace: Path) -> Path:
+    started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
+                             capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0, started.stderr
+    return Path(started.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def kubeconfig(workspace: Path) -> Path:
+    return _start(workspace)
 
 
 @pytest.fixture(scope="module")
@@ -275,3 +284,29 @@ def test_discovery_lists_the_streaming_subresources(core: client.CoreV1Api) -> N
     resources: dict[str, Any] = {r.name: r.verbs for r in core.get_api_resources().resources}
     assert resources["pods/exec"] == ["create", "get"]
     assert resources["pods/portforward"] == ["create", "get"]
+
+
+# -- last: it restarts the simulator ---------------------------------------------------------------
+def test_port_forward_reaches_the_service_again_after_the_simulator_restarts(workspace: Path,
+                                                                             inference: str) -> None:
+    subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
+    core = client.CoreV1Api(config.new_client_from_config(str(_start(workspace))))
+    # The pod's process restarts with the simulator, as a container does when k3s restarts.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pod = core.read_namespaced_pod(inference, NAMESPACE)
+        ready = {c.type: c.status for c in pod.status.conditions or []}.get("Ready") == "True"
+        if ready and pod.status.container_statuses[0].restart_count == 1:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("the inference pod did not become ready again after the restart")
+    forwarded = portforward(core.connect_get_namespaced_pod_portforward, inference, NAMESPACE, ports="9000")
+    conn = forwarded.socket(9000)
+    conn.settimeout(10)
+    conn.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+    answer = b""
+    while chunk := conn.recv(4096):  # read to the end: closing with data unread would reset the pair
+        answer += chunk
+    conn.close()
+    assert answer.startswith(b"HTTP/1.1 200 OK")
