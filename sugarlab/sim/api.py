@@ -327,8 +327,14 @@ class SimApi:
 
     # -- exec and port-forward ------------------------------------------------------------------
     async def exec(self, websocket: WebSocket) -> None:
+        """An open exec or port-forward session keeps the server from stopping idle, as an open watch does."""
         self.last_request = time.monotonic()
-        await self.streams.serve(websocket)
+        self.open_watches += 1
+        try:
+            await self.streams.serve(websocket)
+        finally:
+            self.open_watches -= 1
+            self.last_request = time.monotonic()
 
     # -- the API server's service proxy ----------------------------------------------------------
     async def _service_proxy(self, request: Request, namespace: str, service: str, path: str) -> Response:
