@@ -121,6 +121,19 @@ def test_kubectl_exec_passes_stdin_until_it_ends(kubeconfig: Path, python_pod: s
 
 
 @needs_kubectl
+@pytest.mark.skipif(shutil.which("script") is None, reason="util-linux's script (a pseudo-terminal) is not installed")
+def test_kubectl_exec_with_a_terminal_sends_resizes_that_are_ignored(kubeconfig: Path, python_pod: str) -> None:
+    """`kubectl exec -it` inside a pseudo-terminal: kubectl sends the terminal's size on channel 4."""
+    assert KUBECTL is not None
+    line = (f"{KUBECTL} --kubeconfig {kubeconfig} exec -it {python_pod} -- python -c "
+            "'import sys; print(\"on a terminal\"); sys.exit(4)'")
+    done = subprocess.run(["script", "-qec", line, "/dev/null"], capture_output=True, text=True, timeout=30)
+    assert "on a terminal" in done.stdout
+    assert "command terminated with exit code 4" in done.stdout + done.stderr
+    assert done.returncode == 4
+
+
+@needs_kubectl
 def test_kubectl_exec_of_a_program_the_image_lacks_is_exit_code_126(kubeconfig: Path, python_pod: str) -> None:
     done = _kubectl(kubeconfig, "exec", python_pod, "--", "ls", "/")
     assert done.returncode == 126
