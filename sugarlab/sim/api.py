@@ -450,7 +450,8 @@ class SimApi:
         resources: list[Obj] = []
         for rt in groups(self.metrics_server)[group][version]:
             resources.append({"name": rt.plural, "singularName": rt.kind.lower(), "namespaced": rt.namespaced,
-                              "kind": rt.kind, "verbs": list(rt.verbs), "shortNames": list(rt.short_names)})
+                              "kind": rt.kind, "verbs": list(rt.verbs), "shortNames": list(rt.short_names),
+                              **({"categories": list(rt.categories)} if rt.categories else {})})
             for sub in rt.subresources:
                 verbs = SUBRESOURCE_VERBS.get(sub, ["get", "patch", "update"])
                 resources.append({"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
