@@ -22,6 +22,7 @@ from typing import Any
 
 from sugarlab.sim.clock import VirtualClock
 from sugarlab.sim.errors import ApiError
+from sugarlab.sim.names import special_name_error
 from sugarlab.sim.pods import suffix
 from sugarlab.sim.resources import BY_KIND, RESOURCE_TYPES, ResourceType
 
@@ -48,6 +49,11 @@ def validate_name(rt: ResourceType, name: str) -> None:
     pattern, limit = (_LABEL, 63) if rt.kind == "Namespace" else (_SUBDOMAIN, 253)
     if not name:
         raise ApiError.invalid(rt.kind, name, [("metadata.name", "Required value: name or generateName is required")])
+    special = special_name_error(rt.kind, name)
+    if special != "":
+        if special is not None:
+            raise ApiError.invalid(rt.kind, name, [("metadata.name", special)])
+        return
     if len(name) > limit or not pattern.match(name):
         raise ApiError.invalid(rt.kind, name, [(
             "metadata.name",
