@@ -25,7 +25,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sugarlab.sim import exec as exec_channel
 from sugarlab.sim import metrics
-from sugarlab.sim.cronjobs import default_cronjob
 from sugarlab.sim.deletion import delete_object
 from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.errors import ApiError
@@ -33,8 +32,7 @@ from sugarlab.sim.jobs import default_job, job_labels
 from sugarlab.sim.machines import Machines
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.replicas import default_deployment
-from sugarlab.sim.replication import default_replication_controller
-from sugarlab.sim.secrets import normalize_secret
+from sugarlab.sim.kind_defaults import default_new, normalize
 from sugarlab.sim.services import default_service
 from sugarlab.sim.statefulsets import default_statefulset
 from sugarlab.sim.volumes import default_claim
@@ -279,8 +277,7 @@ class SimApi:
             meta["name"] = target.name
         if rt.kind == "Pod":
             validate_pod(body)
-        elif rt.kind == "Secret":
-            normalize_secret(body)
+        normalize(rt.kind, body)
         return body
 
     def _create(self, target: Target, body: Any) -> Obj:
@@ -303,13 +300,10 @@ class SimApi:
             default_job(obj)
             obj["metadata"]["uid"] = str(uuid.uuid4())
             job_labels(obj)
-        elif target.rt.kind == "CronJob":
-            default_cronjob(obj)
-        elif target.rt.kind == "ReplicationController":
-            default_replication_controller(obj)
         elif target.rt.kind == "Namespace":
             obj["status"] = {"phase": "Active"}
             obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"].get("name", "")
+        default_new(target.rt.kind, obj)
         return self.store.create(target.rt, obj)
 
     def _replace(self, target: Target, body: Any) -> Obj:
@@ -341,8 +335,7 @@ class SimApi:
         else:
             current = self.store.get(target.rt, namespace, target.name)
             patched = apply_patch(content_type, current, body)
-        if target.rt.kind == "Secret":
-            normalize_secret(patched)
+        normalize(target.rt.kind, patched)
         if target.subresource == "status":
             patched = current | {"status": patched.get("status", {})}
         elif "status" in current:

@@ -5,6 +5,8 @@
   endpoint reconciler;
 - an APIService for every group version served (kube-aggregator's autoregister controller), local ones
   always Available, metrics.k8s.io through the metrics-server Service;
+- the default ServiceCIDR (k3s's 10.43.0.0/16) and an IPAddress for every Service's ClusterIP, as the
+  ServiceCIDR allocator (MultiCIDRServiceAllocator, GA in v1.33) records them;
 - the post-start hooks' objects: the two system PriorityClasses (pkg/apis/scheduling
   SystemPriorityClasses) and RBAC's `cluster-admin` ClusterRole and its binding to `system:masters`.
 All are recreated when deleted, as these controllers and hooks do.
@@ -19,7 +21,9 @@ from sugarlab.sim.store import Store
 
 Obj = dict[str, Any]
 API_PORT = 6443  # k3s's --https-listen-port
-SERVICE_IP = "10.43.0.1"  # the first address of k3s's service CIDR
+SERVICE_CIDR = "10.43.0.0/16"  # k3s's --service-cidr
+SERVICE_IP = "10.43.0.1"  # its first address
+IP_LABELS = {"ipaddress.kubernetes.io/ip-family": "IPv4", "ipaddress.kubernetes.io/managed-by": "ipallocator.k8s.io"}
 # groupPriorityMinimum and versionPriority of each built-in group version: kube-apiserver's
 # apiVersionPriorities (pkg/controlplane/apiserver/aggregator.go in kubernetes/kubernetes).
 PRIORITIES: dict[str, tuple[int, int]] = {
@@ -87,6 +91,7 @@ class ApiServerBootstrap:
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
             "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:masters"}]})
         self._kubernetes_service()
+        self._service_addresses()
 
     def _kubernetes_service(self) -> None:
         server = _server_ip(self.store)
@@ -107,3 +112,20 @@ class ApiServerBootstrap:
         self._ensure("EndpointSlice", {
             "metadata": {"name": "kubernetes", "namespace": "default", "labels": {"kubernetes.io/service-name": "kubernetes"}},
             "addressType": "IPv4", "endpoints": [{"addresses": [server], "conditions": {"ready": True}}], "ports": [port]})
+
+    def _service_addresses(self) -> None:
+        self._ensure("ServiceCIDR", {"metadata": {"name": "kubernetes"}, "spec": {"cidrs": [SERVICE_CIDR]},
+                                     "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "",
+                                                                "message": "", "lastTransitionTime": self.store.clock.stamp()}]}})
+        addresses = self.store.kind("IPAddress")
+        wanted: dict[str, Obj] = {}
+        for service in self.store.view(self.store.kind("Service")):
+            for ip in (service.get("spec") or {}).get("clusterIPs") or []:
+                if ip != "None":
+                    meta = service["metadata"]
+                    wanted[ip] = {"group": "", "resource": "services", "namespace": meta["namespace"], "name": meta["name"]}
+        for ip, parent in wanted.items():
+            self._ensure("IPAddress", {"metadata": {"name": ip, "labels": dict(IP_LABELS)}, "spec": {"parentRef": parent}})
+        for held in self.store.view(addresses):
+            if held["metadata"]["name"] not in wanted and (held["metadata"].get("labels") or {}) == IP_LABELS:
+                self.store.delete(addresses, "", held["metadata"]["name"])
