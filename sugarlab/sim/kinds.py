@@ -1,6 +1,6 @@
 """The controllers that keep the kinds k3s serves beyond the workloads: ServiceAccounts, Endpoints and
-EndpointSlices, node Leases, ReplicationControllers, CronJobs, ControllerRevisions, and the objects the
-API server keeps in place itself."""
+EndpointSlices, node Leases, ReplicationControllers, CronJobs, ControllerRevisions, ResourceQuota status,
+and the objects the API server keeps in place itself."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sugarlab.sim.bootstrap import ApiServerBootstrap
 from sugarlab.sim.cronjobs import CronJobController
 from sugarlab.sim.endpoints import EndpointsController
 from sugarlab.sim.leases import NodeLeases
+from sugarlab.sim.quotas import QuotaController
 from sugarlab.sim.replicas import ReplicaSetController
 from sugarlab.sim.revisions import RevisionHistory
 from sugarlab.sim.serviceaccounts import ServiceAccountController
@@ -23,4 +24,4 @@ class Controller(Protocol):
 def kind_controllers(store: Store, metrics_server: bool) -> list[Controller]:
     return [ApiServerBootstrap(store, metrics_server), ServiceAccountController(store), EndpointsController(store),
             NodeLeases(store), ReplicaSetController(store, "ReplicationController"), CronJobController(store),
-            RevisionHistory(store)]
+            RevisionHistory(store), QuotaController(store)]

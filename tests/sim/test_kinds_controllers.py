@@ -196,3 +196,22 @@ def test_statefulset_templates_are_recorded_as_controller_revisions(api: client.
     both = eventually(lambda: len(r := apps.list_namespaced_controller_revision(NS, label_selector="app=db").items) == 2
                       and r, "a second revision")
     assert sorted(r.revision for r in both) == [1, 2]
+
+
+def test_resource_quota_reports_what_the_namespace_uses(api: client.ApiClient) -> None:
+    core = client.CoreV1Api(api)
+    core.create_namespace({"metadata": {"name": "lab-quota"}})
+    core.create_namespaced_resource_quota("lab-quota", {"metadata": {"name": "budget"}, "spec": {"hard": {
+        "pods": "4", "requests.cpu": "2", "requests.memory": "1Gi", "limits.memory": "2Gi", "configmaps": "5"}}})
+    for name in ("a", "b"):
+        core.create_namespaced_pod("lab-quota", {"metadata": {"name": name}, "spec": {"containers": [{
+            "name": "c", "image": "nginx:1.27",
+            "resources": {"requests": {"cpu": "250m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}}]}})
+    core.create_namespaced_config_map("lab-quota", {"metadata": {"name": "settings"}, "data": {"k": "v"}})
+    quota = eventually(lambda: (q := core.read_namespaced_resource_quota("budget", "lab-quota")).status
+                       and q.status.used and q.status.used.get("pods") == "2"
+                       and q.status.used.get("configmaps") == "1" and q, "the quota's usage")
+    assert quota.status.hard == {"pods": "4", "requests.cpu": "2", "requests.memory": "1Gi", "limits.memory": "2Gi",
+                                 "configmaps": "5"}
+    assert quota.status.used == {"pods": "2", "requests.cpu": "500m", "requests.memory": "256Mi",
+                                 "limits.memory": "512Mi", "configmaps": "1"}

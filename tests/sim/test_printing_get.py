@@ -47,6 +47,8 @@ MANIFESTS = [
         "metadata": {"labels": {"app": "tmpl"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}},
     {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "limits"}, "spec": {"limits": [
         {"type": "Container", "default": {"cpu": "500m"}}]}},
+    {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "budget"}, "spec": {"hard": {
+        "pods": "10", "requests.cpu": "4", "limits.memory": "8Gi"}}},
     {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "web"}, "spec": {
         "ingressClassName": "traefik", "rules": [{"host": "web.lab.local", "http": {"paths": [
             {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}},
@@ -139,6 +141,7 @@ HEADERS = [
     ("replicationcontrollers", ["NAME", "DESIRED", "CURRENT", "READY", "AGE"], ["CONTAINERS", "IMAGES", "SELECTOR"]),
     ("podtemplates", ["NAME", "CONTAINERS", "IMAGES", "POD LABELS"], []),
     ("limitranges", ["NAME", "CREATED AT"], []),
+    ("resourcequotas", ["NAME", "REQUEST", "LIMIT", "AGE"], []),
     ("ingresses", ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"], []),
     ("networkpolicies", ["NAME", "POD-SELECTOR", "AGE"], []),
     ("roles", ["NAME", "CREATED AT"], []),
@@ -248,6 +251,8 @@ def test_config_rbac_and_policy_cells(kubeconfig: str) -> None:
                                      "GROUPS": "", "SERVICEACCOUNTS": f"{NS}/robot"}
     (role,) = rows(kubectl(kubeconfig, "get", "roles", "-n", NS))
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", role["CREATED AT"])
+    (quota,) = rows(kubectl(kubeconfig, "get", "quota", "-n", NS))
+    assert (quota["REQUEST"], quota["LIMIT"]) == ("pods: 4/10, requests.cpu: 0/4", "limits.memory: 0/8Gi")
     (pdb,) = rows(kubectl(kubeconfig, "get", "pdb", "-n", NS))
     assert (pdb["MIN AVAILABLE"], pdb["MAX UNAVAILABLE"]) == ("1", "N/A")
     (hpa,) = rows(kubectl(kubeconfig, "get", "hpa", "-n", NS))
