@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from kubernetes import client, config
+from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
 SUGARLAB = Path(sys.executable).parent / "sugarlab"
@@ -215,3 +215,36 @@ def test_resource_quota_reports_what_the_namespace_uses(api: client.ApiClient) -
                                  "configmaps": "5"}
     assert quota.status.used == {"pods": "2", "requests.cpu": "500m", "requests.memory": "256Mi",
                                  "limits.memory": "512Mi", "configmaps": "1"}
+
+
+def test_added_kinds_are_watched_like_any_other(api: client.ApiClient) -> None:
+    core = client.CoreV1Api(api)
+    listed = core.list_namespaced_secret(NS)
+    stream = watch.Watch().stream(core.list_namespaced_secret, NS, resource_version=listed.metadata.resource_version,
+                                  timeout_seconds=10)
+    core.create_namespaced_secret(NS, {"metadata": {"name": "watched"}, "stringData": {"k": "v"}})
+    core.patch_namespaced_secret("watched", NS, {"metadata": {"labels": {"seen": "yes"}}})
+    core.delete_namespaced_secret("watched", NS)
+    seen = []
+    for event in stream:
+        if event["object"].metadata.name == "watched":
+            seen.append(event["type"])
+        if len(seen) == 3:
+            break
+    assert seen == ["ADDED", "MODIFIED", "DELETED"]
+
+
+def test_rbac_names_take_colons_and_apiservice_names_their_group(api: client.ApiClient) -> None:
+    rbac = client.RbacAuthorizationV1Api(api)
+    role = rbac.create_cluster_role({"metadata": {"name": "system:lab-reader"}, "rules": [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]})
+    assert role.metadata.name == "system:lab-reader"
+    with pytest.raises(ApiException) as refused:
+        rbac.create_cluster_role({"metadata": {"name": "a/b"}, "rules": []})
+    assert refused.value.status == 422 and "may not contain '/'" in refused.value.body
+    registration = client.ApiregistrationV1Api(api)
+    assert registration.read_api_service("v1.").spec.group_priority_minimum == 18000
+    with pytest.raises(ApiException) as bad:
+        registration.create_api_service({"metadata": {"name": "wardle"}, "spec": {
+            "group": "wardle.example.com", "version": "v1", "groupPriorityMinimum": 1000, "versionPriority": 15}})
+    assert bad.value.status == 422 and "<version>.<group>" in bad.value.body
