@@ -47,7 +47,13 @@ IMAGES = Column("Images", priority=1, description=IMAGES_DOC)
 SELECTOR = Column("Selector", priority=1)
 
 
+def no_conditions(obj: Obj) -> list[Obj]:
+    return []
+
+
 @dataclass(frozen=True)
 class Printer:
     columns: tuple[Column, ...]
     cells: Callable[[Obj, datetime], list[Any]]
+    # A row's conditions (metav1.TableRowCondition): kubectl's printer marks completed rows by them.
+    conditions: Callable[[Obj], list[Obj]] = no_conditions

@@ -49,6 +49,14 @@ def _resolve(port: Obj, pod: Obj) -> int | None:
     return None
 
 
+def _hostname(service: Obj, pod: Obj) -> dict[str, str]:
+    """A pod's hostname is published when it names the Service as its subdomain (a StatefulSet's pods do)."""
+    spec = pod.get("spec") or {}
+    if spec.get("hostname") and spec.get("subdomain") == service["metadata"]["name"]:
+        return {"hostname": spec["hostname"]}
+    return {}
+
+
 def _target(pod: Obj) -> Obj:
     meta = pod["metadata"]
     return {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"], "uid": meta["uid"]}
@@ -72,7 +80,8 @@ def _endpoints(service: Obj, pods: list[Obj]) -> Obj:
         ports = _pod_ports(service, pod)
         if not ports and service["spec"].get("ports"):
             continue
-        address = {"ip": pod["status"]["podIP"], "nodeName": pod["spec"].get("nodeName", ""), "targetRef": _target(pod)}
+        address = {"ip": pod["status"]["podIP"], **_hostname(service, pod), "nodeName": pod["spec"].get("nodeName", ""),
+                   "targetRef": _target(pod)}
         key = "addresses" if publish or _ready(pod) else "notReadyAddresses"
         groups.setdefault(ports, {"addresses": [], "notReadyAddresses": []})[key].append(address)
     subsets = []
@@ -100,7 +109,7 @@ def _slices(service: Obj, pods: list[Obj]) -> dict[tuple[tuple[str, int, str], .
         groups.setdefault(ports, []).append({
             "addresses": [pod["status"]["podIP"]],
             "conditions": {"ready": ready and not terminating, "serving": ready, "terminating": terminating},
-            "nodeName": pod["spec"].get("nodeName", ""), "targetRef": _target(pod)})
+            **_hostname(service, pod), "nodeName": pod["spec"].get("nodeName", ""), "targetRef": _target(pod)})
     return groups
 
 

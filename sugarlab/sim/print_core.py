@@ -109,6 +109,16 @@ def pod_cells(pod: Obj, now: datetime) -> list[Any]:
             status.get("nominatedNodeName") or NONE, gates_cell]
 
 
+def pod_conditions(pod: Obj) -> list[Obj]:
+    """printers.go podSuccessConditions and podFailedConditions."""
+    phase = (pod.get("status") or {}).get("phase")
+    if phase == "Succeeded":
+        return [{"type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}]
+    if phase == "Failed":
+        return [{"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."}]
+    return []
+
+
 # -- nodes --------------------------------------------------------------------------------------------
 def node_roles(labels: dict[str, str]) -> str:
     roles = {k[len(ROLE_PREFIX):] for k in labels if k.startswith(ROLE_PREFIX) and len(k) > len(ROLE_PREFIX)}
@@ -241,7 +251,7 @@ CORE_PRINTERS: dict[str, Printer] = {
                     Column("Restarts", description="The number of times the containers in this pod have been restarted "
                                                    "and when the last container in this pod has restarted."),
                     AGE, Column("IP", priority=1), Column("Node", priority=1), Column("Nominated Node", priority=1),
-                    Column("Readiness Gates", priority=1)), pod_cells),
+                    Column("Readiness Gates", priority=1)), pod_cells, pod_conditions),
     "Node": Printer((NAME, Column("Status", description="The status of the node"),
                      Column("Roles", description="The roles of the node"), AGE, Column("Version"),
                      Column("Internal-IP", priority=1), Column("External-IP", priority=1), Column("OS-Image", priority=1),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import json
 import subprocess
 import sys
 import time
@@ -248,3 +249,28 @@ def test_rbac_names_take_colons_and_apiservice_names_their_group(api: client.Api
         registration.create_api_service({"metadata": {"name": "wardle"}, "spec": {
             "group": "wardle.example.com", "version": "v1", "groupPriorityMinimum": 1000, "versionPriority": 15}})
     assert bad.value.status == 422 and "<version>.<group>" in bad.value.body
+
+
+def test_stateful_pods_publish_their_hostnames_behind_a_headless_service(api: client.ApiClient) -> None:
+    core = client.CoreV1Api(api)
+    client.AppsV1Api(api).create_namespaced_stateful_set(NS, {"metadata": {"name": "kv"}, "spec": {
+        "serviceName": "kv", "replicas": 2, "selector": {"matchLabels": {"app": "kv"}},
+        "template": {"metadata": {"labels": {"app": "kv"}}, "spec": {"containers": [{"name": "c", "image": "redis:7"}]}}}})
+    core.create_namespaced_service(NS, {"metadata": {"name": "kv"}, "spec": {
+        "clusterIP": "None", "selector": {"app": "kv"}, "ports": [{"port": 6379}]}})
+    endpoints = eventually(lambda: (e := core.read_namespaced_endpoints("kv", NS)).subsets
+                           and len(e.subsets[0].addresses or []) == 2 and e, "two kv endpoints")
+    assert sorted((a.hostname, a.target_ref.name) for a in endpoints.subsets[0].addresses) == [
+        ("kv-0", "kv-0"), ("kv-1", "kv-1")]
+
+
+def test_tables_mark_finished_pods_completed(api: client.ApiClient) -> None:
+    method, url, headers, body, _ = api.param_serialize(
+        "GET", "/api/v1/namespaces/kube-system/pods", auth_settings=["BearerToken"],
+        header_params={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})
+    table = json.loads(api.call_api(method, url, headers, body).read())
+    completed = [r for r in table["rows"] if r["cells"][2] == "Completed"]
+    assert len(completed) == 2 and all(r["conditions"] == [{
+        "type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}]
+        for r in completed)
+    assert all("conditions" not in r for r in table["rows"] if r["cells"][2] == "Running")
