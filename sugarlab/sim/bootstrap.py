@@ -35,8 +35,8 @@ PRIORITIES: dict[str, tuple[int, int]] = {
 }
 PRIORITY_CLASSES = (
     ("system-node-critical", 2000001000, "Used for system critical pods that must not be moved from their current node."),
-    ("system-cluster-critical", 2000000000, "Used for system critical pods that must run in the cluster, but can be "
-                                            "moved to another node if necessary."),
+    ("system-cluster-critical", 2000000000, ("Used for system critical pods that must run in the cluster, but can be "
+                                             "moved to another node if necessary.")),
 )
 
 

@@ -6,7 +6,7 @@ Each follows the apimachinery or printers.go helper named beside it (kubernetes/
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 Obj = dict[str, Any]
@@ -17,7 +17,7 @@ UNSET = "<unset>"
 def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def human_duration(d: timedelta) -> str:

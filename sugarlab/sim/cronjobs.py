@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sugarlab.sim import events
@@ -92,7 +93,7 @@ class CronJobController:
             self.store.update(self.store.kind("CronJob"), cronjob["metadata"]["namespace"], cronjob["metadata"]["name"],
                               lambda o: o.update(status=status))
 
-    def _run(self, cronjob: Obj, due: Any, running: list[Obj]) -> list[Obj]:
+    def _run(self, cronjob: Obj, due: datetime, running: list[Obj]) -> list[Obj]:
         policy, namespace = cronjob["spec"]["concurrencyPolicy"], cronjob["metadata"]["namespace"]
         if policy == "Forbid" and running:
             events.record(self.store, cronjob, "JobAlreadyActive", "Not starting job because prior execution is "

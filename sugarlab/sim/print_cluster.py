@@ -93,6 +93,13 @@ def ip_address_cells(ip: Obj, now: datetime) -> list[Any]:
     return [_name(ip), parent, age(ip, now)]
 
 
+def _parameters(ref: Obj | None) -> str:
+    """printIngressClass: `Kind.apiGroup/name` of the parameters resource."""
+    if not ref:
+        return NONE
+    return ref["kind"] + (f".{ref['apiGroup']}" if ref.get("apiGroup") else "") + f"/{ref['name']}"
+
+
 def default_cells(obj: Obj, now: datetime) -> list[Any]:
     return [_name(obj), obj["metadata"].get("creationTimestamp", "")]
 
@@ -126,9 +133,8 @@ CLUSTER_PRINTERS: dict[str, Printer] = {
                                                                     "class"),
                              Column("Parameters", description="A reference to a resource with additional parameters"),
                              AGE), lambda o, now: [
-        _name(o), (o.get("spec") or {}).get("controller", ""),
-        (lambda p: NONE if not p else p["kind"] + (f".{p['apiGroup']}" if p.get("apiGroup") else "") + f"/{p['name']}")(
-            (o.get("spec") or {}).get("parameters")), age(o, now)]),
+        _name(o), (o.get("spec") or {}).get("controller", ""), _parameters((o.get("spec") or {}).get("parameters")),
+        age(o, now)]),
     "NetworkPolicy": Printer((NAME, Column("Pod-Selector"), AGE), lambda o, now: [
         _name(o), format_selector((o.get("spec") or {}).get("podSelector")), age(o, now)]),
     "IPAddress": Printer((NAME, Column("ParentRef")), ip_address_cells),

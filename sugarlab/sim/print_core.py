@@ -23,7 +23,7 @@ def _condition(conditions: list[Obj] | None, kind: str) -> Obj | None:
 
 # -- pods ---------------------------------------------------------------------------------------------
 def _restartable_init(container: Obj | None) -> bool:
-    return bool(container) and container.get("restartPolicy") == "Always"  # type: ignore[union-attr]
+    return container is not None and container.get("restartPolicy") == "Always"
 
 
 def _terminated_reason(term: Obj, prefix: str = "") -> str:
@@ -226,7 +226,7 @@ def claim_cells(pvc: Obj, now: datetime) -> list[Any]:
 
 def controller_cells(rc: Obj, now: datetime) -> list[Any]:
     spec, status = rc.get("spec") or {}, rc.get("status") or {}
-    names, images = containers(((spec.get("template") or {}).get("spec")))
+    names, images = containers((spec.get("template") or {}).get("spec"))
     return [_name(rc), spec.get("replicas", 1), status.get("replicas", 0), status.get("readyReplicas", 0), age(rc, now),
             names, images, format_labels(spec.get("selector"))]
 

@@ -6,6 +6,7 @@ Quotas are reported, not enforced: a request over quota is not refused."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from kubernetes.utils import parse_quantity
@@ -50,6 +51,10 @@ def _compute(pods: list[Obj], section: str, resource: str) -> tuple[Decimal, boo
     return total, binary
 
 
+def _set_status(quota: Obj, status: Obj) -> None:
+    quota["status"] = status
+
+
 class QuotaController:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -85,4 +90,4 @@ class QuotaController:
             hard = dict((quota.get("spec") or {}).get("hard") or {})
             status = {"hard": hard, "used": {r: self._used(meta["namespace"], r) for r in hard}}
             if quota.get("status") != status:
-                self.store.update(rt, meta["namespace"], meta["name"], lambda o: o.update(status=status))
+                self.store.update(rt, meta["namespace"], meta["name"], partial(_set_status, status=status))

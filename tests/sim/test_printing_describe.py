@@ -53,7 +53,8 @@ OBJECTS = [
 
 
 def kubectl(kubeconfig: str, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run([KUBECTL, "--kubeconfig", kubeconfig, *args], input=stdin, capture_output=True, text=True)
+    done = subprocess.run([KUBECTL, "--kubeconfig", kubeconfig, *args], input=stdin, capture_output=True, text=True,
+                          check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -79,7 +80,7 @@ def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def field(text: str, name: str) -> str:
-    match = re.search(rf"^{re.escape(name)}:\s+(.*)$", text, re.M)
+    match = re.search(rf"^{re.escape(name)}:\s+(.*)$", text, re.MULTILINE)
     assert match, f"no {name!r} in:\n{text}"
     return match.group(1).strip()
 
@@ -130,7 +131,7 @@ def test_every_namespaced_kind_describes(kubeconfig: str, resource: str) -> None
 
 def test_describe_of_the_added_kinds_shows_their_content(kubeconfig: str) -> None:
     secret = kubectl(kubeconfig, "describe", "secret", "creds", "-n", NS)
-    assert re.search(r"^password:\s+6 bytes$", secret, re.M) and field(secret, "Type") == "Opaque"
+    assert re.search(r"^password:\s+6 bytes$", secret, re.MULTILINE) and field(secret, "Type") == "Opaque"
     binding = kubectl(kubeconfig, "describe", "rolebinding", "read-pods", "-n", NS)
     assert re.search(rf"ServiceAccount\s+default\s+{NS}", binding)
     endpoints = kubectl(kubeconfig, "describe", "endpoints", "web", "-n", NS)
