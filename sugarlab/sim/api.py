@@ -26,6 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sugarlab.sim import exec as exec_channel
 from sugarlab.sim import metrics
 from sugarlab.sim.deletion import delete_object
+from sugarlab.sim.discovery import MEDIA_TYPE as DISCOVERY_V2
+from sugarlab.sim.discovery import aggregated, wants_aggregated
 from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.errors import ApiError
 from sugarlab.sim.jobs import default_job, job_labels
@@ -105,6 +107,9 @@ class SimApi:
                 return await self._machine_request(request, parts[3:])
             if len(parts) >= 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4:7:2] == ["services", "proxy"]:
                 return await self._service_proxy(request, parts[3], parts[5], "/".join(parts[7:]))
+            if parts in (["api"], ["apis"]) and wants_aggregated(request.headers.get("accept", "")):
+                return JSONResponse(aggregated(groups(self.metrics_server), parts == ["api"], SUBRESOURCE_VERBS),
+                                    media_type=DISCOVERY_V2)
             if parts == ["api"]:
                 return JSONResponse({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
                     {"clientCIDR": "0.0.0.0/0", "serverAddress": request.url.netloc}]})

@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kubernetes import config
+
+from sugarlab.sim import discovery
 
 KUBECTL = "/usr/bin/kubectl"
 SUGARLAB = Path(sys.executable).parent / "sugarlab"
@@ -140,3 +143,25 @@ def test_get_all_walks_the_all_category(kubeconfig: str) -> None:
                      "cronjob.batch", "replicationcontroller"}
     assert re.search(r"^default\s+service/kubernetes\s+ClusterIP\s+10\.43\.0\.1\s+<none>\s+443/TCP\s", text, re.MULTILINE)
     assert re.search(r"^default\s+cronjob\.batch/nightly\s+0 3 \* \* \*\s+<none>\s+False\s+0\s+<none>\s", text, re.MULTILINE)
+
+
+def test_aggregated_discovery_is_served_to_clients_that_ask(kubeconfig: str) -> None:
+    api = config.new_client_from_config(config_file=kubeconfig)
+    method, url, headers, body, _ = api.param_serialize("GET", "/apis", auth_settings=["BearerToken"], header_params={
+        "Accept": f"{discovery.MEDIA_TYPE},application/json"})
+    answer = api.call_api(method, url, headers, body)
+    assert answer.getheader("content-type") == discovery.MEDIA_TYPE
+    document = json.loads(answer.read())
+    apps = next(g for g in document["items"] if g["metadata"]["name"] == "apps")
+    (v1,) = apps["versions"]
+    deployments = next(r for r in v1["resources"] if r["resource"] == "deployments")
+    assert deployments["scope"] == "Namespaced" and deployments["shortNames"] == ["deploy"]
+    assert deployments["categories"] == ["all"] and deployments["verbs"] == ALL_VERBS.split(",")
+    assert {s["subresource"]: s["responseKind"]["kind"] for s in deployments["subresources"]} == {
+        "status": "Deployment", "scale": "Scale"}
+    method, url, headers, body, _ = api.param_serialize("GET", "/apis", auth_settings=["BearerToken"],
+                                                        header_params={"Accept": "application/json"})
+    assert json.loads(api.call_api(method, url, headers, body).read())["kind"] == "APIGroupList"
+    trace = subprocess.run([KUBECTL, "--kubeconfig", kubeconfig, "--cache-dir", str(Path(kubeconfig).parent / "cache"),
+                            "get", "pods", "-v=6"], capture_output=True, text=True, check=True).stderr
+    assert re.findall(r'verb="GET" url="[^"]*?(/apis?|/apis?/[^"?]*)\?timeout', trace) == ["/api", "/apis"]
