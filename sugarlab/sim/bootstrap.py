@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from sugarlab.sim.resources import groups
+from sugarlab.sim.since_boot import FirstPass
 from sugarlab.sim.store import Store
 
 Obj = dict[str, Any]
@@ -66,12 +67,14 @@ def _apiservice(group: str, version: str, stamp: str) -> Obj:
 
 class ApiServerBootstrap:
     def __init__(self, store: Store, metrics_server: bool) -> None:
-        self.store, self.metrics_server = store, metrics_server
+        self.store, self.metrics_server, self.boot = store, metrics_server, FirstPass()
 
-    def _ensure(self, kind: str, obj: Obj) -> None:
+    def _ensure(self, kind: str, obj: Obj, owner: Obj | None = None) -> None:
+        """Create `obj` if it is missing; on the first pass, as old as `owner` (the cluster, by default)."""
         meta = obj["metadata"]
         if self.store.find(self.store.kind(kind), meta.get("namespace", ""), meta["name"]) is None:
-            self.store.create(self.store.kind(kind), obj)
+            born = owner or self.store.find(self.store.kind("Namespace"), "", "default")
+            self.store.create(self.store.kind(kind), {**obj, "metadata": self.boot.dated(meta, born)})
 
     def reconcile(self) -> None:
         stamp = self.store.clock.stamp()
@@ -92,6 +95,7 @@ class ApiServerBootstrap:
             "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:masters"}]})
         self._kubernetes_service()
         self._service_addresses()
+        self.boot.done()
 
     def _kubernetes_service(self) -> None:
         server = _server_ip(self.store)
@@ -118,14 +122,16 @@ class ApiServerBootstrap:
                                      "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "",
                                                                 "message": "", "lastTransitionTime": self.store.clock.stamp()}]}})
         addresses = self.store.kind("IPAddress")
-        wanted: dict[str, Obj] = {}
+        wanted: dict[str, tuple[Obj, Obj]] = {}
         for service in self.store.view(self.store.kind("Service")):
             for ip in (service.get("spec") or {}).get("clusterIPs") or []:
                 if ip != "None":
                     meta = service["metadata"]
-                    wanted[ip] = {"group": "", "resource": "services", "namespace": meta["namespace"], "name": meta["name"]}
-        for ip, parent in wanted.items():
-            self._ensure("IPAddress", {"metadata": {"name": ip, "labels": dict(IP_LABELS)}, "spec": {"parentRef": parent}})
+                    wanted[ip] = ({"group": "", "resource": "services", "namespace": meta["namespace"],
+                                   "name": meta["name"]}, service)
+        for ip, (parent, service) in wanted.items():
+            self._ensure("IPAddress", {"metadata": {"name": ip, "labels": dict(IP_LABELS)}, "spec": {"parentRef": parent}},
+                         service)
         for held in self.store.view(addresses):
             if held["metadata"]["name"] not in wanted and (held["metadata"].get("labels") or {}) == IP_LABELS:
                 self.store.delete(addresses, "", held["metadata"]["name"])

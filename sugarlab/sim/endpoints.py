@@ -18,6 +18,7 @@ from typing import Any
 
 from sugarlab.sim.owned import owner_ref
 from sugarlab.sim.pods import suffix
+from sugarlab.sim.since_boot import FirstPass
 from sugarlab.sim.store import Store
 
 Obj = dict[str, Any]
@@ -115,7 +116,7 @@ def _slices(service: Obj, pods: list[Obj]) -> dict[tuple[tuple[str, int, str], .
 
 class EndpointsController:
     def __init__(self, store: Store) -> None:
-        self.store = store
+        self.store, self.boot = store, FirstPass()
         self.rng = random.Random()
 
     def reconcile(self) -> None:
@@ -132,15 +133,16 @@ class EndpointsController:
                            and (p.get("status") or {}).get("podIP")
                            and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")),
                           key=lambda p: p["metadata"]["name"])
-            self._sync_endpoints(_endpoints(service, mine))
+            self._sync_endpoints(_endpoints(service, mine), service)
             self._sync_slices(service, _slices(service, mine))
         self._forget(kept, {(s["metadata"]["namespace"], s["metadata"]["name"]) for s in services})
+        self.boot.done()
 
-    def _sync_endpoints(self, wanted: Obj) -> None:
+    def _sync_endpoints(self, wanted: Obj, service: Obj) -> None:
         rt, meta = self.store.kind("Endpoints"), wanted["metadata"]
         current = self.store.find(rt, meta["namespace"], meta["name"])
         if current is None:
-            self.store.create(rt, wanted)
+            self.store.create(rt, {**wanted, "metadata": self.boot.dated(meta, service)})
         elif current.get("subsets") != wanted.get("subsets") or current["metadata"].get("labels") != meta["labels"]:
             current["metadata"]["labels"] = meta["labels"]
             current.pop("subsets", None)
@@ -162,10 +164,11 @@ class EndpointsController:
                 current["metadata"]["labels"] = labels
                 self.store.replace(rt, current | body)
         for body in wanted[len(existing):]:
-            self.store.create(rt, {"metadata": {"name": f"{meta['name']}-{suffix(self.rng)}", "namespace": meta["namespace"],
-                                                "generateName": f"{meta['name']}-", "labels": labels,
-                                                "ownerReferences": [owner_ref({"apiVersion": "v1", "kind": "Service",
-                                                                               "metadata": meta})]}, **body})
+            self.store.create(rt, {"metadata": self.boot.dated({
+                "name": f"{meta['name']}-{suffix(self.rng)}", "namespace": meta["namespace"],
+                "generateName": f"{meta['name']}-", "labels": labels,
+                "ownerReferences": [owner_ref({"apiVersion": "v1", "kind": "Service", "metadata": meta})]}, service),
+                **body})
         for stale in existing[len(wanted):]:
             self.store.delete(rt, meta["namespace"], stale["metadata"]["name"])
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sugarlab.sim.cells import parse_time
 from sugarlab.sim.machines import powered_off
+from sugarlab.sim.since_boot import FirstPass
 from sugarlab.sim.store import Store
 
 NAMESPACE = "kube-node-lease"
@@ -26,7 +27,7 @@ def micro_time(moment: datetime) -> str:
 
 class NodeLeases:
     def __init__(self, store: Store) -> None:
-        self.store = store
+        self.store, self.boot = store, FirstPass()
 
     def reconcile(self) -> None:
         leases, now = self.store.kind("Lease"), self.store.clock.now()
@@ -41,11 +42,12 @@ class NodeLeases:
             spec = {"holderIdentity": name, "leaseDurationSeconds": DURATION_S, "renewTime": micro_time(now)}
             if lease is None:
                 self.store.create(leases, {
-                    "metadata": {"name": name, "namespace": NAMESPACE, "ownerReferences": [
-                        {"apiVersion": "v1", "kind": "Node", "name": name, "uid": node["metadata"]["uid"]}]},
+                    "metadata": self.boot.dated({"name": name, "namespace": NAMESPACE, "ownerReferences": [
+                        {"apiVersion": "v1", "kind": "Node", "name": name, "uid": node["metadata"]["uid"]}]}, node),
                     "spec": spec})
                 continue
             renewed = parse_time((lease.get("spec") or {}).get("renewTime"))
             if renewed is None or now - renewed >= RENEW:
                 lease["spec"] = (lease.get("spec") or {}) | spec
                 self.store.replace(leases, lease)
+        self.boot.done()

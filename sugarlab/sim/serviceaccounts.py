@@ -4,6 +4,7 @@ in kubernetes/kubernetes, run by k3s's embedded kube-controller-manager)."""
 
 from __future__ import annotations
 
+from sugarlab.sim.since_boot import FirstPass
 from sugarlab.sim.store import Store
 
 DEFAULT_ACCOUNT = "default"
@@ -11,7 +12,7 @@ DEFAULT_ACCOUNT = "default"
 
 class ServiceAccountController:
     def __init__(self, store: Store) -> None:
-        self.store = store
+        self.store, self.boot = store, FirstPass()
 
     def reconcile(self) -> None:
         accounts = self.store.kind("ServiceAccount")
@@ -20,4 +21,5 @@ class ServiceAccountController:
                 continue
             name = ns["metadata"]["name"]
             if self.store.find(accounts, name, DEFAULT_ACCOUNT) is None:
-                self.store.create(accounts, {"metadata": {"name": DEFAULT_ACCOUNT, "namespace": name}})
+                self.store.create(accounts, {"metadata": self.boot.dated({"name": DEFAULT_ACCOUNT, "namespace": name}, ns)})
+        self.boot.done()
