@@ -31,10 +31,10 @@ from sugarlab.sim.discovery import aggregated, wants_aggregated
 from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.errors import ApiError
 from sugarlab.sim.jobs import default_job, job_labels
+from sugarlab.sim.kind_defaults import default_new, normalize
 from sugarlab.sim.machines import Machines
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.replicas import default_deployment
-from sugarlab.sim.kind_defaults import default_new, normalize
 from sugarlab.sim.services import default_service
 from sugarlab.sim.statefulsets import default_statefulset
 from sugarlab.sim.volumes import default_claim

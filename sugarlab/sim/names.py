@@ -10,16 +10,18 @@ _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 RBAC_KINDS = {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
 
 
-def special_name_error(kind: str, name: str) -> str | None:
-    """None when `name` is valid for `kind`, the API server's message otherwise; "" for kinds without own rules."""
+def has_own_rules(kind: str) -> bool:
+    return kind in RBAC_KINDS or kind == "APIService"
+
+
+def name_problem(kind: str, name: str) -> str | None:
+    """The API server's message when `name` is not valid for `kind` (one that `has_own_rules`), else None."""
     if kind in RBAC_KINDS:
         if name in (".", ".."):
             return f'Invalid value: "{name}": may not be \'{name}\''
         bad = next((s for s in ("/", "%") if s in name), None)
         return None if bad is None else f"Invalid value: \"{name}\": may not contain '{bad}'"
-    if kind == "APIService":
-        version, dot, group = name.partition(".")
-        if dot and version and (not group or _SUBDOMAIN.match(group)) and _SUBDOMAIN.match(version):
-            return None
-        return f'Invalid value: "{name}": must be in the form: <version>.<group>'
-    return ""
+    version, dot, group = name.partition(".")
+    if dot and version and (not group or _SUBDOMAIN.match(group)) and _SUBDOMAIN.match(version):
+        return None
+    return f'Invalid value: "{name}": must be in the form: <version>.<group>'
