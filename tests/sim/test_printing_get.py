@@ -285,3 +285,12 @@ def test_cluster_scoped_cells(kubeconfig: str) -> None:
     assert [(n["STATUS"], n["ROLES"]) for n in nodes] == [("Ready", "control-plane,master"), ("Ready", "<none>"),
                                                           ("Ready", "<none>")]
     assert all(n["EXTERNAL-IP"] == "<none>" and n["CONTAINER-RUNTIME"].startswith("containerd://") for n in nodes)
+
+
+def test_rollout_history_reads_the_controller_revisions(kubeconfig: str) -> None:
+    history = kubectl(kubeconfig, "rollout", "history", "statefulset/db", "-n", NS).split("\n")
+    assert history[0].strip() == "statefulset.apps/db"
+    assert history[1].split() == ["REVISION", "CHANGE-CAUSE"] and history[2].split() == ["1", "<none>"]
+    (ds,) = rows(kubectl(kubeconfig, "get", "ds", "-n", "kube-system"))
+    revisions = kubectl(kubeconfig, "rollout", "history", f"daemonset/{ds['NAME']}", "-n", "kube-system")
+    assert revisions.split("\n")[2].split() == ["1", "<none>"]
