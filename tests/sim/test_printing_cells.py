@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +183,31 @@ def test_cron_finds_the_latest_missed_minute_and_refuses_bad_fields() -> None:
     ("1073741824", True, "1Gi"), ("1000", True, "1000"), ("1500", False, "1500")])
 def test_quota_amounts_print_as_quantities(amount: str, binary: bool, text: str) -> None:
     assert format_amount(Decimal(amount), binary) == text
+
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def test_a_real_completed_k3s_pod_prints_as_kubectl_printed_it() -> None:
+    """tests/data/k3s-pod-helm-install-completed.json, whose row kubectl printed as below (at NOW)."""
+    pod = json.loads((DATA / "k3s-pod-helm-install-completed.json").read_text())
+    assert pod_cells(pod, NOW) == ["helm-install-traefik-crd-g8s55", "0/1", "Completed", "0", "452d", "10.42.0.4",
+                                   "kmaster", "<none>", "<none>"]
+
+
+def test_real_k3s_nodes_print_the_rows_of_kubectl_get_nodes_wide() -> None:
+    """The real `noder` Node re-dressed with the values of each row of tests/data/kubectl-get-nodes-wide.txt."""
+    template = json.loads((DATA / "k3s-nodes.json").read_text())["items"][0]
+    header, *lines = (DATA / "kubectl-get-nodes-wide.txt").read_text().splitlines()
+    ages = {"raspi64-0": timedelta(days=6, minutes=30), "raspi64-1": timedelta(days=5, hours=23, minutes=10),
+            "raspi64-2": timedelta(days=4, hours=19, minutes=40)}
+    for line in lines:
+        expected = re.split(r"\s{2,}", line.strip())
+        name, _, roles, _, version, ip, _, os_image, kernel, runtime = expected
+        node = copy.deepcopy(template)
+        labels = {k: v for k, v in node["metadata"]["labels"].items() if roles != "<none>" or not k.startswith("node-role")}
+        node["metadata"].update(name=name, labels=labels, creationTimestamp=stamp(ages[name]))
+        node["status"]["addresses"] = [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}]
+        node["status"]["nodeInfo"].update(kubeletVersion=version, osImage=os_image, kernelVersion=kernel,
+                                          containerRuntimeVersion=runtime)
+        assert node_cells(node, NOW) == expected
