@@ -35,6 +35,7 @@ from sugarlab.sim.kind_defaults import default_new, normalize
 from sugarlab.sim.machines import Machines
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.replicas import default_deployment
+from sugarlab.sim.scale import serve_scale
 from sugarlab.sim.services import default_service
 from sugarlab.sim.statefulsets import default_statefulset
 from sugarlab.sim.volumes import default_claim
@@ -167,6 +168,11 @@ class SimApi:
             if method == "DELETE":
                 return JSONResponse(self._delete_collection(target, query))
         else:
+            if target.subresource == "scale":
+                body = await self._body(request) if method in ("PUT", "PATCH") else None
+                content_type = request.headers.get("content-type", "").split(";")[0].strip()
+                return JSONResponse(serve_scale(self.store, target.rt, target.namespace or "", target.name, method,
+                                                content_type, body))
             if target.subresource == "eviction" and method == "POST":
                 body = await self._body(request, required=False)
                 return JSONResponse(self.budgets.evict(target.namespace or "", target.name, body), status_code=201)

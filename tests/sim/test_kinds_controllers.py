@@ -274,3 +274,28 @@ def test_tables_mark_finished_pods_completed(api: client.ApiClient) -> None:
         "type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}]
         for r in completed)
     assert all("conditions" not in r for r in table["rows"] if r["cells"][2] == "Running")
+
+
+def test_scale_subresource_serves_autoscaling_v1_scale(api: client.ApiClient) -> None:
+    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+    core.create_namespaced_replication_controller(NS, {"metadata": {"name": "scaled"}, "spec": {
+        "replicas": 1, "template": {"metadata": {"labels": {"app": "scaled"}},
+                                    "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}})
+    eventually(lambda: core.read_namespaced_replication_controller("scaled", NS).status.ready_replicas == 1,
+               "a ready replica")  # then the object stands still, and a read-modify-write goes through
+    scale = core.read_namespaced_replication_controller_scale("scaled", NS)
+    assert (scale.kind, scale.api_version, scale.spec.replicas) == ("Scale", "autoscaling/v1", 1)
+    assert scale.status.selector == "app=scaled"
+    scale.spec.replicas = 3
+    assert core.replace_namespaced_replication_controller_scale("scaled", NS, scale).spec.replicas == 3
+    eventually(lambda: core.read_namespaced_replication_controller_scale("scaled", NS).status.replicas == 3,
+               "three replicas")
+    with pytest.raises(ApiException) as stale:
+        core.replace_namespaced_replication_controller_scale("scaled", NS, scale)  # its resourceVersion is old now
+    assert stale.value.status == 409
+    with pytest.raises(ApiException) as negative:
+        core.patch_namespaced_replication_controller_scale("scaled", NS, {"spec": {"replicas": -1}})
+    assert negative.value.status == 422 and "must be greater than or equal to 0" in negative.value.body
+    apps.create_namespaced_deployment(NS, web_deployment("scaled-web", 1, "sugarkube1"))
+    patched = apps.patch_namespaced_deployment_scale("scaled-web", NS, {"spec": {"replicas": 0}})
+    assert patched.kind == "Scale" and apps.read_namespaced_deployment("scaled-web", NS).spec.replicas == 0
