@@ -10,6 +10,7 @@ from sugarlab.sim.bootstrap import ApiServerBootstrap
 from sugarlab.sim.cronjobs import CronJobController
 from sugarlab.sim.endpoints import EndpointsController
 from sugarlab.sim.leases import NodeLeases
+from sugarlab.sim.mirroring import EndpointsMirror
 from sugarlab.sim.quotas import QuotaController
 from sugarlab.sim.replicas import ReplicaSetController
 from sugarlab.sim.revisions import RevisionHistory
@@ -23,5 +24,6 @@ class Controller(Protocol):
 
 def kind_controllers(store: Store, metrics_server: bool) -> list[Controller]:
     return [ApiServerBootstrap(store, metrics_server), ServiceAccountController(store), EndpointsController(store),
+            EndpointsMirror(store),
             NodeLeases(store), ReplicaSetController(store, "ReplicationController"), CronJobController(store),
             RevisionHistory(store), QuotaController(store)]

@@ -28,6 +28,9 @@ OBJECTS = [
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {
         "selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}},
     {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds"}, "stringData": {"password": "s3cret"}},
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "nas"}, "spec": {"ports": [{"name": "nfs", "port": 2049}]}},
+    {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "nas"}, "subsets": [
+        {"addresses": [{"ip": "192.168.42.50"}], "ports": [{"name": "nfs", "port": 2049}]}]},
     {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly"}, "spec": {
         "schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": {
             "restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox:1.36"}]}}}}}},
@@ -102,6 +105,14 @@ def test_describe_service_shows_the_ready_pods_as_endpoints(kubeconfig: str) -> 
     assert field(text, "TargetPort") == "http/TCP" and field(text, "Port") == "http  80/TCP"
     kubernetes = kubectl(kubeconfig, "describe", "service", "kubernetes", "-n", "default")
     assert re.fullmatch(r"192\.168\.\d+\.\d+:6443", field(kubernetes, "Endpoints"))
+
+
+def test_a_service_without_selector_shows_its_hand_written_endpoints(kubeconfig: str) -> None:
+    """kubectl describe reads EndpointSlices, which the mirroring controller makes from the Endpoints."""
+    assert field(kubectl(kubeconfig, "describe", "service", "nas", "-n", NS), "Endpoints") == "192.168.42.50:2049"
+    slices = kubectl(kubeconfig, "get", "endpointslices", "-n", NS, "-l", "kubernetes.io/service-name=nas", "-o",
+                     "jsonpath={.items[*].metadata.labels.endpointslice\\.kubernetes\\.io/managed-by}")
+    assert slices == "endpointslicemirroring-controller.k8s.io"
 
 
 def test_describe_storageclass_reads_like_k3s(kubeconfig: str) -> None:
