@@ -204,7 +204,7 @@ def test_kubectl_gets_its_table_columns(sim: Cluster) -> None:
         body = json.load(response)
     assert body["kind"] == "Table"
     assert [c["name"] for c in body["columnDefinitions"] if c["priority"] == 0] == [
-        "NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+        "Name", "Status", "Roles", "Age", "Version"]  # kube-apiserver's names; kubectl upper-cases them
     assert body["rows"][0]["cells"][:3] == ["sugarkube0", "Ready", "control-plane,master"]
 
 

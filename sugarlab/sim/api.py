@@ -25,12 +25,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sugarlab.sim import metrics, paging
 from sugarlab.sim.deletion import delete_object
+from sugarlab.sim.discovery import MEDIA_TYPE as DISCOVERY_V2
+from sugarlab.sim.discovery import aggregated, wants_aggregated
 from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.errors import ApiError
 from sugarlab.sim.jobs import default_job, job_labels
+from sugarlab.sim.kind_defaults import default_new, normalize
 from sugarlab.sim.machines import Machines
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.replicas import default_deployment
+from sugarlab.sim.scale import serve_scale
 from sugarlab.sim.services import default_service
 from sugarlab.sim.statefulsets import default_statefulset
 from sugarlab.sim.volumes import default_claim
@@ -106,6 +110,9 @@ class SimApi:
                 return await self._machine_request(request, parts[3:])
             if len(parts) >= 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4:7:2] == ["services", "proxy"]:
                 return await self._service_proxy(request, parts[3], parts[5], "/".join(parts[7:]))
+            if parts in (["api"], ["apis"]) and wants_aggregated(request.headers.get("accept", "")):
+                return JSONResponse(aggregated(groups(self.metrics_server), parts == ["api"], SUBRESOURCE_VERBS),
+                                    media_type=DISCOVERY_V2)
             if parts == ["api"]:
                 return JSONResponse({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
                     {"clientCIDR": "0.0.0.0/0", "serverAddress": request.url.netloc}]})
@@ -164,6 +171,11 @@ class SimApi:
         else:
             if target.subresource in STREAMED:
                 raise upgrade_required()
+            if target.subresource == "scale":
+                body = await self._body(request) if method in ("PUT", "PATCH") else None
+                content_type = request.headers.get("content-type", "").split(";")[0].strip()
+                return JSONResponse(serve_scale(self.store, target.rt, target.namespace or "", target.name, method,
+                                                content_type, body))
             if target.subresource == "eviction" and method == "POST":
                 body = await self._body(request, required=False)
                 return JSONResponse(self.budgets.evict(target.namespace or "", target.name, body), status_code=201)
@@ -253,6 +265,7 @@ class SimApi:
             meta["name"] = target.name
         if rt.kind == "Pod":
             validate_pod(body)
+        normalize(rt.kind, body)
         return body
 
     def _create(self, target: Target, body: Any) -> Obj:
@@ -278,6 +291,7 @@ class SimApi:
         elif target.rt.kind == "Namespace":
             obj["status"] = {"phase": "Active"}
             obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"].get("name", "")
+        default_new(target.rt.kind, obj)
         return self.store.create(target.rt, obj)
 
     def _replace(self, target: Target, body: Any) -> Obj:
@@ -309,6 +323,7 @@ class SimApi:
         else:
             current = self.store.get(target.rt, namespace, target.name)
             patched = apply_patch(content_type, current, body)
+        normalize(target.rt.kind, patched)
         if target.subresource == "status":
             patched = current | {"status": patched.get("status", {})}
         elif "status" in current:
@@ -402,7 +417,8 @@ class SimApi:
         resources: list[Obj] = []
         for rt in groups(self.metrics_server)[group][version]:
             resources.append({"name": rt.plural, "singularName": rt.kind.lower(), "namespaced": rt.namespaced,
-                              "kind": rt.kind, "verbs": list(rt.verbs), "shortNames": list(rt.short_names)})
+                              "kind": rt.kind, "verbs": list(rt.verbs), "shortNames": list(rt.short_names),
+                              **({"categories": list(rt.categories)} if rt.categories else {})})
             for sub in rt.subresources:
                 verbs = SUBRESOURCE_VERBS.get(sub, ["get", "patch", "update"])
                 resources.append({"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,

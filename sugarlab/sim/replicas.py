@@ -55,19 +55,22 @@ def _ready(pod: Obj) -> bool:
 
 
 class ReplicaSetController:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    """Also the ReplicationController manager, as kube-controller-manager runs the same code for both."""
+
+    def __init__(self, store: Store, kind: str = "ReplicaSet") -> None:
+        self.store, self.kind = store, kind
+        self.component = "replicaset-controller" if kind == "ReplicaSet" else "replication-controller"
 
     def reconcile(self) -> None:
         pods = self.store.view(self.store.kind("Pod"))
-        for rs in self.store.view(self.store.kind("ReplicaSet")):
+        for rs in self.store.view(self.store.kind(self.kind)):
             if "deletionTimestamp" in rs["metadata"]:
                 continue
             mine = [p for p in owned(pods, rs) if "deletionTimestamp" not in p["metadata"]
                     and p.get("status", {}).get("phase") not in ("Succeeded", "Failed")]
             wanted = rs["spec"].get("replicas", 1)
             for _ in range(wanted - len(mine)):
-                mine.append(create_pod(self.store, rs, "replicaset-controller"))
+                mine.append(create_pod(self.store, rs, self.component))
             for pod in sorted(mine, key=lambda p: p["metadata"]["creationTimestamp"], reverse=True)[:max(0, len(mine) - wanted)]:
                 delete_object(self.store, self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"])
                 mine.remove(pod)
@@ -75,7 +78,7 @@ class ReplicaSetController:
             status = {"replicas": len(mine), "fullyLabeledReplicas": len(mine), "readyReplicas": ready,
                       "availableReplicas": ready, "observedGeneration": rs["metadata"].get("generation", 1)}
             if rs.get("status") != status:
-                self.store.update(self.store.kind("ReplicaSet"), rs["metadata"]["namespace"], rs["metadata"]["name"],
+                self.store.update(self.store.kind(self.kind), rs["metadata"]["namespace"], rs["metadata"]["name"],
                                   lambda o: o.update(status=status))
 
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 READ_VERBS = ("get", "list")
+# Namespaces and Services have no `deletecollection` (their REST storage hides it: kubernetes/kubernetes
+# issues #20581 and #98994; `kubectl api-resources -o wide` shows the same).
+NO_COLLECTION_DELETE = ("create", "delete", "get", "list", "patch", "update", "watch")
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,8 @@ class ResourceType:
     verbs: tuple[str, ...] = ALL_VERBS
     # Field selectors the real API server accepts for this type, beyond metadata.name/namespace.
     fields: tuple[str, ...] = field(default=(), compare=False)
+    # Discovery's categories: `kubectl get all` asks for every resource in category "all".
+    categories: tuple[str, ...] = ()
 
     @property
     def api_version(self) -> str:
@@ -34,37 +39,79 @@ class ResourceType:
         return f"{self.kind}List"
 
 
+ALL = ("all",)
+API_EXTENSIONS = ("api-extensions",)
+
+
 def _core(kind: str, plural: str, namespaced: bool = True, **kw: object) -> ResourceType:
     return ResourceType("", "v1", kind, plural, namespaced, **kw)  # type: ignore[arg-type]
 
+
+# The rest of what `kubectl api-resources` lists on k3s v1.33 for the groups served here (short names,
+# categories and verbs as kube-apiserver's discovery reports them; the REST storage of each kind in
+# pkg/registry/*/*/storage/storage.go of kubernetes/kubernetes declares them).
+K3S_KINDS: tuple[ResourceType, ...] = (
+    _core("Secret", "secrets"),
+    _core("Endpoints", "endpoints", short_names=("ep",)),
+    _core("LimitRange", "limitranges", short_names=("limits",)),
+    _core("ResourceQuota", "resourcequotas", short_names=("quota",), subresources=("status",)),
+    _core("ReplicationController", "replicationcontrollers", short_names=("rc",), subresources=("status", "scale"),
+          categories=ALL),
+    _core("PodTemplate", "podtemplates"),
+    ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", True),
+    ResourceType("batch", "v1", "CronJob", "cronjobs", True, ("cj",), ("status",), categories=ALL),
+    ResourceType("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True, ("hpa",),
+                 ("status",), categories=ALL),
+    ResourceType("coordination.k8s.io", "v1", "Lease", "leases", True),
+    ResourceType("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True),
+    ResourceType("networking.k8s.io", "v1", "IngressClass", "ingressclasses", False),
+    ResourceType("networking.k8s.io", "v1", "Ingress", "ingresses", True, ("ing",), ("status",)),
+    ResourceType("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", True, ("netpol",)),
+    ResourceType("networking.k8s.io", "v1", "IPAddress", "ipaddresses", False, ("ip",)),
+    ResourceType("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", False, (), ("status",)),
+    ResourceType("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", False),
+    ResourceType("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", False),
+    ResourceType("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", True),
+    ResourceType("rbac.authorization.k8s.io", "v1", "Role", "roles", True),
+    ResourceType("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, ("pc",)),
+    ResourceType("storage.k8s.io", "v1", "CSINode", "csinodes", False),
+    ResourceType("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities", True),
+    ResourceType("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", False, (), ("status",)),
+    ResourceType("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", False,
+                 ("crd", "crds"), ("status",), categories=API_EXTENSIONS),
+    ResourceType("apiregistration.k8s.io", "v1", "APIService", "apiservices", False, (), ("status",),
+                 categories=API_EXTENSIONS),
+)
 
 # Field selector support mirrors the field label conversion functions of the real API server
 # (pkg/registry/core/*/strategy.go in kubernetes/kubernetes).
 RESOURCE_TYPES: tuple[ResourceType, ...] = (
     _core("Namespace", "namespaces", False, short_names=("ns",), subresources=("status",),
-          fields=("status.phase",)),
+          fields=("status.phase",), verbs=NO_COLLECTION_DELETE),
     _core("Node", "nodes", False, short_names=("no",), subresources=("status",),
           fields=("spec.unschedulable",)),
     _core("Pod", "pods", short_names=("po",), subresources=("status", "log", "eviction", "exec", "portforward"),
           fields=("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-                  "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName")),
+                  "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"), categories=ALL),
     _core("Event", "events", short_names=("ev",),
           fields=("involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
                   "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
                   "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type")),
-    _core("Service", "services", short_names=("svc",), subresources=("status",)),
+    _core("Service", "services", short_names=("svc",), subresources=("status",), verbs=NO_COLLECTION_DELETE,
+          categories=ALL),
     _core("ConfigMap", "configmaps", short_names=("cm",)),
     _core("ServiceAccount", "serviceaccounts", short_names=("sa",)),
     _core("PersistentVolumeClaim", "persistentvolumeclaims", short_names=("pvc",), subresources=("status",)),
     _core("PersistentVolume", "persistentvolumes", False, short_names=("pv",), subresources=("status",)),
-    ResourceType("apps", "v1", "Deployment", "deployments", True, ("deploy",), ("status", "scale")),
-    ResourceType("apps", "v1", "ReplicaSet", "replicasets", True, ("rs",), ("status", "scale")),
-    ResourceType("apps", "v1", "DaemonSet", "daemonsets", True, ("ds",), ("status",)),
-    ResourceType("apps", "v1", "StatefulSet", "statefulsets", True, ("sts",), ("status", "scale")),
-    ResourceType("batch", "v1", "Job", "jobs", True, (), ("status",), fields=("status.successful",)),
+    ResourceType("apps", "v1", "Deployment", "deployments", True, ("deploy",), ("status", "scale"), categories=ALL),
+    ResourceType("apps", "v1", "ReplicaSet", "replicasets", True, ("rs",), ("status", "scale"), categories=ALL),
+    ResourceType("apps", "v1", "DaemonSet", "daemonsets", True, ("ds",), ("status",), categories=ALL),
+    ResourceType("apps", "v1", "StatefulSet", "statefulsets", True, ("sts",), ("status", "scale"), categories=ALL),
+    ResourceType("batch", "v1", "Job", "jobs", True, (), ("status",), fields=("status.successful",), categories=ALL),
     ResourceType("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, ("sc",)),
     ResourceType("storage.k8s.io", "v1", "CSIDriver", "csidrivers", False),
     ResourceType("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, ("pdb",), ("status",)),
+    *K3S_KINDS,
 )
 
 # Served by metrics-server through the aggregation layer; computed, never stored.

@@ -15,6 +15,7 @@ from typing import Any
 
 from sugarlab.sim import nas
 from sugarlab.sim.clock import format_time
+from sugarlab.sim.k3s_addons import addon_services, with_ports
 from sugarlab.sim.pods import running_status, succeeded_status, suffix
 from sugarlab.sim.pods_api import DEFAULT_TOLERATIONS
 from sugarlab.sim.profiles import NODE_PROFILES, NodeProfile
@@ -277,13 +278,13 @@ class _Builder:
     def system_pods(self, controller: Obj, pod_prefix: str) -> None:
         ip = iter(f"{pod_prefix}.{n}" for n in range(2, 250))
         self.deployment_pod("coredns", controller, next(ip),
-                            [_container("coredns", IMAGES["coredns"], "100m", "70Mi", "170Mi")], 21,
+                            [with_ports(_container("coredns", IMAGES["coredns"], "100m", "70Mi", "170Mi"))], 21,
                             selector={"k8s-app": "kube-dns"})
         self.deployment_pod("local-path-provisioner", controller, next(ip),
                             [_container("local-path-provisioner", IMAGES["local-path-provisioner"])], 22)
         if self.spec.metrics_server:
             self.deployment_pod("metrics-server", controller, next(ip),
-                                [_container("metrics-server", IMAGES["metrics-server"], "100m", "70Mi")], 23,
+                                [with_ports(_container("metrics-server", IMAGES["metrics-server"], "100m", "70Mi"))], 23,
                                 selector={"k8s-app": "metrics-server"})
         for job, done in (("helm-install-traefik-crd", 48), ("helm-install-traefik", 61)):
             labels = {"helmcharts.helm.cattle.io/chart": job.removeprefix("helm-install-")}
@@ -296,7 +297,7 @@ class _Builder:
                 "terminating": 0, "conditions": [{**complete, "type": "SuccessCriteriaMet"}, complete]},
                 parallelism=1, completions=1, backoffLimit=1000, completionMode="NonIndexed", suspend=False)
             self.pod(f"{job}-{suffix(self.rng)}", controller, None, labels, spec, owner, 24, finished_s=done)
-        self.deployment_pod("traefik", controller, next(ip), [_container("traefik", IMAGES["traefik"])], 70,
+        self.deployment_pod("traefik", controller, next(ip), [with_ports(_container("traefik", IMAGES["traefik"]))], 70,
                             selector={"app.kubernetes.io/instance": "traefik-kube-system",
                                       "app.kubernetes.io/name": "traefik"})
         daemonset = f"svclb-traefik-{self.rng.getrandbits(32):08x}"
@@ -308,6 +309,10 @@ class _Builder:
             "numberReady": 1, "observedGeneration": 1, "updatedNumberScheduled": 1},
             updateStrategy={"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}})
         self.pod(f"{daemonset}-{suffix(self.rng)}", controller, next(ip), selector, spec, owner, 72)
+        own = random.Random(f"{self.spec.seed}:services")  # leaves the rest of the seeded cluster as it was
+        for service in addon_services(self.spec.metrics_server, [controller["status"]["addresses"][0]["address"]],
+                                      own, lambda: {"uid": uid(own), "creationTimestamp": self.stamp(21)}):
+            self.add(service)
 
 
     def storage(self, controller: Obj, pod_prefix: str) -> None:

@@ -28,6 +28,7 @@ from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.garbage import GarbageCollector
 from sugarlab.sim.jobs import JobController
 from sugarlab.sim.kubelet import Kubelets
+from sugarlab.sim.kinds import kind_controllers
 from sugarlab.sim.machines import Machines
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.replicas import DeploymentController, ReplicaSetController
@@ -86,7 +87,7 @@ async def run_controllers(store: Store, spec: ClusterSpec, machines: Machines, p
     controllers = [Scheduler(store, spec.seed), Kubelets(store, spec.seed, processes, state_dir), DeploymentController(store),
                    ReplicaSetController(store), JobController(store), NamespaceController(store),
                    StatefulSetController(store), VolumeController(store, state_dir), GarbageCollector(store),
-                   Budgets(store), NodeLifecycle(store, machines), machines]
+                   Budgets(store), NodeLifecycle(store, machines), machines, *kind_controllers(store, spec.metrics_server)]
     last_saved = time.monotonic()
     while True:
         for controller in controllers:

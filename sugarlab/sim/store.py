@@ -22,6 +22,7 @@ from typing import Any
 
 from sugarlab.sim.clock import VirtualClock
 from sugarlab.sim.errors import ApiError
+from sugarlab.sim.names import has_own_rules, name_problem
 from sugarlab.sim.pods import suffix
 from sugarlab.sim.resources import BY_KIND, RESOURCE_TYPES, ResourceType
 
@@ -49,6 +50,10 @@ def validate_name(rt: ResourceType, name: str) -> None:
     pattern, limit = (_LABEL, 63) if rt.kind == "Namespace" else (_SUBDOMAIN, 253)
     if not name:
         raise ApiError.invalid(rt.kind, name, [("metadata.name", "Required value: name or generateName is required")])
+    if has_own_rules(rt.kind):
+        if (problem := name_problem(rt.kind, name)) is not None:
+            raise ApiError.invalid(rt.kind, name, [("metadata.name", problem)])
+        return
     if len(name) > limit or not pattern.match(name):
         raise ApiError.invalid(rt.kind, name, [(
             "metadata.name",

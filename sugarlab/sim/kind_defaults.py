@@ -1,0 +1,36 @@
+"""The API server's defaulting and normalisation of the kinds served beyond the workloads (the
+SetDefaults_* functions of pkg/apis/*/v1/defaults.go in kubernetes/kubernetes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sugarlab.sim.cronjobs import default_cronjob
+from sugarlab.sim.replication import default_replication_controller
+from sugarlab.sim.secrets import normalize_secret
+
+Obj = dict[str, Any]
+
+
+def _priority_class(pc: Obj) -> None:
+    pc.setdefault("preemptionPolicy", "PreemptLowerPriority")
+
+
+NEW: dict[str, Callable[[Obj], None]] = {
+    "CronJob": default_cronjob, "ReplicationController": default_replication_controller,
+    "PriorityClass": _priority_class,
+}
+EVERY_WRITE: dict[str, Callable[[Obj], None]] = {"Secret": normalize_secret}
+
+
+def default_new(kind: str, obj: Obj) -> None:
+    """Defaults of a newly created object."""
+    if kind in NEW:
+        NEW[kind](obj)
+
+
+def normalize(kind: str, obj: Obj) -> None:
+    """What every write of the kind goes through: create, replace and patch."""
+    if kind in EVERY_WRITE:
+        EVERY_WRITE[kind](obj)

@@ -1,0 +1,53 @@
+"""Node heartbeats: each kubelet holds a Lease named after its node in `kube-node-lease` and renews it.
+
+As pkg/kubelet/nodelease in kubernetes/kubernetes: `leaseDurationSeconds` is 40 (the kubelet's
+`nodeLeaseDurationSeconds` default) and the lease is renewed every quarter of that, 10 s of cluster
+time; it is owned by its Node. A powered-off machine's kubelet renews nothing, so its `renewTime`
+goes stale, which is what `kubectl describe node` shows under `Lease:`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sugarlab.sim.cells import parse_time
+from sugarlab.sim.machines import powered_off
+from sugarlab.sim.since_boot import FirstPass
+from sugarlab.sim.store import Store
+
+NAMESPACE = "kube-node-lease"
+DURATION_S = 40
+RENEW = timedelta(seconds=DURATION_S / 4)
+
+
+def micro_time(moment: datetime) -> str:
+    """metav1.MicroTime as it is serialized: RFC 3339 with microseconds."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class NodeLeases:
+    def __init__(self, store: Store) -> None:
+        self.store, self.boot = store, FirstPass()
+
+    def reconcile(self) -> None:
+        leases, now = self.store.kind("Lease"), self.store.clock.now()
+        if self.store.find(self.store.kind("Namespace"), "", NAMESPACE) is None:
+            return
+        off = powered_off(self.store)
+        for node in self.store.view(self.store.kind("Node")):
+            name = node["metadata"]["name"]
+            if name in off:
+                continue
+            lease = self.store.find(leases, NAMESPACE, name)
+            spec = {"holderIdentity": name, "leaseDurationSeconds": DURATION_S, "renewTime": micro_time(now)}
+            if lease is None:
+                self.store.create(leases, {
+                    "metadata": self.boot.dated({"name": name, "namespace": NAMESPACE, "ownerReferences": [
+                        {"apiVersion": "v1", "kind": "Node", "name": name, "uid": node["metadata"]["uid"]}]}, node),
+                    "spec": spec})
+                continue
+            renewed = parse_time((lease.get("spec") or {}).get("renewTime"))
+            if renewed is None or now - renewed >= RENEW:
+                lease["spec"] = (lease.get("spec") or {}) | spec
+                self.store.replace(leases, lease)
+        self.boot.done()
