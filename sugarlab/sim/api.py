@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sugarlab.sim import exec as exec_channel
-from sugarlab.sim import metrics
+from sugarlab.sim import metrics, openapi
 from sugarlab.sim.deletion import delete_object
 from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.errors import ApiError
@@ -100,6 +100,8 @@ class SimApi:
                 return PlainTextResponse("ok")
             if parts == ["version"]:
                 return JSONResponse(self._version())
+            if parts[:1] == ["openapi"]:
+                return openapi.serve(request, parts[1:])
             if parts[:3] == ["sugarlab", "v1", "machines"]:
                 return await self._machine_request(request, parts[3:])
             if len(parts) >= 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4:7:2] == ["services", "proxy"]:
