@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sugarlab.sim import exec as exec_channel
-from sugarlab.sim import metrics, openapi
+from sugarlab.sim import admission, metrics, openapi
 from sugarlab.sim.deletion import delete_object
 from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.errors import ApiError
@@ -35,8 +35,9 @@ from sugarlab.sim.replicas import default_deployment
 from sugarlab.sim.services import default_service
 from sugarlab.sim.statefulsets import default_statefulset
 from sugarlab.sim.volumes import default_claim
-from sugarlab.sim.patch import APPLY_PATCH, PATCH_TYPES, apply_patch, strategic_merge
-from sugarlab.sim.pods_api import default_pod, pod_log, validate_pod
+from sugarlab.sim.patch import APPLY_PATCH, PATCH_TYPES, STRATEGIC_MERGE_PATCH, apply_patch, strategic_merge
+from sugarlab.sim.decoding import parse_json
+from sugarlab.sim.pods_api import default_pod, pod_log
 from sugarlab.sim.resources import ResourceType, find, groups
 from sugarlab.sim.selectors import field_matcher, label_matcher
 from sugarlab.sim.store import Store, WatchEvent
@@ -89,7 +90,7 @@ class SimApi:
 
             await app(scope, receive, send_dated)
 
-        return dated
+        return admission.with_warnings(dated)
 
     # -- dispatch ---------------------------------------------------------------------------------
     async def handle(self, request: Request) -> Response:
@@ -254,7 +255,7 @@ class SimApi:
                 raise ApiError.bad_request("the request body is empty")
             return None
         try:
-            return json.loads(raw)
+            return parse_json(raw)
         except json.JSONDecodeError as exc:
             raise ApiError.bad_request(f"the request body is not valid JSON: {exc}") from None
 
@@ -266,6 +267,7 @@ class SimApi:
             raise ApiError.bad_request(
                 f"the API version in the data ({body.get('apiVersion')}) and kind ({body.get('kind')}) do not "
                 f"match the endpoint {rt.api_version}, {rt.plural}")
+        body = admission.decode_body(rt, body)
         meta = body.setdefault("metadata", {})
         if rt.namespaced:
             if meta.get("namespace") and meta["namespace"] != target.namespace:
@@ -276,14 +278,12 @@ class SimApi:
             raise ApiError.bad_request("the name of the object does not match the name on the URL")
         if target.name:
             meta["name"] = target.name
-        if rt.kind == "Pod":
-            validate_pod(body)
         return body
 
     def _create(self, target: Target, body: Any) -> Obj:
         if target.namespace is None and target.rt.namespaced:
             raise _not_found()
-        obj = self._prepare(target, body)
+        obj = admission.admit(target.rt, self._prepare(target, body))
         for field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
             obj["metadata"].pop(field, None)
         if target.rt.kind == "Pod":
@@ -313,7 +313,8 @@ class SimApi:
             new = current
         else:
             new = obj | {"status": current.get("status")} if "status" in current else obj
-        return self.store.replace(target.rt, new, expect_rv=obj["metadata"].get("resourceVersion"))
+        return self.store.replace(target.rt, admission.admit(target.rt, new),
+                                  expect_rv=obj["metadata"].get("resourceVersion"))
 
     async def _patch(self, request: Request, target: Target) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
@@ -342,6 +343,8 @@ class SimApi:
             if fixed in current["metadata"]:
                 patched.setdefault("metadata", {})[fixed] = current["metadata"][fixed]
         patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        strategic = body if content_type == STRATEGIC_MERGE_PATCH else None
+        patched = admission.admit(target.rt, admission.decode_patched(target.rt, patched, strategic))
         return JSONResponse(self.store.replace(target.rt, patched))
 
     def _delete_collection(self, target: Target, query: Any) -> Obj:

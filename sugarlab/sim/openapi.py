@@ -46,13 +46,29 @@ def accepts_json(accept: str) -> bool:
     return not types or any(t in ("application/json", "application/*", "*/*") for t in types)
 
 
-def _v3_refs(node: Any) -> Any:
+# Types whose v3 schema is a oneOf (OpenAPIV3OneOfTypes in k8s.io/apimachinery intstr.go and quantity.go).
+ONE_OF = {"io.k8s.apimachinery.pkg.util.intstr.IntOrString": ("integer", "string"),
+          "io.k8s.apimachinery.pkg.api.resource.Quantity": ("string", "number")}
+
+
+def _v3_schema(node: Any) -> Any:
+    """A v2 schema in v3 form, as kube-openapi writes it: references move to components, and a
+    reference with siblings (a description) is wrapped in allOf."""
     if isinstance(node, dict):
-        return {k: (v.replace("#/definitions/", "#/components/schemas/") if k == "$ref" and isinstance(v, str)
-                    else _v3_refs(v)) for k, v in node.items()}
+        if isinstance(node.get("$ref"), str):
+            ref = {"$ref": node["$ref"].replace("#/definitions/", "#/components/schemas/")}
+            rest = {k: _v3_schema(v) for k, v in node.items() if k != "$ref"}
+            return rest | {"allOf": [ref]} if rest else ref
+        return {k: _v3_schema(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_v3_refs(v) for v in node]
+        return [_v3_schema(v) for v in node]
     return node
+
+
+def _v3_definition(name: str, schema: Obj) -> Obj:
+    if name in ONE_OF:
+        return {k: v for k, v in schema.items() if k != "type"} | {"oneOf": [{"type": t} for t in ONE_OF[name]]}
+    return _v3_schema(schema)  # type: ignore[no-any-return]
 
 
 def _parameter(param: Obj) -> Obj:
@@ -121,8 +137,8 @@ def v3_bytes(group: str, version: str) -> bytes:
             if name not in names:
                 names.add(name)
                 pending.append(json.dumps(spec["definitions"][name]))
-    doc = {"openapi": "3.0.0", "info": copy.deepcopy(spec["info"]), "paths": _v3_refs(paths), "components": {
-        "schemas": {n: _v3_refs(spec["definitions"][n]) for n in sorted(names)},
+    doc = {"openapi": "3.0.0", "info": copy.deepcopy(spec["info"]), "paths": _v3_schema(paths), "components": {
+        "schemas": {n: _v3_definition(n, spec["definitions"][n]) for n in sorted(names)},
         "securitySchemes": {"BearerToken": {"type": "apiKey", "description": "Bearer Token authentication",
                                             "name": "authorization", "in": "header"}}}}
     return json.dumps(doc, separators=(",", ":")).encode()

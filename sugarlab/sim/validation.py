@@ -1,0 +1,266 @@
+"""kube-apiserver's validation of objects it is asked to store: a 422 `Invalid` naming each field.
+
+The checks, their order and their messages follow kubernetes v1.33: `ValidateObjectMeta` and the
+name functions of k8s.io/apimachinery pkg/api/validation, the `Is*` functions of pkg/util/validation,
+the error bodies of pkg/util/validation/field (`Required value`, `Invalid value: "x": …`,
+`Too long: may not be more than 1048576 bytes`), and pkg/apis/core/validation (`ValidatePodSpec`,
+`ValidateConfigMap`, `ValidateSecret`, `ValidateService`, `ValidatePersistentVolumeClaim`). Only a
+subset of those checks is modelled: the ones a mistyped manifest trips.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sugarlab.sim.errors import ApiError
+from sugarlab.sim.resources import ResourceType
+
+Obj = dict[str, Any]
+MAX_SECRET_SIZE = 1024 * 1024  # core.MaxSecretSize, also the limit of a ConfigMap's data
+
+DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+DNS1123_SUBDOMAIN = DNS1123_LABEL + "(\\." + DNS1123_LABEL + ")*"
+DNS1035_LABEL = "[a-z]([-a-z0-9]*[a-z0-9])?"
+LABEL_VALUE = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?"
+CONFIG_KEY = "[-._a-zA-Z0-9]+"
+REASONS = {"Required value": "FieldValueRequired", "Invalid value": "FieldValueInvalid",
+           "Too long": "FieldValueTooLong", "Unsupported value": "FieldValueNotSupported",
+           "Duplicate value": "FieldValueDuplicate"}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    body: str  # field.Error.ErrorBody(): the type, the value where shown, the detail
+
+    @property
+    def reason(self) -> str:
+        return REASONS[self.body.split(":")[0]]
+
+
+def _go_value(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def required(path: str, detail: str = "") -> FieldError:
+    return FieldError(path, "Required value" + (f": {detail}" if detail else ""))
+
+
+def invalid(path: str, value: Any, detail: str) -> FieldError:
+    return FieldError(path, f"Invalid value: {_go_value(value)}: {detail}")
+
+
+def not_supported(path: str, value: str, allowed: tuple[str, ...]) -> FieldError:
+    return FieldError(path, f"Unsupported value: {json.dumps(value)}: supported values: "
+                            + ", ".join(json.dumps(a) for a in allowed))
+
+
+def _regex_error(message: str, regex: str, *examples: str) -> str:
+    shown = "".join(f"'{e}', " for e in examples[:1]) + "".join(f"or '{e}', " for e in examples[1:])
+    return f"{message} (e.g. {shown}regex used for validation is '{regex}')"
+
+
+def dns1123_label(value: str) -> list[str]:
+    errors = ["must be no more than 63 characters"] if len(value) > 63 else []
+    if not re.fullmatch(DNS1123_LABEL, value):
+        errors.append("must not contain dots" if re.fullmatch(DNS1123_SUBDOMAIN, value) else _regex_error(
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+            "start and end with an alphanumeric character", DNS1123_LABEL, "my-name", "123-abc"))
+    return errors
+
+
+def dns1123_subdomain(value: str) -> list[str]:
+    errors = ["must be no more than 253 characters"] if len(value) > 253 else []
+    if not re.fullmatch(DNS1123_SUBDOMAIN, value):
+        errors.append(_regex_error(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
+            "must start and end with an alphanumeric character", DNS1123_SUBDOMAIN, "example.com"))
+    return errors
+
+
+def dns1035_label(value: str) -> list[str]:
+    errors = ["must be no more than 63 characters"] if len(value) > 63 else []
+    if not re.fullmatch(DNS1035_LABEL, value):
+        errors.append(_regex_error(
+            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+            "alphabetic character, and end with an alphanumeric character", DNS1035_LABEL, "my-name", "abc-123"))
+    return errors
+
+
+def config_key(value: str) -> list[str]:
+    errors = ["must be no more than 253 characters"] if len(value) > 253 else []
+    if not re.fullmatch(CONFIG_KEY, value):
+        errors.append(_regex_error("a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+                                   CONFIG_KEY, "key.name", "KEY_NAME", "key-name"))
+    if value in (".", ".."):
+        errors.append(f"must not be '{value}'")
+    elif value.startswith(".."):
+        errors.append("must not start with '..'")
+    return errors
+
+
+# The name rule of each kind's ValidateObjectMeta call; kinds not listed have rules of their own
+# (RBAC and API registration names are path segments, a CRD is named <plural>.<group>), not modelled.
+NAME_RULES: dict[str, Callable[[str], list[str]]] = {
+    "Namespace": dns1123_label, "Service": dns1035_label,
+    **{kind: dns1123_subdomain for kind in (
+        "Pod", "Node", "ConfigMap", "Secret", "ServiceAccount", "PersistentVolume", "PersistentVolumeClaim",
+        "Endpoints", "ReplicationController", "ResourceQuota", "LimitRange", "Deployment", "ReplicaSet",
+        "DaemonSet", "StatefulSet", "ControllerRevision", "Job", "CronJob", "StorageClass", "CSIDriver",
+        "PodDisruptionBudget", "Lease", "EndpointSlice", "Ingress", "IngressClass", "NetworkPolicy",
+        "PriorityClass")},
+}
+
+
+def _mask_trailing_dash(name: str) -> str:
+    return name[:-2] + "a" if len(name) > 1 and name.endswith("-") else name
+
+
+def object_meta(kind: str, meta: Obj) -> list[FieldError]:
+    errors: list[FieldError] = []
+    rule = NAME_RULES.get(kind)
+    generate = meta.get("generateName") or ""
+    if generate and rule:
+        errors += [invalid("metadata.generateName", generate, m) for m in rule(_mask_trailing_dash(generate))]
+    name = meta.get("name") or ""
+    if not name and not generate:  # a generated name is made before validation
+        errors.append(required("metadata.name", "name or generateName is required"))
+    elif rule:
+        errors += [invalid("metadata.name", name, m) for m in rule(name)]
+    errors += labels(meta.get("labels") or {}, "metadata.labels")
+    return errors
+
+
+def labels(values: Obj, path: str) -> list[FieldError]:
+    errors = []
+    for value in values.values():
+        if isinstance(value, str):
+            if len(value) > 63:
+                errors.append(invalid(path, value, "must be no more than 63 characters"))
+            if not re.fullmatch(LABEL_VALUE, value):
+                errors.append(invalid(path, value, _regex_error(
+                    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+                    "'.', and must start and end with an alphanumeric character", LABEL_VALUE, "MyValue",
+                    "my_value", "12345")))
+    return errors
+
+
+def pod_spec(spec: Obj, path: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    containers = spec.get("containers") or []
+    if not containers:
+        errors.append(required(f"{path}.containers"))
+    seen: set[str] = set()
+    for i, container in enumerate(containers):
+        here = f"{path}.containers[{i}]"
+        name = container.get("name") or ""
+        if not name:
+            errors.append(required(f"{here}.name"))
+        elif name in seen:
+            errors.append(FieldError(f"{here}.name", f"Duplicate value: {json.dumps(name)}"))
+        else:
+            errors += [invalid(f"{here}.name", name, m) for m in dns1123_label(name)]
+        seen.add(name)
+        if not container.get("image"):
+            errors.append(required(f"{here}.image"))
+        for j, port in enumerate(container.get("ports") or []):
+            number = port.get("containerPort")
+            if not number:
+                errors.append(required(f"{here}.ports[{j}].containerPort"))
+            elif not 1 <= number <= 65535:
+                errors.append(invalid(f"{here}.ports[{j}].containerPort", number, "must be between 1 and 65535, inclusive"))
+    restart = spec.get("restartPolicy")
+    if restart and restart not in ("Always", "OnFailure", "Never"):
+        errors.append(not_supported(f"{path}.restartPolicy", restart, ("Always", "Never", "OnFailure")))
+    return errors
+
+
+def _data_size(obj: Obj) -> int:
+    size = sum(len(v.encode()) for v in (obj.get("data") or {}).values() if isinstance(v, str))
+    return size + sum(len(base64.b64decode(v)) for v in (obj.get("binaryData") or {}).values() if isinstance(v, str))
+
+
+def _keys(obj: Obj, bag: str) -> list[FieldError]:
+    return [invalid(f"{bag}[{key}]", key, m) for key in (obj.get(bag) or {}) for m in config_key(key)]
+
+
+def config_map(obj: Obj) -> list[FieldError]:
+    errors = _keys(obj, "data") + _keys(obj, "binaryData")
+    if _data_size(obj) > MAX_SECRET_SIZE:
+        errors.append(FieldError("[]", f"Too long: may not be more than {MAX_SECRET_SIZE} bytes"))
+    return errors
+
+
+def secret(obj: Obj) -> list[FieldError]:
+    errors = _keys(obj, "data")
+    size = sum(len(base64.b64decode(v)) for v in (obj.get("data") or {}).values() if isinstance(v, str))
+    size += sum(len(v.encode()) for v in (obj.get("stringData") or {}).values() if isinstance(v, str))
+    if size > MAX_SECRET_SIZE:
+        errors.append(FieldError("data", f"Too long: may not be more than {MAX_SECRET_SIZE} bytes"))
+    return errors
+
+
+def service(obj: Obj) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errors = []
+    kind = spec.get("type")
+    if kind and kind not in ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort"):
+        errors.append(not_supported("spec.type", kind, ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")))
+    for i, port in enumerate(spec.get("ports") or []):
+        number = port.get("port")
+        if not number:
+            errors.append(required(f"spec.ports[{i}].port"))
+        elif not 1 <= number <= 65535:
+            errors.append(invalid(f"spec.ports[{i}].port", number, "must be between 1 and 65535, inclusive"))
+    return errors
+
+
+def claim(obj: Obj) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    errors = []
+    if not spec.get("accessModes"):
+        errors.append(required("spec.accessModes", "at least 1 access mode is required"))
+    if "storage" not in ((spec.get("resources") or {}).get("requests") or {}):
+        errors.append(required("spec.resources[storage]"))
+    return errors
+
+
+def _template(obj: Obj, path: str) -> list[FieldError]:
+    template = obj
+    for part in path.split("."):
+        template = (template.get(part) or {}) if isinstance(template, dict) else {}
+    return pod_spec(template.get("spec") or {}, f"{path}.spec")
+
+
+BY_KIND: dict[str, Callable[[Obj], list[FieldError]]] = {
+    "Pod": lambda o: pod_spec(o.get("spec") or {}, "spec"),
+    "ConfigMap": config_map, "Secret": secret, "Service": service, "PersistentVolumeClaim": claim,
+    **{kind: (lambda o: _template(o, "spec.template")) for kind in
+       ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController")},
+    "CronJob": lambda o: _template(o, "spec.jobTemplate.spec.template"),
+}
+
+
+def _aggregate(errors: list[FieldError]) -> str:
+    texts = [f"{e.field}: {e.body}" for e in errors]
+    return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
+
+
+def validate(rt: ResourceType, obj: Obj) -> None:
+    """Raise kube-apiserver's 422 for an object it would refuse to store."""
+    errors = object_meta(rt.kind, obj.get("metadata") or {})
+    check = BY_KIND.get(rt.kind)
+    if check:
+        errors += check(obj)
+    if not errors:
+        return
+    name = (obj.get("metadata") or {}).get("name") or ""
+    qualified = f"{rt.kind}.{rt.group}" if rt.group else rt.kind
+    details: Obj = {"name": name, "group": rt.group, "kind": rt.kind,
+                    "causes": [{"reason": e.reason, "message": e.body, "field": e.field} for e in errors]}
+    raise ApiError(422, "Invalid", f'{qualified} "{name}" is invalid: {_aggregate(errors)}', details)
