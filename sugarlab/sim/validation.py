@@ -22,6 +22,7 @@ from sugarlab.sim.resources import ResourceType
 
 Obj = dict[str, Any]
 MAX_SECRET_SIZE = 1024 * 1024  # core.MaxSecretSize, also the limit of a ConfigMap's data
+MAX_ANNOTATIONS_SIZE = 256 * 1024  # TotalAnnotationSizeLimitB: keys and values together
 
 DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS1123_SUBDOMAIN = DNS1123_LABEL + "(\\." + DNS1123_LABEL + ")*"
@@ -61,7 +62,7 @@ def not_supported(path: str, value: str, allowed: tuple[str, ...]) -> FieldError
 
 
 def _regex_error(message: str, regex: str, *examples: str) -> str:
-    shown = "".join(f"'{e}', " for e in examples[:1]) + "".join(f"or '{e}', " for e in examples[1:])
+    shown = " or ".join(f"'{e}', " for e in examples)  # Go's RegexError, double spaces and all
     return f"{message} (e.g. {shown}regex used for validation is '{regex}')"
 
 
@@ -133,6 +134,9 @@ def object_meta(kind: str, meta: Obj) -> list[FieldError]:
     elif rule:
         errors += [invalid("metadata.name", name, m) for m in rule(name)]
     errors += labels(meta.get("labels") or {}, "metadata.labels")
+    annotations = meta.get("annotations") or {}
+    if sum(len(k.encode()) + len(str(v).encode()) for k, v in annotations.items()) > MAX_ANNOTATIONS_SIZE:
+        errors.append(FieldError("metadata.annotations", f"Too long: may not be more than {MAX_ANNOTATIONS_SIZE} bytes"))
     return errors
 
 
