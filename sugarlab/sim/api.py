@@ -335,6 +335,7 @@ class SimApi:
         else:
             current = self.store.get(target.rt, namespace, target.name)
             patched = apply_patch(content_type, current, body)
+        patched = admission.decode_patched(target.rt, patched, body if content_type == STRATEGIC_MERGE_PATCH else None)
         if target.subresource == "status":
             patched = current | {"status": patched.get("status", {})}
         elif "status" in current:
@@ -343,9 +344,7 @@ class SimApi:
             if fixed in current["metadata"]:
                 patched.setdefault("metadata", {})[fixed] = current["metadata"][fixed]
         patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-        strategic = body if content_type == STRATEGIC_MERGE_PATCH else None
-        patched = admission.admit(target.rt, admission.decode_patched(target.rt, patched, strategic))
-        return JSONResponse(self.store.replace(target.rt, patched))
+        return JSONResponse(self.store.replace(target.rt, admission.admit(target.rt, patched)))
 
     def _delete_collection(self, target: Target, query: Any) -> Obj:
         deleted = [delete_object(self.store, target.rt, o["metadata"].get("namespace", ""), o["metadata"]["name"])

@@ -171,15 +171,27 @@ class _Decoder:
             if not isinstance(value, dict):
                 self.type_error(value, schema, struct, path)
                 return value
-            return {k: self.value(v, resolved["additionalProperties"], struct, path, f"{strict_path}[{k}]")
+            values = resolved["additionalProperties"]
+            return {k: self.zero(values) if v is None else self.value(v, values, struct, path, f"{strict_path}[{k}]")
                     for k, v in value.items()}
         if kind == "array":
             if not isinstance(value, list):
                 self.type_error(value, schema, struct, path)
                 return value
-            return [self.value(v, resolved.get("items", {}), struct, path, f"{strict_path}[{i}]")
+            items = resolved.get("items", {})
+            return [self.zero(items) if v is None else self.value(v, items, struct, path, f"{strict_path}[{i}]")
                     for i, v in enumerate(value)]
         return self.scalar(value, resolved, schema, struct, path)
+
+    def zero(self, schema: Obj) -> Any:
+        """What Go leaves in a list element or map value decoded from null: the zero value of its type
+        (a Quantity's is written "0", an IntOrString's 0)."""
+        name, resolved = self.resolve(schema)
+        if name in (QUANTITY, INT_OR_STRING):
+            return "0" if name == QUANTITY else 0
+        if "properties" in resolved or resolved.get("type") == "object":
+            return {}
+        return {"array": [], "string": "", "integer": 0, "number": 0, "boolean": False}.get(resolved.get("type", ""))
 
     def scalar(self, value: Any, resolved: Obj, schema: Obj, struct: str, path: str) -> Any:
         kind = resolved.get("type")
@@ -219,7 +231,18 @@ class _Decoder:
             if key not in properties:
                 self.result.strict.append(f'unknown field "{strict_prefix}{key}"')
                 continue
+            if item is None:
+                # null leaves a field at its zero value: metadata, spec and status of a kind are structs
+                # and are written back as {}, a zero metav1.Time as null; the other fields kube-apiserver
+                # serves are optional (pointers, omitempty) and are not written.
+                if not path and key in ("metadata", "spec", "status"):
+                    kept[key] = {}
+                elif self.resolve(properties[key])[1].get("format") == "date-time":
+                    kept[key] = None
+                continue
             kept[key] = self.value(item, properties[key], own, prefix + key, strict_prefix + key)
+        if not path and "spec" in properties and "spec" not in kept:
+            kept["spec"] = {}  # a kind's spec is a struct, which Go always writes
         return kept
 
 

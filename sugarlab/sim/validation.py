@@ -184,6 +184,33 @@ def pod_spec(spec: Obj, path: str) -> list[FieldError]:
     return errors
 
 
+def non_negative(path: str, value: Any) -> list[FieldError]:
+    if isinstance(value, int) and value < 0:
+        return [invalid(path, value, "must be greater than or equal to 0")]
+    return []
+
+
+def _int_or_string(value: Any) -> str:
+    """fmt's %#v of an intstr.IntOrString, as field errors print it (it has no value String method)."""
+    if isinstance(value, str):
+        return f'intstr.IntOrString{{Type:1, IntVal:0, StrVal:{json.dumps(value)}}}'
+    return f'intstr.IntOrString{{Type:0, IntVal:{value}, StrVal:""}}'
+
+
+def positive_int_or_percent(path: str, value: Any) -> list[FieldError]:
+    """ValidatePositiveIntOrPercent (pkg/apis/apps/validation) with IsValidPercent."""
+    if isinstance(value, str) and not re.fullmatch("[0-9]+%", value):
+        return [FieldError(path, f"Invalid value: {_int_or_string(value)}: " + _regex_error(
+            "a valid percent string must be a numeric string followed by an ending '%'", "[0-9]+%", "1%", "93%"))]
+    return non_negative(path, value)
+
+
+def budget(obj: Obj) -> list[FieldError]:
+    spec = obj.get("spec") or {}
+    return [e for key in ("minAvailable", "maxUnavailable") if key in spec
+            for e in positive_int_or_percent(f"spec.{key}", spec[key])]
+
+
 def _data_size(obj: Obj) -> int:
     size = sum(len(v.encode()) for v in (obj.get("data") or {}).values() if isinstance(v, str))
     return size + sum(len(base64.b64decode(v)) for v in (obj.get("binaryData") or {}).values() if isinstance(v, str))
@@ -244,8 +271,11 @@ def _template(obj: Obj, path: str) -> list[FieldError]:
 BY_KIND: dict[str, Callable[[Obj], list[FieldError]]] = {
     "Pod": lambda o: pod_spec(o.get("spec") or {}, "spec"),
     "ConfigMap": config_map, "Secret": secret, "Service": service, "PersistentVolumeClaim": claim,
-    **{kind: (lambda o: _template(o, "spec.template")) for kind in
-       ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController")},
+    **{kind: (lambda o: non_negative("spec.replicas", (o.get("spec") or {}).get("replicas"))
+              + _template(o, "spec.template")) for kind in
+       ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")},
+    **{kind: (lambda o: _template(o, "spec.template")) for kind in ("DaemonSet", "Job")},
+    "PodDisruptionBudget": budget,
     "CronJob": lambda o: _template(o, "spec.jobTemplate.spec.template"),
 }
 

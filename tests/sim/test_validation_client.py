@@ -200,6 +200,22 @@ def test_a_pod_template_in_a_deployment_is_validated_too(api: client.ApiClient) 
     assert body["details"]["group"] == "apps"
 
 
+def test_a_budget_of_some_pods_and_a_negative_replica_count(api: client.ApiClient) -> None:
+    status, body = refused(api, "/apis/policy/v1/namespaces/default/poddisruptionbudgets", {
+        "apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "core"},
+        "spec": {"minAvailable": "half", "selector": {"matchLabels": {"app": "x"}}}})
+    assert (status, body["message"]) == (
+        422, 'PodDisruptionBudget.policy "core" is invalid: spec.minAvailable: Invalid value: '
+             'intstr.IntOrString{Type:1, IntVal:0, StrVal:"half"}: a valid percent string must be a numeric string '
+             "followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")
+    status, body = refused(api, "/apis/apps/v1/namespaces/default/statefulsets", {
+        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "nfs-sqlite"},
+        "spec": {"replicas": -1, "serviceName": "s", "selector": {"matchLabels": {"app": "s"}}, "template": {
+            "metadata": {"labels": {"app": "s"}}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}}})
+    assert (status, body["message"]) == (422, 'StatefulSet.apps "nfs-sqlite" is invalid: spec.replicas: Invalid '
+                                              "value: -1: must be greater than or equal to 0")
+
+
 def test_an_unknown_fieldvalidation_value_is_refused(api: client.ApiClient) -> None:
     status, body = refused(api, CONFIGMAPS, {"metadata": {"name": "fv"}},
                            [("fieldValidation", "strict")])
@@ -227,3 +243,52 @@ def test_strict_field_validation_is_a_400_naming_every_field(api: client.ApiClie
     assert answer["message"] == (
         'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field '
         '"metadata.name", unknown field "dta", unknown field "datta"')
+
+
+def _paths(value: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    if prefix:
+        yield prefix
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, item in items:
+        if prefix or key not in ("apiVersion", "kind"):
+            yield from _paths(item, (*prefix, key))
+
+
+def _with(obj: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    changed = json.loads(json.dumps(obj))
+    target = changed
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return changed
+
+
+VALID = {
+    PODS: pod("fuzz", containers=[{"name": "app", "image": "nginx:1.27", "ports": [{"containerPort": 80}],
+                                   "resources": {"requests": {"cpu": "100m"}}}]),
+    "/apis/apps/v1/namespaces/default/deployments": {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "fuzz", "labels": {"app": "f"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "f"}}, "template": {
+            "metadata": {"labels": {"app": "f"}}, "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}}}},
+    "/api/v1/nodes": {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "fuzz"},
+                      "spec": {"unschedulable": False, "taints": [{"key": "k", "effect": "NoSchedule"}]}},
+}
+
+
+@pytest.mark.parametrize("path", list(VALID))
+def test_no_value_of_the_wrong_type_anywhere_reaches_a_500(api: client.ApiClient, path: str) -> None:
+    """Every field of a valid object replaced in turn by null, text, a number, a bool, a list and a map:
+    each request is created or refused with a 400 or 422, and what is created is well formed."""
+    answers = []
+    for where in _paths(VALID[path]):
+        for value in (None, "x", 7, 1.5, True, [], {}):
+            status, _, body = send(api, "POST", path, _with(VALID[path], where, value))
+            answers.append(status)
+            assert status in (201, 400, 422), (where, value, body)
+            if status == 201:
+                name = body["metadata"]["name"]
+                deleted, _, _ = send(api, "DELETE", f"{path}/{name}", {"gracePeriodSeconds": 0})
+                assert deleted == 200
+            else:
+                assert body["kind"] == "Status" and body["code"] == status
+    assert {201, 400, 422} <= set(answers)

@@ -114,3 +114,16 @@ def test_v3_documents_write_references_and_one_of_types_as_kube_openapi_does() -
     assert min_available["allOf"] == [{"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString"}]
     assert "#/definitions/" not in json.dumps(doc)
     assert all(path.startswith("/apis/policy/v1/") for path in doc["paths"])
+
+
+def test_nulls_leave_zero_values_as_go_writes_them() -> None:
+    decoded = decode(POD, {"apiVersion": "v1", "kind": "Pod", "metadata": None, "status": {
+        "conditions": [{"type": "Ready", "status": "True", "lastProbeTime": None}]}, "spec": {
+        "containers": [None, {"name": "a", "image": "i", "ports": None, "resources": {"requests": {"cpu": None}}}],
+        "nodeSelector": {"disk": None}}})
+    assert decoded.error == "" and decoded.strict == []
+    assert decoded.obj["metadata"] == {}
+    assert decoded.obj["status"]["conditions"][0]["lastProbeTime"] is None  # a zero metav1.Time is written null
+    assert decoded.obj["spec"]["containers"] == [{}, {"name": "a", "image": "i", "resources": {"requests": {"cpu": "0"}}}]
+    assert decoded.obj["spec"]["nodeSelector"] == {"disk": ""}
+    assert decode(POD, {"apiVersion": "v1", "kind": "Pod"}).obj["spec"] == {}
