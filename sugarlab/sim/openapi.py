@@ -3,8 +3,8 @@
 kubectl 1.32 reads the v3 documents (`explain`, `apply`'s strategic merge patch, and whether the
 server validates fields itself, which spares it client-side validation); it asks for v2 only as
 protobuf (client-go `discovery.OpenAPISchema` sends `Accept: application/com.github.proto-openapi.
-spec.v2@v1.0+protobuf`) and only where v3 does not answer. v2 is served as JSON; a client that accepts
-only protobuf gets 406, as kube-openapi's handler answers an Accept it cannot meet.
+spec.v2@v1.0+protobuf`) and only where v3 does not answer. v2 is served as JSON or protobuf
+(`openapi_proto`), in the client's order of preference; other media types get 406.
 
 The v3 documents are derived from the v2 definitions (kube-openapi builds both from the same ones):
 `#/definitions/` becomes `#/components/schemas/`, body parameters become request bodies.
@@ -23,10 +23,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from sugarlab.sim import openapi_proto
 from sugarlab.sim.errors import ApiError
 
 Obj = dict[str, Any]
-V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+# kube-openapi's handler (pkg/handler) accepts both names and answers with the dotted one, which Go's
+# mime parser can read ('@' is not a token character).
+V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+V2_PROTOBUF_NAMES = (V2_PROTOBUF, "application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
 
 
 @functools.cache
@@ -41,9 +45,15 @@ def v2_bytes() -> bytes:
     return json.dumps(swagger(), separators=(",", ":")).encode()
 
 
-def accepts_json(accept: str) -> bool:
-    types = [part.split(";")[0].strip() for part in accept.split(",") if part.strip()]
-    return not types or any(t in ("application/json", "application/*", "*/*") for t in types)
+def v2_media_type(accept: str) -> str | None:
+    """The first of the client's media types v2 is offered in (its order is its preference), or None."""
+    types = [part.split(";")[0].strip() for part in accept.split(",") if part.strip()] or ["*/*"]
+    for media in types:
+        if media in V2_PROTOBUF_NAMES:
+            return V2_PROTOBUF
+        if media in ("application/json", "application/*", "*/*"):
+            return "application/json"
+    return None
 
 
 # Types whose v3 schema is a oneOf (OpenAPIV3OneOfTypes in k8s.io/apimachinery intstr.go and quantity.go).
@@ -170,9 +180,11 @@ def serve(request: Request, parts: list[str]) -> Response:
     if request.method != "GET":
         raise ApiError.method_not_allowed("the server does not allow this method on the requested resource")
     if parts == ["v2"]:
-        if not accepts_json(request.headers.get("accept", "")):
-            raise ApiError(406, "NotAcceptable", "only the following media types are accepted: application/json")
-        return Response(v2_bytes(), media_type="application/json")
+        media = v2_media_type(request.headers.get("accept", ""))
+        if media is None:
+            raise ApiError(406, "NotAcceptable", "only the following media types are accepted: application/json, "
+                                                 f"{V2_PROTOBUF}")
+        return Response(openapi_proto.v2_protobuf() if media == V2_PROTOBUF else v2_bytes(), media_type=media)
     if parts == ["v3"]:
         return JSONResponse(v3_discovery())
     target = v3_target(parts[1:]) if parts[:1] == ["v3"] else None

@@ -14,6 +14,8 @@ import httpx
 import pytest
 from kubernetes import client, config
 
+from sugarlab.sim import openapi_proto
+
 KUBECTL = shutil.which("kubectl")
 SUGARLAB = Path(sys.executable).parent / "sugarlab"
 TUTORIAL = Path(__file__).resolve().parent.parent / "data" / "tutorial"
@@ -113,14 +115,44 @@ def test_a_stale_v3_hash_is_sent_on_to_the_current_document(api: httpx.Client) -
     assert headers["Location"].startswith("/openapi/v3/api/v1?hash=") and not headers["Location"].endswith("=0123")
 
 
-def test_v2_is_json_and_protobuf_only_clients_are_told_406(api: httpx.Client) -> None:
+def test_v2_is_served_as_json_and_as_gnostic_protobuf(api: httpx.Client) -> None:
     status, _, body = raw(api, "/openapi/v2")
     spec = json.loads(body)
     assert status == 200 and spec["swagger"] == "2.0"
     assert {"io.k8s.api.core.v1.Pod", "io.k8s.api.apps.v1.Deployment", "io.k8s.api.core.v1.Secret",
             "io.k8s.api.rbac.v1.ClusterRole", "io.k8s.api.networking.v1.Ingress"} <= set(spec["definitions"])
-    status, _, _ = raw(api, "/openapi/v2", accept="application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
-    assert status == 406
+    # client-go's OpenAPISchema asks for protobuf only, under the name with '@'
+    status, headers, body = raw(api, "/openapi/v2", accept="application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+    assert status == 200
+    assert headers["content-type"] == "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+    document = openapi_proto.document_class()()
+    document.ParseFromString(body)
+    definitions = {d.name: d.value for d in document.definitions.additional_properties}
+    assert set(definitions) == set(spec["definitions"])
+    containers = next(p.value for p in definitions["io.k8s.api.core.v1.PodSpec"].properties.additional_properties
+                      if p.name == "containers")
+    assert containers.items.schema[0]._ref == "#/definitions/io.k8s.api.core.v1.Container"
+    assert {(e.name, e.value.yaml) for e in containers.vendor_extension} >= {
+        ("x-kubernetes-patch-merge-key", '"name"\n'), ("x-kubernetes-patch-strategy", '"merge"\n')}
+    assert raw(api, "/openapi/v2", accept="application/xml")[0] == 406
+
+
+def test_kubectl_reads_v2_where_it_needs_it(kubeconfig: str, tmp_path: Path) -> None:
+    # A List, as `kubectl get -o yaml` writes one, is validated on the client against v2.
+    listed = kubectl(kubeconfig, "get", "storageclass", "-o", "yaml")
+    path = tmp_path / "classes.yaml"
+    path.write_text(listed.stdout)
+    applied = kubectl(kubeconfig, "apply", "-f", str(path))
+    assert applied.returncode == 0, applied.stderr
+    assert "storageclass.storage.k8s.io/local-path configured" in applied.stdout.splitlines()
+    path.write_text("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n"
+                    "    name: listed\n  dta: {}\n")
+    refused = kubectl(kubeconfig, "apply", "-f", str(path))
+    assert refused.stderr == (f'error: error validating "{path}": error validating data: ValidationError(ConfigMap): '
+                              'unknown field "dta" in io.k8s.api.core.v1.ConfigMap; if you choose to ignore these '
+                              "errors, turn validation off with --validate=false\n")
+    explained = kubectl(kubeconfig, "explain", "pods.spec.containers.ports", "--output=plaintext-openapiv2")
+    assert explained.stdout.splitlines()[:4] == ["KIND:     Pod", "VERSION:  v1", "", "RESOURCE: ports <[]Object>"]
 
 
 NAMESPACES = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: lab-scale\n---\n" \
