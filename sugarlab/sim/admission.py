@@ -148,7 +148,7 @@ def decode_patched(rt: ResourceType, patched: Obj, strategic_patch: Any = None) 
     return decoded.obj  # type: ignore[no-any-return]
 
 
-def admit(rt: ResourceType, obj: Obj) -> Obj:
-    """Validate an object about to be stored (raises the 422), and return it."""
-    validate(rt, obj)
+def admit(rt: ResourceType, obj: Obj, old: Obj | None = None) -> Obj:
+    """Validate an object about to be stored, or to replace `old` (raises the 422), and return it."""
+    validate(rt, obj, old)
     return obj

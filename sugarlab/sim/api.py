@@ -313,7 +313,7 @@ class SimApi:
             new = current
         else:
             new = obj | {"status": current.get("status")} if "status" in current else obj
-        return self.store.replace(target.rt, admission.admit(target.rt, new),
+        return self.store.replace(target.rt, admission.admit(target.rt, new, current),
                                   expect_rv=obj["metadata"].get("resourceVersion"))
 
     async def _patch(self, request: Request, target: Target) -> Response:
@@ -344,7 +344,7 @@ class SimApi:
             if fixed in current["metadata"]:
                 patched.setdefault("metadata", {})[fixed] = current["metadata"][fixed]
         patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-        return JSONResponse(self.store.replace(target.rt, admission.admit(target.rt, patched)))
+        return JSONResponse(self.store.replace(target.rt, admission.admit(target.rt, patched, current)))
 
     def _delete_collection(self, target: Target, query: Any) -> Obj:
         deleted = [delete_object(self.store, target.rt, o["metadata"].get("namespace", ""), o["metadata"]["name"])

@@ -29,7 +29,7 @@ DNS1123_SUBDOMAIN = DNS1123_LABEL + "(\\." + DNS1123_LABEL + ")*"
 DNS1035_LABEL = "[a-z]([-a-z0-9]*[a-z0-9])?"
 LABEL_VALUE = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?"
 CONFIG_KEY = "[-._a-zA-Z0-9]+"
-REASONS = {"Required value": "FieldValueRequired", "Invalid value": "FieldValueInvalid",
+REASONS = {"Required value": "FieldValueRequired", "Invalid value": "FieldValueInvalid", "Forbidden": "FieldValueForbidden",
            "Too long": "FieldValueTooLong", "Unsupported value": "FieldValueNotSupported",
            "Duplicate value": "FieldValueDuplicate"}
 
@@ -280,14 +280,87 @@ BY_KIND: dict[str, Callable[[Obj], list[FieldError]]] = {
 }
 
 
+def forbidden(path: str, detail: str) -> FieldError:
+    return FieldError(path, f"Forbidden: {detail}")
+
+
+def _go_selector(selector: Obj) -> str:
+    """fmt's %#v of a metav1.LabelSelector, as ValidateImmutableField prints it."""
+    labels = selector.get("matchLabels")
+    shown = "map[string]string(nil)" if labels is None else "map[string]string{" + ", ".join(
+        f"{json.dumps(k)}:{json.dumps(v)}" for k, v in sorted(labels.items())) + "}"
+    expressions = selector.get("matchExpressions")
+    listed = "[]v1.LabelSelectorRequirement(nil)" if expressions is None else "[]v1.LabelSelectorRequirement{" + ", ".join(
+        f'v1.LabelSelectorRequirement{{Key:{json.dumps(e.get("key", ""))}, Operator:{json.dumps(e.get("operator", ""))}, '
+        f'Values:{"[]string(nil)" if e.get("values") is None else "[]string{" + ", ".join(map(json.dumps, e["values"])) + "}"}}}'
+        for e in expressions) + "}"
+    return f"v1.LabelSelector{{MatchLabels:{shown}, MatchExpressions:{listed}}}"
+
+
+def _selector_update(new: Obj, old: Obj) -> list[FieldError]:
+    """apps/v1 selectors cannot change (ValidateDeploymentUpdate and its siblings, ValidateImmutableField)."""
+    selector, before = (new.get("spec") or {}).get("selector"), (old.get("spec") or {}).get("selector")
+    if isinstance(selector, dict) and selector != before:
+        return [FieldError("spec.selector", f"Invalid value: {_go_selector(selector)}: field is immutable")]
+    return []
+
+
+# ValidateStatefulSetUpdate: what an update may change in a StatefulSet's spec.
+STATEFULSET_MUTABLE = ("replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy",
+                       "minReadySeconds")
+
+
+def _statefulset_update(new: Obj, old: Obj) -> list[FieldError]:
+    spec, before = new.get("spec") or {}, old.get("spec") or {}
+    # Fields the update leaves out keep the stored (defaulted) value, so only the ones given are compared.
+    if any(spec[k] != before.get(k) for k in spec if k not in STATEFULSET_MUTABLE):
+        return [forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', "
+                                  "'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
+                                  "'minReadySeconds' are forbidden")]
+    return []
+
+
+def _storage_class_update(new: Obj, old: Obj) -> list[FieldError]:
+    """ValidateStorageClassUpdate (pkg/apis/storage/validation); the defaults are the API's."""
+    errors = []
+    if (new.get("parameters") or {}) != (old.get("parameters") or {}):
+        errors.append(forbidden("parameters", "updates to parameters are forbidden."))
+    for key, default in (("provisioner", ""), ("reclaimPolicy", "Delete")):
+        if (new.get(key) or default) != (old.get(key) or default):
+            errors.append(forbidden(key, f"updates to {key} are forbidden."))
+    mode, before = new.get("volumeBindingMode") or "Immediate", old.get("volumeBindingMode") or "Immediate"
+    if mode != before:
+        errors.append(invalid("volumeBindingMode", mode, "field is immutable"))
+    return errors
+
+
+def _job_update(new: Obj, old: Obj) -> list[FieldError]:
+    """A NonIndexed Job's completions cannot change (ValidateJobSpecUpdate)."""
+    spec, before = new.get("spec") or {}, old.get("spec") or {}
+    completions = spec.get("completions")
+    if (spec.get("completionMode") or "NonIndexed") == "NonIndexed" and completions is not None \
+            and completions != before.get("completions"):
+        return [invalid("spec.completions", completions, "field is immutable")]
+    return []
+
+
+UPDATES: dict[str, Callable[[Obj, Obj], list[FieldError]]] = {
+    "Deployment": _selector_update, "ReplicaSet": _selector_update, "DaemonSet": _selector_update,
+    "StatefulSet": _statefulset_update, "StorageClass": _storage_class_update, "Job": _job_update,
+}
+
+
 def _aggregate(errors: list[FieldError]) -> str:
     texts = [f"{e.field}: {e.body}" for e in errors]
     return texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
 
 
-def validate(rt: ResourceType, obj: Obj) -> None:
-    """Raise kube-apiserver's 422 for an object it would refuse to store."""
+def validate(rt: ResourceType, obj: Obj, old: Obj | None = None) -> None:
+    """Raise kube-apiserver's 422 for an object it would refuse to store (`old`: the stored object an
+    update replaces)."""
     errors = object_meta(rt.kind, obj.get("metadata") or {})
+    if old is not None and rt.kind in UPDATES:
+        errors += UPDATES[rt.kind](obj, old)
     check = BY_KIND.get(rt.kind)
     if check:
         errors += check(obj)

@@ -189,3 +189,43 @@ spec:
         "\"Inference\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
         "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
         "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')\n")
+
+
+TUTORIAL = Path(__file__).resolve().parent.parent / "data" / "tutorial"
+
+
+def test_reapplying_tutorial_manifests_with_immutable_changes_is_refused(kubeconfig: str, tmp_path: Path) -> None:
+    namespace = manifest(tmp_path, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: lab-scale\n")
+    assert kubectl(kubeconfig, "apply", "-f", namespace).returncode == 0
+    for name in ("nfs-storageclass.yaml", "stress-load-job.yaml", "statefulset-sqlite.yaml"):
+        assert kubectl(kubeconfig, "apply", "-f", str(TUTORIAL / name)).returncode == 0
+    edits = [
+        ("nfs-storageclass.yaml", [("192.168.42.50", "192.168.42.51"), ("Retain", "Delete")],
+         'The StorageClass "nfs-shared" is invalid: \n* parameters: Forbidden: updates to parameters are forbidden.\n'
+         "* reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden.\n"),
+        ("stress-load-job.yaml", [("completions: 4", "completions: 8")],
+         'The Job "stress-load" is invalid: spec.completions: Invalid value: 8: field is immutable\n'),
+        ("statefulset-sqlite.yaml", [("storage: 1Gi", "storage: 2Gi")],
+         'The StatefulSet "nfs-sqlite" is invalid: spec: Forbidden: updates to statefulset spec for fields other than '
+         "'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
+         "'minReadySeconds' are forbidden\n"),
+    ]
+    for name, changes, message in edits:
+        text = (TUTORIAL / name).read_text()
+        for old, new in changes:
+            text = text.replace(old, new)
+        refused = kubectl(kubeconfig, "apply", "-f", manifest(tmp_path, text))
+        assert (refused.returncode, refused.stderr) == (1, message)
+    stored = json.loads(kubectl(kubeconfig, "get", "storageclass", "nfs-shared", "-o", "json").stdout)
+    assert stored["parameters"]["server"] == "192.168.42.50"
+    parallel = (TUTORIAL / "stress-load-job.yaml").read_text().replace("parallelism: 4", "parallelism: 2")
+    assert kubectl(kubeconfig, "apply", "-f", manifest(tmp_path, parallel)).stdout == "job.batch/stress-load configured\n"
+
+
+def test_a_deployment_selector_cannot_change(kubeconfig: str, tmp_path: Path) -> None:
+    rendered = kubectl(kubeconfig, "create", "deployment", "web", "--image=nginx:1.27", "--dry-run=client", "-o", "yaml")
+    assert kubectl(kubeconfig, "apply", "-f", manifest(tmp_path, rendered.stdout)).returncode == 0
+    changed = kubectl(kubeconfig, "apply", "-f", manifest(tmp_path, rendered.stdout.replace("app: web", "app: web2")))
+    assert changed.stderr == ('The Deployment "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{'
+                              'MatchLabels:map[string]string{"app":"web2"}, MatchExpressions:[]v1.LabelSelectorRequirement'
+                              "(nil)}: field is immutable\n")
