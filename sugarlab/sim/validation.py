@@ -4,8 +4,9 @@ The checks, their order and their messages follow kubernetes v1.33: `ValidateObj
 name functions of k8s.io/apimachinery pkg/api/validation, the `Is*` functions of pkg/util/validation,
 the error bodies of pkg/util/validation/field (`Required value`, `Invalid value: "x": …`,
 `Too long: may not be more than 1048576 bytes`), and pkg/apis/core/validation (`ValidatePodSpec`,
-`ValidateConfigMap`, `ValidateSecret`, `ValidateService`, `ValidatePersistentVolumeClaim`). Only a
-subset of those checks is modelled: the ones a mistyped manifest trips.
+`ValidateConfigMap`, `ValidateSecret`, `ValidateService`, `ValidatePersistentVolumeClaim`), with the
+update rules of pkg/apis/{apps,batch,storage}/validation. Only a subset of those checks is modelled:
+the ones a mistyped or edited manifest trips.
 """
 
 from __future__ import annotations
