@@ -369,6 +369,8 @@ def validate(rt: ResourceType, obj: Obj, old: Obj | None = None) -> None:
         return
     name = (obj.get("metadata") or {}).get("name") or ""
     qualified = f"{rt.kind}.{rt.group}" if rt.group else rt.kind
+    # StatusDetails' order, with its empty fields left out (omitempty)
     details: Obj = {"name": name, "group": rt.group, "kind": rt.kind,
                     "causes": [{"reason": e.reason, "message": e.body, "field": e.field} for e in errors]}
+    details = {k: v for k, v in details.items() if v}
     raise ApiError(422, "Invalid", f'{qualified} "{name}" is invalid: {_aggregate(errors)}', details)

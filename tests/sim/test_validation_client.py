@@ -125,6 +125,7 @@ def test_a_pod_without_containers_and_with_a_bad_name_lists_every_cause(api: cli
                                "spec.containers: Required value]")
     assert [(c["reason"], c["field"]) for c in body["details"]["causes"]] == [
         ("FieldValueInvalid", "metadata.name"), ("FieldValueRequired", "spec.containers")]
+    assert list(body["details"]) == ["name", "kind", "causes"]  # StatusDetails' order; no empty group
     assert body["details"]["kind"] == "Pod" and body["details"]["name"] == "My_Pod"
 
 
