@@ -23,7 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sugarlab.sim import metrics, paging
+from sugarlab.sim import admission, metrics, openapi, paging
 from sugarlab.sim.deletion import delete_object
 from sugarlab.sim.discovery import MEDIA_TYPE as DISCOVERY_V2
 from sugarlab.sim.discovery import aggregated, wants_aggregated
@@ -38,8 +38,9 @@ from sugarlab.sim.scale import serve_scale
 from sugarlab.sim.services import default_service
 from sugarlab.sim.statefulsets import default_statefulset
 from sugarlab.sim.volumes import default_claim
-from sugarlab.sim.patch import APPLY_PATCH, PATCH_TYPES, apply_patch, strategic_merge
-from sugarlab.sim.pods_api import default_pod, pod_log, validate_pod
+from sugarlab.sim.patch import APPLY_PATCH, PATCH_TYPES, STRATEGIC_MERGE_PATCH, apply_patch, strategic_merge
+from sugarlab.sim.decoding import parse_json
+from sugarlab.sim.pods_api import default_pod, pod_log
 from sugarlab.sim.resources import ResourceType, find, groups
 from sugarlab.sim.selectors import field_matcher, label_matcher
 from sugarlab.sim.store import Store
@@ -95,7 +96,7 @@ class SimApi:
 
             await app(scope, receive, send_dated)
 
-        return dated
+        return admission.with_warnings(dated)
 
     # -- dispatch ---------------------------------------------------------------------------------
     async def handle(self, request: Request) -> Response:
@@ -106,6 +107,8 @@ class SimApi:
                 return PlainTextResponse("ok")
             if parts == ["version"]:
                 return JSONResponse(self._version())
+            if parts[:1] == ["openapi"]:
+                return openapi.serve(request, parts[1:])
             if parts[:3] == ["sugarlab", "v1", "machines"]:
                 return await self._machine_request(request, parts[3:])
             if len(parts) >= 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4:7:2] == ["services", "proxy"]:
@@ -241,7 +244,7 @@ class SimApi:
                 raise ApiError.bad_request("the request body is empty")
             return None
         try:
-            return json.loads(raw)
+            return parse_json(raw)
         except json.JSONDecodeError as exc:
             raise ApiError.bad_request(f"the request body is not valid JSON: {exc}") from None
 
@@ -253,6 +256,7 @@ class SimApi:
             raise ApiError.bad_request(
                 f"the API version in the data ({body.get('apiVersion')}) and kind ({body.get('kind')}) do not "
                 f"match the endpoint {rt.api_version}, {rt.plural}")
+        body = admission.decode_body(rt, body)
         meta = body.setdefault("metadata", {})
         if rt.namespaced:
             if meta.get("namespace") and meta["namespace"] != target.namespace:
@@ -263,15 +267,13 @@ class SimApi:
             raise ApiError.bad_request("the name of the object does not match the name on the URL")
         if target.name:
             meta["name"] = target.name
-        if rt.kind == "Pod":
-            validate_pod(body)
         normalize(rt.kind, body)
         return body
 
     def _create(self, target: Target, body: Any) -> Obj:
         if target.namespace is None and target.rt.namespaced:
             raise _not_found()
-        obj = self._prepare(target, body)
+        obj = admission.admit(target.rt, self._prepare(target, body))
         for field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
             obj["metadata"].pop(field, None)
         if target.rt.kind == "Pod":
@@ -302,7 +304,8 @@ class SimApi:
             new = current
         else:
             new = obj | {"status": current.get("status")} if "status" in current else obj
-        return self.store.replace(target.rt, new, expect_rv=obj["metadata"].get("resourceVersion"))
+        return self.store.replace(target.rt, admission.admit(target.rt, new, current),
+                                  expect_rv=obj["metadata"].get("resourceVersion"))
 
     async def _patch(self, request: Request, target: Target) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
@@ -323,6 +326,7 @@ class SimApi:
         else:
             current = self.store.get(target.rt, namespace, target.name)
             patched = apply_patch(content_type, current, body)
+        patched = admission.decode_patched(target.rt, patched, body if content_type == STRATEGIC_MERGE_PATCH else None)
         normalize(target.rt.kind, patched)
         if target.subresource == "status":
             patched = current | {"status": patched.get("status", {})}
@@ -332,7 +336,7 @@ class SimApi:
             if fixed in current["metadata"]:
                 patched.setdefault("metadata", {})[fixed] = current["metadata"][fixed]
         patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-        return JSONResponse(self.store.replace(target.rt, patched))
+        return JSONResponse(self.store.replace(target.rt, admission.admit(target.rt, patched, current)))
 
     def _delete_collection(self, target: Target, query: Any) -> Obj:
         deleted = [delete_object(self.store, target.rt, o["metadata"].get("namespace", ""), o["metadata"]["name"])

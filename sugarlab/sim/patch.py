@@ -25,7 +25,9 @@ def _merge(target: Any, patch: Any, by_name: bool) -> Any:
     if isinstance(patch, dict):
         result = dict(target) if isinstance(target, dict) else {}
         for key, value in patch.items():
-            if value is None:
+            if by_name and key.startswith("$"):
+                _directive(result, key, value)
+            elif value is None:
                 result.pop(key, None)
             else:
                 result[key] = _merge(result.get(key), value, by_name)
@@ -33,9 +35,22 @@ def _merge(target: Any, patch: Any, by_name: bool) -> Any:
     if by_name and _named_list(patch) and _named_list(target):
         merged = {item["name"]: item for item in target}
         for item in patch:
-            merged[item["name"]] = _merge(merged.get(item["name"]), item, by_name)
+            if item.get("$patch") == "delete":
+                merged.pop(item["name"], None)
+            else:
+                merged[item["name"]] = _merge(merged.get(item["name"]), item, by_name)
         return list(merged.values())
     return copy.deepcopy(patch)
+
+
+def _directive(result: dict[str, Any], key: str, value: Any) -> None:
+    """The strategic merge patch directives kubectl sends (k8s.io/apimachinery
+    pkg/util/strategicpatch): `$deleteFromPrimitiveList/<field>` removes values from a list of
+    scalars; `$setElementOrder/<field>`, `$retainKeys` and `$patch` on a map are not modelled (the
+    order and the keys of the merge are kept), and none of them is stored."""
+    prefix = "$deleteFromPrimitiveList/"
+    if key.startswith(prefix) and isinstance(result.get(key[len(prefix):]), list) and isinstance(value, list):
+        result[key[len(prefix):]] = [v for v in result[key[len(prefix):]] if v not in value]
 
 
 def _named_list(value: Any) -> bool:

@@ -1,4 +1,4 @@
-"""What the API server does to pods beyond storing them: validation, defaulting and logs."""
+"""What the API server does to pods beyond storing them: defaulting and logs."""
 
 from __future__ import annotations
 
@@ -16,21 +16,6 @@ DEFAULT_TOLERATIONS = [
     {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
     {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
 ]
-
-
-def validate_pod(pod: Obj) -> None:
-    name = pod.get("metadata", {}).get("name") or pod.get("metadata", {}).get("generateName", "")
-    containers = (pod.get("spec") or {}).get("containers") or []
-    causes = []
-    if not containers:
-        causes.append(("spec.containers", "Required value"))
-    for i, container in enumerate(containers):
-        if not container.get("name"):
-            causes.append((f"spec.containers[{i}].name", "Required value"))
-        if not container.get("image"):
-            causes.append((f"spec.containers[{i}].image", "Required value"))
-    if causes:
-        raise ApiError.invalid("Pod", name, causes)
 
 
 def default_pod(pod: Obj) -> None:
