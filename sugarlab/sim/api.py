@@ -7,6 +7,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 import time
 import uuid
 from email.utils import formatdate
@@ -43,6 +44,7 @@ from sugarlab.sim.store import Store, WatchEvent
 from sugarlab.sim.tables import table, wants_table
 
 Obj = dict[str, Any]
+log = logging.getLogger("sugarlab.sim")
 WATCH_TIMEOUT_S = 1800  # kube-apiserver's --min-request-timeout
 PROXY_TIMEOUT_S = 120.0
 SUBRESOURCE_VERBS = {"log": ["get"], "eviction": ["create"], "exec": ["create", "get"]}
@@ -129,7 +131,10 @@ class SimApi:
                 return self._metrics(request, target)
             return await self._serve(request, target)
         except ApiError as exc:
-            return JSONResponse(exc.status(), status_code=exc.code)
+            return exc.response()
+        except Exception as exc:  # a bug must still answer as kube-apiserver does: a Status, never a bare 500
+            log.exception("%s %s failed", request.method, request.url.path)
+            return ApiError.internal(f"{type(exc).__name__}: {exc}").response()
 
     def _resolve(self, group: str, version: str, rest: list[str]) -> Target:
         namespace = None
@@ -372,7 +377,7 @@ class SimApi:
                 raise ApiError(500, "InternalError", f"error dialing backend: dial tcp {pod['status']['hostIP']}:10250: "
                                                      "connect: no route to host")
         except ApiError as exc:
-            await websocket.send_denial_response(JSONResponse(exc.status(), status_code=exc.code))
+            await websocket.send_denial_response(exc.response())
             return
         await websocket.accept(subprotocol=exec_channel.PROTOCOL)
         code, out, err = await asyncio.to_thread(exec_channel.run, self.store, self.state_dir, pod, container,
