@@ -24,7 +24,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sugarlab.sim import bodies
 from sugarlab.sim import exec as exec_channel
+from sugarlab.sim.admission import admit_create, admit_delete
 from sugarlab.sim import metrics
 from sugarlab.sim.deletion import delete_object
 from sugarlab.sim.disruption import Budgets
@@ -122,6 +124,7 @@ class SimApi:
                 group, version, rest = parts[1], parts[2], parts[3:]
             else:
                 raise _not_found()
+            bodies.negotiate(request.headers.get("accept", ""))
             if version not in groups(self.metrics_server).get(group, {}):
                 raise _not_found()
             if not rest:
@@ -162,12 +165,12 @@ class SimApi:
             if method == "GET":
                 return JSONResponse(self._list(target, query))
             if method == "POST":
-                return JSONResponse(self._create(target, await self._body(request)), status_code=201)
+                return JSONResponse(self._create(target, await self._body(request, target=target)), status_code=201)
             if method == "DELETE":
                 return JSONResponse(self._delete_collection(target, query))
         else:
             if target.subresource == "eviction" and method == "POST":
-                body = await self._body(request, required=False)
+                body = await self._body(request, required=False, target=target)
                 return JSONResponse(self.budgets.evict(target.namespace or "", target.name, body), status_code=201)
             if target.subresource == "log" and method == "GET":
                 pod = self.store.get(target.rt, target.namespace or "", target.name)
@@ -180,11 +183,12 @@ class SimApi:
                         self.store.resource_version)))
                 return JSONResponse(obj)
             if method == "PUT":
-                return JSONResponse(self._replace(target, await self._body(request)))
+                return JSONResponse(self._replace(target, await self._body(request, target=target)))
             if method == "PATCH":
                 return await self._patch(request, target)
             if method == "DELETE":
-                body = await self._body(request, required=False) or {}
+                admit_delete(target.rt, target.name)
+                body = await self._body(request, required=False, target=target) or {}
                 grace = body.get("gracePeriodSeconds", request.query_params.get("gracePeriodSeconds"))
                 return JSONResponse(delete_object(self.store, target.rt, target.namespace or "", target.name,
                                                   None if grace is None else int(grace)))
@@ -250,16 +254,12 @@ class SimApi:
         return StreamingResponse(stream(), media_type="application/json")
 
     # -- writes -----------------------------------------------------------------------------------
-    async def _body(self, request: Request, required: bool = True) -> Any:
-        raw = await request.body()
-        if not raw:
-            if required:
-                raise ApiError.bad_request("the request body is empty")
+    async def _body(self, request: Request, required: bool = True, target: Target | None = None) -> Any:
+        raw = await bodies.read(request)
+        if not raw and not required:
             return None
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ApiError.bad_request(f"the request body is not valid JSON: {exc}") from None
+        kind, api_version = (target.rt.kind, target.rt.api_version) if target else ("", "")
+        return bodies.decode(raw, request.headers.get("content-type", ""), kind, api_version)
 
     def _prepare(self, target: Target, body: Any) -> Obj:
         if not isinstance(body, dict):
@@ -289,6 +289,7 @@ class SimApi:
         obj = self._prepare(target, body)
         for field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
             obj["metadata"].pop(field, None)
+        admit_create(target.rt, obj)
         if target.rt.kind == "Pod":
             default_pod(obj)
         elif target.rt.kind == "Deployment":
@@ -460,6 +461,8 @@ class SimApi:
                 verbs = SUBRESOURCE_VERBS.get(sub, ["get", "patch", "update"])
                 resources.append({"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
                                   "kind": rt.kind, "verbs": verbs})
+                if sub == "eviction":  # kubectl drain evicts (rather than deletes) only where discovery says so
+                    resources[-1] |= {"group": "policy", "version": "v1", "kind": "Eviction"}
         return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{group}/{version}".lstrip("/"),
                 "resources": resources}
 
