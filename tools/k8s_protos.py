@@ -33,9 +33,9 @@ API_DIRS = ("admissionregistration/v1", "apps/v1", "authentication/v1", "authori
             "events/v1", "flowcontrol/v1", "networking/v1", "node/v1", "policy/v1", "rbac/v1", "scheduling/v1",
             "storage/v1")
 MACHINERY_DIRS = ("pkg/api/resource", "pkg/apis/meta/v1", "pkg/runtime", "pkg/runtime/schema", "pkg/util/intstr")
-STRUCT = re.compile(r"^type (\w+) struct \{\n(.*?)^\}", re.S | re.M)
+STRUCT = re.compile(r"^type (\w+) struct \{\n(.*?)^\}", re.DOTALL | re.MULTILINE)
 # `Name Type `json:".." protobuf:".."``, or an embedded `Type `json:",inline" protobuf:".."``.
-FIELD = re.compile(r'^\s+(?:\w+\s+)?([\w.\[\]*]+)\s+`json:"([^"]*)"\s+protobuf:"([^"]*)"', re.M)
+FIELD = re.compile(r'^\s+(?:\w+\s+)?([\w.\[\]*]+)\s+`json:"([^"]*)"\s+protobuf:"([^"]*)"', re.MULTILINE)
 
 
 def go_fields(package_dir: Path) -> dict[str, dict[str, list[object]]]:
@@ -78,7 +78,7 @@ def main() -> None:
                 target = Path(include, module, source.parent.relative_to(checkout), "generated.proto")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, target)
-                package = re.search(r"^package ([\w.]+);", source.read_text(), re.M)
+                package = re.search(r"^package ([\w.]+);", source.read_text(), re.MULTILINE)
                 assert package is not None, source
                 for struct, known in go_fields(source.parent).items():
                     fields[f"{package.group(1)}.{struct}"] = known

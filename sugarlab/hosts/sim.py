@@ -11,7 +11,7 @@ import ssl
 import time
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Self
+from typing import Self, cast
 
 import httpx
 from kubernetes.client import Configuration
@@ -22,7 +22,8 @@ from sugarlab.hosts.base import CommandResult, redact
 
 def _client(server: Configuration, path: str, timeout: float) -> httpx.Client:
     """HTTPS to the simulator's machine API with the kubeconfig's CA and token, as the Kubernetes client has them."""
-    headers = {s["key"]: s["value"] for s in server.auth_settings().values() if s["in"] == "header" and s["value"]}
+    settings = cast(dict[str, dict[str, str]], server.auth_settings())
+    headers = {s["key"]: s["value"] for s in settings.values() if s["in"] == "header" and s["value"]}
     verify = ssl.create_default_context(cafile=server.ssl_ca_cert) if server.ssl_ca_cert else server.verify_ssl
     return httpx.Client(base_url=f"{server.host}/sugarlab/v1/machines{path}", headers=headers, verify=verify,
                         timeout=timeout)

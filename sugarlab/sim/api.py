@@ -24,7 +24,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sugarlab.sim import bodies
+from sugarlab.sim import bodies, typed_json
 from sugarlab.sim import exec as exec_channel
 from sugarlab.sim.admission import admit_create, admit_delete
 from sugarlab.sim import metrics
@@ -38,6 +38,7 @@ from sugarlab.sim.replicas import default_deployment
 from sugarlab.sim.services import default_service
 from sugarlab.sim.statefulsets import default_statefulset
 from sugarlab.sim.volumes import default_claim
+from sugarlab.sim.query import check as check_query
 from sugarlab.sim.patch import APPLY_PATCH, PATCH_TYPES, apply_patch, strategic_merge
 from sugarlab.sim.pods_api import default_pod, pod_log, validate_pod
 from sugarlab.sim.resources import ResourceType, find, groups
@@ -105,7 +106,10 @@ class SimApi:
             if parts == ["version"]:
                 return JSONResponse(self._version())
             if parts[:3] == ["sugarlab", "v1", "machines"]:
-                return await self._machine_request(request, parts[3:])
+                try:
+                    return await self._machine_request(request, parts[3:])
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    raise ApiError.bad_request(f"malformed machine request: {type(exc).__name__}: {exc}") from None
             if len(parts) >= 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4:7:2] == ["services", "proxy"]:
                 return await self._service_proxy(request, parts[3], parts[5], "/".join(parts[7:]))
             if parts == ["api"]:
@@ -125,6 +129,7 @@ class SimApi:
             else:
                 raise _not_found()
             bodies.negotiate(request.headers.get("accept", ""))
+            check_query(request.query_params)
             if version not in groups(self.metrics_server).get(group, {}):
                 raise _not_found()
             if not rest:
@@ -258,7 +263,7 @@ class SimApi:
         raw = await bodies.read(request)
         if not raw and not required:
             return None
-        kind, api_version = (target.rt.kind, target.rt.api_version) if target else ("", "")
+        kind, api_version = bodies.decoded_into(request.method, target.rt, target.subresource) if target else ("", "")
         return bodies.decode(raw, request.headers.get("content-type", ""), kind, api_version)
 
     def _prepare(self, target: Target, body: Any) -> Obj:
@@ -346,6 +351,7 @@ class SimApi:
             if fixed in current["metadata"]:
                 patched.setdefault("metadata", {})[fixed] = current["metadata"][fixed]
         patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        typed_json.check_patched(patched, target.rt.api_version, target.rt.kind)
         return JSONResponse(self.store.replace(target.rt, patched))
 
     def _delete_collection(self, target: Target, query: Any) -> Obj:

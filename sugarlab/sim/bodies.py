@@ -15,12 +15,15 @@ from typing import Any
 import yaml
 from starlette.requests import Request
 
-from sugarlab.sim import proto_decode
+from sugarlab.sim import proto_decode, typed_json
 from sugarlab.sim.errors import ApiError
+from sugarlab.sim.resources import ResourceType
 
 MAX_BODY_BYTES = 3 * 1024 * 1024  # kube-apiserver's MaxRequestBodyBytes (k8s.io/apiserver pkg/server/config.go)
 SERVED_MEDIA_TYPES = ("application/json",)
 ACCEPTABLE = {"", "*/*", "application/*", "application/json"}
+# The Go type of the struct k8s.io/apimachinery serializer/json/meta.go reads apiVersion and kind into.
+FIND_KIND = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
 
 
 async def read(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -40,6 +43,16 @@ def negotiate(accept: str) -> None:
     if not offered & ACCEPTABLE:
         raise ApiError(406, "NotAcceptable",
                        f"only the following media types are accepted: {', '.join(SERVED_MEDIA_TYPES)}")
+
+
+def decoded_into(method: str, rt: ResourceType, subresource: str) -> tuple[str, str]:
+    """The kind and API version a handler decodes its body into: DeleteOptions for a DELETE, an Eviction for
+    `pods/eviction`, otherwise the resource's own kind."""
+    if method == "DELETE":
+        return "DeleteOptions", "v1"
+    if subresource == "eviction":
+        return "Eviction", "policy/v1"
+    return rt.kind, rt.api_version
 
 
 def _summary(body: bytes, limit: int = 30) -> str:
@@ -118,9 +131,32 @@ def decode(body: bytes, content_type: str, kind: str, api_version: str) -> Any:
             raise _unrecognized(kind, exc.message, body) from None
     if media in ("application/yaml", "application/apply-patch+yaml"):
         try:
-            return yaml.safe_load(body)
+            data = yaml.safe_load(body)
         except yaml.YAMLError as exc:
-            raise ApiError.bad_request(f"error converting YAML to JSON: yaml: {exc}".replace("\n", " ")) from None
+            raise _unrecognized(kind, f"error converting YAML to JSON: {_go_yaml_error(exc)}", body) from None
+    else:
+        data = _json(body, kind)
+    if media in ("application/json", "application/yaml", ""):  # a whole object, not a patch
+        if data is not None and not isinstance(data, dict):  # SimpleMetaFactory.Interpret's findKind struct
+            raise _unrecognized(kind, f"couldn't get version/kind; json parse error: json: cannot unmarshal "
+                                      f"{typed_json.json_type(data)} into Go value of type {FIND_KIND}", body)
+        typed_json.check(data, _text(data, "apiVersion") or api_version, _text(data, "kind") or kind)
+    return data
+
+
+def _text(data: Any, key: str) -> str:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _go_yaml_error(error: yaml.YAMLError) -> str:
+    """go-yaml's wording, `yaml: line N: problem`, of what PyYAML found."""
+    mark = getattr(error, "problem_mark", None)
+    problem = (getattr(error, "problem", None) or str(error)).replace(" here", " in this context")
+    return f"yaml: line {mark.line + 1}: {problem}" if mark is not None else f"yaml: {problem}"
+
+
+def _json(body: bytes, kind: str) -> Any:
     try:
         return json.loads(body)
     except UnicodeDecodeError:

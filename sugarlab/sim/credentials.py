@@ -101,7 +101,7 @@ def ensure(state_dir: Path) -> Credentials:
     """The state directory's CA, serving certificate and token, made on first use (and renewed when due)."""
     directory = state_dir / "tls"
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if _expiring(directory / "server-ca.crt", now):
         _make_ca(directory, now)
         (directory / "serving-kube-apiserver.crt").unlink(missing_ok=True)

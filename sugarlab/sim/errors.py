@@ -61,22 +61,22 @@ class ApiError(Exception):
         return Response(go_json(self.status()), status_code=self.code, media_type="application/json")
 
     @classmethod
-    def not_found(cls, resource: str, name: str, group: str = "") -> "ApiError":
+    def not_found(cls, resource: str, name: str, group: str = "") -> ApiError:
         return cls(404, "NotFound", f'{_qualified(resource, group)} "{name}" not found',
                    _details(name, group, resource))
 
     @classmethod
-    def already_exists(cls, resource: str, name: str, group: str = "") -> "ApiError":
+    def already_exists(cls, resource: str, name: str, group: str = "") -> ApiError:
         return cls(409, "AlreadyExists", f'{_qualified(resource, group)} "{name}" already exists',
                    _details(name, group, resource))
 
     @classmethod
-    def conflict(cls, resource: str, name: str, why: str, group: str = "") -> "ApiError":
+    def conflict(cls, resource: str, name: str, why: str, group: str = "") -> ApiError:
         return cls(409, "Conflict", f'Operation cannot be fulfilled on {_qualified(resource, group)} "{name}": {why}',
                    _details(name, group, resource))
 
     @classmethod
-    def invalid(cls, kind: str, name: str, causes: list[tuple[str, str]], group: str = "") -> "ApiError":
+    def invalid(cls, kind: str, name: str, causes: list[tuple[str, str]], group: str = "") -> ApiError:
         """`causes` are (field, ErrorBody()) pairs, e.g. ("spec.replicas", "Invalid value: -1: must be ...")."""
         message = f'{_qualified(kind, group)} "{name}" is invalid'
         if causes:
@@ -86,32 +86,32 @@ class ApiError(Exception):
         return cls(422, "Invalid", message, details)
 
     @classmethod
-    def forbidden(cls, resource: str, name: str, why: str, group: str = "") -> "ApiError":
+    def forbidden(cls, resource: str, name: str, why: str, group: str = "") -> ApiError:
         subject = f'{_qualified(resource, group)} "{name}"' if name else _qualified(resource, group)
         return cls(403, "Forbidden", f"{subject} is forbidden: {why}", _details(name, group, resource))
 
     @classmethod
-    def bad_request(cls, message: str, reason: str = "BadRequest") -> "ApiError":
+    def bad_request(cls, message: str, reason: str = "BadRequest") -> ApiError:
         return cls(400, reason, message)
 
     @classmethod
-    def method_not_allowed(cls, message: str) -> "ApiError":
+    def method_not_allowed(cls, message: str) -> ApiError:
         return cls(405, "MethodNotAllowed", message)
 
     @classmethod
-    def method_not_supported(cls, action: str, resource: str, group: str = "") -> "ApiError":
+    def method_not_supported(cls, action: str, resource: str, group: str = "") -> ApiError:
         return cls(405, "MethodNotAllowed", f'{action} is not supported on resources of kind '
                                             f'"{_qualified(resource, group)}"', _details("", group, resource))
 
     @classmethod
-    def unauthorized(cls) -> "ApiError":
+    def unauthorized(cls) -> ApiError:
         # What the authentication filter answers (k8s.io/apiserver pkg/endpoints/handlers/responsewriters).
         return cls(401, "Unauthorized", "Unauthorized")
 
     @classmethod
-    def too_large(cls, limit: int) -> "ApiError":
+    def too_large(cls, limit: int) -> ApiError:
         return cls(413, "RequestEntityTooLarge", f"Request entity too large: limit is {limit}")
 
     @classmethod
-    def internal(cls, error: str) -> "ApiError":
+    def internal(cls, error: str) -> ApiError:
         return cls(500, "InternalError", f"Internal error occurred: {error}", {"causes": [{"message": error}]})

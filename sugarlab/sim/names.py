@@ -42,9 +42,9 @@ def name_causes(kind: str, name: str) -> list[tuple[str, str]]:
     if not name:
         return [("metadata.name", "Required value: name or generateName is required")]
     problems = dns1123_label(name) if kind == "Namespace" else dns1123_subdomain(name)
-    return [("metadata.name", f"Invalid value: {_go_quote(name)}: {problem}") for problem in problems]
+    return [("metadata.name", f"Invalid value: {go_quote(name)}: {problem}") for problem in problems]
 
 
-def _go_quote(value: str) -> str:
+def go_quote(value: str) -> str:
     """Go's %q of a string, as field.Invalid shows the value."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -16,12 +16,13 @@ import base64
 import datetime as dt
 import functools
 import json
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import DecodeError
 
 from sugarlab.sim.errors import ApiError
 
@@ -48,7 +49,7 @@ def _fields() -> dict[str, dict[str, list[Any]]]:
     return fields
 
 
-def _message(full_name: str, data: bytes) -> Message:
+def _message(full_name: str, data: bytes) -> Any:
     message = message_factory.GetMessageClass(_pool().FindMessageTypeByName(full_name))()
     message.ParseFromString(data)
     return message
@@ -78,11 +79,11 @@ def _go_duration(nanoseconds: int) -> str:
     return f"{sign}{minutes}m{seconds}" if minutes else sign + seconds
 
 
-def _time(message: Message, micro: bool) -> str | None:
-    seconds, nanos = getattr(message, "seconds"), getattr(message, "nanos")
+def _time(message: Any, micro: bool) -> str | None:
+    seconds, nanos = message.seconds, message.nanos
     if seconds == 0 and nanos == 0:
         return None  # the zero time marshals as null
-    moment = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
     if micro:
         return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{nanos // 1000:06d}Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -100,7 +101,7 @@ def _raw_object(raw: bytes) -> Any:
 
 
 # Types whose Go MarshalJSON writes something other than their fields.
-_SPECIAL = {
+_SPECIAL: dict[str, Callable[[Any], Any]] = {
     "k8s.io.apimachinery.pkg.api.resource.Quantity": lambda m: m.string,
     f"{META}.Time": lambda m: _time(m, micro=False),
     f"{META}.MicroTime": lambda m: _time(m, micro=True),
@@ -119,7 +120,7 @@ def _scalar(field: FieldDescriptor, value: Any) -> Any:
     return value
 
 
-def to_json(message: Message) -> Any:
+def to_json(message: Any) -> Any:
     """The JSON kube-apiserver writes for the Go struct this message encodes."""
     descriptor: Descriptor = message.DESCRIPTOR
     special = _SPECIAL.get(descriptor.full_name)
@@ -155,23 +156,23 @@ def decode(body: bytes, api_version: str, kind: str) -> Obj:
         raise ApiError.bad_request("empty body")
     try:
         unknown = _message(f"{RUNTIME}.Unknown", body[len(MAGIC):])
-        type_meta = getattr(unknown, "typeMeta")
+        type_meta = unknown.typeMeta
         api_version, kind = type_meta.apiVersion or api_version, type_meta.kind or kind
         if not kind:
             raise ApiError.bad_request("Object 'Kind' is missing in '<protobuf encoded body - must provide default "
                                        "type>'")
         names = [f"{package(api_version)}.{kind}", f"{META}.{kind}"]
-        descriptor = next((n for n in names if _known(n)), None)
+        descriptor = next((n for n in names if known(n)), None)
         if descriptor is None:
             raise ApiError.bad_request(f'no kind "{kind}" is registered for version "{api_version}"')
-        obj = to_json(_message(descriptor, getattr(unknown, "raw")))
+        obj = to_json(_message(descriptor, unknown.raw))
     except DecodeError:
         # What gogo-generated Unmarshal code reports for a truncated or corrupt message.
         raise ApiError.bad_request("unexpected EOF") from None
     return {"kind": kind, "apiVersion": api_version, **obj}
 
 
-def _known(full_name: str) -> bool:
+def known(full_name: str) -> bool:
     try:
         _pool().FindMessageTypeByName(full_name)
     except KeyError:

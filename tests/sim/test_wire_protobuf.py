@@ -24,12 +24,12 @@ SUGARLAB = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "sugarlab
 def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     workspace = tmp_path_factory.mktemp("wire-protobuf")
     started = subprocess.run([SUGARLAB, "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, timeout=120)
+                             capture_output=True, text=True, check=False, timeout=120)
     try:
         assert started.returncode == 0, started.stderr
         yield Path(started.stdout.strip().splitlines()[-1])
     finally:
-        subprocess.run([SUGARLAB, "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
+        subprocess.run([SUGARLAB, "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def http(kubeconfig: Path) -> Iterator[httpx.Client]:
 
 
 def kubectl(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(KUBECTL), "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True,
+    return subprocess.run([str(KUBECTL), "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True, check=False,
                           timeout=120)
 
 

@@ -28,12 +28,12 @@ SUBDOMAIN = ("a lowercase RFC 1123 subdomain must consist of lower case alphanum
 def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     workspace = tmp_path_factory.mktemp("wire-status")
     started = subprocess.run([SUGARLAB, "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, timeout=120)
+                             capture_output=True, text=True, check=False, timeout=120)
     try:
         assert started.returncode == 0, started.stderr
         yield Path(started.stdout.strip().splitlines()[-1])
     finally:
-        subprocess.run([SUGARLAB, "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
+        subprocess.run([SUGARLAB, "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,7 @@ def test_namespace_lifecycle_protects_the_immortal_namespaces(http: httpx.Client
 @needs_kubectl
 def test_kubectl_reports_the_refusal(kubeconfig: Path) -> None:
     shown = subprocess.run([str(KUBECTL), "--kubeconfig", str(kubeconfig), "delete", "namespace", "kube-system"],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, check=False, timeout=60)
     assert shown.returncode == 1
     assert shown.stderr.strip() == ('Error from server (Forbidden): namespaces "kube-system" is forbidden: '
                                     "this namespace may not be deleted")
@@ -167,3 +167,64 @@ def test_official_client_reads_the_status(kubeconfig: Path) -> None:
 def test_go_escapes_html_characters_in_messages(http: httpx.Client) -> None:
     answer = http.get("/api/v1/namespaces/default/configmaps/a&b")
     assert b'configmaps \\"a\\u0026b\\" not found' in answer.content
+
+
+@pytest.mark.parametrize("path, body, message", [
+    ("/api/v1/namespaces/default/pods", {"metadata": {"name": "p"}, "spec": {"containers": "busybox"}},
+     ('Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field '
+      "PodSpec.spec.containers of type []v1.Container")),
+    ("/api/v1/namespaces/default/pods", {"metadata": {"name": "p"}, "spec": {"hostNetwork": "yes", "containers": []}},
+     ('Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field '
+      "PodSpec.spec.hostNetwork of type bool")),
+    ("/api/v1/namespaces/default/pods", {"metadata": {"name": "p"}, "spec": {"containers": [
+        {"name": "c", "image": "busybox", "ports": [{"containerPort": 80.5}]}]}},
+     ('Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal number 80.5 into Go struct field '
+      "ContainerPort.spec.containers.ports.containerPort of type int32")),
+    ("/api/v1/namespaces/default/configmaps", {"metadata": {"name": "c", "labels": {"tier": 1}}},
+     ('ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct '
+      "field ObjectMeta.metadata.labels of type string")),
+    ("/api/v1/namespaces/default/configmaps", ["not", "an", "object"],
+     ("the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse "
+      'error: json: cannot unmarshal array into Go value of type struct { APIVersion string "json:\\"apiVersion,'
+      'omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (5b226e6f74222c22616e222c226f626a656374225d)')),
+])
+def test_a_value_of_the_wrong_type_gets_the_go_decoding_message(http: httpx.Client, path: str, body: object,
+                                                                 message: str) -> None:
+    answer = http.post(path, json=body)
+    assert (answer.status_code, answer.json()["reason"], answer.json()["message"]) == (400, "BadRequest", message)
+
+
+def test_a_patch_that_breaks_the_type_gets_422(http: httpx.Client) -> None:
+    answer = http.patch("/api/v1/nodes/sugarkube1", json={"spec": {"unschedulable": "yes"}},
+                        headers={"Content-Type": "application/merge-patch+json"})
+    assert (answer.status_code, answer.json()["reason"]) == (422, "Invalid")
+    assert answer.json()["message"].startswith(' "" is invalid: patch: Invalid value: "{')
+    assert answer.json()["message"].endswith(
+        ': json: cannot unmarshal string into Go struct field NodeSpec.spec.unschedulable of type bool')
+    assert "unschedulable" not in http.get("/api/v1/nodes/sugarkube1").json()["spec"]
+
+
+@pytest.mark.parametrize("query, message", [
+    ("watch=yes", 'strconv.ParseBool: parsing "yes": invalid syntax'),
+    ("timeoutSeconds=soon", 'strconv.ParseInt: parsing "soon": invalid syntax'),
+    ("resourceVersion=latest", ('invalid resource version: resourceVersion: Invalid value: "latest": '
+                                'strconv.ParseUint: parsing "latest": invalid syntax')),
+])
+def test_query_parameters_that_do_not_convert_get_400(http: httpx.Client, query: str, message: str) -> None:
+    answer = http.get(f"/api/v1/namespaces/default/pods?{query}")
+    assert (answer.status_code, answer.json()["message"]) == (400, message)
+
+
+def test_delete_options_of_the_wrong_type_get_400(http: httpx.Client) -> None:
+    assert http.post("/api/v1/namespaces/default/configmaps", json={"metadata": {"name": "doomed"}}).status_code == 201
+    answer = http.request("DELETE", "/api/v1/namespaces/default/configmaps/doomed",
+                          content=b'{"gracePeriodSeconds": "now"}', headers={"Content-Type": "application/json"})
+    assert (answer.status_code, answer.json()["message"]) == (400, (
+        'DeleteOptions in version "v1" cannot be handled as a DeleteOptions: json: cannot unmarshal string into Go '
+        "struct field DeleteOptions.gracePeriodSeconds of type int64"))
+    assert http.get("/api/v1/namespaces/default/configmaps/doomed").status_code == 200
+
+
+def test_malformed_machine_requests_get_400_not_500(http: httpx.Client) -> None:
+    answer = http.post("/sugarlab/v1/machines/sugarkube1/exec", json={})
+    assert (answer.status_code, answer.json()["reason"]) == (400, "BadRequest")
