@@ -6,10 +6,11 @@ from typing import Any
 
 from sugarlab.sim.errors import ApiError
 from sugarlab.sim.names import name_causes
-from sugarlab.sim.resources import ResourceType
+from sugarlab.sim.resources import BY_KIND, ResourceType
+from sugarlab.sim.store import Store
 
-# NamespaceLifecycle's immortal namespaces (k8s.io/apiserver pkg/admission/plugin/namespace/lifecycle/
-# admission.go: metav1.NamespaceDefault, NamespaceSystem, NamespacePublic; kube-node-lease is not one).
+# NamespaceLifecycle (k8s.io/apiserver pkg/admission/plugin/namespace/lifecycle/admission.go): its immortal
+# namespaces are metav1.NamespaceDefault, NamespaceSystem and NamespacePublic; kube-node-lease is not one.
 IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
 
@@ -19,10 +20,24 @@ def admit_delete(rt: ResourceType, name: str) -> None:
         raise ApiError.forbidden(rt.plural, name, "this namespace may not be deleted")
 
 
-def admit_create(rt: ResourceType, obj: dict[str, Any]) -> None:
-    """Refuse an object without a usable name before anything else reads it (ValidateObjectMeta comes first)."""
+def admit_create(store: Store, rt: ResourceType, obj: dict[str, Any]) -> None:
+    """What a create meets before anything else reads the object: NamespaceLifecycle (no content in a missing
+    or terminating namespace), then ValidateObjectMeta's check of the name."""
     meta = obj["metadata"]
+    name = meta.get("name") or ""
+    if rt.namespaced:
+        namespace = meta.get("namespace") or ""
+        found = store.find(BY_KIND["Namespace"], "", namespace)
+        if found is None:
+            raise ApiError.not_found("namespaces", namespace)
+        if (found.get("status") or {}).get("phase") == "Terminating":
+            refused = ApiError.forbidden(rt.plural, name, f"unable to create new content in namespace {namespace} "
+                                                          "because it is being terminated", rt.group)
+            refused.details["causes"] = [{"reason": "NamespaceTerminating",
+                                          "message": f"namespace {namespace} is being terminated",
+                                          "field": "metadata.namespace"}]
+            raise refused
     if not meta.get("generateName"):
-        causes = name_causes(rt.kind, meta.get("name") or "")
+        causes = name_causes(rt.kind, name)
         if causes:
-            raise ApiError.invalid(rt.kind, meta.get("name") or "", causes, rt.group)
+            raise ApiError.invalid(rt.kind, name, causes, rt.group)

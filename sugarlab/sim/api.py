@@ -294,7 +294,7 @@ class SimApi:
         obj = self._prepare(target, body)
         for field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
             obj["metadata"].pop(field, None)
-        admit_create(target.rt, obj)
+        admit_create(self.store, target.rt, obj)
         if target.rt.kind == "Pod":
             default_pod(obj)
         elif target.rt.kind == "Deployment":

@@ -228,3 +228,19 @@ def test_delete_options_of_the_wrong_type_get_400(http: httpx.Client) -> None:
 def test_malformed_machine_requests_get_400_not_500(http: httpx.Client) -> None:
     answer = http.post("/sugarlab/v1/machines/sugarkube1/exec", json={})
     assert (answer.status_code, answer.json()["reason"]) == (400, "BadRequest")
+
+
+def test_no_new_content_in_a_terminating_namespace(http: httpx.Client) -> None:
+    assert http.post("/api/v1/namespaces", json={"metadata": {"name": "closing"}}).status_code == 201
+    held = {"metadata": {"name": "held", "finalizers": ["sugarlab.io/hold"]}}
+    assert http.post("/api/v1/namespaces/closing/configmaps", json=held).status_code == 201
+    assert http.delete("/api/v1/namespaces/closing").status_code == 200
+    answer = http.post("/api/v1/namespaces/closing/configmaps", json={"metadata": {"name": "late"}})
+    assert (answer.status_code, answer.content) == (403, status(
+        '"configmaps \\"late\\" is forbidden: unable to create new content in namespace closing because it is being '
+        'terminated"', "Forbidden", 403,
+        '{"name":"late","kind":"configmaps","causes":[{"reason":"NamespaceTerminating","message":"namespace closing '
+        'is being terminated","field":"metadata.namespace"}]}'))
+    missing = http.post("/api/v1/namespaces/nowhere/configmaps", json={"metadata": {"name": "x"}})
+    assert (missing.status_code, missing.content) == (404, status(
+        '"namespaces \\"nowhere\\" not found"', "NotFound", 404, '{"name":"nowhere","kind":"namespaces"}'))
