@@ -140,7 +140,8 @@ def decode(body: bytes, content_type: str, kind: str, api_version: str) -> Any:
         if data is not None and not isinstance(data, dict):  # SimpleMetaFactory.Interpret's findKind struct
             raise _unrecognized(kind, f"couldn't get version/kind; json parse error: json: cannot unmarshal "
                                       f"{typed_json.json_type(data)} into Go value of type {FIND_KIND}", body)
-        typed_json.check(data, _text(data, "apiVersion") or api_version, _text(data, "kind") or kind)
+        if typed_json.check(data, _text(data, "apiVersion") or api_version, _text(data, "kind") or kind):
+            return typed_json.without_nulls(data)
     return data
 
 

@@ -151,19 +151,30 @@ def _check_one(parent: Descriptor, field: FieldDescriptor, value: Any, where: st
         _check(field.message_type, value, where)
 
 
-def check(obj: Any, api_version: str, kind: str) -> None:
-    """Raise kube-apiserver's 400 when a value of `obj` has a JSON type its Go field cannot take."""
+def check(obj: Any, api_version: str, kind: str) -> bool:
+    """Raise kube-apiserver's 400 when a value of `obj` has a JSON type its Go field cannot take; say whether
+    `kind` is a built-in kind (one with Go types) at all."""
     if not isinstance(obj, dict) or not kind:
-        return
+        return False
     names = (f"{proto_decode.package(api_version)}.{kind}", f"{proto_decode.META}.{kind}")  # DeleteOptions: meta
     message = next((proto_decode._pool().FindMessageTypeByName(n) for n in names if proto_decode.known(n)), None)
     if message is None:
-        return  # not a built-in kind
+        return False
     try:
         _check(message, {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}, "")
     except TypeMismatch as exc:
         version = api_version.rpartition("/")[2]
         raise ApiError.bad_request(f'{kind} in version "{version}" cannot be handled as a {kind}: {exc}') from None
+    return True
+
+
+def without_nulls(value: Any) -> Any:
+    """What decoding into Go structs makes of `null`: the field's zero value, so the field is simply absent."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
 
 
 def check_patched(obj: Any, api_version: str, kind: str) -> None:

@@ -244,3 +244,19 @@ def test_no_new_content_in_a_terminating_namespace(http: httpx.Client) -> None:
     missing = http.post("/api/v1/namespaces/nowhere/configmaps", json={"metadata": {"name": "x"}})
     assert (missing.status_code, missing.content) == (404, status(
         '"namespaces \\"nowhere\\" not found"', "NotFound", 404, '{"name":"nowhere","kind":"namespaces"}'))
+
+
+def test_null_is_the_zero_value_as_when_decoding_into_go_structs(http: httpx.Client) -> None:
+    answer = http.post("/api/v1/namespaces", json={"metadata": {"name": "nulls", "labels": None}, "spec": None})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["metadata"]["labels"] == {"kubernetes.io/metadata.name": "nulls"}
+    missing = http.post("/apis/batch/v1/namespaces/default/jobs", json={"metadata": {"name": "j"}, "spec": None})
+    assert (missing.status_code, missing.json()["reason"]) == (422, "Invalid")
+
+
+def test_a_service_port_out_of_range_gets_422_not_500(http: httpx.Client) -> None:
+    answer = http.post("/api/v1/namespaces/default/services", json={"metadata": {"name": "web"},
+                                                                    "spec": {"ports": [{}]}})
+    assert (answer.status_code, answer.json()["message"]) == (422, (
+        'Service "web" is invalid: [spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive, '
+        "spec.ports[0].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive]"))
