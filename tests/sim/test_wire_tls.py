@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import websocket
 import yaml
 from kubernetes import client, config
 
@@ -96,3 +97,14 @@ def test_kubectl_with_another_token_is_refused(kubeconfig: Path, tmp_path: Path)
                            capture_output=True, text=True, check=False, timeout=60)
     assert shown.returncode == 1
     assert "error: You must be logged in to the server (Unauthorized)" in shown.stderr
+
+
+def test_anonymous_exec_is_refused_before_the_upgrade(kubeconfig: Path) -> None:
+    """exec runs real commands for Python images: nobody without the token may open it."""
+    server = _cluster(kubeconfig)["server"].replace("https://", "wss://")
+    url = f"{server}/api/v1/namespaces/kube-system/pods/anything/exec?command=id&stdout=1"
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(url, subprotocols=["v4.channel.k8s.io"], sslopt={"context": _trusting(kubeconfig)},
+                                    timeout=10)
+    assert refused.value.status_code == 401
+    assert refused.value.resp_body == UNAUTHORIZED
