@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sugarlab.sim.errors import ApiError
-from sugarlab.sim.names import name_causes
+from sugarlab.sim.objectmeta import meta_causes
 from sugarlab.sim.resources import BY_KIND, ResourceType
 from sugarlab.sim.store import Store
 
@@ -22,7 +22,7 @@ def admit_delete(rt: ResourceType, name: str) -> None:
 
 def admit_create(store: Store, rt: ResourceType, obj: dict[str, Any]) -> None:
     """What a create meets before anything else reads the object: NamespaceLifecycle (no content in a missing
-    or terminating namespace), then ValidateObjectMeta's check of the name."""
+    or terminating namespace), then ValidateObjectMeta's checks of the name and owner references."""
     meta = obj["metadata"]
     name = meta.get("name") or ""
     if rt.namespaced:
@@ -37,7 +37,6 @@ def admit_create(store: Store, rt: ResourceType, obj: dict[str, Any]) -> None:
                                           "message": f"namespace {namespace} is being terminated",
                                           "field": "metadata.namespace"}]
             raise refused
-    if not meta.get("generateName"):
-        causes = name_causes(rt.kind, name)
-        if causes:
-            raise ApiError.invalid(rt.kind, name, causes, rt.group)
+    causes = meta_causes(rt.kind, meta)
+    if causes:
+        raise ApiError.invalid(rt.kind, name, causes, rt.group)

@@ -260,3 +260,12 @@ def test_a_service_port_out_of_range_gets_422_not_500(http: httpx.Client) -> Non
     assert (answer.status_code, answer.json()["message"]) == (422, (
         'Service "web" is invalid: [spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive, '
         "spec.ports[0].targetPort: Invalid value: 0: must be between 1 and 65535, inclusive]"))
+
+
+def test_owner_references_need_what_the_garbage_collector_follows(http: httpx.Client) -> None:
+    body = {"metadata": {"name": "orphan", "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet"}]}}
+    answer = http.post("/api/v1/namespaces/default/configmaps", json=body)
+    assert (answer.status_code, answer.json()["message"]) == (422, (
+        'ConfigMap "orphan" is invalid: [metadata.ownerReferences[0].name: Required value: must not be empty, '
+        "metadata.ownerReferences[0].uid: Required value: must not be empty]"))
+    assert [c["reason"] for c in answer.json()["details"]["causes"]] == ["FieldValueRequired"] * 2
