@@ -64,7 +64,7 @@ class Target:
 
 
 def _not_found() -> ApiError:
-    return ApiError(404, "NotFound", "the server could not find the requested resource")
+    return ApiError.no_route(404)
 
 
 class SimApi:
@@ -197,7 +197,7 @@ class SimApi:
                 grace = body.get("gracePeriodSeconds", request.query_params.get("gracePeriodSeconds"))
                 return JSONResponse(delete_object(self.store, target.rt, target.namespace or "", target.name,
                                                   None if grace is None else int(grace)))
-        raise ApiError.method_not_allowed("the server does not allow this method on the requested resource")
+        raise ApiError.no_route(405)
 
     # -- reads ------------------------------------------------------------------------------------
     def _matching(self, target: Target, query: Any) -> list[Obj]:

@@ -1,8 +1,8 @@
 """API errors as the real server reports them: a `Status` object with code, reason and details.
 
 Messages, reasons and details follow the constructors of k8s.io/apimachinery `pkg/api/errors/errors.go`
-(NewNotFound, NewAlreadyExists, NewConflict, NewInvalid, NewForbidden, NewMethodNotSupported,
-NewBadRequest, NewRequestEntityTooLargeError, NewInternalError); the body is written as
+(NewNotFound, NewAlreadyExists, NewConflict, NewInvalid, NewForbidden, NewBadRequest,
+NewRequestEntityTooLargeError, NewInternalError, NewGenericServerResponse); the body is written as
 kube-apiserver's JSON serializer writes it (see `sugarlab.sim.status_json`).
 """
 
@@ -45,14 +45,15 @@ def aggregate(messages: list[str]) -> str:
 
 class ApiError(Exception):
     def __init__(self, code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> None:
+        """`details` None leaves them out; `{}` writes `"details":{}`, as Go writes a non-nil, empty StatusDetails."""
         super().__init__(message)
-        self.code, self.reason, self.message, self.details = code, reason, message, details or {}
+        self.code, self.reason, self.message, self.details = code, reason, message, details
 
     def status(self) -> dict[str, Any]:
         """The Status, with its keys in the order of metav1.Status's fields."""
         body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                                 "message": self.message, "reason": self.reason}
-        if self.details:
+        if self.details is not None:
             body["details"] = self.details
         body["code"] = self.code
         return body
@@ -86,9 +87,11 @@ class ApiError(Exception):
         return cls(422, "Invalid", message, details)
 
     @classmethod
-    def forbidden(cls, resource: str, name: str, why: str, group: str = "") -> ApiError:
+    def forbidden(cls, resource: str, name: str, why: str, group: str = "",
+                  causes: list[dict[str, str]] | None = None) -> ApiError:
         subject = f'{_qualified(resource, group)} "{name}"' if name else _qualified(resource, group)
-        return cls(403, "Forbidden", f"{subject} is forbidden: {why}", _details(name, group, resource))
+        details = _details(name, group, resource) | ({"causes": causes} if causes else {})
+        return cls(403, "Forbidden", f"{subject} is forbidden: {why}", details)
 
     @classmethod
     def bad_request(cls, message: str, reason: str = "BadRequest") -> ApiError:
@@ -96,12 +99,15 @@ class ApiError(Exception):
 
     @classmethod
     def method_not_allowed(cls, message: str) -> ApiError:
-        return cls(405, "MethodNotAllowed", message)
+        return cls(405, "MethodNotAllowed", message, {})
 
     @classmethod
-    def method_not_supported(cls, action: str, resource: str, group: str = "") -> ApiError:
-        return cls(405, "MethodNotAllowed", f'{action} is not supported on resources of kind '
-                                            f'"{_qualified(resource, group)}"', _details("", group, resource))
+    def no_route(cls, code: int) -> ApiError:
+        """What kube-apiserver answers when no route matches the path (404) or the method (405): go-restful's
+        ServiceError through NewGenericServerResponse (k8s.io/apiserver `pkg/server/handler.go`)."""
+        if code == 405:
+            return cls(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
+        return cls(404, "NotFound", "the server could not find the requested resource", {})
 
     @classmethod
     def unauthorized(cls) -> ApiError:

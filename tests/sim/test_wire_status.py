@@ -269,3 +269,12 @@ def test_owner_references_need_what_the_garbage_collector_follows(http: httpx.Cl
         'ConfigMap "orphan" is invalid: [metadata.ownerReferences[0].name: Required value: must not be empty, '
         "metadata.ownerReferences[0].uid: Required value: must not be empty]"))
     assert [c["reason"] for c in answer.json()["details"]["causes"]] == ["FieldValueRequired"] * 2
+
+
+def test_paths_without_a_route_answer_as_go_restful_does(http: httpx.Client) -> None:
+    unknown = http.get("/api/v1/widgets")
+    assert (unknown.status_code, unknown.content) == (404, status(
+        '"the server could not find the requested resource"', "NotFound", 404, "{}"))
+    wrong_method = http.post("/api/v1/namespaces/default/configmaps/settings")
+    assert (wrong_method.status_code, wrong_method.content) == (405, status(
+        '"the server does not allow this method on the requested resource"', "MethodNotAllowed", 405, "{}"))
