@@ -20,7 +20,8 @@ def default_service(service: dict[str, Any], store: Store) -> None:
     for i, port in enumerate(spec["ports"]):
         port.setdefault("protocol", "TCP")
         number = port.get("port", 0)
-        port.setdefault("targetPort", number)
+        if port.get("targetPort") in (None, 0, ""):  # SetDefaults_Service: an unset targetPort is the port
+            port["targetPort"] = number
         # validateServicePort (pkg/apis/core/validation): IsValidPortNum for the port and an int targetPort.
         for field in ("port", "targetPort"):
             value = port.get(field, 0)

@@ -175,3 +175,16 @@ def test_a_client_that_accepts_only_protobuf_gets_406(http: httpx.Client) -> Non
         b'types are accepted: application/json","reason":"NotAcceptable","code":406}\n'))
     both = http.get("/api/v1/nodes", headers={"Accept": f"{proto_decode.MEDIA_TYPE}, application/json"})
     assert (both.status_code, both.headers["content-type"]) == (200, "application/json")
+
+
+@needs_kubectl
+def test_kubectl_create_service_and_configmap(kubeconfig: Path, http: httpx.Client) -> None:
+    service = kubectl(kubeconfig, "create", "service", "clusterip", "vehicle-detector", "--tcp=9000:8000")
+    assert service.returncode == 0, service.stderr
+    port = http.get("/api/v1/namespaces/default/services/vehicle-detector").json()["spec"]["ports"][0]
+    assert (port["port"], port["targetPort"], port["protocol"]) == (9000, 8000, "TCP")
+    config = kubectl(kubeconfig, "create", "configmap", "tuning", "--from-literal=threads=4",
+                     "--from-literal=model=yolov8n")
+    assert config.returncode == 0, config.stderr
+    assert http.get("/api/v1/namespaces/default/configmaps/tuning").json()["data"] == {
+        "threads": "4", "model": "yolov8n"}
