@@ -17,10 +17,12 @@ from starlette.requests import Request
 
 from sugarlab.sim import proto_decode, typed_json
 from sugarlab.sim.errors import ApiError
+from sugarlab.sim.patch import PATCH_TYPES
 from sugarlab.sim.resources import ResourceType
 
 MAX_BODY_BYTES = 3 * 1024 * 1024  # kube-apiserver's MaxRequestBodyBytes (k8s.io/apiserver pkg/server/config.go)
 SERVED_MEDIA_TYPES = ("application/json",)
+OBJECT_MEDIA_TYPES = ("application/json", "application/yaml", proto_decode.MEDIA_TYPE)  # what bodies may be in
 ACCEPTABLE = {"", "*/*", "application/*", "application/json"}
 # The Go type of the struct k8s.io/apimachinery serializer/json/meta.go reads apiVersion and kind into.
 FIND_KIND = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
@@ -124,6 +126,9 @@ def _unrecognized(kind: str, error: str, body: bytes) -> ApiError:
 def decode(body: bytes, content_type: str, kind: str, api_version: str) -> Any:
     """The body as JSON data; `kind` and `api_version` are the endpoint's (for messages and protobuf defaults)."""
     media = content_type.split(";")[0].strip().lower()
+    if kind and media not in (*OBJECT_MEDIA_TYPES, "", *PATCH_TYPES):
+        raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted "
+                                                    f"media types include: {', '.join(OBJECT_MEDIA_TYPES)}")
     if media == proto_decode.MEDIA_TYPE:
         try:
             return proto_decode.decode(body, api_version, kind)

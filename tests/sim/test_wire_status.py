@@ -278,3 +278,13 @@ def test_paths_without_a_route_answer_as_go_restful_does(http: httpx.Client) -> 
     wrong_method = http.post("/api/v1/namespaces/default/configmaps/settings")
     assert (wrong_method.status_code, wrong_method.content) == (405, status(
         '"the server does not allow this method on the requested resource"', "MethodNotAllowed", 405, "{}"))
+
+
+def test_a_body_in_an_unknown_format_gets_415(http: httpx.Client) -> None:
+    answer = http.post("/api/v1/namespaces", content=b"name: x", headers={"Content-Type": "text/plain"})
+    assert (answer.status_code, answer.content) == (415, status(
+        '"the body of the request was in an unknown format - accepted media types include: application/json, '
+        'application/yaml, application/vnd.kubernetes.protobuf"', "UnsupportedMediaType", 415))
+    yaml_body = http.post("/api/v1/namespaces", content=b"metadata:\n  name: from-yaml\n",
+                          headers={"Content-Type": "application/yaml"})
+    assert yaml_body.status_code == 201, yaml_body.text
