@@ -330,7 +330,7 @@ class SimApi:
             return JSONResponse(ApiError(415, "UnsupportedMediaType",
                                          f"the body of the request was in an unknown format - accepted media "
                                          f"types include: {', '.join(PATCH_TYPES)}").status(), status_code=415)
-        body = await self._body(request)
+        body = await self._body(request, target=target)
         namespace = target.namespace or ""
         if content_type == APPLY_PATCH:
             if not request.query_params.get("fieldManager"):

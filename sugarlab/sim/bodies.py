@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from sugarlab.sim import proto_decode, typed_json
 from sugarlab.sim.errors import ApiError
-from sugarlab.sim.patch import PATCH_TYPES
+from sugarlab.sim.patch import APPLY_PATCH, PATCH_TYPES
 from sugarlab.sim.resources import ResourceType
 
 MAX_BODY_BYTES = 3 * 1024 * 1024  # kube-apiserver's MaxRequestBodyBytes (k8s.io/apiserver pkg/server/config.go)
@@ -134,14 +134,14 @@ def decode(body: bytes, content_type: str, kind: str, api_version: str) -> Any:
             return proto_decode.decode(body, api_version, kind)
         except ApiError as exc:
             raise _unrecognized(kind, exc.message, body) from None
-    if media in ("application/yaml", "application/apply-patch+yaml"):
+    if media in ("application/yaml", APPLY_PATCH):
         try:
             data = yaml.safe_load(body)
         except yaml.YAMLError as exc:
             raise _unrecognized(kind, f"error converting YAML to JSON: {_go_yaml_error(exc)}", body) from None
     else:
         data = _json(body, kind)
-    if media in ("application/json", "application/yaml", ""):  # a whole object, not a patch
+    if media in ("application/json", "application/yaml", "", APPLY_PATCH):  # a whole object (or apply's intent)
         if data is not None and not isinstance(data, dict):  # SimpleMetaFactory.Interpret's findKind struct
             raise _unrecognized(kind, f"couldn't get version/kind; json parse error: json: cannot unmarshal "
                                       f"{typed_json.json_type(data)} into Go value of type {FIND_KIND}", body)

@@ -288,3 +288,15 @@ def test_a_body_in_an_unknown_format_gets_415(http: httpx.Client) -> None:
     yaml_body = http.post("/api/v1/namespaces", content=b"metadata:\n  name: from-yaml\n",
                           headers={"Content-Type": "application/yaml"})
     assert yaml_body.status_code == 201, yaml_body.text
+
+
+def test_server_side_apply_of_the_wrong_type_is_refused(http: httpx.Client) -> None:
+    intent = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied"}, "data": {"threads": 4}}
+    answer = http.patch("/api/v1/namespaces/default/configmaps/applied?fieldManager=lab", json=intent,
+                        headers={"Content-Type": "application/apply-patch+yaml"})
+    assert (answer.status_code, answer.json()["reason"]) == (400, "BadRequest")
+    assert http.get("/api/v1/namespaces/default/configmaps/applied").status_code == 404
+    intent["data"] = {"threads": "4"}
+    applied = http.patch("/api/v1/namespaces/default/configmaps/applied?fieldManager=lab", json=intent,
+                         headers={"Content-Type": "application/apply-patch+yaml"})
+    assert applied.status_code == 201, applied.text
