@@ -106,7 +106,7 @@ def open_hosts(lab: Lab) -> Hosts:
     """The controller and the new workers: simulated machines (imaged and booted first) or SSH."""
     p = lab.params
     if p.backend == "sim":
-        server = lab.cluster.server
+        server = lab.cluster.api.configuration
         for name in p.join_workers:
             provision(server, name, p.join_profile, p.sim_faults.get(name, ""))
         return Hosts(SimulatedHost(server, "sugarkube0"), {n: SimulatedHost(server, n) for n in p.join_workers})

@@ -240,7 +240,7 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
     experiment, pod = _start(lab, "power-off", needs_spare=True)
     node = pod.spec.node_name
     experiment.mark("power off", cluster_now(lab.cluster))
-    power(lab.cluster.server, node, False)
+    power(lab.cluster.api.configuration, node, False)
 
     def operator(current: client.V1Pod | None) -> None:
         """What the operator does while waiting: note NotReady and eviction, then declare the node out of service."""
@@ -258,7 +258,7 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
         experiment.node_after = new.spec.node_name
         _read_after(lab, experiment)
     finally:
-        power(lab.cluster.server, node, True)
+        power(lab.cluster.api.configuration, node, True)
         deadline = time.monotonic() + lab.real_seconds(lab.params.storage_timeout)
         while _node_ready(lab, node)[0] != "True" and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -26,7 +26,7 @@ def node_hosts(lab: Lab) -> dict[str, Host]:
     p = lab.params
     nodes = lab.cluster.core.list_node().items
     if p.backend == "sim":
-        return {n.metadata.name: SimulatedHost(lab.cluster.server, n.metadata.name) for n in nodes}
+        return {n.metadata.name: SimulatedHost(lab.cluster.api.configuration, n.metadata.name) for n in nodes}
     hosts: dict[str, Host] = {}
     for node in nodes:
         name = node.metadata.name

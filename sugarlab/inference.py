@@ -9,6 +9,7 @@ labelled `local`: it is not a Raspberry Pi figure.
 
 from __future__ import annotations
 
+import ssl
 import statistics
 import threading
 import time
@@ -133,9 +134,9 @@ def wait_rollout(lab: Lab, progress: bool = True) -> dict[str, Any]:
 def service_client(lab: Lab, timeout: float = 120.0) -> httpx.Client:
     """HTTP to the service through the API server's proxy, with the kubeconfig's credentials."""
     conf = lab.cluster.api.configuration
-    headers = {"Authorization": conf.api_key["authorization"]} if conf.api_key.get("authorization") else {}
+    headers = {s["key"]: s["value"] for s in conf.auth_settings().values() if s["in"] == "header" and s["value"]}
     cert = (conf.cert_file, conf.key_file) if conf.cert_file else None
-    verify: bool | str = conf.ssl_ca_cert or conf.verify_ssl
+    verify = ssl.create_default_context(cafile=conf.ssl_ca_cert) if conf.ssl_ca_cert else conf.verify_ssl
     return httpx.Client(base_url=f"{conf.host}/api/v1/namespaces/{NAMESPACE}/services/{NAME}:{PORT}/proxy",
                         headers=headers, cert=cert, verify=verify, timeout=timeout)
 

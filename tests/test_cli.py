@@ -126,10 +126,10 @@ def test_sim_start_status_stop_reset(tmp_path: Path, capsys: pytest.CaptureFixtu
     try:
         assert main(["sim", "start", "--workspace", workspace, "-p", "sim_workers", "1"]) == 0
         kubeconfig = Path(capsys.readouterr().out.strip())
-        assert kubeconfig.is_file() and "http://127.0.0.1:" in kubeconfig.read_text()
+        assert kubeconfig.is_file() and "https://127.0.0.1:" in kubeconfig.read_text()
         assert main(["sim", "status", "--workspace", workspace]) == 0
         status = json.loads(capsys.readouterr().out)
-        assert status["spec"]["workers"] == 1 and status["url"].startswith("http://127.0.0.1:")
+        assert status["spec"]["workers"] == 1 and status["url"].startswith("https://127.0.0.1:")
     finally:
         assert main(["sim", "stop", "--workspace", workspace, "--reset"]) == 0
     out = capsys.readouterr().out

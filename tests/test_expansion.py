@@ -93,4 +93,4 @@ def test_unknown_machine_is_unreachable(open_sim_lab) -> None:
 
     lab = open_sim_lab()
     with pytest.raises(HostUnreachable, match="no such machine"):
-        SimulatedHost(lab.cluster.server, "ghost").run("hostname")
+        SimulatedHost(lab.cluster.api.configuration, "ghost").run("hostname")

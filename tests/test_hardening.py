@@ -9,7 +9,7 @@ from sugarlab.sim import sshd
 
 def test_a_simulated_pi_answers_like_a_fresh_bookworm_image(open_sim_lab) -> None:
     lab = open_sim_lab()
-    with SimulatedHost(lab.cluster.server, "sugarkube0") as host:
+    with SimulatedHost(lab.cluster.api.configuration, "sugarkube0") as host:
         config = host.run("sshd -T", sudo=True).stdout
         keys = host.run("ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub; ssh-keygen -lf /etc/ssh/ssh_host_rsa_key.pub",
                         sudo=True).stdout.splitlines()

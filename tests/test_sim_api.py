@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 
 import pytest
 from kubernetes import client, dynamic, watch
@@ -198,10 +197,11 @@ def test_deleting_a_namespace_removes_what_it_holds(sim: Cluster) -> None:
 
 
 def test_kubectl_gets_its_table_columns(sim: Cluster) -> None:
-    request = urllib.request.Request(sim.server + "/api/v1/nodes", headers={
-        "Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"})
-    with urllib.request.urlopen(request) as response:
-        body = json.load(response)
+    conf = sim.api.configuration
+    response = sim.api.call_api("GET", conf.host + "/api/v1/nodes", header_params={
+        "Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+        "Authorization": conf.auth_settings()["BearerToken"]["value"]})
+    body = json.loads(response.read())
     assert body["kind"] == "Table"
     assert [c["name"] for c in body["columnDefinitions"] if c["priority"] == 0] == [
         "Name", "Status", "Roles", "Age", "Version"]  # kube-apiserver's names; kubectl upper-cases them

@@ -7,38 +7,51 @@ They answer the same commands a Raspberry Pi answers in the expansion lab (see
 from __future__ import annotations
 
 import base64
+import ssl
 import time
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Self
+from typing import Self, cast
 
 import httpx
+from kubernetes.client import Configuration
 
 from sugarlab.errors import CommandFailed, HostUnreachable, ParameterError, SimulatorError
 from sugarlab.hosts.base import CommandResult, redact
 
 
-def provision(server: str, name: str, profile: str, fault: str = "") -> str:
+def _client(server: Configuration, path: str, timeout: float) -> httpx.Client:
+    """HTTPS to the simulator's machine API with the kubeconfig's CA and token, as the Kubernetes client has them."""
+    settings = cast(dict[str, dict[str, str]], server.auth_settings())
+    headers = {s["key"]: s["value"] for s in settings.values() if s["in"] == "header" and s["value"]}
+    verify = ssl.create_default_context(cafile=server.ssl_ca_cert) if server.ssl_ca_cert else server.verify_ssl
+    return httpx.Client(base_url=f"{server.host}/sugarlab/v1/machines{path}", headers=headers, verify=verify,
+                        timeout=timeout)
+
+
+def provision(server: Configuration, name: str, profile: str, fault: str = "") -> str:
     """Image and boot a simulated Pi called `name` (the tutorial's steps 2.1-2.2); return its address."""
-    response = httpx.post(f"{server}/sugarlab/v1/machines", json={"name": name, "profile": profile, "fault": fault})
+    with _client(server, "", 5.0) as http:
+        response = http.post("", json={"name": name, "profile": profile, "fault": fault})
     if response.status_code == 400:
         raise ParameterError("machine", name, response.json()["message"])
     response.raise_for_status()
     return str(response.json()["ip"])
 
 
-def power(server: str, name: str, on: bool) -> None:
+def power(server: Configuration, name: str, on: bool) -> None:
     """Pull or restore the power of a simulated Pi; its node goes NotReady, or comes back."""
-    response = httpx.post(f"{server}/sugarlab/v1/machines/{name}/power", json={"on": on}, timeout=30)
+    with _client(server, f"/{name}", 30.0) as http:
+        response = http.post("/power", json={"on": on})
     if response.status_code == 404:
         raise ParameterError("machine", name, "a machine of the simulated cluster")
     response.raise_for_status()
 
 
 class SimulatedHost:
-    def __init__(self, server: str, name: str, *, command_timeout: float = 60.0) -> None:
-        self.name, self._server, self.command_timeout = name, server, command_timeout
-        self._http = httpx.Client(base_url=f"{server}/sugarlab/v1/machines/{name}", timeout=command_timeout)
+    def __init__(self, server: Configuration, name: str, *, command_timeout: float = 60.0) -> None:
+        self.name, self._server, self.command_timeout = name, server.host, command_timeout
+        self._http = _client(server, f"/{name}", command_timeout)
 
     def __repr__(self) -> str:
         return f"SimulatedHost({self.name!r})"

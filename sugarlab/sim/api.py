@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
+import logging
 import time
 import uuid
 from datetime import datetime
@@ -23,7 +23,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sugarlab.sim import admission, metrics, openapi, paging
+from sugarlab.sim import admission, bodies, metrics, openapi, paging, typed_json
+from sugarlab.sim.admission_plugins import admit_create, admit_delete
 from sugarlab.sim.deletion import delete_object
 from sugarlab.sim.discovery import MEDIA_TYPE as DISCOVERY_V2
 from sugarlab.sim.discovery import aggregated, wants_aggregated
@@ -38,8 +39,8 @@ from sugarlab.sim.scale import serve_scale
 from sugarlab.sim.services import default_service
 from sugarlab.sim.statefulsets import default_statefulset
 from sugarlab.sim.volumes import default_claim
+from sugarlab.sim.query import check as check_query
 from sugarlab.sim.patch import APPLY_PATCH, PATCH_TYPES, STRATEGIC_MERGE_PATCH, apply_patch, strategic_merge
-from sugarlab.sim.decoding import parse_json
 from sugarlab.sim.pods_api import default_pod, pod_log
 from sugarlab.sim.resources import ResourceType, find, groups
 from sugarlab.sim.selectors import field_matcher, label_matcher
@@ -49,6 +50,7 @@ from sugarlab.sim.tables import table, wants_table
 from sugarlab.sim.watch import Watch, embed, include_object
 
 Obj = dict[str, Any]
+log = logging.getLogger("sugarlab.sim")
 PROXY_TIMEOUT_S = 120.0
 SUBRESOURCE_VERBS = {"log": ["get"], "eviction": ["create"], "exec": ["create", "get"],
                      "portforward": ["create", "get"]}
@@ -65,7 +67,7 @@ class Target:
 
 
 def _not_found() -> ApiError:
-    return ApiError(404, "NotFound", "the server could not find the requested resource")
+    return ApiError.no_route(404)
 
 
 class SimApi:
@@ -110,7 +112,10 @@ class SimApi:
             if parts[:1] == ["openapi"]:
                 return openapi.serve(request, parts[1:])
             if parts[:3] == ["sugarlab", "v1", "machines"]:
-                return await self._machine_request(request, parts[3:])
+                try:
+                    return await self._machine_request(request, parts[3:])
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    raise ApiError.bad_request(f"malformed machine request: {type(exc).__name__}: {exc}") from None
             if len(parts) >= 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4:7:2] == ["services", "proxy"]:
                 return await self._service_proxy(request, parts[3], parts[5], "/".join(parts[7:]))
             if parts in (["api"], ["apis"]) and wants_aggregated(request.headers.get("accept", "")):
@@ -132,6 +137,8 @@ class SimApi:
                 group, version, rest = parts[1], parts[2], parts[3:]
             else:
                 raise _not_found()
+            bodies.negotiate(request.headers.get("accept", ""))
+            check_query(request.query_params)
             if version not in groups(self.metrics_server).get(group, {}):
                 raise _not_found()
             if not rest:
@@ -141,7 +148,10 @@ class SimApi:
                 return self._metrics(request, target)
             return await self._serve(request, target)
         except ApiError as exc:
-            return JSONResponse(exc.status(), status_code=exc.code)
+            return exc.response()
+        except Exception as exc:  # a bug must still answer as kube-apiserver does: a Status, never a bare 500
+            log.exception("%s %s failed", request.method, request.url.path)
+            return ApiError.internal(f"{type(exc).__name__}: {exc}").response()
 
     def _resolve(self, group: str, version: str, rest: list[str]) -> Target:
         namespace = None
@@ -168,7 +178,7 @@ class SimApi:
             if method == "GET":
                 return JSONResponse(self._list(target, query))
             if method == "POST":
-                return JSONResponse(self._create(target, await self._body(request)), status_code=201)
+                return JSONResponse(self._create(target, await self._body(request, target=target)), status_code=201)
             if method == "DELETE":
                 return JSONResponse(self._delete_collection(target, query))
         else:
@@ -180,7 +190,7 @@ class SimApi:
                 return JSONResponse(serve_scale(self.store, target.rt, target.namespace or "", target.name, method,
                                                 content_type, body))
             if target.subresource == "eviction" and method == "POST":
-                body = await self._body(request, required=False)
+                body = await self._body(request, required=False, target=target)
                 return JSONResponse(self.budgets.evict(target.namespace or "", target.name, body), status_code=201)
             if target.subresource == "log" and method == "GET":
                 pod = self.store.get(target.rt, target.namespace or "", target.name)
@@ -193,15 +203,16 @@ class SimApi:
                         self.store.resource_version)))
                 return JSONResponse(obj)
             if method == "PUT":
-                return JSONResponse(self._replace(target, await self._body(request)))
+                return JSONResponse(self._replace(target, await self._body(request, target=target)))
             if method == "PATCH":
                 return await self._patch(request, target)
             if method == "DELETE":
-                body = await self._body(request, required=False) or {}
+                admit_delete(target.rt, target.name)
+                body = await self._body(request, required=False, target=target) or {}
                 grace = body.get("gracePeriodSeconds", request.query_params.get("gracePeriodSeconds"))
                 return JSONResponse(delete_object(self.store, target.rt, target.namespace or "", target.name,
                                                   None if grace is None else int(grace)))
-        raise ApiError.method_not_allowed("the server does not allow this method on the requested resource")
+        raise ApiError.no_route(405)
 
     # -- reads ------------------------------------------------------------------------------------
     def _matcher(self, target: Target, query: Any) -> Callable[[Obj], bool]:
@@ -237,16 +248,12 @@ class SimApi:
                      tabulate if as_table else None).response(count)
 
     # -- writes -----------------------------------------------------------------------------------
-    async def _body(self, request: Request, required: bool = True) -> Any:
-        raw = await request.body()
-        if not raw:
-            if required:
-                raise ApiError.bad_request("the request body is empty")
+    async def _body(self, request: Request, required: bool = True, target: Target | None = None) -> Any:
+        raw = await bodies.read(request)
+        if not raw and not required:
             return None
-        try:
-            return parse_json(raw)
-        except json.JSONDecodeError as exc:
-            raise ApiError.bad_request(f"the request body is not valid JSON: {exc}") from None
+        kind, api_version = bodies.decoded_into(request.method, target.rt, target.subresource) if target else ("", "")
+        return bodies.decode(raw, request.headers.get("content-type", ""), kind, api_version)
 
     def _prepare(self, target: Target, body: Any) -> Obj:
         if not isinstance(body, dict):
@@ -276,6 +283,7 @@ class SimApi:
         obj = admission.admit(target.rt, self._prepare(target, body))
         for field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
             obj["metadata"].pop(field, None)
+        admit_create(self.store, target.rt, obj)
         if target.rt.kind == "Pod":
             default_pod(obj)
         elif target.rt.kind == "Deployment":
@@ -313,7 +321,7 @@ class SimApi:
             return JSONResponse(ApiError(415, "UnsupportedMediaType",
                                          f"the body of the request was in an unknown format - accepted media "
                                          f"types include: {', '.join(PATCH_TYPES)}").status(), status_code=415)
-        body = await self._body(request)
+        body = await self._body(request, target=target)
         namespace = target.namespace or ""
         if content_type == APPLY_PATCH:
             if not request.query_params.get("fieldManager"):
@@ -336,6 +344,7 @@ class SimApi:
             if fixed in current["metadata"]:
                 patched.setdefault("metadata", {})[fixed] = current["metadata"][fixed]
         patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        typed_json.check_patched(patched, target.rt.api_version, target.rt.kind)
         return JSONResponse(self.store.replace(target.rt, admission.admit(target.rt, patched, current)))
 
     def _delete_collection(self, target: Target, query: Any) -> Obj:
@@ -427,6 +436,8 @@ class SimApi:
                 verbs = SUBRESOURCE_VERBS.get(sub, ["get", "patch", "update"])
                 resources.append({"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
                                   "kind": rt.kind, "verbs": verbs})
+                if sub == "eviction":  # kubectl drain evicts (rather than deletes) only where discovery says so
+                    resources[-1] |= {"group": "policy", "version": "v1", "kind": "Eviction"}
         return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{group}/{version}".lstrip("/"),
                 "resources": resources}
 

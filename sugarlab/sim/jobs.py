@@ -24,7 +24,7 @@ def default_job(job: Obj) -> None:
     if restart not in ("Never", "OnFailure"):
         raise ApiError.invalid("Job", job["metadata"].get("name", ""), [(
             "spec.template.spec.restartPolicy",
-            f'Unsupported value: "{restart or ""}": supported values: "OnFailure", "Never"')])
+            f'Unsupported value: "{restart or ""}": supported values: "OnFailure", "Never"')], "batch")
     spec.setdefault("parallelism", 1)
     spec.setdefault("completions", 1)
     spec.setdefault("backoffLimit", 6)

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from filelock import FileLock
 
 from sugarlab.errors import SimulatorError
 from sugarlab.params import LabParams
+from sugarlab.sim.kubeconfig import version
 from sugarlab.sim.spec import ClusterSpec
 from sugarlab.workspace import STATE_DIR
 
@@ -35,8 +35,8 @@ def state_dir(workspace: Path) -> Path:
 def _alive(info: dict[str, Any]) -> bool:
     try:
         os.kill(info["pid"], 0)
-        with urllib.request.urlopen(info["url"] + "/version", timeout=2) as response:
-            return response.status == 200
+        version(Path(info["kubeconfig"]))  # over TLS, with the kubeconfig's CA and token
+        return True
     except (OSError, ValueError):
         return False
 

@@ -31,7 +31,7 @@ def default_deployment(deployment: Obj) -> None:
     labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     if not selector or any(labels.get(k) != v for k, v in selector.items()):
         raise ApiError.invalid("Deployment", name, [(
-            "spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`")])
+            "spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`")], "apps")
     spec.setdefault("replicas", 1)
     spec.setdefault("revisionHistoryLimit", 10)
     spec.setdefault("progressDeadlineSeconds", 600)

@@ -23,10 +23,13 @@ import yaml
 from starlette.applications import Starlette
 
 from sugarlab.sim.api import SimApi
+from sugarlab.sim.auth import authenticated
 from sugarlab.sim.clock import VirtualClock, format_time, parse_time
+from sugarlab.sim import credentials
 from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.garbage import GarbageCollector
 from sugarlab.sim.jobs import JobController
+from sugarlab.sim.kubeconfig import kubeconfig
 from sugarlab.sim.kubelet import Kubelets
 from sugarlab.sim.kinds import kind_controllers
 from sugarlab.sim.machines import Machines
@@ -39,7 +42,7 @@ from sugarlab.sim.scheduler import Scheduler
 from sugarlab.sim.seed import seed_cluster
 from sugarlab.sim.statefulsets import StatefulSetController
 from sugarlab.sim.volumes import VolumeController
-from sugarlab.sim.spec import CONTEXT, ClusterSpec
+from sugarlab.sim.spec import ClusterSpec
 from sugarlab.sim.store import Store
 from sugarlab.workspace import atomic_write_bytes
 
@@ -49,16 +52,6 @@ TICK_S = 0.05  # how often controllers reconcile, in real seconds
 
 class SpecMismatch(Exception):
     pass
-
-
-def kubeconfig(url: str) -> dict[str, object]:
-    return {
-        "apiVersion": "v1", "kind": "Config", "preferences": {},
-        "clusters": [{"name": CONTEXT, "cluster": {"server": url}}],
-        "users": [{"name": CONTEXT, "user": {}}],
-        "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT, "namespace": "default"}}],
-        "current-context": CONTEXT,
-    }
 
 
 def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store, str]:
@@ -111,7 +104,8 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    url = f"https://127.0.0.1:{sock.getsockname()[1]}"
+    access = credentials.ensure(state_dir)
     machines = Machines(store, spec.seed)
     machines.seed_from_nodes()
     processes = LocalProcesses(state_dir)
@@ -121,7 +115,7 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(run_controllers(store, spec, machines, processes, state_dir)), asyncio.create_task(idle_watch())]
-        atomic_write_bytes(state_dir / "kubeconfig.yaml", yaml.safe_dump(kubeconfig(url)).encode())
+        atomic_write_bytes(state_dir / "kubeconfig.yaml", yaml.safe_dump(kubeconfig(url, access)).encode())
         info = {"pid": os.getpid(), "url": url, "kubeconfig": str(state_dir / "kubeconfig.yaml"),
                 "spec": spec.as_dict(), "speed": speed, "version": version}
         atomic_write_bytes(state_dir / "server.json", json.dumps(info, indent=1).encode())
@@ -142,8 +136,9 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
                 log.warning("no requests for %.0f s: stopping", idle_timeout)
                 server.should_exit = True
 
-    config = uvicorn.Config(api.app(lifespan=lifespan), log_level="warning", timeout_graceful_shutdown=1,
-                            access_log=False, date_header=False,
+    config = uvicorn.Config(authenticated(api.app(lifespan=lifespan), access.token), log_level="warning",
+                            timeout_graceful_shutdown=1, access_log=False, date_header=False,
+                            ssl_certfile=str(access.cert_file), ssl_keyfile=str(access.key_file),
                             ws="wsproto")  # accepts kubectl's `SPDY/3.1+portforward.k8s.io` subprotocol
     server = uvicorn.Server(config)
     server.run(sockets=[sock])

@@ -16,9 +16,20 @@ def default_service(service: dict[str, Any], store: Store) -> None:
     spec = service.setdefault("spec", {})
     if not spec.get("ports"):
         raise ApiError.invalid("Service", service["metadata"].get("name", ""), [("spec.ports", "Required value")])
-    for port in spec["ports"]:
+    causes = []
+    for i, port in enumerate(spec["ports"]):
         port.setdefault("protocol", "TCP")
-        port.setdefault("targetPort", port["port"])
+        number = port.get("port", 0)
+        if port.get("targetPort") in (None, 0, ""):  # SetDefaults_Service: an unset targetPort is the port
+            port["targetPort"] = number
+        # validateServicePort (pkg/apis/core/validation): IsValidPortNum for the port and an int targetPort.
+        for field in ("port", "targetPort"):
+            value = port.get(field, 0)
+            if isinstance(value, int) and not 1 <= value <= 65535:
+                message = f"Invalid value: {value}: must be between 1 and 65535, inclusive"
+                causes.append((f"spec.ports[{i}].{field}", message))
+    if causes:
+        raise ApiError.invalid("Service", service["metadata"].get("name", ""), causes)
     spec.setdefault("type", "ClusterIP")
     spec.setdefault("sessionAffinity", "None")
     taken = RESERVED | {s["spec"].get("clusterIP") for s in store.view(store.kind("Service"))}

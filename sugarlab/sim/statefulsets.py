@@ -30,7 +30,7 @@ def default_statefulset(sts: Obj) -> None:
     labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     if not selector or any(labels.get(k) != v for k, v in selector.items()):
         raise ApiError.invalid("StatefulSet", sts["metadata"].get("name", ""), [(
-            "spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`")])
+            "spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`")], "apps")
     spec.setdefault("replicas", 1)
     spec.setdefault("podManagementPolicy", "OrderedReady")
     spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import re
 import sqlite3
 import random
 import uuid
@@ -22,14 +21,12 @@ from typing import Any
 
 from sugarlab.sim.clock import VirtualClock
 from sugarlab.sim.errors import ApiError
-from sugarlab.sim.names import has_own_rules, name_problem
+from sugarlab.sim.names import name_causes
 from sugarlab.sim.pods import suffix
 from sugarlab.sim.resources import BY_KIND, RESOURCE_TYPES, ResourceType
 
 Obj = dict[str, Any]
 
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 HISTORY = 5000
 
 
@@ -47,19 +44,9 @@ def _key(rt: ResourceType, namespace: str, name: str) -> str:
 
 
 def validate_name(rt: ResourceType, name: str) -> None:
-    pattern, limit = (_LABEL, 63) if rt.kind == "Namespace" else (_SUBDOMAIN, 253)
-    if not name:
-        raise ApiError.invalid(rt.kind, name, [("metadata.name", "Required value: name or generateName is required")])
-    if has_own_rules(rt.kind):
-        if (problem := name_problem(rt.kind, name)) is not None:
-            raise ApiError.invalid(rt.kind, name, [("metadata.name", problem)])
-        return
-    if len(name) > limit or not pattern.match(name):
-        raise ApiError.invalid(rt.kind, name, [(
-            "metadata.name",
-            f'Invalid value: "{name}": a lowercase RFC 1123 name must consist of lower case alphanumeric '
-            "characters, '-' or '.', and must start and end with an alphanumeric character",
-        )])
+    causes = name_causes(rt.kind, name)
+    if causes:
+        raise ApiError.invalid(rt.kind, name, causes, rt.group)
 
 
 class Store:
@@ -144,8 +131,8 @@ class Store:
             raise ApiError.not_found(rt.plural, name, rt.group)
         if expect_rv and expect_rv != current["metadata"]["resourceVersion"]:
             raise ApiError.conflict(
-                rt.plural, name, "the object has been modified; please apply your changes to the latest version and try again"
-            )
+                rt.plural, name, "the object has been modified; please apply your changes to the latest version and try again",
+                rt.group)
         obj = copy.deepcopy(obj)
         for fixed in ("uid", "creationTimestamp"):
             obj["metadata"][fixed] = current["metadata"][fixed]

@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sugarlab.sim.errors import ApiError
+from sugarlab.sim.names import dns1123_label, dns1123_subdomain, regex_error
 from sugarlab.sim.resources import ResourceType
 
 Obj = dict[str, Any]
 MAX_SECRET_SIZE = 1024 * 1024  # core.MaxSecretSize, also the limit of a ConfigMap's data
 MAX_ANNOTATIONS_SIZE = 256 * 1024  # TotalAnnotationSizeLimitB: keys and values together
 
-DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-DNS1123_SUBDOMAIN = DNS1123_LABEL + "(\\." + DNS1123_LABEL + ")*"
 DNS1035_LABEL = "[a-z]([-a-z0-9]*[a-z0-9])?"
 LABEL_VALUE = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?"
 CONFIG_KEY = "[-._a-zA-Z0-9]+"
@@ -62,33 +61,10 @@ def not_supported(path: str, value: str, allowed: tuple[str, ...]) -> FieldError
                             + ", ".join(json.dumps(a) for a in allowed))
 
 
-def _regex_error(message: str, regex: str, *examples: str) -> str:
-    shown = " or ".join(f"'{e}', " for e in examples)  # Go's RegexError, double spaces and all
-    return f"{message} (e.g. {shown}regex used for validation is '{regex}')"
-
-
-def dns1123_label(value: str) -> list[str]:
-    errors = ["must be no more than 63 characters"] if len(value) > 63 else []
-    if not re.fullmatch(DNS1123_LABEL, value):
-        errors.append("must not contain dots" if re.fullmatch(DNS1123_SUBDOMAIN, value) else _regex_error(
-            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-            "start and end with an alphanumeric character", DNS1123_LABEL, "my-name", "123-abc"))
-    return errors
-
-
-def dns1123_subdomain(value: str) -> list[str]:
-    errors = ["must be no more than 253 characters"] if len(value) > 253 else []
-    if not re.fullmatch(DNS1123_SUBDOMAIN, value):
-        errors.append(_regex_error(
-            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
-            "must start and end with an alphanumeric character", DNS1123_SUBDOMAIN, "example.com"))
-    return errors
-
-
 def dns1035_label(value: str) -> list[str]:
     errors = ["must be no more than 63 characters"] if len(value) > 63 else []
     if not re.fullmatch(DNS1035_LABEL, value):
-        errors.append(_regex_error(
+        errors.append(regex_error(
             "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
             "alphabetic character, and end with an alphanumeric character", DNS1035_LABEL, "my-name", "abc-123"))
     return errors
@@ -97,7 +73,7 @@ def dns1035_label(value: str) -> list[str]:
 def config_key(value: str) -> list[str]:
     errors = ["must be no more than 253 characters"] if len(value) > 253 else []
     if not re.fullmatch(CONFIG_KEY, value):
-        errors.append(_regex_error("a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+        errors.append(regex_error("a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
                                    CONFIG_KEY, "key.name", "KEY_NAME", "key-name"))
     if value in (".", ".."):
         errors.append(f"must not be '{value}'")
@@ -148,7 +124,7 @@ def labels(values: Obj, path: str) -> list[FieldError]:
             if len(value) > 63:
                 errors.append(invalid(path, value, "must be no more than 63 characters"))
             if not re.fullmatch(LABEL_VALUE, value):
-                errors.append(invalid(path, value, _regex_error(
+                errors.append(invalid(path, value, regex_error(
                     "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
                     "'.', and must start and end with an alphanumeric character", LABEL_VALUE, "MyValue",
                     "my_value", "12345")))
@@ -201,7 +177,7 @@ def _int_or_string(value: Any) -> str:
 def positive_int_or_percent(path: str, value: Any) -> list[FieldError]:
     """ValidatePositiveIntOrPercent (pkg/apis/apps/validation) with IsValidPercent."""
     if isinstance(value, str) and not re.fullmatch("[0-9]+%", value):
-        return [FieldError(path, f"Invalid value: {_int_or_string(value)}: " + _regex_error(
+        return [FieldError(path, f"Invalid value: {_int_or_string(value)}: " + regex_error(
             "a valid percent string must be a numeric string followed by an ending '%'", "[0-9]+%", "1%", "93%"))]
     return non_negative(path, value)
 
