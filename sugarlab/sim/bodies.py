@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 from starlette.requests import Request
 
-from sugarlab.sim.decoding import parse_json
 from sugarlab.sim import proto_decode, typed_json
+from sugarlab.sim.decoding import parse_json
 from sugarlab.sim.errors import ApiError
 from sugarlab.sim.patch import APPLY_PATCH, PATCH_TYPES
 from sugarlab.sim.resources import ResourceType

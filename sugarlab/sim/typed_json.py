@@ -16,6 +16,7 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
+from sugarlab.sim.decoding import Fields
 from sugarlab.sim import proto_decode
 from sugarlab.sim.errors import ApiError
 from sugarlab.sim.names import go_quote
@@ -170,6 +171,10 @@ def check(obj: Any, api_version: str, kind: str) -> bool:
 
 def without_nulls(value: Any) -> Any:
     """What decoding into Go structs makes of `null`: the field's zero value, so the field is simply absent."""
+    if isinstance(value, Fields):  # keeps the keys it was given twice, for fieldValidation
+        kept = Fields((k, without_nulls(v)) for k, v in value.items() if v is not None)
+        kept.duplicates = value.duplicates
+        return kept
     if isinstance(value, dict):
         return {k: without_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):

@@ -219,12 +219,14 @@ def service(obj: Obj) -> list[FieldError]:
     kind = spec.get("type")
     if kind and kind not in ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort"):
         errors.append(not_supported("spec.type", kind, ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")))
+    # validateServicePort (pkg/apis/core/validation): IsValidPortNum for the port and an int targetPort, which
+    # SetDefaults_Service has set to the port when it was left out.
     for i, port in enumerate(spec.get("ports") or []):
-        number = port.get("port")
-        if not number:
-            errors.append(required(f"spec.ports[{i}].port"))
-        elif not 1 <= number <= 65535:
-            errors.append(invalid(f"spec.ports[{i}].port", number, "must be between 1 and 65535, inclusive"))
+        number = port.get("port") or 0
+        target = port.get("targetPort") or number
+        for name, value in (("port", number), ("targetPort", target)):
+            if isinstance(value, int) and not 1 <= value <= 65535:
+                errors.append(invalid(f"spec.ports[{i}].{name}", value, "must be between 1 and 65535, inclusive"))
     return errors
 
 

@@ -248,7 +248,7 @@ def test_rbac_names_take_colons_and_apiservice_names_their_group(api: client.Api
     with pytest.raises(ApiException) as bad:
         registration.create_api_service({"metadata": {"name": "wardle"}, "spec": {
             "group": "wardle.example.com", "version": "v1", "groupPriorityMinimum": 1000, "versionPriority": 15}})
-    assert bad.value.status == 422 and "<version>.<group>" in bad.value.body
+    assert bad.value.status == 422 and "<version>.<group>" in json.loads(bad.value.body)["message"]
 
 
 def test_stateful_pods_publish_their_hostnames_behind_a_headless_service(api: client.ApiClient) -> None:

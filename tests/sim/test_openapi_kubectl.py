@@ -43,7 +43,8 @@ def api(kubeconfig: str) -> Iterator[httpx.Client]:
     """An HTTP client with the kubeconfig's server, CA and credentials, for requests no typed client makes."""
     cfg = client.Configuration()
     config.load_kube_config(kubeconfig, client_configuration=cfg)
-    headers = {"authorization": cfg.api_key["authorization"]} if "authorization" in cfg.api_key else {}
+    token = cfg.get_api_key_with_prefix("BearerToken")
+    headers = {"authorization": token} if token else {}
     cert = (cfg.cert_file, cfg.key_file) if cfg.cert_file else None
     with httpx.Client(base_url=cfg.host, verify=cfg.ssl_ca_cert or False, cert=cert, headers=headers) as http:
         yield http

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import ssl
 import shutil
 import subprocess
 import sys
@@ -64,9 +66,12 @@ def namespace(core: client.CoreV1Api) -> str:
 
 def _get(kubeconfig: Path, path: str, accept: str = "application/json", timeout: float = 15) -> Any:
     """A raw GET, for what the generated client does not expose (Accept headers, streamed lines)."""
-    server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
-    request = urllib.request.Request(server + path, headers={"Accept": accept})
-    return urllib.request.urlopen(request, timeout=timeout)
+    document = yaml.safe_load(kubeconfig.read_text())
+    cluster, user = document["clusters"][0]["cluster"], document["users"][0]["user"]
+    trust = ssl.create_default_context(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
+    request = urllib.request.Request(cluster["server"] + path,
+                                     headers={"Accept": accept, "Authorization": f"Bearer {user['token']}"})
+    return urllib.request.urlopen(request, timeout=timeout, context=trust)
 
 
 def _watch_lines(kubeconfig: Path, path: str, accept: str = "application/json", timeout: float = 15) -> list[dict]:
