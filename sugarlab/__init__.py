@@ -3,7 +3,7 @@
 The names below are what notebooks use; everything else is reached through its module.
 """
 
-from sugarlab.errors import (
+from sugarlab.core.errors import (
     AuthenticationRefused,
     ClusterError,
     ClusterUnreachable,
@@ -18,7 +18,7 @@ from sugarlab.errors import (
     SimulatorError,
     SugarlabError,
 )
-from sugarlab.lab import Lab, open_lab
+from sugarlab.core.lab import Lab, open_lab
 
 __all__ = [
     "AuthenticationRefused",

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from sugarlab.cluster import Cluster, connect
-from sugarlab.lab import Lab, open_lab
-from sugarlab.params import validate_parameters
+from sugarlab.kube.connect import Cluster, connect
+from sugarlab.core.lab import Lab, open_lab
+from sugarlab.core.params import validate_parameters
 from sugarlab.sim import lifecycle
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 import sugarlab.sim
-from sugarlab.cli import _parameters, main
-from sugarlab.errors import SimulatorError
+from sugarlab.core.cli import _parameters, main
+from sugarlab.core.errors import SimulatorError
 
 NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
 
@@ -107,7 +107,7 @@ def test_run_passes_backend_and_selection(tmp_path: Path, monkeypatch: pytest.Mo
         seen.update(parameters=parameters, **options)
         raise SimulatorError("stop here")
 
-    monkeypatch.setattr("sugarlab.runner.run_lab", fake_run_lab)
+    monkeypatch.setattr("sugarlab.core.runner.run_lab", fake_run_lab)
     assert run(tmp_path, "--backend", "live", "--notebooks", "01, 03-workload", "-p", "seed", "2") == 1
     assert seen["parameters"] == {"seed": 2, "backend": "live"}
     assert seen["notebooks"] == ["01", "03-workload"]

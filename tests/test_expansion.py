@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sugarlab import expansion
+from sugarlab.steps import expansion
 from sugarlab.hosts.sim import SimulatedHost
 
 
@@ -89,7 +89,7 @@ def test_live_cluster_is_only_changed_with_apply(open_sim_lab) -> None:
 
 
 def test_unknown_machine_is_unreachable(open_sim_lab) -> None:
-    from sugarlab.errors import HostUnreachable
+    from sugarlab.core.errors import HostUnreachable
 
     lab = open_sim_lab()
     with pytest.raises(HostUnreachable, match="no such machine"):

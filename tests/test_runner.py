@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import sugarlab.sim
-from sugarlab import runner
-from sugarlab.errors import ParameterError, RunError
-from sugarlab.runner import RunResult, run_lab, select_notebooks
+from sugarlab.core import runner
+from sugarlab.core.errors import ParameterError, RunError
+from sugarlab.core.runner import RunResult, run_lab, select_notebooks
 
 NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
 EMBEDDED_PNG = re.compile(r'<img [^>]*src="data:image/png;base64,')

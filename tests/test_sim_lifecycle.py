@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.errors import MetricsUnavailable, SimulatorError
-from sugarlab.inventory import list_nodes_frame, list_pods_frame
+from sugarlab.core.errors import MetricsUnavailable, SimulatorError
+from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
 from sugarlab.sim import lifecycle
-from sugarlab.usage import top_nodes
+from sugarlab.kube.top import top_nodes
 
 INVENTORY = ["name", "status", "roles", "age", "version", "internal_ip", "os_image", "kernel_version",
              "container_runtime"]

@@ -2,7 +2,7 @@
 
 The expansion notebook joins workers through this seam and the SSH-hardening audit reads nodes
 through it. `Host` is the interface; `SSHHost` is the real one (paramiko). Errors derive from
-`sugarlab.errors.HostError`.
+`sugarlab.core.errors.HostError`.
 """
 
 from sugarlab.hosts.base import CommandResult, Host, redact

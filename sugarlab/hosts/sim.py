@@ -14,7 +14,7 @@ from typing import Self
 
 import httpx
 
-from sugarlab.errors import CommandFailed, HostUnreachable, ParameterError, SimulatorError
+from sugarlab.core.errors import CommandFailed, HostUnreachable, ParameterError, SimulatorError
 from sugarlab.hosts.base import CommandResult, redact
 
 

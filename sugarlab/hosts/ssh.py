@@ -30,7 +30,7 @@ from typing import Self
 
 import paramiko
 
-from sugarlab.errors import (
+from sugarlab.core.errors import (
     AuthenticationRefused,
     CommandFailed,
     CommandTimeout,

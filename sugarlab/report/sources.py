@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sugarlab.errors import SugarlabError
-from sugarlab.tables import parse_table
-from sugarlab.workspace import Workspace
+from sugarlab.core.errors import SugarlabError
+from sugarlab.views.tables import parse_table
+from sugarlab.core.workspace import Workspace
 
 # Which notebook leaves each artefact the report reads.
 WRITERS = {

@@ -19,10 +19,10 @@ from typing import Any
 
 from filelock import FileLock
 
-from sugarlab.errors import SimulatorError
-from sugarlab.params import LabParams
+from sugarlab.core.errors import SimulatorError
+from sugarlab.core.params import LabParams
 from sugarlab.sim.spec import ClusterSpec
-from sugarlab.workspace import STATE_DIR
+from sugarlab.core.workspace import STATE_DIR
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0

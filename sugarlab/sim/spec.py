@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sugarlab.params import LabParams
+from sugarlab.core.params import LabParams
 
 CONTEXT = "sugarkube-sim"  # cluster, user and context name in the simulator's kubeconfig
 

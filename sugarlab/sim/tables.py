@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sugarlab.inventory import NODE_COLUMNS, POD_COLUMNS, age, node_row, parse_time, pod_row
-from sugarlab.tables import header
+from sugarlab.kube.inventory import NODE_COLUMNS, POD_COLUMNS, age, node_row, parse_time, pod_row
+from sugarlab.views.tables import header
 
 Obj = dict[str, Any]
 EVENT_HEADERS = {"last_seen": "LAST SEEN"}  # kubectl's events columns: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE

@@ -1,0 +1,1 @@
+"""Code that runs inside the lab's pods: the SQLite writer and the edge-AI inference service."""
