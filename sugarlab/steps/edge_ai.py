@@ -36,10 +36,9 @@ CONFIGMAP = "workloads/edge-ai/vehicle-detector-configmap.yaml"
 DEPLOYMENT = "workloads/edge-ai/edge-ai-deployment.yaml"
 INFERENCE_LOG, USAGE, TUNING = "edge-ai/inference.log", "edge-ai/resource-usage.csv", "edge-ai/tuning-experiments.md"
 PACKAGE = Path(sugarlab.__file__).parent
-# The service's modules and the two workbook modules they import; the packages around them are mounted empty.
-PACKAGES = ["__init__.py", "core/__init__.py", "payloads/__init__.py"]
-SOURCES = ["core/errors.py", "core/workspace.py",
-           *sorted(p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "payloads" / "edge_ai").glob("*.py"))]
+# The service's modules (a payload imports nothing of the workbook); the packages around it are mounted empty.
+PACKAGES = ["__init__.py", "payloads/__init__.py"]
+SOURCES = sorted(p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "payloads" / "edge_ai").glob("*.py"))
 # What the container installs at start, the service's own dependencies.
 PIP = "fastapi uvicorn python-multipart onnxruntime onnx numpy pillow filelock"
 
@@ -59,7 +58,7 @@ def _key(source: str) -> str:
 
 
 def source_configmap() -> dict[str, Any]:
-    """The service's modules (and the two sugarlab modules they import) under keys a volume maps back."""
+    """The service's modules under keys a volume maps back."""
     data = {**{_key(s): "" for s in PACKAGES}, **{_key(s): (PACKAGE / s).read_text() for s in SOURCES}}
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{NAME}-code", "namespace": NAMESPACE},
             "data": data}
@@ -111,7 +110,7 @@ def write_manifests(lab: Lab, configmap: dict[str, Any], docs: list[dict[str, An
 
 def apply(lab: Lab, docs: list[dict[str, Any]]) -> None:
     """Server-side apply, so a rerun or a new tuning updates what is there."""
-    server_side_apply(lab, docs, NAMESPACE)
+    server_side_apply(lab.cluster, docs, NAMESPACE)
 
 
 def wait_rollout(lab: Lab, progress: bool = True) -> dict[str, Any]:
