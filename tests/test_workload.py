@@ -27,7 +27,7 @@ def test_manifest_tolerates_the_worker_taint_unless_told_not_to(open_sim_lab) ->
 
 def test_missing_baseline_names_the_notebook_to_run_first(open_sim_lab) -> None:
     lab = open_sim_lab()
-    with pytest.raises(comparison.MissingBaseline, match="run notebooks/01-baseline.ipynb first"):
+    with pytest.raises(baseline_comparison.MissingBaseline, match="run notebooks/01-baseline.ipynb first"):
         baseline_comparison.load_baseline(lab)
 
 

@@ -7,22 +7,33 @@ from typing import Any
 from kubernetes import dynamic
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.core.errors import ClusterError
-from sugarlab.core.lab import Lab
+from sugarlab.kube.connect import Cluster
+from sugarlab.kube.errors import ApiError
+
+FIELD_MANAGER = "sugarlab"
 
 
-def ensure_namespace(lab: Lab, name: str) -> None:
+def ensure_namespace(cluster: Cluster, name: str) -> None:
     try:
-        lab.cluster.core.create_namespace({"metadata": {"name": name}})
-    except ApiException as error:
-        if error.status != 409:
-            raise ClusterError(f"cannot create namespace {name}: {error.reason}") from None
+        cluster.core.create_namespace({"metadata": {"name": name}})
+    except ApiError as error:
+        if error.status != 409:  # 409 AlreadyExists: a rerun
+            raise
 
 
-def server_side_apply(lab: Lab, docs: list[dict[str, Any]], namespace: str) -> None:
-    """Apply each manifest as the field manager `sugarlab`, so a rerun updates what is there."""
-    ensure_namespace(lab, namespace)
-    resources = dynamic.DynamicClient(lab.cluster.api).resources
+def server_side_apply(cluster: Cluster, docs: list[dict[str, Any]], namespace: str | None) -> None:
+    """Apply each manifest as the field manager `sugarlab`, so a rerun updates what is there.
+
+    `namespace` is created first when missing; None applies cluster-scoped objects (a StorageClass).
+    """
+    if namespace is not None:
+        ensure_namespace(cluster, namespace)
+    resources = dynamic.DynamicClient(cluster.api).resources
+    where = {} if namespace is None else {"namespace": namespace}
     for doc in docs:
         kind = resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
-        kind.server_side_apply(body=doc, namespace=namespace, field_manager="sugarlab", force_conflicts=True)
+        try:
+            kind.server_side_apply(body=doc, field_manager=FIELD_MANAGER, force_conflicts=True, **where)
+        except ApiException as error:  # the dynamic client wraps the server's answer in its own class
+            name = "/".join([*where.values(), doc["metadata"]["name"]])
+            raise ApiError(f"apply {doc['kind']} {name}", error) from None

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import urllib3
 from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from sugarlab.core.errors import ClusterUnreachable, ParameterError
 from sugarlab.core.params import LabParams
+from sugarlab.kube import simulator
+from sugarlab.kube.errors import ApiError
+from sugarlab.sim.spec import CONTEXT
 
 Provenance = Literal["cluster", "local", "simulated"]
 
@@ -47,6 +52,24 @@ class Cluster:
         return str(client.VersionApi(self.api).get_code().git_version)
 
 
+class StatusApiClient(client.ApiClient):
+    """The official client, except that a refused request raises `ApiError` with the server's `Status`."""
+
+    def call_api(self, method: str, url: str, header_params: Any = None, body: Any = None,
+                 post_params: Any = None, _request_timeout: Any = None) -> Any:
+        response = super().call_api(method, url, header_params, body, post_params, _request_timeout)
+        if 200 <= response.status <= 299:
+            return response
+        response.read()  # the body is the server's Status
+        raise ApiError(f"{method} {urlsplit(url).path}", ApiException(http_resp=response))
+
+
+def _client(kubeconfig: str, context: str | None) -> StatusApiClient:
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
+    return StatusApiClient(configuration)
+
+
 def _context_names(kubeconfig: str) -> tuple[list[str], str]:
     try:
         contexts, current = config.list_kube_config_contexts(config_file=kubeconfig)
@@ -62,7 +85,7 @@ def _live_client(params: LabParams) -> tuple[client.ApiClient, str]:
         if not params.kubeconfig and os.environ.get("KUBERNETES_SERVICE_HOST"):
             configuration = client.Configuration()
             config.load_incluster_config(client_configuration=configuration)
-            return client.ApiClient(configuration), "in-cluster"
+            return StatusApiClient(configuration), "in-cluster"
         raise ParameterError(
             "kubeconfig", kubeconfig, "no such file; give the path of your cluster's kubeconfig "
             "(on the controller: /etc/rancher/k3s/k3s.yaml, with the server address changed)"
@@ -70,17 +93,13 @@ def _live_client(params: LabParams) -> tuple[client.ApiClient, str]:
     names, current = _context_names(kubeconfig)
     if params.context and params.context not in names:
         raise ParameterError("context", params.context, f"contexts in {kubeconfig}: {', '.join(names) or 'none'}")
-    api = config.new_client_from_config(config_file=kubeconfig, context=params.context or None)
-    return api, params.context or current
+    return _client(kubeconfig, params.context or None), params.context or current
 
 
 def connect(params: LabParams) -> Cluster:
     """Build the client for `params` and prove the API server answers, before any lab work."""
     if params.backend == "sim":
-        from sugarlab.sim.lifecycle import ensure_running
-        from sugarlab.sim.spec import CONTEXT
-
-        api, context = config.new_client_from_config(config_file=str(ensure_running(params))), CONTEXT
+        api, context = _client(str(simulator.start(params)), None), CONTEXT
     else:
         api, context = _live_client(params)
     cluster = Cluster(api, params.backend, api.configuration.host, context)

@@ -16,7 +16,7 @@ from kubernetes import watch
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from sugarlab.core.errors import HostError, SugarlabError
+from sugarlab.core.errors import HostError, PowerBudgetExceeded
 from sugarlab.hosts import Host, SSHHost
 from sugarlab.hosts.sim import SimulatedHost, provision
 from sugarlab.kube.inventory import cluster_now, list_nodes_frame, parse_time
@@ -35,10 +35,6 @@ NOT_READY_HINTS = (
     "- Logs on the worker: `/var/log/syslog`, `/var/lib/rancher/k3s/agent/containerd/containerd.log` "
     "and `journalctl -u k3s-agent`."
 )
-
-
-class PowerBudgetExceeded(SugarlabError):
-    """The devices would draw more than 80% of the supply's rating."""
 
 
 # -- power budget -----------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def launch(lab: Lab, manifest: dict[str, Any]) -> None:
     """Write the manifest where the tutorial keeps it, then (re)create the namespace's Job."""
     lab.workspace.write_text(MANIFEST, yaml.safe_dump(manifest, sort_keys=False))
     core, batch = lab.cluster.core, client.BatchV1Api(lab.cluster.api)
-    ensure_namespace(lab, NAMESPACE)
+    ensure_namespace(lab.cluster, NAMESPACE)
     try:
         batch.delete_namespaced_job(JOB, NAMESPACE, propagation_policy="Foreground")
     except ApiException as error:

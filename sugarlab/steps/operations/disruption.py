@@ -94,7 +94,7 @@ def apply(lab: Lab, manifests: list[dict[str, Any]]) -> None:
     """Write `policies/pdb-core-services.yaml` and server-side apply it (`kubectl apply -f`)."""
     lab.workspace.write_text(POLICY, yaml.safe_dump_all(manifests, sort_keys=False))
     for namespace in dict.fromkeys(m["metadata"]["namespace"] for m in manifests):
-        server_side_apply(lab, [m for m in manifests if m["metadata"]["namespace"] == namespace], namespace)
+        server_side_apply(lab.cluster, [m for m in manifests if m["metadata"]["namespace"] == namespace], namespace)
 
 
 def status(lab: Lab, manifests: list[dict[str, Any]], timeout_s: float = 30.0) -> pd.DataFrame:

@@ -113,7 +113,7 @@ def launch(lab: Lab, manifests: list[dict[str, Any]]) -> None:
     """Write the manifests, remove an earlier run's Jobs, and create one Job per node."""
     lab.workspace.write_text(MANIFESTS, yaml.safe_dump_all(manifests, sort_keys=False))
     batch = client.BatchV1Api(lab.cluster.api)
-    ensure_namespace(lab, NAMESPACE)
+    ensure_namespace(lab.cluster, NAMESPACE)
     delete(lab, wait=True)
     for manifest in manifests:
         batch.create_namespaced_job(NAMESPACE, manifest)

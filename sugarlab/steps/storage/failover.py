@@ -22,7 +22,7 @@ from kubernetes.client.exceptions import ApiException
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from sugarlab.core.errors import ClusterError, SugarlabError
+from sugarlab.core.errors import ClusterError, ExperimentSkipped
 from sugarlab.hosts.sim import power
 from sugarlab.kube.inventory import cluster_now
 from sugarlab.core.lab import Lab
@@ -32,10 +32,6 @@ REPORT, TABLE, PLOT = "storage/failover-report.md", "storage/failover-experiment
 OUT_OF_SERVICE = {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown", "effect": "NoExecute"}
 VERDICT_OK = "no data lost"
 RETRY_EVICTION_S = 5.0  # cluster seconds between eviction attempts a budget refused, as kubectl drain
-
-
-class ExperimentSkipped(SugarlabError):
-    """An experiment cannot run on this cluster (no second worker, no power control)."""
 
 
 @dataclass

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from sugarlab.payloads import sqlite_writer
 from sugarlab.kube.apply import server_side_apply
-from sugarlab.core.errors import SugarlabError
+from sugarlab.core.errors import ProbeFailed, StoragePending
 from sugarlab.kube.inventory import cluster_now
 from sugarlab.core.lab import Lab
 
@@ -39,14 +39,6 @@ NFS_HINTS = """The tutorial's checks for an NFS claim stuck in Pending:
 * the firewall between nodes and NAS lets TCP/2049 through;
 * `showmount -e <server>` from each node lists the export (package `nfs-common`);
 * the provisioner's own log: `kubectl -n kube-system logs deploy/csi-nfs-controller -c nfs`."""
-
-
-class StoragePending(SugarlabError):
-    """The writer's claim or pod did not become ready; the message carries the diagnosis."""
-
-
-class ProbeFailed(SugarlabError):
-    """Reading the database through exec failed."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +96,7 @@ def manifests(lab: Lab) -> list[dict[str, Any]]:
 
 def deploy(lab: Lab, docs: list[dict[str, Any]]) -> None:
     lab.workspace.write_text(MANIFEST, yaml.safe_dump_all(docs, sort_keys=False))
-    server_side_apply(lab, docs, NAMESPACE)
+    server_side_apply(lab.cluster, docs, NAMESPACE)
 
 
 def ready_pod(lab: Lab) -> client.V1Pod | None:
