@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sugarlab.core.errors import ArtefactError, MissingArtefact
+from sugarlab.core.errors import ArtefactError as ArtefactError  # re-exported: the report catches it from here
+from sugarlab.core.errors import MissingArtefact as MissingArtefact
 from sugarlab.views.tables import parse_table
 from sugarlab.core.workspace import Workspace
 

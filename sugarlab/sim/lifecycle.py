@@ -28,6 +28,8 @@ SERVER_INFO = "server.json"  # written by the server once it listens, removed wh
 START_FAILURE = "start-failure.json"  # written by `python -m sugarlab.sim serve` when it cannot start
 LOG = "server.log"
 CLUSTER_FILES = ("cluster.db", "cluster.db-wal", "cluster.db-shm", "kubeconfig.yaml")
+# Simulators this process started: they outlive the call that started them, and are reaped when stopped.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
 class SimulatorStartFailed(Exception):
@@ -115,9 +117,11 @@ def _start(state_dir: Path, spec: ClusterSpec, speed: float, port: int) -> Path:
     with open(state_dir / LOG, "ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
+    _CHILDREN[process.pid] = process
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            _CHILDREN.pop(process.pid, None)
             raise _failure(state_dir, spec, process.returncode)
         info = status(state_dir)
         if info is not None and info["pid"] == process.pid:
@@ -125,6 +129,7 @@ def _start(state_dir: Path, spec: ClusterSpec, speed: float, port: int) -> Path:
         time.sleep(0.1)
     process.kill()
     process.wait()
+    _CHILDREN.pop(process.pid, None)
     raise SimulatorStartFailed("timeout", state_dir, f"the simulator did not answer within {START_TIMEOUT_S:.0f} s")
 
 
@@ -143,15 +148,16 @@ def _stop(state_dir: Path, info: dict[str, Any]) -> None:
         time.sleep(0.05)
     else:  # the whole process group: the server and the service processes it runs for pods
         os.killpg(info["pid"], signal.SIGKILL)
+        if (child := _CHILDREN.pop(info["pid"], None)) is not None:
+            child.wait()
     (state_dir / SERVER_INFO).unlink(missing_ok=True)
 
 
 def _reap(pid: int) -> None:
     """Collect the exit status when the server is our own child, so it does not linger as a zombie."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
+    child = _CHILDREN.get(pid)
+    if child is not None and child.poll() is not None:
+        del _CHILDREN[pid]
 
 
 def stop(state_dir: Path, reset: bool = False) -> bool:

@@ -67,7 +67,8 @@ def discover(lab: Lab) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """The critical workloads that exist, with their budgets: a plan frame and the PDB manifests."""
     apps = client.AppsV1Api(lab.cluster.api)
     read = {"Deployment": apps.read_namespaced_deployment, "StatefulSet": apps.read_namespaced_stateful_set}
-    rows, manifests = [], []
+    rows: list[dict[str, Any]] = []
+    manifests: list[dict[str, Any]] = []
     for workload in CRITICAL:
         try:
             obj = lab.cluster.api.sanitize_for_serialization(read[workload.kind](workload.name, workload.namespace))

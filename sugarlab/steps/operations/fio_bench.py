@@ -32,7 +32,8 @@ from tqdm.auto import tqdm
 
 from sugarlab.kube.apply import ensure_namespace
 from sugarlab.core.errors import ClusterError, ParameterError
-from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, FioOutputError, fio_command, parse_fio
+from sugarlab.core.errors import FioOutputError
+from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, fio_command, parse_fio
 from sugarlab.core.lab import Lab
 
 NAMESPACE, APP = "lab-scale", "fio-benchmark"

@@ -19,14 +19,15 @@ from typing import Any
 import pandas as pd
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from sugarlab.core.errors import ClusterError, ExperimentSkipped
+from sugarlab.core.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending
 from sugarlab.hosts.sim import power
 from sugarlab.kube.inventory import cluster_now
 from sugarlab.core.lab import Lab
-from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, ProbeFailed, StoragePending, diagnose, probe
+from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, probe
 
 REPORT, TABLE, PLOT = "storage/failover-report.md", "storage/failover-experiments.csv", "storage/failover-rows.png"
 OUT_OF_SERVICE = {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown", "effect": "NoExecute"}
@@ -242,7 +243,7 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
         """What the operator does while waiting: note NotReady and eviction, then declare the node out of service."""
         status, since = _node_ready(lab, node)
         if status != "True" and experiment.at("NotReady") is None:
-            experiment.mark("NotReady", since)
+            experiment.mark("NotReady", since or cluster_now(lab.cluster))
         if current is not None and current.metadata.uid == pod.metadata.uid and current.metadata.deletion_timestamp \
                 and experiment.at("evicted (Terminating)") is None:
             experiment.mark("evicted (Terminating)", cluster_now(lab.cluster))
@@ -300,11 +301,11 @@ def rows_figure(history: pd.DataFrame, experiments: list[Experiment], provenance
     for node, rows in history.groupby("node"):
         ax.plot(rows["ts"], rows["id"], ".", markersize=3, label=f"written on {node}")
     for experiment in (e for e in experiments if e.timeline):
-        ax.axvline(experiment.started, color="tab:red", linestyle="--", linewidth=1)
+        ax.axvline(date2num(experiment.started), color="tab:red", linestyle="--", linewidth=1)
         ax.annotate(experiment.name, (experiment.started, ax.get_ylim()[1]), rotation=90, va="top", ha="right",
                     fontsize=8, color="tab:red")
         if (ready := experiment.at("Ready")) is not None:
-            ax.axvspan(experiment.started, ready, color="tab:red", alpha=0.12)
+            ax.axvspan(date2num(experiment.started), date2num(ready), color="tab:red", alpha=0.12)
     ax.set_xlabel("cluster time (UTC)")
     ax.set_ylabel("row id")
     ax.set_title(f"SQLite rows on the shared claim across failures ({provenance})")

@@ -60,7 +60,8 @@ def manifests(lab: Lab) -> list[dict[str, Any]]:
     p = lab.params
     key, value_effect = p.worker_taint.split("=", 1)
     value, effect = value_effect.split(":")
-    tolerations = [{"key": key, "operator": "Equal", "value": value, "effect": effect}] if p.tolerate_worker_taint else []
+    tolerations: list[dict[str, Any]] = (
+        [{"key": key, "operator": "Equal", "value": value, "effect": effect}] if p.tolerate_worker_taint else [])
     # Leave an unreachable node sooner than the default 300 s, so a lost node costs seconds of writes.
     tolerations += [{"key": f"node.kubernetes.io/{t}", "operator": "Exists", "effect": "NoExecute",
                      "tolerationSeconds": p.eviction_seconds} for t in ("unreachable", "not-ready")]
