@@ -37,6 +37,8 @@ Messages say what happened, to which object, and what to do next (often the tuto
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class SugarlabError(Exception):
     """Base of every error sugarlab raises on purpose."""
@@ -59,12 +61,13 @@ class ClusterUnreachable(ClusterError):
 
 
 class WaitTimeout(ClusterError, TimeoutError):
-    """A condition on the cluster did not hold within its timeout; `waited_for` says which."""
+    """A condition on the cluster did not hold within its timeout (cluster seconds); `last` is the last
+    poll's answer (`sugarlab.kube.wait.Pending`)."""
 
-    def __init__(self, waited_for: str, timeout: float, clock: str, last: str = "") -> None:
-        self.waited_for, self.timeout, self.clock = waited_for, timeout, clock
-        seen = f"; last seen: {last}" if last else ""
-        super().__init__(f"{waited_for}: not within {timeout:g} {clock} seconds{seen}")
+    def __init__(self, waited_for: str, timeout: float, last: Any) -> None:
+        self.waited_for, self.timeout, self.last = waited_for, timeout, last
+        seen = getattr(last, "seen", "")
+        super().__init__(f"{waited_for}: not within {timeout:g} s of cluster time" + (f"; last seen: {seen}" if seen else ""))
 
 
 class MetricsUnavailable(SugarlabError):

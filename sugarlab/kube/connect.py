@@ -7,6 +7,7 @@ notebook makes against the simulator are the same calls it makes against real k3
 from __future__ import annotations
 
 import os
+import weakref
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ class Cluster:
     backend: Literal["sim", "live"]
     server: str
     context: str
+    speed: float = 1.0  # cluster seconds per real second: the simulator's clock factor, 1 on a real cluster
 
     @property
     def provenance(self) -> Provenance:
@@ -53,7 +55,12 @@ class Cluster:
 
 
 class StatusApiClient(client.ApiClient):
-    """The official client, except that a refused request raises `ApiError` with the server's `Status`."""
+    """The official client, except that a refused request raises `ApiError` with the server's `Status`,
+    and its pooled connections are closed when it goes rather than left to the garbage collector."""
+
+    def __init__(self, configuration: client.Configuration) -> None:
+        super().__init__(configuration)
+        weakref.finalize(self, self.rest_client.close)
 
     def call_api(self, method: str, url: str, header_params: Any = None, body: Any = None,
                  post_params: Any = None, _request_timeout: Any = None) -> Any:
@@ -102,7 +109,8 @@ def connect(params: LabParams) -> Cluster:
         api, context = _client(str(simulator.start(params)), None), CONTEXT
     else:
         api, context = _live_client(params)
-    cluster = Cluster(api, params.backend, api.configuration.host, context)
+    speed = params.speed if params.backend == "sim" else 1.0
+    cluster = Cluster(api, params.backend, api.configuration.host, context, speed)
     try:
         client.VersionApi(api).get_code(_request_timeout=5)
     except (urllib3.exceptions.HTTPError, OSError) as exc:

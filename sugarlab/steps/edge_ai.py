@@ -25,9 +25,10 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 import sugarlab
+from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg
-from sugarlab.core.errors import ClusterError, MetricsUnavailable, ParameterError
+from sugarlab.core.errors import ClusterError, MetricsUnavailable, ParameterError, WaitTimeout
 from sugarlab.core.lab import Lab
 from sugarlab.kube.top import top_pods
 
@@ -116,23 +117,23 @@ def apply(lab: Lab, docs: list[dict[str, Any]]) -> None:
 def wait_rollout(lab: Lab, progress: bool = True) -> dict[str, Any]:
     """Until every replica of the current template is available (`kubectl rollout status`)."""
     apps = client.AppsV1Api(lab.cluster.api)
-    deadline = time.monotonic() + lab.real_seconds(lab.params.edge_rollout_timeout)
-    with tqdm(desc=f"{NAME} rollout", total=1, disable=not progress, leave=False) as bar:
-        while True:
-            deployment = lab.cluster.api.sanitize_for_serialization(apps.read_namespaced_deployment(NAME, NAMESPACE))
-            status, wanted = deployment.get("status", {}), deployment["spec"]["replicas"]
-            bar.total = wanted
-            bar.n = status.get("availableReplicas", 0)
-            bar.refresh()
-            if (status.get("observedGeneration", 0) >= deployment["metadata"]["generation"]
-                    and status.get("updatedReplicas") == wanted == status.get("availableReplicas")
-                    and status.get("replicas") == wanted):
-                return deployment
-            if time.monotonic() > deadline:
-                raise ClusterError(f"deployment {NAMESPACE}/{NAME} has {status.get('availableReplicas', 0)} of "
-                                   f"{wanted} replicas available after {lab.params.edge_rollout_timeout:.0f} s; "
-                                   f"check `kubectl describe pods -n {NAMESPACE}` (image pull, pip install, probes)")
-            time.sleep(0.2)
+
+    def rolled_out() -> dict[str, Any] | Pending:
+        deployment = lab.cluster.api.sanitize_for_serialization(apps.read_namespaced_deployment(NAME, NAMESPACE))
+        status, wanted = deployment.get("status", {}), deployment["spec"]["replicas"]
+        if (status.get("observedGeneration", 0) >= deployment["metadata"]["generation"]
+                and status.get("updatedReplicas") == wanted == status.get("availableReplicas")
+                and status.get("replicas") == wanted):
+            return dict(deployment)
+        available = status.get("availableReplicas", 0)
+        return Pending(available, wanted, f"{available} of {wanted} replicas available")
+
+    try:
+        return wait_for(rolled_out, f"{NAME} rollout", lab.params.edge_rollout_timeout, speed=lab.cluster.speed,
+                        progress=progress)
+    except WaitTimeout as late:
+        raise ClusterError(f"deployment {NAMESPACE}/{NAME}: {late.last.seen} after {late.timeout:.0f} s; "
+                           f"check `kubectl describe pods -n {NAMESPACE}` (image pull, pip install, probes)") from None
 
 
 # -- reaching it -----------------------------------------------------------------------------------------

@@ -7,19 +7,19 @@ it is never a parameter, never printed, never in a frame, an error, a log or an 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from kubernetes import watch
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from sugarlab.core.errors import HostError, PowerBudgetExceeded
+from sugarlab.core.errors import HostError, PowerBudgetExceeded, WaitTimeout
 from sugarlab.hosts import Host, SSHHost
 from sugarlab.hosts.sim import SimulatedHost, provision
+from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now, list_nodes_frame, parse_time
+from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.core.lab import Lab
 from sugarlab.views.tables import nodes_table
 
@@ -217,23 +217,25 @@ def _ready_condition(node: dict) -> dict | None:
 
 
 def wait_for_ready(lab: Lab, name: str, progress: bool = True) -> dict | None:
-    """Watch node `name` until Ready or the timeout; the node as last seen, or None if it never appeared."""
-    deadline = time.monotonic() + lab.real_seconds(lab.params.join_timeout)
-    seen: dict | None = None
-    with tqdm(total=2, desc=f"{name}: registered, Ready", disable=not progress, leave=False) as bar:
-        while (remaining := deadline - time.monotonic()) > 0:
-            stream = watch.Watch().stream(lab.cluster.core.list_node, field_selector=f"metadata.name={name}",
-                                          timeout_seconds=max(1, int(remaining)))
-            for event in stream:
-                seen = lab.cluster.api.sanitize_for_serialization(event["object"])
-                ready = _ready_condition(seen)
-                bar.n = 1 + int(bool(ready and ready["status"] == "True"))
-                bar.refresh()
-                if bar.n == 2:
-                    return seen
-                if time.monotonic() > deadline:
-                    break
-    return seen
+    """Poll node `name` until Ready or the timeout; the node as last seen, or None if it never appeared."""
+
+    def ready() -> dict | Pending:
+        try:
+            node = lab.cluster.api.sanitize_for_serialization(lab.cluster.core.read_node(name))
+        except ApiError as error:
+            if error.status != 404:  # not registered yet
+                raise
+            return Pending(0, 2, "not registered")
+        condition = _ready_condition(node)
+        if condition and condition["status"] == "True":
+            return dict(node)
+        return Pending(1, 2, "registered, not Ready", value=node)
+
+    try:
+        return wait_for(ready, f"{name}: registered, Ready", lab.params.join_timeout, speed=lab.cluster.speed,
+                        progress=progress)
+    except WaitTimeout as late:
+        return late.last.value
 
 
 def diagnose(lab: Lab, worker: Host, node: dict | None, what: str) -> str:

@@ -18,14 +18,14 @@ from typing import Any
 
 import pandas as pd
 from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
-from tqdm.auto import tqdm
 
-from sugarlab.core.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending
+from sugarlab.core.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
 from sugarlab.hosts.sim import power
+from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now
+from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.core.lab import Lab
 from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, probe
 
@@ -99,43 +99,50 @@ def _condition_time(pod: client.V1Pod, kind: str) -> datetime | None:
 def _follow(lab: Lab, experiment: Experiment, old_uid: str, progress: bool,
             on_wait: Callable[[client.V1Pod | None], None] = lambda pod: None) -> client.V1Pod:
     """Wait for the pod that replaces `old_uid` to be Ready; note when it was created, scheduled, ready."""
-    deadline = time.monotonic() + lab.real_seconds(lab.params.storage_timeout)
-    with tqdm(desc=f"{experiment.name}: waiting for {POD}", total=3, disable=not progress, leave=False) as bar:
-        while True:
-            try:
-                pod = lab.cluster.core.read_namespaced_pod(POD, NAMESPACE)
-            except ApiException as error:
-                if error.status != 404:
-                    raise
-                pod = None
-            if pod is not None and pod.metadata.uid != old_uid:
-                stages = [("Pending", pod.metadata.creation_timestamp), ("Scheduled", _condition_time(pod, "PodScheduled")),
-                          ("Ready", _condition_time(pod, "Ready"))]
-                bar.n = sum(when is not None for _, when in stages)
-                bar.refresh()
-                if all(when is not None for _, when in stages) and pod.metadata.deletion_timestamp is None:
-                    for stage, when in stages:
-                        experiment.mark(stage, when)
-                    return pod
-            on_wait(pod)
-            if time.monotonic() > deadline:
-                raise StoragePending(f"{experiment.name}: no ready replacement for {POD} after "
-                                     f"{lab.params.storage_timeout:.0f} s\n{diagnose(lab)}")
-            time.sleep(0.1)
+    def replaced() -> client.V1Pod | Pending:
+        try:
+            pod = lab.cluster.core.read_namespaced_pod(POD, NAMESPACE)
+        except ApiError as error:
+            if error.status != 404:
+                raise
+            pod = None
+        done = 0
+        if pod is not None and pod.metadata.uid != old_uid:
+            stages = [("Pending", pod.metadata.creation_timestamp), ("Scheduled", _condition_time(pod, "PodScheduled")),
+                      ("Ready", _condition_time(pod, "Ready"))]
+            done = sum(when is not None for _, when in stages)
+            if done == len(stages) and pod.metadata.deletion_timestamp is None:
+                for stage, when in stages:
+                    experiment.mark(stage, when)
+                return pod
+        on_wait(pod)
+        return Pending(done, 3)
+
+    try:
+        return wait_for(replaced, f"{experiment.name}: waiting for {POD}", lab.params.storage_timeout,
+                        speed=lab.cluster.speed, interval=0.1, progress=progress)
+    except WaitTimeout:
+        raise StoragePending(f"{experiment.name}: no ready replacement for {POD} after "
+                             f"{lab.params.storage_timeout:.0f} s\n{diagnose(lab)}") from None
 
 
 def _read_after(lab: Lab, experiment: Experiment) -> None:
     """The first successful read of the replacement, retried while its mount settles."""
-    deadline = time.monotonic() + lab.real_seconds(60)
-    while True:
+    failed: list[ProbeFailed] = []
+
+    def read() -> Probe | Pending:
         try:
-            experiment.after = probe(lab, upto=experiment.before.last_id if experiment.before else 0)
-            experiment.mark("first successful read", experiment.after.at)
-            return
-        except ProbeFailed:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+            return probe(lab, upto=experiment.before.last_id if experiment.before else 0)
+        except ProbeFailed as error:
+            failed.append(error)
+            return Pending(seen=str(error))
+
+    try:
+        experiment.after = wait_for(read, f"{experiment.name}: first read of the replacement", 60,
+                                    speed=lab.cluster.speed)
+    except WaitTimeout:
+        raise failed[-1] from None
+    experiment.mark("first successful read", experiment.after.at)
 
 
 def _eligible_nodes(lab: Lab) -> list[str]:
@@ -172,33 +179,37 @@ def delete_pod(lab: Lab, progress: bool = True) -> Experiment:
 def _evict_all(lab: Lab, experiment: Experiment, node: str) -> None:
     """`kubectl drain --ignore-daemonsets`: evict every pod on the node, retrying while a budget refuses."""
     core = lab.cluster.core
-    deadline = time.monotonic() + lab.real_seconds(lab.params.storage_timeout)
     pending = [p for p in core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={node}").items
                if p.status.phase not in ("Succeeded", "Failed") and p.metadata.deletion_timestamp is None
                and not any(r.kind == "DaemonSet" for r in p.metadata.owner_references or [])
                and "kubernetes.io/config.mirror" not in (p.metadata.annotations or {})]
     refused: set[str] = set()
-    while pending:
-        pod = pending.pop(0)
-        body = {"apiVersion": "policy/v1", "kind": "Eviction",
-                "metadata": {"name": pod.metadata.name, "namespace": pod.metadata.namespace}}
-        try:
-            core.create_namespaced_pod_eviction(pod.metadata.name, pod.metadata.namespace, body)
-            experiment.mark(f"evicted {pod.metadata.namespace}/{pod.metadata.name}", cluster_now(lab.cluster))
-        except ApiException as error:
-            if error.status == 404:
-                continue
-            if error.status != 429:
-                raise ClusterError(f"evicting {pod.metadata.namespace}/{pod.metadata.name}: {error.reason}") from None
-            if pod.metadata.name not in refused:
-                refused.add(pod.metadata.name)
-                experiment.notes.append(f"eviction of {pod.metadata.namespace}/{pod.metadata.name} refused by its "
-                                        "PodDisruptionBudget; retried")
-            if time.monotonic() > deadline:
-                raise ClusterError(f"drain of {node} blocked: {pod.metadata.namespace}/{pod.metadata.name} cannot be "
-                                   "evicted without breaking its PodDisruptionBudget") from None
-            pending.append(pod)
-            time.sleep(lab.real_seconds(RETRY_EVICTION_S))
+
+    def evicted() -> bool | Pending:
+        for pod in list(pending):
+            name = f"{pod.metadata.namespace}/{pod.metadata.name}"
+            body = {"apiVersion": "policy/v1", "kind": "Eviction",
+                    "metadata": {"name": pod.metadata.name, "namespace": pod.metadata.namespace}}
+            try:
+                core.create_namespaced_pod_eviction(pod.metadata.name, pod.metadata.namespace, body)
+                experiment.mark(f"evicted {name}", cluster_now(lab.cluster))
+            except ApiError as error:
+                if error.status == 429:  # TooManyRequests: its PodDisruptionBudget allows no disruption now
+                    if name not in refused:
+                        refused.add(name)
+                        experiment.notes.append(f"eviction of {name} refused by its PodDisruptionBudget; retried")
+                    continue
+                if error.status != 404:
+                    raise
+            pending.remove(pod)
+        return True if not pending else Pending(seen=", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in pending))
+
+    try:
+        wait_for(evicted, f"drain of {node}", lab.params.storage_timeout, speed=lab.cluster.speed,
+                 interval=RETRY_EVICTION_S / lab.cluster.speed)
+    except WaitTimeout as late:
+        raise ClusterError(f"drain of {node} blocked: {late.last.seen} cannot be evicted without breaking its "
+                           "PodDisruptionBudget") from None
 
 
 def drain_node(lab: Lab, progress: bool = True) -> Experiment:
@@ -256,9 +267,11 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
         _read_after(lab, experiment)
     finally:
         power(lab.cluster.server, node, True)
-        deadline = time.monotonic() + lab.real_seconds(lab.params.storage_timeout)
-        while _node_ready(lab, node)[0] != "True" and time.monotonic() < deadline:
-            time.sleep(0.1)
+        try:
+            wait_for(lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
+                     f"{node} Ready again", lab.params.storage_timeout, speed=lab.cluster.speed, interval=0.1)
+        except WaitTimeout as late:
+            experiment.notes.append(str(late))
         _taint(lab, node, add=False)
     experiment.notes.append(f"{node} powered on again and back in service")
     return experiment
