@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from sugarlab.core.errors import HostError, PowerBudgetExceeded, WaitTimeout
-from sugarlab.hosts import Host, SSHHost
-from sugarlab.hosts.sim import SimulatedHost, provision
+from sugarlab.hosts import Host
+from sugarlab.hosts.factory import open_controller, open_new_workers
 from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now, list_nodes_frame, parse_time
 from sugarlab.kube.wait import Pending, wait_for
@@ -100,19 +100,7 @@ class Hosts:
 
 def open_hosts(lab: Lab) -> Hosts:
     """The controller and the new workers: simulated machines (imaged and booted first) or SSH."""
-    p = lab.params
-    if p.backend == "sim":
-        server = lab.cluster.server
-        for name in p.join_workers:
-            provision(server, name, p.join_profile, p.sim_faults.get(name, ""))
-        return Hosts(SimulatedHost(server, "sugarkube0"), {n: SimulatedHost(server, n) for n in p.join_workers})
-
-    def ssh(address: str, name: str) -> Host:
-        return SSHHost(address, user=p.ssh_user, name=name, key_filename=p.ssh_key or None,
-                       host_key_policy=p.host_key_policy, known_hosts=p.known_hosts or None)
-
-    return Hosts(ssh(p.controller_host, "controller"),
-                 {n: ssh(p.worker_addresses.get(n, f"{n}.sugarkube.lan"), n) for n in p.join_workers})
+    return Hosts(open_controller(lab.params, lab.cluster.server), open_new_workers(lab.params, lab.cluster.server))
 
 
 # -- preflight ----------------------------------------------------------------------------------------
