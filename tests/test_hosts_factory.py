@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sugarlab.core.params import validate_parameters
 from sugarlab.hosts import SSHHost
-from sugarlab.hosts.factory import open_controller, open_host, open_new_workers
+from sugarlab.hosts.factory import open_controller, open_host, open_new_workers, power_switch
 from sugarlab.hosts.sim import SimulatedHost
 
 SIM_URL = "http://127.0.0.1:9"  # never contacted by these tests
@@ -23,6 +23,7 @@ def test_a_live_lab_reaches_its_machines_over_ssh_with_its_settings() -> None:
     node = open_host(params, SIM_URL, "sugarkube3", "192.168.42.23")
     assert isinstance(node, SSHHost) and node.user == "pi" and node.key_filename is not None
     assert node.key_filename.name == "lab"
+    assert power_switch(params, SIM_URL) is None  # real Pis are unplugged by hand
 
 
 def test_a_simulated_lab_reaches_the_simulators_machines_by_name() -> None:
@@ -30,3 +31,4 @@ def test_a_simulated_lab_reaches_the_simulators_machines_by_name() -> None:
     node = open_host(params, SIM_URL, "sugarkube1", "192.168.42.11")
     assert isinstance(node, SimulatedHost) and node.name == "sugarkube1"
     assert open_controller(params, SIM_URL).name == "sugarkube0"
+    assert callable(power_switch(params, SIM_URL))

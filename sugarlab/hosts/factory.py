@@ -6,9 +6,12 @@ Pi is decided here, from the lab's `backend`, and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from sugarlab.core.params import LabParams
 from sugarlab.hosts.base import Host
-from sugarlab.hosts.sim import SimulatedHost, provision
+from sugarlab.hosts.sim import SimulatedHost, power, provision
 from sugarlab.hosts.ssh import SSHHost
 
 SIM_CONTROLLER = "sugarkube0"  # the simulated cluster's controller machine
@@ -22,6 +25,13 @@ def open_host(params: LabParams, server: str, name: str, address: str) -> Host:
         return SimulatedHost(server, name)
     return SSHHost(address, user=params.ssh_user, name=name, key_filename=params.ssh_key or None,
                    host_key_policy=params.host_key_policy, known_hosts=params.known_hosts or None)
+
+
+def power_switch(params: LabParams, server: str) -> Callable[[str, bool], None] | None:
+    """Switch a machine's power by name, or None where the lab cannot (real Pis are unplugged by hand)."""
+    if params.backend == "sim":
+        return partial(power, server)
+    return None
 
 
 def open_controller(params: LabParams, server: str) -> Host:

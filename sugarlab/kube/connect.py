@@ -42,6 +42,18 @@ class Cluster:
         return "simulated" if self.backend == "sim" else "cluster"
 
     @property
+    def workload_provenance(self) -> Provenance:
+        """Where figures measured inside pods come from: the simulator runs containers as processes
+        on this machine (`local`); on a real cluster they are the cluster's."""
+        return "local" if self.backend == "sim" else "cluster"
+
+    @property
+    def rehearsal(self) -> bool:
+        """A rehearsal on the simulated cluster: steps change it without showing a plan first, and pods use
+        offline stand-ins (the model graph, simulated storage media) for downloads and real disks."""
+        return self.backend == "sim"
+
+    @property
     def core(self) -> client.CoreV1Api:
         return client.CoreV1Api(self.api)
 

@@ -69,7 +69,7 @@ def deployment_manifests(lab: Lab, tuning: Tuning) -> list[dict[str, Any]]:
     p = lab.params
     env = {"HOST": "0.0.0.0", "PORT": str(PORT),  # in the container, for the Service to reach it
            "MAX_BATCH": str(tuning.max_batch), "INTRA_OP_THREADS": str(tuning.intra_op_threads)}
-    if p.backend == "live" or p.edge_model_url:
+    if not lab.cluster.rehearsal or p.edge_model_url:
         env |= {"MODEL_URL": p.edge_model_url or DEFAULT_MODEL_URL, "MODEL_PATH": "/models/resnet50-v2-7.onnx"}
     cpu_request = tuning.cpu_limit if p.edge_pin_cpus else p.edge_cpu_request
     memory_request = p.edge_memory_limit if p.edge_pin_cpus else p.edge_memory_request
@@ -171,7 +171,7 @@ def log_inference(lab: Lab, answer: dict[str, Any], what: str) -> None:
 
 
 def _provenance(lab: Lab) -> str:
-    return "local" if lab.params.backend == "sim" else "cluster"
+    return lab.cluster.workload_provenance
 
 
 # -- load ---------------------------------------------------------------------------------------------------

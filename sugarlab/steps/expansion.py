@@ -244,7 +244,7 @@ def diagnose(lab: Lab, worker: Host, node: dict | None, what: str) -> str:
 
 def may_change_cluster(lab: Lab) -> bool:
     """Mutating steps run on the simulator always, on a live cluster only with `apply = True`."""
-    return lab.params.backend == "sim" or lab.params.apply
+    return lab.cluster.rehearsal or lab.params.apply
 
 
 def join_all(lab: Lab, controller: Host, workers: dict[str, Host], progress: bool = True) -> pd.DataFrame:

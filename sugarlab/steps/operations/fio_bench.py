@@ -95,7 +95,7 @@ def job_manifest(lab: Lab, node: dict[str, Any]) -> dict[str, Any]:
 
 def set_simulated_media(lab: Lab, nodes: list[dict[str, Any]]) -> None:
     """Simulator only: give nodes the storage media of `fio_sim_media` (others keep their profile's)."""
-    if lab.params.backend != "sim":
+    if not lab.cluster.rehearsal:
         return
     names = {n["metadata"]["name"] for n in nodes}
     unknown = sorted(set(lab.params.fio_sim_media) - names)

@@ -22,7 +22,7 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 from sugarlab.core.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
-from sugarlab.hosts.sim import power
+from sugarlab.hosts.factory import power_switch
 from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now
 from sugarlab.kube.wait import Pending, wait_for
@@ -242,13 +242,14 @@ def _taint(lab: Lab, node: str, add: bool) -> None:
 def power_off(lab: Lab, progress: bool = True) -> Experiment:
     """(c) pull the plug on the writer's node (simulator): NotReady, eviction, then the non-graceful node
     shutdown procedure (the out-of-service taint) frees the StatefulSet to start the pod elsewhere."""
-    if lab.params.backend != "sim":
+    switch = power_switch(lab.params, lab.cluster.server)
+    if switch is None:
         raise ExperimentSkipped("power-off needs the simulator's machines (on real hardware, pull the plug and "
                                 "follow the same steps by hand)")
     experiment, pod = _start(lab, "power-off", needs_spare=True)
     node = pod.spec.node_name
     experiment.mark("power off", cluster_now(lab.cluster))
-    power(lab.cluster.server, node, False)
+    switch(node, False)
 
     def operator(current: client.V1Pod | None) -> None:
         """What the operator does while waiting: note NotReady and eviction, then declare the node out of service."""
@@ -266,7 +267,7 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
         experiment.node_after = new.spec.node_name
         _read_after(lab, experiment)
     finally:
-        power(lab.cluster.server, node, True)
+        switch(node, True)
         try:
             wait_for(lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
                      f"{node} Ready again", lab.params.storage_timeout, speed=lab.cluster.speed, interval=0.1)
