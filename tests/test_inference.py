@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 import yaml
@@ -30,7 +32,8 @@ def test_manifests_carry_probes_resources_toleration_and_the_source(open_sim_lab
 
 def test_pinned_cpus_make_guaranteed_pods_and_live_downloads_the_tutorials_model(open_sim_lab) -> None:
     lab = open_sim_lab(edge_pin_cpus=True)
-    live = type(lab)(lab.params.model_copy(update={"backend": "live"}), lab.cluster, lab.workspace)
+    live = type(lab)(lab.params.model_copy(update={"backend": "live"}),
+                     dataclasses.replace(lab.cluster, backend="live", speed=1.0), lab.workspace)
     container = edge_ai.deployment_manifests(live, edge_ai.Tuning(cpu_limit="1"))[0]["spec"]["template"][
         "spec"]["containers"][0]
     assert container["resources"]["requests"] == container["resources"]["limits"] == {"cpu": "1", "memory": "1536Mi"}
