@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lab test system-packages notebook-outputs clean
+.PHONY: lab check test system-packages notebook-outputs clean
 
 $(BIN)/sugarlab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,13 @@ system-packages:
 	@[ -x /usr/sbin/sshd ] && [ -x /usr/bin/fio ] || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server fio >/dev/null; }
 
-# Install, then run every check: package and simulator tests, the notebooks under nbval, and the
-# end-to-end Papermill run.
-test: $(BIN)/sugarlab system-packages
+# Lint, formatting, types and the import contract (.ci/check without its pytest run).
+check: $(BIN)/sugarlab
+	BIN=$(BIN) .ci/check --static
+
+# Install, then run every check: the static checks first, then package and simulator tests, the
+# notebooks under nbval, and the end-to-end Papermill run.
+test: check system-packages
 	$(BIN)/pytest tests notebooks --nbval-lax --nbval-current-env
 
 # Re-record the outputs the notebooks keep (the cells marked NBVAL_CHECK_OUTPUT) from the

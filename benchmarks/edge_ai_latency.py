@@ -7,7 +7,7 @@ In one run, on the same model (the offline ResNet-50 graph unless MODEL_PATH is 
 synthetic image, it prints:
 
 - floors: a raw batch-1 `session.run` with the service's session options, and decode + preprocess;
-- our service (`python -m sugarlab.edge_ai`) at concurrency 1, 4 and 16;
+- our service (`python -m sugarlab.payloads.edge_ai`) at concurrency 1, 4 and 16;
 - a naive baseline doing what the tutorial's app does (one `async def` handler that decodes and runs
   the model inline on the event loop, default session options), with a `/healthz` added so it can be
   probed, under the same load.
@@ -44,12 +44,12 @@ import uvicorn
 from fastapi import FastAPI, File, UploadFile
 from PIL import Image
 
-from sugarlab.edge_ai.classifier import load_classifier
-from sugarlab.edge_ai.images import decode_image, preprocess
-from sugarlab.edge_ai.model_files import ensure_model
-from sugarlab.edge_ai.quantization import compare_int8, quantize_int8
-from sugarlab.edge_ai.sample_images import fetch_tutorial_photo, synthetic_jpeg
-from sugarlab.edge_ai.settings import settings_from_env
+from sugarlab.payloads.edge_ai.classifier import load_classifier
+from sugarlab.payloads.edge_ai.images import decode_image, preprocess
+from sugarlab.payloads.edge_ai.model_files import ensure_model
+from sugarlab.payloads.edge_ai.quantization import compare_int8, quantize_int8
+from sugarlab.payloads.edge_ai.sample_images import fetch_tutorial_photo, synthetic_jpeg
+from sugarlab.payloads.edge_ai.settings import settings_from_env
 
 CONCURRENCY = (1, 4, 16)
 SERVERS = ("service", "naive")
@@ -245,7 +245,7 @@ def main() -> None:
         for server in SERVERS:
             port = _free_port()
             env = dict(os.environ, HOST="127.0.0.1", PORT=str(port))
-            command = ([sys.executable, "-m", "sugarlab.edge_ai"] if server == "service"
+            command = ([sys.executable, "-m", "sugarlab.payloads.edge_ai"] if server == "service"
                        else [sys.executable, __file__, "--serve-naive", str(port)])
             processes.append(_start(command, env, port, "/readyz" if server == "service" else "/healthz"))
             urls[server] = f"http://127.0.0.1:{port}"

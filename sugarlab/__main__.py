@@ -2,6 +2,6 @@
 
 import sys
 
-from sugarlab.cli import main
+from sugarlab.core.cli import main
 
 sys.exit(main())

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from sugarlab.cluster import Cluster, connect
-from sugarlab.lab import Lab, open_lab
-from sugarlab.params import validate_parameters
-from sugarlab.sim import lifecycle
+from sugarlab.kube.connect import Cluster, connect
+from sugarlab.core.lab import Lab, open_lab
+from sugarlab.core.params import validate_parameters
+from sugarlab.kube import simulator
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +33,7 @@ def start_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
 
     yield start
     for workspace in workspaces:
-        lifecycle.stop(workspace)
+        simulator.stop(workspace)
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def open_sim_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
 
     yield start
     for workspace in workspaces:
-        lifecycle.stop(workspace)
+        simulator.stop(workspace)
 
 
 @pytest.fixture(scope="module")
@@ -57,4 +57,4 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """One simulated cluster shared by a test module."""
     workspace = tmp_path_factory.mktemp("sim")
     yield connect(validate_parameters({"workspace": str(workspace), "speed": 120}))
-    lifecycle.stop(workspace)
+    simulator.stop(workspace)

@@ -11,23 +11,23 @@ from typing import Any
 
 import pytest
 
-import sugarlab.sim
-from sugarlab.cli import _parameters, main
-from sugarlab.errors import SimulatorError
+import sugarlab.kube
+from sugarlab.core.cli import _parameters, main
+from sugarlab.core.errors import SimulatorError
 
 NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
 
 
 @pytest.fixture
 def lifecycle(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
-    """A stand-in `sugarlab.sim.lifecycle` recording its calls in `.calls`."""
-    fake = types.ModuleType("sugarlab.sim.lifecycle")
+    """A stand-in `sugarlab.kube.simulator` recording its calls in `.calls`."""
+    fake = types.ModuleType("sugarlab.kube.simulator")
     calls: list[tuple[str, Any]] = []
-    fake.ensure_running = lambda params: calls.append(("start", params)) or params.workspace_path / "kubeconfig"  # type: ignore[attr-defined]
+    fake.start = lambda params: calls.append(("start", params)) or params.workspace_path / "kubeconfig"  # type: ignore[attr-defined]
     fake.stop = lambda workspace: calls.append(("stop", workspace)) or True  # type: ignore[attr-defined]
     fake.status = lambda workspace: calls.append(("status", workspace)) and None  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "sugarlab.sim.lifecycle", fake)
-    monkeypatch.setattr(sugarlab.sim, "lifecycle", fake, raising=False)
+    monkeypatch.setitem(sys.modules, "sugarlab.kube.simulator", fake)
+    monkeypatch.setattr(sugarlab.kube, "simulator", fake, raising=False)
     return types.SimpleNamespace(module=fake, calls=calls)
 
 
@@ -107,7 +107,7 @@ def test_run_passes_backend_and_selection(tmp_path: Path, monkeypatch: pytest.Mo
         seen.update(parameters=parameters, **options)
         raise SimulatorError("stop here")
 
-    monkeypatch.setattr("sugarlab.runner.run_lab", fake_run_lab)
+    monkeypatch.setattr("sugarlab.core.runner.run_lab", fake_run_lab)
     assert run(tmp_path, "--backend", "live", "--notebooks", "01, 03-workload", "-p", "seed", "2") == 1
     assert seen["parameters"] == {"seed": 2, "backend": "live"}
     assert seen["notebooks"] == ["01", "03-workload"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.cli import main
+from sugarlab.core.cli import main
 
 LAB = Path(__file__).parent / "data" / "report-lab"
 

@@ -7,8 +7,8 @@ import time
 import yaml
 from kubernetes import client
 
-from sugarlab import disruption
-from sugarlab.disruption import CRITICAL, Critical
+from sugarlab.steps.operations import disruption
+from sugarlab.steps.operations.disruption import CRITICAL, Critical
 
 
 def test_budgets_let_drains_proceed_except_where_they_should_stop() -> None:

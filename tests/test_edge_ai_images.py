@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sugarlab.edge_ai.errors import ImageRejected, ImageTooLarge
-from sugarlab.edge_ai.images import decode_image, preprocess
-from sugarlab.edge_ai.sample_images import encode, synthetic_image, synthetic_jpeg
+from sugarlab.payloads.edge_ai.errors import ImageRejected, ImageTooLarge
+from sugarlab.payloads.edge_ai.images import decode_image, preprocess
+from sugarlab.payloads.edge_ai.sample_images import encode, synthetic_image, synthetic_jpeg
 
 MEAN = np.array([0.485, 0.456, 0.406])
 STD = np.array([0.229, 0.224, 0.225])

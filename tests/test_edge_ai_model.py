@@ -17,18 +17,17 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper
 
-from sugarlab.edge_ai.classifier import load_classifier, softmax
-from sugarlab.edge_ai.errors import ChecksumMismatch, ModelError
-from sugarlab.edge_ai.model_files import (
+from sugarlab.payloads.edge_ai.classifier import load_classifier, softmax
+from sugarlab.payloads.edge_ai.errors import ChecksumMismatch, ModelError, SettingError
+from sugarlab.payloads.edge_ai.model_files import (
     DEFAULT_MODEL_SHA256,
     DEFAULT_MODEL_URL,
     download_model,
     ensure_model,
     offline_model_path,
 )
-from sugarlab.edge_ai.model_graph import batch_dim, make_batch_dynamic, outputs_probabilities
-from sugarlab.edge_ai.settings import Settings, settings_from_env
-from sugarlab.errors import ParameterError
+from sugarlab.payloads.edge_ai.model_graph import batch_dim, make_batch_dynamic, outputs_probabilities
+from sugarlab.payloads.edge_ai.settings import Settings, settings_from_env
 
 PAYLOAD = b"pretend model bytes " * 5000
 PAYLOAD_SHA256 = hashlib.sha256(PAYLOAD).hexdigest()
@@ -200,13 +199,13 @@ def test_settings_come_from_the_environment() -> None:
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], name: str) -> None:
-    with pytest.raises(ParameterError, match=name) as raised:
+    with pytest.raises(SettingError, match=name) as raised:
         settings_from_env(env)
     assert raised.value.name == name
 
 
 def test_exports_are_sorted_and_complete() -> None:
-    import sugarlab.edge_ai as edge_ai
+    import sugarlab.payloads.edge_ai as edge_ai
 
     assert edge_ai.__all__ == sorted(edge_ai.__all__)
     public = {name for name in vars(edge_ai) if not name.startswith("_")
@@ -216,7 +215,7 @@ def test_exports_are_sorted_and_complete() -> None:
 
 def test_the_service_refuses_to_start_on_a_bad_setting() -> None:
     env = {**os.environ, "PORT": "ninety"}
-    done = subprocess.run([sys.executable, "-m", "sugarlab.edge_ai"], env=env, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "sugarlab.payloads.edge_ai"], env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 2
     assert "'PORT' = 'ninety' is not allowed" in done.stderr

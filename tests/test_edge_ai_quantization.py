@@ -8,9 +8,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from sugarlab.edge_ai.images import decode_image, preprocess
-from sugarlab.edge_ai.quantization import compare_int8, quantize_int8
-from sugarlab.edge_ai.sample_images import synthetic_jpeg
+from sugarlab.payloads.edge_ai.images import decode_image, preprocess
+from sugarlab.payloads.edge_ai.quantization import compare_int8, quantize_int8
+from sugarlab.payloads.edge_ai.sample_images import synthetic_jpeg
 
 
 def _small_cnn(path: Path) -> Path:

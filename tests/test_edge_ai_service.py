@@ -19,9 +19,9 @@ import pytest
 import uvicorn
 from PIL import Image
 
-from sugarlab.edge_ai.app import create_app
-from sugarlab.edge_ai.sample_images import encode, synthetic_image, synthetic_jpeg
-from sugarlab.edge_ai.settings import Settings
+from sugarlab.payloads.edge_ai.app import create_app
+from sugarlab.payloads.edge_ai.sample_images import encode, synthetic_image, synthetic_jpeg
+from sugarlab.payloads.edge_ai.settings import Settings
 
 DEADLINE = 60.0
 SMALL_JPEG = synthetic_jpeg(320, 240)

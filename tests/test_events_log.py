@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sugarlab import events_log
+from sugarlab.steps.operations import events
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
 
@@ -31,9 +31,9 @@ EVENTS = [
 
 
 def test_rows_are_sorted_by_creation_and_read_like_kubectl() -> None:
-    frame = events_log.events_frame(EVENTS, NOW)
+    frame = events.events_frame(EVENTS, NOW)
     assert list(frame["reason"]) == ["NodeReady", "BackOff", "BackOff", "FailedScheduling"]
-    text = events_log.events_table(frame).splitlines()
+    text = events.events_table(frame).splitlines()
     assert text[0].split() == ["NAMESPACE", "LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
     assert text[1].split()[:5] == ["default", "30m", "Normal", "NodeReady", "node/worker-a"]
     assert "3m (x4 over 9m)   Warning" in text[2] and text[2].split("pod/web-1")[1].strip() == "Back-off restarting"
@@ -41,23 +41,23 @@ def test_rows_are_sorted_by_creation_and_read_like_kubectl() -> None:
 
 
 def test_warnings_are_grouped_by_reason_and_object_with_their_occurrences() -> None:
-    grouped = events_log.warnings(events_log.events_frame(EVENTS, NOW))
+    grouped = events.warnings(events.events_frame(EVENTS, NOW))
     assert list(zip(grouped["reason"], grouped["object"], grouped["events"], grouped["occurrences"])) == [
         ("BackOff", "pod/web-1", 2, 6), ("FailedScheduling", "pod/fio-1", 1, 1)]
     assert grouped["message"].iloc[0] == "Back-off again"  # the latest one
 
 
 def test_churn_counts_events_per_minute_and_widens_the_bin_for_long_histories() -> None:
-    counts, every = events_log.churn(events_log.events_frame(EVENTS, NOW))
+    counts, every = events.churn(events.events_frame(EVENTS, NOW))
     assert every == "1min" and len(counts) == 30 and counts["Warning"].sum() == 3 and counts["Normal"].sum() == 1
     old = EVENTS + [event("old", 60 * 24, "Started")]
-    assert events_log.churn(events_log.events_frame(old, NOW))[1] == "15min"
+    assert events.churn(events.events_frame(old, NOW))[1] == "15min"
 
 
 def test_no_events_reads_like_kubectl() -> None:
-    frame = events_log.events_frame([], NOW)
-    assert events_log.events_table(frame) == "No resources found\n" and events_log.warnings(frame).empty
-    events_log.churn_figure(frame, "simulated")
+    frame = events.events_frame([], NOW)
+    assert events.events_table(frame) == "No resources found\n" and events.warnings(frame).empty
+    events.churn_figure(frame, "simulated")
 
 
 def test_the_log_is_written_from_the_clusters_events(open_sim_lab) -> None:
@@ -67,10 +67,10 @@ def test_the_log_is_written_from_the_clusters_events(open_sim_lab) -> None:
     import time
 
     deadline = time.monotonic() + 30
-    while not (frame := events_log.list_events(lab))["reason"].isin(["Started"]).any():
+    while not (frame := events.list_events(lab))["reason"].isin(["Started"]).any():
         assert time.monotonic() < deadline
         time.sleep(0.2)
-    text = events_log.save(lab, frame)
-    assert lab.workspace.read_text(events_log.LOG) == text and "pod/probe" in text
+    text = events.save(lab, frame)
+    assert lab.workspace.read_text(events.LOG) == text and "pod/probe" in text
     assert frame["created"].is_monotonic_increasing
-    assert events_log.churn_figure(frame, lab.cluster.provenance).get_suptitle().startswith("Event churn")
+    assert events.churn_figure(frame, lab.cluster.provenance).get_suptitle().startswith("Event churn")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from sugarlab import expansion
+from sugarlab.steps import expansion
 from sugarlab.hosts.sim import SimulatedHost
 
 
@@ -81,15 +83,16 @@ def test_live_cluster_is_only_changed_with_apply(open_sim_lab) -> None:
     lab = open_sim_lab()
     assert expansion.may_change_cluster(lab)
     live = lab.params.model_copy(update={"backend": "live"})
-    assert not expansion.may_change_cluster(type(lab)(live, lab.cluster, lab.workspace))
+    cluster = dataclasses.replace(lab.cluster, backend="live", speed=1.0)  # the same server, taken for a real one
+    assert not expansion.may_change_cluster(type(lab)(live, cluster, lab.workspace))
     applied = live.model_copy(update={"apply": True})
-    assert expansion.may_change_cluster(type(lab)(applied, lab.cluster, lab.workspace))
+    assert expansion.may_change_cluster(type(lab)(applied, cluster, lab.workspace))
     plan = "\n".join(expansion.join_plan(lab)["command"])
     assert "join-credential" in plan and "--node-taint sugarkube.io/role=worker:NoSchedule" in plan
 
 
 def test_unknown_machine_is_unreachable(open_sim_lab) -> None:
-    from sugarlab.errors import HostUnreachable
+    from sugarlab.core.errors import HostUnreachable
 
     lab = open_sim_lab()
     with pytest.raises(HostUnreachable, match="no such machine"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 
-from sugarlab.explorer import ALL, filter_pods, filter_top_pods, options, pod_explorer
+from sugarlab.views.explorer import ALL, filter_pods, filter_top_pods, options, pod_explorer
 
 PODS = pd.DataFrame({
     "namespace": ["kube-system", "kube-system", "lab-scale", "lab-scale"],

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.errors import ParameterError, SugarlabError
-from sugarlab.fio import COLUMNS, FioOutputError, fio_command, parse_fio
+from sugarlab.core.errors import ParameterError, SugarlabError
+from sugarlab.steps.operations.fio_output import COLUMNS, FioOutputError, fio_command, parse_fio
 
 DATA = Path(__file__).parent / "data" / "fio"
 

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from sugarlab import ParameterError, fio_bench
+from sugarlab import ParameterError
+
+from sugarlab.steps.operations import fio_bench
 
 
 def run(lab) -> tuple[pd.DataFrame, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sugarlab import hardening
+from sugarlab.steps.operations import hardening
 from sugarlab.hosts.sim import SimulatedHost
 from sugarlab.sim import sshd
 

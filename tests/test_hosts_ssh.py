@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sshd import SSHServer, free_port, keygen, run_sshd, sshd_server  # noqa: F401  (pytest fixture)
 
-from sugarlab.errors import (
+from sugarlab.core.errors import (
     AuthenticationRefused,
     CommandFailed,
     CommandTimeout,
@@ -286,7 +286,7 @@ def test_write_file_places_a_secret_atomically_and_never_shows_it(sshd_server: C
 
 
 def test_no_credential_to_offer_is_an_authentication_problem(sshd_server, tmp_path) -> None:
-    from sugarlab.errors import AuthenticationRefused
+    from sugarlab.core.errors import AuthenticationRefused
     from sugarlab.hosts import SSHHost
 
     server = sshd_server()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 import yaml
 
-from sugarlab import inference
+from sugarlab.steps import edge_ai
 
 
 def test_manifests_carry_probes_resources_toleration_and_the_source(open_sim_lab) -> None:
     lab = open_sim_lab()
-    deployment, service = inference.deployment_manifests(lab, inference.Tuning())
+    deployment, service = edge_ai.deployment_manifests(lab, edge_ai.Tuning())
     pod = deployment["spec"]["template"]["spec"]
     container = pod["containers"][0]
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
@@ -22,16 +24,17 @@ def test_manifests_carry_probes_resources_toleration_and_the_source(open_sim_lab
     assert "MODEL_URL" not in {e["name"] for e in container["env"]}  # the offline graph on the simulator
     assert pod["tolerations"][0]["key"] == "sugarkube.io/role"
     assert service["spec"]["ports"] == [{"port": 9000, "targetPort": 9000}]
-    configmap = inference.source_configmap()
+    configmap = edge_ai.source_configmap()
     mounted = {i["key"]: i["path"] for i in pod["volumes"][0]["configMap"]["items"]}
     assert set(mounted) == set(configmap["data"])
-    assert mounted["sugarlab.edge_ai.app.py"] == "sugarlab/edge_ai/app.py"
+    assert mounted["sugarlab.payloads.edge_ai.app.py"] == "sugarlab/payloads/edge_ai/app.py"
 
 
 def test_pinned_cpus_make_guaranteed_pods_and_live_downloads_the_tutorials_model(open_sim_lab) -> None:
     lab = open_sim_lab(edge_pin_cpus=True)
-    live = type(lab)(lab.params.model_copy(update={"backend": "live"}), lab.cluster, lab.workspace)
-    container = inference.deployment_manifests(live, inference.Tuning(cpu_limit="1"))[0]["spec"]["template"][
+    live = type(lab)(lab.params.model_copy(update={"backend": "live"}),
+                     dataclasses.replace(lab.cluster, backend="live", speed=1.0), lab.workspace)
+    container = edge_ai.deployment_manifests(live, edge_ai.Tuning(cpu_limit="1"))[0]["spec"]["template"][
         "spec"]["containers"][0]
     assert container["resources"]["requests"] == container["resources"]["limits"] == {"cpu": "1", "memory": "1536Mi"}
     env = {e["name"]: e["value"] for e in container["env"]}
@@ -40,25 +43,25 @@ def test_pinned_cpus_make_guaranteed_pods_and_live_downloads_the_tutorials_model
 
 def test_service_rolls_out_and_answers_through_the_proxy(open_sim_lab) -> None:
     lab = open_sim_lab(sim_workers=1, worker_profile="pi4-8gb", edge_replicas=1)
-    configmap = inference.source_configmap()
-    docs = inference.deployment_manifests(lab, inference.Tuning(replicas=1))
-    inference.write_manifests(lab, configmap, docs)
-    inference.apply(lab, [configmap, *docs])
-    deployment = inference.wait_rollout(lab, progress=False)
+    configmap = edge_ai.source_configmap()
+    docs = edge_ai.deployment_manifests(lab, edge_ai.Tuning(replicas=1))
+    edge_ai.write_manifests(lab, configmap, docs)
+    edge_ai.apply(lab, [configmap, *docs])
+    deployment = edge_ai.wait_rollout(lab, progress=False)
     assert deployment["status"]["availableReplicas"] == 1
     pods = lab.cluster.core.list_namespaced_pod("edge-ai").items
     assert [p.spec.node_name for p in pods] == ["sugarkube1"]  # the toleration lets it onto the worker
-    image, what = inference.sample_image(lab)
-    with inference.service_client(lab) as http:
-        answer = inference.infer(http, image)
+    image, what = edge_ai.sample_image(lab)
+    with edge_ai.service_client(lab) as http:
+        answer = edge_ai.infer(http, image)
         assert len(answer["top"]) == 5 and "meaningless" in answer["note"]
-        inference.log_inference(lab, answer, what)
-        result = inference.load(http, image, concurrency=4, requests=12)
-        usage = inference.usage_under_load(lab, http, image, 12)
+        edge_ai.log_inference(lab, answer, what)
+        result = edge_ai.load(http, image, concurrency=4, requests=12)
+        usage = edge_ai.usage_under_load(lab, http, image, 12)
     assert result.errors == 0 and len(result.latencies_ms) == 12
     assert set(usage["provenance"]) == {"local"} and (usage["memory_bytes"] > 50e6).all()
-    assert yaml.safe_load(lab.workspace.read_text(inference.INFERENCE_LOG))["provenance"] == "local"
-    assert len(list(yaml.safe_load_all(lab.workspace.read_text(inference.DEPLOYMENT)))) == 2
+    assert yaml.safe_load(lab.workspace.read_text(edge_ai.INFERENCE_LOG))["provenance"] == "local"
+    assert len(list(yaml.safe_load_all(lab.workspace.read_text(edge_ai.DEPLOYMENT)))) == 2
 
 
 def test_choice_prefers_throughput_without_errors_at_the_highest_concurrency() -> None:
@@ -73,21 +76,21 @@ def test_choice_prefers_throughput_without_errors_at_the_highest_concurrency() -
          "errors": 0, "p50_ms": 60, "p95_ms": 70, "p99_ms": 75, "throughput_rps": 15.0},
     ]
     study = pd.DataFrame(rows).assign(provenance="local")
-    best, why = inference.choose(study)
+    best, why = edge_ai.choose(study)
     assert (best["replicas"], best["throughput_rps"]) == (1, 8.0)  # the faster one had errors
     assert "8.0 requests/s" in why and "6.0 requests/s" in why
-    report = inference.tuning_report(study, best, why, "local")
+    report = edge_ai.tuning_report(study, best, why, "local")
     assert "not on a Raspberry Pi" in report and report.count("\n|") == 2 + len(study)  # header, rule, rows
     failing_default = study.copy()
     failing_default.loc[0, "errors"] = 2
-    assert "2 errors for the default setting" in inference.choose(failing_default)[1]
+    assert "2 errors for the default setting" in edge_ai.choose(failing_default)[1]
     with pytest.raises(Exception, match="every setting had errors"):
-        inference.choose(study.assign(errors=1))
+        edge_ai.choose(study.assign(errors=1))
 
 
 def test_missing_sample_image_names_the_parameter(open_sim_lab, tmp_path) -> None:
-    from sugarlab.errors import ParameterError
+    from sugarlab.core.errors import ParameterError
 
     lab = open_sim_lab(edge_sample_image=str(tmp_path / "nope.jpg"))
     with pytest.raises(ParameterError, match="'edge_sample_image'"):
-        inference.sample_image(lab)
+        edge_ai.sample_image(lab)

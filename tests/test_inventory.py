@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from kubernetes.client import ApiClient, V1NodeList, V1PodList
 
-from sugarlab.inventory import (
+from sugarlab.kube.inventory import (
     NODE_COLUMNS, POD_COLUMNS, human_duration, list_nodes_frame, list_pods_frame, nodes_frame, pods_frame,
     server_now,
 )

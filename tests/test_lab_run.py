@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sugarlab.cli import main
-from sugarlab.runner import run_lab
+from sugarlab.core.cli import main
+from sugarlab.core.runner import run_lab
 
 NOTEBOOKS = sorted(p.stem for p in (Path(__file__).parents[1] / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from sugarlab import ClusterUnreachable, ParameterError, open_lab
-from sugarlab.params import LabParams, validate_parameters
+from sugarlab.core.params import LabParams, validate_parameters
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab.plots import node_usage_figure, pods_per_node_figure
-from sugarlab.usage import top_nodes_frame
+from sugarlab.views.plots import node_usage_figure, pods_per_node_figure
+from sugarlab.kube.top import top_nodes_frame
 
 DATA = Path(__file__).parent / "data"
 

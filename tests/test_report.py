@@ -2,7 +2,7 @@
 
 The lab under test is `tests/data/report-lab` (artefacts of notebooks 01, 02, 03 and 05 from a run on
 the simulator, see its README) plus the artefacts of notebooks 04 and 06 written here: fio results
-parsed from the real fio reports in `tests/data/fio`, a security checklist from `sugarlab.ssh_audit`,
+parsed from the real fio reports in `tests/data/fio`, a security checklist from `sugarlab.steps.operations.ssh_audit`,
 and failover results in notebook 04's columns.
 """
 
@@ -16,15 +16,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sugarlab import comparison
-from sugarlab.fio import parse_fio
+from sugarlab.report import baseline_comparison
+from sugarlab.steps.operations.fio_output import parse_fio
 from sugarlab.report import CHECKLIST, ArtefactError, LabFiles, build, save
 from sugarlab.report.figures import expansion_per_node, fio_results, key_figures, tuning_study
 from sugarlab.report.milestones import new_workers, workload_nodes
 from sugarlab.report.sources import WRITERS
-from sugarlab.ssh_audit import AuditResult, findings_from_config, security_checklist_markdown
-from sugarlab.tables import parse_table, render
-from sugarlab.workspace import Workspace
+from sugarlab.steps.operations.ssh_audit import AuditResult, findings_from_config, security_checklist_markdown
+from sugarlab.views.tables import parse_table, render
+from sugarlab.core.workspace import Workspace
 
 DATA = Path(__file__).parent / "data"
 FIO_REPORTS = {"sugarkube0": "fio-3.33-libaio-randread.json", "worker-a": "fio-3.33-tutorial-kubectl-logs.log",
@@ -277,7 +277,7 @@ def test_notebook_03_leaves_the_comparison_the_report_reads(tmp_path: Path) -> N
     per_node = pd.read_csv(DATA / "report-lab" / "expansion" / "baseline-comparison.csv").drop(columns="provenance")
     lab = types.SimpleNamespace(workspace=Workspace(tmp_path, "03-workload"),
                                 cluster=types.SimpleNamespace(provenance="cluster"))
-    comparison.save_comparison(lab, per_node)  # type: ignore[arg-type]
+    baseline_comparison.save_comparison(lab, per_node)  # type: ignore[arg-type]
     read = expansion_per_node(files(tmp_path))
     pd.testing.assert_frame_equal(read.drop(columns="provenance"), per_node)
     assert set(read["provenance"]) == {"cluster"}

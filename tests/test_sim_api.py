@@ -9,7 +9,7 @@ import pytest
 from kubernetes import client, dynamic, watch
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.cluster import Cluster
+from sugarlab.kube.connect import Cluster
 
 SYSTEM_APPS = {"coredns", "local-path-provisioner", "metrics-server", "traefik", "svclb-traefik"}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.fio import fio_command, parse_fio
+from sugarlab.steps.operations.fio_output import fio_command, parse_fio
 from sugarlab.sim import fio as sim_fio
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)

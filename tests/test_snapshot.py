@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from kubernetes import client
 
-from sugarlab import snapshot
+from sugarlab.steps.operations import snapshot
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
 NFS_SHARED = {"metadata": {"name": "nfs-shared", "annotations": {"storageclass.kubernetes.io/is-default-class": "false"}},

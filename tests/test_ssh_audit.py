@@ -13,7 +13,7 @@ import pytest
 from sshd import SSHServer, free_port, keygen, run_sshd
 
 from sugarlab.hosts import CommandResult, HostKey, SSHHost
-from sugarlab.ssh_audit import (
+from sugarlab.steps.operations.ssh_audit import (
     FINDING_COLUMNS,
     AuditResult,
     audit_host,

@@ -10,14 +10,14 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
 
-from sugarlab import failover, nfs_class, storage_lab
-from sugarlab.lab import Lab
+from sugarlab.steps.storage import failover, nfs_class, writer
+from sugarlab.core.lab import Lab
 
 
 def _writer(lab: Lab) -> None:
     nfs_class.apply(lab, nfs_class.manifest(lab, nfs_class.choose(lab, nfs_class.detect(lab))))
-    storage_lab.deploy(lab, storage_lab.manifests(lab))
-    storage_lab.wait_ready(lab, progress=False)
+    writer.deploy(lab, writer.manifests(lab))
+    writer.wait_ready(lab, progress=False)
 
 
 def _database(lab: Lab) -> Path:
@@ -29,7 +29,7 @@ def test_every_failure_is_recovered_without_losing_a_row(open_sim_lab) -> None:
     lab = open_sim_lab(sim_workers=2, speed=60)
     _writer(lab)
     pv = client.CoreV1Api(lab.cluster.api).read_persistent_volume(
-        lab.cluster.core.read_namespaced_persistent_volume_claim(storage_lab.CLAIM, "lab-scale").spec.volume_name)
+        lab.cluster.core.read_namespaced_persistent_volume_claim(writer.CLAIM, "lab-scale").spec.volume_name)
     assert pv.spec.csi.driver == "nfs.csi.k8s.io" and pv.spec.csi.volume_attributes["share"] == "/export/sugarkube"
     assert pv.spec.mount_options == ["nfsvers=4.1"] and pv.spec.persistent_volume_reclaim_policy == "Retain"
 
@@ -46,7 +46,7 @@ def test_every_failure_is_recovered_without_losing_a_row(open_sim_lab) -> None:
     assert power["evicted (Terminating)"] - power["NotReady"] >= lab.params.eviction_seconds - 6
     assert not lab.cluster.core.read_node(summary.loc["power-off", "node_before"]).spec.taints or all(
         t.key != "node.kubernetes.io/out-of-service" for t in lab.cluster.core.read_node(summary.loc["power-off", "node_before"]).spec.taints)
-    history = storage_lab.history(lab)
+    history = writer.history(lab)
     assert list(history["id"]) == list(range(1, len(history) + 1))
     report = failover.report(lab, experiments, "csi-driver-nfs")
     assert report.count("**verdict: no data lost**") == 3 and "integrity_check: ok" in report
@@ -55,9 +55,9 @@ def test_every_failure_is_recovered_without_losing_a_row(open_sim_lab) -> None:
 def test_rows_removed_behind_the_experiments_back_fail_the_verdict(open_sim_lab, monkeypatch) -> None:
     lab = open_sim_lab(sim_workers=2, speed=60, failures=["delete-pod"])
     _writer(lab)
-    real_probe, calls = storage_lab.probe, []
+    real_probe, calls = writer.probe, []
 
-    def tampering_probe(lab: Lab, upto: int = 2**62, timeout: float = 60.0) -> storage_lab.Probe:
+    def tampering_probe(lab: Lab, upto: int = 2**62, timeout: float = 60.0) -> writer.Probe:
         found = real_probe(lab, upto, timeout)
         calls.append(found)
         if len(calls) == 1:  # right after the reading before the failure
@@ -75,9 +75,9 @@ def test_rows_removed_behind_the_experiments_back_fail_the_verdict(open_sim_lab,
 def test_a_changed_row_fails_the_verdict_too(open_sim_lab, monkeypatch) -> None:
     lab = open_sim_lab(sim_workers=2, speed=60, failures=["delete-pod"])
     _writer(lab)
-    real_probe, calls = storage_lab.probe, []
+    real_probe, calls = writer.probe, []
 
-    def tampering_probe(lab: Lab, upto: int = 2**62, timeout: float = 60.0) -> storage_lab.Probe:
+    def tampering_probe(lab: Lab, upto: int = 2**62, timeout: float = 60.0) -> writer.Probe:
         calls.append(found := real_probe(lab, upto, timeout))
         if len(calls) == 1:
             with sqlite3.connect(_database(lab)) as db:
@@ -114,7 +114,7 @@ def test_nfs_subdir_parameters_are_mapped_and_a_foreign_export_is_refused(open_s
 
 def test_a_claim_stuck_pending_is_diagnosed_with_its_events_and_the_nfs_hints(open_sim_lab) -> None:
     lab = open_sim_lab(sim_workers=1, nfs_server="192.168.42.99", storage_timeout=60)
-    with pytest.raises(storage_lab.StoragePending) as stuck:
+    with pytest.raises(writer.StoragePending) as stuck:
         _writer(lab)
     text = str(stuck.value)
     assert "claim lab-scale/data-nfs-sqlite-0: Pending" in text
@@ -124,17 +124,17 @@ def test_a_claim_stuck_pending_is_diagnosed_with_its_events_and_the_nfs_hints(op
 
 def test_node_local_storage_cannot_follow_its_pod_to_another_node(open_sim_lab) -> None:
     lab = open_sim_lab(sim_workers=2, speed=60, storage_class="local-path", storage_timeout=240, failures=["power-off"])
-    storage_lab.deploy(lab, storage_lab.manifests(lab))
-    storage_lab.wait_ready(lab, progress=False)
-    with pytest.raises(storage_lab.StoragePending, match="volume node affinity conflict"):
+    writer.deploy(lab, writer.manifests(lab))
+    writer.wait_ready(lab, progress=False)
+    with pytest.raises(writer.StoragePending, match="volume node affinity conflict"):
         failover.power_off(lab, progress=False)
 
 
 def test_exec_runs_python_on_the_volume_and_refuses_what_the_image_lacks(open_sim_lab) -> None:
     lab = open_sim_lab(sim_workers=1, speed=60)
     _writer(lab)
-    assert storage_lab.probe(lab).integrity == "ok"
-    channel = stream(lab.cluster.core.connect_get_namespaced_pod_exec, storage_lab.POD, "lab-scale",
+    assert writer.probe(lab).integrity == "ok"
+    channel = stream(lab.cluster.core.connect_get_namespaced_pod_exec, writer.POD, "lab-scale",
                      command=["sqlite3", "/data/measurements.db", "PRAGMA integrity_check"], stderr=True, stdin=False,
                      stdout=True, tty=False, _preload_content=False)
     channel.run_forever(timeout=30)
@@ -147,8 +147,8 @@ def test_exec_runs_python_on_the_volume_and_refuses_what_the_image_lacks(open_si
 def test_the_statefulset_keeps_its_claim_when_it_is_deleted(open_sim_lab) -> None:
     lab = open_sim_lab(sim_workers=1, speed=60)
     _writer(lab)
-    client.AppsV1Api(lab.cluster.api).delete_namespaced_stateful_set(storage_lab.NAME, "lab-scale")
-    claim = lab.cluster.core.read_namespaced_persistent_volume_claim(storage_lab.CLAIM, "lab-scale")
+    client.AppsV1Api(lab.cluster.api).delete_namespaced_stateful_set(writer.NAME, "lab-scale")
+    claim = lab.cluster.core.read_namespaced_persistent_volume_claim(writer.CLAIM, "lab-scale")
     assert claim.status.phase == "Bound" and _database(lab).exists()
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sugarlab.inventory import nodes_frame, pods_frame
-from sugarlab.tables import kubectl_table, nodes_table, pods_table, top_table
+from sugarlab.kube.inventory import nodes_frame, pods_frame
+from sugarlab.views.tables import kubectl_table, nodes_table, pods_table, top_table
 
 DATA = Path(__file__).parent / "data"
 NOW = datetime(2025, 8, 10, 12, 0, tzinfo=timezone.utc)

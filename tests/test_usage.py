@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.errors import ClusterError, MetricsUnavailable
-from sugarlab.usage import diagnosis_markdown, top_nodes, top_nodes_frame, top_pods, top_pods_frame
+from sugarlab.core.errors import ClusterError, MetricsUnavailable
+from sugarlab.kube.top import diagnosis_markdown, top_nodes, top_nodes_frame, top_pods, top_pods_frame
 
 DATA = Path(__file__).parent / "data"
 
@@ -142,7 +142,7 @@ def test_diagnosis_for_missing_api_and_for_healthy_metrics() -> None:
 
 def test_single_node_metrics_items_and_kubectl_rounding() -> None:
     """A list of real NodeMetrics works too; kubectl's MilliValue rounds 329087452n up to 330m."""
-    from sugarlab.tables import top_table
+    from sugarlab.views.tables import top_table
 
     sample = load("node-metrics-ub18.json")
     node = nodes()[0]

@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from sugarlab import baseline, comparison, workload
-from sugarlab.inventory import list_nodes_frame, list_pods_frame
+from sugarlab.steps import baseline, workload
+
+from sugarlab.report import baseline_comparison
+from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
 
 
 def test_manifest_tolerates_the_worker_taint_unless_told_not_to(open_sim_lab) -> None:
@@ -25,8 +27,8 @@ def test_manifest_tolerates_the_worker_taint_unless_told_not_to(open_sim_lab) ->
 
 def test_missing_baseline_names_the_notebook_to_run_first(open_sim_lab) -> None:
     lab = open_sim_lab()
-    with pytest.raises(comparison.MissingBaseline, match="run notebooks/01-baseline.ipynb first"):
-        comparison.load_baseline(lab)
+    with pytest.raises(baseline_comparison.MissingBaseline, match="run notebooks/01-baseline.ipynb first"):
+        baseline_comparison.load_baseline(lab)
 
 
 def test_stress_job_is_watched_logged_and_compared(open_sim_lab) -> None:
@@ -45,7 +47,7 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab) -> None:
     report = workload.gather_logs(lab)
     assert report.count("successful run completed in 120s") == 4
 
-    peak = comparison.peak_usage(observation.node_usage)
+    peak = baseline_comparison.peak_usage(observation.node_usage)
     assert peak.loc["sugarkube1", "cpu_percent"] > 90  # 2 pods x 3 busy workers on 4 cores
     assert peak.loc["sugarkube0", "cpu_percent"] < 10
     pods = workload.pod_usage_summary(observation).set_index("name")
@@ -53,9 +55,9 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab) -> None:
     assert len(pods) == 4 and ((pods["peak_memory_bytes"] - held).abs() < 0.05 * held).all()
     assert (pods["peak_cpu_cores"] > 1.5).all()  # two busy pods share a 4-core worker
     nodes = list_nodes_frame(lab.cluster)
-    per_node = comparison.compare_nodes(comparison.load_baseline(lab), nodes, list_pods_frame(lab.cluster), peak)
+    per_node = baseline_comparison.compare_nodes(baseline_comparison.load_baseline(lab), nodes, list_pods_frame(lab.cluster), peak)
     assert (per_node.set_index("node").loc["sugarkube1", "delta_cpu_cores"]) > 3
-    cluster = comparison.compare_cluster(comparison.load_baseline(lab), nodes, per_node).set_index("measure")
+    cluster = baseline_comparison.compare_cluster(baseline_comparison.load_baseline(lab), nodes, per_node).set_index("measure")
     assert cluster.loc["allocatable CPU (cores)", "post_expansion"] == 12
 
     old_pods = {pod.metadata.uid for pod in lab.cluster.core.list_namespaced_pod("lab-scale").items}
@@ -78,9 +80,9 @@ def test_cluster_comparison_counts_what_the_expansion_added() -> None:
     pods_now = pd.DataFrame({"node": ["sugarkube0", "worker-a", "worker-a"], "phase": ["Running"] * 3})
     load = pd.DataFrame({"cpu_cores": [0.12, 3.9], "cpu_percent": [3.0, 97.5], "memory_bytes": [1.5e9, 9e8]},
                         index=pd.Index(["sugarkube0", "worker-a"], name="name"))
-    per_node = comparison.compare_nodes(baseline_rows, nodes_now, pods_now, load).set_index("node")
+    per_node = baseline_comparison.compare_nodes(baseline_rows, nodes_now, pods_now, load).set_index("node")
     assert per_node.loc["worker-a", "new"] and not per_node.loc["sugarkube0", "new"]
     assert per_node.loc["worker-a", "delta_cpu_cores"] == pytest.approx(3.9)
-    cluster = comparison.compare_cluster(baseline_rows, nodes_now, per_node.reset_index()).set_index("measure")
+    cluster = baseline_comparison.compare_cluster(baseline_rows, nodes_now, per_node.reset_index()).set_index("measure")
     assert cluster.loc["nodes", "delta"] == 1
     assert cluster.loc["running pods", "post_expansion"] == 3

@@ -16,7 +16,7 @@ from typing import Self, cast
 import httpx
 from kubernetes.client import Configuration
 
-from sugarlab.errors import CommandFailed, HostUnreachable, ParameterError, SimulatorError
+from sugarlab.core.errors import CommandFailed, HostUnreachable, ParameterError, SimulatorError
 from sugarlab.hosts.base import CommandResult, redact
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab import fio_bench
-from sugarlab.comparison import comparison_figure
-from sugarlab.lab import Lab
-from sugarlab.plots import png_bytes
+from sugarlab.steps.operations import fio_bench
+from sugarlab.report.baseline_comparison import comparison_figure
+from sugarlab.core.lab import Lab
+from sugarlab.views.plots import png_bytes
 from sugarlab.report import figures as key
 from sugarlab.report.milestones import Milestone, milestones
 from sugarlab.report.sources import WRITERS, ArtefactError, LabFiles, provenance_of

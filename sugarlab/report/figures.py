@@ -1,6 +1,6 @@
 """The key frames of the lab in one place, read from its artefacts, and the report's plots.
 
-The fio frame and plot are notebook 06's own (`sugarlab.fio_bench`). `key_figures` flattens them into one long frame (section, measure, value, unit, provenance, source)
+The fio frame and plot are notebook 06's own (`sugarlab.steps.operations.fio_bench`). `key_figures` flattens them into one long frame (section, measure, value, unit, provenance, source)
 that the report's summary, the checklist document and `sugarlab compare` all read. Every figure keeps
 the artefact it came from and its provenance (`cluster`, `local` or `simulated`).
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab.fio_bench import RESULT_COLUMNS
+from sugarlab.steps.operations.fio_bench import RESULT_COLUMNS
 from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of, read_yaml_field
 
 GIB = 1024**3
@@ -53,7 +53,7 @@ def expansion_totals(files: LabFiles) -> pd.DataFrame:
 
 
 def fio_results(files: LabFiles) -> pd.DataFrame:
-    """Notebook 06's fio results, one row per node, as `sugarlab.fio_bench` wrote them."""
+    """Notebook 06's fio results, one row per node, as `sugarlab.steps.operations.fio_bench` wrote them."""
     return files.csv(FIO, RESULT_COLUMNS)
 
 

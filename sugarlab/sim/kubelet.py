@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sugarlab import sqlite_writer
+from sugarlab.payloads import sqlite_writer
 from sugarlab.sim import events, fio
 from sugarlab.sim.clock import format_time, parse_time
 from sugarlab.sim.machines import powered_off

@@ -1,6 +1,6 @@
 """Containers the simulator runs for real, as local processes: the inference service's pods.
 
-A pod whose container runs `python -m sugarlab.edge_ai` gets a real server on 127.0.0.1 serving the
+A pod whose container runs `python -m sugarlab.payloads.edge_ai` gets a real server on 127.0.0.1 serving the
 real model; the service proxy forwards to it, its readiness probe is really probed, its log is its
 real output, and its CPU and memory are measured (psutil). Such figures are this machine's, not a
 Raspberry Pi's: whoever reports them labels them `local`. Without cgroups, a container's CPU limit
@@ -24,7 +24,7 @@ from kubernetes.utils import parse_quantity
 from sugarlab.sim.fio import FioRuns
 
 Obj = dict[str, Any]
-MODULE = "sugarlab.edge_ai"
+MODULE = "sugarlab.payloads.edge_ai"
 
 
 def runs_locally(container: Obj) -> bool:

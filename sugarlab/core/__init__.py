@@ -1,0 +1,6 @@
+"""The lab's frame: parameters, the workspace, the lab a notebook opens, the runner and the command line.
+
+`errors` holds every exception the workbook raises.
+"""
+
+__all__ = ["cli", "errors", "lab", "params", "runner", "workspace"]

@@ -1,0 +1,178 @@
+"""The `sugarlab` command: `sugarlab run` executes and archives the workbook; `sugarlab sim` manages
+the simulated cluster of a lab workspace; `sugarlab compare` sets two archived runs side by side."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from papermill.cli import _resolve_type  # the conversion `papermill -p` applies to values
+
+from sugarlab.core.errors import ClusterUnreachable, ParameterError, SugarlabError
+from sugarlab.core.params import validate_parameters
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+
+EXIT_CODES = """\
+exit codes:
+  0  every notebook succeeded
+  1  a notebook failed (the partial run is archived) or a sugarlab step failed
+  2  bad usage or parameters (nothing was created)
+  3  the cluster did not answer (nothing was created)
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help and on usage errors
+        return int(exc.code or 0)
+    try:
+        return int(args.command(args))
+    except ParameterError as exc:
+        return _fail(exc, EXIT_USAGE)
+    except ClusterUnreachable as exc:
+        return _fail(exc, EXIT_UNREACHABLE)
+    except SugarlabError as exc:
+        return _fail(exc, EXIT_FAILED)
+
+
+def _fail(exc: SugarlabError, code: int) -> int:
+    print(f"sugarlab: error: {exc}", file=sys.stderr)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sugarlab",
+        description="Sugarkube's Tutorial 13 as runnable, repeatable experiments.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verbs = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    run = verbs.add_parser(
+        "run",
+        help="execute the notebooks headlessly in order and archive the run",
+        description="Execute the notebooks with Papermill into OUTPUT_DIR/<run-id>/ and archive it as "
+        "OUTPUT_DIR/<run-id>.tar.gz. The lab workspace of a run is OUTPUT_DIR/<run-id>/lab.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("--backend", choices=("sim", "live"), help="cluster to run against (default: the notebooks')")
+    _add_parameter_option(run)
+    run.add_argument(
+        "-f", "--parameters-file", action="append", type=Path, default=[], metavar="FILE",
+        help="YAML mapping of parameters; -p values override it",
+    )
+    run.add_argument("--notebooks", help="comma-separated selection by number or name, e.g. 01,03-workload")
+    run.add_argument("--output-dir", type=Path, default=Path("outputs"), help="where runs go (default: outputs)")
+    run.add_argument("--notebooks-dir", type=Path, help="folder of NN-name.ipynb notebooks (default: the workbook's)")
+    run.set_defaults(command=_run)
+
+    sim = verbs.add_parser("sim", help="start, stop or inspect the simulated cluster of a lab workspace")
+    sim.add_argument("action", choices=("start", "stop", "status"))
+    sim.add_argument("--workspace", help="lab workspace root (default: $SUGARLAB_WORKSPACE or ~/sugarkube-labs/tutorial-13)")
+    sim.add_argument("--reset", action="store_true", help="with stop: also forget the cluster, to start afresh")
+    _add_parameter_option(sim)
+    sim.set_defaults(command=_sim)
+
+    compare = verbs.add_parser(
+        "compare",
+        help="compare two archived runs: parameters, notebooks, artefacts, milestones, key figures",
+        description="Compare two runs, each a run folder (OUTPUT_DIR/<run-id>/) or its archive "
+        "(OUTPUT_DIR/<run-id>.tar.gz): parameters that differ, notebook statuses, artefacts added, removed "
+        "or changed (by sha256), milestones, and the key figures both runs have, side by side.",
+        epilog="exit codes:\n  0  compared\n  2  a path is not a run (or --html cannot be written there)\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    compare.add_argument("run_a", type=Path, metavar="RUN_A", help="the first run, folder or .tar.gz")
+    compare.add_argument("run_b", type=Path, metavar="RUN_B", help="the second run; changes are B against A")
+    compare.add_argument("--html", type=Path, metavar="FILE", help="also write the comparison as an HTML page with a plot")
+    compare.set_defaults(command=_compare)
+    return parser
+
+
+def _add_parameter_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+        help="set a notebook parameter; values are read as Papermill reads them (7 is an int, True a bool)",
+    )
+
+
+def _parameters(pairs: Sequence[Sequence[str]], files: Sequence[Path] = ()) -> dict[str, Any]:
+    """Merge parameter files, then `-p` pairs, in Papermill's order and with its value conversion."""
+    merged: dict[str, Any] = {}
+    for file in files:
+        try:
+            loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ParameterError("--parameters-file", str(file), f"a readable YAML file ({exc})") from None
+        if not isinstance(loaded, dict):
+            raise ParameterError("--parameters-file", str(file), "a YAML mapping of parameter names to values")
+        merged.update(loaded)
+    merged.update((name, _resolve_type(value)) for name, value in pairs)
+    return merged
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sugarlab.core.runner import run_lab
+
+    parameters = _parameters(args.parameter, args.parameters_file)
+    if args.backend:
+        parameters["backend"] = args.backend
+    selection = [item.strip() for item in (args.notebooks or "").split(",") if item.strip()]
+    result = run_lab(
+        parameters,
+        notebooks=selection or None,
+        notebooks_dir=args.notebooks_dir,
+        output_dir=args.output_dir,
+    )
+    print(f"run folder: {result.run_dir}")
+    print(f"archive: {result.archive}")
+    result.raise_for_status()
+    return EXIT_OK
+
+
+def _sim(args: argparse.Namespace) -> int:
+    parameters = _parameters(args.parameter)
+    if args.workspace:
+        parameters["workspace"] = args.workspace
+    params = validate_parameters(parameters)
+    from sugarlab.kube import simulator
+
+    workspace = params.workspace_path
+    if args.action == "start":
+        print(simulator.start(params))
+    elif args.action == "stop":
+        if simulator.stop(workspace, reset=args.reset):
+            print(f"stopped the simulated cluster of {workspace}")
+        else:
+            print(f"no simulated cluster was running in {workspace}")
+        if args.reset:
+            print(f"forgot the simulated cluster of {workspace}; the next start seeds a new one")
+    else:
+        status = simulator.status(workspace)
+        print(json.dumps(status, indent=2, default=str) if status else f"no simulated cluster is running in {workspace}")
+    return EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from sugarlab.report.compare import compare_runs, comparison_html, comparison_text, open_run
+    from sugarlab.core.workspace import atomic_write_bytes
+
+    if args.html and not args.html.resolve().parent.is_dir():
+        raise ParameterError("--html", str(args.html), "a file in a folder that exists")
+    with open_run(args.run_a, "RUN_A") as a, open_run(args.run_b, "RUN_B") as b:
+        comparison = compare_runs(a, b)
+        print(comparison_text(comparison), end="")
+        if args.html:
+            atomic_write_bytes(args.html, comparison_html(comparison).encode("utf-8"))
+            print(f"\nhtml: {args.html}")
+    return EXIT_OK

@@ -1,0 +1,316 @@
+"""Headless runs of the workbook: execute notebooks in order with Papermill and archive the run.
+
+A run lives in `<output_dir>/<run-id>/`:
+
+    notebooks/NN-name.ipynb   executed notebooks
+    html/NN-name.html         the same, as HTML with plots embedded
+    lab/                      the run's lab workspace (the tutorial's artefacts)
+    manifest.json             parameters, versions, timings, statuses, artefact hashes
+    index.html                the front page: the report (milestone checklist, summary, key figures
+                              and plots) over the run's artefacts, then every notebook's HTML linked
+
+and `<output_dir>/<run-id>.tar.gz` archives that folder without any `.sugarlab/` state directory
+(the simulator's state and kubeconfig live there and never leave the machine).
+
+Everything the user gave is checked before the run folder is created, so bad input leaves nothing
+behind. Notebooks keep `%matplotlib inline`, so their plots survive headless runs.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import secrets
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from nbconvert import HTMLExporter
+from papermill.exceptions import PapermillExecutionError
+from tqdm import tqdm
+
+from sugarlab.kube.connect import connect
+from sugarlab.core.errors import ParameterError, RunError
+from sugarlab.core.params import validate_parameters
+from sugarlab.report import LabFiles
+from sugarlab.report import build as build_report
+from sugarlab.report.front_page import FRONT_PAGE, front_page_html
+from sugarlab.core.workspace import STATE_DIR, Workspace, atomic_write_bytes, sha256_file
+
+KERNEL = "python3"
+CELL_TIMEOUT_S = 3600  # no lab cell takes an hour, even live; a stalled kernel fails instead of hanging
+DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+VERSIONED_PACKAGES = ("sugarlab", "papermill", "kubernetes", "pandas", "matplotlib", "nbconvert")
+
+
+@dataclass
+class NotebookResult:
+    name: str
+    status: str  # succeeded, failed or not run
+    duration_seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    run_dir: Path
+    archive: Path
+    notebooks: list[NotebookResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> NotebookResult | None:
+        return next((nb for nb in self.notebooks if nb.status == "failed"), None)
+
+    @property
+    def status(self) -> str:
+        return "succeeded" if all(nb.status == "succeeded" for nb in self.notebooks) else "failed"
+
+    def raise_for_status(self) -> None:
+        """Raise RunError with the failed notebook's message, if one failed."""
+        if self.failed:
+            raise RunError(self.failed.error)
+
+
+def discover_notebooks(folder: Path) -> list[Path]:
+    """The workbook's notebooks in run order: `NN-name.ipynb` sorted by name."""
+    return sorted(p for p in folder.glob("[0-9][0-9]-*.ipynb") if p.is_file())
+
+
+def select_notebooks(available: Sequence[Path], selection: Sequence[str] | None) -> list[Path]:
+    """Notebooks chosen by number prefix (`01`) or stem (`01-baseline`), kept in run order."""
+    if not selection:
+        return list(available)
+    names = ", ".join(p.stem for p in available) or "none"
+    chosen: set[Path] = set()
+    for item in selection:
+        matches = [p for p in available if item in (p.stem, p.stem.split("-", 1)[0], p.name)]
+        if not matches:
+            raise ParameterError("notebooks", item, f"no such notebook; available: {names}")
+        chosen.update(matches)
+    return [p for p in available if p in chosen]
+
+
+def run_lab(
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    notebooks: Sequence[str] | None = None,
+    notebooks_dir: Path | None = None,
+    output_dir: Path = Path("outputs"),
+    progress: bool = True,
+) -> RunResult:
+    """Run the selected notebooks in order and archive the run, even when a notebook fails.
+
+    Raises ParameterError, before creating anything, when the input is wrong. A failing notebook
+    stops the run and is reported in the result (see `RunResult.raise_for_status`).
+    """
+    given = dict(parameters or {})
+    folder = Path(notebooks_dir or DEFAULT_NOTEBOOKS_DIR).resolve()
+    if not folder.is_dir():
+        raise ParameterError("notebooks_dir", str(folder), "not a folder of NN-name.ipynb notebooks")
+    selected = select_notebooks(discover_notebooks(folder), notebooks)
+    if not selected:
+        raise ParameterError("notebooks_dir", str(folder), "holds no NN-name.ipynb notebooks")
+    declared = {path.stem: set(papermill.inspect_notebook(str(path))) for path in selected}
+    _check_names(given, declared)
+
+    output_dir = Path(output_dir).resolve()
+    run_id = _new_run_id(output_dir)
+    run_dir = output_dir / run_id
+    lab = run_dir / "lab"
+    params = validate_parameters({**given, "workspace": str(lab)})
+    injected = params.model_dump(include={*given, "workspace"})
+    if params.backend == "live":
+        connect(params)  # kubeconfig, context and a reachable API server, before anything is created
+
+    run_dir.mkdir(parents=True)
+    for sub in ("notebooks", "html", "lab"):
+        (run_dir / sub).mkdir()
+    result = RunResult(run_id, run_dir, output_dir / f"{run_id}.tar.gz")
+    result.notebooks = [NotebookResult(path.stem, "not run") for path in selected]
+    started, stopped = _now(), None
+    try:
+        _execute_all(selected, result, injected, declared, folder, progress)
+    finally:
+        try:
+            stopped = _stop_cluster(lab)
+        finally:
+            manifest = _manifest(result, params.backend, injected, folder, started, stopped)
+            manifest["front_page"] = _write_front_page(run_dir, manifest)
+            atomic_write_bytes(run_dir / "manifest.json", json.dumps(manifest, indent=2).encode())
+            _archive(run_dir, result.archive)
+    return result
+
+
+def _check_names(given: Mapping[str, Any], declared: Mapping[str, set[str]]) -> None:
+    if "workspace" in given:
+        raise ParameterError(
+            "workspace", given["workspace"], "set by the run itself to its lab folder <run-id>/lab; leave it out"
+        )
+    known = set().union(*declared.values())
+    for name, value in given.items():
+        if name not in known:
+            allowed = (
+                f"not declared by any selected notebook ({', '.join(declared)}); "
+                f"their parameters: {', '.join(sorted(known - {'workspace'})) or 'none'}"
+            )
+            raise ParameterError(name, value, allowed)
+
+
+def _execute_all(
+    selected: Sequence[Path],
+    result: RunResult,
+    injected: Mapping[str, Any],
+    declared: Mapping[str, set[str]],
+    folder: Path,
+    progress: bool,
+) -> None:
+    bar = tqdm(zip(selected, result.notebooks), total=len(selected), unit="notebook", disable=not progress)
+    for path, record in bar:
+        bar.set_description(record.name)
+        executed = result.run_dir / "notebooks" / path.name
+        began = time.monotonic()
+        try:
+            papermill.execute_notebook(
+                str(path),
+                str(executed),
+                parameters={k: v for k, v in injected.items() if k in declared[record.name]},
+                kernel_name=KERNEL,
+                cwd=str(folder),
+                progress_bar=progress and sys.stderr.isatty(),
+                execution_timeout=CELL_TIMEOUT_S,
+            )
+        except Exception as exc:  # any failure stops the run; it is reported, not raised
+            record.status, record.error = "failed", _describe_failure(record.name, exc, result.run_dir)
+        except KeyboardInterrupt:
+            record.status, record.error = "failed", f"notebook {record.name} interrupted"
+            raise
+        else:
+            record.status = "succeeded"
+        finally:
+            record.duration_seconds = round(time.monotonic() - began, 3)
+            if executed.exists():
+                _export_html(executed, result.run_dir / "html" / f"{path.stem}.html")
+        if record.status == "failed":
+            break
+    bar.close()
+
+
+def _describe_failure(name: str, exc: Exception, run_dir: Path) -> str:
+    where = f"see {run_dir / 'html' / name}.html"
+    if isinstance(exc, PapermillExecutionError):
+        first_line = next((line.strip() for line in exc.source.splitlines() if line.strip()), "")
+        return (
+            f"notebook {name} failed in cell {exc.cell_index} (In [{exc.exec_count}]: {first_line}): "
+            f"{exc.ename}: {exc.evalue} ({where})"
+        )
+    return f"notebook {name} failed: {type(exc).__name__}: {exc} ({where})"
+
+
+def _export_html(notebook: Path, target: Path) -> None:
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    atomic_write_bytes(target, body.encode("utf-8"))
+
+
+def _stop_cluster(lab: Path) -> bool:
+    """Stop the simulated cluster the run's notebooks started in `lab`, if any."""
+    from sugarlab.kube import simulator
+
+    return simulator.stop(lab)
+
+
+def _manifest(
+    result: RunResult,
+    backend: str,
+    injected: Mapping[str, Any],
+    folder: Path,
+    started: str,
+    simulator_stopped: bool | None,
+) -> dict[str, Any]:
+    lab = result.run_dir / "lab"
+    artefacts = []
+    for artefact in Workspace(lab).artefacts():
+        on_disk = lab / artefact.path
+        row = asdict(artefact)
+        row["on_disk"] = {"sha256": sha256_file(on_disk), "size": on_disk.stat().st_size} if on_disk.exists() else None
+        row["matches"] = row["on_disk"] == {"sha256": artefact.sha256, "size": artefact.size}
+        artefacts.append(row)
+    return {
+        "run_id": result.run_id,
+        "status": result.status,
+        "backend": backend,
+        "parameters": dict(injected),
+        "started": started,
+        "ended": _now(),
+        "notebooks_dir": str(folder),
+        "git_commit": _git_commit(folder),
+        "versions": _versions(),
+        "simulator_stopped": simulator_stopped,
+        "notebooks": [asdict(nb) for nb in result.notebooks],
+        "steps": [asdict(step) for step in Workspace(lab).steps()],
+        "artefacts": artefacts,
+    }
+
+
+def _write_front_page(run_dir: Path, manifest: dict[str, Any]) -> str | None:
+    """Write the run's `index.html` (the report over its artefacts, every notebook linked) and return
+    its name; None, with `front_page_error` in the manifest, when it could not be made."""
+    try:
+        report = build_report(LabFiles.of_workspace(Workspace(run_dir / "lab")))
+        page = front_page_html(report, manifest, run_dir)
+    except Exception as exc:  # the run is archived whatever its artefacts hold
+        manifest["front_page_error"] = f"{type(exc).__name__}: {exc}"
+        return None
+    atomic_write_bytes(run_dir / FRONT_PAGE, page.encode("utf-8"))
+    return FRONT_PAGE
+
+
+def _archive(run_dir: Path, archive: Path) -> None:
+    def without_state(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        return None if STATE_DIR in Path(info.name).parts else info
+
+    partial = archive.with_name(f".{archive.name}.tmp")
+    with tarfile.open(partial, "w:gz") as tar:
+        tar.add(run_dir, arcname=run_dir.name, filter=without_state)
+    partial.replace(archive)
+
+
+def _new_run_id(output_dir: Path) -> str:
+    """A UTC timestamp plus a short random suffix, unused in `output_dir`."""
+    while True:
+        run_id = f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+        if not (output_dir / run_id).exists():
+            return run_id
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _git_commit(folder: Path) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=10, check=False
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions

@@ -1,0 +1,93 @@
+"""Where the model comes from: a verified download for live clusters, or the offline graph.
+
+Live clusters use the tutorial's ResNet-50 v2 from the ONNX model zoo. Its SHA-256 is the digest the
+zoo publishes in the file's Git LFS pointer (onnx/models, commit b9a54e8, size 102442450 bytes); a
+download is hashed while it streams into a temporary file beside its destination and renamed into
+place only when the digest matches, so a failed or tampered download never leaves a file behind.
+
+Offline (this machine, CI, the simulator) the default is `light_resnet50.onnx` from the `onnx`
+package's backend test data: the ResNet-50 v1 graph exported from Caffe2 (input `gpu_0/data_0`
+1x3x224x224, output `gpu_0/softmax_1` 1x1000 after a Softmax). It ships almost no weights: every
+convolution and the classifier are filled with the constant 0.02 by ConstantOfShape nodes, and only
+a few batch-norm vectors are stored (random values). Compute and memory traffic are ResNet-50's, but
+all 1000 classes receive the same score: its predictions mean nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import onnx
+
+from sugarlab.payloads.edge_ai.errors import ChecksumMismatch, ModelError
+from sugarlab.payloads.edge_ai.files import sha256_file
+
+DEFAULT_MODEL_URL = (
+    "https://github.com/onnx/models/raw/main/vision/classification/resnet/model/resnet50-v2-7.onnx"
+)
+DEFAULT_MODEL_SHA256 = "1e80e8a7c8eec8e8b20c440d7dd7f2f8590779c7c2859dc4514870dc463845d3"
+OFFLINE_MODEL_NOTE = (
+    "offline stand-in: ResNet-50 compute with synthetic constant weights; every class scores the same, "
+    "so the classes and probabilities are meaningless"
+)
+
+
+def offline_model_path() -> Path:
+    """The ResNet-50 graph inside the installed `onnx` package's test data."""
+    path = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light" / "light_resnet50.onnx"
+    if not path.is_file():
+        raise ModelError(f"{path} is missing from the installed onnx package; set MODEL_PATH to a model file")
+    return path
+
+
+def download_model(url: str, dest: Path, sha256: str | None = None, timeout: float = 60.0) -> Path:
+    """Download `url` to `dest` atomically, checking its SHA-256 when `sha256` is given."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as response:
+                    for chunk in iter(lambda: response.read(1 << 20), b""):
+                        digest.update(chunk)
+                        handle.write(chunk)
+            except OSError as error:
+                raise ModelError(f"could not download {url}: {error}") from None
+            handle.flush()
+            os.fsync(handle.fileno())
+        actual = digest.hexdigest()
+        if sha256 is not None and actual != sha256.lower():
+            raise ChecksumMismatch(url, sha256.lower(), actual)
+        tmp.chmod(0o644)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def ensure_model(path: Path | None, url: str | None = None, sha256: str | None = None) -> Path:
+    """The model file to load: `path` (downloaded from `url` first if missing), else the offline graph.
+
+    The zoo's published digest is used for the tutorial's URL when no other digest is given; an
+    existing file is checked against an explicit MODEL_SHA256 too.
+    """
+    if path is None:
+        return offline_model_path()
+    if path.is_file():
+        if sha256 is not None and (actual := sha256_file(path)) != sha256.lower():
+            raise ModelError(
+                f"{path} has SHA-256 {actual}, expected {sha256.lower()} (MODEL_SHA256); "
+                "remove the file to download it again"
+            )
+        return path
+    if url is None:
+        raise ModelError(f"model file {path} does not exist and no MODEL_URL is set to download it")
+    if sha256 is None and url == DEFAULT_MODEL_URL:
+        sha256 = DEFAULT_MODEL_SHA256
+    return download_model(url, path, sha256)

@@ -1,0 +1,119 @@
+"""The service's settings, read from the environment as a container receives them.
+
+Every value is validated up front; a bad one raises `SettingError` naming the variable, its value
+and what is allowed, before any model is loaded or port opened.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sugarlab.payloads.edge_ai.errors import SettingError
+
+GRAPH_OPTIMIZATION_LEVELS = ("disabled", "basic", "extended", "all")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the service runs.
+
+    The tuning defaults come from benchmarks/edge_ai_latency.py on a 2-core x86 machine (offline
+    ResNet-50, 1080p JPEG; throughput of 120 requests at concurrency 16, which varies by about 10%
+    between runs on that shared machine): 2 intra-op threads beat 1 (19.1 vs 15.4 req/s, and 59 vs
+    101 ms alone); batches of up to 4 beat 1 (18.9 vs 15.0 req/s) and equal 8 (19.1) with a lower
+    p95 and faster probes; 2 decode threads beat 1 (18.5 vs 17.0). Waiting 2 ms for a batch to fill
+    gained no throughput (18.7) and adds its whole wait to a lone request: requests already queue
+    while the previous batch runs, so the default is not to wait.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 9000
+    model_path: Path | None = None  # None: the offline ResNet-50 graph shipped with `onnx`
+    model_url: str | None = None  # downloaded to model_path when that file is missing
+    model_sha256: str | None = None
+    labels_path: Path | None = None
+    max_upload_bytes: int = 10 * 1024 * 1024  # whole request body
+    max_image_pixels: int = 40_000_000  # decoded width x height
+    top_k: int = 5
+    intra_op_threads: int = 2
+    inter_op_threads: int = 1
+    graph_optimization: str = "all"
+    decode_threads: int = 2
+    max_batch: int = 4
+    batch_timeout_ms: float = 0.0  # longest wait for a batch to fill once its first image is ready
+    queue_limit: int = 32
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise SettingError(name, raw, f"an integer from {low} to {high}") from None
+    if not low <= value <= high:
+        raise SettingError(name, raw, f"an integer from {low} to {high}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise SettingError(name, raw, f"a number from {low} to {high}") from None
+    if not low <= value <= high:
+        raise SettingError(name, raw, f"a number from {low} to {high}")
+    return value
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name, "").strip()
+    return raw or None
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the settings from `env` (default: `os.environ`)."""
+    env = os.environ if env is None else env
+    cpus = os.cpu_count() or 1
+    model_path = _text(env, "MODEL_PATH")
+    model_url = _text(env, "MODEL_URL")
+    if model_url is not None and model_path is None:
+        raise SettingError("MODEL_URL", model_url, "only with MODEL_PATH, where the download is kept")
+    if model_url is not None and not model_url.startswith(("http://", "https://")):
+        raise SettingError("MODEL_URL", model_url, "an http:// or https:// URL")
+    digest = _text(env, "MODEL_SHA256")
+    if digest is not None:
+        digest = digest.lower()
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise SettingError("MODEL_SHA256", digest, "64 hexadecimal digits")
+    labels = _text(env, "LABELS_PATH")
+    if labels is not None and not Path(labels).is_file():
+        raise SettingError("LABELS_PATH", labels, "an existing file with one label per line")
+    level = (_text(env, "GRAPH_OPTIMIZATION") or Settings.graph_optimization).lower()
+    if level not in GRAPH_OPTIMIZATION_LEVELS:
+        raise SettingError("GRAPH_OPTIMIZATION", level, f"one of {', '.join(GRAPH_OPTIMIZATION_LEVELS)}")
+    return Settings(
+        host=_text(env, "HOST") or Settings.host,
+        port=_int(env, "PORT", Settings.port, 0, 65535),
+        model_path=Path(model_path) if model_path else None,
+        model_url=model_url,
+        model_sha256=digest,
+        labels_path=Path(labels) if labels else None,
+        max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", Settings.max_upload_bytes, 1024, 1 << 31),
+        max_image_pixels=_int(env, "MAX_IMAGE_PIXELS", Settings.max_image_pixels, 224 * 224, 1 << 31),
+        top_k=_int(env, "TOP_K", Settings.top_k, 1, 1000),
+        intra_op_threads=_int(env, "INTRA_OP_THREADS", min(Settings.intra_op_threads, cpus), 0, 256),
+        inter_op_threads=_int(env, "INTER_OP_THREADS", Settings.inter_op_threads, 0, 256),
+        graph_optimization=level,
+        decode_threads=_int(env, "DECODE_THREADS", min(Settings.decode_threads, cpus), 1, 64),
+        max_batch=_int(env, "MAX_BATCH", Settings.max_batch, 1, 256),
+        batch_timeout_ms=_float(env, "BATCH_TIMEOUT_MS", Settings.batch_timeout_ms, 0.0, 10_000.0),
+        queue_limit=_int(env, "QUEUE_LIMIT", Settings.queue_limit, 1, 100_000),
+    )

@@ -1,0 +1,79 @@
+"""Tutorial step 1, "Validate the baseline cluster": inventory and utilisation before expansion.
+
+Writes `baseline/cluster-inventory.txt` (`kubectl get nodes -o wide` then `kubectl get pods -A -o
+wide`, as the tutorial's two `tee` commands leave it) and `baseline/resource-snapshot.csv` (node
+and pod usage as a real CSV, which later notebooks read back to compare with the grown cluster).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sugarlab.kube.connect import Cluster
+from sugarlab.core.errors import MetricsUnavailable
+from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
+from sugarlab.core.lab import Lab
+from sugarlab.views.tables import nodes_table, pods_table
+from sugarlab.kube.top import diagnosis_markdown, top_nodes, top_pods
+
+INVENTORY = "baseline/cluster-inventory.txt"
+SNAPSHOT = "baseline/resource-snapshot.csv"
+SNAPSHOT_COLUMNS = ["kind", "namespace", "name", "node", "cpu_cores", "cpu_percent", "memory_bytes",
+                    "memory_percent", "cpu_allocatable", "memory_allocatable", "timestamp", "provenance"]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    nodes: pd.DataFrame
+    pods: pd.DataFrame
+    top_nodes: pd.DataFrame | None  # None when metrics could not be read
+    top_pods: pd.DataFrame | None
+    diagnosis: str  # markdown; empty when every node reported metrics
+
+    @property
+    def has_metrics(self) -> bool:
+        return self.top_nodes is not None
+
+
+def capture(cluster: Cluster) -> Baseline:
+    nodes, pods = list_nodes_frame(cluster), list_pods_frame(cluster)
+    try:
+        nodes_top, pods_top = top_nodes(cluster), top_pods(cluster)
+    except MetricsUnavailable as exc:
+        return Baseline(nodes, pods, None, None, diagnosis_markdown(error=exc))
+    return Baseline(nodes, pods, nodes_top, pods_top, diagnosis_markdown(nodes_top))
+
+
+def inventory_text(baseline: Baseline) -> str:
+    return nodes_table(baseline.nodes) + pods_table(baseline.pods)
+
+
+def snapshot_frame(baseline: Baseline) -> pd.DataFrame:
+    """Node and pod usage in one long frame: one row per node, then one per pod."""
+    if baseline.top_nodes is None or baseline.top_pods is None:
+        raise MetricsUnavailable("no resource snapshot without metrics; " + baseline.diagnosis)
+    nodes = baseline.top_nodes.assign(kind="node", namespace="", node=baseline.top_nodes["name"])
+    placement = baseline.pods.set_index(["namespace", "name"])["node"]
+    pods = baseline.top_pods.assign(
+        kind="pod", cpu_percent=float("nan"), memory_percent=float("nan"), cpu_allocatable=float("nan"),
+        memory_allocatable=float("nan"),
+        node=[placement.get((ns, name), "") for ns, name in zip(baseline.top_pods["namespace"],
+                                                                baseline.top_pods["name"])],
+    )
+    frame = pd.concat([nodes, pods], ignore_index=True)[SNAPSHOT_COLUMNS]
+    return frame.astype({"memory_bytes": "int64"})
+
+
+def save(lab: Lab, baseline: Baseline) -> list[str]:
+    """Write the step's artefacts and record the step; return the paths written."""
+    written = [INVENTORY]
+    lab.workspace.write_text(INVENTORY, inventory_text(baseline))
+    lab.workspace.record_step("inventory", True, f"{len(baseline.nodes)} nodes, {len(baseline.pods)} pods")
+    if baseline.has_metrics:
+        lab.workspace.write_text(SNAPSHOT, snapshot_frame(baseline).to_csv(index=False))
+        written.append(SNAPSHOT)
+    lab.workspace.record_step("resource snapshot", baseline.has_metrics,
+                              baseline.diagnosis or f"{len(baseline.top_pods or [])} pods measured")
+    return written

@@ -1,0 +1,331 @@
+"""Tutorial step 5, "Launch an edge AI workload": the inference service deployed, reached, measured, tuned.
+
+The service's source travels in a ConfigMap, as in the tutorial, and runs in `python:3.11-slim`. It is
+reached on 127.0.0.1 only, through the API server's service proxy with the kubeconfig's own
+credentials (the tutorial's caution: nothing is exposed beyond this machine). On the simulator the
+pods run the real service as local processes, so every latency here is measured on this machine and
+labelled `local`: it is not a Raspberry Pi figure.
+"""
+
+from __future__ import annotations
+
+import ssl
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+import yaml
+from kubernetes import client
+from matplotlib.figure import Figure
+from tqdm.auto import tqdm
+
+import sugarlab
+from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.kube.apply import server_side_apply
+from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg
+from sugarlab.core.errors import ClusterError, MetricsUnavailable, ParameterError, WaitTimeout
+from sugarlab.core.lab import Lab
+from sugarlab.kube.top import top_pods
+
+NAMESPACE, NAME, PORT = "edge-ai", "vehicle-detector", 9000
+CONFIGMAP = "workloads/edge-ai/vehicle-detector-configmap.yaml"
+DEPLOYMENT = "workloads/edge-ai/edge-ai-deployment.yaml"
+INFERENCE_LOG, USAGE, TUNING = "edge-ai/inference.log", "edge-ai/resource-usage.csv", "edge-ai/tuning-experiments.md"
+PACKAGE = Path(sugarlab.__file__).parent
+# The service's modules (a payload imports nothing of the workbook); the packages around it are mounted empty.
+PACKAGES = ["__init__.py", "payloads/__init__.py"]
+SOURCES = sorted(p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "payloads" / "edge_ai").glob("*.py"))
+# What the container installs at start, the service's own dependencies.
+PIP = "fastapi uvicorn python-multipart onnxruntime onnx numpy pillow filelock"
+
+
+@dataclass(frozen=True)
+class Tuning:
+    max_batch: int = 4
+    intra_op_threads: int = 2
+    replicas: int = 2
+    cpu_limit: str = "2"
+
+
+# -- manifests ------------------------------------------------------------------------------------------
+def _key(source: str) -> str:
+    """A ConfigMap key for a file under the package (keys cannot hold `/`)."""
+    return "sugarlab." + source.replace("/", ".")
+
+
+def source_configmap() -> dict[str, Any]:
+    """The service's modules under keys a volume maps back."""
+    data = {**{_key(s): "" for s in PACKAGES}, **{_key(s): (PACKAGE / s).read_text() for s in SOURCES}}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{NAME}-code", "namespace": NAMESPACE},
+            "data": data}
+
+
+def deployment_manifests(lab: Lab, tuning: Tuning) -> list[dict[str, Any]]:
+    p = lab.params
+    env = {"HOST": "0.0.0.0", "PORT": str(PORT),  # in the container, for the Service to reach it
+           "MAX_BATCH": str(tuning.max_batch), "INTRA_OP_THREADS": str(tuning.intra_op_threads)}
+    if not lab.cluster.rehearsal or p.edge_model_url:
+        env |= {"MODEL_URL": p.edge_model_url or DEFAULT_MODEL_URL, "MODEL_PATH": "/models/resnet50-v2-7.onnx"}
+    cpu_request = tuning.cpu_limit if p.edge_pin_cpus else p.edge_cpu_request
+    memory_request = p.edge_memory_limit if p.edge_pin_cpus else p.edge_memory_request
+    key, rest = p.worker_taint.split("=", 1)
+    value, effect = rest.split(":")
+    container = {
+        "name": "inference", "image": p.edge_image,
+        "command": ["/bin/sh", "-c", f"pip install --no-cache-dir {PIP} && cd /app && exec python -m sugarlab.payloads.edge_ai"],
+        "env": [{"name": k, "value": v} for k, v in env.items()],
+        "ports": [{"containerPort": PORT}],
+        "resources": {"requests": {"cpu": cpu_request, "memory": memory_request},
+                      "limits": {"cpu": tuning.cpu_limit, "memory": p.edge_memory_limit}},
+        # pip install runs first: allow ten minutes to start, then probe as usual.
+        "startupProbe": {"httpGet": {"path": "/healthz", "port": PORT}, "periodSeconds": 5, "failureThreshold": 120},
+        "readinessProbe": {"httpGet": {"path": "/readyz", "port": PORT}, "periodSeconds": 5},
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": PORT}, "periodSeconds": 10},
+        "volumeMounts": [{"name": "app-code", "mountPath": "/app"}, {"name": "models", "mountPath": "/models"}],
+    }
+    items = [{"key": _key(s), "path": f"sugarlab/{s}"} for s in [*PACKAGES, *SOURCES]]
+    labels = {"app": NAME}
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": NAME, "namespace": NAMESPACE},
+        "spec": {"replicas": tuning.replicas, "selector": {"matchLabels": labels}, "template": {
+            "metadata": {"labels": labels},
+            "spec": {"containers": [container],
+                     "tolerations": [{"key": key, "operator": "Equal", "value": value, "effect": effect}],
+                     "volumes": [{"name": "app-code", "configMap": {"name": f"{NAME}-code", "items": items}},
+                                 {"name": "models", "emptyDir": {}}]}}},
+    }
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": NAME, "namespace": NAMESPACE},
+               "spec": {"selector": labels, "ports": [{"port": PORT, "targetPort": PORT}]}}
+    return [deployment, service]
+
+
+def write_manifests(lab: Lab, configmap: dict[str, Any], docs: list[dict[str, Any]]) -> None:
+    lab.workspace.write_text(CONFIGMAP, yaml.safe_dump(configmap, sort_keys=False))
+    lab.workspace.write_text(DEPLOYMENT, yaml.safe_dump_all(docs, sort_keys=False))
+
+
+def apply(lab: Lab, docs: list[dict[str, Any]]) -> None:
+    """Server-side apply, so a rerun or a new tuning updates what is there."""
+    server_side_apply(lab.cluster, docs, NAMESPACE)
+
+
+def wait_rollout(lab: Lab, progress: bool = True) -> dict[str, Any]:
+    """Until every replica of the current template is available (`kubectl rollout status`)."""
+    apps = client.AppsV1Api(lab.cluster.api)
+
+    def rolled_out() -> dict[str, Any] | Pending:
+        deployment = lab.cluster.api.sanitize_for_serialization(apps.read_namespaced_deployment(NAME, NAMESPACE))
+        status, wanted = deployment.get("status", {}), deployment["spec"]["replicas"]
+        if (status.get("observedGeneration", 0) >= deployment["metadata"]["generation"]
+                and status.get("updatedReplicas") == wanted == status.get("availableReplicas")
+                and status.get("replicas") == wanted):
+            return dict(deployment)
+        available = status.get("availableReplicas", 0)
+        return Pending(available, wanted, f"{available} of {wanted} replicas available")
+
+    try:
+        return wait_for(rolled_out, f"{NAME} rollout", lab.params.edge_rollout_timeout, speed=lab.cluster.speed,
+                        progress=progress)
+    except WaitTimeout as late:
+        raise ClusterError(f"deployment {NAMESPACE}/{NAME}: {late.last.seen} after {late.timeout:.0f} s; "
+                           f"check `kubectl describe pods -n {NAMESPACE}` (image pull, pip install, probes)") from None
+
+
+# -- reaching it -----------------------------------------------------------------------------------------
+def service_client(lab: Lab, timeout: float = 120.0) -> httpx.Client:
+    """HTTP to the service through the API server's proxy, with the kubeconfig's credentials."""
+    conf = lab.cluster.api.configuration
+    headers = {s["key"]: s["value"] for s in conf.auth_settings().values() if s["in"] == "header" and s["value"]}
+    cert = (conf.cert_file, conf.key_file) if conf.cert_file else None
+    verify = ssl.create_default_context(cafile=conf.ssl_ca_cert) if conf.ssl_ca_cert else conf.verify_ssl
+    return httpx.Client(base_url=f"{conf.host}/api/v1/namespaces/{NAMESPACE}/services/{NAME}:{PORT}/proxy",
+                        headers=headers, cert=cert, verify=verify, timeout=timeout)
+
+
+def sample_image(lab: Lab) -> tuple[bytes, str]:
+    """The image to classify and what it is."""
+    if lab.params.edge_sample_image:
+        path = Path(lab.params.edge_sample_image).expanduser()
+        if not path.is_file():
+            raise ParameterError("edge_sample_image", str(path), "an image file that exists (or empty for a "
+                                 "generated scene)")
+        return path.read_bytes(), f"{path.name} (given)"
+    return synthetic_jpeg(), "a generated 1920x1080 street-like scene (no photo is bundled or downloaded)"
+
+
+def infer(http: httpx.Client, image: bytes) -> dict[str, Any]:
+    response = http.post("/infer", files={"image": ("image.jpg", image, "image/jpeg")})
+    if response.status_code != 200:
+        raise ClusterError(f"POST /infer through the service proxy answered {response.status_code}: {response.text}")
+    return response.json()
+
+
+def log_inference(lab: Lab, answer: dict[str, Any], what: str) -> None:
+    text = yaml.safe_dump({"image": what, "provenance": _provenance(lab), "answer": answer}, sort_keys=False)
+    lab.workspace.write_text(INFERENCE_LOG, text)
+
+
+def _provenance(lab: Lab) -> str:
+    return lab.cluster.workload_provenance
+
+
+# -- load ---------------------------------------------------------------------------------------------------
+@dataclass
+class Load:
+    latencies_ms: list[float]
+    errors: int
+    seconds: float
+
+    def summary(self) -> dict[str, float]:
+        ordered = sorted(self.latencies_ms) or [float("nan")]
+        quantiles = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else ordered * 99
+        return {"requests": len(self.latencies_ms) + self.errors, "errors": self.errors,
+                "p50_ms": quantiles[49], "p95_ms": quantiles[94], "p99_ms": quantiles[98],
+                "throughput_rps": len(self.latencies_ms) / self.seconds if self.seconds else 0.0}
+
+
+def load(http: httpx.Client, image: bytes, concurrency: int, requests: int) -> Load:
+    """`requests` inferences, `concurrency` at a time: a bounded run that stops by itself."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def one(_: int) -> None:
+        nonlocal errors
+        began = time.perf_counter()
+        try:
+            ok = http.post("/infer", files={"image": ("image.jpg", image, "image/jpeg")}).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        with lock:
+            if ok:
+                latencies.append((time.perf_counter() - began) * 1000)
+            else:
+                errors += 1
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, range(requests)))
+    return Load(latencies, errors, time.perf_counter() - began)
+
+
+def usage_under_load(lab: Lab, http: httpx.Client, image: bytes, requests: int) -> pd.DataFrame:
+    """Pod usage sampled from the metrics API while a load runs (`kubectl top pods -n edge-ai`)."""
+    samples: list[pd.DataFrame] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            try:
+                samples.append(top_pods(lab.cluster, NAMESPACE).assign(provenance=_provenance(lab)))
+            except MetricsUnavailable:
+                return
+            done.wait(lab.real_seconds(15))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        load(http, image, 4, requests)
+    finally:
+        done.set()
+        sampler.join()
+    frame = pd.concat(samples, ignore_index=True) if samples else pd.DataFrame()
+    lab.workspace.write_text(USAGE, frame.to_csv(index=False))
+    return frame
+
+
+# -- tuning study ------------------------------------------------------------------------------------------
+def sweep(size: str) -> tuple[list[Tuning], list[int]]:
+    """Settings to compare, one knob at a time from the default, and the concurrencies to load them with."""
+    base = Tuning()
+    variants = [base, Tuning(max_batch=1), Tuning(intra_op_threads=1), Tuning(replicas=1), Tuning(cpu_limit="1")]
+    if size == "full":
+        variants += [Tuning(max_batch=8), Tuning(intra_op_threads=4), Tuning(replicas=3),
+                     Tuning(max_batch=1, intra_op_threads=1, replicas=4, cpu_limit="1")]
+        return variants, [1, 4, 16]
+    return variants, [1, 8]
+
+
+def tuning_study(lab: Lab, image: bytes, progress: bool = True) -> tuple[pd.DataFrame, dict[str, list[float]]]:
+    """Every setting of the sweep deployed in turn and loaded at each concurrency."""
+    settings, concurrencies = sweep(lab.params.sweep_size)
+    rows, distributions = [], {}
+    with service_client(lab) as http:
+        for tuning in tqdm(settings, desc="tuning sweep", unit="setting", disable=not progress):
+            apply(lab, deployment_manifests(lab, tuning))
+            wait_rollout(lab, progress=False)
+            infer(http, image)  # warm every path once before measuring
+            for concurrency in concurrencies:
+                result = load(http, image, concurrency, lab.params.sweep_requests)
+                rows.append({**asdict(tuning), "concurrency": concurrency, **result.summary(),
+                             "provenance": _provenance(lab)})
+                distributions[f"{_label(tuning)} @ c{concurrency}"] = result.latencies_ms
+    return pd.DataFrame(rows), distributions
+
+
+def _label(t: Tuning) -> str:
+    return f"batch {t.max_batch}, {t.intra_op_threads} threads, {t.replicas} replicas, cpu {t.cpu_limit}"
+
+
+def choose(study: pd.DataFrame) -> tuple[pd.Series, str]:
+    """The error-free setting with the best throughput at the highest concurrency; lower p95 breaks ties."""
+    at_top = study[study["concurrency"] == study["concurrency"].max()]
+    clean = at_top[at_top["errors"] == 0]
+    if clean.empty:
+        raise ClusterError("every setting had errors at the highest concurrency; see the study table")
+    best = clean.sort_values(["throughput_rps", "p95_ms"], ascending=[False, True]).iloc[0]
+    why = (f"At concurrency {int(best['concurrency'])} it served {best['throughput_rps']:.1f} requests/s with p95 "
+           f"{best['p95_ms']:.0f} ms and no errors")
+    default = at_top[(at_top[list(asdict(Tuning()))] == pd.Series(asdict(Tuning()))).all(axis=1)]
+    if not default.empty:
+        d = default.iloc[0]
+        why += (f", against {d['throughput_rps']:.1f} requests/s, p95 {d['p95_ms']:.0f} ms and "
+                f"{int(d['errors'])} errors for the default setting")
+    return best, why + "."
+
+
+def tuning_report(study: pd.DataFrame, best: pd.Series, why: str, provenance: str) -> str:
+    columns = ["max_batch", "intra_op_threads", "replicas", "cpu_limit", "concurrency", "requests", "errors",
+               "p50_ms", "p95_ms", "p99_ms", "throughput_rps"]
+    table = study[columns].to_markdown(index=False, floatfmt=".1f")
+    where = ("measured on the machine running the simulated cluster (figures labelled `local`), not on a "
+             "Raspberry Pi" if provenance == "local" else "measured on the cluster through the API server's proxy")
+    return (f"# Edge AI tuning experiments\n\nEach setting was deployed in turn and loaded through the service proxy; "
+            f"latencies are {where}.\n\n{table}\n\n## Chosen setting\n\n"
+            f"`MAX_BATCH={best['max_batch']}`, `INTRA_OP_THREADS={best['intra_op_threads']}`, "
+            f"replicas {best['replicas']}, CPU limit {best['cpu_limit']}.\n\n{why}\n")
+
+
+def latency_figure(distributions: dict[str, list[float]], provenance: str) -> Figure:
+    shown = {k: v for k, v in distributions.items() if v}
+    figure = Figure(figsize=(9, 0.8 + 0.4 * len(shown)))
+    axes = figure.subplots()
+    axes.boxplot(list(shown.values()), vert=False, tick_labels=list(shown), showfliers=True)
+    axes.set_xlabel("latency through the service proxy (ms)")
+    axes.set_title(f"Latency distribution per setting and concurrency ({provenance})")
+    figure.tight_layout()
+    return figure
+
+
+def p95_figure(study: pd.DataFrame, provenance: str) -> Figure:
+    figure = Figure(figsize=(9, 3))
+    by_batch, by_threads = figure.subplots(1, 2, sharey=True)
+    for axes, knob in ((by_batch, "max_batch"), (by_threads, "intra_op_threads")):
+        others = [k for k in ("max_batch", "intra_op_threads", "replicas", "cpu_limit") if k != knob]
+        defaults = asdict(Tuning())
+        varied = study[(study[others] == pd.Series({k: defaults[k] for k in others})).all(axis=1)]
+        for concurrency, group in varied.groupby("concurrency"):
+            group = group.sort_values(knob)
+            axes.plot(group[knob], group["p95_ms"], marker="o", label=f"concurrency {concurrency}")
+        axes.set_xlabel(knob.replace("_", " "))
+    by_batch.set_ylabel("p95 latency (ms)")
+    by_batch.legend(fontsize="small")
+    figure.suptitle(f"p95 against batch size and threads ({provenance})")
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,279 @@
+"""Tutorial step 2, "Join new worker nodes": power budget, preflight, join one node at a time, wait.
+
+The join credential is created on the controller at the moment of use and handed straight to the
+worker's token file (directory 0700, file 0600). It lives in one local variable of `join_worker`:
+it is never a parameter, never printed, never in a frame, an error, a log or an artefact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from matplotlib.figure import Figure
+from tqdm.auto import tqdm
+
+from sugarlab.core.errors import HostError, PowerBudgetExceeded, WaitTimeout
+from sugarlab.hosts import Host
+from sugarlab.hosts.factory import open_controller, open_new_workers
+from sugarlab.kube.errors import ApiError
+from sugarlab.kube.inventory import cluster_now, list_nodes_frame, parse_time
+from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.core.lab import Lab
+from sugarlab.views.tables import nodes_table
+
+POWER_LIMIT = 0.8  # the tutorial's rule: stay under 80% of the supply's rated output
+TOKEN_FILE = "/etc/rancher/k3s/join-credential"
+AGENT_STATE = "/var/lib/rancher/k3s/agent"
+NODES_AFTER_JOIN = "expansion/nodes-after-join.txt"
+NOT_READY_HINTS = (
+    "- Time: a node whose clock is off cannot complete TLS with the controller; fix with "
+    "`sudo timedatectl set-ntp true` on the worker.\n"
+    "- Firewall: the worker must reach the controller on 6443/TCP (API) and the nodes each other on "
+    "8472/UDP (flannel VXLAN).\n"
+    "- Logs on the worker: `/var/log/syslog`, `/var/lib/rancher/k3s/agent/containerd/containerd.log` "
+    "and `journalctl -u k3s-agent`."
+)
+
+
+# -- power budget -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PowerBudget:
+    devices: pd.DataFrame  # device, watts, share of the rating
+    total_w: float
+    rating_w: float
+
+    @property
+    def share(self) -> float:
+        return self.total_w / self.rating_w
+
+    @property
+    def ok(self) -> bool:
+        return self.share <= POWER_LIMIT
+
+    def verdict(self) -> str:
+        head = f"{self.total_w:.1f} W of {self.rating_w:.0f} W rated = {self.share:.0%}"
+        if self.ok:
+            return f"**Within budget**: {head}, under the tutorial's 80% rule."
+        return (f"**Over budget**: {head}, above the tutorial's 80% rule. Source a higher-capacity supply "
+                "before proceeding (or set `power_override = True` to join anyway, at your own risk).")
+
+
+def power_budget(devices: dict[str, float], rating_w: float) -> PowerBudget:
+    frame = pd.DataFrame({"device": list(devices), "watts": list(devices.values())})
+    frame["share_of_rating"] = frame["watts"] / rating_w
+    return PowerBudget(frame, float(frame["watts"].sum()), rating_w)
+
+
+def power_figure(budget: PowerBudget) -> Figure:
+    figure = Figure(figsize=(8, 1.8 + 0.3 * len(budget.devices)))
+    axes = figure.subplots()
+    left = 0.0
+    for device, watts in zip(budget.devices["device"], budget.devices["watts"]):
+        axes.barh(["draw"], [watts], left=left, label=device)
+        left += watts
+    axes.axvline(budget.rating_w * POWER_LIMIT, color="tab:orange", linestyle="--", label="80% of rating")
+    axes.axvline(budget.rating_w, color="tab:red", label="rating")
+    axes.set_xlabel("watts (worst case)")
+    axes.set_title(f"Power budget: {budget.share:.0%} of the supply's rating")
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=3, fontsize="small")
+    figure.tight_layout()
+    return figure
+
+
+def check_power(budget: PowerBudget, override: bool) -> None:
+    if not budget.ok and not override:
+        raise PowerBudgetExceeded(budget.verdict().replace("**", ""))
+
+
+# -- hosts --------------------------------------------------------------------------------------------
+@dataclass
+class Hosts:
+    controller: Host
+    workers: dict[str, Host]
+
+    def close(self) -> None:
+        for host in (self.controller, *self.workers.values()):
+            host.close()
+
+
+def open_hosts(lab: Lab) -> Hosts:
+    """The controller and the new workers: simulated machines (imaged and booted first) or SSH."""
+    return Hosts(open_controller(lab.params, lab.cluster.api.configuration), open_new_workers(lab.params, lab.cluster.api.configuration))
+
+
+# -- preflight ----------------------------------------------------------------------------------------
+def preflight(lab: Lab, controller: Host, workers: dict[str, Host]) -> pd.DataFrame:
+    """One row per worker: what must hold before its agent can join."""
+    reference = int(controller.run("date -u +%s").stdout)
+    rows = []
+    for name, host in workers.items():
+        row: dict[str, object] = {"worker": name}
+        try:
+            row["hostname"] = host.run("hostname").stdout.strip()
+            row["arch"] = host.run("uname -m").stdout.strip()
+            row["ntp_synchronised"] = host.run("timedatectl show -p NTPSynchronized --value").stdout.strip() == "yes"
+            row["clock_offset_s"] = int(host.run("date -u +%s").stdout) - reference
+            probe = f"timeout 3 bash -c '</dev/tcp/{lab.params.controller_host}/6443'"
+            row["controller_6443"] = host.run(probe, check=False).ok
+            row["leftover_agent_state"] = host.run(f"test -e {AGENT_STATE}", check=False).ok
+            row["ssh"] = "ok"
+        except HostError as error:
+            row["ssh"] = str(error)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame["problems"] = [_problems(row) for row in frame.to_dict("records")]
+    frame["ready_to_join"] = frame["problems"] == ""
+    return frame
+
+
+def _problems(row: dict[str, object]) -> str:
+    if row["ssh"] != "ok":
+        return f"unreachable: {row['ssh']}"
+    found = []
+    if row["hostname"] != row["worker"]:
+        found.append(f"hostname is {row['hostname']!r}, planned {row['worker']!r} (set it in /boot/user-data)")
+    if row["arch"] not in ("aarch64", "arm64", "x86_64"):
+        found.append(f"architecture {row['arch']} has no k3s build")
+    if not row["ntp_synchronised"] or abs(float(row["clock_offset_s"])) > 60:  # type: ignore[arg-type]
+        found.append(f"clock {row['clock_offset_s']} s off the controller's, NTP "
+                     f"{'on' if row['ntp_synchronised'] else 'off'}: run `sudo timedatectl set-ntp true`")
+    if not row["controller_6443"]:
+        found.append("cannot reach the controller on 6443/TCP: check the firewall")
+    if row["leftover_agent_state"]:
+        found.append(f"{AGENT_STATE} is left from an earlier agent: run /usr/local/bin/k3s-agent-uninstall.sh")
+    return "; ".join(found)
+
+
+# -- join -----------------------------------------------------------------------------------------------
+def install_command(lab: Lab) -> str:
+    """The tutorial's agent install, reading the credential from its file, never from the command line."""
+    return (f"curl -sfL https://get.k3s.io | K3S_URL=https://{lab.params.controller_host}:6443 "
+            f"K3S_TOKEN_FILE={TOKEN_FILE} INSTALL_K3S_EXEC='--node-taint {lab.params.worker_taint}' sh -")
+
+
+def join_plan(lab: Lab) -> pd.DataFrame:
+    """What joining does, host by host and in order; the credential shows only as its file."""
+    steps = [("controller", "sudo k3s token create --print   # the output goes straight to the worker, unseen")]
+    for name in lab.params.join_workers:
+        steps += [(name, f"sudo install -d -m 700 /etc/rancher/k3s && write {TOKEN_FILE} (mode 600)"),
+                  (name, f"sudo sh -c \"{install_command(lab)}\""),
+                  ("cluster", f"wait until node {name} is Ready (at most {lab.params.join_timeout:.0f} s)")]
+    return pd.DataFrame(steps, columns=["where", "command"])
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    worker: str
+    requested: datetime
+    registered: datetime | None
+    ready: datetime | None
+    status: str  # Ready, NotReady, not registered, or install failed
+    diagnosis: str  # markdown; empty when Ready
+
+    @property
+    def latency_s(self) -> float | None:
+        return (self.ready - self.requested).total_seconds() if self.ready else None
+
+
+def join_worker(lab: Lab, controller: Host, worker: Host, progress: bool = True) -> JoinResult:
+    credential = controller.run("k3s token create --print", sudo=True).stdout.strip().encode()
+    try:
+        worker.write_file(TOKEN_FILE, credential, 0o600, dir_mode=0o700, sudo=True)
+    finally:
+        del credential
+    requested = cluster_now(lab.cluster)
+    install = worker.run(install_command(lab), sudo=True, check=False, timeout=900)
+    if not install.ok:
+        return JoinResult(worker.name, requested, None, None, "install failed",
+                          diagnose(lab, worker, None, f"the install script exited with {install.exit_status}:\n\n"
+                                                      f"```\n{install.stderr.strip()}\n```"))
+    node = wait_for_ready(lab, worker.name, progress)
+    ready = _ready_condition(node) if node else None
+    if node is None:
+        return JoinResult(worker.name, requested, None, None, "not registered",
+                          diagnose(lab, worker, None, "the node never registered with the API server"))
+    registered = parse_time(node["metadata"]["creationTimestamp"])
+    if ready and ready["status"] == "True":
+        return JoinResult(worker.name, requested, registered, parse_time(ready["lastTransitionTime"]), "Ready", "")
+    return JoinResult(worker.name, requested, registered, None, "NotReady", diagnose(lab, worker, node, ""))
+
+
+def _ready_condition(node: dict) -> dict | None:
+    return next((c for c in node.get("status", {}).get("conditions", []) if c["type"] == "Ready"), None)
+
+
+def wait_for_ready(lab: Lab, name: str, progress: bool = True) -> dict | None:
+    """Poll node `name` until Ready or the timeout; the node as last seen, or None if it never appeared."""
+
+    def ready() -> dict | Pending:
+        try:
+            node = lab.cluster.api.sanitize_for_serialization(lab.cluster.core.read_node(name))
+        except ApiError as error:
+            if error.status != 404:  # not registered yet
+                raise
+            return Pending(0, 2, "not registered")
+        condition = _ready_condition(node)
+        if condition and condition["status"] == "True":
+            return dict(node)
+        return Pending(1, 2, "registered, not Ready", value=node)
+
+    try:
+        return wait_for(ready, f"{name}: registered, Ready", lab.params.join_timeout, speed=lab.cluster.speed,
+                        progress=progress)
+    except WaitTimeout as late:
+        return late.last.value
+
+
+def diagnose(lab: Lab, worker: Host, node: dict | None, what: str) -> str:
+    """Markdown: what went wrong, the node's own conditions, the agent's log, and the tutorial's hints."""
+    parts = [f"**{worker.name} did not become Ready.** {what}".strip()]
+    if node is not None:
+        conditions = node.get("status", {}).get("conditions", [])
+        parts.append("Node conditions:\n\n" + "\n".join(
+            f"- {c['type']} = {c['status']} ({c.get('reason', '')}): {c.get('message', '')}" for c in conditions))
+    try:
+        journal = worker.run("journalctl -u k3s-agent --no-pager -n 20", sudo=True, check=False).stdout.strip()
+    except HostError as error:
+        journal = f"(could not read it: {error})"
+    parts.append(f"Last lines of the agent's log (`journalctl -u k3s-agent`):\n\n```\n{journal}\n```")
+    parts.append("What to check, from the tutorial:\n\n" + NOT_READY_HINTS)
+    return "\n\n".join(parts)
+
+
+def may_change_cluster(lab: Lab) -> bool:
+    """Mutating steps run on the simulator always, on a live cluster only with `apply = True`."""
+    return lab.cluster.rehearsal or lab.params.apply
+
+
+def join_all(lab: Lab, controller: Host, workers: dict[str, Host], progress: bool = True) -> pd.DataFrame:
+    """Join each worker in turn, waiting for each before the next (the tutorial: one node at a time)."""
+    results = []
+    for name, host in tqdm(workers.items(), desc="joining", unit="node", disable=not progress):
+        result = join_worker(lab, controller, host, progress)
+        results.append(result)
+        lab.workspace.record_step(f"join {name}", result.status == "Ready", result.diagnosis or
+                                  f"Ready {result.latency_s:.0f} s after the install was requested")
+    frame = pd.DataFrame([{**vars(r), "latency_s": r.latency_s} for r in results])
+    frame.attrs["provenance"] = lab.cluster.provenance
+    return frame
+
+
+def save_nodes(lab: Lab) -> pd.DataFrame:
+    nodes = list_nodes_frame(lab.cluster)
+    lab.workspace.write_text(NODES_AFTER_JOIN, nodes_table(nodes))
+    return nodes
+
+
+def latency_figure(joined: pd.DataFrame, provenance: str) -> Figure:
+    done = joined[joined["latency_s"].notna()]
+    figure = Figure(figsize=(7, 0.9 + 0.45 * len(done)))
+    axes = figure.subplots()
+    bars = axes.barh(done["worker"], done["latency_s"])
+    axes.bar_label(bars, fmt="%.0f s", padding=3)
+    axes.invert_yaxis()
+    axes.set_xlabel("seconds from install request to Ready (cluster clock)")
+    axes.set_title(f"Join latency per node ({provenance})")
+    figure.tight_layout()
+    return figure

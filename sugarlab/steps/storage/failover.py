@@ -1,0 +1,361 @@
+"""Failure injection against the SQLite writer, and the proof that no row was lost.
+
+Each experiment reads the database through the pod before the failure (rows, last row, a digest of
+every row), injects the failure, follows the replacement pod (Pending, Scheduled, Ready) on the
+cluster's clock, and reads again. The verdict "no data lost" is given only when every row seen
+before the failure is still there, unchanged (same count and digest up to the last id seen), and
+`PRAGMA integrity_check` says `ok`. Rows written after the last read and before the failure are
+not claimed: a write in flight when power goes may be lost without loss of committed data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from kubernetes import client
+from matplotlib.dates import date2num
+from matplotlib.figure import Figure
+
+from sugarlab.core.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
+from sugarlab.hosts.factory import power_switch
+from sugarlab.kube.errors import ApiError
+from sugarlab.kube.inventory import cluster_now
+from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.core.lab import Lab
+from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, probe
+
+REPORT, TABLE, PLOT = "storage/failover-report.md", "storage/failover-experiments.csv", "storage/failover-rows.png"
+OUT_OF_SERVICE = {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown", "effect": "NoExecute"}
+VERDICT_OK = "no data lost"
+RETRY_EVICTION_S = 5.0  # cluster seconds between eviction attempts a budget refused, as kubectl drain
+
+
+@dataclass
+class Experiment:
+    name: str
+    node_before: str = ""
+    node_after: str = ""
+    before: Probe | None = None
+    after: Probe | None = None
+    timeline: list[tuple[str, datetime]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: str = ""  # why the experiment could not run here
+
+    def mark(self, what: str, at: datetime) -> None:
+        self.timeline.append((what, at))
+
+    @property
+    def started(self) -> datetime:
+        return self.timeline[0][1]
+
+    def at(self, what: str) -> datetime | None:
+        return next((when for name, when in self.timeline if name == what), None)
+
+    @property
+    def time_to_ready_s(self) -> float | None:
+        ready = self.at("Ready")
+        return (ready - self.started).total_seconds() if ready else None
+
+    @property
+    def rows_missing(self) -> int | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.before.rows_upto - self.after.rows_upto
+
+    @property
+    def verdict(self) -> str:
+        if self.skipped:
+            return f"not run: {self.skipped}"
+        if self.before is None or self.after is None:
+            return "not measured: " + ("; ".join(self.notes) or "no reading after the failure")
+        problems = []
+        if self.rows_missing:
+            problems.append(f"{self.rows_missing} of {self.before.rows_upto} earlier rows missing")
+        elif self.after.digest_upto != self.before.digest_upto:
+            problems.append("earlier rows changed")
+        if self.after.integrity != "ok":
+            problems.append(f"integrity check: {self.after.integrity}")
+        return "DATA LOST: " + "; ".join(problems) if problems else VERDICT_OK
+
+    def row(self) -> dict[str, Any]:
+        before, after = self.before, self.after
+        return {"experiment": self.name, "node_before": self.node_before, "node_after": self.node_after,
+                "time_to_ready_s": self.time_to_ready_s,
+                "rows_before": before.rows_upto if before else None, "rows_after": after.rows if after else None,
+                "rows_missing": self.rows_missing, "last_row_before": before.last_ts if before else None,
+                "last_row_after": after.last_ts if after else None,
+                "integrity": after.integrity if after else None, "verdict": self.verdict}
+
+
+def _condition_time(pod: client.V1Pod, kind: str) -> datetime | None:
+    return next((c.last_transition_time for c in pod.status.conditions or [] if c.type == kind and c.status == "True"), None)
+
+
+def _follow(lab: Lab, experiment: Experiment, old_uid: str, progress: bool,
+            on_wait: Callable[[client.V1Pod | None], None] = lambda pod: None) -> client.V1Pod:
+    """Wait for the pod that replaces `old_uid` to be Ready; note when it was created, scheduled, ready."""
+    def replaced() -> client.V1Pod | Pending:
+        try:
+            pod = lab.cluster.core.read_namespaced_pod(POD, NAMESPACE)
+        except ApiError as error:
+            if error.status != 404:
+                raise
+            pod = None
+        done = 0
+        if pod is not None and pod.metadata.uid != old_uid:
+            stages = [("Pending", pod.metadata.creation_timestamp), ("Scheduled", _condition_time(pod, "PodScheduled")),
+                      ("Ready", _condition_time(pod, "Ready"))]
+            done = sum(when is not None for _, when in stages)
+            if done == len(stages) and pod.metadata.deletion_timestamp is None:
+                for stage, when in stages:
+                    experiment.mark(stage, when)
+                return pod
+        on_wait(pod)
+        return Pending(done, 3)
+
+    try:
+        return wait_for(replaced, f"{experiment.name}: waiting for {POD}", lab.params.storage_timeout,
+                        speed=lab.cluster.speed, interval=0.1, progress=progress)
+    except WaitTimeout:
+        raise StoragePending(f"{experiment.name}: no ready replacement for {POD} after "
+                             f"{lab.params.storage_timeout:.0f} s\n{diagnose(lab)}") from None
+
+
+def _read_after(lab: Lab, experiment: Experiment) -> None:
+    """The first successful read of the replacement, retried while its mount settles."""
+    failed: list[ProbeFailed] = []
+
+    def read() -> Probe | Pending:
+        try:
+            return probe(lab, upto=experiment.before.last_id if experiment.before else 0)
+        except ProbeFailed as error:
+            failed.append(error)
+            return Pending(seen=str(error))
+
+    try:
+        experiment.after = wait_for(read, f"{experiment.name}: first read of the replacement", 60,
+                                    speed=lab.cluster.speed)
+    except WaitTimeout:
+        raise failed[-1] from None
+    experiment.mark("first successful read", experiment.after.at)
+
+
+def _eligible_nodes(lab: Lab) -> list[str]:
+    """Nodes the writer may run on: Ready, schedulable, not the controller."""
+    names = []
+    for node in lab.cluster.core.list_node().items:
+        ready = any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+        controller = "node-role.kubernetes.io/control-plane" in (node.metadata.labels or {})
+        if ready and not controller and not node.spec.unschedulable:
+            names.append(node.metadata.name)
+    return names
+
+
+def _start(lab: Lab, name: str, needs_spare: bool) -> tuple[Experiment, client.V1Pod]:
+    pod = lab.cluster.core.read_namespaced_pod(POD, NAMESPACE)
+    experiment = Experiment(name, node_before=pod.spec.node_name)
+    if needs_spare and not [n for n in _eligible_nodes(lab) if n != pod.spec.node_name]:
+        raise ExperimentSkipped(f"{name} needs a second Ready worker for {POD} to move to; join one (notebook 02)")
+    experiment.before = probe(lab)
+    return experiment, pod
+
+
+def delete_pod(lab: Lab, progress: bool = True) -> Experiment:
+    """(a) `kubectl delete pod nfs-sqlite-0`: the StatefulSet makes it again, with the same claim."""
+    experiment, pod = _start(lab, "delete-pod", needs_spare=False)
+    experiment.mark("delete", cluster_now(lab.cluster))
+    lab.cluster.core.delete_namespaced_pod(POD, NAMESPACE)
+    new = _follow(lab, experiment, pod.metadata.uid, progress)
+    experiment.node_after = new.spec.node_name
+    _read_after(lab, experiment)
+    return experiment
+
+
+def _evict_all(lab: Lab, experiment: Experiment, node: str) -> None:
+    """`kubectl drain --ignore-daemonsets`: evict every pod on the node, retrying while a budget refuses."""
+    core = lab.cluster.core
+    pending = [p for p in core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={node}").items
+               if p.status.phase not in ("Succeeded", "Failed") and p.metadata.deletion_timestamp is None
+               and not any(r.kind == "DaemonSet" for r in p.metadata.owner_references or [])
+               and "kubernetes.io/config.mirror" not in (p.metadata.annotations or {})]
+    refused: set[str] = set()
+
+    def evicted() -> bool | Pending:
+        for pod in list(pending):
+            name = f"{pod.metadata.namespace}/{pod.metadata.name}"
+            body = {"apiVersion": "policy/v1", "kind": "Eviction",
+                    "metadata": {"name": pod.metadata.name, "namespace": pod.metadata.namespace}}
+            try:
+                core.create_namespaced_pod_eviction(pod.metadata.name, pod.metadata.namespace, body)
+                experiment.mark(f"evicted {name}", cluster_now(lab.cluster))
+            except ApiError as error:
+                if error.status == 429:  # TooManyRequests: its PodDisruptionBudget allows no disruption now
+                    if name not in refused:
+                        refused.add(name)
+                        experiment.notes.append(f"eviction of {name} refused by its PodDisruptionBudget; retried")
+                    continue
+                if error.status != 404:
+                    raise
+            pending.remove(pod)
+        return True if not pending else Pending(seen=", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in pending))
+
+    try:
+        wait_for(evicted, f"drain of {node}", lab.params.storage_timeout, speed=lab.cluster.speed,
+                 interval=RETRY_EVICTION_S / lab.cluster.speed)
+    except WaitTimeout as late:
+        raise ClusterError(f"drain of {node} blocked: {late.last.seen} cannot be evicted without breaking its "
+                           "PodDisruptionBudget") from None
+
+
+def drain_node(lab: Lab, progress: bool = True) -> Experiment:
+    """(b) cordon and drain the writer's node through the eviction API; uncordon it afterwards."""
+    experiment, pod = _start(lab, "drain-node", needs_spare=True)
+    node = pod.spec.node_name
+    experiment.mark("cordon", cluster_now(lab.cluster))
+    lab.cluster.core.patch_node(node, {"spec": {"unschedulable": True}})
+    try:
+        _evict_all(lab, experiment, node)
+        new = _follow(lab, experiment, pod.metadata.uid, progress)
+        experiment.node_after = new.spec.node_name
+        _read_after(lab, experiment)
+    finally:
+        lab.cluster.core.patch_node(node, {"spec": {"unschedulable": False}})
+    return experiment
+
+
+def _node_ready(lab: Lab, node: str) -> tuple[str, datetime | None]:
+    ready = next(c for c in lab.cluster.core.read_node(node).status.conditions if c.type == "Ready")
+    return ready.status, ready.last_transition_time
+
+
+def _taint(lab: Lab, node: str, add: bool) -> None:
+    taints = [t for t in lab.cluster.core.read_node(node).spec.taints or [] if t.key != OUT_OF_SERVICE["key"]]
+    body = [lab.cluster.api.sanitize_for_serialization(t) for t in taints] + ([OUT_OF_SERVICE] if add else [])
+    lab.cluster.core.patch_node(node, {"spec": {"taints": body}})
+
+
+def power_off(lab: Lab, progress: bool = True) -> Experiment:
+    """(c) pull the plug on the writer's node (simulator): NotReady, eviction, then the non-graceful node
+    shutdown procedure (the out-of-service taint) frees the StatefulSet to start the pod elsewhere."""
+    switch = power_switch(lab.params, lab.cluster.api.configuration)
+    if switch is None:
+        raise ExperimentSkipped("power-off needs the simulator's machines (on real hardware, pull the plug and "
+                                "follow the same steps by hand)")
+    experiment, pod = _start(lab, "power-off", needs_spare=True)
+    node = pod.spec.node_name
+    experiment.mark("power off", cluster_now(lab.cluster))
+    switch(node, False)
+
+    def operator(current: client.V1Pod | None) -> None:
+        """What the operator does while waiting: note NotReady and eviction, then declare the node out of service."""
+        status, since = _node_ready(lab, node)
+        if status != "True" and experiment.at("NotReady") is None:
+            experiment.mark("NotReady", since or cluster_now(lab.cluster))
+        if current is not None and current.metadata.uid == pod.metadata.uid and current.metadata.deletion_timestamp \
+                and experiment.at("evicted (Terminating)") is None:
+            experiment.mark("evicted (Terminating)", cluster_now(lab.cluster))
+            _taint(lab, node, add=True)
+            experiment.mark("out-of-service taint", cluster_now(lab.cluster))
+
+    try:
+        new = _follow(lab, experiment, pod.metadata.uid, progress, operator)
+        experiment.node_after = new.spec.node_name
+        _read_after(lab, experiment)
+    finally:
+        switch(node, True)
+        try:
+            wait_for(lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
+                     f"{node} Ready again", lab.params.storage_timeout, speed=lab.cluster.speed, interval=0.1)
+        except WaitTimeout as late:
+            experiment.notes.append(str(late))
+        _taint(lab, node, add=False)
+    experiment.notes.append(f"{node} powered on again and back in service")
+    return experiment
+
+
+EXPERIMENTS: dict[str, Callable[..., Experiment]] = {"delete-pod": delete_pod, "drain-node": drain_node,
+                                                    "power-off": power_off}
+
+
+def run(lab: Lab, progress: bool = True) -> list[Experiment]:
+    """Every experiment of `failures`, in order; one that cannot run here is reported, not hidden."""
+    done = []
+    for name in lab.params.failures:
+        time.sleep(lab.real_seconds(3 * lab.params.write_interval))  # a few rows on the current node first
+        try:
+            experiment = EXPERIMENTS[name](lab, progress)
+        except ExperimentSkipped as skipped:
+            done.append(Experiment(name, skipped=str(skipped)))  # reported, neither passed nor failed
+            continue
+        lab.workspace.record_step(f"failover {name}", experiment.verdict == VERDICT_OK, experiment.verdict)
+        done.append(experiment)
+    return done
+
+
+def frame(experiments: list[Experiment]) -> pd.DataFrame:
+    """One row per experiment that ran (the checklist reads it: every verdict must be "no data lost")."""
+    return pd.DataFrame([e.row() for e in experiments if not e.skipped], columns=list(Experiment("").row()))
+
+
+def timeline(experiments: list[Experiment]) -> pd.DataFrame:
+    rows = [{"experiment": e.name, "event": what, "at": when, "after_s": (when - e.started).total_seconds()}
+            for e in experiments for what, when in e.timeline]
+    return pd.DataFrame(rows, columns=["experiment", "event", "at", "after_s"])
+
+
+def rows_figure(history: pd.DataFrame, experiments: list[Experiment], provenance: str) -> Figure:
+    """Rows in the database over time, by the node that wrote them, with each failure and recovery marked."""
+    figure = Figure(figsize=(9, 4))
+    ax = figure.subplots()
+    for node, rows in history.groupby("node"):
+        ax.plot(rows["ts"], rows["id"], ".", markersize=3, label=f"written on {node}")
+    for experiment in (e for e in experiments if e.timeline):
+        ax.axvline(date2num(experiment.started), color="tab:red", linestyle="--", linewidth=1)
+        ax.annotate(experiment.name, (experiment.started, ax.get_ylim()[1]), rotation=90, va="top", ha="right",
+                    fontsize=8, color="tab:red")
+        if (ready := experiment.at("Ready")) is not None:
+            ax.axvspan(date2num(experiment.started), date2num(ready), color="tab:red", alpha=0.12)
+    ax.set_xlabel("cluster time (UTC)")
+    ax.set_ylabel("row id")
+    ax.set_title(f"SQLite rows on the shared claim across failures ({provenance})")
+    ax.legend(loc="lower right", fontsize=8)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    return figure
+
+
+def report(lab: Lab, experiments: list[Experiment], class_summary: str) -> str:
+    """`storage/failover-report.md`: what was done, the timeline and evidence per experiment, the verdicts."""
+    summary = frame(experiments)
+    lines = [
+        "# Failover report: SQLite on shared storage", "",
+        f"Cluster: {lab.summary()}", "", f"Storage: {class_summary}", "",
+        f"Writer: StatefulSet `{NAMESPACE}/{NAME}`, one row every {lab.params.write_interval:g} s into "
+        f"`/data/measurements.db` (SQLite, rollback journal, synchronous=FULL), read back through `kubectl exec`.", "",
+        f"A verdict of **{VERDICT_OK}** means every row read before the failure was read again after it, unchanged "
+        "(same count and SHA-256 over the rows), and `PRAGMA integrity_check` returned `ok`.", "",
+        "## Summary", "", summary.to_markdown(index=False, floatfmt=".1f"), "",
+    ]
+    for experiment in experiments:
+        lines += [f"## {experiment.name}", ""]
+        if experiment.timeline:
+            table = pd.DataFrame([(what, f"{when:%H:%M:%S}", (when - experiment.started).total_seconds())
+                                  for what, when in experiment.timeline], columns=["event", "cluster time", "after (s)"])
+            lines += [table.to_markdown(index=False, floatfmt=".0f"), ""]
+        if experiment.before and experiment.after:
+            b, a = experiment.before, experiment.after
+            lines += [f"- node: {experiment.node_before} → {experiment.node_after}",
+                      f"- rows before: {b.rows_upto} (last id {b.last_id}, last row {b.last_ts})",
+                      f"- rows after: {a.rows} in all, {a.rows_upto} of them up to id {b.last_id} "
+                      f"(last row {a.last_ts})",
+                      f"- digest of the earlier rows: {'unchanged' if a.digest_upto == b.digest_upto else 'CHANGED'}",
+                      f"- integrity_check: {a.integrity}"]
+        lines += [f"- {note}" for note in experiment.notes]
+        lines += [f"- **verdict: {experiment.verdict}**", ""]
+    lines += ["![rows over time, by node, with the failures marked](failover-rows.png)", ""]
+    return "\n".join(lines)

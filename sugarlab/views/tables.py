@@ -1,0 +1,115 @@
+"""Frames rendered as text that reads like kubectl's tables.
+
+kubectl prints through Go's text/tabwriter with minwidth 6, padding 3 and left alignment
+(k8s.io/cli-runtime printers.GetNewTabWriter); `kubectl get` leaves the last column unpadded,
+`kubectl top` pads it too. Empty cells print as `<none>`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+
+from sugarlab.kube.inventory import NODE_COLUMNS, POD_COLUMNS
+
+MIN_WIDTH, PADDING = 6, 3
+
+# Headers kubectl spells other than by upper-casing the column and turning "_" into "-".
+_HEADERS = {
+    "nominated_node": "NOMINATED NODE",
+    "readiness_gates": "READINESS GATES",
+    "cpu_cores": "CPU(cores)",
+    "cpu_percent": "CPU%",
+    "memory_bytes": "MEMORY(bytes)",
+    "memory_percent": "MEMORY%",
+}
+TOP_NODE_TEXT_COLUMNS = ["name", "cpu_cores", "cpu_percent", "memory_bytes", "memory_percent"]
+TOP_POD_TEXT_COLUMNS = ["namespace", "name", "cpu_cores", "memory_bytes"]
+
+
+def header(column: str) -> str:
+    return _HEADERS.get(column, column.upper().replace("_", "-"))
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT or value == "":
+        return "<none>"
+    return str(value)
+
+
+def render(rows: Sequence[Sequence[str]], pad_last: bool = False) -> str:
+    """Lay out rows (the first is the header) the way text/tabwriter does for kubectl."""
+    if not rows:
+        return ""
+    widths = [max(MIN_WIDTH, max(len(r[i]) for r in rows) + PADDING) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+        if not pad_last:
+            cells[-1] = row[-1]
+        lines.append("".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def kubectl_table(frame: pd.DataFrame, columns: Sequence[str], pad_last: bool = False) -> str:
+    """`columns` of `frame` as a kubectl table, headers like `INTERNAL-IP`."""
+    rows = [[header(c) for c in columns]]
+    rows += [[_cell(v) for v in record] for record in frame[list(columns)].itertuples(index=False)]
+    return render(rows, pad_last)
+
+
+def nodes_table(nodes: pd.DataFrame) -> str:
+    """The text of `kubectl get nodes -o wide` for a frame from `inventory.nodes_frame`."""
+    return kubectl_table(nodes, NODE_COLUMNS)
+
+
+def pods_table(pods: pd.DataFrame) -> str:
+    """The text of `kubectl get pods -A -o wide` for a frame from `inventory.pods_frame`."""
+    return kubectl_table(pods, POD_COLUMNS)
+
+
+def _millicores(cores: float) -> str:
+    # Quantity.MilliValue() rounds up; round() first so 0.1 core does not become 101m.
+    return "<unknown>" if math.isnan(cores) else f"{math.ceil(round(cores * 1000, 6))}m"
+
+
+def _mebibytes(value: float) -> str:
+    return "<unknown>" if math.isnan(value) else f"{int(value) // (1024 * 1024)}Mi"
+
+
+def _percent(value: float) -> str:
+    return "<unknown>" if math.isnan(value) else f"{int(value)}%"
+
+
+def top_table(top: pd.DataFrame) -> str:
+    """The text of `kubectl top nodes` (frame from `usage.top_nodes_frame`) or `kubectl top pods -A`."""
+    is_nodes = "cpu_percent" in top
+    columns = TOP_NODE_TEXT_COLUMNS if is_nodes else TOP_POD_TEXT_COLUMNS
+    text = top[columns].copy().astype(object)
+    text["cpu_cores"] = [_millicores(v) for v in top["cpu_cores"]]
+    text["memory_bytes"] = [_mebibytes(v) for v in top["memory_bytes"]]
+    if is_nodes:
+        text["cpu_percent"] = [_percent(v) for v in top["cpu_percent"]]
+        text["memory_percent"] = [_percent(v) for v in top["memory_percent"]]
+    return kubectl_table(text, columns, pad_last=True)
+
+
+def parse_table(text: str) -> pd.DataFrame:
+    """The rows of one kubectl table (as `render` or kubectl prints it) as text columns.
+
+    Columns start where a header word follows two or more spaces (`NOMINATED NODE` is one column),
+    and are named like the frames' columns: `INTERNAL-IP` becomes `internal_ip`. Cells keep kubectl's
+    text, `<none>` included. Raises ValueError when `text` has no header line.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines or not lines[0][:1].isupper():
+        raise ValueError(f"not a kubectl table: it should begin with a header such as NAME, not {text[:40]!r}")
+    head = lines[0]
+    starts = [0] + [m.end() for m in re.finditer(r" {2,}(?=\S)", head)]
+    bounds = list(zip(starts, starts[1:] + [None]))
+    names = [head[a:b].strip().lower().replace("-", "_").replace(" ", "_") for a, b in bounds]
+    rows = [[line[a:b].strip() for a, b in bounds] for line in lines[1:]]
+    return pd.DataFrame(rows, columns=names, dtype=object)
