@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lab test system-packages notebook-outputs clean
+.PHONY: lab test system-packages notebook-outputs parameter-docs clean
 
 $(BIN)/sugarlab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,11 @@ system-packages:
 	@[ -x /usr/sbin/sshd ] && [ -x /usr/bin/fio ] || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server fio >/dev/null; }
 
-# Install, then run every check: package and simulator tests, the notebooks under nbval, and the
-# end-to-end Papermill run.
+# Install, then run every tier of tests/: unit (no simulator), sim (a simulator per module), workbook
+# (the notebooks executed once, checked as nbval checks them and end to end) and live (skipped
+# without $KUBECONFIG). The slowest tests are listed at the end.
 test: $(BIN)/sugarlab system-packages
-	$(BIN)/pytest tests notebooks --nbval-lax --nbval-current-env
+	$(BIN)/pytest tests --durations=15
 
 # Re-record the outputs the notebooks keep (the cells marked NBVAL_CHECK_OUTPUT) from the
 # simulated cluster with the notebooks' default seed; every other output is stripped.
@@ -34,6 +35,10 @@ notebook-outputs: $(BIN)/sugarlab
 	set -e; ws=$$(mktemp -d); trap '$(BIN)/sugarlab sim stop --workspace '"$$ws"' >/dev/null' EXIT; \
 	SUGARLAB_WORKSPACE=$$ws $(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/[0-9]*.ipynb
 	$(BIN)/nbstripout --keep-count notebooks/[0-9]*.ipynb
+
+# Write the notebooks' parameters cells and the READMEs' parameter tables from sugarlab/core/params.py.
+parameter-docs: $(BIN)/sugarlab
+	$(BIN)/python -m sugarlab.core.param_docs
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from sugarlab.kube.apply import ensure_namespace
 from sugarlab.core.errors import ClusterError, MetricsUnavailable
 from sugarlab.kube.inventory import list_pods_frame, server_now
-from sugarlab.core.lab import Lab
+from sugarlab.core.lab import Lab, Verdict
 from sugarlab.views.tables import pods_table
 from sugarlab.kube.top import top_nodes, top_pods
 
@@ -158,3 +158,13 @@ def pods_per_node(observation: Observation) -> pd.DataFrame:
         return pd.DataFrame(columns=["node", "pods"])
     busiest = running.groupby("at")["pods"].sum().idxmax()
     return running[running["at"] == busiest].groupby("node", as_index=False)["pods"].sum()
+
+
+def spread_verdict(spread: pd.DataFrame) -> Verdict:
+    """The load spread when the busiest moment had pods on at least two nodes."""
+    return Verdict(len(spread) >= 2, f"busiest moment: {dict(zip(spread['node'], spread['pods']))}")
+
+
+def runtime_verdict(observation: Observation) -> Verdict:
+    runtime = observation.runtime_s
+    return Verdict(runtime is not None, f"runtime {runtime:.0f} s" if runtime else "did not complete")

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from sugarlab.kube.apply import ensure_namespace
 from sugarlab.core.errors import ClusterError, ParameterError
 from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, FioOutputError, fio_command, parse_fio
-from sugarlab.core.lab import Lab
+from sugarlab.core.lab import Lab, Verdict
 
 NAMESPACE, APP = "lab-scale", "fio-benchmark"
 MOUNT = "/data"
@@ -257,3 +257,10 @@ def results_figure(results: pd.DataFrame) -> Figure:
     latency.legend(fontsize="small")
     figure.suptitle(f"fio per node: 4k random read ({provenance})")
     return figure
+
+
+def verdict(results: pd.DataFrame) -> Verdict:
+    """Passed when every node's fio ran and reported; the detail gives each node's IOPS or diagnosis."""
+    return Verdict(bool(results["diagnosis"].fillna("").eq("").all()), "; ".join(
+        f"{r.node}: {r.read_iops:,.0f} IOPS ({r.provenance})" if r.diagnosis == "" else f"{r.node}: {r.diagnosis}"
+        for r in results.itertuples()))

@@ -15,7 +15,7 @@ import sugarlab.sim
 from sugarlab.core.cli import _parameters, main
 from sugarlab.core.errors import SimulatorError
 
-NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
+NOTEBOOKS = Path(__file__).parents[1] / "data" / "notebooks"
 
 
 @pytest.fixture

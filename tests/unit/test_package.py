@@ -9,7 +9,7 @@ import yaml
 
 import sugarlab
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 def test_exports_are_sorted_and_complete() -> None:
