@@ -126,7 +126,7 @@ class LabParams(BaseModel):
     edge_rollout_timeout: float = Field(
         900.0, gt=0, description="cluster seconds to wait for the rollout (live pods pip-install first)")
     sweep_size: Literal["small", "full"] = Field("small", description="tuning sweep: small or full")
-    sweep_requests: int = Field(32, ge=8, le=2000, description="requests per point of the sweep")
+    sweep_requests: int = Field(16, ge=8, le=2000, description="requests per point of the sweep")
 
     # 06-operations
     fio_image: str = Field("ghcr.io/cloud-bulldozer/fio:3.36",

@@ -66,8 +66,8 @@ def test_a_job_that_fails_gives_a_row_with_its_diagnosis_and_the_others_still_co
     assert "models 4k random reads only" in raw
 
 
-def test_a_node_that_does_not_exist_is_named(open_sim_lab) -> None:
-    lab = open_sim_lab(fio_nodes=["sugarkube0", "pi-9"])
+def test_a_node_that_does_not_exist_is_named(shared_lab) -> None:
+    lab = shared_lab(fio_nodes=["sugarkube0", "pi-9"])
     with pytest.raises(ParameterError, match="no node called pi-9; the cluster's nodes are sugarkube0"):
         fio_bench.target_nodes(lab)
 

@@ -9,8 +9,8 @@ import yaml
 from sugarlab.steps import edge_ai
 
 
-def test_manifests_carry_probes_resources_toleration_and_the_source(open_sim_lab) -> None:
-    lab = open_sim_lab()
+def test_manifests_carry_probes_resources_toleration_and_the_source(shared_lab) -> None:
+    lab = shared_lab()
     deployment, service = edge_ai.deployment_manifests(lab, edge_ai.Tuning())
     pod = deployment["spec"]["template"]["spec"]
     container = pod["containers"][0]
@@ -28,8 +28,8 @@ def test_manifests_carry_probes_resources_toleration_and_the_source(open_sim_lab
     assert mounted["sugarlab.payloads.edge_ai.app.py"] == "sugarlab/payloads/edge_ai/app.py"
 
 
-def test_pinned_cpus_make_guaranteed_pods_and_live_downloads_the_tutorials_model(open_sim_lab) -> None:
-    lab = open_sim_lab(edge_pin_cpus=True)
+def test_pinned_cpus_make_guaranteed_pods_and_live_downloads_the_tutorials_model(shared_lab) -> None:
+    lab = shared_lab(edge_pin_cpus=True)
     live = type(lab)(lab.params.model_copy(update={"backend": "live"}), lab.cluster, lab.workspace)
     container = edge_ai.deployment_manifests(live, edge_ai.Tuning(cpu_limit="1"))[0]["spec"]["template"][
         "spec"]["containers"][0]
@@ -53,12 +53,21 @@ def test_service_rolls_out_and_answers_through_the_proxy(open_sim_lab) -> None:
         answer = edge_ai.infer(http, image)
         assert len(answer["top"]) == 5 and "meaningless" in answer["note"]
         edge_ai.log_inference(lab, answer, what)
-        result = edge_ai.load(http, image, concurrency=4, requests=12)
-        usage = edge_ai.usage_under_load(lab, http, image, 12)
+        result, usage = edge_ai.load_with_usage(lab, http, image, concurrency=4, requests=12)
     assert result.errors == 0 and len(result.latencies_ms) == 12
     assert set(usage["provenance"]) == {"local"} and (usage["memory_bytes"] > 50e6).all()
     assert yaml.safe_load(lab.workspace.read_text(edge_ai.INFERENCE_LOG))["provenance"] == "local"
     assert len(list(yaml.safe_load_all(lab.workspace.read_text(edge_ai.DEPLOYMENT)))) == 2
+
+
+def test_the_small_sweep_measures_what_the_choice_compares_and_replaces_pods_least() -> None:
+    plan = edge_ai.sweep("small")
+    assert plan[0] == (edge_ai.Tuning(), [1, 8])  # the deployed default first, also one request at a time
+    assert {max(concurrencies) for _, concurrencies in plan} == {8}
+    assert plan[1][0] == edge_ai.Tuning(replicas=1)  # a scale, before the settings that change the template
+    varied = [{k for k, v in vars(t).items() if v != vars(edge_ai.Tuning())[k]} for t, _ in plan[1:]]
+    assert varied == [{"replicas"}, {"max_batch"}, {"intra_op_threads"}, {"cpu_limit"}]
+    assert all(concurrencies == [1, 4, 16] for _, concurrencies in edge_ai.sweep("full"))
 
 
 def test_choice_prefers_throughput_without_errors_at_the_highest_concurrency() -> None:
@@ -75,6 +84,7 @@ def test_choice_prefers_throughput_without_errors_at_the_highest_concurrency() -
     study = pd.DataFrame(rows).assign(provenance="local")
     best, why = edge_ai.choose(study)
     assert (best["replicas"], best["throughput_rps"]) == (1, 8.0)  # the faster one had errors
+    assert edge_ai.Tuning.of(best) == edge_ai.Tuning(replicas=1)
     assert "8.0 requests/s" in why and "6.0 requests/s" in why
     report = edge_ai.tuning_report(study, best, why, "local")
     assert "not on a Raspberry Pi" in report and report.count("\n|") == 2 + len(study)  # header, rule, rows
@@ -85,9 +95,9 @@ def test_choice_prefers_throughput_without_errors_at_the_highest_concurrency() -
         edge_ai.choose(study.assign(errors=1))
 
 
-def test_missing_sample_image_names_the_parameter(open_sim_lab, tmp_path) -> None:
+def test_missing_sample_image_names_the_parameter(shared_lab, tmp_path) -> None:
     from sugarlab.core.errors import ParameterError
 
-    lab = open_sim_lab(edge_sample_image=str(tmp_path / "nope.jpg"))
+    lab = shared_lab(edge_sample_image=str(tmp_path / "nope.jpg"))
     with pytest.raises(ParameterError, match="'edge_sample_image'"):
         edge_ai.sample_image(lab)

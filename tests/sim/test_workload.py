@@ -14,8 +14,8 @@ from sugarlab.report import baseline_comparison
 from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
 
 
-def test_manifest_tolerates_the_worker_taint_unless_told_not_to(open_sim_lab) -> None:
-    lab = open_sim_lab()
+def test_manifest_tolerates_the_worker_taint_unless_told_not_to(shared_lab) -> None:
+    lab = shared_lab()
     spec = workload.job_manifest(lab)["spec"]
     assert spec["parallelism"] == spec["completions"] == 4
     assert spec["template"]["spec"]["tolerations"] == [
@@ -25,9 +25,9 @@ def test_manifest_tolerates_the_worker_taint_unless_told_not_to(open_sim_lab) ->
     assert "tolerations" not in workload.job_manifest(strict)["spec"]["template"]["spec"]
 
 
-def test_missing_baseline_names_the_notebook_to_run_first(open_sim_lab) -> None:
-    lab = open_sim_lab()
-    with pytest.raises(comparison.MissingBaseline, match="run notebooks/01-baseline.ipynb first"):
+def test_missing_baseline_names_the_notebook_to_run_first(shared_lab) -> None:
+    lab = shared_lab()
+    with pytest.raises(baseline_comparison.MissingBaseline, match="run notebooks/01-baseline.ipynb first"):
         baseline_comparison.load_baseline(lab)
 
 
