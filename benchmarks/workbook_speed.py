@@ -43,8 +43,9 @@ def papermill_floor(folder: Path) -> float:
         paths.append(path)
     began = time.perf_counter()
     for path in paths:
-        papermill.execute_notebook(str(path), str(path.with_suffix(".out.ipynb")), kernel_name="python3",
-                                   progress_bar=False)
+        papermill.execute_notebook(
+            str(path), str(path.with_suffix(".out.ipynb")), kernel_name="python3", progress_bar=False
+        )
     return time.perf_counter() - began
 
 
@@ -80,7 +81,9 @@ def main() -> None:
         for name, seconds in per_notebook.items():
             print(f"  {name:<16} {seconds:6.1f} s  {seconds / floor * NOTEBOOKS:5.1f}x a one-cell notebook")
         verdict = "within" if run / floor <= RUN_TARGET_RATIO else "OVER"
-        print(f"sugarlab run: {run:6.1f} s = {run / floor:.1f}x the floor ({verdict} the {RUN_TARGET_RATIO:.0f}x target)")
+        print(
+            f"sugarlab run: {run:6.1f} s = {run / floor:.1f}x the floor ({verdict} the {RUN_TARGET_RATIO:.0f}x target)"
+        )
         if args.make_test:
             seconds = make_test_from_fresh_clone(folder)
             verdict = "within" if seconds <= MAKE_TEST_TARGET_S else "OVER"

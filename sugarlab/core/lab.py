@@ -73,7 +73,8 @@ def open_lab(notebook: str, namespace: Mapping[str, Any] | None = None, /, **par
     `namespace` is the notebook's `globals()`: the parameters `notebook` declares are taken from it, and
     keywords override them. Whatever is not given is read from the workspace's record, or defaults.
     """
-    given = {name: namespace[name] for name in declared_by(notebook) if name in (namespace or {})} | parameters
+    source = namespace or {}
+    given = {name: source[name] for name in declared_by(notebook) if name in source} | parameters
     root = validate_parameters({"workspace": given.get("workspace", "")}).workspace_path
     recorded = {k: v for k, v in recorded_parameters(root).items() if k in LabParams.model_fields}
     _same_backend(given, recorded, root)

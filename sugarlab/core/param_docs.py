@@ -38,7 +38,9 @@ def literal(value: Any, escape_equals: bool = True) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(literal(item, escape_equals) for item in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{literal(k, escape_equals)}: {literal(v, escape_equals)}" for k, v in value.items()) + "}"
+        return (
+            "{" + ", ".join(f"{literal(k, escape_equals)}: {literal(v, escape_equals)}" for k, v in value.items()) + "}"
+        )
     return repr(value)
 
 
@@ -89,7 +91,11 @@ def _notebook_with_cells(path: Path) -> tuple[Any, bool]:
 
 def stale(repo: Path = REPO) -> list[Path]:
     """Files whose generated parameter parts differ from the model."""
-    out = [p for p in (repo / "README.md", repo / "notebooks" / "README.md") if _replace_blocks(p.read_text()) != p.read_text()]
+    out = [
+        p
+        for p in (repo / "README.md", repo / "notebooks" / "README.md")
+        if _replace_blocks(p.read_text()) != p.read_text()
+    ]
     return out + [p for p in sorted((repo / "notebooks").glob("[0-9][0-9]-*.ipynb")) if _notebook_with_cells(p)[1]]
 
 

@@ -19,6 +19,8 @@ from sugarlab.core.errors import ParameterError
 from sugarlab.sim.profiles import NODE_PROFILES
 
 DEFAULT_WORKSPACE = "~/sugarkube-labs/tutorial-13"
+Failure = Literal["delete-pod", "drain-node", "power-off"]
+FAILURES: tuple[Failure, ...] = ("delete-pod", "drain-node", "power-off")
 WORKER_TAINT = "sugarkube.io/role=worker:NoSchedule"  # the tutorial's INSTALL_K3S_EXEC
 TUTORIAL_STRESS_ARGS = ("--cpu", "2", "--io", "2", "--vm", "1", "--vm-bytes", "256M", "--timeout", "5m")
 HOSTNAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -106,8 +108,8 @@ class LabParams(BaseModel):
     eviction_seconds: int = Field(30, ge=0, le=3600,
                                   description="seconds the writer's pod stays bound to an unreachable node")
     storage_timeout: float = Field(600.0, gt=0, description="cluster seconds to wait for the writer to be Ready")
-    failures: list[Literal["delete-pod", "drain-node", "power-off"]] = Field(
-        default_factory=lambda: ["delete-pod", "drain-node", "power-off"],
+    failures: list[Failure] = Field(
+        default_factory=lambda: list(FAILURES),
         description="experiments, in order (power-off: simulator only)")
 
     # 05-edge-ai

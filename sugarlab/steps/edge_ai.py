@@ -29,6 +29,7 @@ from sugarlab.kube.apply import server_side_apply
 from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg
 from sugarlab.core.errors import ClusterError, MetricsUnavailable, ParameterError
 from sugarlab.core.lab import Lab
+from sugarlab.core.params import LabParams
 from sugarlab.kube.top import top_pods
 
 NAMESPACE, NAME, PORT = "edge-ai", "vehicle-detector", 9000
@@ -70,8 +71,7 @@ def source_configmap() -> dict[str, Any]:
             "data": data}
 
 
-def deployment_manifests(lab: Lab, tuning: Tuning) -> list[dict[str, Any]]:
-    p = lab.params
+def deployment_manifests(p: LabParams, tuning: Tuning) -> list[dict[str, Any]]:
     env = {"HOST": "0.0.0.0", "PORT": str(PORT),  # in the container, for the Service to reach it
            "MAX_BATCH": str(tuning.max_batch), "INTRA_OP_THREADS": str(tuning.intra_op_threads)}
     if p.backend == "live" or p.edge_model_url:
@@ -279,7 +279,7 @@ def tuning_study(lab: Lab, http: httpx.Client, image: bytes, progress: bool = Tr
     rows, distributions, usage = [], {}, pd.DataFrame()
     for tuning, concurrencies in tqdm(sweep(lab.params.sweep_size), desc="tuning sweep", unit="setting",
                                       disable=not progress):
-        apply(lab, deployment_manifests(lab, tuning))  # unchanged settings and replica counts start no pods
+        apply(lab, deployment_manifests(lab.params, tuning))  # unchanged settings and replica counts start no pods
         wait_rollout(lab, progress=False)
         infer(http, image)  # warm every path once before measuring
         for concurrency in concurrencies:

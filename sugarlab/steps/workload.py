@@ -21,6 +21,7 @@ from sugarlab.kube.apply import ensure_namespace
 from sugarlab.core.errors import ClusterError, MetricsUnavailable
 from sugarlab.kube.inventory import list_pods_frame, server_now
 from sugarlab.core.lab import Lab, Verdict
+from sugarlab.core.params import LabParams
 from sugarlab.views.tables import pods_table
 from sugarlab.kube.top import top_nodes, top_pods
 
@@ -30,8 +31,7 @@ DISTRIBUTION = "expansion/pod-distribution.txt"
 REPORT = "expansion/stress-load-report.log"
 
 
-def job_manifest(lab: Lab) -> dict[str, Any]:
-    p = lab.params
+def job_manifest(p: LabParams) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "restartPolicy": "Never",
         "containers": [{"name": "stress", "image": p.stress_image, "args": list(p.stress_args)}],

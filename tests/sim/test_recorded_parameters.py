@@ -10,7 +10,6 @@ import pytest
 from sugarlab import SimulatorError, open_lab
 from sugarlab.core.cli import main
 from sugarlab.core.recorded import recorded_parameters
-from sugarlab.sim import lifecycle
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +18,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("lab")
     assert main(["sim", "start", "--workspace", str(root), "-p", "seed", "3", "-p", "speed", "120"]) == 0
     yield root
-    lifecycle.stop(root)
+    assert main(["sim", "stop", "--workspace", str(root)]) == 0
 
 
 def test_sim_start_records_the_cluster_it_made_and_notebooks_use_it(workspace: Path) -> None:
@@ -30,8 +29,15 @@ def test_sim_start_records_the_cluster_it_made_and_notebooks_use_it(workspace: P
 
 
 def test_what_a_notebook_declares_is_recorded_for_the_next(workspace: Path) -> None:
-    open_lab("02-expansion", {"backend": "sim", "workspace": str(workspace),
-                              "worker_taint": "sugarkube.io/role=edge:NoSchedule", "join_timeout": 60.0})
+    open_lab(
+        "02-expansion",
+        {
+            "backend": "sim",
+            "workspace": str(workspace),
+            "worker_taint": "sugarkube.io/role=edge:NoSchedule",
+            "join_timeout": 60.0,
+        },
+    )
     later = open_lab("03-workload", {"backend": "sim", "workspace": str(workspace)})
     assert later.params.worker_taint == "sugarkube.io/role=edge:NoSchedule"
     assert recorded_parameters(workspace)["join_timeout"] == 60.0

@@ -34,6 +34,7 @@ from sugarlab.kube.apply import ensure_namespace
 from sugarlab.core.errors import ClusterError, ParameterError
 from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, FioOutputError, fio_command, parse_fio
 from sugarlab.core.lab import Lab, Verdict
+from sugarlab.core.params import LabParams
 
 NAMESPACE, APP = "lab-scale", "fio-benchmark"
 MOUNT = "/data"
@@ -66,8 +67,8 @@ def _toleration(taint: dict[str, Any]) -> dict[str, Any]:
     return toleration if taint.get("value") else {"key": taint["key"], "operator": "Exists", "effect": taint["effect"]}
 
 
-def job_manifest(lab: Lab, node: dict[str, Any]) -> dict[str, Any]:
-    p, name = lab.params, node["metadata"]["name"]
+def job_manifest(p: LabParams, node: dict[str, Any]) -> dict[str, Any]:
+    name = node["metadata"]["name"]
     key, rest = p.worker_taint.split("=", 1)
     value, effect = rest.split(":")
     tolerations = [{"key": key, "operator": "Equal", "value": value, "effect": effect}]
