@@ -23,11 +23,12 @@ system-packages:
 	@[ -x /usr/sbin/sshd ] && [ -x /usr/bin/fio ] || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server fio >/dev/null; }
 
-# Install, then run every tier of tests/: unit (no simulator), sim (a simulator per module), workbook
-# (the notebooks executed once, checked as nbval checks them and end to end) and live (skipped
-# without $KUBECONFIG). The slowest tests are listed at the end.
+# Install, then run every tier of tests/: workbook (the notebooks executed once, checked as nbval
+# checks them and end to end), unit (no simulator), sim (a simulator per module) and live (skipped
+# without $KUBECONFIG), on two workers, a file each at a time, the workbook first as it takes longest.
+# The slowest tests are listed at the end.
 test: $(BIN)/sugarlab system-packages
-	$(BIN)/pytest tests --durations=15
+	$(BIN)/pytest tests/workbook tests/unit tests/sim tests/live -n 2 --dist loadfile --durations=15
 
 # Re-record the outputs the notebooks keep (the cells marked NBVAL_CHECK_OUTPUT) from the
 # simulated cluster with the notebooks' default seed; every other output is stripped.
