@@ -5,6 +5,7 @@ from __future__ import annotations
 from sugarlab.core.params import LabParams, validate_parameters
 from sugarlab.steps import edge_ai, workload
 from sugarlab.steps.operations import fio_bench
+from sugarlab.steps.storage import nfs_class, writer
 
 
 def test_inference_manifests_carry_probes_resources_toleration_and_the_source() -> None:
@@ -68,3 +69,27 @@ def test_a_fio_job_is_pinned_to_its_node_and_tolerates_its_taints() -> None:
         {"name": "data", "hostPath": {"path": "/var/lib/sugarlab/fio", "type": "DirectoryOrCreate"}}
     ]
     assert job["spec"]["backoffLimit"] == 0 and "--iodepth=32" in pod["containers"][0]["command"]
+
+
+def test_the_sqlite_writer_stays_off_the_controller_and_leaves_a_lost_node_after_eviction_seconds() -> None:
+    service, statefulset = writer.manifests(validate_parameters({"eviction_seconds": 12}))
+    assert service["spec"]["clusterIP"] == "None"
+    pod = statefulset["spec"]["template"]["spec"]
+    assert pod["tolerations"][0] == {"key": "sugarkube.io/role", "operator": "Equal", "value": "worker",
+                                     "effect": "NoSchedule"}
+    assert {t["key"]: t["tolerationSeconds"] for t in pod["tolerations"][1:]} == {
+        "node.kubernetes.io/unreachable": 12, "node.kubernetes.io/not-ready": 12}
+    (claim,) = statefulset["spec"]["volumeClaimTemplates"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"] and claim["spec"]["storageClassName"] == "nfs-shared"
+    local = writer.manifests(validate_parameters({"storage_class": "local-path", "tolerate_worker_taint": False}))[1]
+    assert local["spec"]["volumeClaimTemplates"][0]["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert [t["key"] for t in local["spec"]["template"]["spec"]["tolerations"]] == [
+        "node.kubernetes.io/unreachable", "node.kubernetes.io/not-ready"]
+
+
+def test_the_nfs_class_speaks_csi_driver_nfs_terms() -> None:
+    csi = nfs_class.Provisioner("csi-driver-nfs", "nfs.csi.k8s.io", "kube-system", "csi-nfs-controller-0", True)
+    sc = nfs_class.manifest(validate_parameters({"nfs_mount_options": ["hard"]}), csi)
+    assert sc["provisioner"] == "nfs.csi.k8s.io" and sc["reclaimPolicy"] == "Retain"
+    assert sc["parameters"] == {"server": "192.168.42.50", "share": "/export/sugarkube"}
+    assert sc["mountOptions"] == ["nfsvers=4.1", "hard"]
