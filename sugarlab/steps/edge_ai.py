@@ -52,6 +52,9 @@ class Tuning:
     replicas: int = 2
     cpu_limit: str = "2"
 
+    def __str__(self) -> str:
+        return f"batch {self.max_batch}, {self.intra_op_threads} threads, {self.replicas} replicas, cpu {self.cpu_limit}"
+
     @classmethod
     def of(cls, row: pd.Series) -> "Tuning":
         """The setting a row of the study measured."""
@@ -289,13 +292,9 @@ def tuning_study(lab: Lab, http: httpx.Client, image: bytes, progress: bool = Tr
                 result = load(http, image, concurrency, lab.params.sweep_requests)
             rows.append({**asdict(tuning), "concurrency": concurrency, **result.summary(),
                          "provenance": _provenance(lab)})
-            distributions[f"{_label(tuning)} @ c{concurrency}"] = result.latencies_ms
+            distributions[f"{tuning} @ c{concurrency}"] = result.latencies_ms
     lab.workspace.write_text(USAGE, usage.to_csv(index=False))
     return Study(pd.DataFrame(rows), distributions, usage)
-
-
-def _label(t: Tuning) -> str:
-    return f"batch {t.max_batch}, {t.intra_op_threads} threads, {t.replicas} replicas, cpu {t.cpu_limit}"
 
 
 def choose(study: pd.DataFrame) -> tuple[pd.Series, str]:

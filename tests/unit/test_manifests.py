@@ -75,16 +75,24 @@ def test_the_sqlite_writer_stays_off_the_controller_and_leaves_a_lost_node_after
     service, statefulset = writer.manifests(validate_parameters({"eviction_seconds": 12}))
     assert service["spec"]["clusterIP"] == "None"
     pod = statefulset["spec"]["template"]["spec"]
-    assert pod["tolerations"][0] == {"key": "sugarkube.io/role", "operator": "Equal", "value": "worker",
-                                     "effect": "NoSchedule"}
+    assert pod["tolerations"][0] == {
+        "key": "sugarkube.io/role",
+        "operator": "Equal",
+        "value": "worker",
+        "effect": "NoSchedule",
+    }
     assert {t["key"]: t["tolerationSeconds"] for t in pod["tolerations"][1:]} == {
-        "node.kubernetes.io/unreachable": 12, "node.kubernetes.io/not-ready": 12}
+        "node.kubernetes.io/unreachable": 12,
+        "node.kubernetes.io/not-ready": 12,
+    }
     (claim,) = statefulset["spec"]["volumeClaimTemplates"]
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"] and claim["spec"]["storageClassName"] == "nfs-shared"
     local = writer.manifests(validate_parameters({"storage_class": "local-path", "tolerate_worker_taint": False}))[1]
     assert local["spec"]["volumeClaimTemplates"][0]["spec"]["accessModes"] == ["ReadWriteOnce"]
     assert [t["key"] for t in local["spec"]["template"]["spec"]["tolerations"]] == [
-        "node.kubernetes.io/unreachable", "node.kubernetes.io/not-ready"]
+        "node.kubernetes.io/unreachable",
+        "node.kubernetes.io/not-ready",
+    ]
 
 
 def test_the_nfs_class_speaks_csi_driver_nfs_terms() -> None:
