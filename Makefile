@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lab check test system-packages notebook-outputs clean
+.PHONY: lab check test system-packages notebook-outputs parameter-docs clean
 
 $(BIN)/sugarlab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,12 @@ system-packages:
 check: $(BIN)/sugarlab
 	BIN=$(BIN) .ci/check --static
 
-# Install, then run every check: the static checks first, then package and simulator tests, the
-# notebooks under nbval, and the end-to-end Papermill run.
+# Install, then the static checks, then every tier of tests/: workbook (the notebooks executed once,
+# checked as nbval checks them and end to end), unit (no simulator), sim (a simulator per module) and
+# live (skipped without $KUBECONFIG), on two workers, a file each at a time, the workbook first as it
+# takes longest. The slowest tests are listed at the end.
 test: check system-packages
-	$(BIN)/pytest tests notebooks --nbval-lax --nbval-current-env
+	$(BIN)/pytest tests/workbook tests/unit tests/sim tests/live -n 2 --dist loadfile --durations=15
 
 # Re-record the outputs the notebooks keep (the cells marked NBVAL_CHECK_OUTPUT) from the
 # simulated cluster with the notebooks' default seed; every other output is stripped.
@@ -38,6 +40,10 @@ notebook-outputs: $(BIN)/sugarlab
 	set -e; ws=$$(mktemp -d); trap '$(BIN)/sugarlab sim stop --workspace '"$$ws"' >/dev/null' EXIT; \
 	SUGARLAB_WORKSPACE=$$ws $(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/[0-9]*.ipynb
 	$(BIN)/nbstripout --keep-count notebooks/[0-9]*.ipynb
+
+# Write the notebooks' parameters cells and the READMEs' parameter tables from sugarlab/core/params.py.
+parameter-docs: $(BIN)/sugarlab
+	$(BIN)/python -m sugarlab.core.param_docs
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -11,6 +11,7 @@ import pytest
 from sugarlab.kube.connect import Cluster, connect
 from sugarlab.core.lab import Lab, open_lab
 from sugarlab.core.params import validate_parameters
+from sugarlab.core.workspace import Workspace
 from sugarlab.kube import simulator
 
 
@@ -57,4 +58,23 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """One simulated cluster shared by a test module."""
     workspace = tmp_path_factory.mktemp("sim")
     yield connect(validate_parameters({"workspace": str(workspace), "speed": 120}))
+    simulator.stop(workspace)
+
+
+@pytest.fixture(scope="module")
+def shared_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Lab]]:
+    """Labs with given parameters on one simulated cluster of the default shape, shared by a test module:
+    for tests that build manifests or read the cluster, and change nothing another test would see."""
+    workspace = tmp_path_factory.mktemp("shared-sim")
+    base = validate_parameters({"workspace": str(workspace), "speed": 120})
+    cluster = connect(base)
+
+    def lab(notebook: str = "test", **values: Any) -> Lab:
+        params = validate_parameters({"speed": 120, **values, "workspace": str(workspace)})
+        shape = ("seed", "controller_profile", "sim_workers", "worker_profile", "metrics_server", "sim_nfs_provisioner")
+        if params.model_dump(include=set(shape)) != base.model_dump(include=set(shape)):
+            raise ValueError("a shared lab has the default cluster shape; use open_sim_lab for another")
+        return Lab(params, cluster, Workspace(params.workspace_path, notebook).create())
+
+    yield lab
     simulator.stop(workspace)

@@ -15,6 +15,7 @@ from papermill.cli import _resolve_type  # the conversion `papermill -p` applies
 
 from sugarlab.core.errors import ClusterUnreachable, ParameterError, SugarlabError
 from sugarlab.core.params import validate_parameters
+from sugarlab.core.recorded import record_parameters
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -150,6 +151,7 @@ def _sim(args: argparse.Namespace) -> int:
     workspace = params.workspace_path
     if args.action == "start":
         print(simulator.start(params))
+        record_parameters(params, frozenset(parameters))  # the notebooks of this workspace read them
     elif args.action == "stop":
         if simulator.stop(workspace, reset=args.reset):
             print(f"stopped the simulated cluster of {workspace}")

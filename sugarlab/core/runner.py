@@ -41,6 +41,7 @@ from tqdm import tqdm
 from sugarlab.kube.connect import connect
 from sugarlab.core.errors import ParameterError, RunError
 from sugarlab.core.params import validate_parameters
+from sugarlab.core.recorded import record_parameters
 from sugarlab.report import LabFiles
 from sugarlab.report import build as build_report
 from sugarlab.report.front_page import FRONT_PAGE, front_page_html
@@ -110,8 +111,10 @@ def run_lab(
 ) -> RunResult:
     """Run the selected notebooks in order and archive the run, even when a notebook fails.
 
-    Raises ParameterError, before creating anything, when the input is wrong. A failing notebook
-    stops the run and is reported in the result (see `RunResult.raise_for_status`).
+    Raises ParameterError, before creating anything, when the input is wrong. Each notebook gets the
+    given parameters it declares; all of them are recorded in the run's lab workspace first, where the
+    notebooks that do not declare one read it. A failing notebook stops the run and is reported in the
+    result (see `RunResult.raise_for_status`).
     """
     given = dict(parameters or {})
     folder = Path(notebooks_dir or DEFAULT_NOTEBOOKS_DIR).resolve()
@@ -121,7 +124,7 @@ def run_lab(
     if not selected:
         raise ParameterError("notebooks_dir", str(folder), "holds no NN-name.ipynb notebooks")
     declared = {path.stem: set(papermill.inspect_notebook(str(path))) for path in selected}
-    _check_names(given, declared)
+    _check_workspace(given)
 
     output_dir = Path(output_dir).resolve()
     run_id = _new_run_id(output_dir)
@@ -135,6 +138,7 @@ def run_lab(
     run_dir.mkdir(parents=True)
     for sub in ("notebooks", "html", "lab"):
         (run_dir / sub).mkdir()
+    record_parameters(params, frozenset(given))  # read by the notebooks that do not declare them
     result = RunResult(run_id, run_dir, output_dir / f"{run_id}.tar.gz")
     result.notebooks = [NotebookResult(path.stem, "not run") for path in selected]
     started, stopped = _now(), None
@@ -151,19 +155,11 @@ def run_lab(
     return result
 
 
-def _check_names(given: Mapping[str, Any], declared: Mapping[str, set[str]]) -> None:
+def _check_workspace(given: Mapping[str, Any]) -> None:
     if "workspace" in given:
         raise ParameterError(
             "workspace", given["workspace"], "set by the run itself to its lab folder <run-id>/lab; leave it out"
         )
-    known = set().union(*declared.values())
-    for name, value in given.items():
-        if name not in known:
-            allowed = (
-                f"not declared by any selected notebook ({', '.join(declared)}); "
-                f"their parameters: {', '.join(sorted(known - {'workspace'})) or 'none'}"
-            )
-            raise ParameterError(name, value, allowed)
 
 
 def _execute_all(

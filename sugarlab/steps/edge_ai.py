@@ -31,6 +31,7 @@ from sugarlab.kube.apply import server_side_apply
 from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg
 from sugarlab.core.errors import ClusterError, MetricsUnavailable, ParameterError, WaitTimeout
 from sugarlab.core.lab import Lab
+from sugarlab.core.params import LabParams
 from sugarlab.kube.top import top_pods
 
 NAMESPACE, NAME, PORT = "edge-ai", "vehicle-detector", 9000
@@ -52,6 +53,14 @@ class Tuning:
     replicas: int = 2
     cpu_limit: str = "2"
 
+    def __str__(self) -> str:
+        return f"batch {self.max_batch}, {self.intra_op_threads} threads, {self.replicas} replicas, cpu {self.cpu_limit}"
+
+    @classmethod
+    def of(cls, row: pd.Series) -> "Tuning":
+        """The setting a row of the study measured."""
+        return cls(int(row["max_batch"]), int(row["intra_op_threads"]), int(row["replicas"]), str(row["cpu_limit"]))
+
 
 # -- manifests ------------------------------------------------------------------------------------------
 def _key(source: str) -> str:
@@ -66,11 +75,10 @@ def source_configmap() -> dict[str, Any]:
             "data": data}
 
 
-def deployment_manifests(lab: Lab, tuning: Tuning) -> list[dict[str, Any]]:
-    p = lab.params
+def deployment_manifests(p: LabParams, tuning: Tuning) -> list[dict[str, Any]]:
     env = {"HOST": "0.0.0.0", "PORT": str(PORT),  # in the container, for the Service to reach it
            "MAX_BATCH": str(tuning.max_batch), "INTRA_OP_THREADS": str(tuning.intra_op_threads)}
-    if not lab.cluster.rehearsal or p.edge_model_url:
+    if p.backend == "live" or p.edge_model_url:
         env |= {"MODEL_URL": p.edge_model_url or DEFAULT_MODEL_URL, "MODEL_PATH": "/models/resnet50-v2-7.onnx"}
     cpu_request = tuning.cpu_limit if p.edge_pin_cpus else p.edge_cpu_request
     memory_request = p.edge_memory_limit if p.edge_pin_cpus else p.edge_memory_request
@@ -215,8 +223,9 @@ def load(http: httpx.Client, image: bytes, concurrency: int, requests: int) -> L
     return Load(latencies, errors, time.perf_counter() - began)
 
 
-def usage_under_load(lab: Lab, http: httpx.Client, image: bytes, requests: int) -> pd.DataFrame:
-    """Pod usage sampled from the metrics API while a load runs (`kubectl top pods -n edge-ai`)."""
+def load_with_usage(lab: Lab, http: httpx.Client, image: bytes, concurrency: int,
+                    requests: int) -> tuple[Load, pd.DataFrame]:
+    """A load with pod usage sampled from the metrics API while it runs (`kubectl top pods -n edge-ai`)."""
     samples: list[pd.DataFrame] = []
     done = threading.Event()
 
@@ -231,46 +240,62 @@ def usage_under_load(lab: Lab, http: httpx.Client, image: bytes, requests: int) 
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:
-        load(http, image, 4, requests)
+        result = load(http, image, concurrency, requests)
     finally:
         done.set()
         sampler.join()
-    frame = pd.concat(samples, ignore_index=True) if samples else pd.DataFrame()
-    lab.workspace.write_text(USAGE, frame.to_csv(index=False))
-    return frame
+    return result, pd.concat(samples, ignore_index=True) if samples else pd.DataFrame()
 
 
 # -- tuning study ------------------------------------------------------------------------------------------
-def sweep(size: str) -> tuple[list[Tuning], list[int]]:
-    """Settings to compare, one knob at a time from the default, and the concurrencies to load them with."""
+def sweep(size: str) -> list[tuple[Tuning, list[int]]]:
+    """Settings to compare, one knob at a time from the default, each with the concurrencies to load it at.
+
+    The small sweep loads every setting at its highest concurrency, which is all `choose` compares, and
+    the default also at concurrency 1, the latency of a lone request. Settings are ordered so that pods
+    are replaced as rarely as possible: the default first (it is already deployed), then replica counts
+    (a scale keeps the pods it has), then the knobs that change the pod template.
+    """
     base = Tuning()
-    variants = [base, Tuning(max_batch=1), Tuning(intra_op_threads=1), Tuning(replicas=1), Tuning(cpu_limit="1")]
     if size == "full":
-        variants += [Tuning(max_batch=8), Tuning(intra_op_threads=4), Tuning(replicas=3),
-                     Tuning(max_batch=1, intra_op_threads=1, replicas=4, cpu_limit="1")]
-        return variants, [1, 4, 16]
-    return variants, [1, 8]
+        variants = [base, Tuning(replicas=1), Tuning(replicas=3), Tuning(max_batch=1), Tuning(max_batch=8),
+                    Tuning(intra_op_threads=1), Tuning(intra_op_threads=4), Tuning(cpu_limit="1"),
+                    Tuning(max_batch=1, intra_op_threads=1, replicas=4, cpu_limit="1")]
+        return [(tuning, [1, 4, 16]) for tuning in variants]
+    variants = [Tuning(replicas=1), Tuning(max_batch=1), Tuning(intra_op_threads=1), Tuning(cpu_limit="1")]
+    return [(base, [1, 8]), *[(tuning, [8]) for tuning in variants]]
 
 
-def tuning_study(lab: Lab, image: bytes, progress: bool = True) -> tuple[pd.DataFrame, dict[str, list[float]]]:
-    """Every setting of the sweep deployed in turn and loaded at each concurrency."""
-    settings, concurrencies = sweep(lab.params.sweep_size)
-    rows, distributions = [], {}
-    with service_client(lab) as http:
-        for tuning in tqdm(settings, desc="tuning sweep", unit="setting", disable=not progress):
-            apply(lab, deployment_manifests(lab, tuning))
-            wait_rollout(lab, progress=False)
-            infer(http, image)  # warm every path once before measuring
-            for concurrency in concurrencies:
+@dataclass(frozen=True)
+class Study:
+    results: pd.DataFrame  # one row per setting and concurrency
+    latencies: dict[str, list[float]]  # every request's latency, by setting and concurrency
+    usage: pd.DataFrame  # pod usage sampled while the default setting was loaded at its highest concurrency
+
+    @property
+    def provenance(self) -> str:
+        return str(self.results["provenance"].iloc[0])
+
+
+def tuning_study(lab: Lab, http: httpx.Client, image: bytes, progress: bool = True) -> Study:
+    """Every setting of the sweep deployed in turn and loaded at its concurrencies; the pod usage under
+    the default setting's heaviest load is written to `edge-ai/resource-usage.csv`."""
+    rows, distributions, usage = [], {}, pd.DataFrame()
+    for tuning, concurrencies in tqdm(sweep(lab.params.sweep_size), desc="tuning sweep", unit="setting",
+                                      disable=not progress):
+        apply(lab, deployment_manifests(lab.params, tuning))  # unchanged settings and replica counts start no pods
+        wait_rollout(lab, progress=False)
+        infer(http, image)  # warm every path once before measuring
+        for concurrency in concurrencies:
+            if tuning == Tuning() and concurrency == max(concurrencies):
+                result, usage = load_with_usage(lab, http, image, concurrency, lab.params.sweep_requests)
+            else:
                 result = load(http, image, concurrency, lab.params.sweep_requests)
-                rows.append({**asdict(tuning), "concurrency": concurrency, **result.summary(),
-                             "provenance": _provenance(lab)})
-                distributions[f"{_label(tuning)} @ c{concurrency}"] = result.latencies_ms
-    return pd.DataFrame(rows), distributions
-
-
-def _label(t: Tuning) -> str:
-    return f"batch {t.max_batch}, {t.intra_op_threads} threads, {t.replicas} replicas, cpu {t.cpu_limit}"
+            rows.append({**asdict(tuning), "concurrency": concurrency, **result.summary(),
+                         "provenance": _provenance(lab)})
+            distributions[f"{tuning} @ c{concurrency}"] = result.latencies_ms
+    lab.workspace.write_text(USAGE, usage.to_csv(index=False))
+    return Study(pd.DataFrame(rows), distributions, usage)
 
 
 def choose(study: pd.DataFrame) -> tuple[pd.Series, str]:

@@ -20,7 +20,7 @@ from sugarlab.hosts.factory import open_controller, open_new_workers
 from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now, list_nodes_frame, parse_time
 from sugarlab.kube.wait import Pending, wait_for
-from sugarlab.core.lab import Lab
+from sugarlab.core.lab import Lab, Verdict
 from sugarlab.views.tables import nodes_table
 
 POWER_LIMIT = 0.8  # the tutorial's rule: stay under 80% of the supply's rated output
@@ -126,6 +126,12 @@ def preflight(lab: Lab, controller: Host, workers: dict[str, Host]) -> pd.DataFr
     frame["problems"] = [_problems(row) for row in frame.to_dict("records")]
     frame["ready_to_join"] = frame["problems"] == ""
     return frame
+
+
+def preflight_verdict(checks: pd.DataFrame) -> Verdict:
+    """Passed when every new worker is ready to join; the detail names each one's problems."""
+    return Verdict(bool(checks["ready_to_join"].all()),
+                   "; ".join(f"{w}: {p}" for w, p in zip(checks["worker"], checks["problems"]) if p))
 
 
 def _problems(row: dict[str, object]) -> str:

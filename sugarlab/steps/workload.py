@@ -19,7 +19,8 @@ from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.kube.apply import ensure_namespace
 from sugarlab.core.errors import MetricsUnavailable, WaitTimeout
 from sugarlab.kube.inventory import list_pods_frame, server_now
-from sugarlab.core.lab import Lab
+from sugarlab.core.lab import Lab, Verdict
+from sugarlab.core.params import LabParams
 from sugarlab.views.tables import pods_table
 from sugarlab.kube.top import top_nodes, top_pods
 
@@ -29,8 +30,7 @@ DISTRIBUTION = "expansion/pod-distribution.txt"
 REPORT = "expansion/stress-load-report.log"
 
 
-def job_manifest(lab: Lab) -> dict[str, Any]:
-    p = lab.params
+def job_manifest(p: LabParams) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "restartPolicy": "Never",
         "containers": [{"name": "stress", "image": p.stress_image, "args": list(p.stress_args)}],
@@ -160,3 +160,13 @@ def pods_per_node(observation: Observation) -> pd.DataFrame:
         return pd.DataFrame(columns=["node", "pods"])
     busiest = running.groupby("at")["pods"].sum().idxmax()
     return running[running["at"] == busiest].groupby("node", as_index=False)["pods"].sum()
+
+
+def spread_verdict(spread: pd.DataFrame) -> Verdict:
+    """The load spread when the busiest moment had pods on at least two nodes."""
+    return Verdict(len(spread) >= 2, f"busiest moment: {dict(zip(spread['node'], spread['pods']))}")
+
+
+def runtime_verdict(observation: Observation) -> Verdict:
+    runtime = observation.runtime_s
+    return Verdict(runtime is not None, f"runtime {runtime:.0f} s" if runtime else "did not complete")

@@ -30,10 +30,10 @@ from matplotlib.figure import Figure
 
 from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.kube.apply import ensure_namespace
-from sugarlab.core.errors import ParameterError, WaitTimeout
-from sugarlab.core.errors import FioOutputError
+from sugarlab.core.errors import FioOutputError, ParameterError, WaitTimeout
 from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, fio_command, parse_fio
-from sugarlab.core.lab import Lab
+from sugarlab.core.lab import Lab, Verdict
+from sugarlab.core.params import LabParams
 
 NAMESPACE, APP = "lab-scale", "fio-benchmark"
 MOUNT = "/data"
@@ -66,8 +66,8 @@ def _toleration(taint: dict[str, Any]) -> dict[str, Any]:
     return toleration if taint.get("value") else {"key": taint["key"], "operator": "Exists", "effect": taint["effect"]}
 
 
-def job_manifest(lab: Lab, node: dict[str, Any]) -> dict[str, Any]:
-    p, name = lab.params, node["metadata"]["name"]
+def job_manifest(p: LabParams, node: dict[str, Any]) -> dict[str, Any]:
+    name = node["metadata"]["name"]
     key, rest = p.worker_taint.split("=", 1)
     value, effect = rest.split(":")
     tolerations = [{"key": key, "operator": "Equal", "value": value, "effect": effect}]
@@ -257,3 +257,10 @@ def results_figure(results: pd.DataFrame) -> Figure:
     latency.legend(fontsize="small")
     figure.suptitle(f"fio per node: 4k random read ({provenance})")
     return figure
+
+
+def verdict(results: pd.DataFrame) -> Verdict:
+    """Passed when every node's fio ran and reported; the detail gives each node's IOPS or diagnosis."""
+    return Verdict(bool(results["diagnosis"].fillna("").eq("").all()), "; ".join(
+        f"{r.node}: {r.read_iops:,.0f} IOPS ({r.provenance})" if r.diagnosis == "" else f"{r.node}: {r.diagnosis}"
+        for r in results.itertuples()))

@@ -20,6 +20,7 @@ from sugarlab.core.errors import NoNfsProvisioner
 from sugarlab.core.lab import Lab
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.errors import ApiError
+from sugarlab.core.params import LabParams
 
 CLASS_NAME = "nfs-shared"
 MANIFEST = "storage/nfs-storageclass.yaml"
@@ -96,8 +97,7 @@ def choose(lab: Lab, found: list[Provisioner]) -> Provisioner:
     return ready[0]
 
 
-def manifest(lab: Lab, provisioner: Provisioner) -> dict[str, Any]:
-    p = lab.params
+def manifest(p: LabParams, provisioner: Provisioner) -> dict[str, Any]:
     sc: dict[str, Any] = {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
                           "metadata": {"name": CLASS_NAME}, "provisioner": provisioner.name,
                           "reclaimPolicy": p.nfs_reclaim_policy, "volumeBindingMode": "Immediate"}

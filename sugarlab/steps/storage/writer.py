@@ -26,6 +26,7 @@ from sugarlab.kube.apply import server_side_apply
 from sugarlab.core.errors import ProbeFailed, StoragePending, WaitTimeout
 from sugarlab.kube.inventory import cluster_now
 from sugarlab.core.lab import Lab
+from sugarlab.core.params import LabParams
 
 NAMESPACE, NAME, CONTAINER = "lab-scale", "nfs-sqlite", "sqlite"
 POD = f"{NAME}-0"
@@ -55,8 +56,7 @@ class Probe:
     digest_upto: str
 
 
-def manifests(lab: Lab) -> list[dict[str, Any]]:
-    p = lab.params
+def manifests(p: LabParams) -> list[dict[str, Any]]:
     key, value_effect = p.worker_taint.split("=", 1)
     value, effect = value_effect.split(":")
     tolerations: list[dict[str, Any]] = (

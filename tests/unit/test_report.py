@@ -26,7 +26,7 @@ from sugarlab.steps.operations.ssh_audit import AuditResult, findings_from_confi
 from sugarlab.views.tables import parse_table, render
 from sugarlab.core.workspace import Workspace
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 FIO_REPORTS = {"sugarkube0": "fio-3.33-libaio-randread.json", "worker-a": "fio-3.33-tutorial-kubectl-logs.log",
                "worker-b": "fio-3.33-jsonplus.json"}
 HARDENED = {"passwordauthentication": "no", "kbdinteractiveauthentication": "no", "permitrootlogin": "no",

@@ -18,7 +18,7 @@ from sugarlab.core import runner
 from sugarlab.core.errors import ParameterError, RunError
 from sugarlab.core.runner import RunResult, run_lab, select_notebooks
 
-NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
+NOTEBOOKS = Path(__file__).parents[1] / "data" / "notebooks"
 EMBEDDED_PNG = re.compile(r'<img [^>]*src="data:image/png;base64,')
 
 
@@ -129,9 +129,19 @@ def test_bad_input_creates_nothing(tmp_path: Path, parameters: dict, selection: 
     assert not (tmp_path / "out").exists()
 
 
-def test_parameters_only_declared_by_unselected_notebooks_are_rejected(tmp_path: Path) -> None:
-    with pytest.raises(ParameterError, match="not declared by any selected notebook \\(02-fail\\)"):
-        run_lab({"seed": 1}, notebooks=["02"], notebooks_dir=NOTEBOOKS, output_dir=tmp_path / "out")
+def test_parameters_are_recorded_in_the_lab_and_injected_where_declared(run: RunResult, unpacked: Path) -> None:
+    """`seed` reaches 01-write, which declares it; 02-fail does not, and reads it from the record instead."""
+    recorded = json.loads((run.run_dir / "lab" / ".sugarlab" / "parameters.json").read_text())
+    assert recorded == {"seed": 3}
+    failed = json.loads((unpacked / "notebooks" / "02-fail.ipynb").read_text())
+    assert not [c for c in failed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])
+                and "seed" in "".join(c["source"])]
+
+
+def test_a_name_that_is_no_lab_parameter_is_rejected_before_anything_runs(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="not a lab parameter"):
+        run_lab({"seeds": 1}, notebooks=["02"], notebooks_dir=NOTEBOOKS, output_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_missing_notebooks_folder_is_bad_input(tmp_path: Path) -> None:

@@ -14,19 +14,8 @@ from sugarlab.report import baseline_comparison
 from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
 
 
-def test_manifest_tolerates_the_worker_taint_unless_told_not_to(open_sim_lab) -> None:
-    lab = open_sim_lab()
-    spec = workload.job_manifest(lab)["spec"]
-    assert spec["parallelism"] == spec["completions"] == 4
-    assert spec["template"]["spec"]["tolerations"] == [
-        {"key": "sugarkube.io/role", "operator": "Equal", "value": "worker", "effect": "NoSchedule"}]
-    assert spec["template"]["spec"]["containers"][0]["args"][-2:] == ["--timeout", "5m"]
-    strict = type(lab)(lab.params.model_copy(update={"tolerate_worker_taint": False}), lab.cluster, lab.workspace)
-    assert "tolerations" not in workload.job_manifest(strict)["spec"]["template"]["spec"]
-
-
-def test_missing_baseline_names_the_notebook_to_run_first(open_sim_lab) -> None:
-    lab = open_sim_lab()
+def test_missing_baseline_names_the_notebook_to_run_first(shared_lab) -> None:
+    lab = shared_lab()
     with pytest.raises(baseline_comparison.MissingBaseline, match="run notebooks/01-baseline.ipynb first"):
         baseline_comparison.load_baseline(lab)
 
@@ -35,7 +24,7 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab) -> None:
     lab = open_sim_lab(sim_workers=2, worker_profile="pi4-8gb",
                        stress_args=["--cpu", "2", "--vm", "1", "--vm-bytes", "128M", "--timeout", "2m"])
     baseline.save(lab, baseline.capture(lab.cluster))
-    workload.launch(lab, workload.job_manifest(lab))
+    workload.launch(lab, workload.job_manifest(lab.params))
     observation = workload.observe(lab, progress=False)
     workload.save_observation(lab, observation)
     assert 120 <= observation.runtime_s < 200
@@ -61,7 +50,7 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab) -> None:
     assert cluster.loc["allocatable CPU (cores)", "post_expansion"] == 12
 
     old_pods = {pod.metadata.uid for pod in lab.cluster.core.list_namespaced_pod("lab-scale").items}
-    workload.launch(lab, workload.job_manifest(lab))  # a rerun replaces the Job and its pods
+    workload.launch(lab, workload.job_manifest(lab.params))  # a rerun replaces the Job and its pods
     deadline = time.monotonic() + 30
     while len(new_pods := lab.cluster.core.list_namespaced_pod("lab-scale").items) < 4:
         assert time.monotonic() < deadline, "the new Job's pods did not appear"

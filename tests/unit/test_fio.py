@@ -10,7 +10,7 @@ import pytest
 from sugarlab.core.errors import ParameterError, SugarlabError
 from sugarlab.steps.operations.fio_output import COLUMNS, FioOutputError, fio_command, parse_fio
 
-DATA = Path(__file__).parent / "data" / "fio"
+DATA = Path(__file__).parents[1] / "data" / "fio"
 
 
 def read(name: str) -> str:

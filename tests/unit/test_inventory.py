@@ -16,7 +16,7 @@ from sugarlab.kube.inventory import (
     server_now,
 )
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 NOW = datetime(2026, 4, 18, 18, 24, 5, tzinfo=timezone.utc)  # the Date header of the noder capture
 
 

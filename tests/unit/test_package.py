@@ -14,7 +14,7 @@ import yaml
 
 import sugarlab
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 SUBPACKAGES = {info.name for info in pkgutil.iter_modules(sugarlab.__path__) if info.ispkg}
 

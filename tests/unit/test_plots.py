@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from sugarlab.views.plots import node_usage_figure, pods_per_node_figure
 from sugarlab.kube.top import top_nodes_frame
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def top() -> pd.DataFrame:

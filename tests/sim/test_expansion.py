@@ -79,8 +79,8 @@ def test_a_forged_credential_is_refused(open_sim_lab) -> None:
     hosts.close()
 
 
-def test_live_cluster_is_only_changed_with_apply(open_sim_lab) -> None:
-    lab = open_sim_lab()
+def test_live_cluster_is_only_changed_with_apply(shared_lab) -> None:
+    lab = shared_lab()
     assert expansion.may_change_cluster(lab)
     live = lab.params.model_copy(update={"backend": "live"})
     cluster = dataclasses.replace(lab.cluster, backend="live", speed=1.0)  # the same server, taken for a real one
@@ -91,9 +91,9 @@ def test_live_cluster_is_only_changed_with_apply(open_sim_lab) -> None:
     assert "join-credential" in plan and "--node-taint sugarkube.io/role=worker:NoSchedule" in plan
 
 
-def test_unknown_machine_is_unreachable(open_sim_lab) -> None:
+def test_unknown_machine_is_unreachable(shared_lab) -> None:
     from sugarlab.core.errors import HostUnreachable
 
-    lab = open_sim_lab()
+    lab = shared_lab()
     with pytest.raises(HostUnreachable, match="no such machine"):
         SimulatedHost(lab.cluster.api.configuration, "ghost").run("hostname")

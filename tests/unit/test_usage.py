@@ -14,7 +14,7 @@ from kubernetes.client.exceptions import ApiException
 from sugarlab.core.errors import ClusterError, MetricsUnavailable
 from sugarlab.kube.top import diagnosis_markdown, top_nodes, top_nodes_frame, top_pods, top_pods_frame
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def load(name: str) -> dict:

@@ -16,7 +16,7 @@ from sugarlab.steps.operations import fio_bench
 def run(lab) -> tuple[pd.DataFrame, str]:
     nodes = fio_bench.target_nodes(lab)
     fio_bench.set_simulated_media(lab, nodes)
-    fio_bench.launch(lab, [fio_bench.job_manifest(lab, n) for n in nodes])
+    fio_bench.launch(lab, [fio_bench.job_manifest(lab.params, n) for n in nodes])
     outcome = fio_bench.wait(lab, [n["metadata"]["name"] for n in nodes], progress=False)
     results, raw = fio_bench.collect(lab, outcome)
     fio_bench.save(lab, results, raw)
@@ -52,8 +52,8 @@ def test_a_job_that_fails_gives_a_row_with_its_diagnosis_and_the_others_still_co
     monkeypatch.setenv("SUGARLAB_FIO", "")
     lab = open_sim_lab(fio_size="1G")
     nodes = fio_bench.target_nodes(lab)
-    good = fio_bench.job_manifest(lab, nodes[0])
-    bad = fio_bench.job_manifest(lab, nodes[0])
+    good = fio_bench.job_manifest(lab.params, nodes[0])
+    bad = fio_bench.job_manifest(lab.params, nodes[0])
     bad["metadata"]["name"] = fio_bench.job_name("elsewhere")
     bad["spec"]["template"]["spec"]["containers"][0]["command"] += ["--rw=randwrite"]
     fio_bench.launch(lab, [good, bad])
@@ -66,8 +66,8 @@ def test_a_job_that_fails_gives_a_row_with_its_diagnosis_and_the_others_still_co
     assert "models 4k random reads only" in raw
 
 
-def test_a_node_that_does_not_exist_is_named(open_sim_lab) -> None:
-    lab = open_sim_lab(fio_nodes=["sugarkube0", "pi-9"])
+def test_a_node_that_does_not_exist_is_named(shared_lab) -> None:
+    lab = shared_lab(fio_nodes=["sugarkube0", "pi-9"])
     with pytest.raises(ParameterError, match="no node called pi-9; the cluster's nodes are sugarkube0"):
         fio_bench.target_nodes(lab)
 

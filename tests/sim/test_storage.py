@@ -15,8 +15,8 @@ from sugarlab.core.lab import Lab
 
 
 def _writer(lab: Lab) -> None:
-    nfs_class.apply(lab, nfs_class.manifest(lab, nfs_class.choose(lab, nfs_class.detect(lab))))
-    writer.deploy(lab, writer.manifests(lab))
+    nfs_class.apply(lab, nfs_class.manifest(lab.params, nfs_class.choose(lab, nfs_class.detect(lab))))
+    writer.deploy(lab, writer.manifests(lab.params))
     writer.wait_ready(lab, progress=False)
 
 
@@ -102,9 +102,9 @@ def test_nfs_subdir_parameters_are_mapped_and_a_foreign_export_is_refused(open_s
     [found] = nfs_class.detect(lab)
     assert (found.kind, found.name, found.server, found.path) == (
         "nfs-subdir", "cluster.local/nfs-subdir-external-provisioner", "192.168.42.50", "/export/sugarkube")
-    sc = nfs_class.manifest(lab, found)
+    sc = nfs_class.manifest(lab.params, found)
     assert sc["provisioner"] == found.name and sc["parameters"] == {"archiveOnDelete": "true"}
-    other = type(lab)(lab.params.model_copy(update={"nfs_path": "/export/other"}), lab.cluster, lab.workspace)
+    other = lab.params.model_copy(update={"nfs_path": "/export/other"})
     with pytest.raises(nfs_class.NoNfsProvisioner, match="serves 192.168.42.50:/export/sugarkube"):
         nfs_class.manifest(other, found)
     with pytest.raises(nfs_class.NoNfsProvisioner, match="is not running"):
@@ -124,7 +124,7 @@ def test_a_claim_stuck_pending_is_diagnosed_with_its_events_and_the_nfs_hints(op
 
 def test_node_local_storage_cannot_follow_its_pod_to_another_node(open_sim_lab) -> None:
     lab = open_sim_lab(sim_workers=2, speed=60, storage_class="local-path", storage_timeout=240, failures=["power-off"])
-    writer.deploy(lab, writer.manifests(lab))
+    writer.deploy(lab, writer.manifests(lab.params))
     writer.wait_ready(lab, progress=False)
     with pytest.raises(writer.StoragePending, match="volume node affinity conflict"):
         failover.power_off(lab, progress=False)

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from sugarlab import ClusterUnreachable, ParameterError, open_lab
-from sugarlab.core.params import LabParams, validate_parameters
+from sugarlab.core.params import EVERY_NOTEBOOK, SECTIONS, LabParams, declared_by, owner, validate_parameters
 
-NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 
 
 def _kubeconfig(tmp_path: Path, server: str, contexts: tuple[str, ...] = ("home",)) -> Path:
@@ -86,10 +86,15 @@ def test_every_notebook_declares_known_parameters_with_help(notebook: Path) -> N
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_notebook_takes_the_whole_cluster_spec(notebook: Path) -> None:
-    """A simulated cluster is made from these; a notebook that lacked one would open a cluster of another spec
-    when a run sets it."""
-    declared = papermill.inspect_notebook(str(notebook))
-    spec = {"backend", "kubeconfig", "context", "workspace", "seed", "speed", "controller_profile", "sim_workers",
-            "worker_profile", "metrics_server", "sim_nfs_provisioner"}
-    assert spec <= set(declared), f"{notebook.name} lacks {sorted(spec - set(declared))}"
+def test_every_notebook_declares_its_own_section_and_nothing_else(notebook: Path) -> None:
+    """Papermill lists (and so `-p` can set) each parameter a notebook owns, and no other section's."""
+    assert list(papermill.inspect_notebook(str(notebook))) == list(declared_by(notebook.stem))
+
+
+def test_every_parameter_belongs_to_one_notebook_or_to_all() -> None:
+    owned = [name for names in SECTIONS.values() for name in names]
+    assert len(owned) == len(set(owned))
+    assert sorted([*owned, *EVERY_NOTEBOOK]) == sorted(LabParams.model_fields)
+    assert {owner(name) for name in ("seed", "worker_taint", "storage_class")} == {
+        "01-baseline", "02-expansion", "04-storage"}
+    assert all(LabParams.model_fields[name].description for name in LabParams.model_fields)

@@ -12,7 +12,7 @@ import pytest
 
 from sugarlab.core.cli import main
 
-LAB = Path(__file__).parent / "data" / "report-lab"
+LAB = Path(__file__).parents[1] / "data" / "report-lab"
 
 
 def make_run(root: Path, run_id: str, parameters: dict, statuses: dict[str, str], edit: dict[str, str | None]) -> Path:

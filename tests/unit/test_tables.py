@@ -12,7 +12,7 @@ import pandas as pd
 from sugarlab.kube.inventory import nodes_frame, pods_frame
 from sugarlab.views.tables import kubectl_table, nodes_table, pods_table, top_table
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 NOW = datetime(2025, 8, 10, 12, 0, tzinfo=timezone.utc)
 
 

@@ -1,0 +1,94 @@
+"""How long the workbook takes, as ratios to a floor measured in the same run.
+
+Run:  python benchmarks/workbook_speed.py [--make-test]
+
+The floor is what Papermill itself costs: seven one-cell notebooks (`x = 1`) executed one after
+another in this process, each in a fresh kernel, as `sugarlab run` executes the seven notebooks of the
+workbook. Against it, the script times a full `sugarlab run` on the simulated cluster (a subprocess,
+as a user runs it) and prints each notebook's share from the run's manifest. The target is 12 times
+the floor. Measuring both in one run keeps the ratio meaningful on a shared machine, where absolute
+times drift with the load.
+
+`--make-test` also clones this repository into a temporary folder and times `make test` there,
+install included (target: under 5 minutes). This is a measurement, not a test: it reports against
+the targets and never fails on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import papermill
+
+NOTEBOOKS = 7
+RUN_TARGET_RATIO = 12.0
+MAKE_TEST_TARGET_S = 300.0
+REPO = Path(__file__).resolve().parents[1]
+
+
+def papermill_floor(folder: Path) -> float:
+    """Seconds Papermill takes to execute seven one-cell notebooks one after another."""
+    cell = nbformat.v4.new_code_cell("x = 1")
+    paths = []
+    for number in range(1, NOTEBOOKS + 1):
+        path = folder / f"{number:02d}-floor.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+        paths.append(path)
+    began = time.perf_counter()
+    for path in paths:
+        papermill.execute_notebook(
+            str(path), str(path.with_suffix(".out.ipynb")), kernel_name="python3", progress_bar=False
+        )
+    return time.perf_counter() - began
+
+
+def sugarlab_run(output_dir: Path) -> tuple[float, dict[str, float]]:
+    """Seconds a full `sugarlab run` takes on the simulator, and each notebook's own seconds."""
+    command = [str(Path(sys.executable).with_name("sugarlab")), "run", "--output-dir", str(output_dir)]
+    began = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - began
+    (manifest,) = output_dir.glob("*/manifest.json")
+    notebooks = json.loads(manifest.read_text())["notebooks"]
+    return seconds, {nb["name"]: nb["duration_seconds"] for nb in notebooks}
+
+
+def make_test_from_fresh_clone(folder: Path) -> float:
+    """Seconds `make test` takes in a fresh clone of this repository, install included."""
+    clone = folder / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
+    began = time.perf_counter()
+    subprocess.run(["make", "test"], cwd=clone, check=True)
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--make-test", action="store_true", help="also time `make test` in a fresh clone")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sugarlab-speed-") as tmp:
+        folder = Path(tmp)
+        floor = papermill_floor(folder)
+        run, per_notebook = sugarlab_run(folder / "outputs")
+        print(f"papermill floor (7 one-cell notebooks): {floor:6.1f} s")
+        for name, seconds in per_notebook.items():
+            print(f"  {name:<16} {seconds:6.1f} s  {seconds / floor * NOTEBOOKS:5.1f}x a one-cell notebook")
+        verdict = "within" if run / floor <= RUN_TARGET_RATIO else "OVER"
+        print(
+            f"sugarlab run: {run:6.1f} s = {run / floor:.1f}x the floor ({verdict} the {RUN_TARGET_RATIO:.0f}x target)"
+        )
+        if args.make_test:
+            seconds = make_test_from_fresh_clone(folder)
+            verdict = "within" if seconds <= MAKE_TEST_TARGET_S else "OVER"
+            print(f"make test from a fresh clone: {seconds:6.1f} s ({verdict} the {MAKE_TEST_TARGET_S:.0f} s target)")
+
+
+if __name__ == "__main__":
+    main()

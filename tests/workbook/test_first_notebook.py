@@ -1,0 +1,37 @@
+"""Notebook 01 alone under other cluster shapes, beside the one full run of the workbook (a file of its
+own, so that another test worker runs it while the full run goes on)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+
+from sugarlab.core.runner import run_lab
+
+BASELINE = Path(__file__).parents[2] / "notebooks" / "01-baseline.ipynb"
+
+
+def _committed_inventory() -> list[str]:
+    """The node and pod tables notebook 01 keeps from seed 7 (its checked cells)."""
+    cells = [c for c in nbformat.read(BASELINE, as_version=4).cells if "NBVAL_CHECK_OUTPUT" in c.source]
+    return ["".join(o.get("text", "") for o in cell.outputs) for cell in cells]
+
+
+def test_another_seed_makes_another_cluster(tmp_path: Path) -> None:
+    result = run_lab({"seed": 8}, notebooks=["01"], output_dir=tmp_path, progress=False)
+    result.raise_for_status()
+    inventory = (result.run_dir / "lab" / "baseline" / "cluster-inventory.txt").read_text()
+    seed_7 = _committed_inventory()
+    assert len(seed_7) == 2 and any(table.strip() not in inventory for table in seed_7)
+    assert "sugarkube0   Ready" in inventory
+
+
+def test_run_without_metrics_server_records_the_failed_step_with_the_hint(tmp_path: Path) -> None:
+    result = run_lab({"metrics_server": False}, notebooks=["01"], output_dir=tmp_path, progress=False)
+    assert result.status == "succeeded"  # the notebook completes and reports the failed step
+    manifest = json.loads((result.run_dir / "manifest.json").read_text())
+    (step,) = [s for s in manifest["steps"] if s["step"] == "resource snapshot"]
+    assert step["status"] == "failed" and "components.yaml" in step["detail"]
+    assert not (result.run_dir / "lab" / "baseline" / "resource-snapshot.csv").exists()
