@@ -14,12 +14,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sugarlab.fio_bench import RESULT_COLUMNS
+from sugarlab.readable import quantity
 from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of, read_yaml_field
 
 GIB = 1024**3
 SNAPSHOT, COMPARISON = "baseline/resource-snapshot.csv", "expansion/baseline-comparison.csv"
 FIO, TUNING, INFERENCE_LOG = "operations/fio-results.csv", "edge-ai/tuning-experiments.md", "edge-ai/inference.log"
-FAILOVER = "storage/failover-experiments.csv"
+FAILOVER, FAILOVER_PLOT = "storage/failover-experiments.csv", "storage/failover-rows.png"
 TUNING_KNOBS = ["max_batch", "intra_op_threads", "replicas", "cpu_limit"]
 FIGURE_COLUMNS = ["section", "measure", "value", "unit", "provenance", "source"]
 
@@ -152,6 +153,12 @@ def key_figures(files: LabFiles) -> pd.DataFrame:
             + _rows("edge AI", TUNING, lambda: _latency_figures(files))
             + _rows("operations", FIO, lambda: _fio_figures(files)))
     return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+
+
+def readable_figures(figures: pd.DataFrame) -> pd.DataFrame:
+    """The key figures for people: each value with its unit (`15 s`, `19,220 IOPS`), no raw float."""
+    shown = figures.assign(value=[quantity(v, u) for v, u in zip(figures["value"], figures["unit"])])
+    return shown.drop(columns="unit")
 
 
 # -- plots ----------------------------------------------------------------------------------------------
