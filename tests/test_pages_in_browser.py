@@ -1,0 +1,60 @@
+"""The pages a run leaves, loaded in a real headless browser (Debian's chromium, see tests/browser.py):
+the front page and the notebooks' HTML load with no failed request and no broken image, say no
+"unknown provenance", and the front page shows every plot the README lists."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser import CHROMIUM, Browser, headless_chromium
+from test_front_page import PLOTS, manifest, run_dir  # noqa: F401  (run_dir is a fixture)
+from test_report import lab  # noqa: F401  (a fixture run_dir uses)
+
+from sugarlab import runner
+from sugarlab.runner import run_lab
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make system-packages)")
+NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with headless_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def notebook_pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The html/ of a small run: one notebook with a plot, one that fails."""
+    run = run_lab({}, notebooks_dir=NOTEBOOKS, output_dir=tmp_path_factory.mktemp("outputs"), progress=False)
+    return run.run_dir / "html"
+
+
+def test_the_front_page_loads_whole_with_every_plot(browser: Browser, run_dir: Path, notebook_pages: Path) -> None:  # noqa: F811
+    shutil.rmtree(run_dir / "html")
+    shutil.copytree(notebook_pages, run_dir / "html")
+    pages = manifest()
+    pages["notebooks"] = [{"name": p.stem, "status": "succeeded", "duration_seconds": 1.0}
+                          for p in sorted(notebook_pages.glob("*.html"))]
+    assert runner._write_front_page(run_dir, pages) == "index.html"
+    loaded = browser.load(run_dir / "index.html")
+    assert loaded.failed == [] and loaded.broken_images == []
+    assert len(loaded.images) == len(PLOTS) and all(i["src"].startswith("data:image/png;base64,") for i in loaded.images)
+    assert "unknown provenance" not in loaded.text
+    assert all(title in loaded.text for title in PLOTS)
+
+
+def test_every_notebook_page_loads_with_nothing_missing(browser: Browser, notebook_pages: Path) -> None:
+    pages = sorted(notebook_pages.glob("*.html"))
+    assert [p.stem for p in pages] == ["01-write", "02-fail"]
+    plots = 0
+    for page in pages:
+        loaded = browser.load(page)
+        assert loaded.failed == [], page.name
+        assert loaded.broken_images == [], page.name
+        assert "unknown provenance" not in loaded.text
+        plots += len(loaded.images)
+    assert plots >= 1  # 01-write draws one
