@@ -126,13 +126,15 @@ class Workspace:
     def steps(self) -> list[Step]:
         return [Step(**row) for row in self._load(self._steps)]
 
-    def record_step(self, step: str, passed: bool, detail: str = "") -> Step:
-        """Record a step's outcome; a rerun of the same notebook step replaces the earlier record."""
+    def record_step(self, step: str, passed: bool, detail: str = "") -> None:
+        """Record a step's outcome; a rerun of the same notebook step replaces the earlier record.
+
+        It returns nothing, so a notebook cell that ends with it shows no `Step(...)`; `steps()` reads
+        the records back."""
         outcome = Step(self.notebook, step, "passed" if passed else "failed", detail, _now())
         with FileLock(str(self._steps) + ".lock"):
             rows = [s for s in self.steps() if (s.notebook, s.step) != (self.notebook, step)] + [outcome]
             self._save(self._steps, [vars(s) for s in rows])
-        return outcome
 
     def _record(self, artefact: Artefact) -> None:
         with FileLock(str(self._registry) + ".lock"):
