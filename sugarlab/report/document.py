@@ -140,13 +140,15 @@ def _fio(files: LabFiles) -> Section:
 
 
 def sources(files: LabFiles) -> pd.DataFrame:
-    """Every artefact the report reads: who wrote it, its sha256 and when, or that it is missing."""
+    """Every artefact the report reads: who wrote it, its sha256 and when, or that it is missing. A file no
+    notebook recorded (made by hand, following the tutorial) says so rather than naming its notebook."""
     rows = []
     for path, notebook in WRITERS.items():
-        origin = files.origins.get(path)
-        rows.append({"artefact": path, "notebook": origin.notebook if origin else notebook,
+        origin, present = files.origins.get(path), files.exists(path)
+        writer = origin.notebook if origin else ("not recorded" if present else notebook)
+        rows.append({"artefact": path, "notebook": writer,
                      "sha256": origin.sha256 if origin else "", "written_at": origin.written_at if origin else "",
-                     "present": files.exists(path)})
+                     "present": present})
     return pd.DataFrame(rows)
 
 

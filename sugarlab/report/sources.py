@@ -31,6 +31,7 @@ WRITERS = {
     "storage/failover-rows.png": "04-storage",
     "edge-ai/inference.log": "05-edge-ai",
     "edge-ai/tuning-experiments.md": "05-edge-ai",
+    "operations/fio-report.log": "06-operations",
     "operations/fio-results.csv": "06-operations",
     "operations/security-checklist.md": "06-operations",
     "final/nodes.txt": "06-operations",
