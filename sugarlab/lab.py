@@ -11,6 +11,7 @@ from typing import Any
 
 from sugarlab.cluster import Cluster, connect
 from sugarlab.params import LabParams, validate_parameters
+from sugarlab.readable import show_frames_readably
 from sugarlab.workspace import Workspace
 
 
@@ -33,5 +34,6 @@ class Lab:
 def open_lab(notebook: str, **parameters: Any) -> Lab:
     """Validate `parameters`, connect to the cluster they name, and prepare the workspace."""
     params = validate_parameters(parameters)
+    show_frames_readably()
     cluster = connect(params)
     return Lab(params, cluster, Workspace(params.workspace_path, notebook).create())

@@ -98,4 +98,30 @@ def _column(name: str, values: pd.Series) -> pd.Series:
 
 def readable_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with every number as text for people, by its column's name and type (see the module)."""
-    return pd.DataFrame({name: _column(str(name), frame[name]) for name in frame.columns}, index=frame.index)
+    shown = frame.copy()
+    for position, name in enumerate(frame.columns):  # by position: column names may repeat
+        shown.isetitem(position, _column(str(name), frame.iloc[:, position]))
+    return shown
+
+
+def _frame_html(frame: pd.DataFrame) -> str | None:
+    """The frame's HTML for IPython; None (IPython's own rendering) should a frame defeat the formatting."""
+    try:
+        return readable_frame(frame)._repr_html_()
+    except (TypeError, ValueError):
+        return None
+
+
+def show_frames_readably() -> None:
+    """In a notebook's kernel, show every displayed DataFrame as `readable_frame` does (the frame's values
+    stay numbers) and never cut a cell short: a join plan's command is read before `apply = True`.
+    Outside IPython it does nothing."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    pd.set_option("display.max_colwidth", None)
+    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _frame_html)

@@ -38,3 +38,25 @@ def test_frames_are_formatted_by_column_name_and_type() -> None:
                      "rows_missing": "1", "time_to_ready_s": "15 s", "load_cpu_cores": "4.00",
                      "waited": "2 min 3 s", "clat p95 ms": "1.23"}
     assert "e+" not in readable_frame(pd.DataFrame({"x": [1.922e04, 3e-7]})).to_string()
+
+
+def test_a_notebook_shows_every_frame_readably_and_uncut() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from sugarlab.readable import show_frames_readably
+
+    shell = InteractiveShell.instance()
+    with pd.option_context("display.max_colwidth", 50):
+        try:
+            show_frames_readably()
+            command = 'sudo sh -c "curl -sfL https://get.k3s.io | K3S_URL=https://192.168.1.10:6443 sh -"'
+            frame = pd.DataFrame({"worker": ["worker-a"], "command": [command], "iops": [19219.6],
+                                  "window": [pd.Timedelta(seconds=15)], "memory_bytes": [1489157120.0]})
+            formatted, _ = shell.display_formatter.format(frame)
+            page = formatted["text/html"]
+            assert command.replace('"', "&quot;") in page or command in page  # not cut at 50 characters
+            assert "<td>19,220</td>" in page and "<td>15 s</td>" in page and "<td>1.39 GiB</td>" in page
+            assert frame["iops"].iloc[0] == 19219.6  # the frame itself keeps its numbers
+        finally:
+            shell.display_formatter.formatters["text/html"].pop(pd.DataFrame, None)
+            InteractiveShell.clear_instance()
