@@ -49,7 +49,7 @@ class Section:
         parts = [f"<h3>{html.escape(self.title)}</h3>"]
         if self.problem:
             parts.append(f"<p><strong>Not available:</strong> {inline_html(self.problem)}</p>")
-        parts += [readable_frame(frame).to_html(index=False, na_rep="") for frame in self.frames]
+        parts += [breakable_headers(readable_frame(frame).to_html(index=False, na_rep="")) for frame in self.frames]
         picture = png(self.figure) if self.figure is not None else (
             base64.b64encode(self.image).decode("ascii") if self.image else None)
         if picture:  # embedded, so that any copy of the page stands alone
@@ -105,6 +105,12 @@ def inline_html(text: str) -> str:
     escaped = html.escape(text)
     escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
     return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", escaped)
+
+
+def breakable_headers(table: str) -> str:
+    """A table's column names may wrap after each `_` (`baseline_<wbr>cpu_<wbr>cores`), so that a wide
+    frame fits a laptop's width without breaking its names mid-word."""
+    return re.sub(r"<th>([^<]*)</th>", lambda m: f"<th>{m.group(1).replace('_', '_<wbr>')}</th>", table)
 
 
 def png(figure: Figure) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 
 from sugarlab.readable import duration, readable_frame
-from sugarlab.report.document import Report, inline_html
+from sugarlab.report.document import Report, breakable_headers, inline_html
 from sugarlab.report.figures import readable_figures
 
 FRONT_PAGE = "index.html"
@@ -21,11 +21,11 @@ FRONT_PAGE = "index.html"
 # to it) and prints from the browser without losing anything (no fixed widths, links spelled out,
 # rows and images kept whole across pages).
 STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222;
+body { font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: #222;
        line-height: 1.4; overflow-wrap: anywhere; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.85rem; max-width: 100%; }
 th, td { border: 1px solid #ccc; padding: 0.2rem 0.4rem; text-align: left; vertical-align: top; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: anywhere; } th { overflow-wrap: normal; }
 code { overflow-wrap: anywhere; }
 pre.error { white-space: pre-wrap; overflow-wrap: anywhere; background: #fdf0f0; border-left: 4px solid #a11;
             padding: 0.5rem 0.8rem; font-size: 0.85rem; }
@@ -102,6 +102,6 @@ def front_page_html(report: Report, manifest: Mapping[str, Any], run_dir: Path) 
         "<p>Provenance: <code>cluster</code> measured on your cluster, <code>local</code> measured on this machine, "
         "<code>simulated</code> from the simulator's calibrated model (never a measurement).</p>", figures,
         "<h2>Frames and plots</h2>", *[section._repr_html_() for section in report.sections],
-        "<h2>Sources</h2>", sources.to_html(index=False),
+        "<h2>Sources</h2>", breakable_headers(sources.to_html(index=False)),
         "</body></html>",
     ])
