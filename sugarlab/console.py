@@ -89,8 +89,13 @@ def headline(error: str) -> str:
 
 
 def failure_line(error: str, page: Path) -> str:
-    """A failed notebook in one terminal line: the headline and where its HTML shows the cell."""
-    return f"{headline(error)} (see {page})"
+    """A failed notebook in one terminal line: the headline and where its HTML shows the cell (relative
+    to the working directory when it lies below it, as `outputs/<run-id>/html/...`)."""
+    try:
+        shown = page.relative_to(Path.cwd())
+    except ValueError:
+        shown = page
+    return f"{headline(error)} (see {shown})"
 
 
 def failure_text(name: str, exc: BaseException) -> str:
@@ -104,4 +109,4 @@ def failure_text(name: str, exc: BaseException) -> str:
         message = str(exc).strip()
         where = f"notebook {name} failed: {type(exc).__name__}"
     first, _, rest = message.partition("\n")
-    return f"{where}: {first}" + (f"\n{rest.strip(chr(10))}" if rest.strip() else "") if message else where
+    return f"{where}: {first}" + (f"\n{rest.rstrip()}" if rest.strip() else "") if message else where
