@@ -13,7 +13,10 @@ from browser import CHROMIUM, Browser, headless_chromium
 from test_front_page import PLOTS, manifest, run_dir  # noqa: F401  (run_dir is a fixture)
 from test_report import lab  # noqa: F401  (a fixture run_dir uses)
 
+import nbformat
+
 from sugarlab import runner
+from sugarlab.report.notebook_html import notebook_html
 from sugarlab.runner import run_lab
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make system-packages)")
@@ -28,8 +31,15 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def notebook_pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The html/ of a small run: one notebook with a plot, one that fails."""
+    """The html/ of a small run: one notebook with a plot, one that fails, and the first again as a
+    notebook that saved widget state, as tqdm's progress bars leave it in the lab's notebooks."""
     run = run_lab({}, notebooks_dir=NOTEBOOKS, output_dir=tmp_path_factory.mktemp("outputs"), progress=False)
+    notebook = nbformat.read(run.run_dir / "notebooks" / "01-write.ipynb", as_version=4)
+    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {
+        "state": {}, "version_major": 2, "version_minor": 0}}
+    with_widgets = run.run_dir / "notebooks" / "03-widgets.ipynb"
+    nbformat.write(notebook, with_widgets)
+    (run.run_dir / "html" / "03-widgets.html").write_text(notebook_html(with_widgets))
     return run.run_dir / "html"
 
 
@@ -49,7 +59,7 @@ def test_the_front_page_loads_whole_with_every_plot(browser: Browser, run_dir: P
 
 def test_every_notebook_page_loads_with_nothing_missing(browser: Browser, notebook_pages: Path) -> None:
     pages = sorted(notebook_pages.glob("*.html"))
-    assert [p.stem for p in pages] == ["01-write", "02-fail"]
+    assert [p.stem for p in pages] == ["01-write", "02-fail", "03-widgets"]
     plots = 0
     for page in pages:
         loaded = browser.load(page)

@@ -1,10 +1,12 @@
 """An executed notebook as one HTML file that stands alone: no script or style fetched from a CDN.
 
 nbconvert's `lab` template loads require.js, MathJax and (for mermaid diagrams) mermaid from
-cdnjs.cloudflare.com (nbconvert `templates/lab/index.html.j2`): offline, or on a copy opened years
-later, those requests fail. The workbook's pages need none of them (no widgets, no LaTeX, no
-diagrams; a `$KUBECONFIG` in prose is not math), so this template leaves them out. Plots are already
-inline PNGs; `embed_images` also inlines any image a markdown cell refers to.
+cdnjs.cloudflare.com, and, when the notebook saved widget state (tqdm's progress bars do), the widget
+manager from unpkg.com (nbconvert `templates/lab/index.html.j2`): offline, or on a copy opened years
+later, those requests fail. The workbook's pages need none of them (a finished progress bar is not
+content, there is no LaTeX, no diagram; a `$KUBECONFIG` in prose is not math), so this template leaves
+them out. Plots are already inline PNGs; `embed_images` also inlines any image a markdown cell
+refers to.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ _STANDALONE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 """
 
 
