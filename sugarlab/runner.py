@@ -6,6 +6,8 @@ A run lives in `<output_dir>/<run-id>/`:
     html/NN-name.html         the same, as HTML with plots embedded
     lab/                      the run's lab workspace (the tutorial's artefacts)
     manifest.json             parameters, versions, timings, statuses, artefact hashes
+    run.log                   what the libraries under the run logged (the terminal shows only
+                              the progress bar, a line per notebook and the run folder)
     index.html                the front page: the report (milestone checklist, summary, key figures
                               and plots) over the run's artefacts, then every notebook's HTML linked
 
