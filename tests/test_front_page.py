@@ -44,7 +44,8 @@ def run_dir(lab: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noq
 def manifest() -> dict:
     return {"run_id": "20261130-100000-abcd", "status": "failed", "backend": "sim",
             "notebooks": [{"name": "04-storage", "status": "succeeded", "duration_seconds": 123.4},
-                          {"name": "05-edge-ai", "status": "failed", "duration_seconds": 15.0, "error": ERROR}],
+                          {"name": "05-edge-ai", "status": "failed", "duration_seconds": 15.0, "error": ERROR},
+                          {"name": "06-operations", "status": "not run", "duration_seconds": 0.0}],
             "steps": []}
 
 
@@ -70,6 +71,7 @@ def test_numbers_read_as_people_write_them(run_dir: Path) -> None:
     assert "days" not in page and ".000000" not in page
     assert re.search(r"<td>fio 4k random-read IOPS, \S+</td>\s*<td>\d{1,3}(,\d{3})* IOPS</td>", page)
     assert "<td>2 min 3 s</td>" in page and "<td>15 s</td>" in page  # notebook durations
+    assert '<td>06-operations</td><td class="fail">not run</td><td></td>' in page  # no "0 ms" for what did not run
 
 
 def test_a_failed_notebook_is_a_readable_block_linked_relatively(run_dir: Path) -> None:

@@ -62,7 +62,7 @@ def _notebooks(manifest: Mapping[str, Any], run_dir: Path) -> str:
         name = f'<a href="{html.escape(page)}">{html.escape(nb["name"])}</a>' if linked else html.escape(nb["name"])
         css = "pass" if nb["status"] == "succeeded" else "fail"
         rows.append(f'<tr><td>{name}</td><td class="{css}">{html.escape(nb["status"])}</td>'
-                    f"<td>{duration(nb.get('duration_seconds', 0))}</td></tr>")
+                    f"<td>{duration(nb.get('duration_seconds')) if nb['status'] != 'not run' else ''}</td></tr>")
         if nb.get("error"):
             where = f' (<a href="{html.escape(page)}">{html.escape(page)}</a> shows the cell)' if linked else ""
             errors.append(f"<h3>{html.escape(nb['name'])} failed{where}</h3>"
