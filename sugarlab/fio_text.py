@@ -67,7 +67,8 @@ def _direction(section: str, ios: int | None, block: int | None) -> dict[str, fl
         found["bw_kib_s"] = ios * block / 1024 / (runtime_ms / 1000) if block else math.nan
     if "bw_kib_s" not in found or math.isnan(found["bw_kib_s"]):
         bandwidth = _BANDWIDTH.search(section)
-        found["bw_kib_s"] = float(bandwidth.group(1)) * _KIB.get(bandwidth.group(2), math.nan) if bandwidth else math.nan
+        unit = bandwidth.group(2) if bandwidth else ""
+        found["bw_kib_s"] = float(bandwidth.group(1)) * _KIB.get(unit, math.nan) if bandwidth else math.nan
     if "iops" not in found:
         iops = _IOPS.search(section)
         found["iops"] = float(iops.group(1)) * _SUFFIX[iops.group(2)] if iops else math.nan

@@ -79,6 +79,7 @@ def test_notebook_07_judges_a_hand_made_workspace(tmp_path: Path) -> None:
     figures = {row[1]: row[2:] for row in cells if len(row) == 5}
     assert figures["nodes at baseline"] == ["3 nodes", "cluster", "baseline/resource-snapshot.csv"]
     assert figures["CPU used at baseline"] == ["0.747 cores", "cluster", "baseline/resource-snapshot.csv"]
-    assert figures[f"fio 4k random-read IOPS, {UNRECORDED_NODE}"] == ["13,918 IOPS", "cluster", "operations/fio-report.log"]
+    assert figures[f"fio 4k random-read IOPS, {UNRECORDED_NODE}"] == [
+        "13,918 IOPS", "cluster", "operations/fio-report.log"]
     sources = {row[0]: row[1] for row in cells if len(row) == 5 and row[0].startswith("baseline/")}
     assert sources["baseline/resource-snapshot.csv"] == "not recorded"

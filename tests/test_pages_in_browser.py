@@ -8,12 +8,11 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
 from browser import CHROMIUM, Browser, headless_chromium
 from test_front_page import PLOTS, manifest, run_dir  # noqa: F401  (run_dir is a fixture)
 from test_report import lab  # noqa: F401  (a fixture run_dir uses)
-
-import nbformat
 
 from sugarlab import runner
 from sugarlab.report.notebook_html import notebook_html
@@ -52,7 +51,8 @@ def test_the_front_page_loads_whole_with_every_plot(browser: Browser, run_dir: P
     assert runner._write_front_page(run_dir, pages) == "index.html"
     loaded = browser.load(run_dir / "index.html")
     assert loaded.failed == [] and loaded.broken_images == []
-    assert len(loaded.images) == len(PLOTS) and all(i["src"].startswith("data:image/png;base64,") for i in loaded.images)
+    assert len(loaded.images) == len(PLOTS)
+    assert all(image["src"].startswith("data:image/png;base64,") for image in loaded.images)
     assert "unknown provenance" not in loaded.text
     assert all(title in loaded.text for title in PLOTS)
 

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-
 from sugarlab.readable import duration, readable_frame
 from sugarlab.report.document import Report, breakable_headers, inline_html
 from sugarlab.report.figures import readable_figures
@@ -75,8 +74,9 @@ def _failed_steps(manifest: Mapping[str, Any]) -> str:
     failed = [s for s in manifest.get("steps", []) if s.get("status") == "failed"]
     if not failed:
         return "<p>Every recorded lab step passed.</p>"
-    rows = "".join(f"<tr><td>{html.escape(str(s.get('notebook', '')))}</td><td>{html.escape(str(s.get('step', '')))}</td>"
-                   f'<td><pre class="error">{html.escape(str(s.get("detail", "")))}</pre></td></tr>' for s in failed)
+    cells = ((html.escape(str(s.get(k, ""))) for k in ("notebook", "step", "detail")) for s in failed)
+    rows = "".join(f'<tr><td>{notebook}</td><td>{step}</td><td><pre class="error">{detail}</pre></td></tr>'
+                   for notebook, step, detail in cells)
     return f"<p>Lab steps that failed:</p><table><tr><th>notebook</th><th>step</th><th>detail</th></tr>{rows}</table>"
 
 
