@@ -1,6 +1,7 @@
 """Load a page in Debian's headless chromium and report what a reader would miss, over the DevTools
-protocol (https://chromedevtools.github.io/devtools-protocol/): `Network.loadingFailed` events, and
-through `Runtime.evaluate` every `<img>` with its source and `naturalWidth` (0 for a broken image)."""
+protocol (https://chromedevtools.github.io/devtools-protocol/): `Network.loadingFailed` events, through
+`Runtime.evaluate` every `<img>` with its source and `naturalWidth` (0 for a broken image), and how far
+the page runs past the window's width (sideways scrolling) at a given width and media (`print`)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class Loaded:
     failed: list[str] = field(default_factory=list)  # URL: error, per failed request
     images: list[dict[str, Any]] = field(default_factory=list)  # src (its start), complete, width
     text: str = ""  # document.body.innerText
+    overflow: int = 0  # CSS pixels the page is wider than the window
 
     @property
     def broken_images(self) -> list[dict[str, Any]]:
@@ -57,7 +59,8 @@ class Browser:
                 return message.get("result", {})
             events.append(message)
 
-    def load(self, page: Path) -> Loaded:
+    def load(self, page: Path, width: int = 1280, media: str = "screen") -> Loaded:
+        """`page` in a window `width` CSS pixels wide (1280: a laptop), for `media` screen or print."""
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}/json/new?about:blank", method="PUT")
         with urllib.request.urlopen(request, timeout=DEADLINE) as answer:
             target = json.load(answer)
@@ -65,6 +68,9 @@ class Browser:
         with connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=DEADLINE) as ws:
             self._call(ws, "Page.enable", events)
             self._call(ws, "Network.enable", events)
+            self._call(ws, "Emulation.setDeviceMetricsOverride", events, width=width, height=800,
+                       deviceScaleFactor=1, mobile=False)
+            self._call(ws, "Emulation.setEmulatedMedia", events, media=media)
             self._call(ws, "Page.navigate", events, url=page.resolve().as_uri())
             deadline = time.monotonic() + DEADLINE
             while not any(e.get("method") == "Page.loadEventFired" for e in events):
@@ -72,9 +78,12 @@ class Browser:
                 events.append(json.loads(ws.recv(timeout=DEADLINE)))
             images = self._call(ws, "Runtime.evaluate", events, expression=_IMAGES, returnByValue=True)
             text = self._call(ws, "Runtime.evaluate", events, expression="document.body.innerText", returnByValue=True)
+            overflow = self._call(ws, "Runtime.evaluate", events, returnByValue=True, expression=(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"))
         failed = [f"{e['params'].get('requestId')}: {e['params'].get('errorText')}" for e in events
                   if e.get("method") == "Network.loadingFailed"]
-        return Loaded(failed, json.loads(images["result"]["value"]), text["result"]["value"])
+        return Loaded(failed, json.loads(images["result"]["value"]), text["result"]["value"],
+                      int(overflow["result"]["value"]))
 
 
 @contextmanager

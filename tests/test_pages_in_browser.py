@@ -55,6 +55,9 @@ def test_the_front_page_loads_whole_with_every_plot(browser: Browser, run_dir: P
     assert all(image["src"].startswith("data:image/png;base64,") for image in loaded.images)
     assert "unknown provenance" not in loaded.text
     assert all(title in loaded.text for title in PLOTS)
+    assert loaded.overflow == 0  # no sideways scrolling on a laptop
+    printed = browser.load(run_dir / "index.html", width=718, media="print")  # A4 at 96 dpi, 1.5 cm margins
+    assert printed.overflow == 0 and printed.broken_images == []  # nothing cut off the printed page
 
 
 def test_every_notebook_page_loads_with_nothing_missing(browser: Browser, notebook_pages: Path) -> None:

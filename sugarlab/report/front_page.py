@@ -32,7 +32,8 @@ pre.error { white-space: pre-wrap; overflow-wrap: anywhere; background: #fdf0f0;
 img { max-width: 100%; height: auto; }
 @media print {
   body { max-width: none; margin: 0; font-size: 10pt; }
-  table { font-size: 8pt; }
+  table { font-size: 7.5pt; }
+  th, td { padding: 0.1rem 0.25rem; overflow-wrap: anywhere; }
   tr, img, pre { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   a[href^="html/"]::after, a[href$=".json"]::after { content: " (" attr(href) ")"; font-size: 0.8em; }
