@@ -18,10 +18,11 @@ lab: $(BIN)/sugarlab
 	$(BIN)/sugarlab run
 
 # Real programs some tests drive on this machine (Debian packages): sshd for the SSH hosts, fio for
-# the simulator's fio containers (without it they are modelled and the test of real runs is skipped).
+# the simulator's fio containers (without it they are modelled and the test of real runs is skipped),
+# chromium to load the run's pages headless.
 system-packages:
-	@[ -x /usr/sbin/sshd ] && [ -x /usr/bin/fio ] || { $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server fio >/dev/null; }
+	@[ -x /usr/sbin/sshd ] && [ -x /usr/bin/fio ] && [ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server fio chromium >/dev/null; }
 
 # Lint, formatting, types and the import contract (.ci/check without its pytest run).
 check: $(BIN)/sugarlab

@@ -19,6 +19,7 @@ from sugarlab.core.params import LabParams, declared_by, validate_parameters
 from sugarlab.core.recorded import record_parameters, record_path, recorded_parameters
 from sugarlab.core.workspace import Workspace
 from sugarlab.kube.connect import Cluster, connect
+from sugarlab.views.readable import show_frames_readably
 
 
 class Verdict(NamedTuple):
@@ -79,6 +80,7 @@ def open_lab(notebook: str, namespace: Mapping[str, Any] | None = None, /, **par
     recorded = {k: v for k, v in recorded_parameters(root).items() if k in LabParams.model_fields}
     _same_backend(given, recorded, root)
     params = validate_parameters({**recorded, **given})
+    show_frames_readably()
     cluster = connect(params)
     workspace = Workspace(params.workspace_path, notebook).create()
     record_parameters(params, frozenset(given))

@@ -6,6 +6,8 @@ A run lives in `<output_dir>/<run-id>/`:
     html/NN-name.html         the same, as HTML with plots embedded
     lab/                      the run's lab workspace (the tutorial's artefacts)
     manifest.json             parameters, versions, timings, statuses, artefact hashes
+    run.log                   what the libraries under the run logged (the terminal shows only
+                              the progress bar, a line per notebook and the run folder)
     index.html                the front page: the report (milestone checklist, summary, key figures
                               and plots) over the run's artefacts, then every notebook's HTML linked
 
@@ -32,20 +34,20 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import papermill
-from nbconvert import HTMLExporter
-from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
 from sugarlab.kube.connect import connect
+from sugarlab.core.console import RUN_LOG, QuietKernelManager, failure_line, failure_text, logged_to
 from sugarlab.core.errors import ParameterError, RunError
 from sugarlab.core.params import validate_parameters
 from sugarlab.core.recorded import record_parameters
+from sugarlab.views.readable import duration
 from sugarlab.report import LabFiles
 from sugarlab.report import build as build_report
 from sugarlab.report.front_page import FRONT_PAGE, front_page_html
-from sugarlab.core.workspace import STATE_DIR, Workspace, atomic_write_bytes, sha256_file
+from sugarlab.report.notebook_html import notebook_html
+from sugarlab.core.workspace import SHARED, STATE_DIR, Workspace, atomic_write_bytes, sha256_file
 
 KERNEL = "python3"
 CELL_TIMEOUT_S = 3600  # no lab cell takes an hour, even live; a stalled kernel fails instead of hanging
@@ -79,7 +81,7 @@ class RunResult:
     def raise_for_status(self) -> None:
         """Raise RunError with the failed notebook's message, if one failed."""
         if self.failed:
-            raise RunError(self.failed.error)
+            raise RunError(failure_line(self.failed.error or "", self.run_dir / "html" / f"{self.failed.name}.html"))
 
 
 def discover_notebooks(folder: Path) -> list[Path]:
@@ -143,14 +145,15 @@ def run_lab(
     result.notebooks = [NotebookResult(path.stem, "not run") for path in selected]
     started, stopped = _now(), None
     try:
-        _execute_all(selected, result, injected, declared, folder, progress)
+        with logged_to(run_dir / RUN_LOG):
+            _execute_all(selected, result, injected, declared, folder, progress)
     finally:
         try:
             stopped = _stop_cluster(lab)
         finally:
             manifest = _manifest(result, params.backend, injected, folder, started, stopped)
             manifest["front_page"] = _write_front_page(run_dir, manifest)
-            atomic_write_bytes(run_dir / "manifest.json", json.dumps(manifest, indent=2).encode())
+            atomic_write_bytes(run_dir / "manifest.json", json.dumps(manifest, indent=2).encode(), SHARED)
             _archive(run_dir, result.archive)
     return result
 
@@ -184,9 +187,10 @@ def _execute_all(
                 cwd=str(folder),
                 progress_bar=progress and sys.stderr.isatty(),
                 execution_timeout=CELL_TIMEOUT_S,
+                kernel_manager_class=QuietKernelManager,
             )
         except Exception as exc:  # any failure stops the run; it is reported, not raised
-            record.status, record.error = "failed", _describe_failure(record.name, exc, result.run_dir)
+            record.status, record.error = "failed", failure_text(record.name, exc)
         except KeyboardInterrupt:
             record.status, record.error = "failed", f"notebook {record.name} interrupted"
             raise
@@ -196,25 +200,15 @@ def _execute_all(
             record.duration_seconds = round(time.monotonic() - began, 3)
             if executed.exists():
                 _export_html(executed, result.run_dir / "html" / f"{path.stem}.html")
+        if progress:
+            bar.write(f"{record.name}: {record.status} in {duration(record.duration_seconds)}")
         if record.status == "failed":
             break
     bar.close()
 
 
-def _describe_failure(name: str, exc: Exception, run_dir: Path) -> str:
-    where = f"see {run_dir / 'html' / name}.html"
-    if isinstance(exc, PapermillExecutionError):
-        first_line = next((line.strip() for line in exc.source.splitlines() if line.strip()), "")
-        return (
-            f"notebook {name} failed in cell {exc.cell_index} (In [{exc.exec_count}]: {first_line}): "
-            f"{exc.ename}: {exc.evalue} ({where})"
-        )
-    return f"notebook {name} failed: {type(exc).__name__}: {exc} ({where})"
-
-
 def _export_html(notebook: Path, target: Path) -> None:
-    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
-    atomic_write_bytes(target, body.encode("utf-8"))
+    atomic_write_bytes(target, notebook_html(notebook).encode("utf-8"), SHARED)
 
 
 def _stop_cluster(lab: Path) -> bool:
@@ -261,12 +255,12 @@ def _write_front_page(run_dir: Path, manifest: dict[str, Any]) -> str | None:
     """Write the run's `index.html` (the report over its artefacts, every notebook linked) and return
     its name; None, with `front_page_error` in the manifest, when it could not be made."""
     try:
-        report = build_report(LabFiles.of_workspace(Workspace(run_dir / "lab")))
+        report = build_report(LabFiles.of_workspace(Workspace(run_dir / "lab"), str(manifest.get("backend", ""))))
         page = front_page_html(report, manifest, run_dir)
     except Exception as exc:  # the run is archived whatever its artefacts hold
         manifest["front_page_error"] = f"{type(exc).__name__}: {exc}"
         return None
-    atomic_write_bytes(run_dir / FRONT_PAGE, page.encode("utf-8"))
+    atomic_write_bytes(run_dir / FRONT_PAGE, page.encode("utf-8"), SHARED)
     return FRONT_PAGE
 
 

@@ -24,11 +24,19 @@ SECTIONS = ("baseline", "expansion", "storage", "edge-ai", "operations", "final"
 STATE_DIR = ".sugarlab"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same directory and a rename."""
+PRIVATE, SHARED = 0o600, 0o644  # file modes: the state that holds secrets; artefacts and reports
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = PRIVATE) -> None:
+    """Write `data` to `path` through a temporary file in the same directory and a rename.
+
+    The file ends with `mode`: private by default (the temporary file is created 0600, so nothing is
+    ever readable by others before its mode is set), `SHARED` for what a user keeps and shows.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -98,7 +106,7 @@ class Workspace:
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
         target = self.path(relative)
-        atomic_write_bytes(target, data)
+        atomic_write_bytes(target, data, SHARED)  # the tutorial's artefacts never hold a secret
         self._record(
             Artefact(
                 path=target.relative_to(self.root.resolve()).as_posix(),
@@ -119,13 +127,15 @@ class Workspace:
     def steps(self) -> list[Step]:
         return [Step(**row) for row in self._load(self._steps)]
 
-    def record_step(self, step: str, passed: bool, detail: str = "") -> Step:
-        """Record a step's outcome; a rerun of the same notebook step replaces the earlier record."""
+    def record_step(self, step: str, passed: bool, detail: str = "") -> None:
+        """Record a step's outcome; a rerun of the same notebook step replaces the earlier record.
+
+        It returns nothing, so a notebook cell that ends with it shows no `Step(...)`; `steps()` reads
+        the records back."""
         outcome = Step(self.notebook, step, "passed" if passed else "failed", detail, _now())
         with FileLock(str(self._steps) + ".lock"):
             rows = [s for s in self.steps() if (s.notebook, s.step) != (self.notebook, step)] + [outcome]
             self._save(self._steps, [vars(s) for s in rows])
-        return outcome
 
     def _record(self, artefact: Artefact) -> None:
         with FileLock(str(self._registry) + ".lock"):

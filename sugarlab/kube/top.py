@@ -16,7 +16,7 @@ from kubernetes.utils import parse_quantity
 
 from sugarlab.kube.connect import Cluster
 from sugarlab.core.errors import ClusterError, MetricsUnavailable
-from sugarlab.kube.inventory import as_dict, parse_time
+from sugarlab.kube.inventory import as_dict, parse_table, parse_time
 
 UNKNOWN = "<unknown>"
 METRICS_GROUP, METRICS_VERSION = "metrics.k8s.io", "v1beta1"
@@ -163,3 +163,44 @@ def diagnosis_markdown(top: pd.DataFrame | None = None, error: Exception | None 
         return (f"**{len(missing)} of {len(top)} nodes show `<unknown>`** ({', '.join(missing)}). "
                 f"{NOT_SCRAPED_HINT}")
     return f"**Resource metrics OK** for all {len(top)} nodes (source: {source})."
+
+
+def _quantity(text: str) -> float:
+    return float("nan") if text in ("", UNKNOWN) else float(parse_quantity(text))
+
+
+def _percent_text(text: str) -> float:
+    return float("nan") if text in ("", UNKNOWN) else float(text.rstrip("%"))
+
+
+def top_text_frame(text: str, provenance: str) -> pd.DataFrame:
+    """The tables `kubectl top nodes` and `kubectl top pods -A` print, as one frame with a `kind` column.
+
+    This is what Tutorial 13's `kubectl top nodes | tee resource-snapshot.csv` and `kubectl top pods -A
+    | tee -a resource-snapshot.csv` leave: both tables, one after the other, each with its header
+    (`NAME  CPU(cores)  CPU%  MEMORY(bytes)  MEMORY%`, then `NAMESPACE  NAME  CPU(cores)  MEMORY(bytes)`).
+    Quantities keep kubectl's precision (`354m` is 0.354 cores, `2685Mi` is 2685 MiB); allocatable
+    capacity is not printed, so it is left unknown. Raises ValueError when no such table is found.
+    """
+    chunks: list[list[str]] = []
+    for line in text.splitlines():
+        if line.startswith(("NAME ", "NAMESPACE ")):
+            chunks.append([])
+        if chunks and line.strip():
+            chunks[-1].append(line)
+    frames = []
+    for chunk in chunks:
+        table = parse_table("\n".join(chunk))
+        if "cpu(cores)" not in table or "memory(bytes)" not in table:
+            continue
+        kind = "pod" if "namespace" in table else "node"
+        frames.append(pd.DataFrame({
+            "kind": kind, "namespace": table["namespace"] if kind == "pod" else "", "name": table["name"],
+            "cpu_cores": table["cpu(cores)"].map(_quantity), "memory_bytes": table["memory(bytes)"].map(_quantity),
+            "cpu_percent": table["cpu%"].map(_percent_text) if "cpu%" in table else float("nan"),
+            "memory_percent": table["memory%"].map(_percent_text) if "memory%" in table else float("nan"),
+        }))
+    if not frames:
+        raise ValueError("holds no `kubectl top` table (a header such as NAME  CPU(cores)  CPU%  MEMORY(bytes))")
+    frame = pd.concat(frames, ignore_index=True)
+    return frame.assign(provenance=provenance)

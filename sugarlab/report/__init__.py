@@ -7,6 +7,7 @@ frames and plots in one place, and a summary written from the numbers.
     summary     sentences built from the key figures
     document    `Report`: all of the above, as markdown (final/milestone-checklist.md) and HTML
     front_page  a run's index.html
+    notebook_html  an executed notebook as a standalone page (nothing fetched from a CDN)
     compare     two archived runs side by side (`sugarlab compare`)
     baseline_comparison  notebook 03's baseline against the grown cluster, node by node
 """

@@ -6,12 +6,10 @@ notebooks pass data through artefacts, never through hidden state.
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab.steps.baseline import SNAPSHOT
+from sugarlab.steps.baseline import SNAPSHOT, read_snapshot
 from sugarlab.core.errors import MissingBaseline
 from sugarlab.core.lab import Lab
 
@@ -24,7 +22,7 @@ def load_baseline(lab: Lab) -> pd.DataFrame:
     if not path.exists():
         raise MissingBaseline(f"{path} does not exist: run notebooks/01-baseline.ipynb first, with the same "
                               f"workspace ({lab.workspace.root}), so there is a baseline to compare with")
-    return pd.read_csv(io.StringIO(path.read_text()))
+    return read_snapshot(path.read_text())
 
 
 def peak_usage(node_usage: pd.DataFrame) -> pd.DataFrame:

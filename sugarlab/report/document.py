@@ -22,6 +22,7 @@ from sugarlab.steps.operations import fio_bench
 from sugarlab.report.baseline_comparison import comparison_figure
 from sugarlab.core.lab import Lab
 from sugarlab.views.plots import png_bytes
+from sugarlab.views.readable import readable_frame
 from sugarlab.report import figures as key
 from sugarlab.report.milestones import Milestone, milestones
 from sugarlab.report.sources import WRITERS, ArtefactError, LabFiles, provenance_of
@@ -32,12 +33,14 @@ CHECKLIST = "final/milestone-checklist.md"
 
 @dataclass(frozen=True)
 class Section:
-    """A titled group of frames and at most one plot; `problem` says why it is empty."""
+    """A titled group of frames and at most one plot (a Figure, or a PNG artefact the lab wrote, such
+    as `storage/failover-rows.png`); `problem` says why it is empty."""
 
     title: str
     frames: tuple[pd.DataFrame, ...] = ()
     figure: Figure | None = None
     problem: str = ""
+    image: bytes | None = None
 
     def __repr__(self) -> str:  # the frames and plot show through _repr_html_
         return f"Section({self.title!r})"
@@ -46,9 +49,11 @@ class Section:
         parts = [f"<h3>{html.escape(self.title)}</h3>"]
         if self.problem:
             parts.append(f"<p><strong>Not available:</strong> {inline_html(self.problem)}</p>")
-        parts += [frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="") for frame in self.frames]
-        if self.figure is not None:
-            parts.append(f'<img alt="{html.escape(self.title)}" src="data:image/png;base64,{png(self.figure)}">')
+        parts += [breakable_headers(readable_frame(frame).to_html(index=False, na_rep="")) for frame in self.frames]
+        picture = png(self.figure) if self.figure is not None else (
+            base64.b64encode(self.image).decode("ascii") if self.image else None)
+        if picture:  # embedded, so that any copy of the page stands alone
+            parts.append(f'<img alt="{html.escape(self.title)}" src="data:image/png;base64,{picture}">')
         return "\n".join(parts)
 
 
@@ -74,12 +79,12 @@ class Report:
         lines = []
         for milestone in self.milestones:
             lines.append(f"- [{'x' if milestone.passed else ' '}] **{milestone.title}**")
-            lines += [f"  - {'pass' if c.passed else 'FAIL'}: {c.label}. {c.evidence}" for c in milestone.checks]
+            lines += [f"  - {c.status}: {c.label}. {c.evidence}" for c in milestone.checks]
         return "\n".join(lines) + "\n"
 
     def markdown(self) -> str:
         """The text of `final/milestone-checklist.md`."""
-        figures = self.figures.assign(value=self.figures["value"].map(lambda v: f"{v:.4g}"))
+        figures = key.readable_figures(self.figures)
         sources = self.sources.assign(sha256=self.sources["sha256"].str[:12])
         return "\n".join([
             "# Milestone checklist", "",
@@ -102,6 +107,12 @@ def inline_html(text: str) -> str:
     return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", escaped)
 
 
+def breakable_headers(table: str) -> str:
+    """A table's column names may wrap after each `_` (`baseline_<wbr>cpu_<wbr>cores`), so that a wide
+    frame fits a laptop's width without breaking its names mid-word."""
+    return re.sub(r"<th>([^<]*)</th>", lambda m: f"<th>{m.group(1).replace('_', '_<wbr>')}</th>", table)
+
+
 def png(figure: Figure) -> str:
     return base64.b64encode(png_bytes(figure, dpi=90)).decode("ascii")
 
@@ -119,6 +130,11 @@ def _expansion(files: LabFiles) -> Section:
                    comparison_figure(per_node, provenance_of(per_node)))
 
 
+def _failover(files: LabFiles) -> Section:
+    plot = files.binary(key.FAILOVER_PLOT) if files.exists(key.FAILOVER_PLOT) else None
+    return Section("Storage failover", (key.failover(files),), image=plot)
+
+
 def _latency(files: LabFiles) -> Section:
     study = key.tuning_study(files)
     return Section("Inference latency", (study,), key.latency_figure(study))
@@ -130,13 +146,15 @@ def _fio(files: LabFiles) -> Section:
 
 
 def sources(files: LabFiles) -> pd.DataFrame:
-    """Every artefact the report reads: who wrote it, its sha256 and when, or that it is missing."""
+    """Every artefact the report reads: who wrote it, its sha256 and when, or that it is missing. A file no
+    notebook recorded (made by hand, following the tutorial) says so rather than naming its notebook."""
     rows = []
     for path, notebook in WRITERS.items():
-        origin = files.origins.get(path)
-        rows.append({"artefact": path, "notebook": origin.notebook if origin else notebook,
+        origin, present = files.origins.get(path), files.exists(path)
+        writer = origin.notebook if origin else ("not recorded" if present else notebook)
+        rows.append({"artefact": path, "notebook": writer,
                      "sha256": origin.sha256 if origin else "", "written_at": origin.written_at if origin else "",
-                     "present": files.exists(path)})
+                     "present": present})
     return pd.DataFrame(rows)
 
 
@@ -144,7 +162,7 @@ def build(files: LabFiles) -> Report:
     judged, figures = milestones(files), key.key_figures(files)
     sections = [
         _section("Baseline against post-expansion", lambda: _expansion(files)),
-        _section("Storage failover", lambda: Section("Storage failover", (key.failover(files),))),
+        _section("Storage failover", lambda: _failover(files)),
         _section("Inference latency", lambda: _latency(files)),
         _section("fio per node", lambda: _fio(files)),
     ]

@@ -13,21 +13,38 @@ from collections.abc import Callable
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sugarlab.core.errors import FioOutputError
+from sugarlab.steps.baseline import read_snapshot
 from sugarlab.steps.operations.fio_bench import RESULT_COLUMNS
+from sugarlab.steps.operations.fio_output import parse_fio
+from sugarlab.views.readable import quantity
 from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of, read_yaml_field
 
 GIB = 1024**3
 SNAPSHOT, COMPARISON = "baseline/resource-snapshot.csv", "expansion/baseline-comparison.csv"
 FIO, TUNING, INFERENCE_LOG = "operations/fio-results.csv", "edge-ai/tuning-experiments.md", "edge-ai/inference.log"
-FAILOVER = "storage/failover-experiments.csv"
+FIO_LOG = "operations/fio-report.log"
+UNRECORDED_NODE = "node not recorded"
+FAILOVER, FAILOVER_PLOT = "storage/failover-experiments.csv", "storage/failover-rows.png"
 TUNING_KNOBS = ["max_batch", "intra_op_threads", "replicas", "cpu_limit"]
 FIGURE_COLUMNS = ["section", "measure", "value", "unit", "provenance", "source"]
 
 
 # -- frames ---------------------------------------------------------------------------------------------
 def baseline_nodes(files: LabFiles) -> pd.DataFrame:
-    snapshot = files.csv(SNAPSHOT, ["kind", "name", "cpu_cores", "memory_bytes", "cpu_allocatable", "provenance"])
-    return snapshot[snapshot["kind"] == "node"]
+    """The nodes of notebook 01's snapshot, or of the `kubectl top` text the tutorial's `tee` leaves."""
+    try:
+        snapshot = read_snapshot(files.text(SNAPSHOT))
+    except ValueError as exc:
+        raise ArtefactError(SNAPSHOT, str(exc)) from None
+    missing = [c for c in ("kind", "name", "cpu_cores", "memory_bytes", "cpu_allocatable", "provenance")
+               if c not in snapshot]
+    if missing:
+        raise ArtefactError(SNAPSHOT, f"lacks the columns {', '.join(missing)}")
+    nodes = snapshot[snapshot["kind"] == "node"]
+    if nodes.empty:
+        raise ArtefactError(SNAPSHOT, "holds no node")
+    return nodes
 
 
 def expansion_per_node(files: LabFiles) -> pd.DataFrame:
@@ -52,9 +69,22 @@ def expansion_totals(files: LabFiles) -> pd.DataFrame:
     return frame.rename_axis("measure").reset_index().assign(provenance=provenance_of(now))
 
 
+def fio_source(files: LabFiles) -> str:
+    """The artefact the fio figures come from: notebook 06's results, else the tutorial's raw report."""
+    return FIO if files.exists(FIO) or not files.exists(FIO_LOG) else FIO_LOG
+
+
 def fio_results(files: LabFiles) -> pd.DataFrame:
-    """Notebook 06's fio results, one row per node, as `sugarlab.steps.operations.fio_bench` wrote them."""
-    return files.csv(FIO, RESULT_COLUMNS)
+    """Notebook 06's fio results, one row per node, as `sugarlab.steps.operations.fio_bench` wrote them;
+    without them, the report the tutorial's own command leaves (`kubectl logs job/fio-benchmark >
+    fio-report.log`), fio's JSON or normal text, whose node kubectl does not record."""
+    if fio_source(files) == FIO:
+        return files.csv(FIO, RESULT_COLUMNS)
+    try:
+        results = parse_fio(files.text(FIO_LOG), node=UNRECORDED_NODE, provenance="cluster")
+    except FioOutputError as exc:
+        raise ArtefactError(FIO_LOG, exc.reason) from None
+    return results.assign(medium="", diagnosis="")[RESULT_COLUMNS]
 
 
 def tuning_study(files: LabFiles) -> pd.DataFrame:
@@ -150,8 +180,14 @@ def key_figures(files: LabFiles) -> pd.DataFrame:
             + _rows("expansion", COMPARISON, lambda: _expansion_figures(files))
             + _rows("storage", FAILOVER, lambda: _failover_figures(files))
             + _rows("edge AI", TUNING, lambda: _latency_figures(files))
-            + _rows("operations", FIO, lambda: _fio_figures(files)))
+            + _rows("operations", fio_source(files), lambda: _fio_figures(files)))
     return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+
+
+def readable_figures(figures: pd.DataFrame) -> pd.DataFrame:
+    """The key figures for people: each value with its unit (`15 s`, `19,220 IOPS`), no raw float."""
+    shown = figures.assign(value=[quantity(v, u) for v, u in zip(figures["value"], figures["unit"])])
+    return shown.drop(columns="unit")
 
 
 # -- plots ----------------------------------------------------------------------------------------------

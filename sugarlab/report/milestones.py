@@ -31,6 +31,12 @@ class Check:
     passed: bool
     evidence: str
     sources: tuple[str, ...]
+    open_items: bool = False  # passed, yet what it found still needs doing (a drafted checklist with findings)
+
+    @property
+    def status(self) -> str:
+        """`pass`, `FAIL`, or `open` for a check that passed with findings left to act on."""
+        return ("open" if self.open_items else "pass") if self.passed else "FAIL"
 
 
 @dataclass(frozen=True)
@@ -43,12 +49,13 @@ class Milestone:
         return all(check.passed for check in self.checks)
 
 
-def _check(label: str, sources: tuple[str, ...], judge: Callable[[], tuple[bool, str]]) -> Check:
+def _check(label: str, sources: tuple[str, ...], judge: Callable[[], tuple[bool, str]],
+           open_items: Callable[[], bool] = lambda: False) -> Check:
     try:
         passed, evidence = judge()
     except ArtefactError as exc:
         return Check(label, False, str(exc), sources)
-    return Check(label, passed, evidence, sources)
+    return Check(label, passed, evidence, sources, passed and open_items())
 
 
 def _names(values: pd.Series | list[str]) -> str:
@@ -192,11 +199,18 @@ def _security_drafted(files: LabFiles) -> tuple[bool, str]:
     return True, f"{len(audited)} node(s) audited ({outcome}; from {files.describe(SECURITY)})"
 
 
+def _hardening_open(files: LabFiles) -> bool:
+    """Whether an audited node still fails an item: the checklist is drafted, its hardening is not done."""
+    audited = security_results(files).query("node != '-'")
+    return bool((audited["result"] != "passed").any())
+
+
 def roadmap_update(files: LabFiles) -> Milestone:
     return Milestone("Advanced roadmap update: drafted `edge-ai/tuning-experiments.md` and "
                      "`operations/security-checklist.md`", (
         _check("edge-ai/tuning-experiments.md drafted", (TUNING,), lambda: _tuning_drafted(files)),
-        _check("operations/security-checklist.md drafted", (SECURITY,), lambda: _security_drafted(files)),
+        _check("operations/security-checklist.md drafted", (SECURITY,), lambda: _security_drafted(files),
+               lambda: _hardening_open(files)),
     ))
 
 

@@ -17,7 +17,7 @@ import yaml
 
 from sugarlab.core.errors import ArtefactError as ArtefactError  # re-exported: the report catches it from here
 from sugarlab.core.errors import MissingArtefact as MissingArtefact
-from sugarlab.views.tables import parse_table
+from sugarlab.kube.inventory import parse_table
 from sugarlab.core.workspace import Workspace
 
 # Which notebook leaves each artefact the report reads.
@@ -29,8 +29,10 @@ WRITERS = {
     "expansion/baseline-comparison.csv": "03-workload",
     "storage/failover-experiments.csv": "04-storage",
     "storage/failover-report.md": "04-storage",
+    "storage/failover-rows.png": "04-storage",
     "edge-ai/inference.log": "05-edge-ai",
     "edge-ai/tuning-experiments.md": "05-edge-ai",
+    "operations/fio-report.log": "06-operations",
     "operations/fio-results.csv": "06-operations",
     "operations/security-checklist.md": "06-operations",
     "final/nodes.txt": "06-operations",
@@ -85,6 +87,16 @@ class LabFiles:
         if not text.strip():
             raise ArtefactError(path, f"is empty; rerun notebooks/{WRITERS.get(path, '?')}.ipynb")
         return text
+
+    def binary(self, path: str) -> bytes:
+        """A binary artefact, such as a plot's PNG."""
+        target = self.root / path
+        if not target.is_file():
+            raise MissingArtefact(path)
+        try:
+            return target.read_bytes()
+        except OSError as exc:
+            raise ArtefactError(path, f"cannot be read ({exc})") from None
 
     def csv(self, path: str, columns: Iterable[str]) -> pd.DataFrame:
         """The CSV at `path`, which must have every one of `columns` and at least one row."""

@@ -7,6 +7,7 @@ and pod usage as a real CSV, which later notebooks read back to compare with the
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,7 +17,7 @@ from sugarlab.core.errors import MetricsUnavailable
 from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
 from sugarlab.core.lab import Lab
 from sugarlab.views.tables import nodes_table, pods_table
-from sugarlab.kube.top import diagnosis_markdown, top_nodes, top_pods
+from sugarlab.kube.top import diagnosis_markdown, top_nodes, top_pods, top_text_frame
 
 INVENTORY = "baseline/cluster-inventory.txt"
 SNAPSHOT = "baseline/resource-snapshot.csv"
@@ -64,6 +65,22 @@ def snapshot_frame(baseline: Baseline) -> pd.DataFrame:
     )
     frame = pd.concat([nodes, pods], ignore_index=True)[SNAPSHOT_COLUMNS]
     return frame.astype({"memory_bytes": "int64"})
+
+
+def read_snapshot(text: str) -> pd.DataFrame:
+    """`baseline/resource-snapshot.csv` in `SNAPSHOT_COLUMNS`, as notebook 01 writes it (a CSV) or as the
+    tutorial's `kubectl top ... | tee` leaves it by hand (kubectl's text tables, figures of the
+    user's cluster: provenance `cluster`; the node a pod ran on and allocatable capacity unknown).
+    Raises ValueError when the text is neither."""
+    if text.lstrip().startswith(("NAME ", "NAMESPACE ")):
+        frame = top_text_frame(text, provenance="cluster")
+        frame = frame.assign(node=frame["name"].where(frame["kind"] == "node", ""), cpu_allocatable=float("nan"),
+                             memory_allocatable=float("nan"), timestamp="")
+        return frame[SNAPSHOT_COLUMNS]
+    try:
+        return pd.read_csv(io.StringIO(text))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"is neither notebook 01's CSV nor `kubectl top` text ({exc})") from None
 
 
 def save(lab: Lab, baseline: Baseline) -> list[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 
+from sugarlab.views.readable import readable_frame
+
 ALL = "all"
 
 
@@ -49,7 +51,7 @@ def pod_explorer(pods: pd.DataFrame, top_pods: pd.DataFrame | None = None) -> wi
         shown = [filter_pods(pods, namespace.value, node.value)]
         if top_pods is not None:
             shown.append(filter_top_pods(top_pods, pods, namespace.value, node.value))
-        table.value = "".join(frame.to_html(index=False) for frame in shown)
+        table.value = "".join(readable_frame(frame).to_html(index=False) for frame in shown)
 
     namespace.observe(refresh, names="value")
     node.observe(refresh, names="value")

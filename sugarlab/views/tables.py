@@ -8,7 +8,6 @@ kubectl prints through Go's text/tabwriter with minwidth 6, padding 3 and left a
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -97,19 +96,3 @@ def top_table(top: pd.DataFrame) -> str:
     return kubectl_table(text, columns, pad_last=True)
 
 
-def parse_table(text: str) -> pd.DataFrame:
-    """The rows of one kubectl table (as `render` or kubectl prints it) as text columns.
-
-    Columns start where a header word follows two or more spaces (`NOMINATED NODE` is one column),
-    and are named like the frames' columns: `INTERNAL-IP` becomes `internal_ip`. Cells keep kubectl's
-    text, `<none>` included. Raises ValueError when `text` has no header line.
-    """
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines or not lines[0][:1].isupper():
-        raise ValueError(f"not a kubectl table: it should begin with a header such as NAME, not {text[:40]!r}")
-    head = lines[0]
-    starts = [0] + [m.end() for m in re.finditer(r" {2,}(?=\S)", head)]
-    bounds = list(zip(starts, starts[1:] + [None]))
-    names = [head[a:b].strip().lower().replace("-", "_").replace(" ", "_") for a, b in bounds]
-    rows = [[line[a:b].strip() for a, b in bounds] for line in lines[1:]]
-    return pd.DataFrame(rows, columns=names, dtype=object)

@@ -12,6 +12,7 @@ from kubernetes.stream import stream
 
 from sugarlab.steps.storage import failover, nfs_class, writer
 from sugarlab.core.lab import Lab
+from sugarlab.views.plots import png_bytes
 
 
 def _writer(lab: Lab) -> None:
@@ -44,12 +45,19 @@ def test_every_failure_is_recovered_without_losing_a_row(open_sim_lab) -> None:
     power = events[events["experiment"] == "power-off"].set_index("event")["after_s"]
     assert 50 <= power["NotReady"] < power["evicted (Terminating)"] < power["out-of-service taint"] < power["Ready"]
     assert power["evicted (Terminating)"] - power["NotReady"] >= lab.params.eviction_seconds - 6
+    for _, rows in events.groupby("experiment"):  # in the order the cluster saw them
+        assert rows["at"].is_monotonic_increasing, rows
+    drain = events[events["experiment"] == "drain-node"].set_index("event")["after_s"]
+    assert drain["cordon"] <= drain["evicted lab-scale/nfs-sqlite-0"] <= drain["Pending"] < drain["Ready"]
     assert not lab.cluster.core.read_node(summary.loc["power-off", "node_before"]).spec.taints or all(
         t.key != "node.kubernetes.io/out-of-service" for t in lab.cluster.core.read_node(summary.loc["power-off", "node_before"]).spec.taints)
     history = writer.history(lab)
     assert list(history["id"]) == list(range(1, len(history) + 1))
     report = failover.report(lab, experiments, "csi-driver-nfs")
     assert report.count("**verdict: no data lost**") == 3 and "integrity_check: ok" in report
+    lab.workspace.write_bytes(failover.PLOT, png_bytes(failover.rows_figure(history, experiments, "simulated")))
+    embedded = failover.report(lab, experiments, "csi-driver-nfs")
+    assert "](data:image/png;base64," in embedded and "](failover-rows.png)" not in embedded  # shows anywhere
 
 
 def test_rows_removed_behind_the_experiments_back_fail_the_verdict(open_sim_lab, monkeypatch) -> None:

@@ -15,8 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
+import numpy as np
+import onnx
 import pytest
 import uvicorn
+from onnx import TensorProto, helper
 from PIL import Image
 
 from sugarlab.payloads.edge_ai.app import create_app
@@ -75,8 +78,44 @@ def test_an_answer_has_top_classes_the_model_its_note_and_timings(service: str) 
     assert "meaningless" in answer["note"]
     assert len(answer["top"]) == 5
     assert all(abs(entry["probability"] - 0.001) < 1e-6 for entry in answer["top"])  # every class ties
+    assert (answer["class_index"], answer["confidence"]) == (answer["top"][0]["index"], answer["top"][0]["probability"])
     assert set(answer["timing_ms"]) == {"upload", "decode", "preprocess", "queue", "inference", "total"}
     assert answer["batch_size"] >= 1
+
+
+def _biased_model(path: Path, bias: list[float]) -> Path:
+    """A classifier whose logits are `bias` whatever the image (zero weights), ending in Gemm."""
+    classes = len(bias)
+    graph = helper.make_graph(
+        [
+            helper.make_node("GlobalAveragePool", ["x"], ["pooled"]),
+            helper.make_node("Reshape", ["pooled", "shape"], ["flat"]),
+            helper.make_node("Gemm", ["flat", "w", "b"], ["logits"], transB=1),
+        ],
+        "biased",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 224, 224])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", classes])],
+        [helper.make_tensor("w", TensorProto.FLOAT, [classes, 3], [0.0] * classes * 3),
+         helper.make_tensor("b", TensorProto.FLOAT, [classes], bias),
+         helper.make_tensor("shape", TensorProto.INT64, [2], [0, 3])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return path
+
+
+def test_the_tutorials_clients_read_class_index_and_the_top_probability(tmp_path: Path) -> None:
+    """The tutorial's app answers `{"class_index": int, "confidence": float}`; those keys stay, with the
+    confidence now the top class's softmax probability (logits 5 against four 0s: e^5 / (e^5 + 4))."""
+    model = _biased_model(tmp_path / "biased.onnx", [0.0, 0.0, 0.0, 5.0, 0.0])
+    with serving(Settings(model_path=model)) as url:
+        answer = post_image(url, SMALL_JPEG).json()
+    assert type(answer["class_index"]) is int and answer["class_index"] == 3
+    assert type(answer["confidence"]) is float
+    assert answer["confidence"] == pytest.approx(np.exp(5) / (np.exp(5) + 4), rel=1e-5)
+    assert answer["top"][0] == {"index": 3, "probability": answer["confidence"]}
+    assert 0.0 < sum(entry["probability"] for entry in answer["top"]) <= 1.0 + 1e-6
 
 
 def test_probes_report_alive_and_ready(service: str) -> None:

@@ -43,6 +43,7 @@ def test_widget_sits_on_the_given_frames() -> None:
     assert list(node.options) == [ALL, "<none>", "pi-a", "pi-b"]
     table = box.children[1]
     assert "metrics-server-1" in table.value
+    assert "<td>0.00400</td>" in table.value and "0.004000" not in table.value  # numbers as people read them
     namespace.value = "lab-scale"
     node.value = "pi-b"
     assert "stress-a" in table.value and "metrics-server-1" not in table.value

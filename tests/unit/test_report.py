@@ -23,7 +23,8 @@ from sugarlab.report.figures import expansion_per_node, fio_results, key_figures
 from sugarlab.report.milestones import new_workers, workload_nodes
 from sugarlab.report.sources import WRITERS
 from sugarlab.steps.operations.ssh_audit import AuditResult, findings_from_config, security_checklist_markdown
-from sugarlab.views.tables import parse_table, render
+from sugarlab.kube.inventory import parse_table
+from sugarlab.views.tables import render
 from sugarlab.core.workspace import Workspace
 
 DATA = Path(__file__).parents[1] / "data"

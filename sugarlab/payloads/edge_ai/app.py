@@ -1,4 +1,5 @@
-"""The HTTP service: `POST /infer` (multipart field `image`, as the tutorial's curl sends it),
+"""The HTTP service: `POST /infer` (multipart field `image`, as the tutorial's curl sends it, answering
+the tutorial's `class_index` and `confidence` beside the top classes and timings),
 `GET /healthz` (the process answers) and `GET /readyz` (the model is loaded, or why not).
 
 The event loop only moves bytes: decoding and preprocessing run on a small thread pool and inference
@@ -178,9 +179,15 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(error.status, str(error)) from None
         finally:
             state.in_flight -= 1
+        top = classifier.top(result.probabilities, settings.top_k)
         answer: dict[str, object] = {
+            # The tutorial's app answers these two keys (its `return {"class_index": top_idx, "confidence":
+            # confidence}`), so every client written against it reads them; here the confidence is the
+            # top class's probability after softmax rather than its raw score.
+            "class_index": top[0]["index"],
+            "confidence": top[0]["probability"],
             "model": classifier.name,
-            "top": classifier.top(result.probabilities, settings.top_k),
+            "top": top,
             "batch_size": result.batch_size,
             "timing_ms": {
                 "upload": round((uploaded - received) * 1000, 2),

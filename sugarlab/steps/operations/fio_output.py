@@ -1,6 +1,8 @@
 """fio's JSON report as a frame, and the command line of Tutorial 13's storage benchmark (step 6.3).
 
-`parse_fio` reads what `fio --output-format=json` (or `json+`) printed, as `kubectl logs` returns it:
+`parse_fio` reads what `fio --output-format=json` (or `json+`) printed, as `kubectl logs` returns it,
+or, when the text holds no JSON, fio's normal text report (`sugarlab.fio_text`), which is what the
+tutorial's own command prints:
 warnings and fio's own notes may come before the JSON report and the `normal` report after it. It
 gives one row per fio job. Units are the same for every fio version: IOPS, bandwidth in KiB/s (fio's
 `bw`), latencies in microseconds. fio 2.x reports latencies in microseconds (`clat`, `lat`); fio 3.x
@@ -77,13 +79,20 @@ def parse_fio(text: str | bytes, *, node: str = "", provenance: str = "") -> pd.
     and fio used its default (ioengine psync on Linux, iodepth 1), and in fio 2.x reports, which
     do not echo options. `runtime_ms` is fio's `job_runtime`, or the longest direction's runtime
     in reports that lack it.
-    Raises FioOutputError when `text` holds no fio JSON report.
+    Raises FioOutputError when `text` holds neither a fio JSON report nor fio's normal report.
     """
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     if not isinstance(text, str):
         raise FioOutputError(f"expected the text fio printed, got {type(text).__name__}.", repr(text))
-    report = _find_report(text)
+    try:
+        report = _find_report(text)
+    except FioOutputError:
+        from sugarlab.steps.operations.fio_text import is_normal_report, parse_fio_text  # it builds on this module's columns
+
+        if "{" not in text and is_normal_report(text):  # the tutorial's command prints fio's normal report
+            return parse_fio_text(text, node=node, provenance=provenance)
+        raise
     jobs = report["jobs"]
     if not isinstance(jobs, list) or not jobs:
         raise FioOutputError("the JSON report's `jobs` is empty or not a list: fio ran no job.", text)

@@ -10,10 +10,11 @@ not claimed: a write in flight when power goes may be lost without loss of commi
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -48,6 +49,11 @@ class Experiment:
 
     def mark(self, what: str, at: datetime) -> None:
         self.timeline.append((what, at))
+
+    @property
+    def events(self) -> list[tuple[str, datetime]]:
+        """The timeline in the order the cluster saw it (marks made while polling arrive late)."""
+        return sorted(self.timeline, key=lambda event: event[1])
 
     @property
     def started(self) -> datetime:
@@ -190,9 +196,13 @@ def _evict_all(lab: Lab, experiment: Experiment, node: str) -> None:
             name = f"{pod.metadata.namespace}/{pod.metadata.name}"
             body = {"apiVersion": "policy/v1", "kind": "Eviction",
                     "metadata": {"name": pod.metadata.name, "namespace": pod.metadata.namespace}}
+            # The cluster's clock just before the request: read after it, the mark fell behind the replacement
+            # the StatefulSet controller creates as soon as the eviction deletes the pod (at speed 60 one
+            # round trip is seconds of cluster time).
+            asked = cluster_now(lab.cluster)
             try:
                 core.create_namespaced_pod_eviction(pod.metadata.name, pod.metadata.namespace, body)
-                experiment.mark(f"evicted {name}", cluster_now(lab.cluster))
+                experiment.mark(f"evicted {name}", asked)
             except ApiError as error:
                 if error.status == 429:  # TooManyRequests: its PodDisruptionBudget allows no disruption now
                     if name not in refused:
@@ -228,6 +238,12 @@ def drain_node(lab: Lab, progress: bool = True) -> Experiment:
     return experiment
 
 
+def _deleted_at(pod: client.V1Pod) -> datetime:
+    """When the pod was deleted, on the cluster's clock: kube-apiserver sets deletionTimestamp to the time
+    of the request plus the grace period (k8s.io/apiserver pkg/registry/rest/delete.go, BeforeDelete)."""
+    return pod.metadata.deletion_timestamp - timedelta(seconds=pod.metadata.deletion_grace_period_seconds or 0)
+
+
 def _node_ready(lab: Lab, node: str) -> tuple[str, datetime | None]:
     ready = next(c for c in lab.cluster.core.read_node(node).status.conditions if c.type == "Ready")
     return ready.status, ready.last_transition_time
@@ -258,7 +274,7 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
             experiment.mark("NotReady", since or cluster_now(lab.cluster))
         if current is not None and current.metadata.uid == pod.metadata.uid and current.metadata.deletion_timestamp \
                 and experiment.at("evicted (Terminating)") is None:
-            experiment.mark("evicted (Terminating)", cluster_now(lab.cluster))
+            experiment.mark("evicted (Terminating)", _deleted_at(current))
             _taint(lab, node, add=True)
             experiment.mark("out-of-service taint", cluster_now(lab.cluster))
 
@@ -303,8 +319,9 @@ def frame(experiments: list[Experiment]) -> pd.DataFrame:
 
 
 def timeline(experiments: list[Experiment]) -> pd.DataFrame:
+    """Every experiment's events in cluster-time order, with the seconds since its failure was injected."""
     rows = [{"experiment": e.name, "event": what, "at": when, "after_s": (when - e.started).total_seconds()}
-            for e in experiments for what, when in e.timeline]
+            for e in experiments for what, when in e.events]
     return pd.DataFrame(rows, columns=["experiment", "event", "at", "after_s"])
 
 
@@ -345,7 +362,7 @@ def report(lab: Lab, experiments: list[Experiment], class_summary: str) -> str:
         lines += [f"## {experiment.name}", ""]
         if experiment.timeline:
             table = pd.DataFrame([(what, f"{when:%H:%M:%S}", (when - experiment.started).total_seconds())
-                                  for what, when in experiment.timeline], columns=["event", "cluster time", "after (s)"])
+                                  for what, when in experiment.events], columns=["event", "cluster time", "after (s)"])
             lines += [table.to_markdown(index=False, floatfmt=".0f"), ""]
         if experiment.before and experiment.after:
             b, a = experiment.before, experiment.after
@@ -357,5 +374,15 @@ def report(lab: Lab, experiments: list[Experiment], class_summary: str) -> str:
                       f"- integrity_check: {a.integrity}"]
         lines += [f"- {note}" for note in experiment.notes]
         lines += [f"- **verdict: {experiment.verdict}**", ""]
-    lines += ["![rows over time, by node, with the failures marked](failover-rows.png)", ""]
+    lines += [_plot_markdown(lab), ""]
     return "\n".join(lines)
+
+
+def _plot_markdown(lab: Lab) -> str:
+    """The rows plot, embedded as a data URI so the report shows in JupyterLab, in the notebook's HTML and
+    in any copy of the file, wherever it is opened from."""
+    plot = lab.workspace.path(PLOT)
+    if not plot.is_file():
+        return f"(the plot `{PLOT}` was not written)"
+    data = base64.b64encode(plot.read_bytes()).decode("ascii")
+    return f"![rows over time, by node, with the failures marked](data:image/png;base64,{data})"
