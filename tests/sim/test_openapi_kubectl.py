@@ -4,6 +4,7 @@ manifest Tutorial 13 writes (tests/data/tutorial, extracted verbatim from the tu
 from __future__ import annotations
 
 import json
+import ssl
 import shutil
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def api(kubeconfig: str) -> Iterator[httpx.Client]:
     token = cfg.get_api_key_with_prefix("BearerToken")
     headers = {"authorization": token} if token else {}
     cert = (cfg.cert_file, cfg.key_file) if cfg.cert_file else None
-    with httpx.Client(base_url=cfg.host, verify=cfg.ssl_ca_cert or False, cert=cert, headers=headers) as http:
+    with httpx.Client(base_url=cfg.host, verify=ssl.create_default_context(cafile=cfg.ssl_ca_cert), cert=cert, headers=headers) as http:
         yield http
 
 

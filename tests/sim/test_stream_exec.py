@@ -20,7 +20,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward, stream
 from kubernetes.stream.ws_client import ERROR_CHANNEL
 
-from sugarlab.edge_ai.sample_images import synthetic_jpeg
+from sugarlab.payloads.edge_ai.sample_images import synthetic_jpeg
 
 SUGARLAB = Path(sys.executable).parent / "sugarlab"
 KUBECTL = shutil.which("kubectl")
@@ -85,7 +85,7 @@ def inference(core: client.CoreV1Api, kubeconfig: Path) -> str:
     apps = client.AppsV1Api(config.new_client_from_config(str(kubeconfig)))
     core.create_namespace({"metadata": {"name": NAMESPACE}})
     labels = {"app": SERVICE}
-    container = {"name": "inference", "image": "python:3.11-slim", "command": ["python", "-m", "sugarlab.edge_ai"],
+    container = {"name": "inference", "image": "python:3.11-slim", "command": ["python", "-m", "sugarlab.payloads.edge_ai"],
                  "env": [{"name": "HOST", "value": "0.0.0.0"}, {"name": "PORT", "value": "9000"}],
                  "ports": [{"containerPort": 9000}], "readinessProbe": {"httpGet": {"path": "/readyz", "port": 9000}}}
     apps.create_namespaced_deployment(NAMESPACE, {"metadata": {"name": SERVICE}, "spec": {

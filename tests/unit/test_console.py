@@ -15,7 +15,7 @@ from papermill.exceptions import PapermillExecutionError
 from sugarlab.core.cli import main
 from sugarlab.core.console import QuietKernelManager, failure_line, failure_text, logged_to
 
-NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
+NOTEBOOKS = Path(__file__).parents[1] / "data" / "notebooks"
 NOISE = ("without encryption", "KeyboardInterrupt", "Traceback", "WARNING", "INFO")
 
 

@@ -11,7 +11,7 @@ import pytest
 from sugarlab.steps.operations.fio_output import COLUMNS, FioOutputError, parse_fio
 from sugarlab.steps.operations.fio_text import parse_fio_text
 
-DATA = Path(__file__).parent / "data" / "fio"
+DATA = Path(__file__).parents[1] / "data" / "fio"
 
 
 def test_the_text_of_a_run_reads_as_its_own_json_report() -> None:

@@ -14,7 +14,7 @@ from sugarlab.steps.baseline import read_snapshot
 from sugarlab.report import LabFiles, build
 from sugarlab.report.figures import UNRECORDED_NODE
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 MIB, GIB = 1024**2, 1024**3
 
 
@@ -68,9 +68,9 @@ def test_notebook_07_judges_a_hand_made_workspace(tmp_path: Path) -> None:
 
     workspace = hand_made(tmp_path / "lab", "fio-3.33-tutorial-normal.log")
     try:
-        papermill.execute_notebook(str(Path(__file__).parents[1] / "notebooks" / "07-report.ipynb"),
+        papermill.execute_notebook(str(Path(__file__).parents[2] / "notebooks" / "07-report.ipynb"),
                                    str(tmp_path / "07-report.ipynb"), parameters={"workspace": str(workspace)},
-                                   cwd=str(Path(__file__).parents[1] / "notebooks"), progress_bar=False)
+                                   cwd=str(Path(__file__).parents[2] / "notebooks"), progress_bar=False)
     finally:
         lifecycle.stop(workspace)
     checklist = (workspace / "final/milestone-checklist.md").read_text()

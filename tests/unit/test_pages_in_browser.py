@@ -19,7 +19,7 @@ from sugarlab.report.notebook_html import notebook_html
 from sugarlab.core.runner import run_lab
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make system-packages)")
-NOTEBOOKS = Path(__file__).parent / "data" / "notebooks"
+NOTEBOOKS = Path(__file__).parents[1] / "data" / "notebooks"
 
 
 @pytest.fixture(scope="module")
