@@ -92,7 +92,7 @@ class LabFiles:
         """A binary artefact, such as a plot's PNG."""
         target = self.root / path
         if not target.is_file():
-            raise MissingArtefact(path)
+            raise MissingArtefact(path, WRITERS.get(path))
         try:
             return target.read_bytes()
         except OSError as exc:

@@ -124,7 +124,7 @@ def decode_body(rt: ResourceType, body: Obj) -> Obj:
         raise ApiError.bad_request(prefix + _strict_message(decoded.strict))
     if directive == WARN:
         _state().warnings.extend(decoded.strict)
-    return decoded.obj  # type: ignore[no-any-return]
+    return decoded.obj
 
 
 def decode_patched(rt: ResourceType, patched: Obj, strategic_patch: Any = None) -> Obj:
@@ -145,7 +145,7 @@ def decode_patched(rt: ResourceType, patched: Obj, strategic_patch: Any = None) 
             "causes": [{"reason": "FieldValueInvalid", "message": body, "field": "patch"}]})
     if directive == WARN:
         _state().warnings.extend(decoded.strict)
-    return decoded.obj  # type: ignore[no-any-return]
+    return decoded.obj
 
 
 def admit(rt: ResourceType, obj: Obj, old: Obj | None = None) -> Obj:

@@ -81,7 +81,7 @@ class Budgets:
             if {k: v for k, v in old.items() if k != "conditions"} != {k: v for k, v in status.items() if k != "conditions"}:
                 status["conditions"][0]["lastTransitionTime"] = self.store.clock.stamp()
                 self.store.update(self.store.kind("PodDisruptionBudget"), pdb["metadata"]["namespace"],
-                                  pdb["metadata"]["name"], lambda o, s=status: o.update(status=s))
+                                  pdb["metadata"]["name"], lambda o: o.update(status=status))
 
     def evict(self, namespace: str, name: str, body: Obj | None) -> Obj:
         pod = self.store.get(self.store.kind("Pod"), namespace, name)

@@ -118,7 +118,7 @@ class Kubelets:
         if any(d is None for d in durations):
             return
         started = pod["status"]["containerStatuses"][0]["state"]["running"]["startedAt"]
-        finished = parse_time(started) + timedelta(seconds=max(durations))  # type: ignore[type-var]
+        finished = parse_time(started) + timedelta(seconds=max(d for d in durations if d is not None))
         exit_code = self.processes.fio.poll(pod["metadata"]["uid"], now)  # 0 for a pod without fio
         if now < finished or exit_code is None:
             return

@@ -103,7 +103,7 @@ class DeploymentController:
             replicas = spec["replicas"] if rs is current else 0
             if rs["spec"].get("replicas") != replicas:
                 self.store.update(rs_type, rs["metadata"]["namespace"], rs["metadata"]["name"],
-                                  lambda o, n=replicas: o["spec"].update(replicas=n))
+                                  lambda o: o["spec"].update(replicas=replicas))
         counts = [rs.get("status", {}) for rs in sets] or [{}]
         total = sum(c.get("replicas", 0) for c in counts)
         available = sum(c.get("availableReplicas", 0) for c in counts)

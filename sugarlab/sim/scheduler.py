@@ -157,9 +157,9 @@ class Scheduler:
             obj["status"]["conditions"] = [{"type": "PodScheduled", "status": "True", "lastProbeTime": None,
                                             "lastTransitionTime": self.store.clock.stamp()}]
 
-        bound = self.store.update(rt, pod["metadata"]["namespace"], pod["metadata"]["name"], bind)
-        meta = bound["metadata"]
-        events.record(self.store, bound, "Scheduled",
+        scheduled = self.store.update(rt, pod["metadata"]["namespace"], pod["metadata"]["name"], bind)
+        meta = scheduled["metadata"]
+        events.record(self.store, scheduled, "Scheduled",
                       f"Successfully assigned {meta['namespace']}/{meta['name']} to {chosen}", "default-scheduler")
 
     def _filter(self, pod: Obj, node: Obj, pods: list[Obj], cpu: float, memory: int) -> str:
@@ -198,7 +198,7 @@ class Scheduler:
         detail = detail or ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
         message = (f"0/{total} nodes are available: {detail}. preemption: 0/{total} nodes are available: "
                    f"{total} Preemption is not helpful for scheduling.")
-        current = next((c for c in pod.get("status", {}).get("conditions", []) if c["type"] == "PodScheduled"), {})
+        current: Obj = next((c for c in pod.get("status", {}).get("conditions", []) if c["type"] == "PodScheduled"), {})
         if current.get("message") == message:
             return
 

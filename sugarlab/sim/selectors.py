@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from sugarlab.sim.errors import ApiError
 
 Matcher = Callable[[dict[str, Any]], bool]
+_T = TypeVar("_T")
+_V = TypeVar("_V")
 
 _SET_RE = re.compile(r"^\s*(!?)([\w./-]+)\s*(?:(in|notin)\s*\(([^)]*)\))?\s*$")
 _EQ_RE = re.compile(r"^\s*([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)\s*$")
@@ -29,6 +31,11 @@ def _split_terms(selector: str) -> list[str]:
     return [t for t in terms if t.strip()]
 
 
+def _bind(test: Callable[[_T, str, _V], bool], key: str, value: _V) -> Callable[[_T], bool]:
+    """`test` with its key and value bound now, not when the loop has moved on."""
+    return lambda subject: test(subject, key, value)
+
+
 def label_matcher(selector: str | None) -> Matcher:
     if not selector:
         return lambda obj: True
@@ -37,20 +44,20 @@ def label_matcher(selector: str | None) -> Matcher:
         if eq := _EQ_RE.match(term):
             key, op, value = eq.groups()
             if op == "!=":
-                checks.append(lambda labels, k=key, v=value: labels.get(k) != v)
+                checks.append(_bind(lambda labels, k, v: labels.get(k) != v, key, value))
             else:
-                checks.append(lambda labels, k=key, v=value: labels.get(k) == v)
+                checks.append(_bind(lambda labels, k, v: labels.get(k) == v, key, value))
         elif st := _SET_RE.match(term):
             negate, key, op, values = st.groups()
             wanted = {v.strip() for v in (values or "").split(",") if v.strip()}
             if op == "in":
-                checks.append(lambda labels, k=key, w=wanted: labels.get(k) in w)
+                checks.append(_bind(lambda labels, k, w: labels.get(k) in w, key, wanted))
             elif op == "notin":
-                checks.append(lambda labels, k=key, w=wanted: labels.get(k) not in w)
+                checks.append(_bind(lambda labels, k, w: labels.get(k) not in w, key, wanted))
             elif negate:
-                checks.append(lambda labels, k=key: k not in labels)
+                checks.append(_bind(lambda labels, k, _: k not in labels, key, None))
             else:
-                checks.append(lambda labels, k=key: k in labels)
+                checks.append(_bind(lambda labels, k, _: k in labels, key, None))
         else:
             raise ApiError.bad_request(f"unable to parse requirement: invalid label selector {term!r}")
     return lambda obj: all(check(obj.get("metadata", {}).get("labels") or {}) for check in checks)
@@ -77,9 +84,9 @@ def field_matcher(selector: str | None, supported: tuple[str, ...], kind: str) -
         if path not in ("metadata.name", "metadata.namespace") + supported:
             raise ApiError.bad_request(f'field label not supported: {path}', reason="BadRequest")
         if op == "!=":
-            checks.append(lambda obj, p=path, v=value: field_value(obj, p) != v)
+            checks.append(_bind(lambda obj, p, v: field_value(obj, p) != v, path, value))
         else:
-            checks.append(lambda obj, p=path, v=value: field_value(obj, p) == v)
+            checks.append(_bind(lambda obj, p, v: field_value(obj, p) == v, path, value))
     return lambda obj: all(check(obj) for check in checks)
 
 

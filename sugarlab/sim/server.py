@@ -31,7 +31,7 @@ from sugarlab.sim.garbage import GarbageCollector
 from sugarlab.sim.jobs import JobController
 from sugarlab.sim.kubeconfig import kubeconfig
 from sugarlab.sim.kubelet import Kubelets
-from sugarlab.sim.kinds import kind_controllers
+from sugarlab.sim.kinds import Controller, kind_controllers
 from sugarlab.sim.machines import Machines
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.replicas import DeploymentController, ReplicaSetController
@@ -77,7 +77,7 @@ def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store,
 
 async def run_controllers(store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses,
                           state_dir: Path) -> None:
-    controllers = [Scheduler(store, spec.seed), Kubelets(store, spec.seed, processes, state_dir), DeploymentController(store),
+    controllers: list[Controller] = [Scheduler(store, spec.seed), Kubelets(store, spec.seed, processes, state_dir), DeploymentController(store),
                    ReplicaSetController(store), JobController(store), NamespaceController(store),
                    StatefulSetController(store), VolumeController(store, state_dir), GarbageCollector(store),
                    Budgets(store), NodeLifecycle(store, machines), machines, *kind_controllers(store, spec.metrics_server)]

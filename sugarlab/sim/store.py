@@ -8,6 +8,7 @@ lets a watch resume from a recent resourceVersion, as the real watch cache does.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import copy
 import json
 import sqlite3
@@ -90,10 +91,10 @@ class Store:
         obj = self._objects.get(_key(rt, namespace, name))
         return copy.deepcopy(obj) if obj is not None else None
 
-    def list(self, rt: ResourceType, namespace: str | None = None) -> list[Obj]:
+    def list(self, rt: ResourceType, namespace: str | None = None) -> builtins.list[Obj]:
         return [copy.deepcopy(o) for o in self.view(rt, namespace)]
 
-    def view(self, rt: ResourceType, namespace: str | None = None) -> list[Obj]:
+    def view(self, rt: ResourceType, namespace: str | None = None) -> builtins.list[Obj]:
         """The stored objects themselves, for controllers that only read: change them through `update`."""
         prefix = f"{rt.key}|{namespace}|" if namespace is not None else f"{rt.key}|"
         return [o for k, o in sorted(self._objects.items()) if k.startswith(prefix)]
@@ -203,7 +204,7 @@ class Store:
         """The resourceVersion of the oldest change the history still holds."""
         return self._history[0].rv if self._history else self._rv + 1
 
-    def events_since(self, rv: int) -> list[WatchEvent] | None:
+    def events_since(self, rv: int) -> builtins.list[WatchEvent] | None:
         """Events after `rv`, or None when `rv` is older than the history kept (410 Gone)."""
         if rv >= self._rv:
             return []

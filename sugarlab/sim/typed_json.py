@@ -64,15 +64,17 @@ def _go_package(message: Descriptor) -> str:
     return str(message.file.package).rsplit(".", 1)[-1]
 
 
-def _is_map(field: FieldDescriptor) -> bool:
-    return field.message_type is not None and field.message_type.GetOptions().map_entry
+def _map_entry(field: FieldDescriptor) -> Descriptor | None:
+    """The entry message (key and value) of a map field; None for any other field."""
+    entry = field.message_type
+    return entry if entry is not None and entry.GetOptions().map_entry else None
 
 
 def _go_type(field: FieldDescriptor, element: bool = False) -> str:
     """The Go type name of a field as reflect's String() writes it: []v1.Container, map[string]string, int32."""
     if field.is_repeated and not element:
-        if _is_map(field):
-            key, value = field.message_type.fields_by_name["key"], field.message_type.fields_by_name["value"]
+        if (map_entry := _map_entry(field)) is not None:
+            key, value = map_entry.fields_by_name["key"], map_entry.fields_by_name["value"]
             return f"map[{_go_type(key)}]{_go_type(value)}"
         return f"[]{_go_type(field, element=True)}"
     if field.message_type is not None:
@@ -125,11 +127,11 @@ def _check(message: Descriptor, value: dict[str, Any], path: str) -> None:
         if field is None or item is None:
             continue  # unknown fields are a matter of field validation; null is every field's zero value
         where = f"{path}.{key}" if path else key
-        if _is_map(field):
+        if (map_entry := _map_entry(field)) is not None:
             if not isinstance(item, dict):
                 raise _mismatch(message, where, item, _go_type(field))
             for entry in item.values():
-                _check_one(message, field.message_type.fields_by_name["value"], entry, where)
+                _check_one(message, map_entry.fields_by_name["value"], entry, where)
         elif field.is_repeated:
             if not isinstance(item, list):
                 raise _mismatch(message, where, item, _go_type(field))

@@ -100,7 +100,7 @@ def host_path(store: Store, state_dir: Path, pod: Obj, container: Obj, path: str
         root = PurePosixPath(mount["mountPath"])
         if wanted != root and root not in wanted.parents:
             continue
-        volume = next((v for v in pod["spec"].get("volumes") or [] if v["name"] == mount["name"]), {})
+        volume: Obj = next((v for v in pod["spec"].get("volumes") or [] if v["name"] == mount["name"]), {})
         claim_name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
         claim = claim_name and store.find(store.kind("PersistentVolumeClaim"), pod["metadata"]["namespace"], claim_name)
         pv = claim and store.find(store.kind("PersistentVolume"), "", claim["spec"].get("volumeName", ""))

@@ -30,7 +30,7 @@ IDLE_USAGE: dict[str, tuple[float, float]] = {
 }
 DEFAULT_USAGE = (0.001, 6.0)
 IO_WORKER_CPU = 0.15  # a sync() loop spends most of its time waiting for the SD card or SSD
-FIO_CPU, FIO_MEMORY_MI = 0.25, 24.0  # fio's own usr+sys share of a Pi 4 core at depth 32, and its RSS
+FIO_CPU, FIO_MEMORY_MI = 0.25, 24  # fio's own usr+sys share of a Pi 4 core at depth 32, and its RSS
 
 STARTUP_LOGS: dict[str, list[str]] = {
     "rancher/mirrored-coredns-coredns": [
