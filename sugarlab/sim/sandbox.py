@@ -1,0 +1,120 @@
+"""A container's process confined with bubblewrap (`bwrap`, Debian's `bubblewrap`).
+
+The root of the container is a directory of the lab workspace; over it bwrap mounts, read-only,
+this machine's shared libraries and one file per program the image holds (`images`), and the
+pod's volumes at their mount paths (`volumes.host_path`). The process gets its own PID, IPC, UTS
+and network namespaces (only a loopback, so nothing beyond 127.0.0.1), the pod's name as hostname,
+the container's environment on the image's PATH, and limits on CPU time, so whatever it runs stays
+inside the workspace and ends.
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sugarlab.sim.images import DEFAULT_PATH, Image, host_program, lookup
+from sugarlab.sim.store import Store
+from sugarlab.sim.volumes import host_path
+
+Obj = dict[str, Any]
+BIN = PurePosixPath("/usr/bin")
+LIBRARIES = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libexec")
+MERGED_USR = {"/lib": "usr/lib", "/lib64": "usr/lib64", "/bin": "usr/bin", "/sbin": "usr/bin"}
+CPU_SECONDS = 600  # a runaway loop is stopped by the kernel (SIGXCPU, then SIGKILL)
+FILE_BYTES = 2 * 1024**3  # no single file of a container grows past this
+
+
+class SandboxMissing(RuntimeError):
+    """bwrap is not installed (Debian's `bubblewrap`: `make system-packages`)."""
+
+
+@dataclass(frozen=True)
+class Confined:
+    """How a container's command starts on this machine: the bwrap argv and the environment bwrap itself gets."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+
+
+def bwrap() -> str:
+    found = shutil.which("bwrap")
+    if found is None:
+        raise SandboxMissing("bwrap is not installed: `make system-packages` installs Debian's bubblewrap")
+    return found
+
+
+def available() -> bool:
+    return shutil.which("bwrap") is not None
+
+
+def container_root(state_dir: Path, pod: Obj, container: Obj) -> Path:
+    return state_dir / "containers" / pod["metadata"]["uid"] / container["name"]
+
+
+def _program_binds(image: Image) -> list[str]:
+    args: list[str] = []
+    prefix = Path(sys.base_prefix).resolve()
+    bound_prefix = False
+    for program in image.programs:
+        real = host_program(image, program)
+        if real is None:
+            continue
+        if prefix in real.parents:  # an interpreter finds its library beside itself: keep its own path
+            if not bound_prefix:
+                args += ["--ro-bind", str(prefix), str(prefix)]
+                bound_prefix = True
+            args += ["--symlink", str(real), str(BIN / program)]
+        else:
+            args += ["--ro-bind", str(real), str(BIN / program)]
+    return args
+
+
+def _volume_binds(store: Store, state_dir: Path, pod: Obj, container: Obj) -> list[str]:
+    args: list[str] = []
+    for mount in container.get("volumeMounts") or []:
+        real = host_path(store, state_dir, pod, container, mount["mountPath"])
+        if real is None:  # not a claimed volume (emptyDir, configMap ...): the container's own directory
+            real = container_root(state_dir, pod, container) / "volumes" / mount["name"]
+        real.mkdir(parents=True, exist_ok=True)
+        args += ["--ro-bind" if mount.get("readOnly") else "--bind", str(real), mount["mountPath"]]
+    return args
+
+
+def environment(pod: Obj, container: Obj) -> dict[str, str]:
+    """The container's environment as the kubelet builds it: PATH and HOSTNAME, then the spec's `env`."""
+    env = {"PATH": DEFAULT_PATH, "HOSTNAME": pod["metadata"]["name"], "HOME": "/root"}
+    env.update({e["name"]: str(e.get("value", "")) for e in container.get("env") or [] if "name" in e})
+    return env
+
+
+def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: list[str]) -> Confined:
+    """The bwrap command line that runs `command` inside the container."""
+    root = container_root(state_dir, pod, container)
+    for writable in ("tmp", "root"):
+        (root / writable).mkdir(parents=True, exist_ok=True)
+    args = [bwrap(), "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+            "--hostname", pod["metadata"]["name"][:63], "--proc", "/proc", "--dev", "/dev"]
+    for library in LIBRARIES:
+        args += ["--ro-bind-try", library, library]
+    for link, target in MERGED_USR.items():
+        args += ["--symlink", target, link]
+    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+             "--bind", str(root / "tmp"), "/tmp", "--bind", str(root / "root"), "/root"]
+    args += _program_binds(lookup(container["image"]))
+    args += _volume_binds(store, state_dir, pod, container)
+    for name, value in environment(pod, container).items():
+        args += ["--setenv", name, value]
+    args += ["--chdir", container.get("workingDir") or "/", "--", *command]
+    return Confined(args, {"PATH": DEFAULT_PATH}, root)
+
+
+def limit_resources() -> None:
+    """Run in the child before bwrap starts: bounds that the container cannot lift."""
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
