@@ -181,7 +181,12 @@ class SimApi:
                 return JSONResponse(self.budgets.evict(target.namespace or "", target.name, body), status_code=201)
             if target.subresource == "log" and method == "GET":
                 pod = self.store.get(target.rt, target.namespace or "", target.name)
-                real = self.processes.log(pod["metadata"]["uid"])
+                try:
+                    real = self.processes.log(pod["metadata"]["uid"], query.get("container"),
+                                              query.get("previous") in ("true", "1"))
+                except LookupError as missing:  # kubelet's answer to --previous before any restart
+                    raise ApiError.bad_request(f'previous terminated container "{missing}" in pod '
+                                               f'"{target.name}" not found') from None
                 return PlainTextResponse(real if real is not None else pod_log(pod, query))
             if method == "GET":
                 obj = self.store.get(target.rt, target.namespace or "", target.name)

@@ -15,6 +15,7 @@ from typing import Any
 from sugarlab import sqlite_writer
 from sugarlab.sim import events, fio
 from sugarlab.sim.clock import format_time, parse_time
+from sugarlab.sim.container_lifecycle import ContainerLifecycle, runs_for_real
 from sugarlab.sim.machines import powered_off
 from sugarlab.sim.pods import running_status, succeeded_status
 from sugarlab.sim.processes import LocalProcesses
@@ -34,6 +35,7 @@ class Kubelets:
         self._written: dict[str, float] = {}  # sqlite-writer pod uid -> virtual time of its last row
         # pod uid -> when (virtual epoch seconds) it will be running, and each image's pull time (0: cached)
         self._starting: dict[str, tuple[float, dict[str, float]]] = {}
+        self.lifecycle = ContainerLifecycle(store, processes, state_dir)  # containers that run for real
 
     def reconcile(self) -> None:
         now = self.store.clock.now()
@@ -50,6 +52,8 @@ class Kubelets:
                 self._finish_deletion(pod, node, now.timestamp())
             elif phase in (None, "Pending"):
                 self._start(pod, node, pods, now.timestamp())
+            elif phase == "Running" and any(runs_for_real(c) for c in pod["spec"]["containers"]):
+                self.lifecycle.tend(pod, node["metadata"]["name"], now)
             elif phase == "Running" and any(behaviour(c).local for c in pod["spec"]["containers"]):
                 self._tend_local(pod)
             elif phase == "Running" and any(behaviour(c).sqlite_writer for c in pod["spec"]["containers"]):
@@ -90,6 +94,8 @@ class Kubelets:
         local = [c for c in pod["spec"]["containers"] if behaviour(c).local]
         for container in local:
             self.processes.start(pod, container)
+        for container in (c for c in pod["spec"]["containers"] if runs_for_real(c)):
+            self.lifecycle.start(pod, container, host)
         self.processes.fio.start(pod, node, self.store.clock.now())
 
         def run(obj: Obj) -> None:
@@ -203,6 +209,7 @@ class Kubelets:
                 events.record(self.store, pod, "Killing", f"Stopping container {container['name']}", "kubelet",
                               host=node["metadata"]["name"])
         self._starting.pop(meta["uid"], None)
+        self.lifecycle.forget(meta["uid"])
         self.processes.stop(meta["uid"])
         self.store.delete(self.store.kind("Pod"), meta["namespace"], meta["name"])
 

@@ -10,13 +10,12 @@ inside the workspace and ends.
 
 from __future__ import annotations
 
-import resource
 import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sugarlab.sim.containers import Confined
 from sugarlab.sim.images import DEFAULT_PATH, Image, host_program, lookup
 from sugarlab.sim.store import Store
 from sugarlab.sim.volumes import host_path
@@ -25,21 +24,10 @@ Obj = dict[str, Any]
 BIN = PurePosixPath("/usr/bin")
 LIBRARIES = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libexec")
 MERGED_USR = {"/lib": "usr/lib", "/lib64": "usr/lib64", "/bin": "usr/bin", "/sbin": "usr/bin"}
-CPU_SECONDS = 600  # a runaway loop is stopped by the kernel (SIGXCPU, then SIGKILL)
-FILE_BYTES = 2 * 1024**3  # no single file of a container grows past this
 
 
 class SandboxMissing(RuntimeError):
     """bwrap is not installed (Debian's `bubblewrap`: `make system-packages`)."""
-
-
-@dataclass(frozen=True)
-class Confined:
-    """How a container's command starts on this machine: the bwrap argv and the environment bwrap itself gets."""
-
-    argv: list[str]
-    env: dict[str, str]
-    cwd: Path
 
 
 def bwrap() -> str:
@@ -113,8 +101,3 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
     args += ["--chdir", container.get("workingDir") or "/", "--", *command]
     return Confined(args, {"PATH": DEFAULT_PATH}, root)
 
-
-def limit_resources() -> None:
-    """Run in the child before bwrap starts: bounds that the container cannot lift."""
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))

@@ -103,3 +103,97 @@ def test_the_container_sees_nothing_of_this_machine(kubeconfig: Path, busybox: s
     assert done.returncode == 0, done.stderr
     assert "gone" in done.stdout
     assert "home" not in done.stdout.split() and "work" not in done.stdout.split()
+
+
+TUTORIAL_SCRIPT = """set -euo pipefail
+apk add --no-cache sqlite
+while true; do
+  sqlite3 /data/measurements.db "CREATE TABLE IF NOT EXISTS metrics(ts TEXT, note TEXT);"
+  sqlite3 /data/measurements.db "INSERT INTO metrics VALUES(datetime('now'), 'nfs smoke test');"
+  sleep 30
+done
+"""
+
+
+@pytest.fixture(scope="module")
+def tutorial_statefulset(kubeconfig: Path) -> str:
+    """Tutorial 13's StatefulSet as written, on an NFS class served by the cluster's csi-driver-nfs."""
+    apply(kubeconfig, {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "nfs-shared"},
+                       "provisioner": "nfs.csi.k8s.io",
+                       "parameters": {"server": "192.168.42.50", "share": "/export/sugarkube"}})
+    apply(kubeconfig, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "lab-scale"}})
+    apply(kubeconfig, {
+        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "nfs-sqlite", "namespace": "lab-scale"},
+        "spec": {"serviceName": "nfs-sqlite", "selector": {"matchLabels": {"app": "nfs-sqlite"}},
+                 "template": {"metadata": {"labels": {"app": "nfs-sqlite"}}, "spec": {"containers": [{
+                     "name": "sqlite", "image": "docker.io/library/busybox:1.36",
+                     "command": ["/bin/sh", "-c", TUTORIAL_SCRIPT],
+                     "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}},
+                 "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+                     "accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "1Gi"}},
+                     "storageClassName": "nfs-shared"}}]}})
+    return "nfs-sqlite-0"
+
+
+def _sqlite_status(kubeconfig: Path, name: str) -> dict[str, Any] | None:
+    done = kubectl(kubeconfig, "get", "pod", name, "-n", "lab-scale", "-o", "json")
+    if done.returncode:
+        return None
+    statuses = json.loads(done.stdout)["status"].get("containerStatuses") or [{}]
+    return statuses[0]  # type: ignore[no-any-return]
+
+
+def test_the_tutorials_statefulset_crash_loops_because_busybox_has_no_apk(kubeconfig: Path,
+                                                                        tutorial_statefulset: str) -> None:
+    started = time.monotonic()
+    status = wait_for("CrashLoopBackOff", lambda: (s := _sqlite_status(kubeconfig, tutorial_statefulset)) and
+                      (s.get("state", {}).get("waiting") or {}).get("reason") == "CrashLoopBackOff" and s)
+    assert time.monotonic() - started < 60
+    assert status["lastState"]["terminated"]["exitCode"] == 127
+    assert status["lastState"]["terminated"]["reason"] == "Error"
+    assert status["restartCount"] >= 1
+    backoff = min(10 * 2 ** (status["restartCount"] - 1), 300)  # 10 s after the second exit, doubling
+    assert f"back-off {backoff}s restarting failed container=sqlite pod=nfs-sqlite-0_lab-scale(" in \
+        status["state"]["waiting"]["message"]
+    previous = kubectl(kubeconfig, "logs", "--previous", tutorial_statefulset, "-n", "lab-scale")
+    assert previous.returncode == 0, previous.stderr
+    assert previous.stdout == "/bin/sh: apk: not found\n"
+    table = kubectl(kubeconfig, "get", "pod", tutorial_statefulset, "-n", "lab-scale", "--no-headers")
+    assert table.stdout.split()[1:3] in (["0/1", "CrashLoopBackOff"], ["0/1", "Error"], ["1/1", "Running"])
+
+
+def test_the_back_off_doubles_between_restarts(kubeconfig: Path, tutorial_statefulset: str) -> None:
+    status = wait_for("a third restart", lambda: (s := _sqlite_status(kubeconfig, tutorial_statefulset)) and
+                      s.get("restartCount", 0) >= 3 and
+                      "waiting" in s.get("state", {}) and s, timeout=90)
+    assert f"back-off {min(10 * 2 ** (status['restartCount'] - 1), 300)}s" in status["state"]["waiting"]["message"]
+    events = kubectl(kubeconfig, "get", "events", "-n", "lab-scale", "--field-selector",
+                     f"involvedObject.name={tutorial_statefulset},reason=BackOff", "-o", "name")
+    assert events.stdout.strip()
+
+
+def test_logs_previous_before_any_restart_is_refused(kubeconfig: Path, busybox: str) -> None:
+    done = kubectl(kubeconfig, "logs", "--previous", busybox)
+    assert done.returncode == 1
+    assert 'previous terminated container "bb" in pod "bb" not found' in done.stderr
+    assert kubectl(kubeconfig, "logs", busybox).stdout == "started\n"
+
+
+def test_a_container_past_its_memory_limit_is_oom_killed(kubeconfig: Path) -> None:
+    hog = "import time; held = bytearray(256 * 2**20); held[::4096] = b'x' * len(held[::4096]); time.sleep(600)"
+    apply(kubeconfig, pod("hog", "python:3.12-slim", ["python3", "-c", hog], restartPolicy="Never",
+                          container={"resources": {"limits": {"memory": "64Mi"}}}))
+    status = wait_for("the hog to end", lambda: (s := status_of(kubeconfig, "hog")) and s.get("phase") == "Failed"
+                      and s)
+    terminated = status["containerStatuses"][0]["state"]["terminated"]
+    assert (terminated["exitCode"], terminated["reason"]) == (137, "OOMKilled")
+    assert status["containerStatuses"][0]["restartCount"] == 0
+
+
+def test_a_pod_that_exits_zero_with_restart_policy_never_succeeds(kubeconfig: Path) -> None:
+    apply(kubeconfig, pod("once", "alpine:3.20", ["sh", "-c", "echo done; exit 0"], restartPolicy="Never"))
+    status = wait_for("the pod to finish", lambda: (s := status_of(kubeconfig, "once")) and
+                      s.get("phase") in ("Succeeded", "Failed") and s)
+    assert status["phase"] == "Succeeded"
+    assert status["containerStatuses"][0]["state"]["terminated"]["reason"] == "Completed"
+    assert kubectl(kubeconfig, "logs", "once").stdout == "done\n"
