@@ -19,10 +19,11 @@ lab: $(BIN)/sugarlab
 
 # Real programs some tests drive on this machine (Debian packages): sshd for the SSH hosts, fio for
 # the simulator's fio containers (without it they are modelled and the test of real runs is skipped),
-# bubblewrap and busybox for the simulator's containers (bwrap confines them; busybox backs busybox's applets).
+# bubblewrap, busybox and faketime for the simulator's containers (bwrap confines them, busybox backs
+# busybox's applets, libfaketime gives them the cluster's clock).
 system-packages:
-	@[ -x /usr/sbin/sshd ] && [ -x /usr/bin/fio ] && [ -x /usr/bin/bwrap ] && [ -x /usr/bin/busybox ] || { $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server fio bubblewrap busybox >/dev/null; }
+	@[ -x /usr/sbin/sshd ] && [ -x /usr/bin/fio ] && [ -x /usr/bin/bwrap ] && [ -x /usr/bin/busybox ] && [ -x /usr/bin/faketime ] || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server fio bubblewrap busybox faketime >/dev/null; }
 
 # Install, then run every check: package and simulator tests, the notebooks under nbval, and the
 # end-to-end Papermill run.

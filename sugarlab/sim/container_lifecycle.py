@@ -31,8 +31,7 @@ BACKOFF_S, MAX_BACKOFF_S = 10.0, 300.0
 def runs_for_real(container: Obj) -> bool:
     """A container with a command that no modelled behaviour covers (stress, fio, the inference service ...)."""
     acts = behaviour(container)
-    return bool(command_of(container)) and acts.duration is None and not (acts.busy or acts.local
-                                                                          or acts.sqlite_writer)
+    return bool(command_of(container)) and acts.duration is None and not (acts.busy or acts.local)
 
 
 class ContainerLifecycle:
@@ -67,7 +66,11 @@ class ContainerLifecycle:
                 continue
             if "running" not in status["state"]:
                 continue
-            ended = self.processes.confined.poll(uid, name)
+            if not self.processes.confined.runs(uid, name):  # the node (or the simulator) restarted: so do its containers
+                ended = Exit(255, "Unknown")
+                self._backoff.pop(key, None)
+            else:
+                ended = self.processes.confined.poll(uid, name)
             if ended is not None:
                 changes[name] = self._exited(pod, container, status, ended, now, host)
         if changes:

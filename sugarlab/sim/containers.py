@@ -82,6 +82,10 @@ class RealContainers:
                                        stdout=out, stderr=subprocess.STDOUT, preexec_fn=limit_resources)
         self._runs[key] = Run(process, log, memory_limit(container))
 
+    def runs(self, uid: str, name: str) -> bool:
+        """Whether this simulator process started the container (one started before a restart is gone)."""
+        return (uid, name) in self._runs
+
     def poll(self, uid: str, name: str) -> Exit | None:
         """How the container's current run ended, or None while it runs (killing it past its memory limit)."""
         run = self._runs.get((uid, name))

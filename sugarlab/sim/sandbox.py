@@ -6,12 +6,17 @@ pod's volumes at their mount paths (`volumes.host_path`). The process gets its o
 and network namespaces (only a loopback, so nothing beyond 127.0.0.1), the pod's name as hostname,
 the container's environment on the image's PATH, and limits on CPU time, so whatever it runs stays
 inside the workspace and ends.
+
+The container's clock is the cluster's: libfaketime (Debian's `faketime`) starts its clock at the
+cluster's now and runs it at the cluster's speed, sleeps included, so `date` prints cluster time and
+a writer that sleeps 5 s between rows writes one row per 5 cluster seconds.
 """
 
 from __future__ import annotations
 
 import shutil
 import sys
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -23,6 +28,8 @@ from sugarlab.sim.volumes import host_path
 Obj = dict[str, Any]
 BIN = PurePosixPath("/usr/bin")
 LIBRARIES = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libexec")
+LIBFAKETIME = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+               "/usr/lib/faketime/libfaketime.so.1")
 MERGED_USR = {"/lib": "usr/lib", "/lib64": "usr/lib64", "/bin": "usr/bin", "/sbin": "usr/bin"}
 
 
@@ -74,6 +81,15 @@ def _volume_binds(store: Store, state_dir: Path, pod: Obj, container: Obj) -> li
     return args
 
 
+def cluster_clock(now: datetime, speed: float) -> dict[str, str]:
+    """The environment that gives a process the cluster's clock (libfaketime's FAKETIME, `@start xSPEED`);
+    FAKETIME_DONT_RESET keeps the programs it starts on the same timeline instead of restarting it."""
+    library = next((path for path in LIBFAKETIME if Path(path).exists()), None)
+    if library is None:
+        return {}
+    return {"LD_PRELOAD": library, "FAKETIME": f"@{now:%Y-%m-%d %H:%M:%S} x{speed:g}", "FAKETIME_DONT_RESET": "1"}
+
+
 def environment(pod: Obj, container: Obj) -> dict[str, str]:
     """The container's environment as the kubelet builds it: PATH and HOSTNAME, then the spec's `env`."""
     env = {"PATH": DEFAULT_PATH, "HOSTNAME": pod["metadata"]["name"], "HOME": "/root"}
@@ -96,7 +112,8 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
              "--bind", str(root / "tmp"), "/tmp", "--bind", str(root / "root"), "/root"]
     args += _program_binds(lookup(container["image"]))
     args += _volume_binds(store, state_dir, pod, container)
-    for name, value in environment(pod, container).items():
+    clock = cluster_clock(store.clock.now(), store.clock.speed)
+    for name, value in {**clock, **environment(pod, container)}.items():
         args += ["--setenv", name, value]
     args += ["--chdir", container.get("workingDir") or "/", "--", *command]
     return Confined(args, {"PATH": DEFAULT_PATH}, root)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -197,3 +198,13 @@ def test_a_pod_that_exits_zero_with_restart_policy_never_succeeds(kubeconfig: Pa
     assert status["phase"] == "Succeeded"
     assert status["containerStatuses"][0]["state"]["terminated"]["reason"] == "Completed"
     assert kubectl(kubeconfig, "logs", "once").stdout == "done\n"
+
+
+def test_a_containers_clock_is_the_clusters(kubeconfig: Path, busybox: str) -> None:
+    """A writer stamping rows with its own clock stamps them in cluster time, as the API server does."""
+    apply(kubeconfig, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "now"}})
+    created = json.loads(kubectl(kubeconfig, "get", "configmap", "now", "-o", "json").stdout)
+    server = datetime.strptime(created["metadata"]["creationTimestamp"], "%Y-%m-%dT%H:%M:%SZ")
+    done = kubectl(kubeconfig, "exec", busybox, "--", "date", "-u", "+%Y-%m-%dT%H:%M:%SZ")
+    container = datetime.strptime(done.stdout.strip(), "%Y-%m-%dT%H:%M:%SZ")
+    assert 0 <= (container - server).total_seconds() < 120  # a few real seconds at the cluster's speed
