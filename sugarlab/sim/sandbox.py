@@ -112,7 +112,7 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
              "--bind", str(root / "tmp"), "/tmp", "--bind", str(root / "root"), "/root"]
     args += _program_binds(lookup(container["image"]))
     args += _volume_binds(store, state_dir, pod, container)
-    clock = cluster_clock(store.clock.now(), store.clock.speed)
+    clock = cluster_clock(store.clock.now(), store.clock.rate())
     for name, value in {**clock, **environment(pod, container)}.items():
         args += ["--setenv", name, value]
     args += ["--chdir", container.get("workingDir") or "/", "--", *command]
