@@ -23,7 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sugarlab.sim import metrics, paging
+from sugarlab.sim import metrics, nas, paging
 from sugarlab.sim.deletion import delete_object
 from sugarlab.sim.discovery import MEDIA_TYPE as DISCOVERY_V2
 from sugarlab.sim.discovery import aggregated, wants_aggregated
@@ -108,6 +108,8 @@ class SimApi:
                 return JSONResponse(self._version())
             if parts[:3] == ["sugarlab", "v1", "machines"]:
                 return await self._machine_request(request, parts[3:])
+            if parts[:3] == ["sugarlab", "v1", "nas"]:
+                return await self._nas_request(request, parts[3:])
             if len(parts) >= 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4:7:2] == ["services", "proxy"]:
                 return await self._service_proxy(request, parts[3], parts[5], "/".join(parts[7:]))
             if parts in (["api"], ["apis"]) and wants_aggregated(request.headers.get("accept", "")):
@@ -406,6 +408,18 @@ class SimApi:
                                      body.get("dir_mode"))
             return Response(status_code=204)
         raise _not_found()
+
+    async def _nas_request(self, request: Request, rest: list[str]) -> Response:
+        """The NAS's fault switch: `GET /sugarlab/v1/nas`; `POST /sugarlab/v1/nas/power` with {"on": bool}."""
+        if rest == ["power"] and request.method == "POST":
+            body = await self._body(request)
+            if not isinstance(body, dict) or not isinstance(body.get("on"), bool):
+                raise ApiError.bad_request('power takes {"on": true} or {"on": false}')
+            nas.set_answering(self.state_dir, body["on"], self.store.clock.stamp())
+        elif rest or request.method != "GET":
+            raise _not_found()
+        return JSONResponse({"server": nas.SERVER, "export": nas.EXPORT, "powered": nas.answering(self.state_dir),
+                             "since": nas.down_since(self.state_dir)})
 
     # -- discovery and metrics --------------------------------------------------------------------
     def _version(self) -> Obj:

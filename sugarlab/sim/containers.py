@@ -7,6 +7,7 @@ past its memory limit is killed as the kernel's OOM killer would (SIGKILL, exit 
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import subprocess
 from dataclasses import dataclass
@@ -119,6 +120,29 @@ class RealContainers:
         if run < 0 or not path.exists():
             raise LookupError(name)
         return path.read_text(errors="replace")
+
+    def pause(self, uid: str) -> None:
+        """Stop every process of the pod's containers (SIGSTOP), as I/O on a hung hard mount blocks them."""
+        for process in self._processes(uid):
+            with contextlib.suppress(psutil.Error):
+                process.suspend()
+
+    def resume(self, uid: str) -> None:
+        for process in self._processes(uid):
+            with contextlib.suppress(psutil.Error):
+                process.resume()
+
+    def _processes(self, uid: str) -> list[psutil.Process]:
+        found: list[psutil.Process] = []
+        for (pod, _), run in self._runs.items():
+            if pod != uid or run.process.poll() is not None:
+                continue
+            try:
+                root = psutil.Process(run.process.pid)
+                found += [root, *root.children(recursive=True)]
+            except psutil.Error:
+                continue
+        return found
 
     def _kill(self, key: tuple[str, str]) -> None:
         run = self._runs.pop(key, None)

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sugarlab.sim.images import host_program, lookup
+from sugarlab.sim.nas import MountError
 from sugarlab.sim.sandbox import confine
 from sugarlab.sim.store import Store
 
@@ -89,5 +90,8 @@ def plan(store: Store, state_dir: Path, pod: Obj, container: Obj, command: list[
     """What `command` in the container does on this machine: it runs confined in the container's root."""
     if not command or not runnable(container, command[0]):
         return not_found(command[0] if command else "")
-    confined = confine(store, state_dir, pod, container, command)
+    try:
+        confined = confine(store, state_dir, pod, container, command)
+    except MountError as hung:  # the NAS does not answer: the runtime cannot enter the container's mounts
+        return Refused(126, f"OCI runtime exec failed: {hung}: unknown\n".encode())
     return Command(confined.argv, confined.env, confined.cwd)

@@ -17,6 +17,7 @@ from sugarlab.sim import events, fio
 from sugarlab.sim.clock import format_time, parse_time
 from sugarlab.sim.container_lifecycle import ContainerLifecycle, runs_for_real
 from sugarlab.sim.machines import powered_off
+from sugarlab.sim.nas_outage import NasOutage
 from sugarlab.sim.pods import running_status, succeeded_status
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.workloads import behaviour
@@ -34,6 +35,7 @@ class Kubelets:
         # pod uid -> when (virtual epoch seconds) it will be running, and each image's pull time (0: cached)
         self._starting: dict[str, tuple[float, dict[str, float]]] = {}
         self.lifecycle = ContainerLifecycle(store, processes, state_dir)  # containers that run for real
+        self.outage = NasOutage(store, processes, state_dir)  # volumes on a NAS that does not answer
 
     def reconcile(self) -> None:
         now = self.store.clock.now()
@@ -53,7 +55,8 @@ class Kubelets:
             elif phase in (None, "Pending"):
                 self._start(pod, node, pods, now.timestamp())
             elif phase == "Running" and any(runs_for_real(c) for c in pod["spec"]["containers"]):
-                self.lifecycle.tend(pod, node["metadata"]["name"], now)
+                if not self.outage.stalled(pod):
+                    self.lifecycle.tend(pod, node["metadata"]["name"], now)
             elif phase == "Running" and any(behaviour(c).local for c in pod["spec"]["containers"]):
                 self._tend_local(pod)
             elif phase == "Running":
@@ -82,7 +85,7 @@ class Kubelets:
             self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], creating)
             return
         due, pulls = self._starting[uid]
-        if now < due:
+        if now < due or self.outage.holds(pod, host, self.store.clock.now()):
             return
         del self._starting[uid]
         host_ip = node["status"]["addresses"][0]["address"]
@@ -185,6 +188,7 @@ class Kubelets:
                               host=node["metadata"]["name"])
         self._starting.pop(meta["uid"], None)
         self.lifecycle.forget(meta["uid"])
+        self.outage.forget(meta["uid"])
         self.processes.stop(meta["uid"])
         self.store.delete(self.store.kind("Pod"), meta["namespace"], meta["name"])
 
