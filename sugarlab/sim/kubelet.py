@@ -89,7 +89,8 @@ class Kubelets:
             return
         del self._starting[uid]
         host_ip = node["status"]["addresses"][0]["address"]
-        pod_ip = self._free_ip(node, self.store.view(self.store.kind("Pod")))  # pods started earlier this tick too
+        pod_ip = host_ip if pod["spec"].get("hostNetwork") else \
+            self._free_ip(node, self.store.view(self.store.kind("Pod")))  # pods started earlier this tick too
         started = self.store.clock.stamp()
 
         local = [c for c in pod["spec"]["containers"] if behaviour(c).local]

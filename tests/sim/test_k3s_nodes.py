@@ -105,3 +105,52 @@ def test_no_age_kubectl_computes_itself_is_invalid(kubeconfig: Path) -> None:
     watched = kubectl(kubeconfig, "get", "pods", "-l", "app=spread", "--watch", "--request-timeout=2s",
                       "--output-watch-events")
     assert "<invalid>" not in watched.stdout
+
+
+def _daemon_pods(kubeconfig: Path, name: str) -> dict[str, str]:
+    """node -> pod IP of the DaemonSet's live pods."""
+    pods = get(kubeconfig, "pods", "-n", "kube-system", "-l", f"app={name}")["items"]
+    return {p["spec"]["nodeName"]: p["status"].get("podIP", "") for p in pods
+            if "deletionTimestamp" not in p["metadata"]}
+
+
+def test_the_csi_nfs_node_plugin_runs_on_every_node_and_daemonsets_follow_node_labels(kubeconfig: Path) -> None:
+    # csi-driver-nfs v4.11.0's deploy/csi-nfs-node.yaml, reduced to what placement reads.
+    node_plugin = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "csi-nfs-node",
+                                                                               "namespace": "kube-system"},
+                   "spec": {"selector": {"matchLabels": {"app": "csi-nfs-node"}}, "template": {
+                       "metadata": {"labels": {"app": "csi-nfs-node"}},
+                       "spec": {"hostNetwork": True, "nodeSelector": {"kubernetes.io/os": "linux"},
+                                "tolerations": [{"operator": "Exists"}],
+                                "containers": [{"name": "nfs", "image": "registry.k8s.io/sig-storage/nfsplugin:v4.11.0",
+                                                "args": ["--v=5", "--nodeid=$(NODE_ID)"]}]}}}}
+    done = kubectl(kubeconfig, "apply", "--validate=false", "-f", "-", stdin=json.dumps(node_plugin))
+    assert done.returncode == 0, done.stderr
+    nodes = get(kubeconfig, "nodes")["items"]
+    addresses = {n["metadata"]["name"]: n["status"]["addresses"][0]["address"] for n in nodes}
+    deadline = time.monotonic() + 60
+    while _daemon_pods(kubeconfig, "csi-nfs-node") != addresses and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _daemon_pods(kubeconfig, "csi-nfs-node") == addresses  # one per node, on the host's network
+    rollout = kubectl(kubeconfig, "rollout", "status", "daemonset/csi-nfs-node", "-n", "kube-system",
+                      "--timeout=60s")
+    assert rollout.returncode == 0, rollout.stderr
+
+    picky = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "picky", "namespace": "kube-system"},
+             "spec": {"selector": {"matchLabels": {"app": "picky"}}, "template": {
+                 "metadata": {"labels": {"app": "picky"}},
+                 "spec": {"nodeSelector": {"lab/picked": "yes"}, "tolerations": [{"operator": "Exists"}],
+                          "containers": [{"name": "idle", "image": "busybox:1.36"}]}}}}
+    done = kubectl(kubeconfig, "apply", "--validate=false", "-f", "-", stdin=json.dumps(picky))
+    assert done.returncode == 0, done.stderr
+    chosen = sorted(addresses)[-1]
+    assert kubectl(kubeconfig, "label", "node", chosen, "lab/picked=yes").returncode == 0
+    deadline = time.monotonic() + 30
+    while set(_daemon_pods(kubeconfig, "picky")) != {chosen} and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert set(_daemon_pods(kubeconfig, "picky")) == {chosen}
+    assert kubectl(kubeconfig, "label", "node", chosen, "lab/picked-").returncode == 0
+    deadline = time.monotonic() + 30
+    while _daemon_pods(kubeconfig, "picky") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _daemon_pods(kubeconfig, "picky") == {}
