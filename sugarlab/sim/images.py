@@ -15,6 +15,7 @@ busybox); the stress image runs `stress` as its entrypoint; cloud-bulldozer's fi
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -117,6 +118,8 @@ def host_program(image: Image, program: str) -> Path | None:
         found = str(Path(sys.executable).resolve())
     elif program in ("pip", "pip3"):
         found = None  # installing packages would need the network: the container finds no pip
+    elif program == "fio":  # the simulator's fio (`sugarlab.sim.fio`): $SUGARLAB_FIO when set
+        found = shutil.which(os.environ.get("SUGARLAB_FIO") or "fio", path=HOST_PATH)
     elif program == "sh" and not image.busybox:
         found = shutil.which("dash", path=HOST_PATH) or shutil.which("sh", path=HOST_PATH)
     else:

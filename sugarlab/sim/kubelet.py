@@ -19,6 +19,7 @@ from sugarlab.sim.container_lifecycle import ContainerLifecycle, runs_for_real
 from sugarlab.sim.machines import powered_off
 from sugarlab.sim.nas_outage import NasOutage
 from sugarlab.sim.pods import running_status, succeeded_status
+from sugarlab.sim.sandbox import confine
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.workloads import behaviour
 from sugarlab.sim.store import Store
@@ -98,7 +99,8 @@ class Kubelets:
             self.processes.start(pod, container)
         for container in (c for c in pod["spec"]["containers"] if runs_for_real(c)):
             self.lifecycle.start(pod, container, host)
-        self.processes.fio.start(pod, node, self.store.clock.now())
+        self.processes.fio.start(pod, node, self.store.clock.now(),
+                                 lambda container, argv: confine(self.store, self.state_dir, pod, container, argv))
 
         def run(obj: Obj) -> None:
             scheduled = next((c for c in obj["status"].get("conditions", []) if c["type"] == "PodScheduled"), None)

@@ -5,6 +5,7 @@ Driven with the real kubectl against a simulator started from the command line."
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -208,3 +209,21 @@ def test_a_containers_clock_is_the_clusters(kubeconfig: Path, busybox: str) -> N
     done = kubectl(kubeconfig, "exec", busybox, "--", "date", "-u", "+%Y-%m-%dT%H:%M:%SZ")
     container = datetime.strptime(done.stdout.strip(), "%Y-%m-%dT%H:%M:%SZ")
     assert 0 <= (container - server).total_seconds() < 120  # a few real seconds at the cluster's speed
+
+
+@pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed (`make system-packages`)")
+def test_fio_prints_what_fio_prints_for_the_tutorials_arguments(kubeconfig: Path) -> None:
+    """Tutorial 13's fio command names no output format: fio prints its text report, with the
+    container's paths and the size and runtime the run was cut to."""
+    tutorial = ["fio", "--name=randread", "--filename=/data/benchmark/testfile", "--size=1G", "--rw=randread",
+                "--bs=4k", "--iodepth=32", "--runtime=60", "--time_based", "--direct=1"]
+    apply(kubeconfig, pod("fio", "ghcr.io/cloud-bulldozer/fio:3.36", tutorial, restartPolicy="Never",
+                          container={"volumeMounts": [{"name": "data", "mountPath": "/data"}]},
+                          volumes=[{"name": "data", "emptyDir": {}}]))
+    wait_for("fio to finish", lambda: status_of(kubeconfig, "fio").get("phase") in ("Succeeded", "Failed"))
+    log = kubectl(kubeconfig, "logs", "fio").stdout
+    assert log.startswith("randread: (g=0): rw=randread, bs=(R) 4096B-4096B")
+    assert "{" not in log.split("\n", 1)[0] and '"jobs"' not in log
+    assert "Laying out IO file (1 file / 16MiB)" in log  # the size really used
+    assert re.search(r"run=\d+-\d+msec", log)
+    assert str(Path.home()) not in log and "/tmp/" not in log and "pytest" not in log
