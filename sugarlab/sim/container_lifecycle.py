@@ -18,6 +18,7 @@ from typing import Any
 from sugarlab.sim import events
 from sugarlab.sim.clock import format_time
 from sugarlab.sim.containers import Exit, command_of
+from sugarlab.sim.exec import runnable
 from sugarlab.sim.images import lookup
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.sandbox import confine
@@ -40,11 +41,20 @@ class ContainerLifecycle:
         self.store, self.processes, self.state_dir = store, processes, state_dir
         self._backoff: dict[tuple[str, str], float] = {}  # (pod uid, container) -> current back-off, seconds
         self._restart_at: dict[tuple[str, str], float] = {}  # (pod uid, container) -> when it starts again
+        self._refused: dict[tuple[str, str], str] = {}  # (pod uid, container) -> why its program could not start
 
     def start(self, pod: Obj, container: Obj, host: str) -> None:
-        command = command_of(container)
-        self.processes.confined.start(pod["metadata"]["uid"], container,
-                                      confine(self.store, self.state_dir, pod, container, command))
+        command, key = command_of(container), (pod["metadata"]["uid"], container["name"])
+        if not runnable(container, command[0]):
+            # runc's error when the program is not in the image, as containerd reports it (exit 128)
+            message = ("failed to create containerd task: failed to create shim task: OCI runtime create failed: "
+                       "runc create failed: unable to start container process: error during container init: "
+                       f'exec: "{command[0]}": executable file not found in $PATH: unknown')
+            self._refused[key] = message
+            events.record(self.store, pod, "Failed", f"Error: {message}", "kubelet", host=host, warning=True)
+            return
+        self._refused.pop(key, None)
+        self.processes.confined.start(key[0], container, confine(self.store, self.state_dir, pod, container, command))
         if not lookup(container["image"]).catalogued:
             events.record(self.store, pod, "Pulled", f'Image "{container["image"]}" is not in the simulator\'s '
                           f"catalogue: modelled generically, holding only the program named like it", "kubelet",
@@ -67,7 +77,9 @@ class ContainerLifecycle:
                 continue
             if "running" not in status["state"]:
                 continue
-            if not self.processes.confined.runs(uid, name):  # the node (or the simulator) restarted: so do its containers
+            if key in self._refused:
+                ended: Exit | None = Exit(128, "StartError", self._refused[key])
+            elif not self.processes.confined.runs(uid, name):  # the node (or the simulator) restarted: so do its containers
                 ended = Exit(255, "Unknown")
                 self._backoff.pop(key, None)
             else:
@@ -81,7 +93,8 @@ class ContainerLifecycle:
     def _exited(self, pod: Obj, container: Obj, status: Obj, ended: Exit, now: datetime, host: str) -> Obj:
         uid, name = pod["metadata"]["uid"], container["name"]
         key, stamp = (uid, name), format_time(now)
-        terminated = {"exitCode": ended.code, "reason": ended.reason,
+        terminated = {"exitCode": ended.code, "reason": ended.reason, **({"message": ended.message} if ended.message
+                                                                         else {}),
                       "startedAt": status["state"]["running"]["startedAt"], "finishedAt": stamp,
                       "containerID": status.get("containerID", "")}
         policy = pod["spec"].get("restartPolicy", "Always")
@@ -111,9 +124,10 @@ class ContainerLifecycle:
         events.record(self.store, pod, "Started", f"Started container {name}", "kubelet", host=host)
 
     def forget(self, uid: str) -> None:
-        for table in (self._backoff, self._restart_at):
-            for key in [k for k in table if k[0] == uid]:
-                del table[key]
+        for key in [k for k in {*self._backoff, *self._restart_at, *self._refused} if k[0] == uid]:
+            self._backoff.pop(key, None)
+            self._restart_at.pop(key, None)
+            self._refused.pop(key, None)
 
 
 def _apply(pod: Obj, changes: dict[str, Obj], stamp: str) -> None:

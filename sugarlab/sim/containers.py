@@ -50,7 +50,8 @@ class Run:
 @dataclass(frozen=True)
 class Exit:
     code: int
-    reason: str  # Completed, Error or OOMKilled (kubelet's container status reasons)
+    reason: str  # Completed, Error, OOMKilled or StartError (kubelet's container status reasons)
+    message: str = ""
 
 
 def memory_limit(container: Obj) -> int | None:

@@ -227,3 +227,12 @@ def test_fio_prints_what_fio_prints_for_the_tutorials_arguments(kubeconfig: Path
     assert "Laying out IO file (1 file / 16MiB)" in log  # the size really used
     assert re.search(r"run=\d+-\d+msec", log)
     assert str(Path.home()) not in log and "/tmp/" not in log and "pytest" not in log
+
+
+def test_a_command_the_image_does_not_hold_cannot_start(kubeconfig: Path) -> None:
+    apply(kubeconfig, pod("noapk", "busybox:1.36", ["apk", "add", "sqlite"], restartPolicy="Never"))
+    status = wait_for("the start to fail", lambda: (s := status_of(kubeconfig, "noapk")) and
+                      s.get("phase") == "Failed" and s)
+    terminated = status["containerStatuses"][0]["state"]["terminated"]
+    assert (terminated["exitCode"], terminated["reason"]) == (128, "StartError")
+    assert 'exec: "apk": executable file not found in $PATH' in terminated["message"]
