@@ -16,10 +16,11 @@ from typing import Any
 from sugarlab.sim import events, fio
 from sugarlab.sim.clock import format_time, parse_time
 from sugarlab.sim.container_lifecycle import ContainerLifecycle, runs_for_real
+from sugarlab.sim.init_containers import InitContainers
 from sugarlab.sim.machines import powered_off
 from sugarlab.sim.nas_outage import NasOutage
 from sugarlab.sim.pods import running_status, succeeded_status
-from sugarlab.sim.sandbox import confine
+from sugarlab.sim.sandbox import confine, remove_pod
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.workloads import behaviour
 from sugarlab.sim.store import Store
@@ -37,6 +38,7 @@ class Kubelets:
         self._starting: dict[str, tuple[float, dict[str, float]]] = {}
         self.lifecycle = ContainerLifecycle(store, processes, state_dir)  # containers that run for real
         self.outage = NasOutage(store, processes, state_dir)  # volumes on a NAS that does not answer
+        self.inits = InitContainers(store, processes, state_dir)
 
     def reconcile(self) -> None:
         now = self.store.clock.now()
@@ -88,6 +90,8 @@ class Kubelets:
         due, pulls = self._starting[uid]
         if now < due or self.outage.holds(pod, host, self.store.clock.now()):
             return
+        if not self.inits.done(pod, host, self.store.clock.now()):
+            return
         del self._starting[uid]
         host_ip = node["status"]["addresses"][0]["address"]
         pod_ip = host_ip if pod["spec"].get("hostNetwork") else \
@@ -104,7 +108,10 @@ class Kubelets:
 
         def run(obj: Obj) -> None:
             scheduled = next((c for c in obj["status"].get("conditions", []) if c["type"] == "PodScheduled"), None)
+            initialized = obj["status"].get("initContainerStatuses")
             obj["status"] = running_status(obj, host_ip, pod_ip, started, rng)
+            if initialized:
+                obj["status"]["initContainerStatuses"] = initialized
             if scheduled:  # the scheduler's own time, not the start's
                 obj["status"]["conditions"] = [scheduled if c["type"] == "PodScheduled" else c
                                                for c in obj["status"]["conditions"]]
@@ -192,7 +199,9 @@ class Kubelets:
         self._starting.pop(meta["uid"], None)
         self.lifecycle.forget(meta["uid"])
         self.outage.forget(meta["uid"])
+        self.inits.forget(meta["uid"])
         self.processes.stop(meta["uid"])
+        remove_pod(self.state_dir, meta["uid"])
         self.store.delete(self.store.kind("Pod"), meta["namespace"], meta["name"])
 
 

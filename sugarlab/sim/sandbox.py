@@ -48,8 +48,17 @@ def available() -> bool:
     return shutil.which("bwrap") is not None
 
 
+def pod_dir(state_dir: Path, uid: str) -> Path:
+    return state_dir / "containers" / uid
+
+
 def container_root(state_dir: Path, pod: Obj, container: Obj) -> Path:
-    return state_dir / "containers" / pod["metadata"]["uid"] / container["name"]
+    return pod_dir(state_dir, pod["metadata"]["uid"]) / container["name"]
+
+
+def remove_pod(state_dir: Path, uid: str) -> None:
+    """The pod is gone: so are its containers' roots and its own volumes (emptyDir), as the kubelet cleans up."""
+    shutil.rmtree(pod_dir(state_dir, uid), ignore_errors=True)
 
 
 def _program_binds(image: Image) -> list[str]:
@@ -74,8 +83,8 @@ def _volume_binds(store: Store, state_dir: Path, pod: Obj, container: Obj) -> li
     args: list[str] = []
     for mount in container.get("volumeMounts") or []:
         real = host_path(store, state_dir, pod, container, mount["mountPath"])
-        if real is None:  # not a claimed volume (emptyDir, configMap ...): the container's own directory
-            real = container_root(state_dir, pod, container) / "volumes" / mount["name"]
+        if real is None:  # not a claimed volume (emptyDir ...): a directory of the pod, shared by its containers
+            real = pod_dir(state_dir, pod["metadata"]["uid"]) / ".volumes" / mount["name"]  # no container is so named
         real.mkdir(parents=True, exist_ok=True)
         args += ["--ro-bind" if mount.get("readOnly") else "--bind", str(real), mount["mountPath"]]
     return args

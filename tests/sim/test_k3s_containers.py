@@ -236,3 +236,35 @@ def test_a_command_the_image_does_not_hold_cannot_start(kubeconfig: Path) -> Non
     terminated = status["containerStatuses"][0]["state"]["terminated"]
     assert (terminated["exitCode"], terminated["reason"]) == (128, "StartError")
     assert 'exec: "apk": executable file not found in $PATH' in terminated["message"]
+
+
+def test_init_containers_run_in_order_before_the_pods_containers(kubeconfig: Path) -> None:
+    spec = {"initContainers": [
+        {"name": "prepare", "image": "busybox:1.36", "command": ["sh", "-c", "echo prepared > /work/ready"],
+         "volumeMounts": [{"name": "work", "mountPath": "/work"}]},
+        {"name": "check", "image": "busybox:1.36", "command": ["sh", "-c", "cat /work/ready"],
+         "volumeMounts": [{"name": "work", "mountPath": "/work"}]}],
+        "volumes": [{"name": "work", "emptyDir": {}}]}
+    apply(kubeconfig, pod("inited", "busybox:1.36", ["sh", "-c", "cat /work/ready; sleep 3600"],
+                          container={"volumeMounts": [{"name": "work", "mountPath": "/work"}]}, **spec))
+    done = kubectl(kubeconfig, "wait", "--for=condition=Ready", "pod/inited", "--timeout=60s")
+    assert done.returncode == 0, done.stderr
+    status = status_of(kubeconfig, "inited")
+    assert [(s["name"], s["state"]["terminated"]["exitCode"]) for s in status["initContainerStatuses"]] == [
+        ("prepare", 0), ("check", 0)]
+    assert kubectl(kubeconfig, "logs", "inited", "-c", "check").stdout == "prepared\n"
+    assert kubectl(kubeconfig, "logs", "inited", "-c", "inited").stdout == "prepared\n"
+
+
+def test_a_failing_init_container_holds_the_pod_in_init_crash_loop(kubeconfig: Path) -> None:
+    apply(kubeconfig, pod("initfail", "busybox:1.36", ["sleep", "3600"],
+                          initContainers=[{"name": "wait-db", "image": "busybox:1.36", "command": ["sh", "-c", "exit 3"]}]))
+    status = wait_for("Init:CrashLoopBackOff", lambda: (s := status_of(kubeconfig, "initfail")) and
+                      ((s.get("initContainerStatuses") or [{}])[0].get("state", {}).get("waiting") or {})
+                      .get("reason") == "CrashLoopBackOff" and s)
+    assert status["phase"] == "Pending"
+    assert status["initContainerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 3
+    initialized = next(c for c in status["conditions"] if c["type"] == "Initialized")
+    assert initialized["status"] == "False" and initialized["message"] == "containers with incomplete status: [wait-db]"
+    row = kubectl(kubeconfig, "get", "pod", "initfail", "--no-headers").stdout.split()
+    assert row[2] in ("Init:CrashLoopBackOff", "Init:Error", "Init:0/1")

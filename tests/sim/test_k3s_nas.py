@@ -104,6 +104,8 @@ def claim(kubeconfig: Path) -> str:
 
 def rows(workspace: Path) -> int:
     found = list(workspace.rglob("rows.db"))
+    if not found:  # the writer has yet to create it
+        return 0
     assert len(found) == 1, found
     with sqlite3.connect(f"file:{found[0]}?mode=ro", uri=True) as db:
         return int(db.execute("SELECT count(*) FROM rows").fetchone()[0])
