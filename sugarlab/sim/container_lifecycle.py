@@ -17,7 +17,7 @@ from typing import Any
 
 from sugarlab.sim import events
 from sugarlab.sim.clock import format_time
-from sugarlab.sim.containers import Exit, command_of
+from sugarlab.sim.containers import Exit, SandboxMissing, command_of
 from sugarlab.sim.exec import runnable
 from sugarlab.sim.images import lookup
 from sugarlab.sim.processes import LocalProcesses
@@ -53,8 +53,14 @@ class ContainerLifecycle:
             self._refused[key] = message
             events.record(self.store, pod, "Failed", f"Error: {message}", "kubelet", host=host, warning=True)
             return
+        try:
+            confined = confine(self.store, self.state_dir, pod, container, command)
+        except SandboxMissing as missing:
+            self._refused[key] = str(missing)
+            events.record(self.store, pod, "Failed", f"Error: {missing}", "kubelet", host=host, warning=True)
+            return
         self._refused.pop(key, None)
-        self.processes.confined.start(key[0], container, confine(self.store, self.state_dir, pod, container, command))
+        self.processes.confined.start(key[0], container, confined)
         if not lookup(container["image"]).catalogued:
             events.record(self.store, pod, "Pulled", f'Image "{container["image"]}" is not in the simulator\'s '
                           f"catalogue: modelled generically, holding only the program named like it", "kubelet",
@@ -79,7 +85,7 @@ class ContainerLifecycle:
                 continue
             if key in self._refused:
                 ended: Exit | None = Exit(128, "StartError", self._refused[key])
-            elif not self.processes.confined.runs(uid, name):  # the node (or the simulator) restarted: so do its containers
+            elif not self.processes.confined.runs(uid, name):  # its node or the simulator restarted, and so did it
                 ended = Exit(255, "Unknown")
                 self._backoff.pop(key, None)
             else:

@@ -23,6 +23,10 @@ CPU_SECONDS = 600  # a runaway loop is stopped by the kernel (SIGXCPU, then SIGK
 FILE_BYTES = 2 * 1024**3  # no single file of a container grows past this
 
 
+class SandboxMissing(RuntimeError):
+    """bwrap is not installed (Debian's `bubblewrap`: `make system-packages`)."""
+
+
 @dataclass(frozen=True)
 class Confined:
     """How a container's command starts on this machine (`sandbox.confine`): the argv, the environment of

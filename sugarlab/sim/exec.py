@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sugarlab.sim.containers import SandboxMissing
 from sugarlab.sim.images import host_program, lookup
 from sugarlab.sim.nas import MountError
 from sugarlab.sim.sandbox import confine
@@ -92,6 +93,6 @@ def plan(store: Store, state_dir: Path, pod: Obj, container: Obj, command: list[
         return not_found(command[0] if command else "")
     try:
         confined = confine(store, state_dir, pod, container, command)
-    except MountError as hung:  # the NAS does not answer: the runtime cannot enter the container's mounts
-        return Refused(126, f"OCI runtime exec failed: {hung}: unknown\n".encode())
+    except (MountError, SandboxMissing) as cannot:  # the NAS does not answer, or nothing here confines
+        return Refused(126, f"OCI runtime exec failed: {cannot}: unknown\n".encode())
     return Command(confined.argv, confined.env, confined.cwd)

@@ -35,7 +35,7 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
-from sugarlab.sim.containers import Confined
+from sugarlab.sim.containers import Confined, SandboxMissing
 from sugarlab.sim.profiles import NODE_PROFILES
 
 Obj = dict[str, Any]
@@ -291,18 +291,20 @@ class FioRuns:
             run.ends_at = now.timestamp()
         elif binary:
             command, cut = local_argv(argv)
-            confined = confine(container, command)
             run.note = {"provenance": "local", "machine": platform.node(), "fio": os.path.basename(binary),
                         "medium_title": f"the disk of {platform.node()} (not a Pi)",
                         "cut_from": cut, "note": "real fio on the machine running the simulator, against a "
                         "directory under its state dir; not a Raspberry Pi figure"}
             try:
+                confined = confine(container, command)
                 with (run.workdir / "stdout").open("wb") as out, (run.workdir / "stderr").open("wb") as err:
                     run.process = subprocess.Popen(confined.argv, env=confined.env, cwd=confined.cwd, stdout=out,
                                                    stderr=err, stdin=subprocess.DEVNULL)
             except OSError as error:  # as a container whose command is missing: exit 127
                 run.output, run.exit_code = f"exec {binary}: {error.strerror}\n", 127
                 run.ends_at = now.timestamp()
+            except SandboxMissing as missing:  # nothing here confines a container: it cannot start
+                run.output, run.exit_code, run.ends_at = f"{missing}\n", 128, now.timestamp()
         else:
             rng = random.Random(f"{node['metadata']['name']}:{uid}")
             try:

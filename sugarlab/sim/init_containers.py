@@ -57,8 +57,8 @@ class InitContainers:
                 if ended is None:  # started before the simulator restarted: run it again
                     changed[name] = self._start(pod, container, status, host, stamp)
                     break
-                terminated = {"exitCode": ended.code, "reason": ended.reason, "startedAt": state["running"]["startedAt"],
-                              "finishedAt": stamp}
+                terminated = {"exitCode": ended.code, "reason": ended.reason,
+                              "startedAt": state["running"]["startedAt"], "finishedAt": stamp}
                 if ended.code == 0:
                     changed[name] = {**status, "state": {"terminated": terminated}, "ready": True, "started": False}
                     continue
@@ -84,8 +84,8 @@ class InitContainers:
                 break
             if now.timestamp() >= self._restart_at.get(key, 0.0):
                 crashed = (state.get("waiting") or {}).get("reason") == "CrashLoopBackOff"
-                changed[name] = self._start(pod, container, {**status, "restartCount": status["restartCount"] + crashed},
-                                            host, stamp)
+                restarted = {**status, "restartCount": status["restartCount"] + crashed}
+                changed[name] = self._start(pod, container, restarted, host, stamp)
             break
         else:
             self._write(pod, statuses, changed, stamp)

@@ -41,7 +41,8 @@ def _mount_failure(pod: Obj, pv: Obj) -> str:
     if "csi" in spec:
         a = spec["csi"]["volumeAttributes"]
         source = f"{a['server']}:{a['share'].rstrip('/')}/{a['subdir']}"
-        target = f"/var/lib/kubelet/pods/{pod['metadata']['uid']}/volumes/kubernetes.io~csi/{pv['metadata']['name']}/mount"
+        target = (f"/var/lib/kubelet/pods/{pod['metadata']['uid']}/volumes/kubernetes.io~csi/"
+                  f"{pv['metadata']['name']}/mount")
         return (f'MountVolume.SetUp failed for volume "{pv["metadata"]["name"]}" : rpc error: code = Internal desc = '
                 f"mount failed: exit status 32\nMounting command: mount\nMounting arguments: {NFS_MOUNT_OPTIONS} "
                 f"{source} {target}\nOutput: mount.nfs: Connection timed out\n")

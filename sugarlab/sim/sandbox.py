@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sugarlab.sim.containers import Confined
+from sugarlab.sim.containers import Confined, SandboxMissing
 from sugarlab.sim.images import DEFAULT_PATH, Image, host_program, lookup
 from sugarlab.sim.store import Store
 from sugarlab.sim.volumes import host_path
@@ -28,13 +28,9 @@ from sugarlab.sim.volumes import host_path
 Obj = dict[str, Any]
 BIN = PurePosixPath("/usr/bin")
 LIBRARIES = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libexec")
-LIBFAKETIME = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
-               "/usr/lib/faketime/libfaketime.so.1")
+LIBFAKETIME = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+               "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1")
 MERGED_USR = {"/lib": "usr/lib", "/lib64": "usr/lib64", "/bin": "usr/bin", "/sbin": "usr/bin"}
-
-
-class SandboxMissing(RuntimeError):
-    """bwrap is not installed (Debian's `bubblewrap`: `make system-packages`)."""
 
 
 def bwrap() -> str:
@@ -42,10 +38,6 @@ def bwrap() -> str:
     if found is None:
         raise SandboxMissing("bwrap is not installed: `make system-packages` installs Debian's bubblewrap")
     return found
-
-
-def available() -> bool:
-    return shutil.which("bwrap") is not None
 
 
 def pod_dir(state_dir: Path, uid: str) -> Path:

@@ -258,7 +258,8 @@ def test_init_containers_run_in_order_before_the_pods_containers(kubeconfig: Pat
 
 def test_a_failing_init_container_holds_the_pod_in_init_crash_loop(kubeconfig: Path) -> None:
     apply(kubeconfig, pod("initfail", "busybox:1.36", ["sleep", "3600"],
-                          initContainers=[{"name": "wait-db", "image": "busybox:1.36", "command": ["sh", "-c", "exit 3"]}]))
+                          initContainers=[{"name": "wait-db", "image": "busybox:1.36",
+                                           "command": ["sh", "-c", "exit 3"]}]))
     status = wait_for("Init:CrashLoopBackOff", lambda: (s := status_of(kubeconfig, "initfail")) and
                       ((s.get("initContainerStatuses") or [{}])[0].get("state", {}).get("waiting") or {})
                       .get("reason") == "CrashLoopBackOff" and s)
