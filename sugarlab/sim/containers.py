@@ -109,11 +109,6 @@ class RealContainers:
         code = 128 - code if code < 0 else code  # killed by a signal: 128 + its number, as runc reports
         return Exit(code, "Completed" if code == 0 else "Error")
 
-    def memory(self, uid: str) -> int | None:
-        """Resident bytes of the pod's running containers, if any run for real."""
-        runs = [r for (pod, _), r in self._runs.items() if pod == uid and r.process.poll() is None]
-        return sum(_rss(r.process.pid) for r in runs) if runs else None
-
     def log(self, uid: str, name: str | None, previous: bool) -> str | None:
         """The current (or previous) run's output; None when the container never ran for real."""
         names = {n for (pod, n) in self._count if pod == uid}
