@@ -19,10 +19,13 @@ lab: $(BIN)/sugarlab
 
 # Real programs some tests drive on this machine (Debian packages): sshd for the SSH hosts, fio for
 # the simulator's fio containers (without it they are modelled and the test of real runs is skipped),
-# chromium to load the run's pages headless.
+# chromium to load the run's pages headless, and bubblewrap, busybox and faketime for the simulator's
+# containers (bwrap confines them, busybox backs busybox's applets, libfaketime gives them the cluster's clock).
 system-packages:
-	@[ -x /usr/sbin/sshd ] && [ -x /usr/bin/fio ] && [ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server fio chromium >/dev/null; }
+	@for program in /usr/sbin/sshd /usr/bin/fio /usr/bin/chromium /usr/bin/bwrap /usr/bin/busybox /usr/bin/faketime; do \
+	  [ -x $$program ] || missing=1; done; [ -z "$$missing" ] || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server fio chromium bubblewrap busybox \
+	  faketime >/dev/null; }
 
 # Lint, formatting, types and the import contract (.ci/check without its pytest run).
 check: $(BIN)/sugarlab

@@ -23,7 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sugarlab.sim import admission, bodies, metrics, openapi, paging
+from sugarlab.sim import admission, bodies, metrics, nas, openapi, paging
 from sugarlab.sim.admission_plugins import admit_create, admit_delete
 from sugarlab.sim.deletion import delete_object
 from sugarlab.sim.discovery import MEDIA_TYPE as DISCOVERY_V2
@@ -116,6 +116,8 @@ class SimApi:
                     return await self._machine_request(request, parts[3:])
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
                     raise ApiError.bad_request(f"malformed machine request: {type(exc).__name__}: {exc}") from None
+            if parts[:3] == ["sugarlab", "v1", "nas"]:
+                return await self._nas_request(request, parts[3:])
             if len(parts) >= 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4:7:2] == ["services", "proxy"]:
                 return await self._service_proxy(request, parts[3], parts[5], "/".join(parts[7:]))
             if parts in (["api"], ["apis"]) and wants_aggregated(request.headers.get("accept", "")):
@@ -194,7 +196,12 @@ class SimApi:
                 return JSONResponse(self.budgets.evict(target.namespace or "", target.name, body), status_code=201)
             if target.subresource == "log" and method == "GET":
                 pod = self.store.get(target.rt, target.namespace or "", target.name)
-                real = self.processes.log(pod["metadata"]["uid"])
+                try:
+                    real = self.processes.log(pod["metadata"]["uid"], query.get("container"),
+                                              query.get("previous") in ("true", "1"))
+                except LookupError as missing:  # kubelet's answer to --previous before any restart
+                    raise ApiError.bad_request(f'previous terminated container "{missing}" in pod '
+                                               f'"{target.name}" not found') from None
                 return PlainTextResponse(real if real is not None else pod_log(pod, query))
             if method == "GET":
                 obj = self.store.get(target.rt, target.namespace or "", target.name)
@@ -413,6 +420,18 @@ class SimApi:
                                      body.get("dir_mode"))
             return Response(status_code=204)
         raise _not_found()
+
+    async def _nas_request(self, request: Request, rest: list[str]) -> Response:
+        """The NAS's fault switch: `GET /sugarlab/v1/nas`; `POST /sugarlab/v1/nas/power` with {"on": bool}."""
+        if rest == ["power"] and request.method == "POST":
+            body = await self._body(request)
+            if not isinstance(body, dict) or not isinstance(body.get("on"), bool):
+                raise ApiError.bad_request('power takes {"on": true} or {"on": false}')
+            nas.set_answering(self.state_dir, body["on"], self.store.clock.stamp())
+        elif rest or request.method != "GET":
+            raise _not_found()
+        return JSONResponse({"server": nas.SERVER, "export": nas.EXPORT, "powered": nas.answering(self.state_dir),
+                             "since": nas.down_since(self.state_dir)})
 
     # -- discovery and metrics --------------------------------------------------------------------
     def _version(self) -> Obj:

@@ -1,27 +1,27 @@
 """What a command run by `kubectl exec` does in a container of the simulated cluster.
 
-The protocol that carries it is `sugarlab.sim.exec_session`. A Python command in a container of a
-Python image runs for real on this machine, with every path under the container's claimed volumes
-mapped to the volume's real directory, so it reads and writes the same files the pod's writer does.
-Anything else is not found in the container, as containerd would report it.
+The protocol that carries it is `sugarlab.sim.exec_session`. A command runs for real on this
+machine, confined to the container's root with its volumes mounted (`sugarlab.sim.sandbox`), so it
+reads and writes the same files the pod's own process does; a program its image does not hold is not
+found, as containerd reports it.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sugarlab.sim.volumes import host_path
+from sugarlab.sim.containers import SandboxMissing
+from sugarlab.sim.images import host_program, lookup
+from sugarlab.sim.nas import MountError
+from sugarlab.sim.sandbox import confine
 from sugarlab.sim.store import Store
-from sugarlab.sim.workloads import image_name
 
 Obj = dict[str, Any]
 STDIN, STDOUT, STDERR, ERROR, RESIZE = 0, 1, 2, 3, 4
 EXEC_TIMEOUT_S = 60.0
-PYTHONS = ("python", "python3")
+BIN_DIRS = ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")
 
 
 class ExecError(Exception):
@@ -72,20 +72,27 @@ class Refused:
     stderr: bytes
 
 
+def not_found(program: str) -> Refused:
+    """containerd's answer when the program is not in the container (runc's exec of a missing file)."""
+    return Refused(126, (f'OCI runtime exec failed: exec failed: unable to start container process: exec: '
+                         f'"{program}": executable file not found in $PATH: unknown\n').encode())
+
+
+def runnable(container: Obj, program: str) -> bool:
+    """Whether the container's image holds `program` (a name on its PATH, or a path in its /bin)."""
+    image = lookup(container["image"])
+    path = PurePosixPath(program)
+    if len(path.parts) > 1 and str(path.parent) not in BIN_DIRS:
+        return False
+    return path.name in image.programs and host_program(image, path.name) is not None
+
+
 def plan(store: Store, state_dir: Path, pod: Obj, container: Obj, command: list[str]) -> Command | Refused:
-    """What `command` in the container does on this machine."""
-    program = PurePosixPath(command[0]).name if command else ""
-    if program not in PYTHONS or "python" not in image_name(container["image"]):
-        missing = command[0] if command else ""
-        return Refused(126, (f'OCI runtime exec failed: exec failed: unable to start container process: exec: '
-                             f'"{missing}": executable file not found in $PATH: unknown\n').encode())
-
-    def local(word: str) -> str:
-        if not word.startswith("/"):
-            return word
-        mapped = host_path(store, state_dir, pod, container, word)
-        return str(mapped) if mapped is not None else word
-
-    env = {**{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "HOME")},
-           **{e["name"]: local(str(e.get("value", ""))) for e in container.get("env") or []}}
-    return Command([sys.executable, *(local(w) for w in command[1:])], env, state_dir)
+    """What `command` in the container does on this machine: it runs confined in the container's root."""
+    if not command or not runnable(container, command[0]):
+        return not_found(command[0] if command else "")
+    try:
+        confined = confine(store, state_dir, pod, container, command)
+    except (MountError, SandboxMissing) as cannot:  # the NAS does not answer, or nothing here confines
+        return Refused(126, f"OCI runtime exec failed: {cannot}: unknown\n".encode())
+    return Command(confined.argv, confined.env, confined.cwd)

@@ -1,14 +1,14 @@
 """fio in the simulated cluster: a container whose command is `fio` behaves like fio.
 
-Its log is fio's own report, so one parser (`sugarlab.fio.parse_fio`) reads the simulator's runs and a
-real cluster's alike. Two ways to get that report, and the report says which one it is in a top-level
+Its log is fio's own output, so one parser (`sugarlab.fio.parse_fio`) reads the simulator's runs and a
+real cluster's alike. Two ways to get it, and a JSON report says which one it is in a top-level
 `"sugarlab"` object that real fio never prints (`{"provenance": "local" | "simulated", ...}`):
 
 - **local**: when a `fio` binary is installed here (`$SUGARLAB_FIO`, else `fio` on PATH; set
   `SUGARLAB_FIO=""` to never run it), the container's command runs for real, cut down to at most
-  16 MiB and 3 s, against a directory under the simulator's state dir (`fio/<pod uid>/`, which takes the
-  place of the pod's volume and is removed when the pod goes). Its figures are this machine's disk,
-  not a Raspberry Pi's.
+  16 MiB and 3 s, confined to the container's root with the pod's volumes at their mount paths
+  (`sugarlab.sim.sandbox`), so its output, text or JSON as asked, shows the container's paths and
+  the size and runtime it really used. Its figures are this machine's disk, not a Raspberry Pi's.
 - **simulated**: otherwise a 4k random read is modelled from the node's storage medium (the node's
   `sim.sugarlab.io/storage-medium` annotation, else its hardware profile's medium) and printed as a
   fio 3.33 JSON report. The model is Little's law over a medium's queue-depth-1 latency and its
@@ -28,12 +28,14 @@ import platform
 import random
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
+from sugarlab.sim.containers import Confined, SandboxMissing
 from sugarlab.sim.profiles import NODE_PROFILES
 
 Obj = dict[str, Any]
@@ -217,32 +219,25 @@ def fio_binary() -> str | None:
     return shutil.which("fio")
 
 
-def local_argv(argv: list[str], binary: str, workdir: Path) -> tuple[list[str], Obj]:
-    """`argv` cut down to run here: files moved under `workdir`, size and runtime capped."""
+def local_argv(argv: list[str]) -> tuple[list[str], Obj]:
+    """`argv` cut down to run here: size and runtime capped, so that fio's own output shows what it used.
+
+    Paths stay the container's (the run is confined to the container's root with its volumes mounted,
+    `sugarlab.sim.sandbox`), and the output format is the one asked for."""
     opts = options(argv)
     cut: Obj = {}
-    out = [binary]
+    out = [argv[0]]
     for word in argv[1:]:
         key, _, value = word[2:].partition("=") if word.startswith("--") else ("", "", "")
-        if key == "filename" and value:
-            target = workdir / value.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            word = f"--filename={target}"
-        elif key == "directory" and value:
-            (workdir / value.lstrip("/")).mkdir(parents=True, exist_ok=True)
-            word = f"--directory={workdir / value.lstrip('/')}"
-        elif key == "size" and value and size_bytes(value) > LOCAL_SIZE:
+        if key == "size" and value and size_bytes(value) > LOCAL_SIZE:
             cut["size"] = value
             word = f"--size={LOCAL_SIZE // (1 << 20)}M"
         elif key == "runtime" and value and runtime_s(opts) > LOCAL_RUNTIME_S:
             cut["runtime"] = value
             word = f"--runtime={LOCAL_RUNTIME_S}"
-        elif key in ("output", "output-format"):
-            continue
         out.append(word)
     if "size" not in opts:
         out.append(f"--size={LOCAL_SIZE // (1 << 20)}M")
-    out.append("--output-format=json")
     return out, cut
 
 
@@ -280,28 +275,36 @@ class FioRuns:
         self.root = state_dir / "fio"
         self._runs: dict[str, _Run] = {}
 
-    def start(self, pod: Obj, node: Obj, now: datetime) -> None:
-        """Start fio for the pod's fio container, if it has one (real when fio is installed)."""
-        argv = next((a for c in pod["spec"]["containers"] if (a := fio_argv(c))), None)
-        if argv is None:
+    def start(self, pod: Obj, node: Obj, now: datetime, confine: Callable[[Obj, list[str]], Confined]) -> None:
+        """Start fio for the pod's fio container, if it has one (real when fio is installed, confined by
+        `confine(container, argv)` to the container's root)."""
+        container = next((c for c in pod["spec"]["containers"] if fio_argv(c)), None)
+        if container is None:
             return
+        argv = fio_argv(container) or []
         uid = pod["metadata"]["uid"]
         run = _Run(self.root / f"{uid}.log", self.root / uid)
         run.workdir.mkdir(parents=True, exist_ok=True)
         binary = fio_binary()
-        if binary:
-            command, cut = local_argv(argv, binary, run.workdir)
-            run.note = {"provenance": "local", "machine": platform.node(), "fio": binary,
+        if binary and shutil.which(binary) is None:  # as a container whose program is missing: exit 127
+            run.output, run.exit_code = f"exec {binary}: No such file or directory\n", 127
+            run.ends_at = now.timestamp()
+        elif binary:
+            command, cut = local_argv(argv)
+            run.note = {"provenance": "local", "machine": platform.node(), "fio": os.path.basename(binary),
                         "medium_title": f"the disk of {platform.node()} (not a Pi)",
                         "cut_from": cut, "note": "real fio on the machine running the simulator, against a "
                         "directory under its state dir; not a Raspberry Pi figure"}
             try:
+                confined = confine(container, command)
                 with (run.workdir / "stdout").open("wb") as out, (run.workdir / "stderr").open("wb") as err:
-                    run.process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                                   cwd=run.workdir)
+                    run.process = subprocess.Popen(confined.argv, env=confined.env, cwd=confined.cwd, stdout=out,
+                                                   stderr=err, stdin=subprocess.DEVNULL)
             except OSError as error:  # as a container whose command is missing: exit 127
                 run.output, run.exit_code = f"exec {binary}: {error.strerror}\n", 127
                 run.ends_at = now.timestamp()
+            except SandboxMissing as missing:  # nothing here confines a container: it cannot start
+                run.output, run.exit_code, run.ends_at = f"{missing}\n", 128, now.timestamp()
         else:
             rng = random.Random(f"{node['metadata']['name']}:{uid}")
             try:

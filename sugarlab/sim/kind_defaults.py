@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sugarlab.sim.cronjobs import default_cronjob
+from sugarlab.sim.daemonsets import default_daemonset
 from sugarlab.sim.replication import default_replication_controller
 from sugarlab.sim.secrets import normalize_secret
 
@@ -19,7 +20,7 @@ def _priority_class(pc: Obj) -> None:
 
 NEW: dict[str, Callable[[Obj], None]] = {
     "CronJob": default_cronjob, "ReplicationController": default_replication_controller,
-    "PriorityClass": _priority_class,
+    "PriorityClass": _priority_class, "DaemonSet": default_daemonset,
 }
 EVERY_WRITE: dict[str, Callable[[Obj], None]] = {"Secret": normalize_secret}
 

@@ -1,6 +1,6 @@
 """The controllers that keep the kinds k3s serves beyond the workloads: ServiceAccounts, Endpoints and
 EndpointSlices, node Leases, ReplicationControllers, CronJobs, ControllerRevisions, ResourceQuota status,
-and the objects the API server keeps in place itself."""
+DaemonSets, and the objects the API server keeps in place itself."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Protocol
 
 from sugarlab.sim.bootstrap import ApiServerBootstrap
 from sugarlab.sim.cronjobs import CronJobController
+from sugarlab.sim.daemonsets import DaemonSetController
 from sugarlab.sim.endpoints import EndpointsController
 from sugarlab.sim.leases import NodeLeases
 from sugarlab.sim.mirroring import EndpointsMirror
@@ -26,4 +27,4 @@ def kind_controllers(store: Store, metrics_server: bool) -> list[Controller]:
     return [ApiServerBootstrap(store, metrics_server), ServiceAccountController(store), EndpointsController(store),
             EndpointsMirror(store),
             NodeLeases(store), ReplicaSetController(store, "ReplicationController"), CronJobController(store),
-            RevisionHistory(store), QuotaController(store)]
+            RevisionHistory(store), QuotaController(store), DaemonSetController(store)]

@@ -1,26 +1,29 @@
 """The kubelets of all simulated nodes: they start bound pods and finish deleted ones.
 
 A container "starts" after its image is pulled (a few virtual seconds, shorter when the node
-already has the image) and then runs the behaviour `workloads` gives its image.
+already has the image) and then runs the behaviour `workloads` gives its image, or, when no
+behaviour models its command, the command itself, confined (`container_lifecycle`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sugarlab.payloads import sqlite_writer
 from sugarlab.sim import events, fio
 from sugarlab.sim.clock import format_time, parse_time
+from sugarlab.sim.container_lifecycle import ContainerLifecycle, runs_for_real
+from sugarlab.sim.init_containers import InitContainers
 from sugarlab.sim.machines import powered_off
+from sugarlab.sim.nas_outage import NasOutage
 from sugarlab.sim.pods import running_status, succeeded_status
+from sugarlab.sim.sandbox import confine, remove_pod
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.workloads import behaviour
 from sugarlab.sim.store import Store
-from sugarlab.sim.volumes import host_path
 
 Obj = dict[str, Any]
 PULL_SECONDS = (2.0, 9.0)  # an uncached image over a home connection onto a Pi, roughly
@@ -31,9 +34,11 @@ STOP_SECONDS = 1.0  # most containers exit promptly on SIGTERM
 class Kubelets:
     def __init__(self, store: Store, seed: int, processes: LocalProcesses, state_dir: Path) -> None:
         self.store, self.seed, self.processes, self.state_dir = store, seed, processes, state_dir
-        self._written: dict[str, float] = {}  # sqlite-writer pod uid -> virtual time of its last row
         # pod uid -> when (virtual epoch seconds) it will be running, and each image's pull time (0: cached)
         self._starting: dict[str, tuple[float, dict[str, float]]] = {}
+        self.lifecycle = ContainerLifecycle(store, processes, state_dir)  # containers that run for real
+        self.outage = NasOutage(store, processes, state_dir)  # volumes on a NAS that does not answer
+        self.inits = InitContainers(store, processes, state_dir)
 
     def reconcile(self) -> None:
         now = self.store.clock.now()
@@ -42,18 +47,21 @@ class Kubelets:
         off = powered_off(self.store)
         for pod in pods:
             node = nodes.get(pod["spec"].get("nodeName", ""))
-            if node is None or node["metadata"]["name"] in off:  # a machine without power runs nothing
+            if node is None:
+                continue
+            if node["metadata"]["name"] in off:  # a machine without power runs nothing
+                self.processes.confined.stop(pod["metadata"]["uid"])
                 continue
             meta, phase = pod["metadata"], pod.get("status", {}).get("phase")
             if "deletionTimestamp" in meta:
-                self._written.pop(meta["uid"], None)  # SIGTERM: the writer stops at once
                 self._finish_deletion(pod, node, now.timestamp())
             elif phase in (None, "Pending"):
                 self._start(pod, node, pods, now.timestamp())
+            elif phase == "Running" and any(runs_for_real(c) for c in pod["spec"]["containers"]):
+                if not self.outage.stalled(pod):
+                    self.lifecycle.tend(pod, node["metadata"]["name"], now)
             elif phase == "Running" and any(behaviour(c).local for c in pod["spec"]["containers"]):
                 self._tend_local(pod)
-            elif phase == "Running" and any(behaviour(c).sqlite_writer for c in pod["spec"]["containers"]):
-                self._write_rows(pod, now.timestamp())
             elif phase == "Running":
                 self._finish_run(pod, node, now)
 
@@ -80,21 +88,30 @@ class Kubelets:
             self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], creating)
             return
         due, pulls = self._starting[uid]
-        if now < due:
+        if now < due or self.outage.holds(pod, host, self.store.clock.now()):
+            return
+        if not self.inits.done(pod, host, self.store.clock.now()):
             return
         del self._starting[uid]
         host_ip = node["status"]["addresses"][0]["address"]
-        pod_ip = self._free_ip(node, self.store.view(self.store.kind("Pod")))  # pods started earlier this tick too
+        pod_ip = host_ip if pod["spec"].get("hostNetwork") else \
+            self._free_ip(node, self.store.view(self.store.kind("Pod")))  # pods started earlier this tick too
         started = self.store.clock.stamp()
 
         local = [c for c in pod["spec"]["containers"] if behaviour(c).local]
         for container in local:
             self.processes.start(pod, container)
-        self.processes.fio.start(pod, node, self.store.clock.now())
+        for container in (c for c in pod["spec"]["containers"] if runs_for_real(c)):
+            self.lifecycle.start(pod, container, host)
+        self.processes.fio.start(pod, node, self.store.clock.now(),
+                                 lambda container, argv: confine(self.store, self.state_dir, pod, container, argv))
 
         def run(obj: Obj) -> None:
             scheduled = next((c for c in obj["status"].get("conditions", []) if c["type"] == "PodScheduled"), None)
+            initialized = obj["status"].get("initContainerStatuses")
             obj["status"] = running_status(obj, host_ip, pod_ip, started, rng)
+            if initialized:
+                obj["status"]["initContainerStatuses"] = initialized
             if scheduled:  # the scheduler's own time, not the start's
                 obj["status"]["conditions"] = [scheduled if c["type"] == "PodScheduled" else c
                                                for c in obj["status"]["conditions"]]
@@ -161,29 +178,6 @@ class Kubelets:
         elif not _is_ready(pod) and self.processes.ready(uid):
             self.store.update(pods, meta["namespace"], meta["name"], lambda obj: _set_ready(obj, True))
 
-    def _write_rows(self, pod: Obj, now: float) -> None:
-        """The writer's loop on the cluster's clock: one row per interval since its last, into the real file."""
-        uid = pod["metadata"]["uid"]
-        container = next(c for c in pod["spec"]["containers"] if behaviour(c).sqlite_writer)
-        env = {e["name"]: str(e.get("value", "")) for e in container.get("env") or []}
-        interval = float(env.get("INTERVAL_SECONDS", "5"))
-        last = self._written.get(uid, now - interval)  # a (re)started writer writes its first row at once
-        if now < last + interval:
-            return
-        path = host_path(self.store, self.state_dir, pod, container, env.get("DB_PATH", ""))
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite_writer.connect(str(path))
-        try:
-            while last + interval <= now:
-                last += interval
-                stamp = datetime.fromtimestamp(last, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-                sqlite_writer.append(db, stamp, pod["metadata"]["name"], pod["spec"]["nodeName"])
-        finally:
-            db.close()
-        self._written[uid] = last
-
     def _free_ip(self, node: Obj, pods: list[Obj]) -> str:
         network = ipaddress.ip_network(node["spec"]["podCIDR"])
         used = {p.get("status", {}).get("podIP") for p in pods if p["spec"].get("nodeName") == node["metadata"]["name"]}
@@ -203,7 +197,11 @@ class Kubelets:
                 events.record(self.store, pod, "Killing", f"Stopping container {container['name']}", "kubelet",
                               host=node["metadata"]["name"])
         self._starting.pop(meta["uid"], None)
+        self.lifecycle.forget(meta["uid"])
+        self.outage.forget(meta["uid"])
+        self.inits.forget(meta["uid"])
         self.processes.stop(meta["uid"])
+        remove_pod(self.state_dir, meta["uid"])
         self.store.delete(self.store.kind("Pod"), meta["namespace"], meta["name"])
 
 

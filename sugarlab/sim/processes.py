@@ -21,6 +21,7 @@ import httpx
 import psutil
 from kubernetes.utils import parse_quantity
 
+from sugarlab.sim.containers import RealContainers
 from sugarlab.sim.fio import FioRuns
 
 Obj = dict[str, Any]
@@ -52,6 +53,7 @@ class LocalProcesses:
         self.logs = state_dir / "logs"
         self._running: dict[str, LocalProcess] = {}  # pod uid -> its process
         self.fio = FioRuns(state_dir)  # containers that run fio (see `sugarlab.sim.fio`)
+        self.confined = RealContainers(state_dir)  # containers whose command runs confined (`sim.containers`)
 
     def start(self, pod: Obj, container: Obj) -> None:
         uid = pod["metadata"]["uid"]
@@ -106,14 +108,16 @@ class LocalProcesses:
                 return None
         return local.sample[1]
 
-    def log(self, uid: str) -> str | None:
+    def log(self, uid: str, container: str | None = None, previous: bool = False) -> str | None:
         local = self._running.get(uid)
         if local is None:
-            return self.fio.log(uid)
+            confined = self.confined.log(uid, container, previous)
+            return confined if confined is not None else self.fio.log(uid)
         return local.log.read_text(errors="replace") if local.log.exists() else None
 
     def stop(self, uid: str) -> None:
         self.fio.stop(uid)
+        self.confined.stop(uid)
         local = self._running.pop(uid, None)
         if local is not None and local.process.poll() is None:
             local.process.terminate()
@@ -125,5 +129,6 @@ class LocalProcesses:
 
     def stop_all(self) -> None:
         self.fio.stop_all()
+        self.confined.stop_all()
         for uid in list(self._running):
             self.stop(uid)

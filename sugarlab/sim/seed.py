@@ -254,11 +254,13 @@ class _Builder:
         return self.add(pod)
 
     def deployment_pod(self, app: str, node: Obj, ip: str, containers: list[Obj], started_s: float,
-                       selector: dict[str, str] | None = None) -> Obj:
+                       selector: dict[str, str] | None = None, host_network: bool = False) -> Obj:
         selector = selector or {"app": app}
         template_hash = suffix(self.rng, 10)
         replica_set = f"{app}-{template_hash}"
         spec = self.pod_spec(containers, CONTROL_PLANE_TOLERATIONS, "system-cluster-critical", "Always", app)
+        if host_network:
+            spec["hostNetwork"] = True
         ready = {"type": "Available", "status": "True", "lastUpdateTime": self.stamp(started_s),
                  "lastTransitionTime": self.stamp(started_s), "reason": "MinimumReplicasAvailable",
                  "message": "Deployment has minimum availability."}
@@ -333,7 +335,8 @@ class _Builder:
             containers = [_container("csi-provisioner", IMAGES["csi-provisioner"], "10m", "20Mi", "400Mi"),
                           _container("liveness-probe", IMAGES["livenessprobe"], "10m", "20Mi", "100Mi"),
                           _container("nfs", IMAGES["nfsplugin"], "10m", "20Mi", "300Mi")]
-            self.deployment_pod("csi-nfs-controller", controller, host_ip, containers, installed_s)
+            # csi-nfs-controller.yaml runs the controller with `hostNetwork: true`: its IP is the node's
+            self.deployment_pod("csi-nfs-controller", controller, host_ip, containers, installed_s, host_network=True)
         elif self.spec.nfs_provisioner == "nfs-subdir":
             container = _container("nfs-subdir-external-provisioner", IMAGES["nfs-subdir"])
             container["env"] = [{"name": "PROVISIONER_NAME", "value": NFS_SUBDIR_PROVISIONER},

@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 
 from sugarlab.sim.api import SimApi
 from sugarlab.sim.auth import authenticated
-from sugarlab.sim.clock import VirtualClock, format_time, parse_time
+from sugarlab.sim.clock import HEAD_START, VirtualClock, format_time, parse_time
 from sugarlab.sim import credentials
 from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.garbage import GarbageCollector
@@ -56,9 +56,9 @@ class SpecMismatch(Exception):
 
 def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store, str]:
     """Open the workspace's cluster, seeding it on first use; refuse a cluster of another spec."""
-    # A new cluster's virtual time starts at the real time, so clients that compute ages from their own
-    # clock (kubectl) agree with it at first; it then runs `speed` times faster.
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    # A new cluster's time starts behind the real time, so that it never runs ahead of the clients' clocks
+    # (`sugarlab.sim.clock`).
+    now = (datetime.now(timezone.utc) - HEAD_START).replace(microsecond=0)
     store = Store(state_dir / "cluster.db", VirtualClock(now, speed))
     stored = store.meta("spec")
     if stored is None:

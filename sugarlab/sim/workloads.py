@@ -65,14 +65,9 @@ class Behaviour:
     start_log: tuple[str, ...] = ()
     end_log: tuple[str, ...] = ()
     local: bool = False  # runs for real on this machine (see `processes`); figures are measured
-    sqlite_writer: bool = False  # appends rows to a real SQLite file on the cluster's clock (see `kubelet`)
 
 
 LOCAL = Behaviour(0.0, 0, False, None, local=True)
-# The storage lab's writer (sugarlab/sqlite_writer.py run with `python3 -c`): a Python interpreter
-# idling between inserts.
-SQLITE_WRITER = Behaviour(0.002, 11 * MI, False, None, sqlite_writer=True)
-WRITER_MARK = "sugarlab-sqlite-writer"
 
 
 def image_name(image: str) -> str:
@@ -136,8 +131,6 @@ def behaviour(container: Obj) -> Behaviour:
         return _fio(argv)
     if runs_locally(container):
         return LOCAL
-    if any(WRITER_MARK in word for word in argv) and not {"check", "history"} & set(argv):
-        return SQLITE_WRITER
     cpu, memory_mi = IDLE_USAGE.get(name, DEFAULT_USAGE)
     return Behaviour(cpu, int(memory_mi * MI), False, None, tuple(STARTUP_LOGS.get(name, ())))
 

@@ -125,9 +125,6 @@ def test_the_spec_checks_its_own_catalogues() -> None:
         ClusterSpec(nfs_provisioner="nfs-ganesha")
 
 
-@pytest.mark.xfail(strict=True, reason="sugarlab.sim.tables imports the workbook's kubectl printing and "
-                   "sugarlab.sim.kubelet its sqlite_writer until the simulator prints and runs containers "
-                   "itself (the ignore_imports of the import contract); then this passes: drop the mark")
 def test_the_simulator_server_loads_no_pandas_and_no_workbook_module() -> None:
     probe = ("import sys, json, sugarlab.sim.server, sugarlab.sim.__main__; "
              "print(json.dumps(sorted(m for m in sys.modules if m == 'pandas' or m.startswith('sugarlab.'))))")

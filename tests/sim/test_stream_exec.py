@@ -135,9 +135,9 @@ def test_kubectl_exec_with_a_terminal_sends_resizes_that_are_ignored(kubeconfig:
 
 @needs_kubectl
 def test_kubectl_exec_of_a_program_the_image_lacks_is_exit_code_126(kubeconfig: Path, python_pod: str) -> None:
-    done = _kubectl(kubeconfig, "exec", python_pod, "--", "ls", "/")
+    done = _kubectl(kubeconfig, "exec", python_pod, "--", "apk", "add", "sqlite")
     assert done.returncode == 126
-    assert 'exec: "ls": executable file not found in $PATH' in done.stderr
+    assert 'exec: "apk": executable file not found in $PATH' in done.stderr
 
 
 @needs_kubectl

@@ -1,0 +1,121 @@
+"""A container's process confined with bubblewrap (`bwrap`, Debian's `bubblewrap`).
+
+The root of the container is a directory of the lab workspace; over it bwrap mounts, read-only,
+this machine's shared libraries and one file per program the image holds (`images`), and the
+pod's volumes at their mount paths (`volumes.host_path`). The process gets its own PID, IPC, UTS
+and network namespaces (only a loopback, so nothing beyond 127.0.0.1), the pod's name as hostname,
+the container's environment on the image's PATH, and limits on CPU time, so whatever it runs stays
+inside the workspace and ends.
+
+The container's clock is the cluster's: libfaketime (Debian's `faketime`) starts its clock at the
+cluster's now and runs it at the cluster's speed, sleeps included, so `date` prints cluster time and
+a writer that sleeps 5 s between rows writes one row per 5 cluster seconds.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sugarlab.sim.containers import Confined, SandboxMissing
+from sugarlab.sim.images import DEFAULT_PATH, Image, host_program, lookup
+from sugarlab.sim.store import Store
+from sugarlab.sim.volumes import host_path
+
+Obj = dict[str, Any]
+BIN = PurePosixPath("/usr/bin")
+LIBRARIES = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libexec")
+LIBFAKETIME = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+               "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1")
+MERGED_USR = {"/lib": "usr/lib", "/lib64": "usr/lib64", "/bin": "usr/bin", "/sbin": "usr/bin"}
+
+
+def bwrap() -> str:
+    found = shutil.which("bwrap")
+    if found is None:
+        raise SandboxMissing("bwrap is not installed: `make system-packages` installs Debian's bubblewrap")
+    return found
+
+
+def pod_dir(state_dir: Path, uid: str) -> Path:
+    return state_dir / "containers" / uid
+
+
+def container_root(state_dir: Path, pod: Obj, container: Obj) -> Path:
+    return pod_dir(state_dir, pod["metadata"]["uid"]) / container["name"]
+
+
+def remove_pod(state_dir: Path, uid: str) -> None:
+    """The pod is gone: so are its containers' roots and its own volumes (emptyDir), as the kubelet cleans up."""
+    shutil.rmtree(pod_dir(state_dir, uid), ignore_errors=True)
+
+
+def _program_binds(image: Image) -> list[str]:
+    args: list[str] = []
+    prefix = Path(sys.base_prefix).resolve()
+    bound_prefix = False
+    for program in image.programs:
+        real = host_program(image, program)
+        if real is None:
+            continue
+        if prefix in real.parents:  # an interpreter finds its library beside itself: keep its own path
+            if not bound_prefix:
+                args += ["--ro-bind", str(prefix), str(prefix)]
+                bound_prefix = True
+            args += ["--symlink", str(real), str(BIN / program)]
+        else:
+            args += ["--ro-bind", str(real), str(BIN / program)]
+    return args
+
+
+def _volume_binds(store: Store, state_dir: Path, pod: Obj, container: Obj) -> list[str]:
+    args: list[str] = []
+    for mount in container.get("volumeMounts") or []:
+        real = host_path(store, state_dir, pod, container, mount["mountPath"])
+        if real is None:  # not a claimed volume (emptyDir ...): a directory of the pod, shared by its containers
+            real = pod_dir(state_dir, pod["metadata"]["uid"]) / ".volumes" / mount["name"]  # no container is so named
+        real.mkdir(parents=True, exist_ok=True)
+        args += ["--ro-bind" if mount.get("readOnly") else "--bind", str(real), mount["mountPath"]]
+    return args
+
+
+def cluster_clock(now: datetime, speed: float) -> dict[str, str]:
+    """The environment that gives a process the cluster's clock (libfaketime's FAKETIME, `@start xSPEED`);
+    FAKETIME_DONT_RESET keeps the programs it starts on the same timeline instead of restarting it."""
+    library = next((path for path in LIBFAKETIME if Path(path).exists()), None)
+    if library is None:
+        return {}
+    return {"LD_PRELOAD": library, "FAKETIME": f"@{now:%Y-%m-%d %H:%M:%S} x{speed:g}", "FAKETIME_DONT_RESET": "1"}
+
+
+def environment(pod: Obj, container: Obj) -> dict[str, str]:
+    """The container's environment as the kubelet builds it: PATH and HOSTNAME, then the spec's `env`."""
+    env = {"PATH": DEFAULT_PATH, "HOSTNAME": pod["metadata"]["name"], "HOME": "/root"}
+    env.update({e["name"]: str(e.get("value", "")) for e in container.get("env") or [] if "name" in e})
+    return env
+
+
+def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: list[str]) -> Confined:
+    """The bwrap command line that runs `command` inside the container."""
+    root = container_root(state_dir, pod, container)
+    for writable in ("tmp", "root"):
+        (root / writable).mkdir(parents=True, exist_ok=True)
+    args = [bwrap(), "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+            "--hostname", pod["metadata"]["name"][:63], "--proc", "/proc", "--dev", "/dev"]
+    for library in LIBRARIES:
+        args += ["--ro-bind-try", library, library]
+    for link, target in MERGED_USR.items():
+        args += ["--symlink", target, link]
+    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+             "--bind", str(root / "tmp"), "/tmp", "--bind", str(root / "root"), "/root"]
+    args += _program_binds(lookup(container["image"]))
+    args += _volume_binds(store, state_dir, pod, container)
+    clock = cluster_clock(store.clock.now(), store.clock.rate())
+    for name, value in {**clock, **environment(pod, container)}.items():
+        args += ["--setenv", name, value]
+    args += ["--chdir", container.get("workingDir") or "/", "--", *command]
+    return Confined(args, {"PATH": DEFAULT_PATH}, root)
+

@@ -1,0 +1,140 @@
+"""A NAS that stops answering, through the simulator's fault switch: pods that mount it hang in
+ContainerCreating with the kubelet's FailedMount events, its writers stall, and all recovers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+SUGARLAB = Path(sys.executable).parent / "sugarlab"
+KUBECTL = shutil.which("kubectl")
+pytestmark = [
+    pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine"),
+    pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed (`make system-packages`)"),
+]
+# Appends a row every 5 cluster seconds, as the storage lab's writer does.
+WRITER = """import sqlite3, time, datetime
+db = sqlite3.connect('/data/rows.db', isolation_level=None)
+db.execute('CREATE TABLE IF NOT EXISTS rows (ts TEXT)')
+while True:
+    db.execute('INSERT INTO rows VALUES (?)', (datetime.datetime.now(datetime.timezone.utc).isoformat(),))
+    time.sleep(5)
+"""
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    workspace = tmp_path_factory.mktemp("k3s-nas")
+    try:
+        yield workspace
+    finally:
+        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def kubeconfig(workspace: Path) -> Path:
+    started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
+                             capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0, started.stderr
+    return Path(started.stdout.strip().splitlines()[-1])
+
+
+def kubectl(kubeconfig: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    assert KUBECTL is not None
+    return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], input=stdin, capture_output=True,
+                          text=True, timeout=60)
+
+
+def apply(kubeconfig: Path, manifest: dict[str, Any]) -> None:
+    done = kubectl(kubeconfig, "apply", "--validate=false", "-f", "-", stdin=json.dumps(manifest))
+    assert done.returncode == 0, done.stderr
+
+
+def nas_power(kubeconfig: Path, on: bool) -> dict[str, Any]:
+    server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+    request = urllib.request.Request(f"{server}/sugarlab/v1/nas/power", data=json.dumps({"on": on}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())  # type: ignore[no-any-return]
+
+
+def writer_pod(name: str, claim: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": {
+        "containers": [{"name": "writer", "image": "python:3.12-slim", "command": ["python3", "-c", WRITER],
+                        "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
+        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}]}}
+
+
+def pod_json(kubeconfig: Path, name: str) -> dict[str, Any]:
+    return json.loads(kubectl(kubeconfig, "get", "pod", name, "-o", "json").stdout)  # type: ignore[no-any-return]
+
+
+def wait_for(what: str, check: Any, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def claim(kubeconfig: Path) -> str:
+    apply(kubeconfig, {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "nfs-shared"},
+                       "provisioner": "nfs.csi.k8s.io",
+                       "parameters": {"server": "192.168.42.50", "share": "/export/sugarkube"}})
+    apply(kubeconfig, {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "rows"},
+                       "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "nfs-shared",
+                                "resources": {"requests": {"storage": "1Gi"}}}})
+    wait_for("the claim to bind", lambda: json.loads(kubectl(kubeconfig, "get", "pvc", "rows", "-o", "json").stdout)
+             ["status"].get("phase") == "Bound")
+    return "rows"
+
+
+def rows(workspace: Path) -> int:
+    found = list(workspace.rglob("rows.db"))
+    if not found:  # the writer has yet to create it
+        return 0
+    assert len(found) == 1, found
+    with sqlite3.connect(f"file:{found[0]}?mode=ro", uri=True) as db:
+        return int(db.execute("SELECT count(*) FROM rows").fetchone()[0])
+
+
+def test_a_nas_that_stops_answering_stalls_writers_and_holds_new_pods_until_it_answers(
+        kubeconfig: Path, workspace: Path, claim: str) -> None:
+    apply(kubeconfig, writer_pod("writer", claim))
+    assert kubectl(kubeconfig, "wait", "--for=condition=Ready", "pod/writer", "--timeout=60s").returncode == 0
+    wait_for("rows", lambda: rows(workspace) >= 3)
+
+    assert nas_power(kubeconfig, False)["powered"] is False
+    time.sleep(1)  # the kubelet notices within a tick
+    stalled = rows(workspace)
+    apply(kubeconfig, writer_pod("latecomer", claim))
+    events = wait_for("FailedMount", lambda: [e for e in json.loads(kubectl(
+        kubeconfig, "get", "events", "--field-selector", "involvedObject.name=latecomer", "-o", "json").stdout)["items"]
+        if e["reason"] == "FailedMount"])
+    assert events[0]["type"] == "Warning" and events[0]["source"]["component"] == "kubelet"
+    assert "mount.nfs: Connection timed out" in events[0]["message"]
+    assert events[0]["message"].startswith('MountVolume.SetUp failed for volume "pvc-')
+    time.sleep(2)
+    assert rows(workspace) == stalled  # the writer is blocked on its mount: no rows
+    status = pod_json(kubeconfig, "latecomer")["status"]
+    assert status["containerStatuses"][0]["state"]["waiting"]["reason"] == "ContainerCreating"
+    table = kubectl(kubeconfig, "get", "pod", "latecomer", "--no-headers").stdout.split()
+    assert table[2] == "ContainerCreating"
+
+    assert nas_power(kubeconfig, True)["powered"] is True
+    wait_for("rows again", lambda: rows(workspace) > stalled + 2)
+    assert kubectl(kubeconfig, "wait", "--for=condition=Ready", "pod/latecomer", "--timeout=60s").returncode == 0
+    assert pod_json(kubeconfig, "writer")["status"]["containerStatuses"][0]["restartCount"] == 0
