@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from sugarlab.sim.kubeconfig import access
 
 SUGARLAB = Path(sys.executable).parent / "sugarlab"
 KUBECTL = shutil.which("kubectl")
@@ -62,10 +63,10 @@ def apply(kubeconfig: Path, manifest: dict[str, Any]) -> None:
 
 
 def nas_power(kubeconfig: Path, on: bool) -> dict[str, Any]:
-    server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+    server, trust, auth = access(kubeconfig)
     request = urllib.request.Request(f"{server}/sugarlab/v1/nas/power", data=json.dumps({"on": on}).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as answer:
+                                     method="POST", headers={"Content-Type": "application/json", **auth})
+    with urllib.request.urlopen(request, timeout=10, context=trust) as answer:
         return json.loads(answer.read())  # type: ignore[no-any-return]
 
 
