@@ -330,7 +330,7 @@ def _stall(lab: Lab, off: datetime, on: datetime) -> str:
     if later:
         return f"the writer did not stall: {later} rows written later than {lab.params.write_interval:g} s into {outage}"
     return f"the writer stalled: no row written later than {lab.params.write_interval:g} s into {outage}" + (
-        f" ({first} as the NAS went)" if first else "")
+        f" ({first} in the first {lab.params.write_interval:g} s, before the mount was seen to hang)" if first else "")
 
 
 def _writes_resumed(lab: Lab, experiment: Experiment) -> None:
