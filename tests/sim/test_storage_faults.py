@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from sugarlab.core.lab import Lab, open_lab
+from sugarlab.core.params import validate_parameters
 from sugarlab.kube import simulator
 from sugarlab.kube.errors import ApiError
 from sugarlab.steps.storage import failover, nfs_class, tutorial_as_written, writer
@@ -36,9 +37,16 @@ def test_the_statefulset_run_is_the_tutorials_own() -> None:
     assert tutorial_as_written.manifest() == yaml.safe_load(TUTORIAL.read_text())
 
 
+def test_the_statefulset_as_written_runs_on_a_live_cluster_only_when_asked() -> None:
+    assert tutorial_as_written.wanted(validate_parameters({"backend": "sim"}))
+    assert not tutorial_as_written.wanted(validate_parameters({"backend": "live"}))
+    assert tutorial_as_written.wanted(validate_parameters({"backend": "live", "tutorial_statefulset": "on"}))
+    assert not tutorial_as_written.wanted(validate_parameters({"backend": "sim", "tutorial_statefulset": "off"}))
+
+
 @needs_bwrap
 def test_the_tutorials_statefulset_as_written_crash_loops_with_apk_not_found(lab: Lab) -> None:
-    assert tutorial_as_written.wanted(lab)
+    assert tutorial_as_written.wanted(lab.params)
     crash = tutorial_as_written.run(lab, progress=False)
     assert crash.reason == "CrashLoopBackOff" and crash.restarts >= 1
     assert crash.exit_code == 127  # the shell's status for a command not found

@@ -16,6 +16,7 @@ from kubernetes import client
 
 from sugarlab.core.errors import StoragePending, WaitTimeout
 from sugarlab.core.lab import Lab
+from sugarlab.core.params import LabParams
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.errors import ApiError
 from sugarlab.kube.wait import Pending, wait_for
@@ -86,11 +87,10 @@ class Crash:
                 f"{self.previous_log.rstrip()}\n")
 
 
-def wanted(lab: Lab) -> bool:
+def wanted(params: LabParams) -> bool:
     """Whether to run it: asked for, or on the simulator by default (on a live cluster it would crash-loop
     on the user's NAS claim, so it runs there only when `tutorial_statefulset` is "on")."""
-    return lab.params.tutorial_statefulset == "on" or (
-        lab.params.tutorial_statefulset == "auto" and lab.params.backend == "sim")
+    return params.tutorial_statefulset == "on" or (params.tutorial_statefulset == "auto" and params.backend == "sim")
 
 
 def manifest() -> dict[str, Any]:
