@@ -19,8 +19,8 @@ from sugarlab.core.errors import ParameterError
 from sugarlab.sim.spec import check_fault, check_medium, check_profile
 
 DEFAULT_WORKSPACE = "~/sugarkube-labs/tutorial-13"
-Failure = Literal["delete-pod", "drain-node", "power-off"]
-FAILURES: tuple[Failure, ...] = ("delete-pod", "drain-node", "power-off")
+Failure = Literal["delete-pod", "drain-node", "power-off", "nas-outage"]
+FAILURES: tuple[Failure, ...] = ("delete-pod", "drain-node", "power-off", "nas-outage")
 WORKER_TAINT = "sugarkube.io/role=worker:NoSchedule"  # the tutorial's INSTALL_K3S_EXEC
 TUTORIAL_STRESS_ARGS = ("--cpu", "2", "--io", "2", "--vm", "1", "--vm-bytes", "256M", "--timeout", "5m")
 HOSTNAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -108,9 +108,11 @@ class LabParams(BaseModel):
     eviction_seconds: int = Field(30, ge=0, le=3600,
                                   description="seconds the writer's pod stays bound to an unreachable node")
     storage_timeout: float = Field(600.0, gt=0, description="cluster seconds to wait for the writer to be Ready")
+    tutorial_statefulset: Literal["auto", "on", "off"] = Field(
+        "auto", description="first run the tutorial's StatefulSet as written, to show it fail (auto: simulator only)")
     failures: list[Failure] = Field(
         default_factory=lambda: list(FAILURES),
-        description="experiments, in order (power-off: simulator only)")
+        description="experiments, in order (power-off and nas-outage: simulator only)")
 
     # 05-edge-ai
     edge_replicas: int = Field(2, ge=1, le=8, description="inference pods")
@@ -248,7 +250,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                     "sample_every", "stress_timeout"),
     "04-storage": ("nfs_provisioner", "nfs_server", "nfs_path", "nfs_version", "nfs_mount_options",
                    "nfs_reclaim_policy", "storage_class", "storage_image", "write_interval", "storage_size",
-                   "eviction_seconds", "storage_timeout", "failures"),
+                   "eviction_seconds", "storage_timeout", "tutorial_statefulset", "failures"),
     "05-edge-ai": ("edge_replicas", "edge_cpu_request", "edge_cpu_limit", "edge_memory_request", "edge_memory_limit",
                    "edge_pin_cpus", "edge_image", "edge_model_url", "edge_sample_image", "edge_rollout_timeout",
                    "sweep_size", "sweep_requests"),

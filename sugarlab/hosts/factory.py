@@ -13,7 +13,7 @@ from kubernetes.client import Configuration
 
 from sugarlab.core.params import LabParams
 from sugarlab.hosts.base import Host
-from sugarlab.hosts.sim import SimulatedHost, power, provision
+from sugarlab.hosts.sim import SimulatedHost, nas_power, power, provision
 from sugarlab.hosts.ssh import SSHHost
 
 SIM_CONTROLLER = "sugarkube0"  # the simulated cluster's controller machine
@@ -33,6 +33,13 @@ def power_switch(params: LabParams, api: Configuration) -> Callable[[str, bool],
     """Switch a machine's power by name, or None where the lab cannot (real Pis are unplugged by hand)."""
     if params.backend == "sim":
         return partial(power, api)
+    return None
+
+
+def nas_switch(params: LabParams, api: Configuration) -> Callable[[bool], dict[str, object]] | None:
+    """Make the NAS stop answering or answer again, or None where the lab cannot (a real NAS is unplugged by hand)."""
+    if params.backend == "sim":
+        return partial(nas_power, api)
     return None
 
 

@@ -20,12 +20,13 @@ from sugarlab.core.errors import CommandFailed, HostUnreachable, ParameterError,
 from sugarlab.hosts.base import CommandResult, redact
 
 
-def _client(server: Configuration, path: str, timeout: float) -> httpx.Client:
-    """HTTPS to the simulator's machine API with the kubeconfig's CA and token, as the Kubernetes client has them."""
+def _client(server: Configuration, path: str, timeout: float, api: str = "machines") -> httpx.Client:
+    """HTTPS to the simulator's machine (or NAS) API with the kubeconfig's CA and token, as the Kubernetes client
+    has them."""
     settings = cast(dict[str, dict[str, str]], server.auth_settings())
     headers = {s["key"]: s["value"] for s in settings.values() if s["in"] == "header" and s["value"]}
     verify = ssl.create_default_context(cafile=server.ssl_ca_cert) if server.ssl_ca_cert else server.verify_ssl
-    return httpx.Client(base_url=f"{server.host}/sugarlab/v1/machines{path}", headers=headers, verify=verify,
+    return httpx.Client(base_url=f"{server.host}/sugarlab/v1/{api}{path}", headers=headers, verify=verify,
                         timeout=timeout)
 
 
@@ -46,6 +47,15 @@ def power(server: Configuration, name: str, on: bool) -> None:
     if response.status_code == 404:
         raise ParameterError("machine", name, "a machine of the simulated cluster")
     response.raise_for_status()
+
+
+def nas_power(server: Configuration, on: bool) -> dict[str, object]:
+    """Make the simulated NAS stop answering (`on` False) or answer again; its state, as the simulator reports it
+    (`server`, `export`, `powered`, `since`)."""
+    with _client(server, "", 30.0, api="nas") as http:
+        response = http.post("/power", json={"on": on})
+    response.raise_for_status()
+    return cast(dict[str, object], response.json())
 
 
 class SimulatedHost:

@@ -27,7 +27,7 @@ def _database(lab: Lab) -> Path:
 
 
 def test_every_failure_is_recovered_without_losing_a_row(open_sim_lab) -> None:
-    lab = open_sim_lab(sim_workers=2, speed=60)
+    lab = open_sim_lab(sim_workers=2, speed=60, failures=["delete-pod", "drain-node", "power-off"])
     _writer(lab)
     pv = client.CoreV1Api(lab.cluster.api).read_persistent_volume(
         lab.cluster.core.read_namespaced_persistent_volume_claim(writer.CLAIM, "lab-scale").spec.volume_name)

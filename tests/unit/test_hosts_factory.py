@@ -6,7 +6,7 @@ from kubernetes.client import Configuration
 
 from sugarlab.core.params import validate_parameters
 from sugarlab.hosts import SSHHost
-from sugarlab.hosts.factory import open_controller, open_host, open_new_workers, power_switch
+from sugarlab.hosts.factory import nas_switch, open_controller, open_host, open_new_workers, power_switch
 from sugarlab.hosts.sim import SimulatedHost
 
 SIM_API = Configuration(host="https://127.0.0.1:9")  # never contacted by these tests
@@ -26,6 +26,7 @@ def test_a_live_lab_reaches_its_machines_over_ssh_with_its_settings() -> None:
     assert isinstance(node, SSHHost) and node.user == "pi" and node.key_filename is not None
     assert node.key_filename.name == "lab"
     assert power_switch(params, SIM_API) is None  # real Pis are unplugged by hand
+    assert nas_switch(params, SIM_API) is None  # and so is a real NAS
 
 
 def test_a_simulated_lab_reaches_the_simulators_machines_by_name() -> None:
@@ -33,4 +34,4 @@ def test_a_simulated_lab_reaches_the_simulators_machines_by_name() -> None:
     node = open_host(params, SIM_API, "sugarkube1", "192.168.42.11")
     assert isinstance(node, SimulatedHost) and node.name == "sugarkube1"
     assert open_controller(params, SIM_API).name == "sugarkube0"
-    assert callable(power_switch(params, SIM_API))
+    assert callable(power_switch(params, SIM_API)) and callable(nas_switch(params, SIM_API))

@@ -23,12 +23,12 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 from sugarlab.core.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
-from sugarlab.hosts.factory import power_switch
+from sugarlab.hosts.factory import nas_switch, power_switch
 from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now
 from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.core.lab import Lab
-from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, probe
+from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, history, probe
 
 REPORT, TABLE, PLOT = "storage/failover-report.md", "storage/failover-experiments.csv", "storage/failover-rows.png"
 OUT_OF_SERVICE = {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown", "effect": "NoExecute"}
@@ -294,8 +294,96 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
     return experiment
 
 
+def _failed_mount(lab: Lab, pod: client.V1Pod) -> datetime | None:
+    """When the kubelet first reported `FailedMount` for the pod, on the cluster's clock."""
+    events = lab.cluster.core.list_namespaced_event(
+        NAMESPACE, field_selector=f"involvedObject.name={POD},involvedObject.uid={pod.metadata.uid}").items
+    times = [e.first_timestamp or e.event_time for e in events if e.reason == "FailedMount"]
+    return min((t for t in times if t is not None), default=None)
+
+
+def _held_by_mount(lab: Lab, experiment: Experiment, old_uid: str) -> client.V1Pod | Pending:
+    """The replacement of `old_uid`, once it waits in ContainerCreating with a FailedMount event."""
+    try:
+        pod = lab.cluster.core.read_namespaced_pod(POD, NAMESPACE)
+    except ApiError as error:
+        if error.status != 404:
+            raise
+        return Pending(seen=f"{POD} not yet recreated")
+    if pod.metadata.uid == old_uid:
+        return Pending(seen=f"{POD} still the old pod")
+    waiting = [s.state.waiting.reason for s in pod.status.container_statuses or [] if s.state and s.state.waiting]
+    when = _failed_mount(lab, pod)
+    if when is None or waiting != ["ContainerCreating"]:
+        return Pending(seen=f"{POD} {', '.join(waiting) or pod.status.phase}, no FailedMount yet")
+    experiment.mark("FailedMount (ContainerCreating)", when)
+    return pod
+
+
+def _stall(lab: Lab, off: datetime, on: datetime) -> str:
+    """What the database says of the outage: rows written while the NAS did not answer. A row of the first
+    write interval may be one already under way as the NAS went; any later one means the writer did not stall."""
+    ts = history(lab)["ts"]
+    settled = off + timedelta(seconds=lab.params.write_interval)
+    first, later = int(((ts >= off) & (ts < settled)).sum()), int(((ts >= settled) & (ts < on)).sum())
+    outage = f"{(on - off).total_seconds():.0f} s without the NAS"
+    if later:
+        return f"the writer did not stall: {later} rows written later than {lab.params.write_interval:g} s into {outage}"
+    return f"the writer stalled: no row written later than {lab.params.write_interval:g} s into {outage}" + (
+        f" ({first} in the first {lab.params.write_interval:g} s, before the mount was seen to hang)" if first else "")
+
+
+def _writes_resumed(lab: Lab, experiment: Experiment) -> None:
+    """Wait for a row newer than the first read after the outage: the writer writes again."""
+    seen = experiment.after.last_id if experiment.after else 0
+
+    def resumed() -> Probe | Pending:
+        now = probe(lab, upto=experiment.before.last_id if experiment.before else 0)
+        return now if now.last_id > seen else Pending(seen=f"last id {now.last_id}")
+
+    try:
+        experiment.mark("writes resumed", wait_for(resumed, f"{experiment.name}: writes resumed",
+                                                  10 * lab.params.write_interval, speed=lab.cluster.speed).at)
+    except WaitTimeout as late:
+        experiment.notes.append(f"no new row within {10 * lab.params.write_interval:g} s after the NAS answered "
+                                f"({late.last.seen})")
+
+
+def nas_outage(lab: Lab, progress: bool = True) -> Experiment:
+    """(d) the NAS stops answering (simulator): the writer stalls on its hard mount, and the pod started
+    meanwhile waits in ContainerCreating with the kubelet's FailedMount events; when the NAS answers
+    again, the pod starts, mounts the same claim and the writes resume."""
+    switch = nas_switch(lab.params, lab.cluster.api.configuration)
+    if switch is None:
+        raise ExperimentSkipped("nas-outage needs the simulator's NAS (on real hardware, power the NAS off and "
+                                "follow the same steps by hand)")
+    experiment, pod = _start(lab, "nas-outage", needs_spare=False)
+    experiment.mark("NAS off", cluster_now(lab.cluster))
+    switch(False)
+    try:
+        time.sleep(lab.real_seconds(3 * lab.params.write_interval))  # rows the writer would have written
+        experiment.mark("delete", cluster_now(lab.cluster))
+        lab.cluster.core.delete_namespaced_pod(POD, NAMESPACE)
+        try:
+            wait_for(lambda: _held_by_mount(lab, experiment, pod.metadata.uid), f"{experiment.name}: FailedMount",
+                     lab.params.storage_timeout, speed=lab.cluster.speed, interval=0.1, progress=progress)
+        except WaitTimeout as late:
+            experiment.notes.append(f"the new pod was not seen held by its mount: {late.last.seen}")
+    finally:
+        experiment.mark("NAS on", cluster_now(lab.cluster))
+        switch(True)
+    new = _follow(lab, experiment, pod.metadata.uid, progress)
+    experiment.node_after = new.spec.node_name
+    _read_after(lab, experiment)
+    _writes_resumed(lab, experiment)
+    off, on = experiment.at("NAS off"), experiment.at("NAS on")
+    if off is not None and on is not None:
+        experiment.notes.append(_stall(lab, off, on))
+    return experiment
+
+
 EXPERIMENTS: dict[str, Callable[..., Experiment]] = {"delete-pod": delete_pod, "drain-node": drain_node,
-                                                    "power-off": power_off}
+                                                    "power-off": power_off, "nas-outage": nas_outage}
 
 
 def run(lab: Lab, progress: bool = True) -> list[Experiment]:

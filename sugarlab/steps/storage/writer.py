@@ -1,7 +1,7 @@
 """The `nfs-sqlite` StatefulSet: a writer appending rows to SQLite on a shared claim, and how to read it.
 
-The tutorial's manifest cannot run: busybox has no `apk` (nor `sqlite3`), and `set -o pipefail` is
-not a busybox `sh` option. The writer here is `sugarlab/payloads/sqlite_writer.py`, standard-library Python
+The tutorial's manifest cannot run: busybox has no `apk` (nor `sqlite3`), and under `set -e` the first
+missing command ends the script (`tutorial_as_written` shows it fail). The writer here is `sugarlab/payloads/sqlite_writer.py`, standard-library Python
 run with `python3 -c` in the official python image, which ships SQLite. The same file, run through
 `kubectl exec`, is the checker, so what the lab reads is read by the pod itself, on its mount.
 """
