@@ -91,10 +91,33 @@ def cluster_clock(now: datetime, speed: float) -> dict[str, str]:
     return {"LD_PRELOAD": library, "FAKETIME": f"@{now:%Y-%m-%d %H:%M:%S} x{speed:g}", "FAKETIME_DONT_RESET": "1"}
 
 
+def _field(pod: Obj, path: str) -> str:
+    """A `fieldRef` of the downward API: the pod fields the kubelet resolves (podFieldSelectorRuntimeValue in
+    pkg/kubelet/kubelet_pods.go, then fieldpath.ExtractFieldPathAsString for the metadata ones)."""
+    meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
+    simple = {"metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace"),
+              "metadata.uid": meta.get("uid"), "spec.nodeName": spec.get("nodeName"),
+              "spec.serviceAccountName": spec.get("serviceAccountName"), "status.hostIP": status.get("hostIP"),
+              "status.podIP": status.get("podIP")}
+    if path in simple:
+        return str(simple[path] or "")
+    for bag in ("labels", "annotations"):
+        prefix = f"metadata.{bag}['"
+        if path.startswith(prefix) and path.endswith("']"):
+            return str((meta.get(bag) or {}).get(path[len(prefix):-2], ""))
+    return ""
+
+
 def environment(pod: Obj, container: Obj) -> dict[str, str]:
-    """The container's environment as the kubelet builds it: PATH and HOSTNAME, then the spec's `env`."""
+    """The container's environment as the kubelet builds it: PATH and HOSTNAME, then the spec's `env`, whose
+    values are literal or, through the downward API, fields of the pod."""
     env = {"PATH": DEFAULT_PATH, "HOSTNAME": pod["metadata"]["name"], "HOME": "/root"}
-    env.update({e["name"]: str(e.get("value", "")) for e in container.get("env") or [] if "name" in e})
+    for entry in container.get("env") or []:
+        if "name" not in entry:
+            continue
+        field_ref = (entry.get("valueFrom") or {}).get("fieldRef") or {}
+        env[entry["name"]] = _field(pod, field_ref["fieldPath"]) if "fieldPath" in field_ref else str(
+            entry.get("value", ""))
     return env
 
 
