@@ -12,7 +12,6 @@ from simcluster import kubectl, needs_kubectl
 from sugarlab.sim import proto_decode
 
 
-
 def message(full_name: str, /, **fields: Any) -> Any:
     cls = message_factory.GetMessageClass(proto_decode._pool().FindMessageTypeByName(full_name))
     return cls(**fields)
