@@ -29,8 +29,9 @@ def kubeconfig(sim_workspace: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def http(kubeconfig: Path) -> Iterator[httpx.Client]:
-    """httpx on the simulator's URL, trusting its CA and sending its bearer token."""
-    url, context, headers = access(kubeconfig)
+def http(kubeconfig: Path | str) -> Iterator[httpx.Client]:
+    """httpx on the URL of the module's `kubeconfig`, trusting its CA and sending its bearer token (a module may
+    hand its kubeconfig on as a str)."""
+    url, context, headers = access(Path(kubeconfig))
     with httpx.Client(base_url=url, verify=context, headers=headers, timeout=30) as client:
         yield client
