@@ -6,22 +6,18 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from simcluster import kubectl, needs_kubectl
 
 from sugarlab.sim.kubeconfig import access
 
-SUGARLAB = Path(sys.executable).parent / "sugarlab"
-KUBECTL = shutil.which("kubectl")
 pytestmark = [
-    pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine"),
+    needs_kubectl,
     pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed (`make system-packages`)"),
 ]
 # Appends a row every 5 cluster seconds, as the storage lab's writer does.
@@ -32,29 +28,6 @@ while True:
     db.execute('INSERT INTO rows VALUES (?)', (datetime.datetime.now(datetime.timezone.utc).isoformat(),))
     time.sleep(5)
 """
-
-
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    workspace = tmp_path_factory.mktemp("k3s-nas")
-    try:
-        yield workspace
-    finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(workspace: Path) -> Path:
-    started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, timeout=120)
-    assert started.returncode == 0, started.stderr
-    return Path(started.stdout.strip().splitlines()[-1])
-
-
-def kubectl(kubeconfig: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    assert KUBECTL is not None
-    return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], input=stdin, capture_output=True,
-                          text=True, timeout=60)
 
 
 def apply(kubeconfig: Path, manifest: dict[str, Any]) -> None:
@@ -113,14 +86,14 @@ def rows(workspace: Path) -> int:
 
 
 def test_a_nas_that_stops_answering_stalls_writers_and_holds_new_pods_until_it_answers(
-        kubeconfig: Path, workspace: Path, claim: str) -> None:
+        kubeconfig: Path, sim_workspace: Path, claim: str) -> None:
     apply(kubeconfig, writer_pod("writer", claim))
     assert kubectl(kubeconfig, "wait", "--for=condition=Ready", "pod/writer", "--timeout=60s").returncode == 0
-    wait_for("rows", lambda: rows(workspace) >= 3)
+    wait_for("rows", lambda: rows(sim_workspace) >= 3)
 
     assert nas_power(kubeconfig, False)["powered"] is False
     time.sleep(1)  # the kubelet notices within a tick
-    stalled = rows(workspace)
+    stalled = rows(sim_workspace)
     apply(kubeconfig, writer_pod("latecomer", claim))
     events = wait_for("FailedMount", lambda: [e for e in json.loads(kubectl(
         kubeconfig, "get", "events", "--field-selector", "involvedObject.name=latecomer", "-o", "json").stdout)["items"]
@@ -129,13 +102,13 @@ def test_a_nas_that_stops_answering_stalls_writers_and_holds_new_pods_until_it_a
     assert "mount.nfs: Connection timed out" in events[0]["message"]
     assert events[0]["message"].startswith('MountVolume.SetUp failed for volume "pvc-')
     time.sleep(2)
-    assert rows(workspace) == stalled  # the writer is blocked on its mount: no rows
+    assert rows(sim_workspace) == stalled  # the writer is blocked on its mount: no rows
     status = pod_json(kubeconfig, "latecomer")["status"]
     assert status["containerStatuses"][0]["state"]["waiting"]["reason"] == "ContainerCreating"
     table = kubectl(kubeconfig, "get", "pod", "latecomer", "--no-headers").stdout.split()
     assert table[2] == "ContainerCreating"
 
     assert nas_power(kubeconfig, True)["powered"] is True
-    wait_for("rows again", lambda: rows(workspace) > stalled + 2)
+    wait_for("rows again", lambda: rows(sim_workspace) > stalled + 2)
     assert kubectl(kubeconfig, "wait", "--for=condition=Ready", "pod/latecomer", "--timeout=60s").returncode == 0
     assert pod_json(kubeconfig, "writer")["status"]["containerStatuses"][0]["restartCount"] == 0

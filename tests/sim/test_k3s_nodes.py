@@ -6,38 +6,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-import shutil
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import pytest
+from simcluster import kubectl, needs_kubectl
 
-SUGARLAB = Path(sys.executable).parent / "sugarlab"
-KUBECTL = shutil.which("kubectl")
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine")
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    workspace = tmp_path_factory.mktemp("k3s-nodes")
-    try:
-        started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers",
-                                  "2"], capture_output=True, text=True, timeout=120)
-        assert started.returncode == 0, started.stderr
-        yield Path(started.stdout.strip().splitlines()[-1])
-    finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
-
-
-def kubectl(kubeconfig: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    assert KUBECTL is not None
-    return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], input=stdin, capture_output=True,
-                          text=True, timeout=60)
+pytestmark = needs_kubectl
 
 
 def get(kubeconfig: Path, *args: str) -> Any:

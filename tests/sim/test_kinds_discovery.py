@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from kubernetes import config
+from simcluster import KUBECTL, needs_kubectl
+from simcluster import kubectl_out as kubectl
 
 from sugarlab.sim import discovery
 
-KUBECTL = "/usr/bin/kubectl"
-SUGARLAB = Path(sys.executable).parent / "sugarlab"
-pytestmark = pytest.mark.skipif(shutil.which(KUBECTL) is None, reason="kubectl is not installed at /usr/bin/kubectl")
+pytestmark = needs_kubectl
 
 # `kubectl api-resources` against k3s v1.33 (metrics-server on), for the groups served: NAME, SHORTNAMES,
 # APIVERSION, NAMESPACED, KIND. Not served: bindings and componentstatuses (v1), and the groups
@@ -77,22 +74,10 @@ CATEGORY_ALL = {"pods", "services", "replicationcontrollers", "daemonsets", "dep
                 "statefulsets", "horizontalpodautoscalers", "cronjobs", "jobs"}
 
 
-def kubectl(kubeconfig: str, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run([KUBECTL, "--kubeconfig", kubeconfig, *args], input=stdin, capture_output=True, text=True,
-                          check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    workspace = tmp_path_factory.mktemp("discovery")
-    started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, check=True)
-    try:
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, check=False)
+def kubeconfig(kubeconfig: Path) -> str:
+    """The module's simulator (tests/sim/conftest.py), its kubeconfig as the string these tests pass around."""
+    return str(kubeconfig)
 
 
 def wide_rows(text: str) -> dict[tuple[str, str], dict[str, str]]:

@@ -7,38 +7,12 @@ what the same command shows against k3s.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from simcluster import kubectl_out as kubectl, needs_kubectl
 
-KUBECTL = shutil.which("kubectl")
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine")
-SUGARLAB = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "sugarlab")
+pytestmark = needs_kubectl
 TUTORIAL = Path(__file__).resolve().parents[1] / "data" / "tutorial"
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    workspace = tmp_path_factory.mktemp("kubectl-tutorial")
-    started = subprocess.run([SUGARLAB, "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, check=False, timeout=120)
-    try:
-        assert started.returncode == 0, started.stderr
-        yield Path(started.stdout.strip().splitlines()[-1])
-    finally:
-        subprocess.run([SUGARLAB, "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60,
-                       check=False)
-
-
-def kubectl(kubeconfig: Path, *args: str) -> str:
-    """kubectl's standard output; a failing command fails the test with kubectl's own error."""
-    done = subprocess.run([str(KUBECTL), "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True,
-                          check=False, timeout=120)
-    assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr}"
-    return done.stdout
 
 
 def test_baseline_commands_show_nodes_pods_and_usage(kubeconfig: Path) -> None:

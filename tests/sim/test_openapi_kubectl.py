@@ -4,51 +4,22 @@ manifest Tutorial 13 writes (tests/data/tutorial, extracted verbatim from the tu
 from __future__ import annotations
 
 import json
-import ssl
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from kubernetes import client, config
+from simcluster import kubectl, needs_kubectl
 
 from sugarlab.sim import openapi_proto
 
-KUBECTL = shutil.which("kubectl")
-SUGARLAB = Path(sys.executable).parent / "sugarlab"
 TUTORIAL = Path(__file__).resolve().parent.parent / "data" / "tutorial"
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed (the reference client)")
+pytestmark = needs_kubectl
 
 
 @pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    workspace = tmp_path_factory.mktemp("openapi")
-    started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, check=True)
-    try:
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, check=False)
-
-
-def kubectl(kubeconfig: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(KUBECTL), "--kubeconfig", kubeconfig, *args], input=stdin, capture_output=True,
-                          text=True, timeout=60)
-
-
-@pytest.fixture(scope="module")
-def api(kubeconfig: str) -> Iterator[httpx.Client]:
-    """An HTTP client with the kubeconfig's server, CA and credentials, for requests no typed client makes."""
-    cfg = client.Configuration()
-    config.load_kube_config(kubeconfig, client_configuration=cfg)
-    token = cfg.get_api_key_with_prefix("BearerToken")
-    headers = {"authorization": token} if token else {}
-    cert = (cfg.cert_file, cfg.key_file) if cfg.cert_file else None
-    with httpx.Client(base_url=cfg.host, verify=ssl.create_default_context(cafile=cfg.ssl_ca_cert), cert=cert, headers=headers) as http:
-        yield http
+def kubeconfig(kubeconfig: Path) -> str:
+    """The module's simulator (tests/sim/conftest.py), its kubeconfig as the string these tests pass around."""
+    return str(kubeconfig)
 
 
 def raw(api: httpx.Client, path: str, accept: str = "application/json") -> tuple[int, httpx.Headers, bytes]:
@@ -88,8 +59,8 @@ def test_explain_of_an_unknown_field_fails_as_against_k3s(kubeconfig: str) -> No
     assert 'field "containerz" does not exist' in shown.stderr
 
 
-def test_v3_discovery_names_each_group_version_by_hash(api: httpx.Client) -> None:
-    status, _, body = raw(api, "/openapi/v3")
+def test_v3_discovery_names_each_group_version_by_hash(http: httpx.Client) -> None:
+    status, _, body = raw(http, "/openapi/v3")
     paths = json.loads(body)["paths"]
     assert status == 200
     assert {"api/v1", "apis/apps/v1", "apis/batch/v1", "apis/policy/v1", "apis/storage.k8s.io/v1",
@@ -98,7 +69,7 @@ def test_v3_discovery_names_each_group_version_by_hash(api: httpx.Client) -> Non
             "apis/apiextensions.k8s.io/v1"} <= set(paths)
     url = paths["apis/apps/v1"]["serverRelativeURL"]
     assert url.startswith("/openapi/v3/apis/apps/v1?hash=")
-    status, headers, body = raw(api, url)
+    status, headers, body = raw(http, url)
     doc = json.loads(body)
     assert status == 200 and headers["Cache-Control"] == "public, immutable"
     assert doc["openapi"].startswith("3.")
@@ -111,20 +82,20 @@ def test_v3_discovery_names_each_group_version_by_hash(api: httpx.Client) -> Non
     assert containers["x-kubernetes-patch-merge-key"] == "name"
 
 
-def test_a_stale_v3_hash_is_sent_on_to_the_current_document(api: httpx.Client) -> None:
-    status, headers, _ = raw(api, "/openapi/v3/api/v1?hash=0123")
+def test_a_stale_v3_hash_is_sent_on_to_the_current_document(http: httpx.Client) -> None:
+    status, headers, _ = raw(http, "/openapi/v3/api/v1?hash=0123")
     assert status == 301
     assert headers["Location"].startswith("/openapi/v3/api/v1?hash=") and not headers["Location"].endswith("=0123")
 
 
-def test_v2_is_served_as_json_and_as_gnostic_protobuf(api: httpx.Client) -> None:
-    status, _, body = raw(api, "/openapi/v2")
+def test_v2_is_served_as_json_and_as_gnostic_protobuf(http: httpx.Client) -> None:
+    status, _, body = raw(http, "/openapi/v2")
     spec = json.loads(body)
     assert status == 200 and spec["swagger"] == "2.0"
     assert {"io.k8s.api.core.v1.Pod", "io.k8s.api.apps.v1.Deployment", "io.k8s.api.core.v1.Secret",
             "io.k8s.api.rbac.v1.ClusterRole", "io.k8s.api.networking.v1.Ingress"} <= set(spec["definitions"])
     # client-go's OpenAPISchema asks for protobuf only, under the name with '@'
-    status, headers, body = raw(api, "/openapi/v2", accept="application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+    status, headers, body = raw(http, "/openapi/v2", accept="application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
     assert status == 200
     assert headers["content-type"] == "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
     document = openapi_proto.document_class()()
@@ -136,7 +107,7 @@ def test_v2_is_served_as_json_and_as_gnostic_protobuf(api: httpx.Client) -> None
     assert containers.items.schema[0]._ref == "#/definitions/io.k8s.api.core.v1.Container"
     assert {(e.name, e.value.yaml) for e in containers.vendor_extension} >= {
         ("x-kubernetes-patch-merge-key", '"name"\n'), ("x-kubernetes-patch-strategy", '"merge"\n')}
-    assert raw(api, "/openapi/v2", accept="application/xml")[0] == 406
+    assert raw(http, "/openapi/v2", accept="application/xml")[0] == 406
 
 
 def test_kubectl_reads_v2_where_it_needs_it(kubeconfig: str, tmp_path: Path) -> None:

@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from simcluster import kubectl_out as kubectl, needs_kubectl
 
-KUBECTL = "/usr/bin/kubectl"
-SUGARLAB = Path(sys.executable).parent / "sugarlab"
 NS = "lab-describe"
-pytestmark = pytest.mark.skipif(shutil.which(KUBECTL) is None, reason="kubectl is not installed at /usr/bin/kubectl")
+pytestmark = needs_kubectl
 
 OBJECTS = [
     {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {
@@ -55,31 +50,19 @@ OBJECTS = [
 ]
 
 
-def kubectl(kubeconfig: str, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run([KUBECTL, "--kubeconfig", kubeconfig, *args], input=stdin, capture_output=True, text=True,
-                          check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    workspace = tmp_path_factory.mktemp("describe")
-    started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, check=True)
-    try:
-        path = started.stdout.strip().splitlines()[-1]
-        kubectl(path, "create", "--validate=false", "-f", "-",
-                stdin=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}))
-        kubectl(path, "create", "--validate=false", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": [
-            {**o, "metadata": {**o["metadata"], "namespace": NS}} for o in OBJECTS]}))
-        deadline = time.monotonic() + 20
-        while "2/2" not in kubectl(path, "get", "deploy", "web", "-n", NS, "--no-headers"):
-            assert time.monotonic() < deadline, "the web deployment never became ready"
-            time.sleep(0.2)
-        yield path
-    finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, check=False)
+def kubeconfig(kubeconfig: Path) -> str:
+    """The module's simulator (tests/sim/conftest.py) with the objects above in it."""
+    path = str(kubeconfig)
+    kubectl(path, "create", "--validate=false", "-f", "-",
+            stdin=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}))
+    kubectl(path, "create", "--validate=false", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": [
+        {**o, "metadata": {**o["metadata"], "namespace": NS}} for o in OBJECTS]}))
+    deadline = time.monotonic() + 20
+    while "2/2" not in kubectl(path, "get", "deploy", "web", "-n", NS, "--no-headers"):
+        assert time.monotonic() < deadline, "the web deployment never became ready"
+        time.sleep(0.2)
+    return path
 
 
 def field(text: str, name: str) -> str:

@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from simcluster import kubectl_out as kubectl, needs_kubectl, start
 
-KUBECTL = "/usr/bin/kubectl"
-SUGARLAB = Path(sys.executable).parent / "sugarlab"
 NS = "lab-print"
-pytestmark = pytest.mark.skipif(shutil.which(KUBECTL) is None, reason="kubectl is not installed at /usr/bin/kubectl")
+pytestmark = needs_kubectl
 
 MANIFESTS = [
     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"a": "1"},
@@ -79,32 +74,20 @@ CLUSTER_MANIFESTS = [
 ]
 
 
-def kubectl(kubeconfig: str, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run([KUBECTL, "--kubeconfig", kubeconfig, *args], input=stdin, capture_output=True, text=True,
-                          check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    workspace = tmp_path_factory.mktemp("printing")
-    started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2",
-                              "-p", "speed", "120"], capture_output=True, text=True, check=True)
-    try:
-        path = started.stdout.strip().splitlines()[-1]
-        kubectl(path, "create", "--validate=false", "-f", "-",
-                stdin=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}))
-        items = [{**m, "metadata": {**m["metadata"], "namespace": NS}} for m in MANIFESTS] + CLUSTER_MANIFESTS
-        kubectl(path, "create", "--validate=false", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List",
-                                                                                   "items": items}))
-        deadline = time.monotonic() + 20
-        while "2/2" not in kubectl(path, "get", "deploy", "web", "-n", NS, "--no-headers"):
-            assert time.monotonic() < deadline, "the web deployment never became ready"
-            time.sleep(0.2)
-        yield path
-    finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, check=False)
+def kubeconfig(sim_workspace: Path) -> str:
+    """A simulator of its own, at speed 120, with the manifests above in it."""
+    path = str(start(sim_workspace, "-p", "speed", "120"))
+    kubectl(path, "create", "--validate=false", "-f", "-",
+            stdin=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}))
+    items = [{**m, "metadata": {**m["metadata"], "namespace": NS}} for m in MANIFESTS] + CLUSTER_MANIFESTS
+    kubectl(path, "create", "--validate=false", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List",
+                                                                               "items": items}))
+    deadline = time.monotonic() + 20
+    while "2/2" not in kubectl(path, "get", "deploy", "web", "-n", NS, "--no-headers"):
+        assert time.monotonic() < deadline, "the web deployment never became ready"
+        time.sleep(0.2)
+    return path
 
 
 def rows(text: str) -> list[dict[str, str]]:

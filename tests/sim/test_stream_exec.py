@@ -7,10 +7,8 @@ import json
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,47 +17,17 @@ from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward, stream
 from kubernetes.stream.ws_client import ERROR_CHANNEL
+from simcluster import KUBECTL, kubectl, needs_kubectl, start, stop
 
 from sugarlab.payloads.edge_ai.sample_images import synthetic_jpeg
 
-SUGARLAB = Path(sys.executable).parent / "sugarlab"
-KUBECTL = shutil.which("kubectl")
-needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine")
 NAMESPACE = "edge-ai"
 SERVICE = "vehicle-detector"
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    workspace = tmp_path_factory.mktemp("stream-exec")
-    try:
-        yield workspace
-    finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
-
-
-def _start(workspace: Path) -> Path:
-    started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, timeout=120)
-    assert started.returncode == 0, started.stderr
-    return Path(started.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(workspace: Path) -> Path:
-    return _start(workspace)
-
-
-@pytest.fixture(scope="module")
 def core(kubeconfig: Path) -> client.CoreV1Api:
     return client.CoreV1Api(config.new_client_from_config(str(kubeconfig)))
-
-
-def _kubectl(kubeconfig: Path, *args: str, stdin: str | None = None,
-             timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    assert KUBECTL is not None
-    return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], input=stdin, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 def _running(core: client.CoreV1Api, namespace: str, selector: str, ready: bool = False) -> str:
@@ -105,8 +73,8 @@ def _free_port() -> int:
 # -- exec ----------------------------------------------------------------------------------------
 @needs_kubectl
 def test_kubectl_exec_returns_output_and_the_exit_code(kubeconfig: Path, python_pod: str) -> None:
-    done = _kubectl(kubeconfig, "exec", python_pod, "--", "python", "-c",
-                    "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)")
+    done = kubectl(kubeconfig, "exec", python_pod, "--", "python", "-c",
+                   "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)")
     assert done.stdout == "out\n"
     assert done.stderr.startswith("err\n")
     assert "command terminated with exit code 3" in done.stderr
@@ -115,8 +83,8 @@ def test_kubectl_exec_returns_output_and_the_exit_code(kubeconfig: Path, python_
 
 @needs_kubectl
 def test_kubectl_exec_passes_stdin_until_it_ends(kubeconfig: Path, python_pod: str) -> None:
-    done = _kubectl(kubeconfig, "exec", "-i", python_pod, "--", "python", "-c",
-                    "import sys; print(sys.stdin.read().upper(), end='')", stdin="first line\nsecond\n")
+    done = kubectl(kubeconfig, "exec", "-i", python_pod, "--", "python", "-c",
+                   "import sys; print(sys.stdin.read().upper(), end='')", stdin="first line\nsecond\n")
     assert (done.returncode, done.stdout) == (0, "FIRST LINE\nSECOND\n"), done.stderr
 
 
@@ -135,14 +103,14 @@ def test_kubectl_exec_with_a_terminal_sends_resizes_that_are_ignored(kubeconfig:
 
 @needs_kubectl
 def test_kubectl_exec_of_a_program_the_image_lacks_is_exit_code_126(kubeconfig: Path, python_pod: str) -> None:
-    done = _kubectl(kubeconfig, "exec", python_pod, "--", "apk", "add", "sqlite")
+    done = kubectl(kubeconfig, "exec", python_pod, "--", "apk", "add", "sqlite")
     assert done.returncode == 126
     assert 'exec: "apk": executable file not found in $PATH' in done.stderr
 
 
 @needs_kubectl
 def test_kubectl_exec_into_a_missing_pod_is_not_found(kubeconfig: Path, python_pod: str) -> None:
-    done = _kubectl(kubeconfig, "exec", "no-such-pod", "--", "python", "-c", "print(1)")
+    done = kubectl(kubeconfig, "exec", "no-such-pod", "--", "python", "-c", "print(1)")
     assert done.returncode == 1
     assert 'pods "no-such-pod" not found' in done.stderr
 
@@ -300,10 +268,10 @@ def test_discovery_lists_the_streaming_subresources(core: client.CoreV1Api) -> N
 
 
 # -- last: it restarts the simulator ---------------------------------------------------------------
-def test_port_forward_reaches_the_service_again_after_the_simulator_restarts(workspace: Path,
+def test_port_forward_reaches_the_service_again_after_the_simulator_restarts(sim_workspace: Path,
                                                                              inference: str) -> None:
-    subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
-    core = client.CoreV1Api(config.new_client_from_config(str(_start(workspace))))
+    stop(sim_workspace)
+    core = client.CoreV1Api(config.new_client_from_config(str(start(sim_workspace))))
     # The pod's process restarts with the simulator, as a container does when k3s restarts.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -3,49 +3,22 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import ssl
-import shutil
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
+from simcluster import KUBECTL, kubectl, needs_kubectl, start, stop
 
-SUGARLAB = Path(sys.executable).parent / "sugarlab"
-KUBECTL = shutil.which("kubectl")
-needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine")
+from sugarlab.sim.kubeconfig import access
+
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
-
-
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    workspace = tmp_path_factory.mktemp("stream-watch")
-    try:
-        yield workspace
-    finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
-
-
-def _start(workspace: Path) -> Path:
-    started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, timeout=120)
-    assert started.returncode == 0, started.stderr
-    return Path(started.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(workspace: Path) -> Path:
-    return _start(workspace)
 
 
 @pytest.fixture(scope="module")
@@ -66,23 +39,14 @@ def namespace(core: client.CoreV1Api) -> str:
 
 def _get(kubeconfig: Path, path: str, accept: str = "application/json", timeout: float = 15) -> Any:
     """A raw GET, for what the generated client does not expose (Accept headers, streamed lines)."""
-    document = yaml.safe_load(kubeconfig.read_text())
-    cluster, user = document["clusters"][0]["cluster"], document["users"][0]["user"]
-    trust = ssl.create_default_context(cadata=base64.b64decode(cluster["certificate-authority-data"]).decode())
-    request = urllib.request.Request(cluster["server"] + path,
-                                     headers={"Accept": accept, "Authorization": f"Bearer {user['token']}"})
+    server, trust, auth = access(kubeconfig)
+    request = urllib.request.Request(server + path, headers={"Accept": accept, **auth})
     return urllib.request.urlopen(request, timeout=timeout, context=trust)
 
 
 def _watch_lines(kubeconfig: Path, path: str, accept: str = "application/json", timeout: float = 15) -> list[dict]:
     with _get(kubeconfig, path, accept, timeout) as response:
         return [json.loads(line) for line in response]
-
-
-def _kubectl(kubeconfig: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    assert KUBECTL is not None
-    return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def _configmap(name: str, **labels: str) -> dict:
@@ -244,8 +208,8 @@ def test_list_options_are_checked_as_kube_apiserver_checks_them(core: client.Cor
 
 @needs_kubectl
 def test_kubectl_lists_in_chunks(kubeconfig: Path, namespace: str) -> None:
-    chunked = _kubectl(kubeconfig, "get", "configmaps", "-n", namespace, "--chunk-size=2", "-o", "name")
-    whole = _kubectl(kubeconfig, "get", "configmaps", "-n", namespace, "-o", "name")
+    chunked = kubectl(kubeconfig, "get", "configmaps", "-n", namespace, "--chunk-size=2", "-o", "name")
+    whole = kubectl(kubeconfig, "get", "configmaps", "-n", namespace, "-o", "name")
     assert chunked.returncode == 0, chunked.stderr
     assert chunked.stdout == whole.stdout and chunked.stdout.count("configmap/") >= 6
 
@@ -256,9 +220,9 @@ def test_kubectl_wait_for_a_job_to_complete_and_read_its_logs(kubeconfig: Path, 
     client.BatchV1Api(api).create_namespaced_job("default", {"metadata": {"name": "stress-once"}, "spec": {
         "template": {"spec": {"restartPolicy": "Never", "containers": [{
             "name": "stress", "image": "polinux/stress", "command": ["stress", "--cpu", "1", "--timeout", "60s"]}]}}}})
-    waited = _kubectl(kubeconfig, "wait", "--for=condition=complete", "job/stress-once", "--timeout=60s")
+    waited = kubectl(kubeconfig, "wait", "--for=condition=complete", "job/stress-once", "--timeout=60s")
     assert (waited.returncode, waited.stdout) == (0, "job.batch/stress-once condition met\n"), waited.stderr
-    logs = _kubectl(kubeconfig, "logs", "job/stress-once")
+    logs = kubectl(kubeconfig, "logs", "job/stress-once")
     assert logs.returncode == 0, logs.stderr
     assert "stress: info: [1] dispatching hogs: 1 cpu" in logs.stdout
 
@@ -269,19 +233,19 @@ def test_kubectl_rollout_status_follows_a_deployment(kubeconfig: Path, api: clie
     client.AppsV1Api(api).create_namespaced_deployment("default", {"metadata": {"name": "web"}, "spec": {
         "replicas": 2, "selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
             "containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
-    rolled = _kubectl(kubeconfig, "rollout", "status", "deployment/web", "--timeout=60s")
+    rolled = kubectl(kubeconfig, "rollout", "status", "deployment/web", "--timeout=60s")
     assert rolled.returncode == 0, rolled.stderr
     assert rolled.stdout.strip().endswith('deployment "web" successfully rolled out')
 
 
 # -- what a restarted server no longer remembers (last: it restarts the simulator) --------------------
-def test_after_a_restart_old_versions_are_expired(workspace: Path, kubeconfig: Path, core: client.CoreV1Api,
+def test_after_a_restart_old_versions_are_expired(sim_workspace: Path, kubeconfig: Path, core: client.CoreV1Api,
                                                   namespace: str) -> None:
     first = core.list_namespaced_config_map(namespace, limit=1)
     old_version = first.metadata.resource_version
     core.create_namespaced_config_map(namespace, _configmap("zz-after-list"))
-    subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60)
-    restarted = client.CoreV1Api(config.new_client_from_config(str(_start(workspace))))
+    stop(sim_workspace)
+    restarted = client.CoreV1Api(config.new_client_from_config(str(start(sim_workspace))))
     # The history that would rebuild the first page's state is gone: 410, with a token to go on inconsistently.
     with pytest.raises(ApiException) as expired:
         restarted.list_namespaced_config_map(namespace, limit=1, _continue=first.metadata._continue)

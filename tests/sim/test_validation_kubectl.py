@@ -4,33 +4,19 @@ prints against kube-apiserver v1.33, and nothing refused is stored."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from simcluster import kubectl, needs_kubectl
 
-KUBECTL = shutil.which("kubectl")
-SUGARLAB = Path(sys.executable).parent / "sugarlab"
 QUANTITY_RE = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed (the reference client)")
+pytestmark = needs_kubectl
 
 
 @pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    workspace = tmp_path_factory.mktemp("validation-kubectl")
-    started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, check=True)
-    try:
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, check=False)
-
-
-def kubectl(kubeconfig: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(KUBECTL), "--kubeconfig", kubeconfig, *args], capture_output=True, text=True, timeout=60)
+def kubeconfig(kubeconfig: Path) -> str:
+    """The module's simulator (tests/sim/conftest.py), its kubeconfig as the string these tests pass around."""
+    return str(kubeconfig)
 
 
 def manifest(tmp_path: Path, text: str) -> str:

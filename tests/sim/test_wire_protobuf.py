@@ -2,46 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from google.protobuf import message_factory
+from simcluster import kubectl, needs_kubectl
 
 from sugarlab.sim import proto_decode
-from sugarlab.sim.kubeconfig import access
-
-KUBECTL = shutil.which("kubectl")
-needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine")
-SUGARLAB = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "sugarlab")
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    workspace = tmp_path_factory.mktemp("wire-protobuf")
-    started = subprocess.run([SUGARLAB, "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, check=False, timeout=120)
-    try:
-        assert started.returncode == 0, started.stderr
-        yield Path(started.stdout.strip().splitlines()[-1])
-    finally:
-        subprocess.run([SUGARLAB, "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60, check=False)
-
-
-@pytest.fixture(scope="module")
-def http(kubeconfig: Path) -> Iterator[httpx.Client]:
-    url, context, headers = access(kubeconfig)
-    with httpx.Client(base_url=url, verify=context, headers=headers, timeout=30) as client:
-        yield client
-
-
-def kubectl(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(KUBECTL), "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True, check=False,
-                          timeout=120)
 
 
 def message(full_name: str, /, **fields: Any) -> Any:

@@ -3,44 +3,20 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
+from simcluster import KUBECTL, needs_kubectl
 
 from sugarlab.sim.bodies import go_syntax_error
-from sugarlab.sim.kubeconfig import access
 
-KUBECTL = shutil.which("kubectl")
-needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine")
-SUGARLAB = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "sugarlab")
 SUBDOMAIN = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
              "must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
              "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    workspace = tmp_path_factory.mktemp("wire-status")
-    started = subprocess.run([SUGARLAB, "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, check=False, timeout=120)
-    try:
-        assert started.returncode == 0, started.stderr
-        yield Path(started.stdout.strip().splitlines()[-1])
-    finally:
-        subprocess.run([SUGARLAB, "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60, check=False)
-
-
-@pytest.fixture(scope="module")
-def http(kubeconfig: Path) -> Iterator[httpx.Client]:
-    url, context, headers = access(kubeconfig)
-    with httpx.Client(base_url=url, verify=context, headers=headers, timeout=30) as session:
-        yield session
 
 
 def status(message: str, reason: str, code: int, details: str = "") -> bytes:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import base64
-import shutil
 import ssl
 import stat
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,24 +13,10 @@ import pytest
 import websocket
 import yaml
 from kubernetes import client, config
+from simcluster import KUBECTL, needs_kubectl
 
 UNAUTHORIZED = (b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized",'
                 b'"reason":"Unauthorized","code":401}\n')
-KUBECTL = shutil.which("kubectl")
-needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine")
-
-
-@pytest.fixture(scope="module")
-def kubeconfig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    workspace = tmp_path_factory.mktemp("wire-tls")
-    sugarlab = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "sugarlab")
-    started = subprocess.run([sugarlab, "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2"],
-                             capture_output=True, text=True, check=False, timeout=120)
-    try:
-        assert started.returncode == 0, started.stderr
-        yield Path(started.stdout.strip().splitlines()[-1])
-    finally:
-        subprocess.run([sugarlab, "sim", "stop", "--workspace", str(workspace)], capture_output=True, timeout=60, check=False)
 
 
 def _cluster(path: Path) -> dict[str, str]:
