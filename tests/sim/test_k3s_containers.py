@@ -64,6 +64,19 @@ def test_exec_runs_a_shell_command_with_its_real_exit_code(kubeconfig: Path, bus
     assert "command terminated with exit code 1" in done.stderr
 
 
+def test_env_from_the_downward_api_holds_the_pods_own_fields(kubeconfig: Path) -> None:
+    fields = {"POD_NAME": "metadata.name", "NODE_NAME": "spec.nodeName", "POD_IP": "status.podIP",
+              "APP": "metadata.labels['app']"}
+    env = [{"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}} for name, path in fields.items()]
+    manifest = pod("downward", "busybox:1.36", ["sh", "-c", "sleep 3600"], container={"env": env})
+    manifest["metadata"]["labels"] = {"app": "writer"}
+    apply(kubeconfig, manifest)
+    assert kubectl(kubeconfig, "wait", "--for=condition=Ready", "pod/downward", "--timeout=60s").returncode == 0
+    shown = kubectl(kubeconfig, "exec", "downward", "--", "sh", "-c", "echo $POD_NAME $NODE_NAME $POD_IP $APP")
+    placed = json.loads(kubectl(kubeconfig, "get", "pod", "downward", "-o", "json").stdout)
+    assert shown.stdout.split() == ["downward", placed["spec"]["nodeName"], placed["status"]["podIP"], "writer"]
+
+
 def test_exec_runs_the_images_programs_for_real(kubeconfig: Path, busybox: str) -> None:
     done = kubectl(kubeconfig, "exec", busybox, "--", "sh", "-c", "seq 3; hostname; echo $PATH")
     assert done.returncode == 0, done.stderr
