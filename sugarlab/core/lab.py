@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -81,6 +81,7 @@ def open_lab(notebook: str, namespace: Mapping[str, Any] | None = None, /, **par
     params = validate_parameters({**recorded, **given})
     cluster = connect(params)
     workspace = Workspace(params.workspace_path, notebook).create()
+    cluster = replace(cluster, run=workspace.lab_id())
     record_parameters(params, frozenset(given))
     return Lab(params, cluster, workspace)
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import platform
-import secrets
 import subprocess
 import sys
 import tarfile
@@ -45,7 +44,7 @@ from sugarlab.core.recorded import record_parameters
 from sugarlab.report import LabFiles
 from sugarlab.report import build as build_report
 from sugarlab.report.front_page import FRONT_PAGE, front_page_html
-from sugarlab.core.workspace import STATE_DIR, Workspace, atomic_write_bytes, sha256_file
+from sugarlab.core.workspace import STATE_DIR, Workspace, atomic_write_bytes, new_lab_id, sha256_file
 
 KERNEL = "python3"
 CELL_TIMEOUT_S = 3600  # no lab cell takes an hour, even live; a stalled kernel fails instead of hanging
@@ -139,6 +138,7 @@ def run_lab(
     for sub in ("notebooks", "html", "lab"):
         (run_dir / sub).mkdir()
     record_parameters(params, frozenset(given))  # read by the notebooks that do not declare them
+    Workspace(lab).lab_id(run_id)  # what the run creates on the cluster is labelled with its id
     result = RunResult(run_id, run_dir, output_dir / f"{run_id}.tar.gz")
     result.notebooks = [NotebookResult(path.stem, "not run") for path in selected]
     started, stopped = _now(), None
@@ -283,7 +283,7 @@ def _archive(run_dir: Path, archive: Path) -> None:
 def _new_run_id(output_dir: Path) -> str:
     """A UTC timestamp plus a short random suffix, unused in `output_dir`."""
     while True:
-        run_id = f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+        run_id = new_lab_id()
         if not (output_dir / run_id).exists():
             return run_id
 

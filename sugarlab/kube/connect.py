@@ -28,6 +28,7 @@ class Cluster:
     backend: Literal["sim", "live"]
     server: str
     context: str
+    run: str = ""  # the lab workspace's id, the `sugarlab.dev/run` label of what the lab creates
 
     @property
     def provenance(self) -> Provenance:

@@ -17,7 +17,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from tqdm.auto import tqdm
 
-from sugarlab.kube.apply import ensure_namespace
+from sugarlab.kube.apply import create, ensure_namespace
 from sugarlab.core.errors import ClusterError, MetricsUnavailable
 from sugarlab.kube.inventory import list_pods_frame, server_now
 from sugarlab.core.lab import Lab, Verdict
@@ -62,7 +62,7 @@ def launch(lab: Lab, manifest: dict[str, Any]) -> None:
         if time.monotonic() > deadline:
             raise ClusterError(f"the previous Job {NAMESPACE}/{JOB} and its pods did not go within 60 s")
         time.sleep(0.2)
-    batch.create_namespaced_job(NAMESPACE, manifest)
+    create(lab, manifest, NAMESPACE)
 
 
 def _job_exists(batch: client.BatchV1Api) -> bool:

@@ -30,7 +30,7 @@ from kubernetes.client.exceptions import ApiException
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from sugarlab.kube.apply import ensure_namespace
+from sugarlab.kube.apply import create, ensure_namespace
 from sugarlab.core.errors import ClusterError, ParameterError
 from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, FioOutputError, fio_command, parse_fio
 from sugarlab.core.lab import Lab, Verdict
@@ -113,11 +113,10 @@ def set_simulated_media(lab: Lab, nodes: list[dict[str, Any]]) -> None:
 def launch(lab: Lab, manifests: list[dict[str, Any]]) -> None:
     """Write the manifests, remove an earlier run's Jobs, and create one Job per node."""
     lab.workspace.write_text(MANIFESTS, yaml.safe_dump_all(manifests, sort_keys=False))
-    batch = client.BatchV1Api(lab.cluster.api)
     ensure_namespace(lab, NAMESPACE)
     delete(lab, wait=True)
     for manifest in manifests:
-        batch.create_namespaced_job(NAMESPACE, manifest)
+        create(lab, manifest, NAMESPACE)
 
 
 def delete(lab: Lab, wait: bool = False) -> int:

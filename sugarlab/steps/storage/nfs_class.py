@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from kubernetes import client, dynamic
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from sugarlab.core.errors import ClusterError, SugarlabError
 from sugarlab.core.lab import Lab
 from sugarlab.core.params import LabParams
+from sugarlab.kube.apply import server_side_apply
 
 CLASS_NAME = "nfs-shared"
 MANIFEST = "storage/nfs-storageclass.yaml"
@@ -136,7 +137,5 @@ def apply(lab: Lab, sc: dict[str, Any]) -> str:
         outcome = "replaced"
     else:
         outcome = "unchanged" if old is not None else "created"
-    resources = dynamic.DynamicClient(lab.cluster.api).resources
-    resources.get(api_version="storage.k8s.io/v1", kind="StorageClass").server_side_apply(
-        body=sc, field_manager="sugarlab", force_conflicts=True)
+    server_side_apply(lab, [sc], None)
     return outcome
