@@ -84,6 +84,23 @@ def _parser() -> argparse.ArgumentParser:
     _add_parameter_option(sim)
     sim.set_defaults(command=_sim)
 
+    clean = verbs.add_parser(
+        "clean",
+        help="delete from the cluster everything the lab created (the workers stay joined)",
+        description="Delete every object labelled app.kubernetes.io/managed-by=sugarlab and "
+        "app.kubernetes.io/part-of=tutorial-13 from the cluster the parameters name (the lab workspace's "
+        "recorded connection, or --backend and -p as for run): workloads, then claims, then classes and "
+        "budgets, then namespaces, waiting for each to go. Volumes whose class retains data are kept unless "
+        "--purge. It lists what it will delete and asks first, unless --yes.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    clean.add_argument("--backend", choices=("sim", "live"), help="cluster to clean (default: the workspace's)")
+    _add_parameter_option(clean)
+    clean.add_argument("--yes", action="store_true", help="do not ask before deleting")
+    clean.add_argument("--purge", action="store_true", help="also delete volumes kept because their class retains data")
+    clean.set_defaults(command=_clean)
+
     compare = verbs.add_parser(
         "compare",
         help="compare two archived runs: parameters, notebooks, artefacts, milestones, key figures",
@@ -163,6 +180,21 @@ def _sim(args: argparse.Namespace) -> int:
         status = lifecycle.status(workspace)
         print(json.dumps(status, indent=2, default=str) if status else f"no simulated cluster is running in {workspace}")
     return EXIT_OK
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from sugarlab.core.cleaning import clean_lab
+
+    parameters = _parameters(args.parameter)
+    if args.backend:
+        parameters["backend"] = args.backend
+    return clean_lab(parameters, purge=args.purge, confirm=None if args.yes else _confirm)
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise ParameterError("--yes", "not given", "--yes when there is no terminal to confirm at")
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 
 
 def _compare(args: argparse.Namespace) -> int:
