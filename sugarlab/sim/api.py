@@ -23,6 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sugarlab.sim import dry_run
 from sugarlab.sim import exec as exec_channel
 from sugarlab.sim import metrics
 from sugarlab.sim.deletion import delete_object
@@ -127,7 +128,7 @@ class SimApi:
             target = self._resolve(group, version, rest)
             if target.rt.group == "metrics.k8s.io":
                 return self._metrics(request, target)
-            return await self._serve(request, target)
+            return await (dry_run.view(self) if await dry_run.requested(request) else self)._serve(request, target)
         except ApiError as exc:
             return JSONResponse(exc.status(), status_code=exc.code)
 
