@@ -45,6 +45,12 @@ class Lab:
     cluster: Cluster
     workspace: Workspace
 
+    @property
+    def applying(self) -> bool:
+        """Whether this notebook changes the cluster: always on the simulator, on a live one only with
+        the notebook's own `apply = True` (`sugarlab.core.plan`)."""
+        return self.params.backend == "sim" or self.params.apply
+
     def real_seconds(self, cluster_seconds: float) -> float:
         """Wall-clock seconds a span of cluster time takes (the simulator's clock runs `speed` times faster)."""
         return cluster_seconds / self.params.speed if self.params.backend == "sim" else cluster_seconds

@@ -73,7 +73,7 @@ class LabParams(BaseModel):
     controller_host: str = Field("controller.sugarkube.lan",
                                  description="the controller's address, for SSH and the agents' K3S_URL")
     worker_taint: str = Field(WORKER_TAINT, description="taint the agents register with")
-    apply: bool = Field(False, description="live: really join the workers; otherwise only show the plan")
+    apply: bool = Field(False, description="live: carry out this notebook's changes; otherwise only show the plan")
     join_timeout: float = Field(300.0, gt=0, description="cluster seconds to wait for each node to become Ready")
     join_profile: str = Field("pi4-8gb", description="sim: hardware of the joining workers")
     sim_faults: dict[str, str] = Field(default_factory=dict, description=(
@@ -253,17 +253,21 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "02-expansion": ("power_devices", "supply_rating_w", "power_override", "join_workers", "worker_addresses",
                      "controller_host", "worker_taint", "apply", "join_timeout", "join_profile", "sim_faults"),
     "03-workload": ("stress_image", "stress_args", "stress_parallelism", "stress_completions", "tolerate_worker_taint",
-                    "sample_every", "stress_timeout"),
+                    "sample_every", "stress_timeout", "apply"),
     "04-storage": ("nfs_provisioner", "nfs_server", "nfs_path", "nfs_version", "nfs_mount_options",
                    "nfs_reclaim_policy", "storage_class", "storage_image", "write_interval", "storage_size",
-                   "eviction_seconds", "storage_timeout", "failures"),
+                   "eviction_seconds", "storage_timeout", "failures", "apply"),
     "05-edge-ai": ("edge_replicas", "edge_cpu_request", "edge_cpu_limit", "edge_memory_request", "edge_memory_limit",
                    "edge_pin_cpus", "edge_image", "edge_model_url", "edge_sample_image", "edge_rollout_timeout",
-                   "sweep_size", "sweep_requests"),
+                   "sweep_size", "sweep_requests", "apply"),
     "06-operations": ("fio_image", "fio_volume", "fio_host_path", "fio_size", "fio_runtime", "fio_iodepth",
-                      "fio_ioengine", "fio_nodes", "fio_timeout", "fio_sim_media"),
+                      "fio_ioengine", "fio_nodes", "fio_timeout", "fio_sim_media", "apply"),
     "07-report": (),
 }
+
+# Declared by every notebook that changes the cluster, each for itself, and never recorded for the
+# others: approving one notebook's changes is not approving the next one's (`sugarlab.core.plan`).
+PER_NOTEBOOK = frozenset({"apply"})
 
 
 def declared_by(notebook: str) -> tuple[str, ...]:
