@@ -25,6 +25,7 @@ exit codes:
   1  a notebook failed (the partial run is archived) or a sugarlab step failed
   2  bad usage or parameters (nothing was created)
   3  the cluster did not answer (nothing was created)
+  130, 143  run: interrupted by Ctrl-C (SIGINT) or SIGTERM (the partial run is archived; --resume continues it)
 """
 
 
@@ -36,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return int(args.command(args))
+    except KeyboardInterrupt:  # before a run began, or in another verb: nothing to archive
+        print("sugarlab: interrupted", file=sys.stderr)
+        return 130
     except ParameterError as exc:
         return _fail(exc, EXIT_USAGE)
     except ClusterUnreachable as exc:
@@ -75,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--notebooks", help="comma-separated selection by number or name, e.g. 01,03-workload")
     run.add_argument("--output-dir", type=Path, default=Path("outputs"), help="where runs go (default: outputs)")
     run.add_argument("--notebooks-dir", type=Path, help="folder of NN-name.ipynb notebooks (default: the workbook's)")
+    run.add_argument(
+        "--resume", type=Path, metavar="RUN",
+        help="continue the failed or interrupted run in folder RUN (or OUTPUT_DIR/RUN) from its first notebook "
+        "that did not succeed; -p and -f values override its parameters",
+    )
     run.set_defaults(command=_run)
 
     sim = verbs.add_parser("sim", help="start, stop or inspect the simulated cluster of a lab workspace")
@@ -140,20 +149,32 @@ def _parameters(pairs: Sequence[Sequence[str]], files: Sequence[Path] = ()) -> d
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sugarlab.core.runner import run_lab
+    from sugarlab.core.runner import resume_lab, run_lab
 
     parameters = _parameters(args.parameter, args.parameters_file)
-    if args.backend:
-        parameters["backend"] = args.backend
-    selection = [item.strip() for item in (args.notebooks or "").split(",") if item.strip()]
-    result = run_lab(
-        parameters,
-        notebooks=selection or None,
-        notebooks_dir=args.notebooks_dir,
-        output_dir=args.output_dir,
-    )
+    if args.resume:
+        for flag, value in (("--backend", args.backend), ("--notebooks", args.notebooks)):
+            if value:
+                raise ParameterError(flag, value, "nothing with --resume: a run keeps its cluster and notebooks")
+        folder = args.resume if args.resume.is_dir() else args.output_dir / args.resume
+        result = resume_lab(folder, parameters, notebooks_dir=args.notebooks_dir)
+    else:
+        if args.backend:
+            parameters["backend"] = args.backend
+        selection = [item.strip() for item in (args.notebooks or "").split(",") if item.strip()]
+        result = run_lab(
+            parameters,
+            notebooks=selection or None,
+            notebooks_dir=args.notebooks_dir,
+            output_dir=args.output_dir,
+        )
     print(f"run folder: {result.run_dir}")
     print(f"archive: {result.archive}")
+    if result.interrupted:
+        stopped = result.failed.name if result.failed else "the run"
+        print(f"sugarlab: {result.interrupted.name} interrupted notebook {stopped}; the partial run is archived; "
+              f"resume with: {result.resume_hint()}", file=sys.stderr)
+        return result.interrupted.exit_code
     result.raise_for_status()
     return EXIT_OK
 

@@ -1,8 +1,8 @@
 """Each changing notebook's plan: the manifests it applies and its disruptive actions, in order.
 
 `show(lab)` is the one call a notebook makes after opening the lab: it checks the plan with the
-cluster, shows it, records it as the notebook's `plan` step, and, when the notebook may not change the
-cluster (live, without `apply = True`), ends the notebook there (`sugarlab.views.plan_only`).
+cluster and shows it; when the notebook may not change the cluster (live, without `apply = True`), it
+records the notebook's `plan` step as plan only and ends the notebook there (`sugarlab.views.plan_only`).
 """
 
 from __future__ import annotations
@@ -87,9 +87,8 @@ def show(lab: Lab) -> Plan:
     if plan.applying and refused:
         lab.workspace.record_step("plan", False, refused)
         raise PlanRefused(f"the cluster refused the plan, so nothing was changed: {refused}")
-    lab.workspace.record_step("plan", not refused, "applied" if plan.applying else
-                              f"plan only: {len(plan.checked)} manifests checked, {len(plan.actions)} actions not run"
-                              + (f"; {refused}" if refused else ""))
-    if not plan.applying:
+    if not plan.applying:  # the notebook's own steps record what an applied plan did
+        lab.workspace.record_step("plan", not refused, f"plan only: {len(plan.checked)} manifests checked, "
+                                  f"{len(plan.actions)} actions not run" + (f"; {refused}" if refused else ""))
         plan_only.skip_remaining_cells()
     return plan
