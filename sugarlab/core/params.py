@@ -60,6 +60,8 @@ class LabParams(BaseModel):
     metrics_server: bool = Field(True, description="sim: whether metrics-server runs (turn off to see the diagnosis)")
     sim_nfs_provisioner: Literal["csi-driver-nfs", "nfs-subdir", "none"] = Field(
         "csi-driver-nfs", description="sim: NFS provisioner installed (csi-driver-nfs, nfs-subdir, none)")
+    retake_baseline: bool = Field(False, description=(
+        "replace a baseline that later notebooks already used (otherwise it is kept)"))
 
     # 02-expansion
     power_devices: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_POWER_DEVICES),
@@ -249,7 +251,8 @@ EVERY_NOTEBOOK = ("backend", "workspace")
 # it recorded in the workspace. The first notebook chooses the connection and the cluster's shape.
 SECTIONS: dict[str, tuple[str, ...]] = {
     "01-baseline": ("kubeconfig", "context", "ssh_user", "ssh_key", "host_key_policy", "known_hosts", "seed", "speed",
-                    "controller_profile", "sim_workers", "worker_profile", "metrics_server", "sim_nfs_provisioner"),
+                    "controller_profile", "sim_workers", "worker_profile", "metrics_server", "sim_nfs_provisioner",
+                    "retake_baseline"),
     "02-expansion": ("power_devices", "supply_rating_w", "power_override", "join_workers", "worker_addresses",
                      "controller_host", "worker_taint", "apply", "join_timeout", "join_profile", "sim_faults"),
     "03-workload": ("stress_image", "stress_args", "stress_parallelism", "stress_completions", "tolerate_worker_taint",
@@ -267,7 +270,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 
 # Declared by every notebook that changes the cluster, each for itself, and never recorded for the
 # others: approving one notebook's changes is not approving the next one's (`sugarlab.core.plan`).
-PER_NOTEBOOK = frozenset({"apply"})
+PER_NOTEBOOK = frozenset({"apply", "retake_baseline"})
 
 
 def declared_by(notebook: str) -> tuple[str, ...]:
