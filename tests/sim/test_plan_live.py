@@ -56,3 +56,19 @@ def test_notebooks_without_apply_show_their_plan_and_change_nothing(live_kubecon
         assert "REFUSED" not in text, name
     steps = {(s["notebook"], s["step"]): s for s in json.loads((result.run_dir / "manifest.json").read_text())["steps"]}
     assert steps[("06-operations", "plan")]["detail"].startswith("plan only:")
+
+
+def test_with_apply_the_notebook_does_its_work_and_clean_removes_it(
+        live_kubeconfig: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = objects(live_kubeconfig)
+    result = run_lab({"backend": "live", "kubeconfig": live_kubeconfig, "apply": True, "stress_completions": 2,
+                      "stress_parallelism": 2, "sample_every": 1.0}, notebooks=["01", "03"],
+                     output_dir=tmp_path / "out", progress=False)
+    assert result.status == "succeeded", result.failed
+    made = set(objects(live_kubeconfig)) - set(before)
+    assert {"Namespace /lab-scale", "Job lab-scale/stress-load"} <= made
+    capsys.readouterr()
+    assert main(["clean", "--backend", "live", "-p", "kubeconfig", live_kubeconfig,
+                 "-p", "workspace", str(result.run_dir / "lab"), "--yes"]) == 0
+    assert "deleted Job lab-scale/stress-load" in capsys.readouterr().out
+    assert set(objects(live_kubeconfig)) - set(before) == set()
