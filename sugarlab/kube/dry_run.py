@@ -48,12 +48,13 @@ def check(cluster: Cluster, doc: dict[str, Any]) -> Checked:
     resources = dynamic.DynamicClient(cluster.api).resources
     kind = resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
     name, namespace = doc["metadata"]["name"], doc["metadata"].get("namespace", "") if kind.namespaced else ""
-    body, note = labelled(doc, cluster.run), ""
+    body, note, exists = labelled(doc, cluster.run), "", False
     if namespace and not _exists(cluster, resources.get(api_version="v1", kind="Namespace"), namespace, ""):
         note = f"checked in namespace {STAND_IN_NAMESPACE}: {namespace} is created first"
         namespace = STAND_IN_NAMESPACE
         body["metadata"]["namespace"] = namespace
-    exists = _exists(cluster, kind, name, namespace)
+    else:
+        exists = _exists(cluster, kind, name, namespace)
     where = {"namespace": namespace} if namespace else {}
     try:
         if exists and doc["kind"] == "Job":
