@@ -19,7 +19,7 @@ from sugarlab.core.errors import ParameterError
 from sugarlab.sim.profiles import NODE_PROFILES
 
 DEFAULT_WORKSPACE = "~/sugarkube-labs/tutorial-13"
-Failure = Literal["delete-pod", "drain-node", "power-off"]
+Failure = Literal["delete-pod", "drain-node", "power-off", "node-down"]
 FAILURES: tuple[Failure, ...] = ("delete-pod", "drain-node", "power-off")
 WORKER_TAINT = "sugarkube.io/role=worker:NoSchedule"  # the tutorial's INSTALL_K3S_EXEC
 TUTORIAL_STRESS_ARGS = ("--cpu", "2", "--io", "2", "--vm", "1", "--vm-bytes", "256M", "--timeout", "5m")
@@ -112,7 +112,7 @@ class LabParams(BaseModel):
     storage_timeout: float = Field(600.0, gt=0, description="cluster seconds to wait for the writer to be Ready")
     failures: list[Failure] = Field(
         default_factory=lambda: list(FAILURES),
-        description="experiments, in order (power-off: simulator only)")
+        description="experiments, in order (power-off: simulator only; node-down stops a k3s agent over SSH)")
 
     # 05-edge-ai
     edge_replicas: int = Field(2, ge=1, le=8, description="inference pods")

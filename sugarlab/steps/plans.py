@@ -43,7 +43,10 @@ def storage_plan(lab: Lab) -> Plan:
                f"start the SQLite writer {writer.NAMESPACE}/{writer.POD}, writing a row every {p.write_interval:g} s"]
     failures = {"delete-pod": f"delete pod {writer.NAMESPACE}/{writer.POD}; its StatefulSet recreates it",
                 "drain-node": "drain the writer's node: cordon it, evict its pods (budgets respected), uncordon it",
-                "power-off": "power-off: the simulator only (skipped on a live cluster)"}
+                "power-off": "power-off: the simulator only (skipped on a live cluster)",
+                "node-down": "stop the writer's node's k3s agent over SSH (`systemctl stop k3s-agent`), then, once its "
+                             "pods are evicted, its containers (`k3s-killall.sh`), taint it out of service, and start "
+                             "the agent again"}
     actions += [failures[name] for name in p.failures]
     return make_plan(lab, docs, actions, notes)
 

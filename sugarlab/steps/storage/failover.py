@@ -23,7 +23,9 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from sugarlab.core.errors import ClusterError, SugarlabError
-from sugarlab.hosts.sim import power
+from sugarlab.hosts import Host
+from sugarlab.hosts.sim import SimulatedHost, power
+from sugarlab.hosts.ssh import SSHHost
 from sugarlab.kube.inventory import cluster_now
 from sugarlab.core.lab import Lab
 from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, ProbeFailed, StoragePending, diagnose, probe
@@ -267,8 +269,62 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
     return experiment
 
 
+KILLALL = "/usr/local/bin/k3s-killall.sh"  # where k3s's install script puts it
+
+
+def _node_host(lab: Lab, node: str) -> Host:
+    """The writer's node over SSH (live), or its simulated machine."""
+    p = lab.params
+    if p.backend == "sim":
+        return SimulatedHost(lab.cluster.server, node)
+    return SSHHost(p.worker_addresses.get(node, f"{node}.sugarkube.lan"), user=p.ssh_user, name=node,
+                   key_filename=p.ssh_key or None, host_key_policy=p.host_key_policy, known_hosts=p.known_hosts or None)
+
+
+def node_down(lab: Lab, progress: bool = True) -> Experiment:
+    """(d) stop the writer's node's k3s agent over SSH: the node goes NotReady and its pods are evicted,
+    as on a node failure. k3s leaves the containers running when its service stops
+    (https://docs.k3s.io/upgrades/killall), so the old writer is stopped with k3s-killall.sh before the
+    out-of-service taint lets the StatefulSet start another: two SQLite writers on one NFS file would
+    corrupt it. Then the agent starts again and the node must return Ready."""
+    experiment, pod = _start(lab, "node-down", needs_spare=True)
+    node = pod.spec.node_name
+    host = _node_host(lab, node)
+    try:
+        experiment.mark("k3s-agent stopped", cluster_now(lab.cluster))
+        host.run("systemctl stop k3s-agent", sudo=True)
+
+        def operator(current: client.V1Pod | None) -> None:
+            status, since = _node_ready(lab, node)
+            if status != "True" and experiment.at("NotReady") is None:
+                experiment.mark("NotReady", since)
+            if current is not None and current.metadata.uid == pod.metadata.uid and \
+                    current.metadata.deletion_timestamp and experiment.at("evicted (Terminating)") is None:
+                experiment.mark("evicted (Terminating)", cluster_now(lab.cluster))
+                host.run(KILLALL, sudo=True)
+                experiment.mark("containers stopped", cluster_now(lab.cluster))
+                _taint(lab, node, add=True)
+                experiment.mark("out-of-service taint", cluster_now(lab.cluster))
+
+        try:
+            new = _follow(lab, experiment, pod.metadata.uid, progress, operator)
+            experiment.node_after = new.spec.node_name
+            _read_after(lab, experiment)
+        finally:
+            host.run("systemctl start k3s-agent", sudo=True)
+            deadline = time.monotonic() + lab.real_seconds(lab.params.storage_timeout)
+            while _node_ready(lab, node)[0] != "True" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            _taint(lab, node, add=False)
+    finally:
+        host.close()
+    ready = _node_ready(lab, node)[0] == "True"
+    experiment.notes.append(f"k3s-agent on {node} started again; the node is {'Ready' if ready else 'NOT Ready'}")
+    return experiment
+
+
 EXPERIMENTS: dict[str, Callable[..., Experiment]] = {"delete-pod": delete_pod, "drain-node": drain_node,
-                                                    "power-off": power_off}
+                                                    "power-off": power_off, "node-down": node_down}
 
 
 def run(lab: Lab, progress: bool = True) -> list[Experiment]:
