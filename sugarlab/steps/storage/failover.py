@@ -297,7 +297,7 @@ def node_down(lab: Lab, progress: bool = True) -> Experiment:
         def operator(current: client.V1Pod | None) -> None:
             status, since = _node_ready(lab, node)
             if status != "True" and experiment.at("NotReady") is None:
-                experiment.mark("NotReady", since)
+                experiment.mark("NotReady", since or cluster_now(lab.cluster))
             if current is not None and current.metadata.uid == pod.metadata.uid and \
                     current.metadata.deletion_timestamp and experiment.at("evicted (Terminating)") is None:
                 experiment.mark("evicted (Terminating)", cluster_now(lab.cluster))
