@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lab test system-packages notebook-outputs parameter-docs clean
+.PHONY: lab check test system-packages notebook-outputs parameter-docs clean
 
 $(BIN)/sugarlab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,15 @@ system-packages:
 	@[ -x /usr/sbin/sshd ] && [ -x /usr/bin/fio ] || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server fio >/dev/null; }
 
-# Install, then run every tier of tests/: workbook (the notebooks executed once, checked as nbval
-# checks them and end to end), unit (no simulator), sim (a simulator per module) and live (skipped
-# without $KUBECONFIG), on two workers, a file each at a time, the workbook first as it takes longest.
-# The slowest tests are listed at the end.
-test: $(BIN)/sugarlab system-packages
+# Lint, formatting, types and the import contract (.ci/check without its pytest run).
+check: $(BIN)/sugarlab
+	BIN=$(BIN) .ci/check --static
+
+# Install, then run the static checks and every tier of tests/: workbook (the notebooks executed once,
+# checked as nbval checks them and end to end), unit (no simulator), sim (a simulator per module) and
+# live (skipped without $KUBECONFIG), on two workers, a file each at a time, the workbook first as it
+# takes longest. The slowest tests are listed at the end.
+test: check system-packages
 	$(BIN)/pytest tests/workbook tests/unit tests/sim tests/live -n 2 --dist loadfile --durations=15
 
 # Re-record the outputs the notebooks keep (the cells marked NBVAL_CHECK_OUTPUT) from the

@@ -1,26 +1,48 @@
 """sugarlab: Sugarkube's Tutorial 13 as runnable, repeatable experiments.
 
-The names below are what notebooks use; everything else is reached through its module.
+The names below are what notebooks use; everything else is reached through its package (`core`,
+`kube`, `hosts`, `steps`, `report`, `views`, `payloads`, `sim`). They load on first use, so that
+importing one package (the simulator, say) does not load the rest of the workbook.
 """
 
-from sugarlab.core.errors import (
-    AuthenticationRefused,
-    ClusterError,
-    ClusterUnreachable,
-    CommandFailed,
-    CommandTimeout,
-    HostError,
-    HostKeyRejected,
-    HostUnreachable,
-    MetricsUnavailable,
-    ParameterError,
-    RunError,
-    SimulatorError,
-    SugarlabError,
-)
-from sugarlab.core.lab import Lab, open_lab
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sugarlab.core.errors import (
+        AuthenticationRefused,
+        ClusterError,
+        ClusterUnreachable,
+        CommandFailed,
+        CommandTimeout,
+        HostError,
+        HostKeyRejected,
+        HostUnreachable,
+        MetricsUnavailable,
+        ParameterError,
+        RunError,
+        SimulatorError,
+        SugarlabError,
+        WaitTimeout,
+    )
+    from sugarlab.core.lab import Lab, open_lab
+    from sugarlab.kube.errors import ApiError
+
+_HOMES = {
+    "sugarlab.core.errors": [
+        "AuthenticationRefused", "ClusterError", "ClusterUnreachable", "CommandFailed", "CommandTimeout",
+        "HostError", "HostKeyRejected", "HostUnreachable", "MetricsUnavailable", "ParameterError", "RunError",
+        "SimulatorError", "SugarlabError", "WaitTimeout",
+    ],
+    "sugarlab.core.lab": ["Lab", "open_lab"],
+    "sugarlab.kube.errors": ["ApiError"],
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
+    "ApiError",
     "AuthenticationRefused",
     "ClusterError",
     "ClusterUnreachable",
@@ -35,5 +57,18 @@ __all__ = [
     "RunError",
     "SimulatorError",
     "SugarlabError",
+    "WaitTimeout",
     "open_lab",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME_OF:
+        raise AttributeError(f"module 'sugarlab' has no attribute {name!r}")
+    value = getattr(import_module(_HOME_OF[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -12,7 +12,7 @@ from sugarlab.kube.connect import Cluster, connect
 from sugarlab.core.lab import Lab, open_lab
 from sugarlab.core.params import validate_parameters
 from sugarlab.core.workspace import Workspace
-from sugarlab.sim import lifecycle
+from sugarlab.kube import simulator
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +34,7 @@ def start_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
 
     yield start
     for workspace in workspaces:
-        lifecycle.stop(workspace)
+        simulator.stop(workspace)
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def open_sim_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
 
     yield start
     for workspace in workspaces:
-        lifecycle.stop(workspace)
+        simulator.stop(workspace)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """One simulated cluster shared by a test module."""
     workspace = tmp_path_factory.mktemp("sim")
     yield connect(validate_parameters({"workspace": str(workspace), "speed": 120}))
-    lifecycle.stop(workspace)
+    simulator.stop(workspace)
 
 
 @pytest.fixture(scope="module")
@@ -77,4 +77,4 @@ def shared_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
         return Lab(params, cluster, Workspace(params.workspace_path, notebook).create())
 
     yield lab
-    lifecycle.stop(workspace)
+    simulator.stop(workspace)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sugarlab.core.params import LabParams, validate_parameters
 from sugarlab.core.recorded import recorded_parameters
-from sugarlab.kube import clean
+from sugarlab.kube import clean, simulator
 from sugarlab.kube.connect import connect
 
 
@@ -28,9 +28,7 @@ def clean_lab(given: Mapping[str, Any], *, purge: bool = False,
     """List what will go, ask `confirm` (None: do not ask), delete it; 0 when done or nothing to do,
     1 when the user declined."""
     params = resolve(given)
-    from sugarlab.sim import lifecycle
-
-    was_running = params.backend != "sim" or bool(lifecycle.status(params.workspace_path))
+    was_running = params.backend != "sim" or bool(simulator.status(params.workspace_path))
     try:
         cluster = connect(params)
         chosen = clean.plan(cluster, purge=purge)
@@ -51,4 +49,4 @@ def clean_lab(given: Mapping[str, Any], *, purge: bool = False,
         return 0
     finally:
         if not was_running:
-            lifecycle.stop(params.workspace_path)
+            simulator.stop(params.workspace_path)

@@ -184,21 +184,21 @@ def _sim(args: argparse.Namespace) -> int:
     if args.workspace:
         parameters["workspace"] = args.workspace
     params = validate_parameters(parameters)
-    from sugarlab.sim import lifecycle
+    from sugarlab.kube import simulator
 
     workspace = params.workspace_path
     if args.action == "start":
-        print(lifecycle.ensure_running(params))
+        print(simulator.start(params))
         record_parameters(params, frozenset(parameters))  # the notebooks of this workspace read them
     elif args.action == "stop":
-        if lifecycle.stop(workspace, reset=args.reset):
+        if simulator.stop(workspace, reset=args.reset):
             print(f"stopped the simulated cluster of {workspace}")
         else:
             print(f"no simulated cluster was running in {workspace}")
         if args.reset:
             print(f"forgot the simulated cluster of {workspace}; the next start seeds a new one")
     else:
-        status = lifecycle.status(workspace)
+        status = simulator.status(workspace)
         print(json.dumps(status, indent=2, default=str) if status else f"no simulated cluster is running in {workspace}")
     return EXIT_OK
 

@@ -5,10 +5,22 @@ Every error a notebook should handle derives from one base, so a cell can catch 
     SugarlabError
      ├── ParameterError        a parameter is not allowed; raised before anything touches a cluster
      ├── ClusterError          the Kubernetes API refused or failed a request
-     │    └── ClusterUnreachable   no API server answered at the configured address
+     │    ├── ApiError             the server answered with an error `Status` (in `sugarlab.kube.errors`,
+     │    │                        as it is also the client's `ApiException`)
+     │    ├── ClusterUnreachable   no API server answered at the configured address
+     │    └── WaitTimeout          a condition did not hold within its time (`sugarlab.kube.wait_for`)
      ├── MetricsUnavailable    metrics-server is missing or has no figures yet
      ├── SimulatorError        the simulated cluster could not start or does not match the request
      ├── RunError              a notebook failed during `sugarlab run`
+     ├── PowerBudgetExceeded   the devices would draw more than 80% of the supply's rating (02)
+     ├── MissingBaseline       notebook 01's baseline is not in the workspace (03)
+     ├── NoNfsProvisioner      no NFS provisioner runs, or not the one asked for, with the install hint (04)
+     ├── StoragePending        the writer's claim or pod is stuck; the message is the diagnosis (04)
+     ├── ProbeFailed           reading the writer's database through exec failed (04)
+     ├── ExperimentSkipped     a failover experiment cannot run on this cluster (04)
+     ├── FioOutputError        text that should hold fio's JSON report does not (06)
+     ├── ArtefactError         an artefact the report needs is unreadable; only its checklist item fails
+     │    └── MissingArtefact      ... or missing, naming the notebook that writes it
      └── HostError             a machine reached over SSH (or simulated) failed a request
           ├── HostUnreachable      no SSH server answered: refused, timed out, unknown name
           ├── AuthenticationRefused  the SSH server refused every credential offered
@@ -16,18 +28,16 @@ Every error a notebook should handle derives from one base, so a cell can catch 
           ├── CommandFailed        a command exited with a non-zero status
           └── CommandTimeout       a command did not finish within its timeout
 
-Errors that belong to one lab step live beside their code, under the same base: `MissingBaseline`
-(`sugarlab.report.baseline_comparison`), `PowerBudgetExceeded` (`sugarlab.steps.expansion`), `FioOutputError`
-(`sugarlab.steps.operations.fio_output`), `NoNfsProvisioner` (`sugarlab.steps.storage.nfs_class`: with the install hint), `StoragePending` and
-`ProbeFailed` (`sugarlab.steps.storage.writer`: the writer's claim or pod is stuck, with the diagnosis; reading its
-database failed), `ExperimentSkipped` (`sugarlab.steps.storage.failover`), `ArtefactError` and its `MissingArtefact` (`sugarlab.report`: an artefact the report
-needs is missing or unreadable; only that checklist item fails) and `EdgeAIError` with its subclasses
-(`sugarlab.payloads.edge_ai.errors`).
+Two trees stand apart, because their code runs where the workbook is not: the inference service's
+`EdgeAIError` (`sugarlab.payloads.edge_ai.errors`, inside its pods) and the simulator's
+`SimulatorStartFailed` (`sugarlab.sim.lifecycle`), which `connect` turns into a `SimulatorError`.
 
 Messages say what happened, to which object, and what to do next (often the tutorial's own hint).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class SugarlabError(Exception):
@@ -50,6 +60,16 @@ class ClusterUnreachable(ClusterError):
     """No Kubernetes API server answered."""
 
 
+class WaitTimeout(ClusterError, TimeoutError):
+    """A condition on the cluster did not hold within its timeout (cluster seconds); `last` is the last
+    poll's answer (`sugarlab.kube.wait.Pending`)."""
+
+    def __init__(self, waited_for: str, timeout: float, last: Any) -> None:
+        self.waited_for, self.timeout, self.last = waited_for, timeout, last
+        seen = getattr(last, "seen", "")
+        super().__init__(f"{waited_for}: not within {timeout:g} s of cluster time" + (f"; last seen: {seen}" if seen else ""))
+
+
 class MetricsUnavailable(SugarlabError):
     """Resource metrics could not be read (metrics-server missing or not ready)."""
 
@@ -60,6 +80,61 @@ class SimulatorError(SugarlabError):
 
 class RunError(SugarlabError):
     """A notebook failed during a headless run."""
+
+
+class PowerBudgetExceeded(SugarlabError):
+    """The devices would draw more than 80% of the supply's rating."""
+
+
+class MissingBaseline(SugarlabError):
+    """The baseline artefacts are not in the workspace."""
+
+
+class NoNfsProvisioner(SugarlabError):
+    """No NFS provisioner runs in the cluster, or not the one asked for."""
+
+
+class StoragePending(SugarlabError):
+    """The writer's claim or pod did not become ready; the message carries the diagnosis."""
+
+
+class ProbeFailed(SugarlabError):
+    """Reading the database through exec failed."""
+
+
+class ExperimentSkipped(SugarlabError):
+    """An experiment cannot run on this cluster (no second worker, no power control)."""
+
+
+FIO_HEAD_CHARS = 200  # how much of text that is not fio's report an error quotes
+
+
+class FioOutputError(SugarlabError):
+    """Text that should hold fio's JSON report does not. `reason` says why; `head` is its start."""
+
+    def __init__(self, reason: str, text: str) -> None:
+        self.reason, self.head = reason, text[:FIO_HEAD_CHARS]
+        more = f" ({len(text)} characters in all)" if len(text) > FIO_HEAD_CHARS else ""
+        super().__init__(
+            f"not fio JSON output: {reason}\nThe text begins{more}:\n{self.head!r}\n"
+            "Run fio with --output-format=json (see fio_command) and pass what it printed, for "
+            "example the output of `kubectl logs job/fio-benchmark` (Tutorial 13, step 6.3)")
+
+
+class ArtefactError(SugarlabError):
+    """An artefact the report needs cannot be used: `path` names it."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path, self.problem = path, problem
+        super().__init__(f"{path}: {problem}")
+
+
+class MissingArtefact(ArtefactError):
+    """An artefact the report needs is not in the workspace; `notebook` is the one that writes it."""
+
+    def __init__(self, path: str, notebook: str | None) -> None:
+        hint = f"run notebooks/{notebook}.ipynb in this workspace" if notebook else "no notebook writes it"
+        super().__init__(path, f"missing; {hint}")
 
 
 class HostError(SugarlabError):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from kubernetes.utils import parse_quantity
 
 from sugarlab.core.errors import ParameterError
-from sugarlab.sim.profiles import NODE_PROFILES
+from sugarlab.sim.spec import check_fault, check_medium, check_profile
 
 DEFAULT_WORKSPACE = "~/sugarkube-labs/tutorial-13"
 Failure = Literal["delete-pod", "drain-node", "power-off", "node-down"]
@@ -168,11 +168,8 @@ class LabParams(BaseModel):
     @field_validator("fio_sim_media")
     @classmethod
     def _media(cls, media: dict[str, str]) -> dict[str, str]:
-        from sugarlab.sim.fio import MEDIA
-
         for node, medium in media.items():
-            if medium not in MEDIA:
-                raise ValueError(f"medium {medium!r} of {node!r} is not one of {', '.join(MEDIA)}")
+            check_medium(node, medium)
         return media
 
     @field_validator("edge_cpu_request", "edge_cpu_limit", "edge_memory_request", "edge_memory_limit", "storage_size")
@@ -219,21 +216,16 @@ class LabParams(BaseModel):
     @field_validator("sim_faults")
     @classmethod
     def _faults(cls, faults: dict[str, str], info: ValidationInfo) -> dict[str, str]:
-        from sugarlab.sim.machines import FAULTS
-
         for worker, fault in faults.items():
             if worker not in info.data.get("join_workers", []):
                 raise ValueError(f"{worker!r} is not one of join_workers")
-            if fault not in FAULTS:
-                raise ValueError(f"fault {fault!r} of {worker!r} is not one of {', '.join(FAULTS)}")
+            check_fault(worker, fault)
         return faults
 
     @field_validator("controller_profile", "worker_profile", "join_profile")
     @classmethod
     def _known_profile(cls, value: str) -> str:
-        if value not in NODE_PROFILES:
-            raise ValueError(f"allowed profiles: {', '.join(sorted(NODE_PROFILES))}")
-        return value
+        return check_profile(value)
 
     @property
     def workspace_path(self) -> Path:

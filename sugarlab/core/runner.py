@@ -296,9 +296,9 @@ def _export_html(notebook: Path, target: Path) -> None:
 
 def _stop_cluster(lab: Path) -> bool:
     """Stop the simulated cluster the run's notebooks started in `lab`, if any."""
-    from sugarlab.sim import lifecycle
+    from sugarlab.kube import simulator
 
-    return bool(lifecycle.stop(lab))
+    return simulator.stop(lab)
 
 
 def _manifest(

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock
 
@@ -148,7 +149,7 @@ class Workspace:
             self._save(self._registry, [vars(a) for a in sorted(rows.values(), key=lambda a: a.path)])
 
     @staticmethod
-    def _load(path: Path) -> list[dict[str, str]]:
+    def _load(path: Path) -> list[dict[str, Any]]:
         return json.loads(path.read_text()) if path.exists() else []
 
     def _save(self, path: Path, rows: list[dict[str, object]]) -> None:

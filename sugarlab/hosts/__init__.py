@@ -1,8 +1,8 @@
 """Machines the lab reaches directly: run a command, place a file, read host key fingerprints.
 
 The expansion notebook joins workers through this seam and the SSH-hardening audit reads nodes
-through it. `Host` is the interface; `SSHHost` is the real one (paramiko). Errors derive from
-`sugarlab.core.errors.HostError`.
+through it. `Host` is the interface; `SSHHost` is the real one (paramiko), `sim.SimulatedHost` the
+simulator's; `factory` picks between them for a lab. Errors derive from `sugarlab.core.errors.HostError`.
 """
 
 from sugarlab.hosts.base import CommandResult, Host, redact

@@ -244,7 +244,7 @@ def _exchange(channel: paramiko.Channel, command: str, stdin: bytes,
         if pending and (channel.closed or channel.exit_status_ready()):
             pending = pending[:0]  # the command ended without reading all its input
         elif pending and channel.send_ready():
-            pending = pending[channel.send(pending[:32768]):]
+            pending = pending[channel.send(bytes(pending[:32768])):]
             if not pending:
                 channel.shutdown_write()
         while channel.recv_ready():
@@ -265,7 +265,7 @@ def _exchange(channel: paramiko.Channel, command: str, stdin: bytes,
 
 def _reason(error: BaseException) -> str:
     if isinstance(error, paramiko.ssh_exception.NoValidConnectionsError):
-        return "; ".join(sorted({e.strerror or str(e) for e in error.errors.values()})).lower()
+        return "; ".join(sorted({getattr(e, "strerror", None) or str(e) for e in error.errors.values()})).lower()
     if isinstance(error, (TimeoutError, socket.timeout)):
         return "timed out"
     return str(error) or type(error).__name__

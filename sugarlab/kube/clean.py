@@ -13,7 +13,6 @@ Running it again finds nothing left and does nothing.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from kubernetes.client.exceptions import ApiException
 from sugarlab.core.errors import ClusterError
 from sugarlab.kube.connect import Cluster
 from sugarlab.kube.labels import KEPT_ANNOTATION, LAB_SELECTOR
+from sugarlab.kube.wait import Pending, wait_for
 
 STAGES = ("workloads", "claims", "classes, budgets and other cluster-wide objects", "namespaces")
 _CLAIMS, _CLUSTER_WIDE, _NAMESPACES = 1, 2, 3
@@ -124,7 +124,8 @@ def _volumes(cluster: Cluster, objects: list[LabObject], purge: bool) -> list[Vo
 
 
 def execute(cluster: Cluster, chosen: CleanPlan, timeout_s: float = 300.0) -> list[str]:
-    """Delete the plan's objects stage by stage, waiting for each stage to go; return what was done."""
+    """Delete the plan's objects stage by stage, waiting (`timeout_s` cluster seconds) for each stage to
+    go; return what was done."""
     resources = dynamic.DynamicClient(cluster.api).resources
     done: list[str] = []
     for stage in range(len(STAGES)):
@@ -135,7 +136,7 @@ def execute(cluster: Cluster, chosen: CleanPlan, timeout_s: float = 300.0) -> li
             _gone_ok(lambda: kind.delete(name=obj.name, body={"propagationPolicy": "Background"}, **where),
                      f"delete {obj.describe()}")
             done.append(f"deleted {obj.describe()}")
-        _wait_gone(resources, batch, timeout_s)
+        _wait_gone(cluster, resources, batch, timeout_s)
     for volume in chosen.volumes:
         if chosen.purge:
             _purge(cluster, volume)
@@ -154,17 +155,15 @@ def _purge(cluster: Cluster, volume: Volume) -> None:
     _gone_ok(lambda: cluster.core.delete_persistent_volume(volume.name), what)
 
 
-def _wait_gone(resources: Any, batch: list[LabObject], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    left = list(batch)
-    while left:
-        left = [o for o in left if _exists(resources, o)]
-        if left and time.monotonic() > deadline:
-            raise ClusterError(f"still there {timeout_s:.0f} s after deletion: "
-                               + ", ".join(o.describe() for o in left)
-                               + " (a pod on a NotReady node stays Terminating until the node returns)")
-        if left:
-            time.sleep(0.2)
+def _wait_gone(cluster: Cluster, resources: Any, batch: list[LabObject], timeout_s: float) -> None:
+    """Wait for a stage's objects to go; a pod on a NotReady node stays Terminating until the node returns."""
+
+    def gone() -> bool | Pending:
+        left = [o.describe() for o in batch if _exists(resources, o)]
+        return Pending(len(batch) - len(left), len(batch), seen=", ".join(left)) if left else True
+
+    if batch:
+        wait_for(gone, f"{len(batch)} deleted objects of the lab to go", timeout_s, speed=cluster.speed)
 
 
 def _exists(resources: Any, obj: LabObject) -> bool:

@@ -7,15 +7,21 @@ notebook makes against the simulator are the same calls it makes against real k3
 from __future__ import annotations
 
 import os
+import weakref
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import urllib3
 from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from sugarlab.core.errors import ClusterUnreachable, ParameterError
 from sugarlab.core.params import LabParams
+from sugarlab.kube import simulator
+from sugarlab.kube.errors import ApiError
+from sugarlab.sim.spec import CONTEXT
 
 Provenance = Literal["cluster", "local", "simulated"]
 
@@ -28,12 +34,25 @@ class Cluster:
     backend: Literal["sim", "live"]
     server: str
     context: str
+    speed: float = 1.0  # cluster seconds per real second: the simulator's clock factor, 1 on a real cluster
     run: str = ""  # the lab workspace's id, the `sugarlab.dev/run` label of what the lab creates
 
     @property
     def provenance(self) -> Provenance:
         """Where figures read from this cluster's APIs come from."""
         return "simulated" if self.backend == "sim" else "cluster"
+
+    @property
+    def workload_provenance(self) -> Provenance:
+        """Where figures measured inside pods come from: the simulator runs containers as processes
+        on this machine (`local`); on a real cluster they are the cluster's."""
+        return "local" if self.backend == "sim" else "cluster"
+
+    @property
+    def rehearsal(self) -> bool:
+        """A rehearsal on the simulated cluster: steps change it without showing a plan first, and pods use
+        offline stand-ins (the model graph, simulated storage media) for downloads and real disks."""
+        return self.backend == "sim"
 
     @property
     def core(self) -> client.CoreV1Api:
@@ -46,6 +65,29 @@ class Cluster:
     @property
     def version(self) -> str:
         return str(client.VersionApi(self.api).get_code().git_version)
+
+
+class StatusApiClient(client.ApiClient):
+    """The official client, except that a refused request raises `ApiError` with the server's `Status`,
+    and its pooled connections are closed when it goes rather than left to the garbage collector."""
+
+    def __init__(self, configuration: client.Configuration) -> None:
+        super().__init__(configuration)
+        weakref.finalize(self, self.rest_client.close)
+
+    def call_api(self, method: str, url: str, header_params: Any = None, body: Any = None,
+                 post_params: Any = None, _request_timeout: Any = None) -> Any:
+        response = super().call_api(method, url, header_params, body, post_params, _request_timeout)
+        if 200 <= response.status <= 299:
+            return response
+        response.read()  # the body is the server's Status
+        raise ApiError(f"{method} {urlsplit(url).path}", ApiException(http_resp=response))
+
+
+def _client(kubeconfig: str, context: str | None) -> StatusApiClient:
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)
+    return StatusApiClient(configuration)
 
 
 def _context_names(kubeconfig: str) -> tuple[list[str], str]:
@@ -63,7 +105,7 @@ def _live_client(params: LabParams) -> tuple[client.ApiClient, str]:
         if not params.kubeconfig and os.environ.get("KUBERNETES_SERVICE_HOST"):
             configuration = client.Configuration()
             config.load_incluster_config(client_configuration=configuration)
-            return client.ApiClient(configuration), "in-cluster"
+            return StatusApiClient(configuration), "in-cluster"
         raise ParameterError(
             "kubeconfig", kubeconfig, "no such file; give the path of your cluster's kubeconfig "
             "(on the controller: /etc/rancher/k3s/k3s.yaml, with the server address changed)"
@@ -71,20 +113,17 @@ def _live_client(params: LabParams) -> tuple[client.ApiClient, str]:
     names, current = _context_names(kubeconfig)
     if params.context and params.context not in names:
         raise ParameterError("context", params.context, f"contexts in {kubeconfig}: {', '.join(names) or 'none'}")
-    api = config.new_client_from_config(config_file=kubeconfig, context=params.context or None)
-    return api, params.context or current
+    return _client(kubeconfig, params.context or None), params.context or current
 
 
 def connect(params: LabParams) -> Cluster:
     """Build the client for `params` and prove the API server answers, before any lab work."""
     if params.backend == "sim":
-        from sugarlab.sim.lifecycle import ensure_running
-        from sugarlab.sim.spec import CONTEXT
-
-        api, context = config.new_client_from_config(config_file=str(ensure_running(params))), CONTEXT
+        api, context = _client(str(simulator.start(params)), None), CONTEXT
     else:
         api, context = _live_client(params)
-    cluster = Cluster(api, params.backend, api.configuration.host, context)
+    speed = params.speed if params.backend == "sim" else 1.0
+    cluster = Cluster(api, params.backend, api.configuration.host, context, speed)
     try:
         client.VersionApi(api).get_code(_request_timeout=5)
     except (urllib3.exceptions.HTTPError, OSError) as exc:

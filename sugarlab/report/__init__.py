@@ -8,9 +8,11 @@ frames and plots in one place, and a summary written from the numbers.
     document    `Report`: all of the above, as markdown (final/milestone-checklist.md) and HTML
     front_page  a run's index.html
     compare     two archived runs side by side (`sugarlab compare`)
+    baseline_comparison  notebook 03's baseline against the grown cluster, node by node
 """
 
 from sugarlab.report.document import CHECKLIST, Report, Section, build, save
 from sugarlab.report.sources import ArtefactError, LabFiles, MissingArtefact
 
-__all__ = ["CHECKLIST", "ArtefactError", "LabFiles", "MissingArtefact", "Report", "Section", "build", "save"]
+__all__ = ["CHECKLIST", "ArtefactError", "LabFiles", "MissingArtefact", "Report", "Section", "baseline_comparison", "build",
+           "save"]

@@ -12,15 +12,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sugarlab.steps.baseline import SNAPSHOT
-from sugarlab.core.errors import SugarlabError
+from sugarlab.core.errors import MissingBaseline
 from sugarlab.core.lab import Lab
 
 GIB = 1024**3
 COMPARISON = "expansion/baseline-comparison.csv"
-
-
-class MissingBaseline(SugarlabError):
-    """The baseline artefacts are not in the workspace."""
 
 
 def load_baseline(lab: Lab) -> pd.DataFrame:

@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sugarlab.core.errors import SugarlabError
+from sugarlab.core.errors import ArtefactError as ArtefactError  # re-exported: the report catches it from here
+from sugarlab.core.errors import MissingArtefact as MissingArtefact
 from sugarlab.views.tables import parse_table
 from sugarlab.core.workspace import Workspace
 
@@ -34,23 +35,6 @@ WRITERS = {
     "operations/security-checklist.md": "06-operations",
     "final/nodes.txt": "06-operations",
 }
-
-
-class ArtefactError(SugarlabError):
-    """An artefact the report needs cannot be used: `path` names it."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        self.path, self.problem = path, problem
-        super().__init__(f"{path}: {problem}")
-
-
-class MissingArtefact(ArtefactError):
-    """An artefact the report needs is not in the workspace."""
-
-    def __init__(self, path: str) -> None:
-        notebook = WRITERS.get(path)
-        hint = f"run notebooks/{notebook}.ipynb in this workspace" if notebook else "no notebook writes it"
-        super().__init__(path, f"missing; {hint}")
 
 
 @dataclass(frozen=True)
@@ -93,7 +77,7 @@ class LabFiles:
     def text(self, path: str) -> str:
         target = self.root / path
         if not target.is_file():
-            raise MissingArtefact(path)
+            raise MissingArtefact(path, WRITERS.get(path))
         try:
             text = target.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

@@ -1,15 +1,26 @@
-"""`python -m sugarlab.sim serve --state DIR --spec JSON --speed N`: the simulator process."""
+"""`python -m sugarlab.sim serve --state DIR --spec JSON --speed N`: the simulator process.
+
+When it cannot start it writes why to `<state>/start-failure.json` (see `lifecycle`) and exits non-zero.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
-from sugarlab.sim.server import serve
+from sugarlab.sim.atomic import atomic_write_bytes
+from sugarlab.sim.lifecycle import START_FAILURE
+from sugarlab.sim.server import SpecMismatch, open_store, serve
 from sugarlab.sim.spec import ClusterSpec
+
+
+def _give_up(state: Path, failure: dict[str, Any]) -> None:
+    atomic_write_bytes(state / START_FAILURE, json.dumps(failure, indent=1).encode())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +34,21 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    return serve(args.state, ClusterSpec(**args.spec), args.speed, args.idle_timeout, args.port)
+    spec = ClusterSpec(**args.spec)
+    args.state.mkdir(parents=True, exist_ok=True)
+    try:  # refuse a state directory seeded from another spec before binding anything
+        open_store(args.state, spec, args.speed)[0].close()
+    except SpecMismatch as mismatch:
+        _give_up(args.state, {"reason": "spec-mismatch", "stored": json.loads(str(mismatch))})
+        return 3
+    try:
+        return serve(args.state, spec, args.speed, args.idle_timeout, args.port)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        _give_up(args.state, {"reason": "port-in-use", "port": args.port,
+                              "message": f"port {args.port} on 127.0.0.1 is taken"})
+        return 4
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
-"""Start, reuse and stop the simulated cluster of a workspace.
+"""Start, reuse and stop the simulator process that serves one state directory.
 
-One simulator serves one workspace: its state lives in `<workspace>/.sugarlab/sim/`, and every
-notebook kernel that asks for it gets the same server back while it is alive. A lock keeps two
-kernels from starting two servers at once.
+One simulator serves one state directory: every client that asks for it gets the same server back
+while it is alive, and a lock keeps two of them from starting two servers at once. A start that
+fails raises `SimulatorStartFailed`, whose fields come from the JSON file the child writes when it
+gives up (`start-failure.json`), never from parsing its log.
 """
 
 from __future__ import annotations
@@ -19,87 +20,120 @@ from typing import Any
 
 from filelock import FileLock
 
-from sugarlab.core.errors import SimulatorError
-from sugarlab.core.params import LabParams
 from sugarlab.sim.spec import ClusterSpec
-from sugarlab.core.workspace import STATE_DIR
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
+SERVER_INFO = "server.json"  # written by the server once it listens, removed when it stops
+START_FAILURE = "start-failure.json"  # written by `python -m sugarlab.sim serve` when it cannot start
+LOG = "server.log"
+CLUSTER_FILES = ("cluster.db", "cluster.db-wal", "cluster.db-shm", "kubeconfig.yaml")
+# Simulators this process started: they outlive the call that started them, and are reaped when stopped.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
-def state_dir(workspace: Path) -> Path:
-    return Path(workspace) / STATE_DIR / "sim"
+class SimulatorStartFailed(Exception):
+    """The simulator could not start. `reason` is one of `REASONS`; the other fields say why.
+
+    `stored` and `wanted` are the specs of a state directory seeded from another spec; `port` is the
+    port that was taken; `exit_code` and `log` describe a process that died.
+    """
+
+    REASONS = ("spec-mismatch", "port-in-use", "exited", "timeout")
+
+    def __init__(self, reason: str, state_dir: Path, message: str, *, stored: dict[str, Any] | None = None,
+                 wanted: dict[str, Any] | None = None, port: int | None = None, exit_code: int | None = None) -> None:
+        self.reason, self.state_dir, self.message = reason, state_dir, message
+        self.stored, self.wanted, self.port, self.exit_code = stored, wanted, port, exit_code
+        self.log = state_dir / LOG
+        super().__init__(f"{reason}: {message}")
+
+
+def answers(url: str) -> bool:
+    """The readiness probe: does the API server at `url` answer `/version`?"""
+    try:
+        with urllib.request.urlopen(url + "/version", timeout=2) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
 
 
 def _alive(info: dict[str, Any]) -> bool:
     try:
         os.kill(info["pid"], 0)
-        with urllib.request.urlopen(info["url"] + "/version", timeout=2) as response:
-            return response.status == 200
-    except (OSError, ValueError):
+    except OSError:
         return False
+    return answers(info["url"])
 
 
-def status(workspace: Path) -> dict[str, Any] | None:
-    """The running simulator's server.json, or None when none is running for `workspace`."""
-    path = state_dir(workspace) / "server.json"
+def status(state_dir: Path) -> dict[str, Any] | None:
+    """The running simulator's server.json, or None when none is running for `state_dir`."""
     try:
-        info = json.loads(path.read_text())
+        info = json.loads((state_dir / SERVER_INFO).read_text())
     except (OSError, json.JSONDecodeError):
         return None
     return info if _alive(info) else None
 
 
-def ensure_running(params: LabParams) -> Path:
-    """The kubeconfig of the workspace's simulator, started first if it is not running."""
-    directory = state_dir(params.workspace_path)
-    directory.mkdir(parents=True, exist_ok=True)
-    spec = ClusterSpec.from_params(params)
-    with FileLock(str(directory / "lock"), timeout=START_TIMEOUT_S):
-        info = status(params.workspace_path)
+def ensure_running(state_dir: Path, spec: ClusterSpec, speed: float, port: int = 0) -> Path:
+    """The kubeconfig of the simulator serving `state_dir`, started first if it is not running."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(state_dir / "lock"), timeout=START_TIMEOUT_S):
+        info = status(state_dir)
         if info is not None:
             if info["spec"] != spec.as_dict():
-                raise SimulatorError(_mismatch(params.workspace_path, info["spec"], spec))
-            if info["speed"] == params.speed:
+                raise _mismatch(state_dir, info["spec"], spec)
+            if info["speed"] == speed:
                 return Path(info["kubeconfig"])
-            _stop(directory, info)  # a new speed needs a new process; the cluster itself is kept
-        return _start(directory, spec, params.speed)
+            _stop(state_dir, info)  # a new speed needs a new process; the cluster itself is kept
+        return _start(state_dir, spec, speed, port)
 
 
-def _mismatch(workspace: Path, stored: dict[str, Any], wanted: ClusterSpec) -> str:
+def _mismatch(state_dir: Path, stored: dict[str, Any], wanted: ClusterSpec) -> SimulatorStartFailed:
     changed = ", ".join(f"{k}={stored.get(k)!r} (asked {v!r})" for k, v in wanted.as_dict().items()
                         if stored.get(k) != v)
-    return (f"the workspace {workspace} already holds a simulated cluster made with {changed}. Use the same "
-            f"parameters, another workspace, or `sugarlab sim stop --workspace {workspace} --reset` to start over.")
+    return SimulatorStartFailed("spec-mismatch", state_dir, f"the cluster here was made with {changed}",
+                                stored=stored, wanted=wanted.as_dict())
 
 
-def _start(directory: Path, spec: ClusterSpec, speed: float) -> Path:
-    (directory / "server.json").unlink(missing_ok=True)
-    command = [sys.executable, "-m", "sugarlab.sim", "serve", "--state", str(directory),
-               "--spec", json.dumps(spec.as_dict()), "--speed", str(speed)]
-    with open(directory / "server.log", "ab") as log:
+def _failure(state_dir: Path, spec: ClusterSpec, exit_code: int) -> SimulatorStartFailed:
+    try:
+        found = json.loads((state_dir / START_FAILURE).read_text())
+    except (OSError, json.JSONDecodeError):
+        found = {}
+    if found.get("reason") == "spec-mismatch":
+        return _mismatch(state_dir, found["stored"], spec)
+    if found.get("reason") == "port-in-use":
+        return SimulatorStartFailed("port-in-use", state_dir, found["message"], port=found["port"])
+    return SimulatorStartFailed("exited", state_dir, f"the simulator exited with code {exit_code}",
+                                exit_code=exit_code)
+
+
+def _start(state_dir: Path, spec: ClusterSpec, speed: float, port: int) -> Path:
+    for name in (SERVER_INFO, START_FAILURE):
+        (state_dir / name).unlink(missing_ok=True)
+    command = [sys.executable, "-m", "sugarlab.sim", "serve", "--state", str(state_dir),
+               "--spec", json.dumps(spec.as_dict()), "--speed", str(speed), "--port", str(port)]
+    with open(state_dir / LOG, "ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
+    _CHILDREN[process.pid] = process
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            tail = (directory / "server.log").read_text(errors="replace").strip().splitlines()[-5:]
-            if process.returncode == 3:
-                stored = json.loads(tail[-1].split(": ", 1)[1])
-                raise SimulatorError(_mismatch(directory.parent.parent, stored, spec))
-            raise SimulatorError(f"the simulated cluster exited with code {process.returncode}: "
-                                 + " | ".join(tail) + f" (log: {directory / 'server.log'})")
-        info = status(directory.parent.parent)
+            _CHILDREN.pop(process.pid, None)
+            raise _failure(state_dir, spec, process.returncode)
+        info = status(state_dir)
         if info is not None and info["pid"] == process.pid:
             return Path(info["kubeconfig"])
         time.sleep(0.1)
     process.kill()
-    raise SimulatorError(f"the simulated cluster did not answer within {START_TIMEOUT_S:.0f} s "
-                         f"(log: {directory / 'server.log'})")
+    process.wait()
+    _CHILDREN.pop(process.pid, None)
+    raise SimulatorStartFailed("timeout", state_dir, f"the simulator did not answer within {START_TIMEOUT_S:.0f} s")
 
 
-def _stop(directory: Path, info: dict[str, Any]) -> None:
+def _stop(state_dir: Path, info: dict[str, Any]) -> None:
     try:
         os.kill(info["pid"], signal.SIGTERM)
     except ProcessLookupError:
@@ -114,24 +148,24 @@ def _stop(directory: Path, info: dict[str, Any]) -> None:
         time.sleep(0.05)
     else:  # the whole process group: the server and the service processes it runs for pods
         os.killpg(info["pid"], signal.SIGKILL)
-    (directory / "server.json").unlink(missing_ok=True)
+        if (child := _CHILDREN.pop(info["pid"], None)) is not None:
+            child.wait()
+    (state_dir / SERVER_INFO).unlink(missing_ok=True)
 
 
 def _reap(pid: int) -> None:
     """Collect the exit status when the server is our own child, so it does not linger as a zombie."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
+    child = _CHILDREN.get(pid)
+    if child is not None and child.poll() is not None:
+        del _CHILDREN[pid]
 
 
-def stop(workspace: Path, reset: bool = False) -> bool:
-    """Stop the workspace's simulator; with `reset`, also forget its cluster. True if one was running."""
-    directory = state_dir(workspace)
-    info = status(workspace)
+def stop(state_dir: Path, reset: bool = False) -> bool:
+    """Stop the simulator of `state_dir`; with `reset`, also forget its cluster. True if one was running."""
+    info = status(state_dir)
     if info is not None:
-        _stop(directory, info)
+        _stop(state_dir, info)
     if reset:
-        for name in ("cluster.db", "cluster.db-wal", "cluster.db-shm", "kubeconfig.yaml"):
-            (directory / name).unlink(missing_ok=True)
+        for name in CLUSTER_FILES:
+            (state_dir / name).unlink(missing_ok=True)
     return info is not None

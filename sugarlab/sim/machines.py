@@ -29,10 +29,10 @@ from sugarlab.sim import events, sshd
 from sugarlab.sim.clock import format_time, parse_time
 from sugarlab.sim.profiles import NODE_PROFILES
 from sugarlab.sim.seed import HEALTHY_CONDITIONS, node_object
+from sugarlab.sim.spec import FAULTS
 from sugarlab.sim.store import Store
 
 Obj = dict[str, Any]
-FAULTS = ("clock-skew", "flannel-blocked", "firewall-6443", "leftover-agent")
 CONTROLLER_NAMES = ("sugarkube0", "controller", "controller.sugarkube.lan")
 INSTALL_SECONDS = (25.0, 50.0)  # get.k3s.io fetching and starting a ~70 MB binary on a Pi
 REGISTER_SECONDS = (6.0, 12.0)  # agent start to Node object

@@ -40,7 +40,7 @@ from sugarlab.sim.statefulsets import StatefulSetController
 from sugarlab.sim.volumes import VolumeController
 from sugarlab.sim.spec import CONTEXT, ClusterSpec
 from sugarlab.sim.store import Store
-from sugarlab.core.workspace import atomic_write_bytes
+from sugarlab.sim.atomic import atomic_write_bytes
 
 log = logging.getLogger("sugarlab.sim")
 TICK_S = 0.05  # how often controllers reconcile, in real seconds

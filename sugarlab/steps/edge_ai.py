@@ -25,9 +25,10 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 import sugarlab
+from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg
-from sugarlab.core.errors import ClusterError, MetricsUnavailable, ParameterError
+from sugarlab.core.errors import ClusterError, MetricsUnavailable, ParameterError, WaitTimeout
 from sugarlab.core.lab import Lab
 from sugarlab.core.params import LabParams
 from sugarlab.kube.top import top_pods
@@ -37,10 +38,9 @@ CONFIGMAP = "workloads/edge-ai/vehicle-detector-configmap.yaml"
 DEPLOYMENT = "workloads/edge-ai/edge-ai-deployment.yaml"
 INFERENCE_LOG, USAGE, TUNING = "edge-ai/inference.log", "edge-ai/resource-usage.csv", "edge-ai/tuning-experiments.md"
 PACKAGE = Path(sugarlab.__file__).parent
-# The service's modules and the two workbook modules they import; the packages around them are mounted empty.
-PACKAGES = ["__init__.py", "core/__init__.py", "payloads/__init__.py"]
-SOURCES = ["core/errors.py", "core/workspace.py",
-           *sorted(p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "payloads" / "edge_ai").glob("*.py"))]
+# The service's modules (a payload imports nothing of the workbook); the packages around it are mounted empty.
+PACKAGES = ["__init__.py", "payloads/__init__.py"]
+SOURCES = sorted(p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "payloads" / "edge_ai").glob("*.py"))
 # What the container installs at start, the service's own dependencies.
 PIP = "fastapi uvicorn python-multipart onnxruntime onnx numpy pillow filelock"
 
@@ -68,7 +68,7 @@ def _key(source: str) -> str:
 
 
 def source_configmap() -> dict[str, Any]:
-    """The service's modules (and the two sugarlab modules they import) under keys a volume maps back."""
+    """The service's modules under keys a volume maps back."""
     data = {**{_key(s): "" for s in PACKAGES}, **{_key(s): (PACKAGE / s).read_text() for s in SOURCES}}
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{NAME}-code", "namespace": NAMESPACE},
             "data": data}
@@ -77,7 +77,7 @@ def source_configmap() -> dict[str, Any]:
 def deployment_manifests(p: LabParams, tuning: Tuning) -> list[dict[str, Any]]:
     env = {"HOST": "0.0.0.0", "PORT": str(PORT),  # in the container, for the Service to reach it
            "MAX_BATCH": str(tuning.max_batch), "INTRA_OP_THREADS": str(tuning.intra_op_threads)}
-    if p.backend == "live" or p.edge_model_url:
+    if p.backend == "live" or p.edge_model_url:  # a rehearsal runs the offline graph
         env |= {"MODEL_URL": p.edge_model_url or DEFAULT_MODEL_URL, "MODEL_PATH": "/models/resnet50-v2-7.onnx"}
     cpu_request = tuning.cpu_limit if p.edge_pin_cpus else p.edge_cpu_request
     memory_request = p.edge_memory_limit if p.edge_pin_cpus else p.edge_memory_request
@@ -119,29 +119,29 @@ def write_manifests(lab: Lab, configmap: dict[str, Any], docs: list[dict[str, An
 
 def apply(lab: Lab, docs: list[dict[str, Any]]) -> None:
     """Server-side apply, so a rerun or a new tuning updates what is there."""
-    server_side_apply(lab, docs, NAMESPACE)
+    server_side_apply(lab.cluster, docs, NAMESPACE)
 
 
 def wait_rollout(lab: Lab, progress: bool = True) -> dict[str, Any]:
     """Until every replica of the current template is available (`kubectl rollout status`)."""
     apps = client.AppsV1Api(lab.cluster.api)
-    deadline = time.monotonic() + lab.real_seconds(lab.params.edge_rollout_timeout)
-    with tqdm(desc=f"{NAME} rollout", total=1, disable=not progress, leave=False) as bar:
-        while True:
-            deployment = lab.cluster.api.sanitize_for_serialization(apps.read_namespaced_deployment(NAME, NAMESPACE))
-            status, wanted = deployment.get("status", {}), deployment["spec"]["replicas"]
-            bar.total = wanted
-            bar.n = status.get("availableReplicas", 0)
-            bar.refresh()
-            if (status.get("observedGeneration", 0) >= deployment["metadata"]["generation"]
-                    and status.get("updatedReplicas") == wanted == status.get("availableReplicas")
-                    and status.get("replicas") == wanted):
-                return deployment
-            if time.monotonic() > deadline:
-                raise ClusterError(f"deployment {NAMESPACE}/{NAME} has {status.get('availableReplicas', 0)} of "
-                                   f"{wanted} replicas available after {lab.params.edge_rollout_timeout:.0f} s; "
-                                   f"check `kubectl describe pods -n {NAMESPACE}` (image pull, pip install, probes)")
-            time.sleep(0.2)
+
+    def rolled_out() -> dict[str, Any] | Pending:
+        deployment = lab.cluster.api.sanitize_for_serialization(apps.read_namespaced_deployment(NAME, NAMESPACE))
+        status, wanted = deployment.get("status", {}), deployment["spec"]["replicas"]
+        if (status.get("observedGeneration", 0) >= deployment["metadata"]["generation"]
+                and status.get("updatedReplicas") == wanted == status.get("availableReplicas")
+                and status.get("replicas") == wanted):
+            return dict(deployment)
+        available = status.get("availableReplicas", 0)
+        return Pending(available, wanted, f"{available} of {wanted} replicas available")
+
+    try:
+        return wait_for(rolled_out, f"{NAME} rollout", lab.params.edge_rollout_timeout, speed=lab.cluster.speed,
+                        progress=progress)
+    except WaitTimeout as late:
+        raise ClusterError(f"deployment {NAMESPACE}/{NAME}: {late.last.seen} after {late.timeout:.0f} s; "
+                           f"check `kubectl describe pods -n {NAMESPACE}` (image pull, pip install, probes)") from None
 
 
 # -- reaching it -----------------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ def log_inference(lab: Lab, answer: dict[str, Any], what: str) -> None:
 
 
 def _provenance(lab: Lab) -> str:
-    return "local" if lab.params.backend == "sim" else "cluster"
+    return lab.cluster.workload_provenance
 
 
 # -- load ---------------------------------------------------------------------------------------------------

@@ -7,19 +7,19 @@ it is never a parameter, never printed, never in a frame, an error, a log or an 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from kubernetes import watch
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from sugarlab.core.errors import HostError, SugarlabError
-from sugarlab.hosts import Host, SSHHost
-from sugarlab.hosts.sim import SimulatedHost, provision
+from sugarlab.core.errors import HostError, PowerBudgetExceeded, WaitTimeout
+from sugarlab.hosts import Host
+from sugarlab.hosts.factory import open_controller, open_new_workers
+from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now, list_nodes_frame, parse_time
+from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.core.lab import Lab, Verdict
 from sugarlab.views.tables import nodes_table
 
@@ -35,10 +35,6 @@ NOT_READY_HINTS = (
     "- Logs on the worker: `/var/log/syslog`, `/var/lib/rancher/k3s/agent/containerd/containerd.log` "
     "and `journalctl -u k3s-agent`."
 )
-
-
-class PowerBudgetExceeded(SugarlabError):
-    """The devices would draw more than 80% of the supply's rating."""
 
 
 # -- power budget -----------------------------------------------------------------------------------
@@ -104,19 +100,7 @@ class Hosts:
 
 def open_hosts(lab: Lab) -> Hosts:
     """The controller and the new workers: simulated machines (imaged and booted first) or SSH."""
-    p = lab.params
-    if p.backend == "sim":
-        server = lab.cluster.server
-        for name in p.join_workers:
-            provision(server, name, p.join_profile, p.sim_faults.get(name, ""))
-        return Hosts(SimulatedHost(server, "sugarkube0"), {n: SimulatedHost(server, n) for n in p.join_workers})
-
-    def ssh(address: str, name: str) -> Host:
-        return SSHHost(address, user=p.ssh_user, name=name, key_filename=p.ssh_key or None,
-                       host_key_policy=p.host_key_policy, known_hosts=p.known_hosts or None)
-
-    return Hosts(ssh(p.controller_host, "controller"),
-                 {n: ssh(p.worker_addresses.get(n, f"{n}.sugarkube.lan"), n) for n in p.join_workers})
+    return Hosts(open_controller(lab.params, lab.cluster.server), open_new_workers(lab.params, lab.cluster.server))
 
 
 # -- preflight ----------------------------------------------------------------------------------------
@@ -227,23 +211,25 @@ def _ready_condition(node: dict) -> dict | None:
 
 
 def wait_for_ready(lab: Lab, name: str, progress: bool = True) -> dict | None:
-    """Watch node `name` until Ready or the timeout; the node as last seen, or None if it never appeared."""
-    deadline = time.monotonic() + lab.real_seconds(lab.params.join_timeout)
-    seen: dict | None = None
-    with tqdm(total=2, desc=f"{name}: registered, Ready", disable=not progress, leave=False) as bar:
-        while (remaining := deadline - time.monotonic()) > 0:
-            stream = watch.Watch().stream(lab.cluster.core.list_node, field_selector=f"metadata.name={name}",
-                                          timeout_seconds=max(1, int(remaining)))
-            for event in stream:
-                seen = lab.cluster.api.sanitize_for_serialization(event["object"])
-                ready = _ready_condition(seen)
-                bar.n = 1 + int(bool(ready and ready["status"] == "True"))
-                bar.refresh()
-                if bar.n == 2:
-                    return seen
-                if time.monotonic() > deadline:
-                    break
-    return seen
+    """Poll node `name` until Ready or the timeout; the node as last seen, or None if it never appeared."""
+
+    def ready() -> dict | Pending:
+        try:
+            node = lab.cluster.api.sanitize_for_serialization(lab.cluster.core.read_node(name))
+        except ApiError as error:
+            if error.status != 404:  # not registered yet
+                raise
+            return Pending(0, 2, "not registered")
+        condition = _ready_condition(node)
+        if condition and condition["status"] == "True":
+            return dict(node)
+        return Pending(1, 2, "registered, not Ready", value=node)
+
+    try:
+        return wait_for(ready, f"{name}: registered, Ready", lab.params.join_timeout, speed=lab.cluster.speed,
+                        progress=progress)
+    except WaitTimeout as late:
+        return late.last.value
 
 
 def diagnose(lab: Lab, worker: Host, node: dict | None, what: str) -> str:
@@ -264,7 +250,7 @@ def diagnose(lab: Lab, worker: Host, node: dict | None, what: str) -> str:
 
 def may_change_cluster(lab: Lab) -> bool:
     """Mutating steps run on the simulator always, on a live cluster only with `apply = True`."""
-    return lab.params.backend == "sim" or lab.params.apply
+    return lab.cluster.rehearsal or lab.params.apply
 
 
 def join_all(lab: Lab, controller: Host, workers: dict[str, Host], progress: bool = True) -> pd.DataFrame:

@@ -7,7 +7,6 @@ what lets the load spread over the new workers.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +14,10 @@ import pandas as pd
 import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
-from tqdm.auto import tqdm
 
+from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.kube.apply import create, ensure_namespace
-from sugarlab.core.errors import ClusterError, MetricsUnavailable
+from sugarlab.core.errors import MetricsUnavailable, WaitTimeout
 from sugarlab.kube.inventory import list_pods_frame, server_now
 from sugarlab.core.lab import Lab, Verdict
 from sugarlab.core.params import LabParams
@@ -51,18 +50,20 @@ def launch(lab: Lab, manifest: dict[str, Any]) -> None:
     """Write the manifest where the tutorial keeps it, then (re)create the namespace's Job."""
     lab.workspace.write_text(MANIFEST, yaml.safe_dump(manifest, sort_keys=False))
     core, batch = lab.cluster.core, client.BatchV1Api(lab.cluster.api)
-    ensure_namespace(lab, NAMESPACE)
+    ensure_namespace(lab.cluster, NAMESPACE)
     try:
         batch.delete_namespaced_job(JOB, NAMESPACE, propagation_policy="Foreground")
     except ApiException as error:
         if error.status != 404:
             raise
-    deadline = time.monotonic() + 60
-    while core.list_namespaced_pod(NAMESPACE, label_selector=f"job-name={JOB}").items or _job_exists(batch):
-        if time.monotonic() > deadline:
-            raise ClusterError(f"the previous Job {NAMESPACE}/{JOB} and its pods did not go within 60 s")
-        time.sleep(0.2)
-    create(lab, manifest, NAMESPACE)
+
+    def gone() -> bool | Pending:
+        left = len(core.list_namespaced_pod(NAMESPACE, label_selector=f"job-name={JOB}").items)
+        return Pending(seen=f"{left} pods, Job {'still there' if _job_exists(batch) else 'gone'}") \
+            if left or _job_exists(batch) else True
+
+    wait_for(gone, f"the previous Job {NAMESPACE}/{JOB} and its pods to go", 60, speed=1.0)
+    create(lab.cluster, manifest, NAMESPACE)
 
 
 def _job_exists(batch: client.BatchV1Api) -> bool:
@@ -96,27 +97,28 @@ def observe(lab: Lab, progress: bool = True) -> Observation:
     p = lab.params
     batch = client.BatchV1Api(lab.cluster.api)
     placement, usage, pod_usage, snapshots = [], [], [], []
-    deadline = time.monotonic() + lab.real_seconds(p.stress_timeout)
-    with tqdm(total=p.stress_completions, desc="stress-load completions", disable=not progress) as bar:
-        while True:
-            job, _, headers = batch.read_namespaced_job_with_http_info(JOB, NAMESPACE)
-            at = server_now(headers)
-            pods = list_pods_frame(lab.cluster, NAMESPACE)
-            pods = pods[pods["name"].str.startswith(f"{JOB}-")]
-            snapshots.append(f"# {at.isoformat()}\n{pods_table(pods)}")
-            for (node, phase), group in pods.groupby(["node", "phase"]):
-                placement.append({"at": at, "node": node, "phase": phase, "pods": len(group)})
-            try:
-                usage.append(top_nodes(lab.cluster).assign(at=at))
-                pod_usage.append(top_pods(lab.cluster, NAMESPACE).assign(at=at))
-            except MetricsUnavailable:
-                pass
-            bar.n = job.status.succeeded or 0
-            bar.refresh()
-            finished = any(c.type in ("Complete", "Failed") and c.status == "True" for c in job.status.conditions or [])
-            if finished or time.monotonic() > deadline:
-                break
-            time.sleep(lab.real_seconds(p.sample_every))
+
+    def sample() -> Any:
+        job, _, headers = batch.read_namespaced_job_with_http_info(JOB, NAMESPACE)
+        at = server_now(headers)
+        pods = list_pods_frame(lab.cluster, NAMESPACE)
+        pods = pods[pods["name"].str.startswith(f"{JOB}-")]
+        snapshots.append(f"# {at.isoformat()}\n{pods_table(pods)}")
+        for (node, phase), group in pods.groupby(["node", "phase"]):
+            placement.append({"at": at, "node": node, "phase": phase, "pods": len(group)})
+        try:
+            usage.append(top_nodes(lab.cluster).assign(at=at))
+            pod_usage.append(top_pods(lab.cluster, NAMESPACE).assign(at=at))
+        except MetricsUnavailable:
+            pass
+        finished = any(c.type in ("Complete", "Failed") and c.status == "True" for c in job.status.conditions or [])
+        return job if finished else Pending(job.status.succeeded or 0, p.stress_completions, value=job)
+
+    try:
+        job = wait_for(sample, "stress-load completions", p.stress_timeout, speed=lab.cluster.speed,
+                       interval=p.sample_every / lab.cluster.speed, progress=progress)
+    except WaitTimeout as late:  # what was observed until then is the result
+        job = late.last.value
     return Observation(pd.DataFrame(placement, columns=["at", "node", "phase", "pods"]), _joined(usage),
                        _joined(pod_usage), snapshots, lab.cluster.api.sanitize_for_serialization(job))
 

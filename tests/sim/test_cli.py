@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import sugarlab.sim
+import sugarlab.kube
 from sugarlab.core.cli import _parameters, main
 from sugarlab.core.errors import SimulatorError
 
@@ -20,14 +20,14 @@ NOTEBOOKS = Path(__file__).parents[1] / "data" / "notebooks"
 
 @pytest.fixture
 def lifecycle(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
-    """A stand-in `sugarlab.sim.lifecycle` recording its calls in `.calls`."""
-    fake = types.ModuleType("sugarlab.sim.lifecycle")
+    """A stand-in `sugarlab.kube.simulator` recording its calls in `.calls`."""
+    fake = types.ModuleType("sugarlab.kube.simulator")
     calls: list[tuple[str, Any]] = []
-    fake.ensure_running = lambda params: calls.append(("start", params)) or params.workspace_path / "kubeconfig"  # type: ignore[attr-defined]
+    fake.start = lambda params: calls.append(("start", params)) or params.workspace_path / "kubeconfig"  # type: ignore[attr-defined]
     fake.stop = lambda workspace: calls.append(("stop", workspace)) or True  # type: ignore[attr-defined]
     fake.status = lambda workspace: calls.append(("status", workspace)) and None  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "sugarlab.sim.lifecycle", fake)
-    monkeypatch.setattr(sugarlab.sim, "lifecycle", fake, raising=False)
+    monkeypatch.setitem(sys.modules, "sugarlab.kube.simulator", fake)
+    monkeypatch.setattr(sugarlab.kube, "simulator", fake, raising=False)
     return types.SimpleNamespace(module=fake, calls=calls)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from sugarlab.steps import expansion
@@ -81,9 +83,10 @@ def test_live_cluster_is_only_changed_with_apply(shared_lab) -> None:
     lab = shared_lab()
     assert expansion.may_change_cluster(lab)
     live = lab.params.model_copy(update={"backend": "live"})
-    assert not expansion.may_change_cluster(type(lab)(live, lab.cluster, lab.workspace))
+    cluster = dataclasses.replace(lab.cluster, backend="live", speed=1.0)  # the same server, taken for a real one
+    assert not expansion.may_change_cluster(type(lab)(live, cluster, lab.workspace))
     applied = live.model_copy(update={"apply": True})
-    assert expansion.may_change_cluster(type(lab)(applied, lab.cluster, lab.workspace))
+    assert expansion.may_change_cluster(type(lab)(applied, cluster, lab.workspace))
     plan = "\n".join(expansion.join_plan(lab)["command"])
     assert "join-credential" in plan and "--node-taint sugarkube.io/role=worker:NoSchedule" in plan
 

@@ -14,7 +14,7 @@ from kubernetes import config, dynamic
 
 from sugarlab.core.cli import main
 from sugarlab.core.runner import run_lab
-from sugarlab.sim import lifecycle
+from sugarlab.kube import simulator
 from sugarlab.views.plan_only import NOT_RUN
 
 VOLATILE_KINDS = {"Event", "NodeMetrics", "PodMetrics"}
@@ -26,7 +26,7 @@ def live_kubeconfig(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Itera
     workspace = tmp_path / "simulator"
     assert main(["sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2", "-p", "speed", "120"]) == 0
     yield capsys.readouterr().out.strip()
-    lifecycle.stop(workspace)
+    simulator.stop(workspace)
 
 
 def objects(kubeconfig: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import sugarlab.sim
+import sugarlab.kube
 from sugarlab.core import runner
 from sugarlab.core.errors import ParameterError, RunError
 from sugarlab.core.runner import RunResult, run_lab, select_notebooks
@@ -24,13 +24,13 @@ EMBEDDED_PNG = re.compile(r'<img [^>]*src="data:image/png;base64,')
 
 @pytest.fixture(scope="module")
 def stopped() -> Iterator[list[Path]]:
-    """Stand in for `sugarlab.sim.lifecycle` and record which workspaces the runner stopped."""
+    """Stand in for `sugarlab.kube.simulator` and record which workspaces the runner stopped."""
     calls: list[Path] = []
-    fake = types.ModuleType("sugarlab.sim.lifecycle")
+    fake = types.ModuleType("sugarlab.kube.simulator")
     fake.stop = lambda workspace: calls.append(workspace) or False  # type: ignore[attr-defined]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(sys.modules, "sugarlab.sim.lifecycle", fake)
-        patch.setattr(sugarlab.sim, "lifecycle", fake, raising=False)
+        patch.setitem(sys.modules, "sugarlab.kube.simulator", fake)
+        patch.setattr(sugarlab.kube, "simulator", fake, raising=False)
         yield calls
 
 

@@ -14,7 +14,7 @@ from kubernetes.client.exceptions import ApiException
 
 from sugarlab.core.params import validate_parameters
 from sugarlab.kube.connect import Cluster
-from sugarlab.sim import lifecycle
+from sugarlab.kube import simulator
 
 NO_OPENAPI = ("--validate=false",)  # the simulator serves no OpenAPI document for kubectl's client-side checks
 JOB = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "dry", "namespace": "default"},
@@ -61,7 +61,7 @@ def test_any_other_dry_run_value_is_refused(sim: Cluster) -> None:
 def test_kubectl_dry_run_server_changes_nothing(tmp_path: Path) -> None:
     params = validate_parameters({"workspace": str(tmp_path), "speed": 120})
     try:
-        kubeconfig = str(lifecycle.ensure_running(params))
+        kubeconfig = str(simulator.start(params))
 
         def kubectl(*args: str) -> str:
             return subprocess.run(["kubectl", "--kubeconfig", kubeconfig, *args], capture_output=True, text=True,
@@ -77,4 +77,4 @@ def test_kubectl_dry_run_server_changes_nothing(tmp_path: Path) -> None:
         assert kubectl("get", "jobs", "-n", "default", "-o", "name") == ""
         assert "Active" in kubectl("get", "namespace", "default", "-o", "jsonpath={.status.phase}")
     finally:
-        lifecycle.stop(tmp_path)
+        simulator.stop(tmp_path)

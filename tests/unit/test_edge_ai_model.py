@@ -18,7 +18,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from sugarlab.payloads.edge_ai.classifier import load_classifier, softmax
-from sugarlab.payloads.edge_ai.errors import ChecksumMismatch, ModelError
+from sugarlab.payloads.edge_ai.errors import ChecksumMismatch, ModelError, SettingError
 from sugarlab.payloads.edge_ai.model_files import (
     DEFAULT_MODEL_SHA256,
     DEFAULT_MODEL_URL,
@@ -28,7 +28,6 @@ from sugarlab.payloads.edge_ai.model_files import (
 )
 from sugarlab.payloads.edge_ai.model_graph import batch_dim, make_batch_dynamic, outputs_probabilities
 from sugarlab.payloads.edge_ai.settings import Settings, settings_from_env
-from sugarlab.core.errors import ParameterError
 
 PAYLOAD = b"pretend model bytes " * 5000
 PAYLOAD_SHA256 = hashlib.sha256(PAYLOAD).hexdigest()
@@ -200,7 +199,7 @@ def test_settings_come_from_the_environment() -> None:
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], name: str) -> None:
-    with pytest.raises(ParameterError, match=name) as raised:
+    with pytest.raises(SettingError, match=name) as raised:
         settings_from_env(env)
     assert raised.value.name == name
 

@@ -4,7 +4,8 @@
 tests use the names below. Module by module: `settings` (environment), `model_files` (download with
 SHA-256, offline model), `model_graph` (batch dimension, output kind), `classifier` (ONNX Runtime
 session), `images` (decode and preprocess), `batching` (micro-batches), `app` (HTTP), `quantization`
-(static INT8 and its measured comparison), `sample_images` (synthetic test images).
+(static INT8 and its measured comparison), `sample_images` (synthetic test images), `files`
+(hashing and atomic writes).
 """
 
 from sugarlab.payloads.edge_ai.app import create_app
@@ -15,6 +16,7 @@ from sugarlab.payloads.edge_ai.errors import (
     ImageRejected,
     ImageTooLarge,
     ModelError,
+    SettingError,
 )
 from sugarlab.payloads.edge_ai.images import decode_image, preprocess
 from sugarlab.payloads.edge_ai.model_files import (
@@ -38,6 +40,7 @@ __all__ = [
     "ImageTooLarge",
     "ModelError",
     "QuantizationComparison",
+    "SettingError",
     "Settings",
     "compare_int8",
     "create_app",

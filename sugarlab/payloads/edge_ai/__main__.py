@@ -7,14 +7,14 @@ import sys
 import uvicorn
 
 from sugarlab.payloads.edge_ai.app import create_app
+from sugarlab.payloads.edge_ai.errors import SettingError
 from sugarlab.payloads.edge_ai.settings import settings_from_env
-from sugarlab.core.errors import ParameterError
 
 
 def main() -> int:
     try:
         settings = settings_from_env()
-    except ParameterError as error:
+    except SettingError as error:
         print(f"edge-ai: {error}", file=sys.stderr)
         return 2
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")

@@ -1,24 +1,29 @@
 """Errors raised by the edge-AI inference service.
 
-They extend sugarlab's tree, so a notebook can catch `SugarlabError` broadly or one of these:
+The service runs inside a pod with only its own package, so its tree stands apart from the
+workbook's `SugarlabError`:
 
-    SugarlabError
-     └── EdgeAIError
-          ├── ModelError            the model could not be fetched, verified or loaded
-          │    └── ChecksumMismatch     a download's SHA-256 differs from the expected digest
-          └── ImageRejected         an upload cannot be classified (the service answers 4xx)
-               └── ImageTooLarge        too many bytes or pixels (answered with 413)
-
-Settings read from the environment fail with `sugarlab.ParameterError`, naming the variable.
+    EdgeAIError
+     ├── SettingError          an environment variable's value is not allowed (names the variable)
+     ├── ModelError            the model could not be fetched, verified or loaded
+     │    └── ChecksumMismatch     a download's SHA-256 differs from the expected digest
+     └── ImageRejected         an upload cannot be classified (the service answers 4xx)
+          └── ImageTooLarge        too many bytes or pixels (answered with 413)
 """
 
 from __future__ import annotations
 
-from sugarlab.core.errors import SugarlabError
 
-
-class EdgeAIError(SugarlabError):
+class EdgeAIError(Exception):
     """Base of the inference service's errors."""
+
+
+class SettingError(EdgeAIError, ValueError):
+    """A setting read from the environment is not allowed."""
+
+    def __init__(self, name: str, value: object, allowed: str) -> None:
+        self.name, self.value, self.allowed = name, value, allowed
+        super().__init__(f"setting {name!r} = {value!r} is not allowed: {allowed}")
 
 
 class ModelError(EdgeAIError):

@@ -44,8 +44,8 @@ def decode_image(data: bytes, max_pixels: int) -> Image.Image:
         )
     try:
         image.load()
-        image = ImageOps.exif_transpose(image)
-        return image.convert("RGB")
+        upright: Image.Image = ImageOps.exif_transpose(image)
+        return upright.convert("RGB")
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageRejected(f"the image could not be decoded ({error}); is the file truncated?") from None
 

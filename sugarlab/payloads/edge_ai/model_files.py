@@ -24,7 +24,7 @@ from pathlib import Path
 import onnx
 
 from sugarlab.payloads.edge_ai.errors import ChecksumMismatch, ModelError
-from sugarlab.core.workspace import sha256_file
+from sugarlab.payloads.edge_ai.files import sha256_file
 
 DEFAULT_MODEL_URL = (
     "https://github.com/onnx/models/raw/main/vision/classification/resnet/model/resnet50-v2-7.onnx"

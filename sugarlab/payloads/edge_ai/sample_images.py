@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from sugarlab.payloads.edge_ai.errors import EdgeAIError
-from sugarlab.core.workspace import atomic_write_bytes
+from sugarlab.payloads.edge_ai.files import atomic_write_bytes
 
 TUTORIAL_PHOTO_URL = (
     "https://upload.wikimedia.org/wikipedia/commons/5/5f/Traffic_in_Singapore%2C_Jan_2016_-_02.jpg"

@@ -1,6 +1,6 @@
 """The service's settings, read from the environment as a container receives them.
 
-Every value is validated up front; a bad one raises `ParameterError` naming the variable, its value
+Every value is validated up front; a bad one raises `SettingError` naming the variable, its value
 and what is allowed, before any model is loaded or port opened.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sugarlab.core.errors import ParameterError
+from sugarlab.payloads.edge_ai.errors import SettingError
 
 GRAPH_OPTIMIZATION_LEVELS = ("disabled", "basic", "extended", "all")
 
@@ -54,9 +54,9 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     try:
         value = int(raw.strip())
     except ValueError:
-        raise ParameterError(name, raw, f"an integer from {low} to {high}") from None
+        raise SettingError(name, raw, f"an integer from {low} to {high}") from None
     if not low <= value <= high:
-        raise ParameterError(name, raw, f"an integer from {low} to {high}")
+        raise SettingError(name, raw, f"an integer from {low} to {high}")
     return value
 
 
@@ -67,9 +67,9 @@ def _float(env: Mapping[str, str], name: str, default: float, low: float, high: 
     try:
         value = float(raw.strip())
     except ValueError:
-        raise ParameterError(name, raw, f"a number from {low} to {high}") from None
+        raise SettingError(name, raw, f"a number from {low} to {high}") from None
     if not low <= value <= high:
-        raise ParameterError(name, raw, f"a number from {low} to {high}")
+        raise SettingError(name, raw, f"a number from {low} to {high}")
     return value
 
 
@@ -85,20 +85,20 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     model_path = _text(env, "MODEL_PATH")
     model_url = _text(env, "MODEL_URL")
     if model_url is not None and model_path is None:
-        raise ParameterError("MODEL_URL", model_url, "only with MODEL_PATH, where the download is kept")
+        raise SettingError("MODEL_URL", model_url, "only with MODEL_PATH, where the download is kept")
     if model_url is not None and not model_url.startswith(("http://", "https://")):
-        raise ParameterError("MODEL_URL", model_url, "an http:// or https:// URL")
+        raise SettingError("MODEL_URL", model_url, "an http:// or https:// URL")
     digest = _text(env, "MODEL_SHA256")
     if digest is not None:
         digest = digest.lower()
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-            raise ParameterError("MODEL_SHA256", digest, "64 hexadecimal digits")
+            raise SettingError("MODEL_SHA256", digest, "64 hexadecimal digits")
     labels = _text(env, "LABELS_PATH")
     if labels is not None and not Path(labels).is_file():
-        raise ParameterError("LABELS_PATH", labels, "an existing file with one label per line")
+        raise SettingError("LABELS_PATH", labels, "an existing file with one label per line")
     level = (_text(env, "GRAPH_OPTIMIZATION") or Settings.graph_optimization).lower()
     if level not in GRAPH_OPTIMIZATION_LEVELS:
-        raise ParameterError("GRAPH_OPTIMIZATION", level, f"one of {', '.join(GRAPH_OPTIMIZATION_LEVELS)}")
+        raise SettingError("GRAPH_OPTIMIZATION", level, f"one of {', '.join(GRAPH_OPTIMIZATION_LEVELS)}")
     return Settings(
         host=_text(env, "HOST") or Settings.host,
         port=_int(env, "PORT", Settings.port, 0, 65535),

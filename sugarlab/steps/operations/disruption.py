@@ -18,7 +18,6 @@ A budget only governs *voluntary* disruptions, the ones that go through the evic
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +26,9 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.kube.apply import server_side_apply
-from sugarlab.core.errors import ClusterError
+from sugarlab.core.errors import ClusterError, WaitTimeout
 from sugarlab.core.lab import Lab
 
 POLICY = "policies/pdb-core-services.yaml"
@@ -67,7 +67,8 @@ def discover(lab: Lab) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """The critical workloads that exist, with their budgets: a plan frame and the PDB manifests."""
     apps = client.AppsV1Api(lab.cluster.api)
     read = {"Deployment": apps.read_namespaced_deployment, "StatefulSet": apps.read_namespaced_stateful_set}
-    rows, manifests = [], []
+    rows: list[dict[str, Any]] = []
+    manifests: list[dict[str, Any]] = []
     for workload in CRITICAL:
         try:
             obj = lab.cluster.api.sanitize_for_serialization(read[workload.kind](workload.name, workload.namespace))
@@ -94,14 +95,14 @@ def apply(lab: Lab, manifests: list[dict[str, Any]]) -> None:
     """Write `policies/pdb-core-services.yaml` and server-side apply it (`kubectl apply -f`)."""
     lab.workspace.write_text(POLICY, yaml.safe_dump_all(manifests, sort_keys=False))
     for namespace in dict.fromkeys(m["metadata"]["namespace"] for m in manifests):
-        server_side_apply(lab, [m for m in manifests if m["metadata"]["namespace"] == namespace], namespace)
+        server_side_apply(lab.cluster, [m for m in manifests if m["metadata"]["namespace"] == namespace], namespace)
 
 
 def status(lab: Lab, manifests: list[dict[str, Any]], timeout_s: float = 30.0) -> pd.DataFrame:
     """`kubectl get pdb`: each budget once the disruption controller has counted its pods."""
     policy = client.PolicyV1Api(lab.cluster.api)
-    deadline = time.monotonic() + timeout_s
-    while True:
+
+    def counted() -> pd.DataFrame | Pending:
         rows, settled = [], True
         for m in manifests:
             pdb = policy.read_namespaced_pod_disruption_budget(m["metadata"]["name"], m["metadata"]["namespace"])
@@ -115,11 +116,14 @@ def status(lab: Lab, manifests: list[dict[str, Any]], timeout_s: float = 30.0) -
                          "current_healthy": s.current_healthy if s else None,
                          "desired_healthy": s.desired_healthy if s else None,
                          "expected_pods": s.expected_pods if s else None})
-        if settled or time.monotonic() > deadline:
-            return pd.DataFrame(rows, columns=["namespace", "name", "min_available", "max_unavailable",
-                                               "allowed_disruptions", "current_healthy", "desired_healthy",
-                                               "expected_pods"])
-        time.sleep(0.2)
+        frame = pd.DataFrame(rows, columns=["namespace", "name", "min_available", "max_unavailable",
+                                            "allowed_disruptions", "current_healthy", "desired_healthy", "expected_pods"])
+        return frame if settled else Pending(value=frame)
+
+    try:
+        return wait_for(counted, "the disruption controller to count the budgets' pods", timeout_s)
+    except WaitTimeout as late:  # shown as they are: a budget whose pods are not counted yet reads empty
+        return late.last.value
 
 
 def _healthy_pods(lab: Lab, manifest: dict[str, Any]) -> list[Any]:

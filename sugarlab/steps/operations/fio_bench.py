@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import time
 from typing import Any
 
 import pandas as pd
@@ -28,11 +27,11 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from matplotlib.figure import Figure
-from tqdm.auto import tqdm
 
+from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.kube.apply import create, ensure_namespace
-from sugarlab.core.errors import ClusterError, ParameterError
-from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, FioOutputError, fio_command, parse_fio
+from sugarlab.core.errors import FioOutputError, ParameterError, WaitTimeout
+from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, fio_command, parse_fio
 from sugarlab.core.lab import Lab, Verdict
 from sugarlab.core.params import LabParams
 
@@ -96,7 +95,7 @@ def job_manifest(p: LabParams, node: dict[str, Any]) -> dict[str, Any]:
 
 def set_simulated_media(lab: Lab, nodes: list[dict[str, Any]]) -> None:
     """Simulator only: give nodes the storage media of `fio_sim_media` (others keep their profile's)."""
-    if lab.params.backend != "sim":
+    if not lab.cluster.rehearsal:
         return
     names = {n["metadata"]["name"] for n in nodes}
     unknown = sorted(set(lab.params.fio_sim_media) - names)
@@ -113,10 +112,10 @@ def set_simulated_media(lab: Lab, nodes: list[dict[str, Any]]) -> None:
 def launch(lab: Lab, manifests: list[dict[str, Any]]) -> None:
     """Write the manifests, remove an earlier run's Jobs, and create one Job per node."""
     lab.workspace.write_text(MANIFESTS, yaml.safe_dump_all(manifests, sort_keys=False))
-    ensure_namespace(lab, NAMESPACE)
+    ensure_namespace(lab.cluster, NAMESPACE)
     delete(lab, wait=True)
     for manifest in manifests:
-        create(lab, manifest, NAMESPACE)
+        create(lab.cluster, manifest, NAMESPACE)
 
 
 def delete(lab: Lab, wait: bool = False) -> int:
@@ -129,12 +128,14 @@ def delete(lab: Lab, wait: bool = False) -> int:
         except ApiException as error:
             if error.status != 404:
                 raise
-    deadline = time.monotonic() + 60
-    while wait and (batch.list_namespaced_job(NAMESPACE, label_selector=f"app={APP}").items
-                    or core.list_namespaced_pod(NAMESPACE, label_selector=f"app={APP}").items):
-        if time.monotonic() > deadline:
-            raise ClusterError(f"the earlier {APP} Jobs in {NAMESPACE} and their pods did not go within 60 s")
-        time.sleep(0.2)
+
+    def gone() -> bool | Pending:
+        left = (len(batch.list_namespaced_job(NAMESPACE, label_selector=f"app={APP}").items),
+                len(core.list_namespaced_pod(NAMESPACE, label_selector=f"app={APP}").items))
+        return Pending(seen=f"{left[0]} Jobs and {left[1]} pods") if any(left) else True
+
+    if wait:
+        wait_for(gone, f"the earlier {APP} Jobs in {NAMESPACE} and their pods to go", 60)
     return len(jobs)
 
 
@@ -150,20 +151,18 @@ def wait(lab: Lab, nodes: list[str], progress: bool = True) -> dict[str, str]:
     Returns node -> Complete, Failed or Running (still going at the timeout)."""
     batch = client.BatchV1Api(lab.cluster.api)
     outcome = {node: "Running" for node in nodes}
-    deadline = time.monotonic() + lab.real_seconds(lab.params.fio_timeout)
-    with tqdm(total=len(nodes), desc="fio Jobs finished", disable=not progress) as bar:
-        while True:
-            for node in (n for n, state in outcome.items() if state == "Running"):
-                try:
-                    state = _finished(batch.read_namespaced_job(job_name(node), NAMESPACE))
-                except ApiException as error:
-                    raise ClusterError(f"cannot read Job {NAMESPACE}/{job_name(node)}: {error.reason}") from None
-                outcome[node] = state or "Running"
-            bar.n = sum(state != "Running" for state in outcome.values())
-            bar.refresh()
-            if bar.n == len(nodes) or time.monotonic() > deadline:
-                return outcome
-            time.sleep(min(lab.real_seconds(5.0), 1.0))
+
+    def finished() -> dict[str, str] | Pending:
+        for node in (n for n, state in outcome.items() if state == "Running"):
+            outcome[node] = _finished(batch.read_namespaced_job(job_name(node), NAMESPACE)) or "Running"
+        done = sum(state != "Running" for state in outcome.values())
+        return outcome if done == len(nodes) else Pending(done, len(nodes), value=outcome)
+
+    try:
+        return wait_for(finished, "fio Jobs finished", lab.params.fio_timeout, speed=lab.cluster.speed,
+                        interval=min(5.0 / lab.cluster.speed, 1.0), progress=progress)
+    except WaitTimeout as late:  # the Jobs still running are reported as such
+        return dict(late.last.value)
 
 
 def _report_note(text: str) -> dict[str, Any]:

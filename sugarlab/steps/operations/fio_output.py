@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from sugarlab.core.errors import ParameterError, SugarlabError
+from sugarlab.core.errors import FioOutputError, ParameterError
 
 PERCENTILES = {"p50": 50.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9}
 DIRECTIONS = ("read", "write")
@@ -37,19 +37,6 @@ COLUMNS = [
     "runtime_ms", "error", "fio_version", "provenance",
 ]
 IOENGINES = ("libaio", "io_uring", "psync", "posixaio")
-HEAD_CHARS = 200
-
-
-class FioOutputError(SugarlabError):
-    """Text that should hold fio's JSON report does not. `reason` says why; `head` is its start."""
-
-    def __init__(self, reason: str, text: str) -> None:
-        self.reason, self.head = reason, text[:HEAD_CHARS]
-        more = f" ({len(text)} characters in all)" if len(text) > HEAD_CHARS else ""
-        super().__init__(
-            f"not fio JSON output: {reason}\nThe text begins{more}:\n{self.head!r}\n"
-            "Run fio with --output-format=json (see fio_command) and pass what it printed, for "
-            "example the output of `kubectl logs job/fio-benchmark` (Tutorial 13, step 6.3)")
 
 
 def fio_command(filename: str, *, size: str = "1G", runtime_s: int = 60, iodepth: int = 32,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sugarlab.hosts import Host, SSHHost
-from sugarlab.hosts.sim import SimulatedHost
+from sugarlab.hosts import Host
+from sugarlab.hosts.factory import open_host
 from sugarlab.core.lab import Lab
 from sugarlab.steps.operations.ssh_audit import FINDING_COLUMNS, AuditResult, audit_host, security_checklist_markdown
 
@@ -24,17 +24,13 @@ CONTROL_PLANE = "node-role.kubernetes.io/control-plane"
 def node_hosts(lab: Lab) -> dict[str, Host]:
     """node name -> the host to audit it through, for every node the API server knows."""
     p = lab.params
-    nodes = lab.cluster.core.list_node().items
-    if p.backend == "sim":
-        return {n.metadata.name: SimulatedHost(lab.cluster.server, n.metadata.name) for n in nodes}
     hosts: dict[str, Host] = {}
-    for node in nodes:
+    for node in lab.cluster.core.list_node().items:
         name = node.metadata.name
         internal = next((a.address for a in node.status.addresses or [] if a.type == "InternalIP"), name)
         controller = CONTROL_PLANE in (node.metadata.labels or {})
         address = p.worker_addresses.get(name) or (p.controller_host if controller else internal)
-        hosts[name] = SSHHost(address, user=p.ssh_user, name=name, key_filename=p.ssh_key or None,
-                              host_key_policy=p.host_key_policy, known_hosts=p.known_hosts or None)
+        hosts[name] = open_host(p, lab.cluster.server, name, address)
     return hosts
 
 

@@ -18,26 +18,21 @@ from typing import Any
 
 import pandas as pd
 from kubernetes import client
-from kubernetes.client.exceptions import ApiException
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
-from tqdm.auto import tqdm
 
-from sugarlab.core.errors import ClusterError, SugarlabError
-from sugarlab.hosts import Host
-from sugarlab.hosts.sim import SimulatedHost, power
-from sugarlab.hosts.ssh import SSHHost
+from sugarlab.core.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
+from sugarlab.hosts.factory import open_host, power_switch
+from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now
+from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.core.lab import Lab
-from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, ProbeFailed, StoragePending, diagnose, probe
+from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, probe
 
 REPORT, TABLE, PLOT = "storage/failover-report.md", "storage/failover-experiments.csv", "storage/failover-rows.png"
 OUT_OF_SERVICE = {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown", "effect": "NoExecute"}
 VERDICT_OK = "no data lost"
 RETRY_EVICTION_S = 5.0  # cluster seconds between eviction attempts a budget refused, as kubectl drain
-
-
-class ExperimentSkipped(SugarlabError):
-    """An experiment cannot run on this cluster (no second worker, no power control)."""
 
 
 @dataclass
@@ -104,43 +99,50 @@ def _condition_time(pod: client.V1Pod, kind: str) -> datetime | None:
 def _follow(lab: Lab, experiment: Experiment, old_uid: str, progress: bool,
             on_wait: Callable[[client.V1Pod | None], None] = lambda pod: None) -> client.V1Pod:
     """Wait for the pod that replaces `old_uid` to be Ready; note when it was created, scheduled, ready."""
-    deadline = time.monotonic() + lab.real_seconds(lab.params.storage_timeout)
-    with tqdm(desc=f"{experiment.name}: waiting for {POD}", total=3, disable=not progress, leave=False) as bar:
-        while True:
-            try:
-                pod = lab.cluster.core.read_namespaced_pod(POD, NAMESPACE)
-            except ApiException as error:
-                if error.status != 404:
-                    raise
-                pod = None
-            if pod is not None and pod.metadata.uid != old_uid:
-                stages = [("Pending", pod.metadata.creation_timestamp), ("Scheduled", _condition_time(pod, "PodScheduled")),
-                          ("Ready", _condition_time(pod, "Ready"))]
-                bar.n = sum(when is not None for _, when in stages)
-                bar.refresh()
-                if all(when is not None for _, when in stages) and pod.metadata.deletion_timestamp is None:
-                    for stage, when in stages:
-                        experiment.mark(stage, when)
-                    return pod
-            on_wait(pod)
-            if time.monotonic() > deadline:
-                raise StoragePending(f"{experiment.name}: no ready replacement for {POD} after "
-                                     f"{lab.params.storage_timeout:.0f} s\n{diagnose(lab)}")
-            time.sleep(0.1)
+    def replaced() -> client.V1Pod | Pending:
+        try:
+            pod = lab.cluster.core.read_namespaced_pod(POD, NAMESPACE)
+        except ApiError as error:
+            if error.status != 404:
+                raise
+            pod = None
+        done = 0
+        if pod is not None and pod.metadata.uid != old_uid:
+            stages = [("Pending", pod.metadata.creation_timestamp), ("Scheduled", _condition_time(pod, "PodScheduled")),
+                      ("Ready", _condition_time(pod, "Ready"))]
+            done = sum(when is not None for _, when in stages)
+            if done == len(stages) and pod.metadata.deletion_timestamp is None:
+                for stage, when in stages:
+                    experiment.mark(stage, when)
+                return pod
+        on_wait(pod)
+        return Pending(done, 3)
+
+    try:
+        return wait_for(replaced, f"{experiment.name}: waiting for {POD}", lab.params.storage_timeout,
+                        speed=lab.cluster.speed, interval=0.1, progress=progress)
+    except WaitTimeout:
+        raise StoragePending(f"{experiment.name}: no ready replacement for {POD} after "
+                             f"{lab.params.storage_timeout:.0f} s\n{diagnose(lab)}") from None
 
 
 def _read_after(lab: Lab, experiment: Experiment) -> None:
     """The first successful read of the replacement, retried while its mount settles."""
-    deadline = time.monotonic() + lab.real_seconds(60)
-    while True:
+    failed: list[ProbeFailed] = []
+
+    def read() -> Probe | Pending:
         try:
-            experiment.after = probe(lab, upto=experiment.before.last_id if experiment.before else 0)
-            experiment.mark("first successful read", experiment.after.at)
-            return
-        except ProbeFailed:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+            return probe(lab, upto=experiment.before.last_id if experiment.before else 0)
+        except ProbeFailed as error:
+            failed.append(error)
+            return Pending(seen=str(error))
+
+    try:
+        experiment.after = wait_for(read, f"{experiment.name}: first read of the replacement", 60,
+                                    speed=lab.cluster.speed)
+    except WaitTimeout:
+        raise failed[-1] from None
+    experiment.mark("first successful read", experiment.after.at)
 
 
 def _eligible_nodes(lab: Lab) -> list[str]:
@@ -177,33 +179,37 @@ def delete_pod(lab: Lab, progress: bool = True) -> Experiment:
 def _evict_all(lab: Lab, experiment: Experiment, node: str) -> None:
     """`kubectl drain --ignore-daemonsets`: evict every pod on the node, retrying while a budget refuses."""
     core = lab.cluster.core
-    deadline = time.monotonic() + lab.real_seconds(lab.params.storage_timeout)
     pending = [p for p in core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={node}").items
                if p.status.phase not in ("Succeeded", "Failed") and p.metadata.deletion_timestamp is None
                and not any(r.kind == "DaemonSet" for r in p.metadata.owner_references or [])
                and "kubernetes.io/config.mirror" not in (p.metadata.annotations or {})]
     refused: set[str] = set()
-    while pending:
-        pod = pending.pop(0)
-        body = {"apiVersion": "policy/v1", "kind": "Eviction",
-                "metadata": {"name": pod.metadata.name, "namespace": pod.metadata.namespace}}
-        try:
-            core.create_namespaced_pod_eviction(pod.metadata.name, pod.metadata.namespace, body)
-            experiment.mark(f"evicted {pod.metadata.namespace}/{pod.metadata.name}", cluster_now(lab.cluster))
-        except ApiException as error:
-            if error.status == 404:
-                continue
-            if error.status != 429:
-                raise ClusterError(f"evicting {pod.metadata.namespace}/{pod.metadata.name}: {error.reason}") from None
-            if pod.metadata.name not in refused:
-                refused.add(pod.metadata.name)
-                experiment.notes.append(f"eviction of {pod.metadata.namespace}/{pod.metadata.name} refused by its "
-                                        "PodDisruptionBudget; retried")
-            if time.monotonic() > deadline:
-                raise ClusterError(f"drain of {node} blocked: {pod.metadata.namespace}/{pod.metadata.name} cannot be "
-                                   "evicted without breaking its PodDisruptionBudget") from None
-            pending.append(pod)
-            time.sleep(lab.real_seconds(RETRY_EVICTION_S))
+
+    def evicted() -> bool | Pending:
+        for pod in list(pending):
+            name = f"{pod.metadata.namespace}/{pod.metadata.name}"
+            body = {"apiVersion": "policy/v1", "kind": "Eviction",
+                    "metadata": {"name": pod.metadata.name, "namespace": pod.metadata.namespace}}
+            try:
+                core.create_namespaced_pod_eviction(pod.metadata.name, pod.metadata.namespace, body)
+                experiment.mark(f"evicted {name}", cluster_now(lab.cluster))
+            except ApiError as error:
+                if error.status == 429:  # TooManyRequests: its PodDisruptionBudget allows no disruption now
+                    if name not in refused:
+                        refused.add(name)
+                        experiment.notes.append(f"eviction of {name} refused by its PodDisruptionBudget; retried")
+                    continue
+                if error.status != 404:
+                    raise
+            pending.remove(pod)
+        return True if not pending else Pending(seen=", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in pending))
+
+    try:
+        wait_for(evicted, f"drain of {node}", lab.params.storage_timeout, speed=lab.cluster.speed,
+                 interval=RETRY_EVICTION_S / lab.cluster.speed)
+    except WaitTimeout as late:
+        raise ClusterError(f"drain of {node} blocked: {late.last.seen} cannot be evicted without breaking its "
+                           "PodDisruptionBudget") from None
 
 
 def drain_node(lab: Lab, progress: bool = True) -> Experiment:
@@ -236,19 +242,20 @@ def _taint(lab: Lab, node: str, add: bool) -> None:
 def power_off(lab: Lab, progress: bool = True) -> Experiment:
     """(c) pull the plug on the writer's node (simulator): NotReady, eviction, then the non-graceful node
     shutdown procedure (the out-of-service taint) frees the StatefulSet to start the pod elsewhere."""
-    if lab.params.backend != "sim":
+    switch = power_switch(lab.params, lab.cluster.server)
+    if switch is None:
         raise ExperimentSkipped("power-off needs the simulator's machines (on real hardware, pull the plug and "
                                 "follow the same steps by hand)")
     experiment, pod = _start(lab, "power-off", needs_spare=True)
     node = pod.spec.node_name
     experiment.mark("power off", cluster_now(lab.cluster))
-    power(lab.cluster.server, node, False)
+    switch(node, False)
 
     def operator(current: client.V1Pod | None) -> None:
         """What the operator does while waiting: note NotReady and eviction, then declare the node out of service."""
         status, since = _node_ready(lab, node)
         if status != "True" and experiment.at("NotReady") is None:
-            experiment.mark("NotReady", since)
+            experiment.mark("NotReady", since or cluster_now(lab.cluster))
         if current is not None and current.metadata.uid == pod.metadata.uid and current.metadata.deletion_timestamp \
                 and experiment.at("evicted (Terminating)") is None:
             experiment.mark("evicted (Terminating)", cluster_now(lab.cluster))
@@ -260,25 +267,18 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
         experiment.node_after = new.spec.node_name
         _read_after(lab, experiment)
     finally:
-        power(lab.cluster.server, node, True)
-        deadline = time.monotonic() + lab.real_seconds(lab.params.storage_timeout)
-        while _node_ready(lab, node)[0] != "True" and time.monotonic() < deadline:
-            time.sleep(0.1)
+        switch(node, True)
+        try:
+            wait_for(lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
+                     f"{node} Ready again", lab.params.storage_timeout, speed=lab.cluster.speed, interval=0.1)
+        except WaitTimeout as late:
+            experiment.notes.append(str(late))
         _taint(lab, node, add=False)
     experiment.notes.append(f"{node} powered on again and back in service")
     return experiment
 
 
 KILLALL = "/usr/local/bin/k3s-killall.sh"  # where k3s's install script puts it
-
-
-def _node_host(lab: Lab, node: str) -> Host:
-    """The writer's node over SSH (live), or its simulated machine."""
-    p = lab.params
-    if p.backend == "sim":
-        return SimulatedHost(lab.cluster.server, node)
-    return SSHHost(p.worker_addresses.get(node, f"{node}.sugarkube.lan"), user=p.ssh_user, name=node,
-                   key_filename=p.ssh_key or None, host_key_policy=p.host_key_policy, known_hosts=p.known_hosts or None)
 
 
 def node_down(lab: Lab, progress: bool = True) -> Experiment:
@@ -289,7 +289,7 @@ def node_down(lab: Lab, progress: bool = True) -> Experiment:
     corrupt it. Then the agent starts again and the node must return Ready."""
     experiment, pod = _start(lab, "node-down", needs_spare=True)
     node = pod.spec.node_name
-    host = _node_host(lab, node)
+    host = open_host(lab.params, lab.cluster.server, node, lab.params.worker_addresses.get(node, f"{node}.sugarkube.lan"))
     try:
         experiment.mark("k3s-agent stopped", cluster_now(lab.cluster))
         host.run("systemctl stop k3s-agent", sudo=True)
@@ -312,9 +312,11 @@ def node_down(lab: Lab, progress: bool = True) -> Experiment:
             _read_after(lab, experiment)
         finally:
             host.run("systemctl start k3s-agent", sudo=True)
-            deadline = time.monotonic() + lab.real_seconds(lab.params.storage_timeout)
-            while _node_ready(lab, node)[0] != "True" and time.monotonic() < deadline:
-                time.sleep(0.1)
+            try:
+                wait_for(lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
+                         f"{node} Ready again", lab.params.storage_timeout, speed=lab.cluster.speed, interval=0.1)
+            except WaitTimeout as late:
+                experiment.notes.append(str(late))
             _taint(lab, node, add=False)
     finally:
         host.close()
@@ -360,11 +362,11 @@ def rows_figure(history: pd.DataFrame, experiments: list[Experiment], provenance
     for node, rows in history.groupby("node"):
         ax.plot(rows["ts"], rows["id"], ".", markersize=3, label=f"written on {node}")
     for experiment in (e for e in experiments if e.timeline):
-        ax.axvline(experiment.started, color="tab:red", linestyle="--", linewidth=1)
+        ax.axvline(date2num(experiment.started), color="tab:red", linestyle="--", linewidth=1)
         ax.annotate(experiment.name, (experiment.started, ax.get_ylim()[1]), rotation=90, va="top", ha="right",
                     fontsize=8, color="tab:red")
         if (ready := experiment.at("Ready")) is not None:
-            ax.axvspan(experiment.started, ready, color="tab:red", alpha=0.12)
+            ax.axvspan(date2num(experiment.started), date2num(ready), color="tab:red", alpha=0.12)
     ax.set_xlabel("cluster time (UTC)")
     ax.set_ylabel("row id")
     ax.set_title(f"SQLite rows on the shared claim across failures ({provenance})")

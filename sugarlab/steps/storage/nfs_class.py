@@ -15,12 +15,12 @@ from typing import Any
 
 import yaml
 from kubernetes import client
-from kubernetes.client.exceptions import ApiException
 
-from sugarlab.core.errors import ClusterError, SugarlabError
+from sugarlab.core.errors import NoNfsProvisioner
 from sugarlab.core.lab import Lab
 from sugarlab.core.params import LabParams
 from sugarlab.kube.apply import server_side_apply
+from sugarlab.kube.errors import ApiError
 
 CLASS_NAME = "nfs-shared"
 MANIFEST = "storage/nfs-storageclass.yaml"
@@ -46,10 +46,6 @@ Pending for ever. Install one, then run this notebook again; either
   ```
 
 Every node also needs the NFS client (`sudo apt install nfs-common` on Raspberry Pi OS)."""
-
-
-class NoNfsProvisioner(SugarlabError):
-    """No NFS provisioner runs in the cluster, or not the one asked for."""
 
 
 @dataclass(frozen=True)
@@ -127,9 +123,9 @@ def apply(lab: Lab, sc: dict[str, Any]) -> str:
     storage = client.StorageV1Api(lab.cluster.api)
     try:
         old = lab.cluster.api.sanitize_for_serialization(storage.read_storage_class(CLASS_NAME))
-    except ApiException as error:
+    except ApiError as error:
         if error.status != 404:
-            raise ClusterError(f"cannot read StorageClass {CLASS_NAME}: {error.reason}") from None
+            raise
         old = None
     fixed = ("provisioner", "parameters", "reclaimPolicy", "mountOptions", "volumeBindingMode")
     if old is not None and any(old.get(k) != sc.get(k) for k in fixed):
@@ -137,5 +133,5 @@ def apply(lab: Lab, sc: dict[str, Any]) -> str:
         outcome = "replaced"
     else:
         outcome = "unchanged" if old is not None else "created"
-    server_side_apply(lab, [sc], None)
+    server_side_apply(lab.cluster, [sc], None)
     return outcome

@@ -9,7 +9,6 @@ run with `python3 -c` in the official python image, which ships SQLite. The same
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,11 +19,11 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
-from tqdm.auto import tqdm
 
 from sugarlab.payloads import sqlite_writer
+from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.kube.apply import server_side_apply
-from sugarlab.core.errors import SugarlabError
+from sugarlab.core.errors import ProbeFailed, StoragePending, WaitTimeout
 from sugarlab.kube.inventory import cluster_now
 from sugarlab.core.lab import Lab
 from sugarlab.core.params import LabParams
@@ -40,14 +39,6 @@ NFS_HINTS = """The tutorial's checks for an NFS claim stuck in Pending:
 * the firewall between nodes and NAS lets TCP/2049 through;
 * `showmount -e <server>` from each node lists the export (package `nfs-common`);
 * the provisioner's own log: `kubectl -n kube-system logs deploy/csi-nfs-controller -c nfs`."""
-
-
-class StoragePending(SugarlabError):
-    """The writer's claim or pod did not become ready; the message carries the diagnosis."""
-
-
-class ProbeFailed(SugarlabError):
-    """Reading the database through exec failed."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +59,8 @@ class Probe:
 def manifests(p: LabParams) -> list[dict[str, Any]]:
     key, value_effect = p.worker_taint.split("=", 1)
     value, effect = value_effect.split(":")
-    tolerations = [{"key": key, "operator": "Equal", "value": value, "effect": effect}] if p.tolerate_worker_taint else []
+    tolerations: list[dict[str, Any]] = (
+        [{"key": key, "operator": "Equal", "value": value, "effect": effect}] if p.tolerate_worker_taint else [])
     # Leave an unreachable node sooner than the default 300 s, so a lost node costs seconds of writes.
     tolerations += [{"key": f"node.kubernetes.io/{t}", "operator": "Exists", "effect": "NoExecute",
                      "tolerationSeconds": p.eviction_seconds} for t in ("unreachable", "not-ready")]
@@ -104,7 +96,7 @@ def manifests(p: LabParams) -> list[dict[str, Any]]:
 
 def deploy(lab: Lab, docs: list[dict[str, Any]]) -> None:
     lab.workspace.write_text(MANIFEST, yaml.safe_dump_all(docs, sort_keys=False))
-    server_side_apply(lab, docs, NAMESPACE)
+    server_side_apply(lab.cluster, docs, NAMESPACE)
 
 
 def ready_pod(lab: Lab) -> client.V1Pod | None:
@@ -121,14 +113,15 @@ def ready_pod(lab: Lab) -> client.V1Pod | None:
 
 def wait_ready(lab: Lab, timeout: float | None = None, progress: bool = True) -> client.V1Pod:
     """`kubectl rollout status statefulset/nfs-sqlite`; a claim or pod stuck Pending gets a diagnosis."""
-    deadline = time.monotonic() + lab.real_seconds(timeout or lab.params.storage_timeout)
-    with tqdm(desc=f"{NAME} rollout", total=1, disable=not progress, leave=False) as bar:
-        while (pod := ready_pod(lab)) is None:
-            if time.monotonic() > deadline:
-                raise StoragePending(diagnose(lab))
-            time.sleep(0.2)
-        bar.update(1)
-    return pod
+    def ready() -> client.V1Pod | Pending:
+        pod = ready_pod(lab)
+        return Pending(0, 1) if pod is None else pod
+
+    try:
+        return wait_for(ready, f"{NAME} rollout", timeout or lab.params.storage_timeout, speed=lab.cluster.speed,
+                        progress=progress)
+    except WaitTimeout:
+        raise StoragePending(diagnose(lab)) from None
 
 
 def diagnose(lab: Lab) -> str:

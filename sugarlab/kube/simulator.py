@@ -1,0 +1,53 @@
+"""The workbook's side of the simulated cluster: a workspace's simulator, built from the lab's parameters.
+
+The simulator owns its spec and its launcher (`sugarlab.sim.spec`, `sugarlab.sim.lifecycle`); here the
+parameters build a `ClusterSpec`, the workspace gives the state directory, and the launcher's
+structured start failures become `SimulatorError`s that say what to do next.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sugarlab.core.errors import SimulatorError
+from sugarlab.core.params import LabParams
+from sugarlab.core.workspace import STATE_DIR
+from sugarlab.sim import lifecycle
+from sugarlab.sim.spec import ClusterSpec
+
+
+def state_dir(workspace: Path) -> Path:
+    return Path(workspace) / STATE_DIR / "sim"
+
+
+def cluster_spec(params: LabParams) -> ClusterSpec:
+    return ClusterSpec(params.seed, params.controller_profile, params.sim_workers, params.worker_profile,
+                       params.metrics_server, params.sim_nfs_provisioner)
+
+
+def _advice(failure: lifecycle.SimulatorStartFailed, workspace: Path) -> str:
+    if failure.reason == "spec-mismatch":
+        return (f"the workspace {workspace} holds another simulated cluster: {failure.message}. Use the same "
+                f"parameters, another workspace, or `sugarlab sim stop --workspace {workspace} --reset` to start over.")
+    if failure.reason == "port-in-use":
+        return f"the simulated cluster could not listen: port {failure.port} on 127.0.0.1 is taken"
+    return f"the simulated cluster did not start ({failure.message}); see its log, {failure.log}"
+
+
+def start(params: LabParams) -> Path:
+    """The kubeconfig of the workspace's simulator, started first if it is not running."""
+    workspace = params.workspace_path
+    try:
+        return lifecycle.ensure_running(state_dir(workspace), cluster_spec(params), params.speed)
+    except lifecycle.SimulatorStartFailed as failure:
+        raise SimulatorError(_advice(failure, workspace)) from None
+
+
+def stop(workspace: Path, reset: bool = False) -> bool:
+    """Stop the workspace's simulator; with `reset`, also forget its cluster. True if one was running."""
+    return lifecycle.stop(state_dir(workspace), reset=reset)
+
+
+def status(workspace: Path) -> dict[str, Any] | None:
+    return lifecycle.status(state_dir(workspace))
