@@ -3,4 +3,4 @@
 `errors` holds every exception the workbook raises.
 """
 
-__all__ = ["cli", "errors", "lab", "params", "runner", "workspace"]
+__all__ = ["cleaning", "cli", "errors", "interrupts", "kernels", "lab", "params", "plan", "runner", "workspace"]

@@ -25,6 +25,7 @@ exit codes:
   1  a notebook failed (the partial run is archived) or a sugarlab step failed
   2  bad usage or parameters (nothing was created)
   3  the cluster did not answer (nothing was created)
+  130, 143  run: interrupted by Ctrl-C (SIGINT) or SIGTERM (the partial run is archived; --resume continues it)
 """
 
 
@@ -36,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return int(args.command(args))
+    except KeyboardInterrupt:  # before a run began, or in another verb: nothing to archive
+        print("sugarlab: interrupted", file=sys.stderr)
+        return 130
     except ParameterError as exc:
         return _fail(exc, EXIT_USAGE)
     except ClusterUnreachable as exc:
@@ -75,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--notebooks", help="comma-separated selection by number or name, e.g. 01,03-workload")
     run.add_argument("--output-dir", type=Path, default=Path("outputs"), help="where runs go (default: outputs)")
     run.add_argument("--notebooks-dir", type=Path, help="folder of NN-name.ipynb notebooks (default: the workbook's)")
+    run.add_argument(
+        "--resume", type=Path, metavar="RUN",
+        help="continue the failed or interrupted run in folder RUN (or OUTPUT_DIR/RUN) from its first notebook "
+        "that did not succeed; -p and -f values override its parameters",
+    )
     run.set_defaults(command=_run)
 
     sim = verbs.add_parser("sim", help="start, stop or inspect the simulated cluster of a lab workspace")
@@ -83,6 +92,23 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--reset", action="store_true", help="with stop: also forget the cluster, to start afresh")
     _add_parameter_option(sim)
     sim.set_defaults(command=_sim)
+
+    clean = verbs.add_parser(
+        "clean",
+        help="delete from the cluster everything the lab created (the workers stay joined)",
+        description="Delete every object labelled app.kubernetes.io/managed-by=sugarlab and "
+        "app.kubernetes.io/part-of=tutorial-13 from the cluster the parameters name (the lab workspace's "
+        "recorded connection, or --backend and -p as for run): workloads, then claims, then classes and "
+        "budgets, then namespaces, waiting for each to go. Volumes whose class retains data are kept unless "
+        "--purge. It lists what it will delete and asks first, unless --yes.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    clean.add_argument("--backend", choices=("sim", "live"), help="cluster to clean (default: the workspace's)")
+    _add_parameter_option(clean)
+    clean.add_argument("--yes", action="store_true", help="do not ask before deleting")
+    clean.add_argument("--purge", action="store_true", help="also delete volumes kept because their class retains data")
+    clean.set_defaults(command=_clean)
 
     compare = verbs.add_parser(
         "compare",
@@ -123,20 +149,32 @@ def _parameters(pairs: Sequence[Sequence[str]], files: Sequence[Path] = ()) -> d
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sugarlab.core.runner import run_lab
+    from sugarlab.core.runner import resume_lab, run_lab
 
     parameters = _parameters(args.parameter, args.parameters_file)
-    if args.backend:
-        parameters["backend"] = args.backend
-    selection = [item.strip() for item in (args.notebooks or "").split(",") if item.strip()]
-    result = run_lab(
-        parameters,
-        notebooks=selection or None,
-        notebooks_dir=args.notebooks_dir,
-        output_dir=args.output_dir,
-    )
+    if args.resume:
+        for flag, value in (("--backend", args.backend), ("--notebooks", args.notebooks)):
+            if value:
+                raise ParameterError(flag, value, "nothing with --resume: a run keeps its cluster and notebooks")
+        folder = args.resume if args.resume.is_dir() else args.output_dir / args.resume
+        result = resume_lab(folder, parameters, notebooks_dir=args.notebooks_dir)
+    else:
+        if args.backend:
+            parameters["backend"] = args.backend
+        selection = [item.strip() for item in (args.notebooks or "").split(",") if item.strip()]
+        result = run_lab(
+            parameters,
+            notebooks=selection or None,
+            notebooks_dir=args.notebooks_dir,
+            output_dir=args.output_dir,
+        )
     print(f"run folder: {result.run_dir}")
     print(f"archive: {result.archive}")
+    if result.interrupted:
+        stopped = result.failed.name if result.failed else "the run"
+        print(f"sugarlab: {result.interrupted.name} interrupted notebook {stopped}; the partial run is archived; "
+              f"resume with: {result.resume_hint()}", file=sys.stderr)
+        return result.interrupted.exit_code
     result.raise_for_status()
     return EXIT_OK
 
@@ -163,6 +201,21 @@ def _sim(args: argparse.Namespace) -> int:
         status = simulator.status(workspace)
         print(json.dumps(status, indent=2, default=str) if status else f"no simulated cluster is running in {workspace}")
     return EXIT_OK
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from sugarlab.core.cleaning import clean_lab
+
+    parameters = _parameters(args.parameter)
+    if args.backend:
+        parameters["backend"] = args.backend
+    return clean_lab(parameters, purge=args.purge, confirm=None if args.yes else _confirm)
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise ParameterError("--yes", "not given", "--yes when there is no terminal to confirm at")
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 
 
 def _compare(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -45,6 +45,12 @@ class Lab:
     params: LabParams
     cluster: Cluster
     workspace: Workspace
+
+    @property
+    def applying(self) -> bool:
+        """Whether this notebook changes the cluster: always on the simulator, on a live one only with
+        the notebook's own `apply = True` (`sugarlab.core.plan`)."""
+        return self.params.backend == "sim" or self.params.apply
 
     def real_seconds(self, cluster_seconds: float) -> float:
         """Wall-clock seconds a span of cluster time takes (the simulator's clock runs `speed` times faster)."""
@@ -83,6 +89,7 @@ def open_lab(notebook: str, namespace: Mapping[str, Any] | None = None, /, **par
     show_frames_readably()
     cluster = connect(params)
     workspace = Workspace(params.workspace_path, notebook).create()
+    cluster = replace(cluster, run=workspace.lab_id())
     record_parameters(params, frozenset(given))
     return Lab(params, cluster, workspace)
 

@@ -19,8 +19,8 @@ from sugarlab.core.errors import ParameterError
 from sugarlab.sim.spec import check_fault, check_medium, check_profile
 
 DEFAULT_WORKSPACE = "~/sugarkube-labs/tutorial-13"
-Failure = Literal["delete-pod", "drain-node", "power-off", "nas-outage"]
-FAILURES: tuple[Failure, ...] = ("delete-pod", "drain-node", "power-off", "nas-outage")
+Failure = Literal["delete-pod", "drain-node", "node-down", "power-off", "nas-outage"]
+FAILURES: tuple[Failure, ...] = ("delete-pod", "drain-node", "node-down", "power-off", "nas-outage")
 WORKER_TAINT = "sugarkube.io/role=worker:NoSchedule"  # the tutorial's INSTALL_K3S_EXEC
 TUTORIAL_STRESS_ARGS = ("--cpu", "2", "--io", "2", "--vm", "1", "--vm-bytes", "256M", "--timeout", "5m")
 HOSTNAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -60,6 +60,8 @@ class LabParams(BaseModel):
     metrics_server: bool = Field(True, description="sim: whether metrics-server runs (turn off to see the diagnosis)")
     sim_nfs_provisioner: Literal["csi-driver-nfs", "nfs-subdir", "none"] = Field(
         "csi-driver-nfs", description="sim: NFS provisioner installed (csi-driver-nfs, nfs-subdir, none)")
+    retake_baseline: bool = Field(False, description=(
+        "replace a baseline that later notebooks already used (otherwise it is kept)"))
 
     # 02-expansion
     power_devices: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_POWER_DEVICES),
@@ -73,7 +75,7 @@ class LabParams(BaseModel):
     controller_host: str = Field("controller.sugarkube.lan",
                                  description="the controller's address, for SSH and the agents' K3S_URL")
     worker_taint: str = Field(WORKER_TAINT, description="taint the agents register with")
-    apply: bool = Field(False, description="live: really join the workers; otherwise only show the plan")
+    apply: bool = Field(False, description="live: carry out this notebook's changes; otherwise only show the plan")
     join_timeout: float = Field(300.0, gt=0, description="cluster seconds to wait for each node to become Ready")
     join_profile: str = Field("pi4-8gb", description="sim: hardware of the joining workers")
     sim_faults: dict[str, str] = Field(default_factory=dict, description=(
@@ -112,7 +114,7 @@ class LabParams(BaseModel):
         "auto", description="first run the tutorial's StatefulSet as written, to show it fail (auto: simulator only)")
     failures: list[Failure] = Field(
         default_factory=lambda: list(FAILURES),
-        description="experiments, in order (power-off and nas-outage: simulator only)")
+        description="experiments, in order (node-down stops a k3s agent over SSH; power-off and nas-outage: simulator only)")
 
     # 05-edge-ai
     edge_replicas: int = Field(2, ge=1, le=8, description="inference pods")
@@ -243,21 +245,26 @@ EVERY_NOTEBOOK = ("backend", "workspace")
 # it recorded in the workspace. The first notebook chooses the connection and the cluster's shape.
 SECTIONS: dict[str, tuple[str, ...]] = {
     "01-baseline": ("kubeconfig", "context", "ssh_user", "ssh_key", "host_key_policy", "known_hosts", "seed", "speed",
-                    "controller_profile", "sim_workers", "worker_profile", "metrics_server", "sim_nfs_provisioner"),
+                    "controller_profile", "sim_workers", "worker_profile", "metrics_server", "sim_nfs_provisioner",
+                    "retake_baseline"),
     "02-expansion": ("power_devices", "supply_rating_w", "power_override", "join_workers", "worker_addresses",
                      "controller_host", "worker_taint", "apply", "join_timeout", "join_profile", "sim_faults"),
     "03-workload": ("stress_image", "stress_args", "stress_parallelism", "stress_completions", "tolerate_worker_taint",
-                    "sample_every", "stress_timeout"),
+                    "sample_every", "stress_timeout", "apply"),
     "04-storage": ("nfs_provisioner", "nfs_server", "nfs_path", "nfs_version", "nfs_mount_options",
                    "nfs_reclaim_policy", "storage_class", "storage_image", "write_interval", "storage_size",
-                   "eviction_seconds", "storage_timeout", "tutorial_statefulset", "failures"),
+                   "eviction_seconds", "storage_timeout", "tutorial_statefulset", "failures", "apply"),
     "05-edge-ai": ("edge_replicas", "edge_cpu_request", "edge_cpu_limit", "edge_memory_request", "edge_memory_limit",
                    "edge_pin_cpus", "edge_image", "edge_model_url", "edge_sample_image", "edge_rollout_timeout",
-                   "sweep_size", "sweep_requests"),
+                   "sweep_size", "sweep_requests", "apply"),
     "06-operations": ("fio_image", "fio_volume", "fio_host_path", "fio_size", "fio_runtime", "fio_iodepth",
-                      "fio_ioengine", "fio_nodes", "fio_timeout", "fio_sim_media"),
+                      "fio_ioengine", "fio_nodes", "fio_timeout", "fio_sim_media", "apply"),
     "07-report": (),
 }
+
+# Declared by every notebook that changes the cluster, each for itself, and never recorded for the
+# others: approving one notebook's changes is not approving the next one's (`sugarlab.core.plan`).
+PER_NOTEBOOK = frozenset({"apply", "retake_baseline"})
 
 
 def declared_by(notebook: str) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from sugarlab.core.params import LabParams
+from sugarlab.core.params import PER_NOTEBOOK, LabParams
 from sugarlab.core.workspace import STATE_DIR, atomic_write_bytes
 
 RECORD = "parameters.json"
@@ -28,14 +28,15 @@ def record_path(workspace: Path) -> Path:
 def recorded_parameters(workspace: Path) -> dict[str, Any]:
     """The parameter values recorded in `workspace`, by name; empty when none were."""
     path = record_path(workspace)
-    return dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else {}
+    recorded = dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else {}
+    return {name: value for name, value in recorded.items() if name not in PER_NOTEBOOK}
 
 
 def record_parameters(params: LabParams, names: set[str] | frozenset[str]) -> dict[str, Any]:
     """Record the values of `names` (validated, in `params`) in its workspace, keeping the others."""
     path = record_path(params.workspace_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    chosen = params.model_dump(mode="json", include=set(names) - {"workspace"})
+    chosen = params.model_dump(mode="json", include=set(names) - {"workspace"} - PER_NOTEBOOK)
     with FileLock(str(path) + ".lock"):
         merged = {**recorded_parameters(params.workspace_path), **chosen}
         atomic_write_bytes(path, json.dumps(merged, indent=1, sort_keys=True).encode("utf-8"))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import platform
-import secrets
 import subprocess
 import sys
 import tarfile
@@ -38,8 +37,10 @@ import papermill
 from tqdm import tqdm
 
 from sugarlab.kube.connect import connect
-from sugarlab.core.console import RUN_LOG, QuietKernelManager, failure_line, failure_text, logged_to
+from sugarlab.core.console import RUN_LOG, failure_line, failure_text, logged_to
 from sugarlab.core.errors import ParameterError, RunError
+from sugarlab.core.kernels import logging_kernel_manager
+from sugarlab.core.interrupts import Interrupted, as_interrupted, sigterm_interrupts
 from sugarlab.core.params import validate_parameters
 from sugarlab.core.recorded import record_parameters
 from sugarlab.views.readable import duration
@@ -47,7 +48,7 @@ from sugarlab.report import LabFiles
 from sugarlab.report import build as build_report
 from sugarlab.report.front_page import FRONT_PAGE, front_page_html
 from sugarlab.report.notebook_html import notebook_html
-from sugarlab.core.workspace import SHARED, STATE_DIR, Workspace, atomic_write_bytes, sha256_file
+from sugarlab.core.workspace import SHARED, STATE_DIR, Workspace, atomic_write_bytes, new_lab_id, sha256_file
 
 KERNEL = "python3"
 CELL_TIMEOUT_S = 3600  # no lab cell takes an hour, even live; a stalled kernel fails instead of hanging
@@ -58,9 +59,10 @@ VERSIONED_PACKAGES = ("sugarlab", "papermill", "kubernetes", "pandas", "matplotl
 @dataclass
 class NotebookResult:
     name: str
-    status: str  # succeeded, failed or not run
+    status: str  # succeeded, failed, interrupted or not run
     duration_seconds: float = 0.0
     error: str | None = None
+    attempt: int = 1  # the attempt of the run that last ran it (`--resume` adds attempts)
 
 
 @dataclass
@@ -69,19 +71,26 @@ class RunResult:
     run_dir: Path
     archive: Path
     notebooks: list[NotebookResult] = field(default_factory=list)
+    interrupted: Interrupted | None = None  # the signal that stopped the run, if one did
 
     @property
     def failed(self) -> NotebookResult | None:
-        return next((nb for nb in self.notebooks if nb.status == "failed"), None)
+        return next((nb for nb in self.notebooks if nb.status in ("failed", "interrupted")), None)
 
     @property
     def status(self) -> str:
+        if self.interrupted:
+            return "interrupted"
         return "succeeded" if all(nb.status == "succeeded" for nb in self.notebooks) else "failed"
+
+    def resume_hint(self) -> str:
+        return f"sugarlab run --resume {self.run_dir}"
 
     def raise_for_status(self) -> None:
         """Raise RunError with the failed notebook's message, if one failed."""
         if self.failed:
-            raise RunError(failure_line(self.failed.error or "", self.run_dir / "html" / f"{self.failed.name}.html"))
+            page = self.run_dir / "html" / f"{self.failed.name}.html"
+            raise RunError(f"{failure_line(self.failed.error or '', page)}; after a fix, resume with: {self.resume_hint()}")
 
 
 def discover_notebooks(folder: Path) -> list[Path]:
@@ -141,21 +150,86 @@ def run_lab(
     for sub in ("notebooks", "html", "lab"):
         (run_dir / sub).mkdir()
     record_parameters(params, frozenset(given))  # read by the notebooks that do not declare them
+    Workspace(lab).lab_id(run_id)  # what the run creates on the cluster is labelled with its id
     result = RunResult(run_id, run_dir, output_dir / f"{run_id}.tar.gz")
     result.notebooks = [NotebookResult(path.stem, "not run") for path in selected]
+    _attempt(result, selected, injected, declared, folder, params.backend, [], progress)
+    return result
+
+
+def resume_lab(
+    run: Path,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    notebooks_dir: Path | None = None,
+    progress: bool = True,
+) -> RunResult:
+    """Continue a failed or interrupted run in its own folder and lab workspace, from the first notebook
+    that did not succeed, with `overrides` over the parameters it ran with. The manifest keeps every
+    attempt: when it ran, with which parameters, and what each notebook did."""
+    run_dir = Path(run).resolve()
+    try:
+        old = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ParameterError("--resume", str(run), "the folder of a run, holding its manifest.json") from None
+    if old["status"] == "succeeded":
+        raise ParameterError("--resume", str(run), "a failed or interrupted run; this one succeeded")
+    given = dict(overrides or {})
+    _check_workspace(given)
+    folder = Path(notebooks_dir or old["notebooks_dir"]).resolve()
+    available = {p.stem: p for p in discover_notebooks(folder)}
+    missing = [nb["name"] for nb in old["notebooks"] if nb["name"] not in available]
+    if missing:
+        raise ParameterError("--notebooks-dir", str(folder), f"a folder holding the run's notebooks ({', '.join(missing)})")
+    selected = [available[nb["name"]] for nb in old["notebooks"]]
+    declared = {path.stem: set(papermill.inspect_notebook(str(path))) for path in selected}
+    params = validate_parameters({**old["parameters"], **given})
+    injected = params.model_dump(include={*old["parameters"], *given})
+    if params.backend == "live":
+        connect(params)
+    record_parameters(params, frozenset(given))
+    attempts = old.get("attempts", [])
+    result = RunResult(old["run_id"], run_dir, run_dir.with_name(f"{old['run_id']}.tar.gz"))
+    result.notebooks = [NotebookResult(**nb) for nb in old["notebooks"]]
+    first = next(i for i, nb in enumerate(result.notebooks) if nb.status != "succeeded")
+    for nb in result.notebooks[first:]:
+        nb.status, nb.error, nb.duration_seconds, nb.attempt = "not run", None, 0.0, len(attempts) + 1
+    _attempt(result, selected, injected, declared, folder, params.backend, attempts, progress, first)
+    return result
+
+
+def _attempt(
+    result: RunResult,
+    selected: Sequence[Path],
+    injected: Mapping[str, Any],
+    declared: Mapping[str, set[str]],
+    folder: Path,
+    backend: str,
+    attempts: list[dict[str, Any]],
+    progress: bool,
+    first: int = 0,
+) -> None:
+    """Run `selected[first:]`, then always stop the simulator, write the manifest and archive; a signal
+    ends the attempt (recorded in `result.interrupted`), not the process."""
     started, stopped = _now(), None
     try:
-        with logged_to(run_dir / RUN_LOG):
-            _execute_all(selected, result, injected, declared, folder, progress)
+        with sigterm_interrupts(), logged_to(result.run_dir / RUN_LOG):
+            _execute_all(selected[first:], result, result.notebooks[first:], injected, declared, folder, progress)
+    except KeyboardInterrupt as exc:
+        result.interrupted = as_interrupted(exc)
     finally:
-        try:
-            stopped = _stop_cluster(lab)
-        finally:
-            manifest = _manifest(result, params.backend, injected, folder, started, stopped)
-            manifest["front_page"] = _write_front_page(run_dir, manifest)
-            atomic_write_bytes(run_dir / "manifest.json", json.dumps(manifest, indent=2).encode(), SHARED)
-            _archive(run_dir, result.archive)
-    return result
+        with sigterm_interrupts():  # a second signal while archiving must not leave half an archive
+            try:
+                stopped = _stop_cluster(result.run_dir / "lab")
+            finally:
+                ran = [asdict(nb) for nb in result.notebooks[first:]]
+                attempts.append({"attempt": len(attempts) + 1, "started": started, "ended": _now(),
+                                 "parameters": dict(injected), "status": result.status, "notebooks": ran})
+                manifest = _manifest(result, backend, injected, folder, attempts[0]["started"], stopped)
+                manifest["attempts"] = attempts
+                manifest["front_page"] = _write_front_page(result.run_dir, manifest)
+                atomic_write_bytes(result.run_dir / "manifest.json", json.dumps(manifest, indent=2).encode(), SHARED)
+                _archive(result.run_dir, result.archive)
 
 
 def _check_workspace(given: Mapping[str, Any]) -> None:
@@ -168,12 +242,13 @@ def _check_workspace(given: Mapping[str, Any]) -> None:
 def _execute_all(
     selected: Sequence[Path],
     result: RunResult,
+    records: Sequence[NotebookResult],
     injected: Mapping[str, Any],
     declared: Mapping[str, set[str]],
     folder: Path,
     progress: bool,
 ) -> None:
-    bar = tqdm(zip(selected, result.notebooks), total=len(selected), unit="notebook", disable=not progress)
+    bar = tqdm(zip(selected, records), total=len(selected), unit="notebook", disable=not progress)
     for path, record in bar:
         bar.set_description(record.name)
         executed = result.run_dir / "notebooks" / path.name
@@ -187,12 +262,13 @@ def _execute_all(
                 cwd=str(folder),
                 progress_bar=progress and sys.stderr.isatty(),
                 execution_timeout=CELL_TIMEOUT_S,
-                kernel_manager_class=QuietKernelManager,
+                kernel_manager_class=logging_kernel_manager(result.run_dir),
             )
         except Exception as exc:  # any failure stops the run; it is reported, not raised
             record.status, record.error = "failed", failure_text(record.name, exc)
-        except KeyboardInterrupt:
-            record.status, record.error = "failed", f"notebook {record.name} interrupted"
+        except KeyboardInterrupt as exc:
+            signal_name = as_interrupted(exc).name
+            record.status, record.error = "interrupted", f"notebook {record.name} interrupted by {signal_name}"
             raise
         else:
             record.status = "succeeded"
@@ -277,7 +353,7 @@ def _archive(run_dir: Path, archive: Path) -> None:
 def _new_run_id(output_dir: Path) -> str:
     """A UTC timestamp plus a short random suffix, unused in `output_dir`."""
     while True:
-        run_id = f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+        run_id = new_lab_id()
         if not (output_dir / run_id).exists():
             return run_id
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -45,6 +46,11 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = PRIVATE) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def new_lab_id() -> str:
+    """A UTC timestamp plus a short random suffix: a run's id, and the id of a workspace of its own."""
+    return f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
 def _now() -> str:
@@ -88,12 +94,21 @@ class Workspace:
         self.state_dir = self.root / STATE_DIR
         self._registry = self.state_dir / "artefacts.json"
         self._steps = self.state_dir / "steps.json"
+        self._lab_id = self.state_dir / "lab-id"
 
     def create(self) -> "Workspace":
         for section in SECTIONS:
             (self.root / section).mkdir(parents=True, exist_ok=True)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         return self
+
+    def lab_id(self, preferred: str = "") -> str:
+        """The id of this lab, which labels what it creates on a cluster: chosen once (`preferred`, such
+        as a run's id, or a new one) and read back ever after."""
+        with FileLock(str(self._lab_id) + ".lock"):
+            if not self._lab_id.exists():
+                atomic_write_bytes(self._lab_id, (preferred or new_lab_id()).encode())
+            return self._lab_id.read_text().strip()
 
     def path(self, relative: str) -> Path:
         target = (self.root / relative).resolve()

@@ -1,3 +1,3 @@
 """Kubernetes through the official client: the connection, apply, listings and kubectl's printing rules."""
 
-__all__ = ["apply", "connect", "errors", "inventory", "simulator", "top", "wait"]
+__all__ = ["apply", "clean", "connect", "dry_run", "errors", "inventory", "labels", "simulator", "top", "wait"]

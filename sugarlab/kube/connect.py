@@ -35,6 +35,7 @@ class Cluster:
     server: str
     context: str
     speed: float = 1.0  # cluster seconds per real second: the simulator's clock factor, 1 on a real cluster
+    run: str = ""  # the lab workspace's id, the `sugarlab.dev/run` label of what the lab creates
 
     @property
     def provenance(self) -> Provenance:

@@ -171,7 +171,9 @@ def _failover_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
     return [("failover experiments", len(frame), "experiments", p),
             ("failover experiments with no data lost", (frame["verdict"] == "no data lost").sum(), "experiments", p),
             ("longest failover time to ready", pd.to_numeric(frame["time_to_ready_s"], errors="coerce").max(), "s", p),
-            ("rows missing after failover", pd.to_numeric(frame["rows_missing"], errors="coerce").sum(), "rows", p)]
+            ("rows missing after failover", pd.to_numeric(frame["rows_missing"], errors="coerce").sum(), "rows", p),
+            *[(f"failover time to ready, {row.experiment}", pd.to_numeric(row.time_to_ready_s, errors="coerce"), "s", p)
+              for row in frame.itertuples()]]
 
 
 def key_figures(files: LabFiles) -> pd.DataFrame:

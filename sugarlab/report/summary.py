@@ -11,6 +11,8 @@ import pandas as pd
 from sugarlab.report.milestones import Milestone
 from sugarlab.report.sources import WRITERS
 
+MULTI_NODE = "Multi-node prototype"  # the milestone whose first check is "at least two new workers joined"
+
 
 def _value(figures: pd.DataFrame, measure: str) -> float | None:
     match = figures.loc[figures["measure"] == measure, "value"]
@@ -33,10 +35,15 @@ def _milestones(milestones: list[Milestone]) -> str:
     return text + (f" Still open: {'; '.join(failing)}." if failing else "")
 
 
-def _expansion(figures: pd.DataFrame) -> str:
+def _expansion(figures: pd.DataFrame, milestones: list[Milestone]) -> str:
     before, after = _value(figures, "nodes at baseline"), _value(figures, "nodes after expansion")
     if after is None:
         return _absent("post-expansion", "expansion/baseline-comparison.csv")
+    joined = next((m.checks[0] for m in milestones if m.title.startswith(MULTI_NODE)), None)
+    if joined is not None and not joined.passed:  # the summary never claims what the checklist denies
+        return (f"No expansion is summarised: the checklist finds no new workers against the baseline inventory "
+                f"({joined.evidence}). If the baseline was retaken after the workers joined, run notebooks 02 "
+                "and 03 again so that the comparison and the inventory describe the same cluster.")
     idle, load = _value(figures, "CPU used at baseline"), _value(figures, "CPU used under the stress Job")
     on_new = _value(figures, "CPU used under the stress Job on new workers") or 0.0
     grew = f"from {before:.0f} to {after:.0f} nodes" if before is not None else f"to {after:.0f} nodes"
@@ -85,4 +92,5 @@ def _fio(figures: pd.DataFrame) -> str:
 
 def summary(milestones: list[Milestone], figures: pd.DataFrame) -> list[str]:
     """One paragraph per topic: milestones, expansion, storage, edge AI, fio."""
-    return [_milestones(milestones), _expansion(figures), _storage(figures), _edge_ai(figures), _fio(figures)]
+    return [_milestones(milestones), _expansion(figures, milestones), _storage(figures), _edge_ai(figures),
+            _fio(figures)]

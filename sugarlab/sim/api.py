@@ -23,7 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sugarlab.sim import admission, bodies, metrics, nas, openapi, paging
+from sugarlab.sim import admission, bodies, dry_run, metrics, nas, openapi, paging
 from sugarlab.sim.admission_plugins import admit_create, admit_delete
 from sugarlab.sim.deletion import delete_object
 from sugarlab.sim.discovery import MEDIA_TYPE as DISCOVERY_V2
@@ -148,7 +148,7 @@ class SimApi:
             target = self._resolve(group, version, rest)
             if target.rt.group == "metrics.k8s.io":
                 return self._metrics(request, target)
-            return await self._serve(request, target)
+            return await (dry_run.view(self) if await dry_run.requested(request) else self)._serve(request, target)
         except ApiError as exc:
             return exc.response()
         except Exception as exc:  # a bug must still answer as kube-apiserver does: a Status, never a bare 500

@@ -39,6 +39,7 @@ REGISTER_SECONDS = (6.0, 12.0)  # agent start to Node object
 READY_SECONDS = (8.0, 20.0)  # Node registered to Ready (flannel up)
 SKEW = timedelta(days=3, hours=4)
 TOKEN_TTL = timedelta(hours=24)  # `k3s token create` default --ttl
+KILLALL = "/usr/local/bin/k3s-killall.sh"  # where the k3s install script puts it
 
 
 @dataclass
@@ -149,9 +150,16 @@ class Machines:
             return self._token()
         if "get.k3s.io" in command:
             return self._install(machines, machine, command)
+        if machine.k3s == "agent" and (words in (["systemctl", "stop", "k3s-agent"], ["systemctl", "start", "k3s-agent"])
+                                       or words == [KILLALL]):
+            # The agent runs the node's kubelet: stopped, the node stops reporting as a machine without power
+            # does. k3s leaves its containers running until k3s-killall.sh (docs.k3s.io/upgrades/killall);
+            # the simulated machine stops them with the agent.
+            self.power(name, words[1:2] == ["start"])
+            return Answer(0)
         if words[:2] == ["systemctl", "is-active"] and len(words) == 3:
             unit = {"server": "k3s", "agent": "k3s-agent"}.get(machine.k3s, "")
-            active = words[2] == unit and not machine.join.get("failed")
+            active = words[2] == unit and not machine.join.get("failed") and machine.powered
             return Answer(0 if active else 3, "active\n" if active else "inactive\n")
         if words[:1] == ["journalctl"]:
             return Answer(0, "".join(line + "\n" for line in machine.journal[-20:]) or "-- No entries --\n")

@@ -83,8 +83,24 @@ def read_snapshot(text: str) -> pd.DataFrame:
         raise ValueError(f"is neither notebook 01's CSV nor `kubectl top` text ({exc})") from None
 
 
+def users(lab: Lab) -> list[str]:
+    """The later notebooks that ran in this workspace: they read the baseline, or changed the cluster it
+    describes (02 joins the workers), so a new baseline would no longer be the "before" they compared."""
+    later = {a.notebook for a in lab.workspace.artefacts()} | {s.notebook for s in lab.workspace.steps()}
+    return sorted(n for n in later if n and n > lab.workspace.notebook)
+
+
 def save(lab: Lab, baseline: Baseline) -> list[str]:
-    """Write the step's artefacts and record the step; return the paths written."""
+    """Write the step's artefacts and record the step; return the paths written.
+
+    A baseline that later notebooks used is kept, unless `retake_baseline`: the report compares the
+    grown cluster with it, and a baseline taken after the expansion would contradict every later figure.
+    """
+    taken = next((a for a in lab.workspace.artefacts() if a.path == INVENTORY), None)
+    used_by = users(lab)
+    if taken and used_by and not lab.params.retake_baseline:
+        return [f"{INVENTORY} kept: taken {taken.written_at} and used since by {', '.join(used_by)}; "
+                "set retake_baseline = True to replace it"]
     written = [INVENTORY]
     lab.workspace.write_text(INVENTORY, inventory_text(baseline))
     lab.workspace.record_step("inventory", True, f"{len(baseline.nodes)} nodes, {len(baseline.pods)} pods")

@@ -78,7 +78,7 @@ def source_configmap() -> dict[str, Any]:
 def deployment_manifests(p: LabParams, tuning: Tuning) -> list[dict[str, Any]]:
     env = {"HOST": "0.0.0.0", "PORT": str(PORT),  # in the container, for the Service to reach it
            "MAX_BATCH": str(tuning.max_batch), "INTRA_OP_THREADS": str(tuning.intra_op_threads)}
-    if p.backend == "live" or p.edge_model_url:
+    if p.backend == "live" or p.edge_model_url:  # a rehearsal runs the offline graph
         env |= {"MODEL_URL": p.edge_model_url or DEFAULT_MODEL_URL, "MODEL_PATH": "/models/resnet50-v2-7.onnx"}
     cpu_request = tuning.cpu_limit if p.edge_pin_cpus else p.edge_cpu_request
     memory_request = p.edge_memory_limit if p.edge_pin_cpus else p.edge_memory_request

@@ -16,7 +16,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from sugarlab.kube.wait import Pending, wait_for
-from sugarlab.kube.apply import ensure_namespace
+from sugarlab.kube.apply import create, ensure_namespace
 from sugarlab.core.errors import MetricsUnavailable, WaitTimeout
 from sugarlab.kube.inventory import list_pods_frame, server_now
 from sugarlab.core.lab import Lab, Verdict
@@ -63,7 +63,7 @@ def launch(lab: Lab, manifest: dict[str, Any]) -> None:
             if left or _job_exists(batch) else True
 
     wait_for(gone, f"the previous Job {NAMESPACE}/{JOB} and its pods to go", 60, speed=1.0)
-    batch.create_namespaced_job(NAMESPACE, manifest)
+    create(lab.cluster, manifest, NAMESPACE)
 
 
 def _job_exists(batch: client.BatchV1Api) -> bool:

@@ -282,3 +282,14 @@ def test_notebook_03_leaves_the_comparison_the_report_reads(tmp_path: Path) -> N
     read = expansion_per_node(files(tmp_path))
     pd.testing.assert_frame_equal(read.drop(columns="provenance"), per_node)
     assert set(read["provenance"]) == {"cluster"}
+
+
+def test_a_baseline_retaken_after_the_join_leaves_no_summary_the_checklist_denies(lab: Path) -> None:
+    from sugarlab.report.milestones import INVENTORY, NODES_AFTER_JOIN
+
+    write(lab, INVENTORY, (lab / NODES_AFTER_JOIN).read_text())  # every node now counts as the baseline's
+    report = build(files(lab))
+    assert not checks(report)["two or more new workers joined and Ready"][0]
+    expansion = report.summary[1]
+    assert expansion.startswith("No expansion is summarised: the checklist finds no new workers")
+    assert "grew" not in expansion and "new workers (" not in expansion.split("(", 1)[0]

@@ -216,11 +216,11 @@ def test_storage_failover_is_proven_from_the_database(archived_run: tuple[Path, 
             "storage/failover-rows.png", "storage/failover-report.md", "storage/tutorial-statefulset-as-written.log"} <= written
     assert yaml.safe_load((lab / "storage" / "nfs-storageclass.yaml").read_text())["provisioner"] == "nfs.csi.k8s.io"
     experiments = pd.read_csv(lab / "storage" / "failover-experiments.csv")
-    assert list(experiments["experiment"]) == ["delete-pod", "drain-node", "power-off", "nas-outage"]
+    assert list(experiments["experiment"]) == ["delete-pod", "drain-node", "node-down", "power-off", "nas-outage"]
     assert (experiments["verdict"] == "no data lost").all() and (experiments["rows_before"] > 0).all()
     steps = {s["step"]: s["status"] for s in manifest["steps"] if s["notebook"] == "04-storage"}
     assert steps == {"nfs provisioner": "passed", "tutorial statefulset as written": "passed", "writer ready": "passed",
-                     "failover delete-pod": "passed", "failover drain-node": "passed", "failover power-off": "passed",
-                     "failover nas-outage": "passed"}
+                     "failover delete-pod": "passed", "failover drain-node": "passed", "failover node-down": "passed",
+                     "failover power-off": "passed", "failover nas-outage": "passed"}
     assert "apk: not found" in (lab / "storage" / "tutorial-statefulset-as-written.log").read_text()
-    assert (lab / "storage" / "failover-report.md").read_text().count("**verdict: no data lost**") == 4
+    assert (lab / "storage" / "failover-report.md").read_text().count("**verdict: no data lost**") == 5

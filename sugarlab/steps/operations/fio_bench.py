@@ -29,7 +29,7 @@ from kubernetes.client.exceptions import ApiException
 from matplotlib.figure import Figure
 
 from sugarlab.kube.wait import Pending, wait_for
-from sugarlab.kube.apply import ensure_namespace
+from sugarlab.kube.apply import create, ensure_namespace
 from sugarlab.core.errors import FioOutputError, ParameterError, WaitTimeout
 from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, fio_command, parse_fio
 from sugarlab.core.lab import Lab, Verdict
@@ -112,11 +112,10 @@ def set_simulated_media(lab: Lab, nodes: list[dict[str, Any]]) -> None:
 def launch(lab: Lab, manifests: list[dict[str, Any]]) -> None:
     """Write the manifests, remove an earlier run's Jobs, and create one Job per node."""
     lab.workspace.write_text(MANIFESTS, yaml.safe_dump_all(manifests, sort_keys=False))
-    batch = client.BatchV1Api(lab.cluster.api)
     ensure_namespace(lab.cluster, NAMESPACE)
     delete(lab, wait=True)
     for manifest in manifests:
-        batch.create_namespaced_job(NAMESPACE, manifest)
+        create(lab.cluster, manifest, NAMESPACE)
 
 
 def delete(lab: Lab, wait: bool = False) -> int:

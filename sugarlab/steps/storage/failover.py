@@ -23,7 +23,7 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 from sugarlab.core.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
-from sugarlab.hosts.factory import nas_switch, power_switch
+from sugarlab.hosts.factory import nas_switch, open_host, power_switch
 from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now
 from sugarlab.kube.wait import Pending, wait_for
@@ -382,8 +382,56 @@ def nas_outage(lab: Lab, progress: bool = True) -> Experiment:
     return experiment
 
 
+KILLALL = "/usr/local/bin/k3s-killall.sh"  # where k3s's install script puts it
+
+
+def node_down(lab: Lab, progress: bool = True) -> Experiment:
+    """(d) stop the writer's node's k3s agent over SSH: the node goes NotReady and its pods are evicted,
+    as on a node failure. k3s leaves the containers running when its service stops
+    (https://docs.k3s.io/upgrades/killall), so the old writer is stopped with k3s-killall.sh before the
+    out-of-service taint lets the StatefulSet start another: two SQLite writers on one NFS file would
+    corrupt it. Then the agent starts again and the node must return Ready."""
+    experiment, pod = _start(lab, "node-down", needs_spare=True)
+    node = pod.spec.node_name
+    host = open_host(lab.params, lab.cluster.api.configuration, node, lab.params.worker_addresses.get(node, f"{node}.sugarkube.lan"))
+    try:
+        experiment.mark("k3s-agent stopped", cluster_now(lab.cluster))
+        host.run("systemctl stop k3s-agent", sudo=True)
+
+        def operator(current: client.V1Pod | None) -> None:
+            status, since = _node_ready(lab, node)
+            if status != "True" and experiment.at("NotReady") is None:
+                experiment.mark("NotReady", since or cluster_now(lab.cluster))
+            if current is not None and current.metadata.uid == pod.metadata.uid and \
+                    current.metadata.deletion_timestamp and experiment.at("evicted (Terminating)") is None:
+                experiment.mark("evicted (Terminating)", cluster_now(lab.cluster))
+                host.run(KILLALL, sudo=True)
+                experiment.mark("containers stopped", cluster_now(lab.cluster))
+                _taint(lab, node, add=True)
+                experiment.mark("out-of-service taint", cluster_now(lab.cluster))
+
+        try:
+            new = _follow(lab, experiment, pod.metadata.uid, progress, operator)
+            experiment.node_after = new.spec.node_name
+            _read_after(lab, experiment)
+        finally:
+            host.run("systemctl start k3s-agent", sudo=True)
+            try:
+                wait_for(lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
+                         f"{node} Ready again", lab.params.storage_timeout, speed=lab.cluster.speed, interval=0.1)
+            except WaitTimeout as late:
+                experiment.notes.append(str(late))
+            _taint(lab, node, add=False)
+    finally:
+        host.close()
+    ready = _node_ready(lab, node)[0] == "True"
+    experiment.notes.append(f"k3s-agent on {node} started again; the node is {'Ready' if ready else 'NOT Ready'}")
+    return experiment
+
+
 EXPERIMENTS: dict[str, Callable[..., Experiment]] = {"delete-pod": delete_pod, "drain-node": drain_node,
-                                                    "power-off": power_off, "nas-outage": nas_outage}
+                                                    "power-off": power_off, "nas-outage": nas_outage,
+                                                    "node-down": node_down}
 
 
 def run(lab: Lab, progress: bool = True) -> list[Experiment]:

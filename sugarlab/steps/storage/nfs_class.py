@@ -18,9 +18,9 @@ from kubernetes import client
 
 from sugarlab.core.errors import NoNfsProvisioner
 from sugarlab.core.lab import Lab
+from sugarlab.core.params import LabParams
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.errors import ApiError
-from sugarlab.core.params import LabParams
 
 CLASS_NAME = "nfs-shared"
 MANIFEST = "storage/nfs-storageclass.yaml"
