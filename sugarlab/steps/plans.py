@@ -14,7 +14,7 @@ from sugarlab.core.lab import Lab
 from sugarlab.core.plan import Plan, make_plan
 from sugarlab.steps import edge_ai, workload
 from sugarlab.steps.operations import disruption, fio_bench
-from sugarlab.steps.storage import nfs_class, writer
+from sugarlab.steps.storage import nfs_class, tutorial_as_written, writer
 from sugarlab.views import plan_only
 
 
@@ -46,7 +46,10 @@ def storage_plan(lab: Lab) -> Plan:
                 "power-off": "power-off: the simulator only (skipped on a live cluster)",
                 "node-down": "stop the writer's node's k3s agent over SSH (`systemctl stop k3s-agent`), then, once its "
                              "pods are evicted, its containers (`k3s-killall.sh`), taint it out of service, and start "
-                             "the agent again"}
+                             "the agent again",
+                "nas-outage": "nas-outage: the simulator only (skipped on a live cluster)"}
+    if tutorial_as_written.wanted(p):
+        actions.insert(0, "apply the tutorial's StatefulSet as written, show it fail, then delete it and its claim")
     actions += [failures[name] for name in p.failures]
     return make_plan(lab, docs, actions, notes)
 

@@ -17,7 +17,8 @@ from sugarlab.core.runner import run_lab
 from sugarlab.kube import simulator
 from sugarlab.views.plan_only import NOT_RUN
 
-VOLATILE_KINDS = {"Event", "NodeMetrics", "PodMetrics"}
+# What the cluster itself keeps changing: events, metrics, and the kubelets' Lease renewals (a spec field).
+VOLATILE_KINDS = {"Event", "NodeMetrics", "PodMetrics", "Lease"}
 
 
 @pytest.fixture

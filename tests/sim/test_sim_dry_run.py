@@ -24,7 +24,7 @@ JOB = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "dry", "nam
 
 def test_writes_with_dry_run_answer_and_store_nothing(sim: Cluster) -> None:
     core, batch = sim.core, client.BatchV1Api(sim.api)
-    before = core.list_namespace().metadata.resource_version
+    before = {n.metadata.name: n.metadata.resource_version for n in core.list_namespace().items}
     made = core.create_namespace({"metadata": {"name": "dry-ns"}}, dry_run="All")
     assert made.metadata.name == "dry-ns" and made.status.phase == "Active"
     job = batch.create_namespaced_job("default", JOB, dry_run="All")
@@ -43,7 +43,7 @@ def test_writes_with_dry_run_answer_and_store_nothing(sim: Cluster) -> None:
     pod = core.list_namespaced_pod("kube-system").items[0]
     core.delete_namespaced_pod(pod.metadata.name, "kube-system", dry_run="All")
     assert core.read_namespaced_pod(pod.metadata.name, "kube-system").metadata.deletion_timestamp is None
-    assert core.list_namespace().metadata.resource_version == before
+    assert {n.metadata.name: n.metadata.resource_version for n in core.list_namespace().items} == before
 
     with pytest.raises(ApiException) as refused:  # validation still runs
         core.create_namespaced_pod("no-such-namespace", {"metadata": {"name": "p"}, "spec": {"containers": [
@@ -72,9 +72,10 @@ def test_kubectl_dry_run_server_changes_nothing(tmp_path: Path) -> None:
         manifest.write_text(json.dumps(JOB))
         assert "namespace/dry-ns created (server dry run)" in kubectl("create", "-f", str(namespace), "--dry-run=server", *NO_OPENAPI)
         assert "serverside-applied (server dry run)" in kubectl("apply", "--server-side", "--dry-run=server", "-f", str(manifest), *NO_OPENAPI)
-        assert "deleted (server dry run)" in kubectl("delete", "namespace", "default", "--dry-run=server")
+        kubectl("create", "namespace", "kept")
+        assert "deleted (server dry run)" in kubectl("delete", "namespace", "kept", "--dry-run=server")
         assert "dry-ns" not in kubectl("get", "namespaces", "-o", "name")
         assert kubectl("get", "jobs", "-n", "default", "-o", "name") == ""
-        assert "Active" in kubectl("get", "namespace", "default", "-o", "jsonpath={.status.phase}")
+        assert "Active" in kubectl("get", "namespace", "kept", "-o", "jsonpath={.status.phase}")
     finally:
         simulator.stop(tmp_path)

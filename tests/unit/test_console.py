@@ -32,7 +32,8 @@ def test_a_run_prints_a_line_per_notebook_and_one_line_for_the_failure(
     run_id = lines[2].rsplit("/", 1)[1]
     assert lines[4] == ("sugarlab: error: notebook 02-fail failed in cell 4 (In [4]: raise RuntimeError(f\"boom from "
                         "02-fail ({answer})\")): RuntimeError: boom from 02-fail (42) "
-                        f"(see outputs/{run_id}/html/02-fail.html)")
+                        f"(see outputs/{run_id}/html/02-fail.html); after a fix, resume with: sugarlab run --resume "
+                        f"{tmp_path / 'outputs' / run_id}")
     log = (tmp_path / "outputs" / run_id / "run.log").read_text()
     assert "papermill: Executing notebook with kernel: python3" in log
 
