@@ -100,8 +100,10 @@ class Level:
         done = len(self.latencies)
         p50, p95 = (_pct(self.latencies, q) if done else float("nan") for q in (50, 95))
         probe95 = _pct(self.probes, 95) if self.probes else float("nan")
-        return (f"{self.server:<8} {self.concurrency:>4} {done:>6} {p50:>9.1f} {p95:>9.1f} "
-                f"{done / self.seconds:>9.2f} {self.errors:>6} {probe95:>12.1f}")
+        return (
+            f"{self.server:<8} {self.concurrency:>4} {done:>6} {p50:>9.1f} {p95:>9.1f} "
+            f"{done / self.seconds:>9.2f} {self.errors:>6} {probe95:>12.1f}"
+        )
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -210,9 +212,14 @@ class Floors:
 
 def _merge(levels: list[Level]) -> Level:
     first = levels[0]
-    return Level(first.server, first.concurrency, [x for lv in levels for x in lv.latencies],
-                 sum(lv.errors for lv in levels), sum(lv.seconds for lv in levels),
-                 [x for lv in levels for x in lv.probes])
+    return Level(
+        first.server,
+        first.concurrency,
+        [x for lv in levels for x in lv.latencies],
+        sum(lv.errors for lv in levels),
+        sum(lv.seconds for lv in levels),
+        [x for lv in levels for x in lv.probes],
+    )
 
 
 def main() -> None:
@@ -245,8 +252,11 @@ def main() -> None:
         for server in SERVERS:
             port = _free_port()
             env = dict(os.environ, HOST="127.0.0.1", PORT=str(port))
-            command = ([sys.executable, "-m", "sugarlab.payloads.edge_ai"] if server == "service"
-                       else [sys.executable, __file__, "--serve-naive", str(port)])
+            command = (
+                [sys.executable, "-m", "sugarlab.payloads.edge_ai"]
+                if server == "service"
+                else [sys.executable, __file__, "--serve-naive", str(port)]
+            )
             processes.append(_start(command, env, port, "/readyz" if server == "service" else "/healthz"))
             urls[server] = f"http://127.0.0.1:{port}"
             asyncio.run(_drive(urls[server], image, 4, 8, server))  # warm-up, not recorded
@@ -267,12 +277,18 @@ def main() -> None:
     run_ms, prep_ms = statistics.median(floors.run_ms), statistics.median(floors.prep_ms)
     print(f"model {model_path}")
     print(f"image: {described}, {len(image) // 1024} KiB; cpus {os.cpu_count()}; {ROUNDS} alternating rounds")
-    print(f"1-minute load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
-          "(this run adds about 2; more means other work shared the CPUs)")
-    print(f"floor: session.run batch 1 p50 {run_ms:.1f} ms; decode + preprocess p50 {prep_ms:.1f} ms; "
-          f"sum {run_ms + prep_ms:.1f} ms (sampled before each concurrency-1 request)\n")
-    print(f"{'server':<8} {'conc':>4} {'done':>6} {'p50 ms':>9} {'p95 ms':>9} {'req/s':>9} {'errors':>6} "
-          f"{'healthz p95':>12}")
+    print(
+        f"1-minute load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
+        "(this run adds about 2; more means other work shared the CPUs)"
+    )
+    print(
+        f"floor: session.run batch 1 p50 {run_ms:.1f} ms; decode + preprocess p50 {prep_ms:.1f} ms; "
+        f"sum {run_ms + prep_ms:.1f} ms (sampled before each concurrency-1 request)\n"
+    )
+    print(
+        f"{'server':<8} {'conc':>4} {'done':>6} {'p50 ms':>9} {'p95 ms':>9} {'req/s':>9} {'errors':>6} "
+        f"{'healthz p95':>12}"
+    )
     for server in SERVERS:
         for concurrency in CONCURRENCY:
             print(levels[server, concurrency].row())
@@ -297,9 +313,11 @@ def _compare_int8(model: Path) -> None:
         fp32, int8 = quantize_int8(model, Path(workdir), calibration)
         result = compare_int8(fp32, int8, calibration, settings_from_env(), repeats=3)
     print("\nstatic INT8 (QDQ) vs float, batch 1, same session options:")
-    print(f"  size {result.fp32_bytes / 2**20:.1f} MiB -> {result.int8_bytes / 2**20:.1f} MiB; "
-          f"p50 {result.fp32_ms_p50:.1f} ms -> {result.int8_ms_p50:.1f} ms ({result.speedup:.2f}x); "
-          f"top-1 agreement {result.top1_agreement:.0%}; recommended: {'yes' if result.recommended else 'no'}")
+    print(
+        f"  size {result.fp32_bytes / 2**20:.1f} MiB -> {result.int8_bytes / 2**20:.1f} MiB; "
+        f"p50 {result.fp32_ms_p50:.1f} ms -> {result.int8_ms_p50:.1f} ms ({result.speedup:.2f}x); "
+        f"top-1 agreement {result.top1_agreement:.0%}; recommended: {'yes' if result.recommended else 'no'}"
+    )
 
 
 if __name__ == "__main__":

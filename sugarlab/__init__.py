@@ -32,9 +32,20 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "sugarlab.core.errors": [
-        "AuthenticationRefused", "ClusterError", "ClusterUnreachable", "CommandFailed", "CommandTimeout",
-        "HostError", "HostKeyRejected", "HostUnreachable", "MetricsUnavailable", "ParameterError", "RunError",
-        "SimulatorError", "SugarlabError", "WaitTimeout",
+        "AuthenticationRefused",
+        "ClusterError",
+        "ClusterUnreachable",
+        "CommandFailed",
+        "CommandTimeout",
+        "HostError",
+        "HostKeyRejected",
+        "HostUnreachable",
+        "MetricsUnavailable",
+        "ParameterError",
+        "RunError",
+        "SimulatorError",
+        "SugarlabError",
+        "WaitTimeout",
     ],
     "sugarlab.core.lab": ["Lab", "open_lab"],
     "sugarlab.kube.errors": ["ApiError"],

@@ -29,10 +29,27 @@ from grpc_tools import protoc  # type: ignore[import-untyped]
 
 OUT = Path(__file__).resolve().parents[1] / "sugarlab" / "sim" / "proto"
 # The stable API groups kube-apiserver serves, plus the apimachinery types their messages use.
-API_DIRS = ("admissionregistration/v1", "apps/v1", "authentication/v1", "authorization/v1", "autoscaling/v1",
-            "autoscaling/v2", "batch/v1", "certificates/v1", "coordination/v1", "core/v1", "discovery/v1",
-            "events/v1", "flowcontrol/v1", "networking/v1", "node/v1", "policy/v1", "rbac/v1", "scheduling/v1",
-            "storage/v1")
+API_DIRS = (
+    "admissionregistration/v1",
+    "apps/v1",
+    "authentication/v1",
+    "authorization/v1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "batch/v1",
+    "certificates/v1",
+    "coordination/v1",
+    "core/v1",
+    "discovery/v1",
+    "events/v1",
+    "flowcontrol/v1",
+    "networking/v1",
+    "node/v1",
+    "policy/v1",
+    "rbac/v1",
+    "scheduling/v1",
+    "storage/v1",
+)
 MACHINERY_DIRS = ("pkg/api/resource", "pkg/apis/meta/v1", "pkg/runtime", "pkg/runtime/schema", "pkg/util/intstr")
 STRUCT = re.compile(r"^type (\w+) struct \{\n(.*?)^\}", re.DOTALL | re.MULTILINE)
 # `Name Type `json:".." protobuf:".."``, or an embedded `Type `json:",inline" protobuf:".."``.
@@ -66,8 +83,9 @@ def go_fields(package_dir: Path) -> dict[str, dict[str, list[object]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--api", type=Path, required=True, help="a checkout of github.com/kubernetes/api")
-    parser.add_argument("--apimachinery", type=Path, required=True,
-                        help="a checkout of github.com/kubernetes/apimachinery")
+    parser.add_argument(
+        "--apimachinery", type=Path, required=True, help="a checkout of github.com/kubernetes/apimachinery"
+    )
     args = parser.parse_args()
     protos = [(args.api, "k8s.io/api", d) for d in API_DIRS]
     protos += [(args.apimachinery, "k8s.io/apimachinery", d) for d in MACHINERY_DIRS]
@@ -84,15 +102,22 @@ def main() -> None:
                 for struct, known in go_fields(source.parent).items():
                     fields[f"{package.group(1)}.{struct}"] = known
         OUT.mkdir(parents=True, exist_ok=True)
-        code = protoc.main(["protoc", f"-I{include}", "--include_imports",
-                            f"--descriptor_set_out={OUT / 'k8s.binpb'}",
-                            *[f"{module}/{directory}/generated.proto" for _, module, directory in protos]])
+        code = protoc.main(
+            [
+                "protoc",
+                f"-I{include}",
+                "--include_imports",
+                f"--descriptor_set_out={OUT / 'k8s.binpb'}",
+                *[f"{module}/{directory}/generated.proto" for _, module, directory in protos],
+            ]
+        )
         if code != 0:
             raise SystemExit(f"protoc failed with code {code}")
     compiled = descriptor_pb2.FileDescriptorSet.FromString((OUT / "k8s.binpb").read_bytes())
     names = {f"{f.package}.{m.name}" for f in compiled.file for m in f.message_type}
     kept = {name: known for name, known in fields.items() if name in names}
     (OUT / "k8s-fields.json").write_text(json.dumps(kept, sort_keys=True, separators=(",", ":")) + "\n")
+
 
 if __name__ == "__main__":
     main()

@@ -26,32 +26,58 @@ OUT = Path(__file__).resolve().parent.parent / "sugarlab" / "sim" / "schema_data
 
 # (group, version, kind) of every kind a k3s cluster serves that the simulator stores, and the kinds
 # its subresources take and return.
-SERVED = {
-    ("", "v1", kind) for kind in (
-        "Binding", "ConfigMap", "Endpoints", "Event", "LimitRange", "Namespace", "Node", "PersistentVolume",
-        "PersistentVolumeClaim", "Pod", "ReplicationController", "ResourceQuota", "Secret", "Service",
-        "ServiceAccount")
-} | {
-    ("apps", "v1", kind) for kind in ("ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet")
-} | {
-    ("batch", "v1", "CronJob"), ("batch", "v1", "Job"),
-    ("autoscaling", "v1", "Scale"),
-    ("policy", "v1", "PodDisruptionBudget"), ("policy", "v1", "Eviction"),
-    ("storage.k8s.io", "v1", "StorageClass"), ("storage.k8s.io", "v1", "CSIDriver"),
-    ("coordination.k8s.io", "v1", "Lease"),
-    ("discovery.k8s.io", "v1", "EndpointSlice"),
-    ("networking.k8s.io", "v1", "Ingress"), ("networking.k8s.io", "v1", "IngressClass"),
-    ("networking.k8s.io", "v1", "NetworkPolicy"),
-    ("scheduling.k8s.io", "v1", "PriorityClass"),
-    ("apiregistration.k8s.io", "v1", "APIService"),
-    ("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
-} | {
-    ("rbac.authorization.k8s.io", "v1", kind) for kind in ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
-}
+SERVED = (
+    {
+        ("", "v1", kind)
+        for kind in (
+            "Binding",
+            "ConfigMap",
+            "Endpoints",
+            "Event",
+            "LimitRange",
+            "Namespace",
+            "Node",
+            "PersistentVolume",
+            "PersistentVolumeClaim",
+            "Pod",
+            "ReplicationController",
+            "ResourceQuota",
+            "Secret",
+            "Service",
+            "ServiceAccount",
+        )
+    }
+    | {("apps", "v1", kind) for kind in ("ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet")}
+    | {
+        ("batch", "v1", "CronJob"),
+        ("batch", "v1", "Job"),
+        ("autoscaling", "v1", "Scale"),
+        ("policy", "v1", "PodDisruptionBudget"),
+        ("policy", "v1", "Eviction"),
+        ("storage.k8s.io", "v1", "StorageClass"),
+        ("storage.k8s.io", "v1", "CSIDriver"),
+        ("coordination.k8s.io", "v1", "Lease"),
+        ("discovery.k8s.io", "v1", "EndpointSlice"),
+        ("networking.k8s.io", "v1", "Ingress"),
+        ("networking.k8s.io", "v1", "IngressClass"),
+        ("networking.k8s.io", "v1", "NetworkPolicy"),
+        ("scheduling.k8s.io", "v1", "PriorityClass"),
+        ("apiregistration.k8s.io", "v1", "APIService"),
+        ("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+    }
+    | {
+        ("rbac.authorization.k8s.io", "v1", kind)
+        for kind in ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+    }
+)
 # Definitions every group-version document carries (the Status of errors, list and delete options).
-ALWAYS = ("io.k8s.apimachinery.pkg.apis.meta.v1.Status", "io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList",
-          "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions", "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent",
-          "io.k8s.apimachinery.pkg.apis.meta.v1.Patch")
+ALWAYS = (
+    "io.k8s.apimachinery.pkg.apis.meta.v1.Status",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.Patch",
+)
 
 
 def _gvk(value: Any) -> set[tuple[str, str, str]]:
@@ -81,11 +107,18 @@ def trim(spec: dict[str, Any]) -> dict[str, Any]:
     for path, item in spec["paths"].items():
         if "/watch/" in path or not _served_group_version(path):
             continue  # the deprecated watch paths add nothing a client uses
-        ops = {m: op for m, op in item.items() if m == "parameters" or _gvk(op.get("x-kubernetes-group-version-kind")) & SERVED
-               or (op.get("operationId", "").startswith("getAPIResources"))}
+        ops = {
+            m: op
+            for m, op in item.items()
+            if m == "parameters"
+            or _gvk(op.get("x-kubernetes-group-version-kind")) & SERVED
+            or (op.get("operationId", "").startswith("getAPIResources"))
+        }
         if set(ops) - {"parameters"}:
             paths[path] = ops
-    used: set[str] = {name for name, d in spec["definitions"].items() if _gvk(d.get("x-kubernetes-group-version-kind")) & SERVED}
+    used: set[str] = {
+        name for name, d in spec["definitions"].items() if _gvk(d.get("x-kubernetes-group-version-kind")) & SERVED
+    }
     used |= set(ALWAYS)
     _refs(paths, used)
     params: dict[str, Any] = {}
@@ -107,9 +140,15 @@ def trim(spec: dict[str, Any]) -> dict[str, Any]:
         more: set[str] = set()
         _refs(definitions[name], more)
         pending.extend(sorted(more - definitions.keys()))
-    return {"swagger": spec["swagger"], "info": spec["info"], "paths": dict(sorted(paths.items())),
-            "definitions": dict(sorted(definitions.items())), "parameters": dict(sorted(params.items())),
-            "securityDefinitions": spec["securityDefinitions"], "security": spec["security"]}
+    return {
+        "swagger": spec["swagger"],
+        "info": spec["info"],
+        "paths": dict(sorted(paths.items())),
+        "definitions": dict(sorted(definitions.items())),
+        "parameters": dict(sorted(params.items())),
+        "securityDefinitions": spec["securityDefinitions"],
+        "security": spec["security"],
+    }
 
 
 def main() -> None:
@@ -120,8 +159,10 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     data = json.dumps(trimmed, separators=(",", ":"), sort_keys=False).encode()
     OUT.write_bytes(gzip.compress(data, 9, mtime=0))
-    print(f"{OUT}: {len(trimmed['paths'])} paths, {len(trimmed['definitions'])} definitions, "
-          f"{len(data)} bytes, {OUT.stat().st_size} gzipped")
+    print(
+        f"{OUT}: {len(trimmed['paths'])} paths, {len(trimmed['definitions'])} definitions, "
+        f"{len(data)} bytes, {OUT.stat().st_size} gzipped"
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,13 @@ def resolve(given: Mapping[str, Any]) -> LabParams:
     return validate_parameters({**recorded, **given})
 
 
-def clean_lab(given: Mapping[str, Any], *, purge: bool = False,
-              confirm: Callable[[str], bool] | None = None, say: Callable[[str], None] = print) -> int:
+def clean_lab(
+    given: Mapping[str, Any],
+    *,
+    purge: bool = False,
+    confirm: Callable[[str], bool] | None = None,
+    say: Callable[[str], None] = print,
+) -> int:
     """List what will go, ask `confirm` (None: do not ask), delete it; 0 when done or nothing to do,
     1 when the user declined."""
     params = resolve(given)

@@ -73,14 +73,21 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--backend", choices=("sim", "live"), help="cluster to run against (default: the notebooks')")
     _add_parameter_option(run)
     run.add_argument(
-        "-f", "--parameters-file", action="append", type=Path, default=[], metavar="FILE",
+        "-f",
+        "--parameters-file",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
         help="YAML mapping of parameters; -p values override it",
     )
     run.add_argument("--notebooks", help="comma-separated selection by number or name, e.g. 01,03-workload")
     run.add_argument("--output-dir", type=Path, default=Path("outputs"), help="where runs go (default: outputs)")
     run.add_argument("--notebooks-dir", type=Path, help="folder of NN-name.ipynb notebooks (default: the workbook's)")
     run.add_argument(
-        "--resume", type=Path, metavar="RUN",
+        "--resume",
+        type=Path,
+        metavar="RUN",
         help="continue the failed or interrupted run in folder RUN (or OUTPUT_DIR/RUN) from its first notebook "
         "that did not succeed; -p and -f values override its parameters",
     )
@@ -88,7 +95,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sim = verbs.add_parser("sim", help="start, stop or inspect the simulated cluster of a lab workspace")
     sim.add_argument("action", choices=("start", "stop", "status"))
-    sim.add_argument("--workspace", help="lab workspace root (default: $SUGARLAB_WORKSPACE or ~/sugarkube-labs/tutorial-13)")
+    sim.add_argument(
+        "--workspace", help="lab workspace root (default: $SUGARLAB_WORKSPACE or ~/sugarkube-labs/tutorial-13)"
+    )
     sim.add_argument("--reset", action="store_true", help="with stop: also forget the cluster, to start afresh")
     _add_parameter_option(sim)
     sim.set_defaults(command=_sim)
@@ -121,14 +130,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("run_a", type=Path, metavar="RUN_A", help="the first run, folder or .tar.gz")
     compare.add_argument("run_b", type=Path, metavar="RUN_B", help="the second run; changes are B against A")
-    compare.add_argument("--html", type=Path, metavar="FILE", help="also write the comparison as an HTML page with a plot")
+    compare.add_argument(
+        "--html", type=Path, metavar="FILE", help="also write the comparison as an HTML page with a plot"
+    )
     compare.set_defaults(command=_compare)
     return parser
 
 
 def _add_parameter_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
         help="set a notebook parameter; values are read as Papermill reads them (7 is an int, True a bool)",
     )
 
@@ -172,8 +188,11 @@ def _run(args: argparse.Namespace) -> int:
     print(f"archive: {result.archive}")
     if result.interrupted:
         stopped = result.failed.name if result.failed else "the run"
-        print(f"sugarlab: {result.interrupted.name} interrupted notebook {stopped}; the partial run is archived; "
-              f"resume with: {result.resume_hint()}", file=sys.stderr)
+        print(
+            f"sugarlab: {result.interrupted.name} interrupted notebook {stopped}; the partial run is archived; "
+            f"resume with: {result.resume_hint()}",
+            file=sys.stderr,
+        )
         return result.interrupted.exit_code
     result.raise_for_status()
     return EXIT_OK
@@ -199,7 +218,9 @@ def _sim(args: argparse.Namespace) -> int:
             print(f"forgot the simulated cluster of {workspace}; the next start seeds a new one")
     else:
         status = simulator.status(workspace)
-        print(json.dumps(status, indent=2, default=str) if status else f"no simulated cluster is running in {workspace}")
+        print(
+            json.dumps(status, indent=2, default=str) if status else f"no simulated cluster is running in {workspace}"
+        )
     return EXIT_OK
 
 

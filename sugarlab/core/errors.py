@@ -67,7 +67,9 @@ class WaitTimeout(ClusterError, TimeoutError):
     def __init__(self, waited_for: str, timeout: float, last: Any) -> None:
         self.waited_for, self.timeout, self.last = waited_for, timeout, last
         seen = getattr(last, "seen", "")
-        super().__init__(f"{waited_for}: not within {timeout:g} s of cluster time" + (f"; last seen: {seen}" if seen else ""))
+        super().__init__(
+            f"{waited_for}: not within {timeout:g} s of cluster time" + (f"; last seen: {seen}" if seen else "")
+        )
 
 
 class MetricsUnavailable(SugarlabError):
@@ -118,7 +120,8 @@ class FioOutputError(SugarlabError):
         super().__init__(
             f"not fio JSON output: {reason}\nThe text begins{more}:\n{self.head!r}\n"
             "Run fio with --output-format=json (see fio_command) and pass what it printed, for "
-            "example the output of `kubectl logs job/fio-benchmark` (Tutorial 13, step 6.3)")
+            "example the output of `kubectl logs job/fio-benchmark` (Tutorial 13, step 6.3)"
+        )
 
 
 class ArtefactError(SugarlabError):
@@ -149,7 +152,8 @@ class HostUnreachable(HostError, ConnectionError):
         super().__init__(
             f"cannot reach SSH on {host}:{port}: {reason}. Check that the node has booted, is on "
             "the same management network as this machine (Tutorial 13, step 2) and runs sshd "
-            "(`systemctl status ssh` on its console)")
+            "(`systemctl status ssh` on its console)"
+        )
 
 
 class AuthenticationRefused(HostError):
@@ -161,7 +165,8 @@ class AuthenticationRefused(HostError):
         copy_id = f"ssh-copy-id {'' if port == 22 else f'-p {port} '}{user}@{host}"
         super().__init__(
             f"{user}@{host} refused authentication ({reason}); tried: {methods}. Use the user and "
-            f"key set up in Tutorial 10, or install your public key with `{copy_id}`")
+            f"key set up in Tutorial 10, or install your public key with `{copy_id}`"
+        )
 
 
 class HostKeyRejected(HostError):
@@ -193,4 +198,5 @@ class CommandTimeout(HostError, TimeoutError):
         self.host, self.command, self.timeout = host, command, timeout
         super().__init__(
             f"`{command}` on {host} did not finish within {timeout:g} s; the session was closed "
-            "(pass a longer timeout for slow steps such as the k3s agent install)")
+            "(pass a longer timeout for slow steps such as the k3s agent install)"
+        )

@@ -58,8 +58,10 @@ class Lab:
 
     def summary(self) -> str:
         where = "simulated Sugarkube cluster" if self.params.backend == "sim" else f"context {self.cluster.context!r}"
-        return (f"{where} at {self.cluster.server} (Kubernetes {self.cluster.version}); "
-                f"figures are labelled {self.cluster.provenance!r}; artefacts go to {self.workspace.root}")
+        return (
+            f"{where} at {self.cluster.server} (Kubernetes {self.cluster.version}); "
+            f"figures are labelled {self.cluster.provenance!r}; artefacts go to {self.workspace.root}"
+        )
 
     @contextmanager
     def step(self, name: str) -> Iterator[StepOutcome]:
@@ -97,6 +99,11 @@ def open_lab(notebook: str, namespace: Mapping[str, Any] | None = None, /, **par
 def _same_backend(given: Mapping[str, Any], recorded: Mapping[str, Any], root: Path) -> None:
     """A workspace holds one lab: artefacts of a simulated cluster and of a real one are not mixed."""
     if "backend" in given and "backend" in recorded and given["backend"] != recorded["backend"]:
-        raise ParameterError("backend", given["backend"], (
-            f"the lab workspace {root} was set up for backend {recorded['backend']!r} (recorded in "
-            f"{record_path(root)}); use that backend, or another workspace"))
+        raise ParameterError(
+            "backend",
+            given["backend"],
+            (
+                f"the lab workspace {root} was set up for backend {recorded['backend']!r} (recorded in "
+                f"{record_path(root)}); use that backend, or another workspace"
+            ),
+        )

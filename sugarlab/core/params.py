@@ -28,8 +28,13 @@ TAINT = re.compile(r"[\w./-]+=[\w.-]*:(NoSchedule|PreferNoSchedule|NoExecute)")
 # Worst-case draw: the official supplies' ratings (Raspberry Pi 5: 27 W USB-C PD, 5.1 V x 5 A;
 # Raspberry Pi 4: 15.3 W, 5.1 V x 3 A), an 8-port gigabit switch's typical 8 W adapter, and a USB 3
 # port's 4.5 W (5 V x 900 mA) for a bus-powered SSD.
-DEFAULT_POWER_DEVICES = {"sugarkube0 (Pi 5)": 27.0, "worker-a (Pi 4)": 15.3, "worker-b (Pi 4)": 15.3,
-                         "switch": 8.0, "USB SSD": 4.5}
+DEFAULT_POWER_DEVICES = {
+    "sugarkube0 (Pi 5)": 27.0,
+    "worker-a (Pi 4)": 15.3,
+    "worker-b (Pi 4)": 15.3,
+    "switch": 8.0,
+    "USB SSD": 4.5,
+}
 
 
 class LabParams(BaseModel):
@@ -39,8 +44,12 @@ class LabParams(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, frozen=True)
 
     # Every notebook
-    backend: Literal["sim", "live"] = Field("sim", description="sim: the simulated Sugarkube cluster; live: your k3s cluster")
-    workspace: str = Field("", description="lab workspace root (empty: $SUGARLAB_WORKSPACE or " + DEFAULT_WORKSPACE + ")")
+    backend: Literal["sim", "live"] = Field(
+        "sim", description="sim: the simulated Sugarkube cluster; live: your k3s cluster"
+    )
+    workspace: str = Field(
+        "", description="lab workspace root (empty: $SUGARLAB_WORKSPACE or " + DEFAULT_WORKSPACE + ")"
+    )
 
     # 01-baseline: the connection and the simulated cluster's shape, chosen once per workspace
     kubeconfig: str = Field("", description="live: kubeconfig file (empty: $KUBECONFIG or ~/.kube/config)")
@@ -48,38 +57,52 @@ class LabParams(BaseModel):
     ssh_user: str = Field("pi", description="live: SSH user on every node (Tutorial 10)")
     ssh_key: str = Field("", description="live: private key file (empty: the SSH agent and ~/.ssh keys)")
     host_key_policy: Literal["strict", "accept-new", "insecure"] = Field(
-        "accept-new", description="live: strict, accept-new or insecure (lab only)")
+        "accept-new", description="live: strict, accept-new or insecure (lab only)"
+    )
     known_hosts: str = Field("", description="live: known_hosts file (empty: ~/.ssh/known_hosts)")
     seed: int = Field(7, ge=0, description="sim: seed of the simulated cluster; same seed, same cluster")
     speed: float = Field(60.0, gt=0, le=3600, description="sim: virtual seconds per real second")
     controller_profile: str = Field(
-        "pi5-8gb", description="sim: controller hardware (pi4-2gb/4gb/8gb or pi5-4gb/8gb/16gb)")
+        "pi5-8gb", description="sim: controller hardware (pi4-2gb/4gb/8gb or pi5-4gb/8gb/16gb)"
+    )
     sim_workers: int = Field(
-        0, ge=0, le=16, description="sim: workers the simulated cluster already has (Sugarkube starts with none)")
+        0, ge=0, le=16, description="sim: workers the simulated cluster already has (Sugarkube starts with none)"
+    )
     worker_profile: str = Field("pi4-4gb", description="sim: hardware of those workers")
     metrics_server: bool = Field(True, description="sim: whether metrics-server runs (turn off to see the diagnosis)")
     sim_nfs_provisioner: Literal["csi-driver-nfs", "nfs-subdir", "none"] = Field(
-        "csi-driver-nfs", description="sim: NFS provisioner installed (csi-driver-nfs, nfs-subdir, none)")
-    retake_baseline: bool = Field(False, description=(
-        "replace a baseline that later notebooks already used (otherwise it is kept)"))
+        "csi-driver-nfs", description="sim: NFS provisioner installed (csi-driver-nfs, nfs-subdir, none)"
+    )
+    retake_baseline: bool = Field(
+        False, description=("replace a baseline that later notebooks already used (otherwise it is kept)")
+    )
 
     # 02-expansion
-    power_devices: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_POWER_DEVICES),
-                                            description="device and its worst-case draw in watts")
+    power_devices: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_POWER_DEVICES), description="device and its worst-case draw in watts"
+    )
     supply_rating_w: float = Field(100.0, gt=0, description="rated output of the power strip or UPS, in watts")
     power_override: bool = Field(False, description="join even when the budget is over 80% of the rating")
-    join_workers: list[str] = Field(default_factory=lambda: ["worker-a", "worker-b"],
-                                    description="hostnames of the new workers, joined in this order")
+    join_workers: list[str] = Field(
+        default_factory=lambda: ["worker-a", "worker-b"],
+        description="hostnames of the new workers, joined in this order",
+    )
     worker_addresses: dict[str, str] = Field(
-        default_factory=dict, description="live: worker and its address (default: NAME.sugarkube.lan)")
-    controller_host: str = Field("controller.sugarkube.lan",
-                                 description="the controller's address, for SSH and the agents' K3S_URL")
+        default_factory=dict, description="live: worker and its address (default: NAME.sugarkube.lan)"
+    )
+    controller_host: str = Field(
+        "controller.sugarkube.lan", description="the controller's address, for SSH and the agents' K3S_URL"
+    )
     worker_taint: str = Field(WORKER_TAINT, description="taint the agents register with")
     apply: bool = Field(False, description="live: carry out this notebook's changes; otherwise only show the plan")
     join_timeout: float = Field(300.0, gt=0, description="cluster seconds to wait for each node to become Ready")
     join_profile: str = Field("pi4-8gb", description="sim: hardware of the joining workers")
-    sim_faults: dict[str, str] = Field(default_factory=dict, description=(
-        "sim: worker and a fault to rehearse (clock-skew, flannel-blocked, firewall-6443, leftover-agent)"))
+    sim_faults: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "sim: worker and a fault to rehearse (clock-skew, flannel-blocked, firewall-6443, leftover-agent)"
+        ),
+    )
 
     # 03-workload
     stress_image: str = Field("ghcr.io/alpine/stress:1.0.4", description="the tutorial's load generator")
@@ -87,34 +110,44 @@ class LabParams(BaseModel):
     stress_parallelism: int = Field(4, ge=1, le=64, description="pods running at once")
     stress_completions: int = Field(4, ge=1, le=256, description="pods that must finish")
     tolerate_worker_taint: bool = Field(
-        True, description="let the stress pods and the SQLite writer run on the tainted workers")
+        True, description="let the stress pods and the SQLite writer run on the tainted workers"
+    )
     sample_every: float = Field(15.0, gt=0, description="cluster seconds between samples of placement and usage")
     stress_timeout: float = Field(1200.0, gt=0, description="cluster seconds to wait for the Job")
 
     # 04-storage
     nfs_provisioner: str = Field(
-        "auto", description="auto, or the provisioner to use (csi-driver-nfs, nfs-subdir or its name)")
+        "auto", description="auto, or the provisioner to use (csi-driver-nfs, nfs-subdir or its name)"
+    )
     nfs_server: str = Field("192.168.42.50", description="the NAS exporting NFS (the tutorial's address)")
     nfs_path: str = Field("/export/sugarkube", description="the export on it")
-    nfs_version: str = Field("4.1", pattern=r"^[34](\.[0-2])?$",
-                             description="NFS protocol version of the mounts (the tutorial: vers 4.1)")
+    nfs_version: str = Field(
+        "4.1", pattern=r"^[34](\.[0-2])?$", description="NFS protocol version of the mounts (the tutorial: vers 4.1)"
+    )
     nfs_mount_options: list[str] = Field(default_factory=list, description="further NFS mount options, such as hard")
     nfs_reclaim_policy: Literal["Retain", "Delete"] = Field(
-        "Retain", description="Retain keeps the data when a claim is deleted; or Delete")
-    storage_class: str = Field("nfs-shared", description=(
-        "class of the writer's claim (local-path shows what node-local storage does); 06 describes it"))
-    storage_image: str = Field("docker.io/library/python:3.12-alpine",
-                               description="writer image: needs python3 with sqlite3")
+        "Retain", description="Retain keeps the data when a claim is deleted; or Delete"
+    )
+    storage_class: str = Field(
+        "nfs-shared",
+        description=("class of the writer's claim (local-path shows what node-local storage does); 06 describes it"),
+    )
+    storage_image: str = Field(
+        "docker.io/library/python:3.12-alpine", description="writer image: needs python3 with sqlite3"
+    )
     write_interval: float = Field(5.0, gt=0, le=3600, description="seconds between the writer's rows")
     storage_size: str = Field("1Gi", description="size of the writer's claim")
-    eviction_seconds: int = Field(30, ge=0, le=3600,
-                                  description="seconds the writer's pod stays bound to an unreachable node")
+    eviction_seconds: int = Field(
+        30, ge=0, le=3600, description="seconds the writer's pod stays bound to an unreachable node"
+    )
     storage_timeout: float = Field(600.0, gt=0, description="cluster seconds to wait for the writer to be Ready")
     tutorial_statefulset: Literal["auto", "on", "off"] = Field(
-        "auto", description="first run the tutorial's StatefulSet as written, to show it fail (auto: simulator only)")
+        "auto", description="first run the tutorial's StatefulSet as written, to show it fail (auto: simulator only)"
+    )
     failures: list[Failure] = Field(
         default_factory=lambda: list(FAILURES),
-        description="experiments, in order (node-down stops a k3s agent over SSH; power-off and nas-outage: simulator only)")
+        description="experiments, in order (node-down stops a k3s agent over SSH; power-off and nas-outage: simulator only)",
+    )
 
     # 05-edge-ai
     edge_replicas: int = Field(2, ge=1, le=8, description="inference pods")
@@ -123,33 +156,42 @@ class LabParams(BaseModel):
     edge_memory_request: str = Field("512Mi", description="memory request of each pod")
     edge_memory_limit: str = Field("1536Mi", description="memory limit of each pod")
     edge_pin_cpus: bool = Field(
-        False, description="Guaranteed QoS: requests equal to the limits (CPU pinning with the static CPU manager)")
-    edge_image: str = Field("python:3.11-slim",
-                            description="the container image; the service's source comes from a ConfigMap")
+        False, description="Guaranteed QoS: requests equal to the limits (CPU pinning with the static CPU manager)"
+    )
+    edge_image: str = Field(
+        "python:3.11-slim", description="the container image; the service's source comes from a ConfigMap"
+    )
     edge_model_url: str = Field(
-        "", description="model to download (empty: the tutorial's ResNet-50 v2 on live, the offline graph on sim)")
+        "", description="model to download (empty: the tutorial's ResNet-50 v2 on live, the offline graph on sim)"
+    )
     edge_sample_image: str = Field("", description="image file to classify (empty: a generated scene)")
     edge_rollout_timeout: float = Field(
-        900.0, gt=0, description="cluster seconds to wait for the rollout (live pods pip-install first)")
+        900.0, gt=0, description="cluster seconds to wait for the rollout (live pods pip-install first)"
+    )
     sweep_size: Literal["small", "full"] = Field("small", description="tuning sweep: small or full")
     sweep_requests: int = Field(16, ge=8, le=2000, description="requests per point of the sweep")
 
     # 06-operations
-    fio_image: str = Field("ghcr.io/cloud-bulldozer/fio:3.36",
-                           description="the tutorial's fio image (any image with fio 3.x)")
+    fio_image: str = Field(
+        "ghcr.io/cloud-bulldozer/fio:3.36", description="the tutorial's fio image (any image with fio 3.x)"
+    )
     fio_volume: Literal["emptyDir", "hostPath"] = Field(
-        "emptyDir", description="what fio reads on each node: emptyDir or hostPath")
+        "emptyDir", description="what fio reads on each node: emptyDir or hostPath"
+    )
     fio_host_path: str = Field("/var/lib/sugarlab/fio", description="hostPath: the directory on each node")
     fio_size: str = Field("1G", description="fio --size (the tutorial's 1G)")
     fio_runtime: int = Field(60, ge=1, le=3600, description="fio --runtime in seconds (the tutorial's 60)")
     fio_iodepth: int = Field(32, ge=1, le=1024, description="fio --iodepth (the tutorial's 32)")
     fio_ioengine: Literal["libaio", "io_uring", "psync", "posixaio"] = Field(
-        "libaio", description="fio --ioengine: libaio or io_uring; psync caps the depth at 1 as the tutorial's does")
+        "libaio", description="fio --ioengine: libaio or io_uring; psync caps the depth at 1 as the tutorial's does"
+    )
     fio_nodes: list[str] = Field(default_factory=list, description="nodes to benchmark (empty: every node)")
     fio_timeout: float = Field(
-        600.0, gt=0, description="cluster seconds to wait for the fio Jobs (the tutorial's --timeout 10m)")
+        600.0, gt=0, description="cluster seconds to wait for the fio Jobs (the tutorial's --timeout 10m)"
+    )
     fio_sim_media: dict[str, str] = Field(
-        default_factory=dict, description="sim: node and its medium: microsd, usb-ssd, nvme or nfs (empty: its profile)")
+        default_factory=dict, description="sim: node and its medium: microsd, usb-ssd, nvme or nfs (empty: its profile)"
+    )
 
     @field_validator("fio_size")
     @classmethod
@@ -162,8 +204,10 @@ class LabParams(BaseModel):
     @classmethod
     def _absolute(cls, value: str, info: ValidationInfo) -> str:
         if not value.startswith("/") or "\n" in value:
-            example = {"fio_host_path": "a directory on the nodes, such as /var/lib/sugarlab/fio",
-                       "nfs_path": "the export on the NFS server, such as /export/sugarkube"}[str(info.field_name)]
+            example = {
+                "fio_host_path": "a directory on the nodes, such as /var/lib/sugarlab/fio",
+                "nfs_path": "the export on the NFS server, such as /export/sugarkube",
+            }[str(info.field_name)]
             raise ValueError(f"an absolute path: {example}")
         return value
 
@@ -244,21 +288,90 @@ EVERY_NOTEBOOK = ("backend", "workspace")
 # The notebook that declares each parameter, beside `backend` and `workspace`; the others read what
 # it recorded in the workspace. The first notebook chooses the connection and the cluster's shape.
 SECTIONS: dict[str, tuple[str, ...]] = {
-    "01-baseline": ("kubeconfig", "context", "ssh_user", "ssh_key", "host_key_policy", "known_hosts", "seed", "speed",
-                    "controller_profile", "sim_workers", "worker_profile", "metrics_server", "sim_nfs_provisioner",
-                    "retake_baseline"),
-    "02-expansion": ("power_devices", "supply_rating_w", "power_override", "join_workers", "worker_addresses",
-                     "controller_host", "worker_taint", "apply", "join_timeout", "join_profile", "sim_faults"),
-    "03-workload": ("stress_image", "stress_args", "stress_parallelism", "stress_completions", "tolerate_worker_taint",
-                    "sample_every", "stress_timeout", "apply"),
-    "04-storage": ("nfs_provisioner", "nfs_server", "nfs_path", "nfs_version", "nfs_mount_options",
-                   "nfs_reclaim_policy", "storage_class", "storage_image", "write_interval", "storage_size",
-                   "eviction_seconds", "storage_timeout", "tutorial_statefulset", "failures", "apply"),
-    "05-edge-ai": ("edge_replicas", "edge_cpu_request", "edge_cpu_limit", "edge_memory_request", "edge_memory_limit",
-                   "edge_pin_cpus", "edge_image", "edge_model_url", "edge_sample_image", "edge_rollout_timeout",
-                   "sweep_size", "sweep_requests", "apply"),
-    "06-operations": ("fio_image", "fio_volume", "fio_host_path", "fio_size", "fio_runtime", "fio_iodepth",
-                      "fio_ioengine", "fio_nodes", "fio_timeout", "fio_sim_media", "apply"),
+    "01-baseline": (
+        "kubeconfig",
+        "context",
+        "ssh_user",
+        "ssh_key",
+        "host_key_policy",
+        "known_hosts",
+        "seed",
+        "speed",
+        "controller_profile",
+        "sim_workers",
+        "worker_profile",
+        "metrics_server",
+        "sim_nfs_provisioner",
+        "retake_baseline",
+    ),
+    "02-expansion": (
+        "power_devices",
+        "supply_rating_w",
+        "power_override",
+        "join_workers",
+        "worker_addresses",
+        "controller_host",
+        "worker_taint",
+        "apply",
+        "join_timeout",
+        "join_profile",
+        "sim_faults",
+    ),
+    "03-workload": (
+        "stress_image",
+        "stress_args",
+        "stress_parallelism",
+        "stress_completions",
+        "tolerate_worker_taint",
+        "sample_every",
+        "stress_timeout",
+        "apply",
+    ),
+    "04-storage": (
+        "nfs_provisioner",
+        "nfs_server",
+        "nfs_path",
+        "nfs_version",
+        "nfs_mount_options",
+        "nfs_reclaim_policy",
+        "storage_class",
+        "storage_image",
+        "write_interval",
+        "storage_size",
+        "eviction_seconds",
+        "storage_timeout",
+        "tutorial_statefulset",
+        "failures",
+        "apply",
+    ),
+    "05-edge-ai": (
+        "edge_replicas",
+        "edge_cpu_request",
+        "edge_cpu_limit",
+        "edge_memory_request",
+        "edge_memory_limit",
+        "edge_pin_cpus",
+        "edge_image",
+        "edge_model_url",
+        "edge_sample_image",
+        "edge_rollout_timeout",
+        "sweep_size",
+        "sweep_requests",
+        "apply",
+    ),
+    "06-operations": (
+        "fio_image",
+        "fio_volume",
+        "fio_host_path",
+        "fio_size",
+        "fio_runtime",
+        "fio_iodepth",
+        "fio_ioengine",
+        "fio_nodes",
+        "fio_timeout",
+        "fio_sim_media",
+        "apply",
+    ),
     "07-report": (),
 }
 

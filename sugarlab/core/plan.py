@@ -30,8 +30,11 @@ class Plan:
         return [c for c in self.checked if not c.ok]
 
     def markdown(self) -> str:
-        mode = ("**Applying** this plan." if self.applying else
-                "**Plan only**: nothing below runs and nothing changes; set `apply = True` to carry it out.")
+        mode = (
+            "**Applying** this plan."
+            if self.applying
+            else "**Plan only**: nothing below runs and nothing changes; set `apply = True` to carry it out."
+        )
         lines = [f"### What {self.notebook} changes", "", mode, "", "Manifests:", ""]
         lines += [f"{i}. {c.describe()}" for i, c in enumerate(self.checked, 1)] or ["(none)"]
         lines += ["", "Then, in this order:", ""]

@@ -90,7 +90,9 @@ class RunResult:
         """Raise RunError with the failed notebook's message, if one failed."""
         if self.failed:
             page = self.run_dir / "html" / f"{self.failed.name}.html"
-            raise RunError(f"{failure_line(self.failed.error or '', page)}; after a fix, resume with: {self.resume_hint()}")
+            raise RunError(
+                f"{failure_line(self.failed.error or '', page)}; after a fix, resume with: {self.resume_hint()}"
+            )
 
 
 def discover_notebooks(folder: Path) -> list[Path]:
@@ -180,7 +182,9 @@ def resume_lab(
     available = {p.stem: p for p in discover_notebooks(folder)}
     missing = [nb["name"] for nb in old["notebooks"] if nb["name"] not in available]
     if missing:
-        raise ParameterError("--notebooks-dir", str(folder), f"a folder holding the run's notebooks ({', '.join(missing)})")
+        raise ParameterError(
+            "--notebooks-dir", str(folder), f"a folder holding the run's notebooks ({', '.join(missing)})"
+        )
     selected = [available[nb["name"]] for nb in old["notebooks"]]
     declared = {path.stem: set(papermill.inspect_notebook(str(path))) for path in selected}
     params = validate_parameters({**old["parameters"], **given})
@@ -223,8 +227,16 @@ def _attempt(
                 stopped = _stop_cluster(result.run_dir / "lab")
             finally:
                 ran = [asdict(nb) for nb in result.notebooks[first:]]
-                attempts.append({"attempt": len(attempts) + 1, "started": started, "ended": _now(),
-                                 "parameters": dict(injected), "status": result.status, "notebooks": ran})
+                attempts.append(
+                    {
+                        "attempt": len(attempts) + 1,
+                        "started": started,
+                        "ended": _now(),
+                        "parameters": dict(injected),
+                        "status": result.status,
+                        "notebooks": ran,
+                    }
+                )
                 manifest = _manifest(result, backend, injected, folder, attempts[0]["started"], stopped)
                 manifest["attempts"] = attempts
                 manifest["front_page"] = _write_front_page(result.run_dir, manifest)

@@ -60,15 +60,25 @@ class Host(Protocol):
 
     name: str
 
-    def run(self, command: str, *, timeout: float = ..., stdin: bytes | None = None, check: bool = True,
-            sudo: bool | None = None, secrets: Iterable[str | bytes] = ()) -> CommandResult: ...
+    def run(
+        self,
+        command: str,
+        *,
+        timeout: float = ...,
+        stdin: bytes | None = None,
+        check: bool = True,
+        sudo: bool | None = None,
+        secrets: Iterable[str | bytes] = (),
+    ) -> CommandResult: ...
 
-    def write_file(self, path: str, data: bytes, mode: int, *, dir_mode: int | None = None,
-                   sudo: bool | None = None) -> None: ...
+    def write_file(
+        self, path: str, data: bytes, mode: int, *, dir_mode: int | None = None, sudo: bool | None = None
+    ) -> None: ...
 
     def close(self) -> None: ...
 
     def __enter__(self) -> Self: ...
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None: ...
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None: ...

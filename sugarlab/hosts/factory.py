@@ -25,8 +25,14 @@ def open_host(params: LabParams, api: Configuration, name: str, address: str) ->
     machine of that name on the simulator that `api` (the cluster's client configuration) reaches, where `address` is not needed."""
     if params.backend == "sim":
         return SimulatedHost(api, name)
-    return SSHHost(address, user=params.ssh_user, name=name, key_filename=params.ssh_key or None,
-                   host_key_policy=params.host_key_policy, known_hosts=params.known_hosts or None)
+    return SSHHost(
+        address,
+        user=params.ssh_user,
+        name=name,
+        key_filename=params.ssh_key or None,
+        host_key_policy=params.host_key_policy,
+        known_hosts=params.known_hosts or None,
+    )
 
 
 def power_switch(params: LabParams, api: Configuration) -> Callable[[str, bool], None] | None:
@@ -55,5 +61,7 @@ def open_new_workers(params: LabParams, api: Configuration) -> dict[str, Host]:
     if params.backend == "sim":
         for name in params.join_workers:
             provision(api, name, params.join_profile, params.sim_faults.get(name, ""))
-    return {name: open_host(params, api, name, params.worker_addresses.get(name, f"{name}.sugarkube.lan"))
-            for name in params.join_workers}
+    return {
+        name: open_host(params, api, name, params.worker_addresses.get(name, f"{name}.sugarkube.lan"))
+        for name in params.join_workers
+    }

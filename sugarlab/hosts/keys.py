@@ -18,8 +18,7 @@ import paramiko
 from sugarlab.core.errors import HostError, HostKeyRejected, HostUnreachable
 
 # Host key algorithms to ask for, one connection each (RSA keys are offered with SHA-2 signatures).
-SCAN_ALGORITHMS = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-                   "rsa-sha2-512")
+SCAN_ALGORITHMS = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512")
 # Like ssh-keyscan, the scan connects once per kind of key; paramiko logs each kind the server lacks
 # as an error with a traceback, so the scan's transports log to a channel of their own, kept quiet.
 SCAN_LOG = "sugarlab.hosts.keyscan"
@@ -86,18 +85,23 @@ def host_key_fingerprints(host: str, port: int = 22, *, timeout: float = 10.0) -
 def _unknown(name: str, key: paramiko.PKey, known_hosts: list[Path]) -> HostKeyRejected:
     files = ", ".join(str(p) for p in known_hosts) or "no known_hosts file"
     return HostKeyRejected(
-        name, fingerprint(key), f"its {key.get_name()} key is not in {files}",
+        name,
+        fingerprint(key),
+        f"its {key.get_name()} key is not in {files}",
         "Compare the fingerprint with `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the node's "
-        "console; if it matches, connect once with host_key_policy='accept-new' to record it")
+        "console; if it matches, connect once with host_key_policy='accept-new' to record it",
+    )
 
 
 def changed(name: str, offered: paramiko.PKey, recorded: paramiko.PKey, known_hosts: Path) -> HostKeyRejected:
     return HostKeyRejected(
-        name, fingerprint(offered),
+        name,
+        fingerprint(offered),
         f"it does not match the {recorded.get_name()} key {fingerprint(recorded)} recorded in {known_hosts}",
         "If the node was re-imaged (Tutorial 9), remove the old entry with "
         f"`ssh-keygen -R '{name}' -f {known_hosts}` and connect again; otherwise do not connect: "
-        "someone may be impersonating the node")
+        "someone may be impersonating the node",
+    )
 
 
 class RejectUnknown(paramiko.MissingHostKeyPolicy):

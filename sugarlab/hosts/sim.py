@@ -26,8 +26,9 @@ def _client(server: Configuration, path: str, timeout: float, api: str = "machin
     settings = cast(dict[str, dict[str, str]], server.auth_settings())
     headers = {s["key"]: s["value"] for s in settings.values() if s["in"] == "header" and s["value"]}
     verify = ssl.create_default_context(cafile=server.ssl_ca_cert) if server.ssl_ca_cert else server.verify_ssl
-    return httpx.Client(base_url=f"{server.host}/sugarlab/v1/{api}{path}", headers=headers, verify=verify,
-                        timeout=timeout)
+    return httpx.Client(
+        base_url=f"{server.host}/sugarlab/v1/{api}{path}", headers=headers, verify=verify, timeout=timeout
+    )
 
 
 def provision(server: Configuration, name: str, profile: str, fault: str = "") -> str:
@@ -76,21 +77,32 @@ class SimulatedHost:
         response.raise_for_status()
         return response
 
-    def run(self, command: str, *, timeout: float | None = None, stdin: bytes | None = None, check: bool = True,
-            sudo: bool | None = None, secrets: Iterable[str | bytes] = ()) -> CommandResult:
+    def run(
+        self,
+        command: str,
+        *,
+        timeout: float | None = None,
+        stdin: bytes | None = None,
+        check: bool = True,
+        sudo: bool | None = None,
+        secrets: Iterable[str | bytes] = (),
+    ) -> CommandResult:
         shown = redact(command, list(secrets))
         started = time.monotonic()
         answer = self._call("POST", "/exec", {"command": f"sudo {command}" if sudo else command}).json()
-        result = CommandResult(self.name, shown, answer["exit_status"], answer["stdout"], answer["stderr"],
-                               time.monotonic() - started)
+        result = CommandResult(
+            self.name, shown, answer["exit_status"], answer["stdout"], answer["stderr"], time.monotonic() - started
+        )
         if check and not result.ok:
             raise CommandFailed(self.name, shown, result.exit_status, redact(result.stderr, list(secrets)))
         return result
 
-    def write_file(self, path: str, data: bytes, mode: int, *, dir_mode: int | None = None,
-                   sudo: bool | None = None) -> None:
-        self._call("PUT", "/files", {"path": path, "data": base64.b64encode(data).decode(), "mode": mode,
-                                     "dir_mode": dir_mode})
+    def write_file(
+        self, path: str, data: bytes, mode: int, *, dir_mode: int | None = None, sudo: bool | None = None
+    ) -> None:
+        self._call(
+            "PUT", "/files", {"path": path, "data": base64.b64encode(data).decode(), "mode": mode, "dir_mode": dir_mode}
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -98,6 +110,7 @@ class SimulatedHost:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.close()

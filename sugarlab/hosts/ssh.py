@@ -73,11 +73,23 @@ class SSHHost:
     `known_hosts` defaults to ~/.ssh/known_hosts (and /etc/ssh/ssh_known_hosts is read with it).
     """
 
-    def __init__(self, host: str, *, port: int = 22, user: str | None = None, name: str | None = None,
-                 key_filename: str | os.PathLike[str] | None = None, passphrase: str | None = None,
-                 allow_agent: bool = True, look_for_keys: bool = True, host_key_policy: str = "strict",
-                 known_hosts: str | os.PathLike[str] | None = None, connect_timeout: float = 10.0,
-                 command_timeout: float = 60.0, sudo: bool = False) -> None:
+    def __init__(
+        self,
+        host: str,
+        *,
+        port: int = 22,
+        user: str | None = None,
+        name: str | None = None,
+        key_filename: str | os.PathLike[str] | None = None,
+        passphrase: str | None = None,
+        allow_agent: bool = True,
+        look_for_keys: bool = True,
+        host_key_policy: str = "strict",
+        known_hosts: str | os.PathLike[str] | None = None,
+        connect_timeout: float = 10.0,
+        command_timeout: float = 60.0,
+        sudo: bool = False,
+    ) -> None:
         if host_key_policy not in HOST_KEY_POLICIES:
             raise ParameterError("host_key_policy", host_key_policy, f"one of {', '.join(HOST_KEY_POLICIES)}")
         if not 0 < port < 65536:
@@ -108,20 +120,25 @@ class SSHHost:
         read = self._trust(client)
         try:
             client.connect(
-                self.host, self.port, username=self.user,
+                self.host,
+                self.port,
+                username=self.user,
                 key_filename=str(self.key_filename) if self.key_filename else None,
-                passphrase=self.passphrase, allow_agent=self.allow_agent, look_for_keys=self.look_for_keys,
-                timeout=self.connect_timeout, banner_timeout=self.connect_timeout,
-                auth_timeout=self.connect_timeout, channel_timeout=self.connect_timeout)
+                passphrase=self.passphrase,
+                allow_agent=self.allow_agent,
+                look_for_keys=self.look_for_keys,
+                timeout=self.connect_timeout,
+                banner_timeout=self.connect_timeout,
+                auth_timeout=self.connect_timeout,
+                channel_timeout=self.connect_timeout,
+            )
         except paramiko.BadHostKeyException as error:
             client.close()
-            raise changed(known_hosts_name(self.host, self.port), error.key, error.expected_key,
-                          read[0]) from None
+            raise changed(known_hosts_name(self.host, self.port), error.key, error.expected_key, read[0]) from None
         except paramiko.AuthenticationException as error:
             client.close()
             reason = str(error) or type(error).__name__
-            raise AuthenticationRefused(self.user, self.host, self._methods_tried(), reason,
-                                        self.port) from None
+            raise AuthenticationRefused(self.user, self.host, self._methods_tried(), reason, self.port) from None
         except HostError:
             client.close()
             raise
@@ -131,8 +148,9 @@ class SSHHost:
         except (OSError, paramiko.SSHException) as error:  # refused, timed out, not an SSH server
             client.close()
             if "No authentication methods available" in str(error):  # reached it, but had no key to offer
-                raise AuthenticationRefused(self.user, self.host, self._methods_tried(), str(error),
-                                            self.port) from None
+                raise AuthenticationRefused(
+                    self.user, self.host, self._methods_tried(), str(error), self.port
+                ) from None
             raise HostUnreachable(self.host, self.port, _reason(error)) from None
         self._client = client
         return self
@@ -140,8 +158,7 @@ class SSHHost:
     def _trust(self, client: paramiko.SSHClient) -> list[Path]:
         """Load known_hosts and set the policy for unknown keys; returns the files read."""
         if self.host_key_policy == "insecure":
-            log.warning("%s: host keys are not checked (host_key_policy='insecure', lab networks only)",
-                        self.name)
+            log.warning("%s: host keys are not checked (host_key_policy='insecure', lab networks only)", self.name)
             client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
             return [self.known_hosts]
         read = [self.known_hosts]
@@ -184,14 +201,23 @@ class SSHHost:
     def __enter__(self) -> Self:
         return self.connect()
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.close()
 
     # -- commands -----------------------------------------------------------------------------
 
-    def run(self, command: str, *, timeout: float | None = None, stdin: bytes | None = None,
-            check: bool = True, sudo: bool | None = None, secrets: Iterable[str | bytes] = ()) -> CommandResult:
+    def run(
+        self,
+        command: str,
+        *,
+        timeout: float | None = None,
+        stdin: bytes | None = None,
+        check: bool = True,
+        sudo: bool | None = None,
+        secrets: Iterable[str | bytes] = (),
+    ) -> CommandResult:
         """Run `command`, feed it `stdin`, wait for its exit status; see `Host` for the rules."""
         secrets = list(secrets)
         timeout = self.command_timeout if timeout is None else timeout
@@ -209,14 +235,21 @@ class SSHHost:
             raise CommandTimeout(self.name, shown, timeout) from None
         finally:
             channel.close()
-        result = CommandResult(self.name, shown, status, out.decode("utf-8", "replace"),
-                               err.decode("utf-8", "replace"), time.monotonic() - started)
+        result = CommandResult(
+            self.name,
+            shown,
+            status,
+            out.decode("utf-8", "replace"),
+            err.decode("utf-8", "replace"),
+            time.monotonic() - started,
+        )
         if check and status != 0:
             raise CommandFailed(self.name, shown, status, redact(result.stderr, secrets))
         return result
 
-    def write_file(self, path: str, data: bytes, mode: int, *, dir_mode: int | None = None,
-                   sudo: bool | None = None) -> None:
+    def write_file(
+        self, path: str, data: bytes, mode: int, *, dir_mode: int | None = None, sudo: bool | None = None
+    ) -> None:
         """Write `data` to `path` atomically (temp file + rename) through the command's stdin."""
         if not posixpath.isabs(path) or path.endswith("/"):
             raise ParameterError("path", path, "an absolute file path on the host")
@@ -227,12 +260,10 @@ class SSHHost:
         command = f"sh -c {shlex.quote(WRITE_FILE_SCRIPT)} write-file {shlex.join(args)}"
         result = self.run(command, stdin=data, check=False, sudo=sudo, secrets=[data])
         if not result.ok:
-            raise CommandFailed(self.name, f"write_file {path}", result.exit_status,
-                                redact(result.stderr, [data]))
+            raise CommandFailed(self.name, f"write_file {path}", result.exit_status, redact(result.stderr, [data]))
 
 
-def _exchange(channel: paramiko.Channel, command: str, stdin: bytes,
-              deadline: float) -> tuple[int, bytes, bytes]:
+def _exchange(channel: paramiko.Channel, command: str, stdin: bytes, deadline: float) -> tuple[int, bytes, bytes]:
     """Send `command` and `stdin` on `channel`; collect stdout and stderr until the exit status."""
     channel.exec_command(command)
     pending = memoryview(stdin)
@@ -244,7 +275,7 @@ def _exchange(channel: paramiko.Channel, command: str, stdin: bytes,
         if pending and (channel.closed or channel.exit_status_ready()):
             pending = pending[:0]  # the command ended without reading all its input
         elif pending and channel.send_ready():
-            pending = pending[channel.send(bytes(pending[:32768])):]
+            pending = pending[channel.send(bytes(pending[:32768])) :]
             if not pending:
                 channel.shutdown_write()
         while channel.recv_ready():

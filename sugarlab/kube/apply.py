@@ -38,8 +38,9 @@ def server_side_apply(cluster: Cluster, docs: list[dict[str, Any]], namespace: s
     for doc in docs:
         kind = resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
         try:
-            kind.server_side_apply(body=labelled(doc, cluster.run), field_manager=FIELD_MANAGER,
-                                   force_conflicts=True, **where)
+            kind.server_side_apply(
+                body=labelled(doc, cluster.run), field_manager=FIELD_MANAGER, force_conflicts=True, **where
+            )
         except ApiException as error:  # the dynamic client wraps the server's answer in its own class
             name = "/".join([*where.values(), doc["metadata"]["name"]])
             raise ApiError(f"apply {doc['kind']} {name}", error) from None

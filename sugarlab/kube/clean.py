@@ -84,8 +84,10 @@ class CleanPlan:
             if self.purge and volume.retained:
                 out.append(f"purge PersistentVolume {volume.name} (was {volume.claim}; Retain, set to Delete first)")
             elif volume.retained:
-                out.append(f"keep PersistentVolume {volume.name} of {volume.claim}: its class retains data "
-                           "(--purge deletes it)")
+                out.append(
+                    f"keep PersistentVolume {volume.name} of {volume.claim}: its class retains data "
+                    "(--purge deletes it)"
+                )
         return out
 
 
@@ -107,8 +109,12 @@ def plan(cluster: Cluster, purge: bool = False) -> CleanPlan:
 
 def _listable(kind: Any) -> bool:
     verbs = set(getattr(kind, "verbs", None) or ())
-    return (not kind.kind.endswith("List") and getattr(kind, "preferred", True)
-            and {"list", "delete"} <= verbs and kind.kind != "Node")
+    return (
+        not kind.kind.endswith("List")
+        and getattr(kind, "preferred", True)
+        and {"list", "delete"} <= verbs
+        and kind.kind != "Node"
+    )
 
 
 def _volumes(cluster: Cluster, objects: list[LabObject], purge: bool) -> list[Volume]:
@@ -133,8 +139,10 @@ def execute(cluster: Cluster, chosen: CleanPlan, timeout_s: float = 300.0) -> li
         for obj in batch:
             kind = resources.get(api_version=obj.api_version, kind=obj.kind)
             where = {"namespace": obj.namespace} if obj.namespace else {}
-            _gone_ok(lambda: kind.delete(name=obj.name, body={"propagationPolicy": "Background"}, **where),
-                     f"delete {obj.describe()}")
+            _gone_ok(
+                lambda: kind.delete(name=obj.name, body={"propagationPolicy": "Background"}, **where),
+                f"delete {obj.describe()}",
+            )
             done.append(f"deleted {obj.describe()}")
         _wait_gone(cluster, resources, batch, timeout_s)
     for volume in chosen.volumes:
@@ -142,16 +150,24 @@ def execute(cluster: Cluster, chosen: CleanPlan, timeout_s: float = 300.0) -> li
             _purge(cluster, volume)
             done.append(f"purged PersistentVolume {volume.name}")
         elif volume.retained:
-            _gone_ok(lambda: cluster.core.patch_persistent_volume(
-                volume.name, {"metadata": {"annotations": {KEPT_ANNOTATION: volume.claim}}}), f"annotate {volume.name}")
+            _gone_ok(
+                lambda: cluster.core.patch_persistent_volume(
+                    volume.name, {"metadata": {"annotations": {KEPT_ANNOTATION: volume.claim}}}
+                ),
+                f"annotate {volume.name}",
+            )
             done.append(f"kept PersistentVolume {volume.name} (Retain)")
     return done
 
 
 def _purge(cluster: Cluster, volume: Volume) -> None:
     what = f"purge PersistentVolume {volume.name}"
-    _gone_ok(lambda: cluster.core.patch_persistent_volume(
-        volume.name, {"spec": {"persistentVolumeReclaimPolicy": "Delete"}}), what)
+    _gone_ok(
+        lambda: cluster.core.patch_persistent_volume(
+            volume.name, {"spec": {"persistentVolumeReclaimPolicy": "Delete"}}
+        ),
+        what,
+    )
     _gone_ok(lambda: cluster.core.delete_persistent_volume(volume.name), what)
 
 

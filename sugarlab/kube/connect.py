@@ -75,8 +75,15 @@ class StatusApiClient(client.ApiClient):
         super().__init__(configuration)
         weakref.finalize(self, self.rest_client.close)
 
-    def call_api(self, method: str, url: str, header_params: Any = None, body: Any = None,
-                 post_params: Any = None, _request_timeout: Any = None) -> Any:
+    def call_api(
+        self,
+        method: str,
+        url: str,
+        header_params: Any = None,
+        body: Any = None,
+        post_params: Any = None,
+        _request_timeout: Any = None,
+    ) -> Any:
         response = super().call_api(method, url, header_params, body, post_params, _request_timeout)
         if 200 <= response.status <= 299:
             return response
@@ -107,8 +114,10 @@ def _live_client(params: LabParams) -> tuple[client.ApiClient, str]:
             config.load_incluster_config(client_configuration=configuration)
             return StatusApiClient(configuration), "in-cluster"
         raise ParameterError(
-            "kubeconfig", kubeconfig, "no such file; give the path of your cluster's kubeconfig "
-            "(on the controller: /etc/rancher/k3s/k3s.yaml, with the server address changed)"
+            "kubeconfig",
+            kubeconfig,
+            "no such file; give the path of your cluster's kubeconfig "
+            "(on the controller: /etc/rancher/k3s/k3s.yaml, with the server address changed)",
         )
     names, current = _context_names(kubeconfig)
     if params.context and params.context not in names:

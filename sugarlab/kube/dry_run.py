@@ -39,7 +39,9 @@ class Checked:
 
     def describe(self) -> str:
         where = f"{self.namespace}/" if self.namespace else ""
-        verdict = "accepted by a server-side dry run" if self.ok else f"REFUSED by a server-side dry run: {self.problem}"
+        verdict = (
+            "accepted by a server-side dry run" if self.ok else f"REFUSED by a server-side dry run: {self.problem}"
+        )
         return f"{self.action} {self.kind} {where}{self.name}: {verdict}{f' ({self.note})' if self.note else ''}"
 
 
@@ -59,12 +61,22 @@ def check(cluster: Cluster, doc: dict[str, Any]) -> Checked:
     try:
         if exists and doc["kind"] == "Job":
             kind.delete(name=name, body={"propagationPolicy": "Foreground", "dryRun": ["All"]}, **where)
-            return Checked(doc["kind"], doc["metadata"].get("namespace", ""), name, "replaces", note="deleted, then created")
+            return Checked(
+                doc["kind"], doc["metadata"].get("namespace", ""), name, "replaces", note="deleted, then created"
+            )
         kind.server_side_apply(body=body, field_manager=FIELD_MANAGER, force_conflicts=True, dry_run="All", **where)
     except ApiException as error:
-        return Checked(doc["kind"], doc["metadata"].get("namespace", ""), name, "updates" if exists else "creates",
-                       _reason(error), note)
-    return Checked(doc["kind"], doc["metadata"].get("namespace", ""), name, "updates" if exists else "creates", note=note)
+        return Checked(
+            doc["kind"],
+            doc["metadata"].get("namespace", ""),
+            name,
+            "updates" if exists else "creates",
+            _reason(error),
+            note,
+        )
+    return Checked(
+        doc["kind"], doc["metadata"].get("namespace", ""), name, "updates" if exists else "creates", note=note
+    )
 
 
 def _exists(cluster: Cluster, kind: Any, name: str, namespace: str) -> bool:

@@ -23,14 +23,37 @@ from sugarlab.kube.connect import Cluster
 NONE = "<none>"
 
 NODE_COLUMNS = [
-    "name", "status", "roles", "age", "version", "internal_ip", "external_ip",
-    "os_image", "kernel_version", "container_runtime",
+    "name",
+    "status",
+    "roles",
+    "age",
+    "version",
+    "internal_ip",
+    "external_ip",
+    "os_image",
+    "kernel_version",
+    "container_runtime",
 ]
 NODE_EXTRAS = [
-    "created", "cpu_allocatable", "memory_allocatable", "pods_allocatable", "arch", "unschedulable", "taints",
+    "created",
+    "cpu_allocatable",
+    "memory_allocatable",
+    "pods_allocatable",
+    "arch",
+    "unschedulable",
+    "taints",
 ]
 POD_COLUMNS = [
-    "namespace", "name", "ready", "status", "restarts", "age", "ip", "node", "nominated_node", "readiness_gates",
+    "namespace",
+    "name",
+    "ready",
+    "status",
+    "restarts",
+    "age",
+    "ip",
+    "node",
+    "nominated_node",
+    "readiness_gates",
 ]
 POD_EXTRAS = ["phase", "created", "owner_kind", "cpu_request", "memory_request", "restart_count"]
 
@@ -105,8 +128,8 @@ def _node_status(node: dict[str, Any]) -> str:
 def node_roles(labels: Mapping[str, str]) -> str:
     roles = set()
     for key, value in labels.items():
-        if key.startswith(_ROLE_PREFIX) and key[len(_ROLE_PREFIX):]:
-            roles.add(key[len(_ROLE_PREFIX):])
+        if key.startswith(_ROLE_PREFIX) and key[len(_ROLE_PREFIX) :]:
+            roles.add(key[len(_ROLE_PREFIX) :])
         elif key == "kubernetes.io/role" and value:
             roles.add(value)
     return ",".join(sorted(roles)) or NONE
@@ -153,7 +176,8 @@ def node_row(obj: Any, now: datetime) -> dict[str, Any]:
         "taints": ",".join(
             f"{t.get('key')}{'=' + t['value'] if t.get('value') else ''}:{t.get('effect')}"
             for t in spec.get("taints") or []
-        ) or NONE,
+        )
+        or NONE,
     }
 
 
@@ -255,9 +279,7 @@ def _pod_status(pod: dict[str, Any]) -> tuple[str, int, int, int, datetime | Non
 
 
 def _requests(spec: Mapping[str, Any], key: str) -> float:
-    return sum(
-        _quantity((c.get("resources") or {}).get("requests"), key) or 0.0 for c in spec.get("containers") or []
-    )
+    return sum(_quantity((c.get("resources") or {}).get("requests"), key) or 0.0 for c in spec.get("containers") or [])
 
 
 def _readiness_gates(pod: dict[str, Any]) -> str:

@@ -42,8 +42,11 @@ def labelled(doc: dict[str, Any], run: str) -> dict[str, Any]:
 
 
 def _templates(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    found = [t for t in (spec.get("template"), (spec.get("jobTemplate") or {}).get("spec", {}).get("template"))
-             if isinstance(t, dict)]
+    found = [
+        t
+        for t in (spec.get("template"), (spec.get("jobTemplate") or {}).get("spec", {}).get("template"))
+        if isinstance(t, dict)
+    ]
     found += [t for t in spec.get("volumeClaimTemplates") or [] if isinstance(t, dict)]
     return found
 

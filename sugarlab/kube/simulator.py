@@ -22,14 +22,22 @@ def state_dir(workspace: Path) -> Path:
 
 
 def cluster_spec(params: LabParams) -> ClusterSpec:
-    return ClusterSpec(params.seed, params.controller_profile, params.sim_workers, params.worker_profile,
-                       params.metrics_server, params.sim_nfs_provisioner)
+    return ClusterSpec(
+        params.seed,
+        params.controller_profile,
+        params.sim_workers,
+        params.worker_profile,
+        params.metrics_server,
+        params.sim_nfs_provisioner,
+    )
 
 
 def _advice(failure: lifecycle.SimulatorStartFailed, workspace: Path) -> str:
     if failure.reason == "spec-mismatch":
-        return (f"the workspace {workspace} holds another simulated cluster: {failure.message}. Use the same "
-                f"parameters, another workspace, or `sugarlab sim stop --workspace {workspace} --reset` to start over.")
+        return (
+            f"the workspace {workspace} holds another simulated cluster: {failure.message}. Use the same "
+            f"parameters, another workspace, or `sugarlab sim stop --workspace {workspace} --reset` to start over."
+        )
     if failure.reason == "port-in-use":
         return f"the simulated cluster could not listen: port {failure.port} on 127.0.0.1 is taken"
     return f"the simulated cluster did not start ({failure.message}); see its log, {failure.log}"

@@ -22,8 +22,17 @@ UNKNOWN = "<unknown>"
 METRICS_GROUP, METRICS_VERSION = "metrics.k8s.io", "v1beta1"
 
 TOP_NODE_COLUMNS = [
-    "name", "cpu_cores", "cpu_percent", "memory_bytes", "memory_percent", "status",
-    "cpu_allocatable", "memory_allocatable", "timestamp", "window", "provenance",
+    "name",
+    "cpu_cores",
+    "cpu_percent",
+    "memory_bytes",
+    "memory_percent",
+    "status",
+    "cpu_allocatable",
+    "memory_allocatable",
+    "timestamp",
+    "window",
+    "provenance",
 ]
 TOP_POD_COLUMNS = ["namespace", "name", "cpu_cores", "memory_bytes", "containers", "timestamp", "window", "provenance"]
 
@@ -71,17 +80,29 @@ def top_nodes_frame(
         mem_alloc = float(parse_quantity(allocatable["memory"])) if "memory" in allocatable else None
         sample = metrics.get(name)
         row: dict[str, Any] = {
-            "name": name, "cpu_allocatable": cpu_alloc, "memory_allocatable": mem_alloc,
-            "provenance": provenance, "status": UNKNOWN, "cpu_cores": float("nan"), "cpu_percent": float("nan"),
-            "memory_bytes": float("nan"), "memory_percent": float("nan"), "timestamp": None, "window": pd.NaT,
+            "name": name,
+            "cpu_allocatable": cpu_alloc,
+            "memory_allocatable": mem_alloc,
+            "provenance": provenance,
+            "status": UNKNOWN,
+            "cpu_cores": float("nan"),
+            "cpu_percent": float("nan"),
+            "memory_bytes": float("nan"),
+            "memory_percent": float("nan"),
+            "timestamp": None,
+            "window": pd.NaT,
         }
         if sample is not None:
             cpu = float(parse_quantity(sample["usage"]["cpu"]))
             memory = float(parse_quantity(sample["usage"]["memory"]))
             row.update(
-                status="ok", cpu_cores=cpu, memory_bytes=memory,
-                cpu_percent=_percent(cpu, cpu_alloc), memory_percent=_percent(memory, mem_alloc),
-                timestamp=parse_time(sample.get("timestamp")), window=_window(sample.get("window")),
+                status="ok",
+                cpu_cores=cpu,
+                memory_bytes=memory,
+                cpu_percent=_percent(cpu, cpu_alloc),
+                memory_percent=_percent(memory, mem_alloc),
+                timestamp=parse_time(sample.get("timestamp")),
+                window=_window(sample.get("window")),
             )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=TOP_NODE_COLUMNS)
@@ -95,16 +116,18 @@ def top_pods_frame(pod_metrics: Mapping[str, Any] | Iterable[Any], provenance: s
     rows = []
     for sample in _items(pod_metrics):
         containers = sample.get("containers") or []
-        rows.append({
-            "namespace": sample["metadata"].get("namespace", ""),
-            "name": sample["metadata"]["name"],
-            "cpu_cores": sum(float(parse_quantity(c["usage"]["cpu"])) for c in containers),
-            "memory_bytes": sum(float(parse_quantity(c["usage"]["memory"])) for c in containers),
-            "containers": len(containers),
-            "timestamp": parse_time(sample.get("timestamp")),
-            "window": _window(sample.get("window")),
-            "provenance": provenance,
-        })
+        rows.append(
+            {
+                "namespace": sample["metadata"].get("namespace", ""),
+                "name": sample["metadata"]["name"],
+                "cpu_cores": sum(float(parse_quantity(c["usage"]["cpu"])) for c in containers),
+                "memory_bytes": sum(float(parse_quantity(c["usage"]["memory"])) for c in containers),
+                "containers": len(containers),
+                "timestamp": parse_time(sample.get("timestamp")),
+                "window": _window(sample.get("window")),
+                "provenance": provenance,
+            }
+        )
     frame = pd.DataFrame(rows, columns=TOP_POD_COLUMNS)
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
     frame["window"] = pd.to_timedelta(frame["window"])
@@ -113,11 +136,15 @@ def top_pods_frame(pod_metrics: Mapping[str, Any] | Iterable[Any], provenance: s
 
 def _metrics_error(exc: ApiException, resource: str) -> MetricsUnavailable | ClusterError:
     if exc.status == 404:
-        why = (f"the API group {METRICS_GROUP}/{METRICS_VERSION} is not served (404 for {resource}): "
-               "metrics-server is not installed")
+        why = (
+            f"the API group {METRICS_GROUP}/{METRICS_VERSION} is not served (404 for {resource}): "
+            "metrics-server is not installed"
+        )
     elif exc.status == 503:
-        why = (f"the APIService v1beta1.{METRICS_GROUP} is registered but unavailable (503 for {resource}): "
-               "metrics-server is not running or not ready yet")
+        why = (
+            f"the APIService v1beta1.{METRICS_GROUP} is registered but unavailable (503 for {resource}): "
+            "metrics-server is not running or not ready yet"
+        )
     else:
         return ClusterError(
             f"reading {METRICS_GROUP}/{METRICS_VERSION} {resource} failed: HTTP {exc.status} {exc.reason}"
@@ -160,8 +187,7 @@ def diagnosis_markdown(top: pd.DataFrame | None = None, error: Exception | None 
     missing = unreported_nodes(top)
     source = ", ".join(sorted(set(top["provenance"]))) if "provenance" in top else "unknown"
     if missing:
-        return (f"**{len(missing)} of {len(top)} nodes show `<unknown>`** ({', '.join(missing)}). "
-                f"{NOT_SCRAPED_HINT}")
+        return f"**{len(missing)} of {len(top)} nodes show `<unknown>`** ({', '.join(missing)}). {NOT_SCRAPED_HINT}"
     return f"**Resource metrics OK** for all {len(top)} nodes (source: {source})."
 
 
@@ -194,12 +220,19 @@ def top_text_frame(text: str, provenance: str) -> pd.DataFrame:
         if "cpu(cores)" not in table or "memory(bytes)" not in table:
             continue
         kind = "pod" if "namespace" in table else "node"
-        frames.append(pd.DataFrame({
-            "kind": kind, "namespace": table["namespace"] if kind == "pod" else "", "name": table["name"],
-            "cpu_cores": table["cpu(cores)"].map(_quantity), "memory_bytes": table["memory(bytes)"].map(_quantity),
-            "cpu_percent": table["cpu%"].map(_percent_text) if "cpu%" in table else float("nan"),
-            "memory_percent": table["memory%"].map(_percent_text) if "memory%" in table else float("nan"),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "namespace": table["namespace"] if kind == "pod" else "",
+                    "name": table["name"],
+                    "cpu_cores": table["cpu(cores)"].map(_quantity),
+                    "memory_bytes": table["memory(bytes)"].map(_quantity),
+                    "cpu_percent": table["cpu%"].map(_percent_text) if "cpu%" in table else float("nan"),
+                    "memory_percent": table["memory%"].map(_percent_text) if "memory%" in table else float("nan"),
+                }
+            )
+        )
     if not frames:
         raise ValueError("holds no `kubectl top` table (a header such as NAME  CPU(cores)  CPU%  MEMORY(bytes))")
     frame = pd.concat(frames, ignore_index=True)

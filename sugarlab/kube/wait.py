@@ -30,8 +30,15 @@ class Pending:
     value: Any = None
 
 
-def wait_for(poll: Callable[[], T | Pending], what: str, timeout: float, *, speed: float = 1.0,
-             interval: float = 0.2, progress: bool = False) -> T:
+def wait_for(
+    poll: Callable[[], T | Pending],
+    what: str,
+    timeout: float,
+    *,
+    speed: float = 1.0,
+    interval: float = 0.2,
+    progress: bool = False,
+) -> T:
     """Call `poll` until it returns something other than `Pending`, and return that.
 
     `timeout` is in cluster seconds, `interval` in real seconds. After the timeout, one last poll has

@@ -24,8 +24,10 @@ import sys
 import time
 from datetime import datetime, timezone
 
-SCHEMA = ("CREATE TABLE IF NOT EXISTS measurements (id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, "
-          "pod TEXT NOT NULL, node TEXT NOT NULL)")
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS measurements (id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, "
+    "pod TEXT NOT NULL, node TEXT NOT NULL)"
+)
 
 
 def connect(path: str, readonly: bool = False) -> sqlite3.Connection:
@@ -48,15 +50,23 @@ def check(path: str, upto: int) -> dict[str, object]:
     try:
         integrity = "; ".join(row[0] for row in db.execute("PRAGMA integrity_check"))
         rows, last_id, last_ts = db.execute(
-            "SELECT count(*), max(id), (SELECT ts FROM measurements ORDER BY id DESC LIMIT 1) FROM measurements").fetchone()
+            "SELECT count(*), max(id), (SELECT ts FROM measurements ORDER BY id DESC LIMIT 1) FROM measurements"
+        ).fetchone()
         digest, kept = hashlib.sha256(), 0
         for row in db.execute("SELECT id, ts, pod, node FROM measurements WHERE id <= ? ORDER BY id", (upto,)):
             digest.update(json.dumps(row).encode())
             kept += 1
     finally:
         db.close()
-    return {"rows": rows, "last_id": last_id or 0, "last_ts": last_ts, "integrity": integrity,
-            "upto": upto, "rows_upto": kept, "digest_upto": digest.hexdigest()}
+    return {
+        "rows": rows,
+        "last_id": last_id or 0,
+        "last_ts": last_ts,
+        "integrity": integrity,
+        "upto": upto,
+        "rows_upto": kept,
+        "digest_upto": digest.hexdigest(),
+    }
 
 
 def history(path: str) -> list[tuple[int, str, str]]:

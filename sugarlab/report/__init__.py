@@ -15,5 +15,14 @@ frames and plots in one place, and a summary written from the numbers.
 from sugarlab.report.document import CHECKLIST, Report, Section, build, save
 from sugarlab.report.sources import ArtefactError, LabFiles, MissingArtefact
 
-__all__ = ["CHECKLIST", "ArtefactError", "LabFiles", "MissingArtefact", "Report", "Section", "baseline_comparison", "build",
-           "save"]
+__all__ = [
+    "CHECKLIST",
+    "ArtefactError",
+    "LabFiles",
+    "MissingArtefact",
+    "Report",
+    "Section",
+    "baseline_comparison",
+    "build",
+    "save",
+]

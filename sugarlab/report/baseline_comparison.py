@@ -20,8 +20,10 @@ COMPARISON = "expansion/baseline-comparison.csv"
 def load_baseline(lab: Lab) -> pd.DataFrame:
     path = lab.workspace.path(SNAPSHOT)
     if not path.exists():
-        raise MissingBaseline(f"{path} does not exist: run notebooks/01-baseline.ipynb first, with the same "
-                              f"workspace ({lab.workspace.root}), so there is a baseline to compare with")
+        raise MissingBaseline(
+            f"{path} does not exist: run notebooks/01-baseline.ipynb first, with the same "
+            f"workspace ({lab.workspace.root}), so there is a baseline to compare with"
+        )
     return read_snapshot(path.read_text())
 
 
@@ -31,8 +33,9 @@ def peak_usage(node_usage: pd.DataFrame) -> pd.DataFrame:
     return node_usage[node_usage["at"] == totals.idxmax()].set_index("name")
 
 
-def compare_nodes(baseline: pd.DataFrame, nodes_now: pd.DataFrame, pods_now: pd.DataFrame,
-                  under_load: pd.DataFrame) -> pd.DataFrame:
+def compare_nodes(
+    baseline: pd.DataFrame, nodes_now: pd.DataFrame, pods_now: pd.DataFrame, under_load: pd.DataFrame
+) -> pd.DataFrame:
     before = baseline[baseline["kind"] == "node"].set_index("name")
     pods_before = baseline[baseline["kind"] == "pod"].groupby("node").size()
     running_now = pods_now[pods_now["phase"] == "Running"].groupby("node").size()
@@ -61,8 +64,10 @@ def compare_cluster(baseline: pd.DataFrame, nodes_now: pd.DataFrame, per_node: p
     rows = {
         "nodes": (len(before), len(nodes_now)),
         "allocatable CPU (cores)": (before["cpu_allocatable"].sum(), nodes_now["cpu_allocatable"].sum()),
-        "allocatable memory (GiB)": (before["memory_allocatable"].sum() / GIB,
-                                     nodes_now["memory_allocatable"].sum() / GIB),
+        "allocatable memory (GiB)": (
+            before["memory_allocatable"].sum() / GIB,
+            nodes_now["memory_allocatable"].sum() / GIB,
+        ),
         "CPU used (cores)": (before["cpu_cores"].sum(), per_node["load_cpu_cores"].sum()),
         "memory used (GiB)": (before["memory_bytes"].sum() / GIB, per_node["load_memory_bytes"].sum() / GIB),
         "running pods": (int(per_node["baseline_pods"].sum()), int(per_node["pods_now"].sum())),
@@ -92,7 +97,8 @@ def comparison_figure(per_node: pd.DataFrame, provenance: str) -> Figure:
 
 def placement_figure(placement: pd.DataFrame, provenance: str) -> Figure:
     running = placement[placement["phase"] == "Running"].pivot_table(
-        index="at", columns="node", values="pods", aggfunc="sum", fill_value=0)
+        index="at", columns="node", values="pods", aggfunc="sum", fill_value=0
+    )
     figure = Figure(figsize=(8, 3))
     axes = figure.subplots()
     if not running.empty:

@@ -73,7 +73,9 @@ def open_run(path: Path, argument: str) -> Iterator[Run]:
             raise ParameterError(argument, str(path), f"the archive cannot be unpacked ({exc})") from None
         tops = [p for p in Path(scratch).iterdir() if p.is_dir()]
         if len(tops) != 1:
-            raise ParameterError(argument, str(path), f"not a run archive: expected one run folder inside; give {RUN_SHAPE}")
+            raise ParameterError(
+                argument, str(path), f"not a run archive: expected one run folder inside; give {RUN_SHAPE}"
+            )
         yield _run(path, tops[0], argument)
 
 
@@ -98,9 +100,15 @@ class Comparison:
 def _runs(a: Run, b: Run) -> pd.DataFrame:
     def fields(run: Run) -> dict[str, Any]:
         m = run.manifest
-        return {"run": run.run_id, "status": m.get("status"), "backend": m.get("backend"), "started": m.get("started"),
-                "git commit": (m.get("git_commit") or "unknown")[:12],
-                "sugarlab": (m.get("versions") or {}).get("sugarlab")}
+        return {
+            "run": run.run_id,
+            "status": m.get("status"),
+            "backend": m.get("backend"),
+            "started": m.get("started"),
+            "git commit": (m.get("git_commit") or "unknown")[:12],
+            "sugarlab": (m.get("versions") or {}).get("sugarlab"),
+        }
+
     first, second = fields(a), fields(b)
     return pd.DataFrame({"field": list(first), "A": list(first.values()), "B": list(second.values())})
 
@@ -119,19 +127,24 @@ def _shown(parameters: dict[str, Any], name: str) -> str:
 
 def _notebooks(a: Run, b: Run) -> pd.DataFrame:
     def table(run: Run) -> dict[str, str]:
-        return {nb["name"]: f"{nb['status']} ({nb.get('duration_seconds', 0):.0f} s)"
-                for nb in run.manifest["notebooks"]}
+        return {
+            nb["name"]: f"{nb['status']} ({nb.get('duration_seconds', 0):.0f} s)" for nb in run.manifest["notebooks"]
+        }
+
     ta, tb = table(a), table(b)
     names = sorted(set(ta) | set(tb))
-    return pd.DataFrame({"notebook": names, "A": [ta.get(n, "absent") for n in names],
-                         "B": [tb.get(n, "absent") for n in names]})
+    return pd.DataFrame(
+        {"notebook": names, "A": [ta.get(n, "absent") for n in names], "B": [tb.get(n, "absent") for n in names]}
+    )
 
 
 def _artefacts(a: Run, b: Run) -> tuple[pd.DataFrame, int]:
     ha, hb = ({x["path"]: x["sha256"] for x in r.manifest.get("artefacts", [])} for r in (a, b))
     rows = []
     for path in sorted(set(ha) | set(hb)):
-        change = "added" if path not in ha else "removed" if path not in hb else "changed" if ha[path] != hb[path] else ""
+        change = (
+            "added" if path not in ha else "removed" if path not in hb else "changed" if ha[path] != hb[path] else ""
+        )
         if change:
             rows.append((path, change, ha.get(path, "")[:12], hb.get(path, "")[:12]))
     unchanged = sum(1 for p in set(ha) & set(hb) if ha[p] == hb[p])
@@ -141,6 +154,7 @@ def _artefacts(a: Run, b: Run) -> tuple[pd.DataFrame, int]:
 def _milestones(a: Run, b: Run) -> pd.DataFrame:
     def verdicts(run: Run) -> dict[str, str]:
         return {m.title.split(":")[0]: "pass" if m.passed else "FAIL" for m in run.report.milestones}
+
     va, vb = verdicts(a), verdicts(b)
     return pd.DataFrame({"milestone": list(va), "A": list(va.values()), "B": [vb.get(k, "") for k in va]})
 
@@ -160,8 +174,9 @@ def _figures(a: Run, b: Run) -> pd.DataFrame:
 
 def compare_runs(a: Run, b: Run) -> Comparison:
     artefacts, unchanged = _artefacts(a, b)
-    return Comparison(a, b, _runs(a, b), _parameters(a, b), _notebooks(a, b), artefacts, unchanged,
-                      _milestones(a, b), _figures(a, b))
+    return Comparison(
+        a, b, _runs(a, b), _parameters(a, b), _notebooks(a, b), artefacts, unchanged, _milestones(a, b), _figures(a, b)
+    )
 
 
 # -- rendering ------------------------------------------------------------------------------------------
@@ -172,8 +187,11 @@ def _parts(c: Comparison) -> list[tuple[str, pd.DataFrame, str]]:
         ("Runs", c.runs, ""),
         ("Parameters that differ", c.parameters, "none: both runs used the same parameters"),
         ("Notebooks", c.notebooks, ""),
-        (f"Artefacts added, removed or changed ({c.unchanged_artefacts} unchanged)", c.artefacts,
-         "none: every artefact has the same sha256"),
+        (
+            f"Artefacts added, removed or changed ({c.unchanged_artefacts} unchanged)",
+            c.artefacts,
+            "none: every artefact has the same sha256",
+        ),
         ("Milestones", c.milestones, ""),
         ("Key figures (change is B against A)", figures, "neither run has key figures"),
     ]
@@ -182,8 +200,11 @@ def _parts(c: Comparison) -> list[tuple[str, pd.DataFrame, str]]:
 def comparison_text(c: Comparison) -> str:
     blocks = [f"A: {c.a.given}\nB: {c.b.given}"]
     for title, frame, empty in _parts(c):
-        body = (frame.to_markdown(index=False, tablefmt="simple", floatfmt=".4g", missingval="-")
-                if not frame.empty else empty)
+        body = (
+            frame.to_markdown(index=False, tablefmt="simple", floatfmt=".4g", missingval="-")
+            if not frame.empty
+            else empty
+        )
         blocks.append(f"{title}\n{'-' * len(title)}\n{body}")
     return "\n\n".join(blocks) + "\n"
 
@@ -193,8 +214,11 @@ def change_figure(c: Comparison) -> Figure:
     shared = c.figures.dropna(subset=["change"])
     figure = Figure(figsize=(9, 1 + 0.35 * max(len(shared), 2)))
     axes = figure.subplots()
-    axes.barh([f"{m} ({u})" for m, u in zip(shared["measure"], shared["unit"])], shared["change"] * 100,
-              color=["tab:green" if v >= 0 else "tab:red" for v in shared["change"]])
+    axes.barh(
+        [f"{m} ({u})" for m, u in zip(shared["measure"], shared["unit"])],
+        shared["change"] * 100,
+        color=["tab:green" if v >= 0 else "tab:red" for v in shared["change"]],
+    )
     axes.axvline(0, color="black", linewidth=0.8)
     axes.invert_yaxis()
     axes.set_xlabel(f"change from run A ({c.a.run_id}) to run B ({c.b.run_id}), %")
@@ -203,13 +227,26 @@ def change_figure(c: Comparison) -> Figure:
 
 
 def comparison_html(c: Comparison) -> str:
-    parts = [f"<h2>{html.escape(title)}</h2>" + (frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")
-                                                  if not frame.empty else f"<p>{html.escape(empty)}</p>")
-             for title, frame, empty in _parts(c)]
-    plot = (f'<img alt="change of the key figures" src="data:image/png;base64,{png(change_figure(c))}">'
-            if c.figures["change"].notna().any() else "")
+    parts = [
+        f"<h2>{html.escape(title)}</h2>"
+        + (
+            frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")
+            if not frame.empty
+            else f"<p>{html.escape(empty)}</p>"
+        )
+        for title, frame, empty in _parts(c)
+    ]
+    plot = (
+        f'<img alt="change of the key figures" src="data:image/png;base64,{png(change_figure(c))}">'
+        if c.figures["change"].notna().any()
+        else ""
+    )
     title = f"sugarlab runs {html.escape(c.a.run_id)} and {html.escape(c.b.run_id)}"
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-            f"<style>{STYLE}</style></head><body><h1>{title}</h1>"
-            f"<p>A: <code>{html.escape(str(c.a.given))}</code><br>B: <code>{html.escape(str(c.b.given))}</code></p>"
-            + "\n".join(parts) + plot + "</body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f"<style>{STYLE}</style></head><body><h1>{title}</h1>"
+        f"<p>A: <code>{html.escape(str(c.a.given))}</code><br>B: <code>{html.escape(str(c.b.given))}</code></p>"
+        + "\n".join(parts)
+        + plot
+        + "</body></html>"
+    )

@@ -50,8 +50,11 @@ class Section:
         if self.problem:
             parts.append(f"<p><strong>Not available:</strong> {inline_html(self.problem)}</p>")
         parts += [breakable_headers(readable_frame(frame).to_html(index=False, na_rep="")) for frame in self.frames]
-        picture = png(self.figure) if self.figure is not None else (
-            base64.b64encode(self.image).decode("ascii") if self.image else None)
+        picture = (
+            png(self.figure)
+            if self.figure is not None
+            else (base64.b64encode(self.image).decode("ascii") if self.image else None)
+        )
         if picture:  # embedded, so that any copy of the page stands alone
             parts.append(f'<img alt="{html.escape(self.title)}" src="data:image/png;base64,{picture}">')
         return "\n".join(parts)
@@ -86,18 +89,30 @@ class Report:
         """The text of `final/milestone-checklist.md`."""
         figures = key.readable_figures(self.figures)
         sources = self.sources.assign(sha256=self.sources["sha256"].str[:12])
-        return "\n".join([
-            "# Milestone checklist", "",
-            f"Tutorial 13's milestones, judged on {self.evaluated_at:%Y-%m-%d %H:%M UTC} from the artefacts of "
-            f"`{self.root}`: {self.passed} of {len(self.milestones)} pass.", "",
-            self.checklist_markdown(),
-            "## Summary", "", *[f"{paragraph}\n" for paragraph in self.summary],
-            "## Key figures", "",
-            "Provenance: `cluster` measured on your cluster, `local` measured on this machine, `simulated` from "
-            "the simulator's calibrated model (never a measurement).", "",
-            figures.to_markdown(index=False) if not figures.empty else "No figures: no artefact was found.", "",
-            "## Sources", "", sources.to_markdown(index=False), "",
-        ])
+        return "\n".join(
+            [
+                "# Milestone checklist",
+                "",
+                f"Tutorial 13's milestones, judged on {self.evaluated_at:%Y-%m-%d %H:%M UTC} from the artefacts of "
+                f"`{self.root}`: {self.passed} of {len(self.milestones)} pass.",
+                "",
+                self.checklist_markdown(),
+                "## Summary",
+                "",
+                *[f"{paragraph}\n" for paragraph in self.summary],
+                "## Key figures",
+                "",
+                "Provenance: `cluster` measured on your cluster, `local` measured on this machine, `simulated` from "
+                "the simulator's calibrated model (never a measurement).",
+                "",
+                figures.to_markdown(index=False) if not figures.empty else "No figures: no artefact was found.",
+                "",
+                "## Sources",
+                "",
+                sources.to_markdown(index=False),
+                "",
+            ]
+        )
 
 
 def inline_html(text: str) -> str:
@@ -126,8 +141,11 @@ def _section(title: str, make: Callable[[], Section]) -> Section:
 
 def _expansion(files: LabFiles) -> Section:
     per_node = key.expansion_per_node(files)
-    return Section("Baseline against post-expansion", (key.expansion_totals(files), per_node),
-                   comparison_figure(per_node, provenance_of(per_node)))
+    return Section(
+        "Baseline against post-expansion",
+        (key.expansion_totals(files), per_node),
+        comparison_figure(per_node, provenance_of(per_node)),
+    )
 
 
 def _failover(files: LabFiles) -> Section:
@@ -152,9 +170,15 @@ def sources(files: LabFiles) -> pd.DataFrame:
     for path, notebook in WRITERS.items():
         origin, present = files.origins.get(path), files.exists(path)
         writer = origin.notebook if origin else ("not recorded" if present else notebook)
-        rows.append({"artefact": path, "notebook": writer,
-                     "sha256": origin.sha256 if origin else "", "written_at": origin.written_at if origin else "",
-                     "present": present})
+        rows.append(
+            {
+                "artefact": path,
+                "notebook": writer,
+                "sha256": origin.sha256 if origin else "",
+                "written_at": origin.written_at if origin else "",
+                "present": present,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -166,13 +190,17 @@ def build(files: LabFiles) -> Report:
         _section("Inference latency", lambda: _latency(files)),
         _section("fio per node", lambda: _fio(files)),
     ]
-    return Report(files.root, datetime.now(timezone.utc), judged, figures, summary(judged, figures), sections,
-                  sources(files))
+    return Report(
+        files.root, datetime.now(timezone.utc), judged, figures, summary(judged, figures), sections, sources(files)
+    )
 
 
 def save(lab: Lab, report: Report) -> Path:
     """Write `final/milestone-checklist.md` and record the step (passed when every milestone passes)."""
     path = lab.workspace.write_text(CHECKLIST, report.markdown())
-    lab.workspace.record_step("milestone checklist", report.passed == len(report.milestones),
-                              f"{report.passed} of {len(report.milestones)} milestones pass")
+    lab.workspace.record_step(
+        "milestone checklist",
+        report.passed == len(report.milestones),
+        f"{report.passed} of {len(report.milestones)} milestones pass",
+    )
     return path

@@ -37,8 +37,9 @@ def baseline_nodes(files: LabFiles) -> pd.DataFrame:
         snapshot = read_snapshot(files.text(SNAPSHOT))
     except ValueError as exc:
         raise ArtefactError(SNAPSHOT, str(exc)) from None
-    missing = [c for c in ("kind", "name", "cpu_cores", "memory_bytes", "cpu_allocatable", "provenance")
-               if c not in snapshot]
+    missing = [
+        c for c in ("kind", "name", "cpu_cores", "memory_bytes", "cpu_allocatable", "provenance") if c not in snapshot
+    ]
     if missing:
         raise ArtefactError(SNAPSHOT, f"lacks the columns {', '.join(missing)}")
     nodes = snapshot[snapshot["kind"] == "node"]
@@ -49,9 +50,21 @@ def baseline_nodes(files: LabFiles) -> pd.DataFrame:
 
 def expansion_per_node(files: LabFiles) -> pd.DataFrame:
     """Notebook 03's comparison: each node at baseline (idle) and at the stress Job's busiest moment."""
-    return files.csv(COMPARISON, ["node", "new", "cpu_allocatable", "baseline_cpu_cores", "load_cpu_cores",
-                                  "baseline_memory_bytes", "load_memory_bytes", "baseline_pods", "pods_now",
-                                  "provenance"])
+    return files.csv(
+        COMPARISON,
+        [
+            "node",
+            "new",
+            "cpu_allocatable",
+            "baseline_cpu_cores",
+            "load_cpu_cores",
+            "baseline_memory_bytes",
+            "load_memory_bytes",
+            "baseline_pods",
+            "pods_now",
+            "provenance",
+        ],
+    )
 
 
 def expansion_totals(files: LabFiles) -> pd.DataFrame:
@@ -96,15 +109,19 @@ def tuning_study(files: LabFiles) -> pd.DataFrame:
         raise ArtefactError(TUNING, "holds no results table; rerun notebooks/05-edge-ai.ipynb")
     cells = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
     frame = pd.DataFrame(cells[2:], columns=cells[0])
-    missing = [c for c in [*TUNING_KNOBS, "concurrency", "errors", "p50_ms", "p95_ms", "p99_ms", "throughput_rps"]
-               if c not in frame]
+    missing = [
+        c
+        for c in [*TUNING_KNOBS, "concurrency", "errors", "p50_ms", "p95_ms", "p99_ms", "throughput_rps"]
+        if c not in frame
+    ]
     if missing:
         raise ArtefactError(TUNING, f"its table lacks the columns {', '.join(missing)}")
     for column in frame.columns.difference(["cpu_limit"]):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     chosen = _chosen(text)
-    frame["chosen"] = [chosen == (f"{b:g}", f"{t:g}", f"{r:g}", str(c)) for b, t, r, c in
-                       frame[TUNING_KNOBS].itertuples(index=False)]
+    frame["chosen"] = [
+        chosen == (f"{b:g}", f"{t:g}", f"{r:g}", str(c)) for b, t, r, c in frame[TUNING_KNOBS].itertuples(index=False)
+    ]
     provenance = read_yaml_field(files.text(INFERENCE_LOG), "provenance") if files.exists(INFERENCE_LOG) else None
     return frame.assign(provenance=provenance or "unknown provenance")
 
@@ -132,25 +149,32 @@ def _rows(section: str, source: str, read: Callable[[], list[tuple[str, float, s
 def _baseline_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
     nodes = baseline_nodes(files)
     p = provenance_of(nodes)
-    return [("nodes at baseline", len(nodes), "nodes", p), ("CPU used at baseline", nodes["cpu_cores"].sum(), "cores", p),
-            ("memory used at baseline", nodes["memory_bytes"].sum() / GIB, "GiB", p)]
+    return [
+        ("nodes at baseline", len(nodes), "nodes", p),
+        ("CPU used at baseline", nodes["cpu_cores"].sum(), "cores", p),
+        ("memory used at baseline", nodes["memory_bytes"].sum() / GIB, "GiB", p),
+    ]
 
 
 def _expansion_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
     now = expansion_per_node(files)
     p = provenance_of(now)
     new = now[now["new"].astype(bool)]
-    return [("nodes after expansion", len(now), "nodes", p),
-            ("CPU used under the stress Job", now["load_cpu_cores"].sum(), "cores", p),
-            ("CPU used under the stress Job on new workers", new["load_cpu_cores"].sum(), "cores", p),
-            ("memory used under the stress Job", now["load_memory_bytes"].sum() / GIB, "GiB", p)]
+    return [
+        ("nodes after expansion", len(now), "nodes", p),
+        ("CPU used under the stress Job", now["load_cpu_cores"].sum(), "cores", p),
+        ("CPU used under the stress Job on new workers", new["load_cpu_cores"].sum(), "cores", p),
+        ("memory used under the stress Job", now["load_memory_bytes"].sum() / GIB, "GiB", p),
+    ]
 
 
 def _fio_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
     rows = []
     for r in fio_results(files).itertuples():
-        rows += [(f"fio 4k random-read IOPS, {r.node}", r.read_iops, "IOPS", r.provenance),
-                 (f"fio p95 completion latency, {r.node}", r.read_clat_p95_us / 1000, "ms", r.provenance)]
+        rows += [
+            (f"fio 4k random-read IOPS, {r.node}", r.read_iops, "IOPS", r.provenance),
+            (f"fio p95 completion latency, {r.node}", r.read_clat_p95_us / 1000, "ms", r.provenance),
+        ]
     return rows
 
 
@@ -158,31 +182,43 @@ def _latency_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
     chosen = tuning_study(files).query("chosen")
     rows = []
     for r in chosen.itertuples():
-        rows += [(f"inference p50, chosen setting, concurrency {r.concurrency}", r.p50_ms, "ms", r.provenance),
-                 (f"inference p95, chosen setting, concurrency {r.concurrency}", r.p95_ms, "ms", r.provenance),
-                 (f"inference throughput, chosen setting, concurrency {r.concurrency}", r.throughput_rps,
-                  "requests/s", r.provenance)]
+        rows += [
+            (f"inference p50, chosen setting, concurrency {r.concurrency}", r.p50_ms, "ms", r.provenance),
+            (f"inference p95, chosen setting, concurrency {r.concurrency}", r.p95_ms, "ms", r.provenance),
+            (
+                f"inference throughput, chosen setting, concurrency {r.concurrency}",
+                r.throughput_rps,
+                "requests/s",
+                r.provenance,
+            ),
+        ]
     return rows
 
 
 def _failover_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
     frame = failover(files)
     p = provenance_of(frame)
-    return [("failover experiments", len(frame), "experiments", p),
-            ("failover experiments with no data lost", (frame["verdict"] == "no data lost").sum(), "experiments", p),
-            ("longest failover time to ready", pd.to_numeric(frame["time_to_ready_s"], errors="coerce").max(), "s", p),
-            ("rows missing after failover", pd.to_numeric(frame["rows_missing"], errors="coerce").sum(), "rows", p),
-            *[(f"failover time to ready, {row.experiment}", pd.to_numeric(row.time_to_ready_s, errors="coerce"), "s", p)
-              for row in frame.itertuples()]]
+    return [
+        ("failover experiments", len(frame), "experiments", p),
+        ("failover experiments with no data lost", (frame["verdict"] == "no data lost").sum(), "experiments", p),
+        ("longest failover time to ready", pd.to_numeric(frame["time_to_ready_s"], errors="coerce").max(), "s", p),
+        ("rows missing after failover", pd.to_numeric(frame["rows_missing"], errors="coerce").sum(), "rows", p),
+        *[
+            (f"failover time to ready, {row.experiment}", pd.to_numeric(row.time_to_ready_s, errors="coerce"), "s", p)
+            for row in frame.itertuples()
+        ],
+    ]
 
 
 def key_figures(files: LabFiles) -> pd.DataFrame:
     """Every key figure the artefacts hold; sections whose artefacts are missing are left out."""
-    rows = (_rows("baseline", SNAPSHOT, lambda: _baseline_figures(files))
-            + _rows("expansion", COMPARISON, lambda: _expansion_figures(files))
-            + _rows("storage", FAILOVER, lambda: _failover_figures(files))
-            + _rows("edge AI", TUNING, lambda: _latency_figures(files))
-            + _rows("operations", fio_source(files), lambda: _fio_figures(files)))
+    rows = (
+        _rows("baseline", SNAPSHOT, lambda: _baseline_figures(files))
+        + _rows("expansion", COMPARISON, lambda: _expansion_figures(files))
+        + _rows("storage", FAILOVER, lambda: _failover_figures(files))
+        + _rows("edge AI", TUNING, lambda: _latency_figures(files))
+        + _rows("operations", fio_source(files), lambda: _fio_figures(files))
+    )
     return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
 
 
@@ -196,8 +232,11 @@ def readable_figures(figures: pd.DataFrame) -> pd.DataFrame:
 def latency_figure(study: pd.DataFrame) -> Figure:
     """p50 and p95 of every setting of the tuning sweep at its highest concurrency; the chosen one marked."""
     top = study[study["concurrency"] == study["concurrency"].max()].reset_index(drop=True)
-    labels = [("* " if r.chosen else "") + f"batch {r.max_batch:.0f}, {r.intra_op_threads:.0f} thr, "
-              f"{r.replicas:.0f} rep, cpu {r.cpu_limit}" for r in top.itertuples()]
+    labels = [
+        ("* " if r.chosen else "") + f"batch {r.max_batch:.0f}, {r.intra_op_threads:.0f} thr, "
+        f"{r.replicas:.0f} rep, cpu {r.cpu_limit}"
+        for r in top.itertuples()
+    ]
     figure = Figure(figsize=(9, 1 + 0.45 * max(len(top), 2)))
     axes = figure.subplots()
     positions = range(len(top))

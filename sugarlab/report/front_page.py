@@ -46,7 +46,9 @@ def _milestones(report: Report) -> str:
     for milestone in report.milestones:
         checks = "".join(
             f'<li><span class="{c.status.lower()}">{c.status}</span> '
-            f"{html.escape(c.label)}: {inline_html(c.evidence)}</li>" for c in milestone.checks)
+            f"{html.escape(c.label)}: {inline_html(c.evidence)}</li>"
+            for c in milestone.checks
+        )
         mark = '<span class="pass">&#10003;</span>' if milestone.passed else '<span class="fail">&#10007;</span>'
         items.append(f"<li>{mark} <strong>{inline_html(milestone.title)}</strong><ul>{checks}</ul></li>")
     return f"<ul>{''.join(items)}</ul>"
@@ -61,14 +63,21 @@ def _notebooks(manifest: Mapping[str, Any], run_dir: Path) -> str:
         linked = (run_dir / page).is_file()
         name = f'<a href="{html.escape(page)}">{html.escape(nb["name"])}</a>' if linked else html.escape(nb["name"])
         css = "pass" if nb["status"] == "succeeded" else "fail"
-        rows.append(f'<tr><td>{name}</td><td class="{css}">{html.escape(nb["status"])}</td>'
-                    f"<td>{duration(nb.get('duration_seconds')) if nb['status'] != 'not run' else ''}</td></tr>")
+        rows.append(
+            f'<tr><td>{name}</td><td class="{css}">{html.escape(nb["status"])}</td>'
+            f"<td>{duration(nb.get('duration_seconds')) if nb['status'] != 'not run' else ''}</td></tr>"
+        )
         if nb.get("error"):
             where = f' (<a href="{html.escape(page)}">{html.escape(page)}</a> shows the cell)' if linked else ""
-            errors.append(f"<h3>{html.escape(nb['name'])} failed{where}</h3>"
-                          f'<pre class="error">{html.escape(nb["error"])}</pre>')
-    return ("<table><tr><th>notebook</th><th>status</th><th>duration</th></tr>" + "".join(rows) + "</table>"
-            + "".join(errors))
+            errors.append(
+                f'<h3>{html.escape(nb["name"])} failed{where}</h3><pre class="error">{html.escape(nb["error"])}</pre>'
+            )
+    return (
+        "<table><tr><th>notebook</th><th>status</th><th>duration</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        + "".join(errors)
+    )
 
 
 def _failed_steps(manifest: Mapping[str, Any]) -> str:
@@ -76,33 +85,51 @@ def _failed_steps(manifest: Mapping[str, Any]) -> str:
     if not failed:
         return "<p>Every recorded lab step passed.</p>"
     cells = ((html.escape(str(s.get(k, ""))) for k in ("notebook", "step", "detail")) for s in failed)
-    rows = "".join(f'<tr><td>{notebook}</td><td>{step}</td><td><pre class="error">{detail}</pre></td></tr>'
-                   for notebook, step, detail in cells)
+    rows = "".join(
+        f'<tr><td>{notebook}</td><td>{step}</td><td><pre class="error">{detail}</pre></td></tr>'
+        for notebook, step, detail in cells
+    )
     return f"<p>Lab steps that failed:</p><table><tr><th>notebook</th><th>step</th><th>detail</th></tr>{rows}</table>"
 
 
 def front_page_html(report: Report, manifest: Mapping[str, Any], run_dir: Path) -> str:
     run_id = html.escape(str(manifest.get("run_id", run_dir.name)))
     status = html.escape(str(manifest.get("status", "")))
-    head = (f"Run <code>{run_id}</code>: {status}, backend <code>{html.escape(str(manifest.get('backend', '')))}"
-            f"</code>, {html.escape(str(manifest.get('started', '')))} to {html.escape(str(manifest.get('ended', '')))}"
-            f", commit <code>{html.escape(str(manifest.get('git_commit') or 'unknown'))}</code>. "
-            '<a href="manifest.json">manifest.json</a> lists every artefact with its sha256.')
-    figures = (readable_figures(report.figures).to_html(index=False) if not report.figures.empty
-               else "<p>No figures: no artefact was found.</p>")
+    head = (
+        f"Run <code>{run_id}</code>: {status}, backend <code>{html.escape(str(manifest.get('backend', '')))}"
+        f"</code>, {html.escape(str(manifest.get('started', '')))} to {html.escape(str(manifest.get('ended', '')))}"
+        f", commit <code>{html.escape(str(manifest.get('git_commit') or 'unknown'))}</code>. "
+        '<a href="manifest.json">manifest.json</a> lists every artefact with its sha256.'
+    )
+    figures = (
+        readable_figures(report.figures).to_html(index=False)
+        if not report.figures.empty
+        else "<p>No figures: no artefact was found.</p>"
+    )
     sources = readable_frame(report.sources.assign(sha256=report.sources["sha256"].str[:12]))
-    return "\n".join([
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>sugarlab run {run_id}</title><style>{STYLE}</style></head><body>",
-        "<h1>Tutorial 13 lab report</h1>", f"<p>{head}</p>",
-        f"<h2>Milestone checklist: {report.passed} of {len(report.milestones)} pass</h2>", _milestones(report),
-        "<h2>Summary</h2>", *[f"<p>{inline_html(paragraph)}</p>" for paragraph in report.summary],
-        "<h2>Notebooks</h2>", _notebooks(manifest, run_dir), _failed_steps(manifest),
-        "<h2>Key figures</h2>",
-        "<p>Provenance: <code>cluster</code> measured on your cluster, <code>local</code> measured on this machine, "
-        "<code>simulated</code> from the simulator's calibrated model (never a measurement).</p>", figures,
-        "<h2>Frames and plots</h2>", *[section._repr_html_() for section in report.sections],
-        "<h2>Sources</h2>", breakable_headers(sources.to_html(index=False)),
-        "</body></html>",
-    ])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>sugarlab run {run_id}</title><style>{STYLE}</style></head><body>",
+            "<h1>Tutorial 13 lab report</h1>",
+            f"<p>{head}</p>",
+            f"<h2>Milestone checklist: {report.passed} of {len(report.milestones)} pass</h2>",
+            _milestones(report),
+            "<h2>Summary</h2>",
+            *[f"<p>{inline_html(paragraph)}</p>" for paragraph in report.summary],
+            "<h2>Notebooks</h2>",
+            _notebooks(manifest, run_dir),
+            _failed_steps(manifest),
+            "<h2>Key figures</h2>",
+            "<p>Provenance: <code>cluster</code> measured on your cluster, <code>local</code> measured on this machine, "
+            "<code>simulated</code> from the simulator's calibrated model (never a measurement).</p>",
+            figures,
+            "<h2>Frames and plots</h2>",
+            *[section._repr_html_() for section in report.sections],
+            "<h2>Sources</h2>",
+            breakable_headers(sources.to_html(index=False)),
+            "</body></html>",
+        ]
+    )

@@ -14,15 +14,27 @@ import pandas as pd
 
 from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of
 
-INVENTORY, NODES_AFTER_JOIN, FINAL_NODES = ("baseline/cluster-inventory.txt", "expansion/nodes-after-join.txt",
-                                            "final/nodes.txt")
+INVENTORY, NODES_AFTER_JOIN, FINAL_NODES = (
+    "baseline/cluster-inventory.txt",
+    "expansion/nodes-after-join.txt",
+    "final/nodes.txt",
+)
 DISTRIBUTION, COMPARISON = "expansion/pod-distribution.txt", "expansion/baseline-comparison.csv"
 FAILOVER_CSV, FAILOVER_REPORT = "storage/failover-experiments.csv", "storage/failover-report.md"
 TUNING, SECURITY = "edge-ai/tuning-experiments.md", "operations/security-checklist.md"
 NO_DATA_LOST = "no data lost"  # the verdict notebook 04 writes for an experiment that passed
 MIN_NEW_WORKERS = 2  # "at least two new workers joined"
-FAILOVER_COLUMNS = ["experiment", "node_before", "node_after", "time_to_ready_s", "rows_before", "rows_after",
-                    "rows_missing", "integrity", "verdict"]
+FAILOVER_COLUMNS = [
+    "experiment",
+    "node_before",
+    "node_after",
+    "time_to_ready_s",
+    "rows_before",
+    "rows_after",
+    "rows_missing",
+    "integrity",
+    "verdict",
+]
 
 
 @dataclass(frozen=True)
@@ -49,8 +61,12 @@ class Milestone:
         return all(check.passed for check in self.checks)
 
 
-def _check(label: str, sources: tuple[str, ...], judge: Callable[[], tuple[bool, str]],
-           open_items: Callable[[], bool] = lambda: False) -> Check:
+def _check(
+    label: str,
+    sources: tuple[str, ...],
+    judge: Callable[[], tuple[bool, str]],
+    open_items: Callable[[], bool] = lambda: False,
+) -> Check:
     try:
         passed, evidence = judge()
     except ArtefactError as exc:
@@ -85,8 +101,11 @@ def _workers_joined(files: LabFiles) -> tuple[bool, str]:
     source, _ = nodes_after(files)
     ready = new[new["status"] == "Ready"]["name"]
     others = [f"{n} ({s})" for n, s in zip(new["name"], new["status"]) if s != "Ready"]
-    evidence = (f"{len(ready)} new Ready worker(s) against the baseline inventory: {_names(list(ready))}"
-                + (f"; not Ready: {', '.join(others)}" if others else "") + f" (from {files.describe(source)})")
+    evidence = (
+        f"{len(ready)} new Ready worker(s) against the baseline inventory: {_names(list(ready))}"
+        + (f"; not Ready: {', '.join(others)}" if others else "")
+        + f" (from {files.describe(source)})"
+    )
     return len(ready) >= MIN_NEW_WORKERS, evidence
 
 
@@ -103,8 +122,10 @@ def _workloads_spread(files: LabFiles) -> tuple[bool, str]:
     new = set(new_workers(files)["name"])
     on_new = per_node[per_node.index.isin(new)]
     spread = ", ".join(f"{node} {count}" for node, count in per_node.items()) or "no pod ran"
-    evidence = (f"stress pods ran on {len(on_new)} of the {len(new)} new workers (pods per node: {spread}; "
-                f"from {files.describe(DISTRIBUTION)})")
+    evidence = (
+        f"stress pods ran on {len(on_new)} of the {len(new)} new workers (pods per node: {spread}; "
+        f"from {files.describe(DISTRIBUTION)})"
+    )
     return bool(new) and len(on_new) >= min(MIN_NEW_WORKERS, len(new)), evidence
 
 
@@ -115,29 +136,42 @@ def _compared(files: LabFiles) -> tuple[bool, str]:
     base, load = frame["baseline_cpu_cores"].sum(), frame["load_cpu_cores"].sum()
     on_new = frame.loc[frame["new"].astype(bool), "load_cpu_cores"].sum()
     share = on_new / load if load else 0.0
-    return True, (f"CPU used: {base:.2f} cores at baseline, {load:.2f} cores under the stress Job, "
-                  f"{share:.0%} of it on the new workers ({provenance_of(frame)}; from {files.describe(COMPARISON)})")
+    return True, (
+        f"CPU used: {base:.2f} cores at baseline, {load:.2f} cores under the stress Job, "
+        f"{share:.0%} of it on the new workers ({provenance_of(frame)}; from {files.describe(COMPARISON)})"
+    )
 
 
 def multi_node_prototype(files: LabFiles) -> Milestone:
-    return Milestone("Multi-node prototype: at least two new workers joined, workloads scheduled across them, "
-                     "and performance compared against the baseline", (
-        _check("two or more new workers joined and Ready", (INVENTORY, NODES_AFTER_JOIN),
-               lambda: _workers_joined(files)),
-        _check("workloads scheduled across the new workers", (DISTRIBUTION,), lambda: _workloads_spread(files)),
-        _check("performance compared against the baseline", (COMPARISON,), lambda: _compared(files)),
-    ))
+    return Milestone(
+        "Multi-node prototype: at least two new workers joined, workloads scheduled across them, "
+        "and performance compared against the baseline",
+        (
+            _check(
+                "two or more new workers joined and Ready",
+                (INVENTORY, NODES_AFTER_JOIN),
+                lambda: _workers_joined(files),
+            ),
+            _check("workloads scheduled across the new workers", (DISTRIBUTION,), lambda: _workloads_spread(files)),
+            _check("performance compared against the baseline", (COMPARISON,), lambda: _compared(files)),
+        ),
+    )
 
 
 # -- failure injection ----------------------------------------------------------------------------------
 def _no_data_lost(files: LabFiles) -> tuple[bool, str]:
     frame = files.csv(FAILOVER_CSV, FAILOVER_COLUMNS)
     lost = frame[frame["verdict"].astype(str) != NO_DATA_LOST]
-    moves = "; ".join(f"{r.experiment}: {r.node_before} -> {r.node_after}, ready in {_seconds(r.time_to_ready_s)}, "
-                      f"rows {_count(r.rows_before)} before, {_count(r.rows_after)} after, {_count(r.rows_missing)} missing, "
-                      f"{r.verdict}" for r in frame.itertuples())
-    return not frame.empty and lost.empty, (f"{len(frame) - len(lost)} of {len(frame)} experiments recovered with no data lost ({moves}; "
-                        f"from {files.describe(FAILOVER_CSV)})")
+    moves = "; ".join(
+        f"{r.experiment}: {r.node_before} -> {r.node_after}, ready in {_seconds(r.time_to_ready_s)}, "
+        f"rows {_count(r.rows_before)} before, {_count(r.rows_after)} after, {_count(r.rows_missing)} missing, "
+        f"{r.verdict}"
+        for r in frame.itertuples()
+    )
+    return not frame.empty and lost.empty, (
+        f"{len(frame) - len(lost)} of {len(frame)} experiments recovered with no data lost ({moves}; "
+        f"from {files.describe(FAILOVER_CSV)})"
+    )
 
 
 def _seconds(value: object) -> str:
@@ -156,11 +190,14 @@ def _report_written(files: LabFiles) -> tuple[bool, str]:
 
 
 def failure_injection(files: LabFiles) -> Milestone:
-    return Milestone("Failure-injection exercise: simulated node disruption recovered without data loss, with "
-                     "findings logged in `storage/failover-report.md`", (
-        _check("node disruption recovered without data loss", (FAILOVER_CSV,), lambda: _no_data_lost(files)),
-        _check("findings logged in storage/failover-report.md", (FAILOVER_REPORT,), lambda: _report_written(files)),
-    ))
+    return Milestone(
+        "Failure-injection exercise: simulated node disruption recovered without data loss, with "
+        "findings logged in `storage/failover-report.md`",
+        (
+            _check("node disruption recovered without data loss", (FAILOVER_CSV,), lambda: _no_data_lost(files)),
+            _check("findings logged in storage/failover-report.md", (FAILOVER_REPORT,), lambda: _report_written(files)),
+        ),
+    )
 
 
 # -- roadmap update -------------------------------------------------------------------------------------
@@ -183,7 +220,7 @@ def security_results(files: LabFiles) -> pd.DataFrame:
     lines = files.text(SECURITY).splitlines()
     start = next((i for i, line in enumerate(lines) if line.replace(" ", "") == "|Node|Audited|Result|"), None)
     rows = []
-    for line in lines[start + 2:] if start is not None else []:
+    for line in lines[start + 2 :] if start is not None else []:
         if not line.startswith("|"):
             break
         rows.append([cell.strip() for cell in line.strip().strip("|").split("|")][:3])
@@ -206,12 +243,18 @@ def _hardening_open(files: LabFiles) -> bool:
 
 
 def roadmap_update(files: LabFiles) -> Milestone:
-    return Milestone("Advanced roadmap update: drafted `edge-ai/tuning-experiments.md` and "
-                     "`operations/security-checklist.md`", (
-        _check("edge-ai/tuning-experiments.md drafted", (TUNING,), lambda: _tuning_drafted(files)),
-        _check("operations/security-checklist.md drafted", (SECURITY,), lambda: _security_drafted(files),
-               lambda: _hardening_open(files)),
-    ))
+    return Milestone(
+        "Advanced roadmap update: drafted `edge-ai/tuning-experiments.md` and `operations/security-checklist.md`",
+        (
+            _check("edge-ai/tuning-experiments.md drafted", (TUNING,), lambda: _tuning_drafted(files)),
+            _check(
+                "operations/security-checklist.md drafted",
+                (SECURITY,),
+                lambda: _security_drafted(files),
+                lambda: _hardening_open(files),
+            ),
+        ),
+    )
 
 
 def milestones(files: LabFiles) -> list[Milestone]:

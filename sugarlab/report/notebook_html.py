@@ -28,8 +28,11 @@ _STANDALONE = """{%- extends 'lab/index.html.j2' -%}
 
 def notebook_html(notebook: Path) -> str:
     """The executed notebook at `notebook` as a standalone HTML page."""
-    exporter = HTMLExporter(extra_loaders=[DictLoader({TEMPLATE: _STANDALONE})], template_file=TEMPLATE,
-                            embed_images=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4),
-                                          resources={"metadata": {"name": notebook.stem, "path": str(notebook.parent)}})
+    exporter = HTMLExporter(
+        extra_loaders=[DictLoader({TEMPLATE: _STANDALONE})], template_file=TEMPLATE, embed_images=True
+    )
+    body, _ = exporter.from_notebook_node(
+        nbformat.read(notebook, as_version=4),
+        resources={"metadata": {"name": notebook.stem, "path": str(notebook.parent)}},
+    )
     return body

@@ -65,8 +65,11 @@ class LabFiles:
     @classmethod
     def of_manifest(cls, run_dir: Path, manifest: Mapping[str, Any]) -> "LabFiles":
         """The `lab/` of an archived run; origins come from its manifest (archives leave the registry out)."""
-        return cls(Path(run_dir) / "lab", (Origin(a["path"], a["notebook"], a["sha256"], a["written_at"])
-                                           for a in manifest.get("artefacts", [])), str(manifest.get("backend", "")))
+        return cls(
+            Path(run_dir) / "lab",
+            (Origin(a["path"], a["notebook"], a["sha256"], a["written_at"]) for a in manifest.get("artefacts", [])),
+            str(manifest.get("backend", "")),
+        )
 
     @property
     def cluster_provenance(self) -> str:

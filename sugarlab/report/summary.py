@@ -30,8 +30,11 @@ def _absent(section: str, artefact: str) -> str:
 def _milestones(milestones: list[Milestone]) -> str:
     passed = [m for m in milestones if m.passed]
     text = f"{len(passed)} of {len(milestones)} milestones pass."
-    failing = [f"{m.title.split(':')[0]} ({'; '.join(c.label for c in m.checks if not c.passed)})"
-               for m in milestones if not m.passed]
+    failing = [
+        f"{m.title.split(':')[0]} ({'; '.join(c.label for c in m.checks if not c.passed)})"
+        for m in milestones
+        if not m.passed
+    ]
     return text + (f" Still open: {'; '.join(failing)}." if failing else "")
 
 
@@ -41,16 +44,20 @@ def _expansion(figures: pd.DataFrame, milestones: list[Milestone]) -> str:
         return _absent("post-expansion", "expansion/baseline-comparison.csv")
     joined = next((m.checks[0] for m in milestones if m.title.startswith(MULTI_NODE)), None)
     if joined is not None and not joined.passed:  # the summary never claims what the checklist denies
-        return (f"No expansion is summarised: the checklist finds no new workers against the baseline inventory "
-                f"({joined.evidence}). If the baseline was retaken after the workers joined, run notebooks 02 "
-                "and 03 again so that the comparison and the inventory describe the same cluster.")
+        return (
+            f"No expansion is summarised: the checklist finds no new workers against the baseline inventory "
+            f"({joined.evidence}). If the baseline was retaken after the workers joined, run notebooks 02 "
+            "and 03 again so that the comparison and the inventory describe the same cluster."
+        )
     idle, load = _value(figures, "CPU used at baseline"), _value(figures, "CPU used under the stress Job")
     on_new = _value(figures, "CPU used under the stress Job on new workers") or 0.0
     grew = f"from {before:.0f} to {after:.0f} nodes" if before is not None else f"to {after:.0f} nodes"
     share = f", {on_new / load:.0%} of it on the new workers" if load else ""
     base = f" against {idle:.2f} cores at the idle baseline" if idle is not None else ""
-    return (f"The cluster grew {grew}; under the stress Job it used {load or 0:.2f} CPU cores{base}{share} "
-            f"({_provenance(figures, 'expansion')}).")
+    return (
+        f"The cluster grew {grew}; under the stress Job it used {load or 0:.2f} CPU cores{base}{share} "
+        f"({_provenance(figures, 'expansion')})."
+    )
 
 
 def _storage(figures: pd.DataFrame) -> str:
@@ -60,8 +67,7 @@ def _storage(figures: pd.DataFrame) -> str:
     kept = _value(figures, "failover experiments with no data lost") or 0.0
     longest = _value(figures, "longest failover time to ready")
     ready = f"; the slowest was ready again after {longest:.0f} s" if longest is not None else ""
-    return (f"{kept:.0f} of {total:.0f} failover experiments lost no data{ready} "
-            f"({_provenance(figures, 'storage')}).")
+    return f"{kept:.0f} of {total:.0f} failover experiments lost no data{ready} ({_provenance(figures, 'storage')})."
 
 
 def _edge_ai(figures: pd.DataFrame) -> str:
@@ -72,8 +78,10 @@ def _edge_ai(figures: pd.DataFrame) -> str:
     p50 = _value(figures, f"inference p50, chosen setting, concurrency {top}")
     p95 = _value(figures, f"inference p95, chosen setting, concurrency {top}")
     rps = _value(figures, f"inference throughput, chosen setting, concurrency {top}")
-    return (f"The chosen inference setting answered in {p50:.0f} ms at p50 and {p95:.0f} ms at p95 with "
-            f"{top} requests in flight, {rps:.1f} requests/s ({_provenance(figures, 'edge AI')}).")
+    return (
+        f"The chosen inference setting answered in {p50:.0f} ms at p50 and {p95:.0f} ms at p95 with "
+        f"{top} requests in flight, {rps:.1f} requests/s ({_provenance(figures, 'edge AI')})."
+    )
 
 
 def _node(row: pd.Series) -> str:
@@ -85,12 +93,19 @@ def _fio(figures: pd.DataFrame) -> str:
     if iops.empty:
         return _absent("fio", "operations/fio-results.csv")
     fastest, slowest = iops.loc[iops["value"].idxmax()], iops.loc[iops["value"].idxmin()]
-    return (f"fio's 4k random reads ran at {slowest['value']:.0f} to {fastest['value']:.0f} IOPS across "
-            f"{len(iops)} node(s), fastest on {_node(fastest)}, slowest on {_node(slowest)} "
-            f"({_provenance(figures, 'operations')}).")
+    return (
+        f"fio's 4k random reads ran at {slowest['value']:.0f} to {fastest['value']:.0f} IOPS across "
+        f"{len(iops)} node(s), fastest on {_node(fastest)}, slowest on {_node(slowest)} "
+        f"({_provenance(figures, 'operations')})."
+    )
 
 
 def summary(milestones: list[Milestone], figures: pd.DataFrame) -> list[str]:
     """One paragraph per topic: milestones, expansion, storage, edge AI, fio."""
-    return [_milestones(milestones), _expansion(figures, milestones), _storage(figures), _edge_ai(figures),
-            _fio(figures)]
+    return [
+        _milestones(milestones),
+        _expansion(figures, milestones),
+        _storage(figures),
+        _edge_ai(figures),
+        _fio(figures),
+    ]

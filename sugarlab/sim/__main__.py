@@ -46,8 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         if error.errno != errno.EADDRINUSE:
             raise
-        _give_up(args.state, {"reason": "port-in-use", "port": args.port,
-                              "message": f"port {args.port} on 127.0.0.1 is taken"})
+        _give_up(
+            args.state,
+            {"reason": "port-in-use", "port": args.port, "message": f"port {args.port} on 127.0.0.1 is taken"},
+        )
         return 4
 
 

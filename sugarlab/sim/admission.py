@@ -48,6 +48,7 @@ def _state() -> _Request:
 def with_warnings(app: ASGIApp) -> ASGIApp:
     """Remember each request's method and `fieldValidation`, and send the warnings raised while
     answering it as `Warning: 299 - "<text>"` headers (k8s.io/apiserver pkg/warning)."""
+
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
@@ -72,9 +73,16 @@ def _directive() -> str:
     if state.directive not in ("", IGNORE, WARN, STRICT):
         kind = OPTIONS_KIND.get(state.method, "CreateOptions")
         error = not_supported("fieldValidation", state.directive, ("", IGNORE, STRICT, WARN))
-        raise ApiError(422, "Invalid", f'{kind}.meta.k8s.io "" is invalid: {error.field}: {error.body}', {
-            "group": "meta.k8s.io", "kind": kind,
-            "causes": [{"reason": error.reason, "message": error.body, "field": error.field}]})
+        raise ApiError(
+            422,
+            "Invalid",
+            f'{kind}.meta.k8s.io "" is invalid: {error.field}: {error.body}',
+            {
+                "group": "meta.k8s.io",
+                "kind": kind,
+                "causes": [{"reason": error.reason, "message": error.body, "field": error.field}],
+            },
+        )
     return state.directive or WARN
 
 
@@ -141,8 +149,12 @@ def decode_patched(rt: ResourceType, patched: Obj, strategic_patch: Any = None) 
     if problem:
         shown = json.dumps(go_print(strategic_patch) if strategic else json.dumps(patched, separators=(",", ":")))
         body = f"Invalid value: {shown}: {problem}"
-        raise ApiError(422, "Invalid", f' "" is invalid: patch: {body}', {
-            "causes": [{"reason": "FieldValueInvalid", "message": body, "field": "patch"}]})
+        raise ApiError(
+            422,
+            "Invalid",
+            f' "" is invalid: patch: {body}',
+            {"causes": [{"reason": "FieldValueInvalid", "message": body, "field": "patch"}]},
+        )
     if directive == WARN:
         _state().warnings.extend(decoded.strict)
     return decoded.obj

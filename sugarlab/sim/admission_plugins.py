@@ -31,10 +31,18 @@ def admit_create(store: Store, rt: ResourceType, obj: dict[str, Any]) -> None:
         if found is None:
             raise ApiError.not_found("namespaces", namespace)
         if (found.get("status") or {}).get("phase") == "Terminating":
-            cause = {"reason": "NamespaceTerminating", "message": f"namespace {namespace} is being terminated",
-                     "field": "metadata.namespace"}
-            raise ApiError.forbidden(rt.plural, name, f"unable to create new content in namespace {namespace} "
-                                                      "because it is being terminated", rt.group, [cause])
+            cause = {
+                "reason": "NamespaceTerminating",
+                "message": f"namespace {namespace} is being terminated",
+                "field": "metadata.namespace",
+            }
+            raise ApiError.forbidden(
+                rt.plural,
+                name,
+                f"unable to create new content in namespace {namespace} because it is being terminated",
+                rt.group,
+                [cause],
+            )
     causes = meta_causes(rt.kind, meta)
     if causes:
         raise ApiError.invalid(rt.kind, name, causes, rt.group)

@@ -52,10 +52,22 @@ from sugarlab.sim.watch import Watch, embed, include_object
 Obj = dict[str, Any]
 log = logging.getLogger("sugarlab.sim")
 PROXY_TIMEOUT_S = 120.0
-SUBRESOURCE_VERBS = {"log": ["get"], "eviction": ["create"], "exec": ["create", "get"],
-                     "portforward": ["create", "get"]}
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length",
-              "proxy-authorization", "authorization"}
+SUBRESOURCE_VERBS = {
+    "log": ["get"],
+    "eviction": ["create"],
+    "exec": ["create", "get"],
+    "portforward": ["create", "get"],
+}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+    "proxy-authorization",
+    "authorization",
+}
 
 
 @dataclass(frozen=True)
@@ -71,8 +83,16 @@ def _not_found() -> ApiError:
 
 
 class SimApi:
-    def __init__(self, store: Store, machines: Machines, processes: LocalProcesses, seed: int, version: str,
-                 metrics_server: bool, state_dir: Path) -> None:
+    def __init__(
+        self,
+        store: Store,
+        machines: Machines,
+        processes: LocalProcesses,
+        seed: int,
+        version: str,
+        metrics_server: bool,
+        state_dir: Path,
+    ) -> None:
         self.state_dir = state_dir
         self.store, self.machines, self.processes, self.seed = store, machines, processes, seed
         self.budgets = Budgets(store)
@@ -85,11 +105,14 @@ class SimApi:
 
     def app(self, **kwargs: Any) -> ASGIApp:
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-        app = Starlette(routes=[Route("/{path:path}", self.handle, methods=methods),
-                                WebSocketRoute("/{path:path}", self.exec)], **kwargs)
+        app = Starlette(
+            routes=[Route("/{path:path}", self.handle, methods=methods), WebSocketRoute("/{path:path}", self.exec)],
+            **kwargs,
+        )
 
         async def dated(scope: Scope, receive: Receive, send: Send) -> None:
             """Stamp responses with the cluster's (virtual) time, as an API server does with its own."""
+
             async def send_dated(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     date = formatdate(self.store.clock.now().timestamp(), usegmt=True).encode()
@@ -121,14 +144,28 @@ class SimApi:
             if len(parts) >= 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4:7:2] == ["services", "proxy"]:
                 return await self._service_proxy(request, parts[3], parts[5], "/".join(parts[7:]))
             if parts in (["api"], ["apis"]) and wants_aggregated(request.headers.get("accept", "")):
-                return JSONResponse(aggregated(groups(self.metrics_server), parts == ["api"], SUBRESOURCE_VERBS),
-                                    media_type=DISCOVERY_V2)
+                return JSONResponse(
+                    aggregated(groups(self.metrics_server), parts == ["api"], SUBRESOURCE_VERBS),
+                    media_type=DISCOVERY_V2,
+                )
             if parts == ["api"]:
-                return JSONResponse({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
-                    {"clientCIDR": "0.0.0.0/0", "serverAddress": request.url.netloc}]})
+                return JSONResponse(
+                    {
+                        "kind": "APIVersions",
+                        "versions": ["v1"],
+                        "serverAddressByClientCIDRs": [
+                            {"clientCIDR": "0.0.0.0/0", "serverAddress": request.url.netloc}
+                        ],
+                    }
+                )
             if parts == ["apis"]:
-                return JSONResponse({"kind": "APIGroupList", "apiVersion": "v1",
-                                     "groups": [self._group(g) for g in groups(self.metrics_server) if g]})
+                return JSONResponse(
+                    {
+                        "kind": "APIGroupList",
+                        "apiVersion": "v1",
+                        "groups": [self._group(g) for g in groups(self.metrics_server) if g],
+                    }
+                )
             if len(parts) == 2 and parts[0] == "apis":
                 if parts[1] not in groups(self.metrics_server):
                     raise _not_found()
@@ -189,25 +226,29 @@ class SimApi:
             if target.subresource == "scale":
                 body = await self._body(request) if method in ("PUT", "PATCH") else None
                 content_type = request.headers.get("content-type", "").split(";")[0].strip()
-                return JSONResponse(serve_scale(self.store, target.rt, target.namespace or "", target.name, method,
-                                                content_type, body))
+                return JSONResponse(
+                    serve_scale(self.store, target.rt, target.namespace or "", target.name, method, content_type, body)
+                )
             if target.subresource == "eviction" and method == "POST":
                 body = await self._body(request, required=False, target=target)
                 return JSONResponse(self.budgets.evict(target.namespace or "", target.name, body), status_code=201)
             if target.subresource == "log" and method == "GET":
                 pod = self.store.get(target.rt, target.namespace or "", target.name)
                 try:
-                    real = self.processes.log(pod["metadata"]["uid"], query.get("container"),
-                                              query.get("previous") in ("true", "1"))
+                    real = self.processes.log(
+                        pod["metadata"]["uid"], query.get("container"), query.get("previous") in ("true", "1")
+                    )
                 except LookupError as missing:  # kubelet's answer to --previous before any restart
-                    raise ApiError.bad_request(f'previous terminated container "{missing}" in pod '
-                                               f'"{target.name}" not found') from None
+                    raise ApiError.bad_request(
+                        f'previous terminated container "{missing}" in pod "{target.name}" not found'
+                    ) from None
                 return PlainTextResponse(real if real is not None else pod_log(pod, query))
             if method == "GET":
                 obj = self.store.get(target.rt, target.namespace or "", target.name)
                 if wants_table(request.headers.get("accept", "")):
-                    return JSONResponse(table(target.rt.kind, [obj], self.store.clock.now(), str(
-                        self.store.resource_version)))
+                    return JSONResponse(
+                        table(target.rt.kind, [obj], self.store.clock.now(), str(self.store.resource_version))
+                    )
                 return JSONResponse(obj)
             if method == "PUT":
                 return JSONResponse(self._replace(target, await self._body(request, target=target)))
@@ -217,8 +258,15 @@ class SimApi:
                 admit_delete(target.rt, target.name)
                 body = await self._body(request, required=False, target=target) or {}
                 grace = body.get("gracePeriodSeconds", request.query_params.get("gracePeriodSeconds"))
-                return JSONResponse(delete_object(self.store, target.rt, target.namespace or "", target.name,
-                                                  None if grace is None else int(grace)))
+                return JSONResponse(
+                    delete_object(
+                        self.store,
+                        target.rt,
+                        target.namespace or "",
+                        target.name,
+                        None if grace is None else int(grace),
+                    )
+                )
         raise ApiError.no_route(405)
 
     # -- reads ------------------------------------------------------------------------------------
@@ -236,8 +284,12 @@ class SimApi:
         for item in listed.items:
             item.pop("apiVersion", None)
             item.pop("kind", None)
-        return {"kind": target.rt.list_kind, "apiVersion": target.rt.api_version,
-                "metadata": listed.metadata, "items": listed.items}
+        return {
+            "kind": target.rt.list_kind,
+            "apiVersion": target.rt.api_version,
+            "metadata": listed.metadata,
+            "items": listed.items,
+        }
 
     def _list_table(self, target: Target, query: Any) -> Obj:
         listed = paging.page(self.store, target.rt, target.namespace, query, self._matcher(target, query))
@@ -251,8 +303,9 @@ class SimApi:
         def count(change: int) -> None:
             self.open_watches += change
 
-        return Watch(self.store, target.rt, target.namespace, query, self._matcher(target, query),
-                     tabulate if as_table else None).response(count)
+        return Watch(
+            self.store, target.rt, target.namespace, query, self._matcher(target, query), tabulate if as_table else None
+        ).response(count)
 
     # -- writes -----------------------------------------------------------------------------------
     async def _body(self, request: Request, required: bool = True, target: Target | None = None) -> Any:
@@ -269,13 +322,15 @@ class SimApi:
         if body.get("kind", rt.kind) != rt.kind or body.get("apiVersion", rt.api_version) != rt.api_version:
             raise ApiError.bad_request(
                 f"the API version in the data ({body.get('apiVersion')}) and kind ({body.get('kind')}) do not "
-                f"match the endpoint {rt.api_version}, {rt.plural}")
+                f"match the endpoint {rt.api_version}, {rt.plural}"
+            )
         body = admission.decode_body(rt, body)
         meta = body.setdefault("metadata", {})
         if rt.namespaced:
             if meta.get("namespace") and meta["namespace"] != target.namespace:
-                raise ApiError.bad_request("the namespace of the provided object does not match the namespace "
-                                           "sent on the request")
+                raise ApiError.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             meta["namespace"] = target.namespace
         if target.name and meta.get("name", target.name) != target.name:
             raise ApiError.bad_request("the name of the object does not match the name on the URL")
@@ -319,15 +374,22 @@ class SimApi:
             new = current
         else:
             new = obj | {"status": current.get("status")} if "status" in current else obj
-        return self.store.replace(target.rt, admission.admit(target.rt, new, current),
-                                  expect_rv=obj["metadata"].get("resourceVersion"))
+        return self.store.replace(
+            target.rt, admission.admit(target.rt, new, current), expect_rv=obj["metadata"].get("resourceVersion")
+        )
 
     async def _patch(self, request: Request, target: Target) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
         if content_type not in PATCH_TYPES:
-            return JSONResponse(ApiError(415, "UnsupportedMediaType",
-                                         f"the body of the request was in an unknown format - accepted media "
-                                         f"types include: {', '.join(PATCH_TYPES)}").status(), status_code=415)
+            return JSONResponse(
+                ApiError(
+                    415,
+                    "UnsupportedMediaType",
+                    f"the body of the request was in an unknown format - accepted media "
+                    f"types include: {', '.join(PATCH_TYPES)}",
+                ).status(),
+                status_code=415,
+            )
         body = await self._body(request, target=target)
         namespace = target.namespace or ""
         if content_type == APPLY_PATCH:
@@ -335,8 +397,10 @@ class SimApi:
                 raise ApiError.bad_request("PATCH, fieldManager is required for apply requests")
             current = self.store.find(target.rt, namespace, target.name)
             if current is None:
-                return JSONResponse(self._create(Target(target.rt, target.namespace, "", ""),
-                                                 self._prepare(target, body)), status_code=201)
+                return JSONResponse(
+                    self._create(Target(target.rt, target.namespace, "", ""), self._prepare(target, body)),
+                    status_code=201,
+                )
             patched = strategic_merge(current, self._prepare(target, body))
         else:
             current = self.store.get(target.rt, namespace, target.name)
@@ -354,10 +418,16 @@ class SimApi:
         return JSONResponse(self.store.replace(target.rt, admission.admit(target.rt, patched, current)))
 
     def _delete_collection(self, target: Target, query: Any) -> Obj:
-        deleted = [delete_object(self.store, target.rt, o["metadata"].get("namespace", ""), o["metadata"]["name"])
-                   for o in self._matching(target, query)]
-        return {"kind": target.rt.list_kind, "apiVersion": target.rt.api_version,
-                "metadata": {"resourceVersion": str(self.store.resource_version)}, "items": deleted}
+        deleted = [
+            delete_object(self.store, target.rt, o["metadata"].get("namespace", ""), o["metadata"]["name"])
+            for o in self._matching(target, query)
+        ]
+        return {
+            "kind": target.rt.list_kind,
+            "apiVersion": target.rt.api_version,
+            "metadata": {"resourceVersion": str(self.store.resource_version)},
+            "items": deleted,
+        }
 
     # -- exec and port-forward ------------------------------------------------------------------
     async def exec(self, websocket: WebSocket) -> None:
@@ -376,9 +446,13 @@ class SimApi:
         name = service.split(":")[1] if service.count(":") == 2 else service.split(":")[0]
         svc = self.store.get(self.store.kind("Service"), namespace, name)
         selector = (svc.get("spec") or {}).get("selector") or {}
-        ports = [self.processes.endpoint(p["metadata"]["uid"]) for p in self.store.view(self.store.kind("Pod"), namespace)
-                 if selector and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
-                 and any(c["type"] == "Ready" and c["status"] == "True" for c in p.get("status", {}).get("conditions", []))]
+        ports = [
+            self.processes.endpoint(p["metadata"]["uid"])
+            for p in self.store.view(self.store.kind("Pod"), namespace)
+            if selector
+            and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
+            and any(c["type"] == "Ready" and c["status"] == "True" for c in p.get("status", {}).get("conditions", []))
+        ]
         ready = [port for port in ports if port]
         if not ready:
             raise ApiError(503, "ServiceUnavailable", f'no endpoints available for service "{name}"')
@@ -386,8 +460,13 @@ class SimApi:
         port = ready[self._next_endpoint % len(ready)]
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         async with httpx.AsyncClient(timeout=PROXY_TIMEOUT_S) as upstream:
-            answer = await upstream.request(request.method, f"http://127.0.0.1:{port}/{path}",
-                                            params=request.query_params, headers=headers, content=await request.body())
+            answer = await upstream.request(
+                request.method,
+                f"http://127.0.0.1:{port}/{path}",
+                params=request.query_params,
+                headers=headers,
+                content=await request.body(),
+            )
         kept = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP | {"content-encoding"}}
         return Response(answer.content, status_code=answer.status_code, headers=kept)
 
@@ -395,9 +474,12 @@ class SimApi:
     async def _machine_request(self, request: Request, rest: list[str]) -> Response:
         machines = self.machines.all()
         if not rest and request.method == "GET":
-            return JSONResponse({name: {"profile": m.profile, "ip": m.ip, "k3s": m.k3s, "fault": m.fault,
-                                        "powered": m.powered}
-                                 for name, m in machines.items()})
+            return JSONResponse(
+                {
+                    name: {"profile": m.profile, "ip": m.ip, "k3s": m.k3s, "fault": m.fault, "powered": m.powered}
+                    for name, m in machines.items()
+                }
+            )
         body = await self._body(request)
         if not rest and request.method == "POST":
             try:
@@ -416,8 +498,9 @@ class SimApi:
             machine = self.machines.power(rest[0], body["on"])
             return JSONResponse({"name": machine.name, "powered": machine.powered, "since": machine.power_changed})
         if rest[1] == "files" and request.method == "PUT":
-            self.machines.write_file(rest[0], body["path"], base64.b64decode(body["data"]), body["mode"],
-                                     body.get("dir_mode"))
+            self.machines.write_file(
+                rest[0], body["path"], base64.b64decode(body["data"]), body["mode"], body.get("dir_mode")
+            )
             return Response(status_code=204)
         raise _not_found()
 
@@ -430,15 +513,29 @@ class SimApi:
             nas.set_answering(self.state_dir, body["on"], self.store.clock.stamp())
         elif rest or request.method != "GET":
             raise _not_found()
-        return JSONResponse({"server": nas.SERVER, "export": nas.EXPORT, "powered": nas.answering(self.state_dir),
-                             "since": nas.down_since(self.state_dir)})
+        return JSONResponse(
+            {
+                "server": nas.SERVER,
+                "export": nas.EXPORT,
+                "powered": nas.answering(self.state_dir),
+                "since": nas.down_since(self.state_dir),
+            }
+        )
 
     # -- discovery and metrics --------------------------------------------------------------------
     def _version(self) -> Obj:
         major, minor = self.version.lstrip("v").split(".")[:2]
-        return {"major": major, "minor": minor, "gitVersion": self.version, "gitCommit": self.commit,
-                "gitTreeState": "clean", "buildDate": "2025-09-02T18:14:05Z", "goVersion": "go1.24.6",
-                "compiler": "gc", "platform": "linux/arm64"}
+        return {
+            "major": major,
+            "minor": minor,
+            "gitVersion": self.version,
+            "gitCommit": self.commit,
+            "gitTreeState": "clean",
+            "buildDate": "2025-09-02T18:14:05Z",
+            "goVersion": "go1.24.6",
+            "compiler": "gc",
+            "platform": "linux/arm64",
+        }
 
     def _group(self, group: str) -> Obj:
         versions = [{"groupVersion": f"{group}/{v}", "version": v} for v in groups(self.metrics_server)[group]]
@@ -447,17 +544,36 @@ class SimApi:
     def _resource_list(self, group: str, version: str) -> Obj:
         resources: list[Obj] = []
         for rt in groups(self.metrics_server)[group][version]:
-            resources.append({"name": rt.plural, "singularName": rt.kind.lower(), "namespaced": rt.namespaced,
-                              "kind": rt.kind, "verbs": list(rt.verbs), "shortNames": list(rt.short_names),
-                              **({"categories": list(rt.categories)} if rt.categories else {})})
+            resources.append(
+                {
+                    "name": rt.plural,
+                    "singularName": rt.kind.lower(),
+                    "namespaced": rt.namespaced,
+                    "kind": rt.kind,
+                    "verbs": list(rt.verbs),
+                    "shortNames": list(rt.short_names),
+                    **({"categories": list(rt.categories)} if rt.categories else {}),
+                }
+            )
             for sub in rt.subresources:
                 verbs = SUBRESOURCE_VERBS.get(sub, ["get", "patch", "update"])
-                resources.append({"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
-                                  "kind": rt.kind, "verbs": verbs})
+                resources.append(
+                    {
+                        "name": f"{rt.plural}/{sub}",
+                        "singularName": "",
+                        "namespaced": rt.namespaced,
+                        "kind": rt.kind,
+                        "verbs": verbs,
+                    }
+                )
                 if sub == "eviction":  # kubectl drain evicts (rather than deletes) only where discovery says so
                     resources[-1] |= {"group": "policy", "version": "v1", "kind": "Eviction"}
-        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{group}/{version}".lstrip("/"),
-                "resources": resources}
+        return {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": f"{group}/{version}".lstrip("/"),
+            "resources": resources,
+        }
 
     def _metrics(self, request: Request, target: Target) -> Response:
         if request.method != "GET" or target.subresource:
@@ -476,5 +592,6 @@ class SimApi:
             if item is None:
                 raise ApiError.not_found(target.rt.plural, target.name, target.rt.group)
             return JSONResponse(item)
-        return JSONResponse({"kind": target.rt.list_kind, "apiVersion": target.rt.api_version,
-                             "metadata": {}, "items": items})
+        return JSONResponse(
+            {"kind": target.rt.list_kind, "apiVersion": target.rt.api_version, "metadata": {}, "items": items}
+        )

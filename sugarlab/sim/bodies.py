@@ -44,8 +44,9 @@ def negotiate(accept: str) -> None:
     """406 when the client accepts none of the media types the simulator writes (it writes no protobuf)."""
     offered = {part.split(";")[0].strip().lower() for part in accept.split(",")}
     if not offered & ACCEPTABLE:
-        raise ApiError(406, "NotAcceptable",
-                       f"only the following media types are accepted: {', '.join(SERVED_MEDIA_TYPES)}")
+        raise ApiError(
+            406, "NotAcceptable", f"only the following media types are accepted: {', '.join(SERVED_MEDIA_TYPES)}"
+        )
 
 
 def decoded_into(method: str, rt: ResourceType, subresource: str) -> tuple[str, str]:
@@ -114,22 +115,30 @@ def go_syntax_error(error: json.JSONDecodeError) -> str:
     if msg.startswith("Invalid control character"):
         return f"invalid character {char} in string literal"
     if msg.startswith("Invalid \\escape"):
-        return f"invalid character {_quote_char(text[pos + 1])} in string escape code" if pos + 1 < len(text) \
+        return (
+            f"invalid character {_quote_char(text[pos + 1])} in string escape code"
+            if pos + 1 < len(text)
             else "unexpected end of JSON input"
+        )
     return f"invalid character {char} looking for beginning of value"
 
 
 def _unrecognized(kind: str, error: str, body: bytes) -> ApiError:
-    return ApiError.bad_request(f"the object provided is unrecognized (must be of type {kind or 'Object'}): "
-                                f"{error} ({_summary(body)})")
+    return ApiError.bad_request(
+        f"the object provided is unrecognized (must be of type {kind or 'Object'}): {error} ({_summary(body)})"
+    )
 
 
 def decode(body: bytes, content_type: str, kind: str, api_version: str) -> Any:
     """The body as JSON data; `kind` and `api_version` are the endpoint's (for messages and protobuf defaults)."""
     media = content_type.split(";")[0].strip().lower()
     if kind and media not in (*OBJECT_MEDIA_TYPES, "", *PATCH_TYPES):
-        raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted "
-                                                    f"media types include: {', '.join(OBJECT_MEDIA_TYPES)}")
+        raise ApiError(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted "
+            f"media types include: {', '.join(OBJECT_MEDIA_TYPES)}",
+        )
     if media == proto_decode.MEDIA_TYPE:
         try:
             return proto_decode.decode(body, api_version, kind)
@@ -144,8 +153,12 @@ def decode(body: bytes, content_type: str, kind: str, api_version: str) -> Any:
         data = _json(body, kind)
     if media in ("application/json", "application/yaml", "", APPLY_PATCH):  # a whole object (or apply's intent)
         if data is not None and not isinstance(data, dict):  # SimpleMetaFactory.Interpret's findKind struct
-            raise _unrecognized(kind, f"couldn't get version/kind; json parse error: json: cannot unmarshal "
-                                      f"{typed_json.json_type(data)} into Go value of type {FIND_KIND}", body)
+            raise _unrecognized(
+                kind,
+                f"couldn't get version/kind; json parse error: json: cannot unmarshal "
+                f"{typed_json.json_type(data)} into Go value of type {FIND_KIND}",
+                body,
+            )
         if typed_json.check(data, _text(data, "apiVersion") or api_version, _text(data, "kind") or kind):
             return typed_json.without_nulls(data)
     return data
@@ -167,8 +180,13 @@ def _json(body: bytes, kind: str) -> Any:
     try:
         return parse_json(body)
     except UnicodeDecodeError:
-        raise _unrecognized(kind, "couldn't get version/kind; json parse error: invalid character "
-                                  f"{_quote_char(chr(body[0]))} looking for beginning of value", body) from None
+        raise _unrecognized(
+            kind,
+            "couldn't get version/kind; json parse error: invalid character "
+            f"{_quote_char(chr(body[0]))} looking for beginning of value",
+            body,
+        ) from None
     except json.JSONDecodeError as exc:
-        raise _unrecognized(kind, f"couldn't get version/kind; json parse error: {go_syntax_error(exc)}",
-                            body) from None
+        raise _unrecognized(
+            kind, f"couldn't get version/kind; json parse error: {go_syntax_error(exc)}", body
+        ) from None

@@ -71,8 +71,12 @@ def selector_string(selector: Obj | None) -> str:
     requirements: list[tuple[str, str]] = [(k, f"{k}={v}") for k, v in (selector.get("matchLabels") or {}).items()]
     for expr in selector.get("matchExpressions") or []:
         key, op, values = expr["key"], expr["operator"], sorted(expr.get("values") or [])
-        text = {"In": f"{key} in ({','.join(values)})", "NotIn": f"{key} notin ({','.join(values)})",
-                "Exists": key, "DoesNotExist": f"!{key}"}[op]
+        text = {
+            "In": f"{key} in ({','.join(values)})",
+            "NotIn": f"{key} notin ({','.join(values)})",
+            "Exists": key,
+            "DoesNotExist": f"!{key}",
+        }[op]
         requirements.append((key, text))
     return ",".join(text for _, text in sorted(requirements, key=lambda r: r[0]))
 

@@ -14,15 +14,19 @@ from typing import Any
 Obj = dict[str, Any]
 
 # ObjectMeta's API documentation, which kube-apiserver gives as these columns' descriptions.
-NAME_DOC = ("Name must be unique within a namespace. Is required when creating resources, although some resources "
-            "may allow a client to request the generation of a name automatically. Name is primarily intended for "
-            "creation idempotence and configuration definition. Cannot be updated. More info: "
-            "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names")
-CREATED_DOC = ("CreationTimestamp is a timestamp representing the server time when this object was created. It is not "
-               "guaranteed to be set in happens-before order across separate operations. Clients may not set this "
-               "value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null "
-               "for lists. More info: "
-               "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata")
+NAME_DOC = (
+    "Name must be unique within a namespace. Is required when creating resources, although some resources "
+    "may allow a client to request the generation of a name automatically. Name is primarily intended for "
+    "creation idempotence and configuration definition. Cannot be updated. More info: "
+    "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
+)
+CREATED_DOC = (
+    "CreationTimestamp is a timestamp representing the server time when this object was created. It is not "
+    "guaranteed to be set in happens-before order across separate operations. Clients may not set this "
+    "value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null "
+    "for lists. More info: "
+    "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
+)
 CONTAINERS_DOC = "Names of each container in the template."
 IMAGES_DOC = "Images referenced by each container in the template."
 
@@ -36,8 +40,13 @@ class Column:
     format: str = ""
 
     def definition(self) -> Obj:
-        return {"name": self.name, "type": self.type, "format": self.format, "description": self.description,
-                "priority": self.priority}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "format": self.format,
+            "description": self.description,
+            "priority": self.priority,
+        }
 
 
 NAME = Column("Name", format="name", description=NAME_DOC)

@@ -47,9 +47,11 @@ class ContainerLifecycle:
         command, key = command_of(container), (pod["metadata"]["uid"], container["name"])
         if not runnable(container, command[0]):
             # runc's error when the program is not in the image, as containerd reports it (exit 128)
-            message = ("failed to create containerd task: failed to create shim task: OCI runtime create failed: "
-                       "runc create failed: unable to start container process: error during container init: "
-                       f'exec: "{command[0]}": executable file not found in $PATH: unknown')
+            message = (
+                "failed to create containerd task: failed to create shim task: OCI runtime create failed: "
+                "runc create failed: unable to start container process: error during container init: "
+                f'exec: "{command[0]}": executable file not found in $PATH: unknown'
+            )
             self._refused[key] = message
             events.record(self.store, pod, "Failed", f"Error: {message}", "kubelet", host=host, warning=True)
             return
@@ -62,9 +64,15 @@ class ContainerLifecycle:
         self._refused.pop(key, None)
         self.processes.confined.start(key[0], container, confined)
         if not lookup(container["image"]).catalogued:
-            events.record(self.store, pod, "Pulled", f'Image "{container["image"]}" is not in the simulator\'s '
-                          f"catalogue: modelled generically, holding only the program named like it", "kubelet",
-                          host=host)
+            events.record(
+                self.store,
+                pod,
+                "Pulled",
+                f'Image "{container["image"]}" is not in the simulator\'s '
+                f"catalogue: modelled generically, holding only the program named like it",
+                "kubelet",
+                host=host,
+            )
 
     def tend(self, pod: Obj, host: str, now: datetime) -> None:
         """Notice exits, restart what is due, and write what changed into the pod's status."""
@@ -77,8 +85,12 @@ class ContainerLifecycle:
             if waiting is not None and waiting.get("reason") == "CrashLoopBackOff":
                 if now.timestamp() >= self._restart_at.get(key, 0.0):
                     self.start(pod, container, host)
-                    changes[name] = {"state": {"running": {"startedAt": stamp}},
-                                     "restartCount": status["restartCount"] + 1, "ready": True, "started": True}
+                    changes[name] = {
+                        "state": {"running": {"startedAt": stamp}},
+                        "restartCount": status["restartCount"] + 1,
+                        "ready": True,
+                        "started": True,
+                    }
                     self._started_events(pod, name, host)
                 continue
             if "running" not in status["state"]:
@@ -93,16 +105,24 @@ class ContainerLifecycle:
             if ended is not None:
                 changes[name] = self._exited(pod, container, status, ended, now, host)
         if changes:
-            self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"],
-                              lambda obj: _apply(obj, changes, stamp))
+            self.store.update(
+                self.store.kind("Pod"),
+                pod["metadata"]["namespace"],
+                pod["metadata"]["name"],
+                lambda obj: _apply(obj, changes, stamp),
+            )
 
     def _exited(self, pod: Obj, container: Obj, status: Obj, ended: Exit, now: datetime, host: str) -> Obj:
         uid, name = pod["metadata"]["uid"], container["name"]
         key, stamp = (uid, name), format_time(now)
-        terminated = {"exitCode": ended.code, "reason": ended.reason, **({"message": ended.message} if ended.message
-                                                                         else {}),
-                      "startedAt": status["state"]["running"]["startedAt"], "finishedAt": stamp,
-                      "containerID": status.get("containerID", "")}
+        terminated = {
+            "exitCode": ended.code,
+            "reason": ended.reason,
+            **({"message": ended.message} if ended.message else {}),
+            "startedAt": status["state"]["running"]["startedAt"],
+            "finishedAt": stamp,
+            "containerID": status.get("containerID", ""),
+        }
         policy = pod["spec"].get("restartPolicy", "Always")
         if policy == "Never" or (policy == "OnFailure" and ended.code == 0):
             return {"state": {"terminated": terminated}, "ready": False, "started": False}
@@ -111,21 +131,38 @@ class ContainerLifecycle:
         if backoff is None:  # the first exit: restarted at once
             self.start(pod, container, host)
             self._started_events(pod, name, host)
-            return {"state": {"running": {"startedAt": stamp}}, "lastState": {"terminated": terminated},
-                    "restartCount": status["restartCount"] + 1}
+            return {
+                "state": {"running": {"startedAt": stamp}},
+                "lastState": {"terminated": terminated},
+                "restartCount": status["restartCount"] + 1,
+            }
         self._restart_at[key] = now.timestamp() + backoff
-        message = f"back-off {backoff:.0f}s restarting failed container={name} pod={pod['metadata']['name']}_" \
-                  f"{pod['metadata']['namespace']}({uid})"
-        events.record(self.store, pod, "BackOff", f"Back-off restarting failed container {name} in pod "
-                      f"{pod['metadata']['name']}_{pod['metadata']['namespace']}({uid})", "kubelet", host=host,
-                      warning=True)
-        return {"state": {"waiting": {"reason": "CrashLoopBackOff", "message": message}},
-                "lastState": {"terminated": terminated}, "ready": False, "started": False}
+        message = (
+            f"back-off {backoff:.0f}s restarting failed container={name} pod={pod['metadata']['name']}_"
+            f"{pod['metadata']['namespace']}({uid})"
+        )
+        events.record(
+            self.store,
+            pod,
+            "BackOff",
+            f"Back-off restarting failed container {name} in pod "
+            f"{pod['metadata']['name']}_{pod['metadata']['namespace']}({uid})",
+            "kubelet",
+            host=host,
+            warning=True,
+        )
+        return {
+            "state": {"waiting": {"reason": "CrashLoopBackOff", "message": message}},
+            "lastState": {"terminated": terminated},
+            "ready": False,
+            "started": False,
+        }
 
     def _started_events(self, pod: Obj, name: str, host: str) -> None:
         image = next(c["image"] for c in pod["spec"]["containers"] if c["name"] == name)
-        events.record(self.store, pod, "Pulled", f'Container image "{image}" already present on machine', "kubelet",
-                      host=host)
+        events.record(
+            self.store, pod, "Pulled", f'Container image "{image}" already present on machine', "kubelet", host=host
+        )
         events.record(self.store, pod, "Created", f"Created container: {name}", "kubelet", host=host)
         events.record(self.store, pod, "Started", f"Started container {name}", "kubelet", host=host)
 

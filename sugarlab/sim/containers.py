@@ -84,8 +84,15 @@ class RealContainers:
         log = self._log(uid, container["name"], run)
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("wb") as out:
-            process = subprocess.Popen(confined.argv, env=confined.env, cwd=confined.cwd, stdin=subprocess.DEVNULL,
-                                       stdout=out, stderr=subprocess.STDOUT, preexec_fn=limit_resources)
+            process = subprocess.Popen(
+                confined.argv,
+                env=confined.env,
+                cwd=confined.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=limit_resources,
+            )
         self._runs[key] = Run(process, log, memory_limit(container))
 
     def runs(self, uid: str, name: str) -> bool:

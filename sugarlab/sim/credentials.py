@@ -28,8 +28,13 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 CA_DAYS = 3650
 SERVING_DAYS = 365
 RENEW_BEFORE = dt.timedelta(days=90)  # k3s renews certificates that expire within 90 days
-SERVING_NAMES = ("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-                 "kubernetes.default.svc.cluster.local")
+SERVING_NAMES = (
+    "localhost",
+    "kubernetes",
+    "kubernetes.default",
+    "kubernetes.default.svc",
+    "kubernetes.default.svc.cluster.local",
+)
 SERVING_IPS = ("127.0.0.1", "::1")
 
 
@@ -51,26 +56,52 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
-def _certificate(subject: x509.Name, issuer: x509.Name, public: ec.EllipticCurvePublicKey,
-                 signer: ec.EllipticCurvePrivateKey, days: int, now: dt.datetime) -> x509.CertificateBuilder:
-    return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=days)))
+def _certificate(
+    subject: x509.Name,
+    issuer: x509.Name,
+    public: ec.EllipticCurvePublicKey,
+    signer: ec.EllipticCurvePrivateKey,
+    days: int,
+    now: dt.datetime,
+) -> x509.CertificateBuilder:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=days))
+    )
 
 
 def _make_ca(directory: Path, now: dt.datetime) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"sugarlab-server-ca@{int(now.timestamp())}")])
-    cert = (_certificate(name, name, key.public_key(), key, CA_DAYS, now)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=True,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        _certificate(name, name, key.public_key(), key, CA_DAYS, now)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
     _write_private(directory / "server-ca.key", _key_pem(key))
     _write_private(directory / "server-ca.crt", cert.public_bytes(serialization.Encoding.PEM))
 
@@ -83,10 +114,12 @@ def _make_serving(directory: Path, now: dt.datetime) -> None:
     names: list[x509.GeneralName] = [x509.DNSName(n) for n in SERVING_NAMES]
     names += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in SERVING_IPS]
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")])
-    cert = (_certificate(subject, ca_cert.subject, key.public_key(), ca_key, SERVING_DAYS, now)
-            .add_extension(x509.SubjectAlternativeName(names), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        _certificate(subject, ca_cert.subject, key.public_key(), ca_key, SERVING_DAYS, now)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     _write_private(directory / "serving-kube-apiserver.key", _key_pem(key))
     _write_private(directory / "serving-kube-apiserver.crt", cert.public_bytes(serialization.Encoding.PEM))
 
@@ -110,5 +143,9 @@ def ensure(state_dir: Path) -> Credentials:
     token_file = directory / "token"
     if not token_file.is_file():
         _write_private(token_file, secrets.token_urlsafe(32).encode())
-    return Credentials((directory / "server-ca.crt").read_bytes(), directory / "serving-kube-apiserver.crt",
-                       directory / "serving-kube-apiserver.key", token_file.read_text().strip())
+    return Credentials(
+        (directory / "server-ca.crt").read_bytes(),
+        directory / "serving-kube-apiserver.crt",
+        directory / "serving-kube-apiserver.key",
+        token_file.read_text().strip(),
+    )

@@ -7,12 +7,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-MACROS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
-          "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *"}
-MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+MONTHS = {
+    m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
+}
 DAYS = {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
 # (lowest, highest, names) of minute, hour, day of month, month, day of week
-FIELDS: tuple[tuple[int, int, dict[str, int]], ...] = ((0, 59, {}), (0, 23, {}), (1, 31, {}), (1, 12, MONTHS), (0, 6, DAYS))
+FIELDS: tuple[tuple[int, int, dict[str, int]], ...] = (
+    (0, 59, {}),
+    (0, 23, {}),
+    (1, 31, {}),
+    (1, 12, MONTHS),
+    (0, 6, DAYS),
+)
 
 
 class ScheduleError(ValueError):
@@ -42,8 +57,11 @@ def _field(text: str, low: int, high: int, names: dict[str, int]) -> tuple[froze
             start = _value(body, names)
             end = high if step_text else start
         if start < low or end > high or start > end or step < 1:
-            raise ScheduleError(f"end of range ({end}) above maximum ({high}): {part}" if end > high
-                                else f"beginning of range ({start}) below minimum ({low}): {part}")
+            raise ScheduleError(
+                f"end of range ({end}) above maximum ({high}): {part}"
+                if end > high
+                else f"beginning of range ({start}) below minimum ({low}): {part}"
+            )
         allowed.update(range(start, end + 1, step))
     return frozenset(allowed), text in ("*", "?")
 
@@ -71,8 +89,7 @@ class Schedule:
         day = moment.day in self.days
         weekday = (moment.isoweekday() % 7) in self.weekdays
         day_ok = day and weekday if self.any_day or self.any_weekday else day or weekday
-        return (moment.minute in self.minutes and moment.hour in self.hours and moment.month in self.months
-                and day_ok)
+        return moment.minute in self.minutes and moment.hour in self.hours and moment.month in self.months and day_ok
 
     def latest(self, after: datetime, until: datetime) -> datetime | None:
         """The last scheduled minute in (after, until], looking back at most `LOOKBACK`."""

@@ -35,8 +35,11 @@ def default_cronjob(cronjob: Obj) -> None:
     try:
         Schedule.parse(str(spec.get("schedule", "")))
     except ScheduleError as exc:
-        raise ApiError.invalid("CronJob", cronjob["metadata"].get("name", ""), [
-            ("spec.schedule", f'Invalid value: "{spec.get("schedule", "")}": {exc}')]) from None
+        raise ApiError.invalid(
+            "CronJob",
+            cronjob["metadata"].get("name", ""),
+            [("spec.schedule", f'Invalid value: "{spec.get("schedule", "")}": {exc}')],
+        ) from None
     spec.setdefault("concurrencyPolicy", "Allow")
     spec.setdefault("suspend", False)
     spec.setdefault("successfulJobsHistoryLimit", 3)
@@ -53,8 +56,14 @@ def _finished(job: Obj) -> str | None:
 
 def _reference(job: Obj) -> Obj:
     meta = job["metadata"]
-    return {"kind": "Job", "namespace": meta["namespace"], "name": meta["name"], "uid": meta["uid"],
-            "apiVersion": "batch/v1", "resourceVersion": meta.get("resourceVersion", "")}
+    return {
+        "kind": "Job",
+        "namespace": meta["namespace"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "apiVersion": "batch/v1",
+        "resourceVersion": meta.get("resourceVersion", ""),
+    }
 
 
 class CronJobController:
@@ -73,8 +82,13 @@ class CronJobController:
         for job in jobs:
             state = _finished(job)
             if state and any(a["uid"] == job["metadata"]["uid"] for a in status.get("active") or []):
-                events.record(self.store, cronjob, "SawCompletedJob",
-                              f"Saw completed job: {job['metadata']['name']}, condition: {state}", COMPONENT)
+                events.record(
+                    self.store,
+                    cronjob,
+                    "SawCompletedJob",
+                    f"Saw completed job: {job['metadata']['name']}, condition: {state}",
+                    COMPONENT,
+                )
                 if state == "Complete" and job["status"].get("completionTime"):
                     status["lastSuccessfulTime"] = job["status"]["completionTime"]
         now = self.store.clock.now()
@@ -90,42 +104,68 @@ class CronJobController:
             status.pop("active")
         self._prune(cronjob, jobs)
         if status != (cronjob.get("status") or {}):
-            self.store.update(self.store.kind("CronJob"), cronjob["metadata"]["namespace"], cronjob["metadata"]["name"],
-                              lambda o: o.update(status=status))
+            self.store.update(
+                self.store.kind("CronJob"),
+                cronjob["metadata"]["namespace"],
+                cronjob["metadata"]["name"],
+                lambda o: o.update(status=status),
+            )
 
     def _run(self, cronjob: Obj, due: datetime, running: list[Obj]) -> list[Obj]:
         policy, namespace = cronjob["spec"]["concurrencyPolicy"], cronjob["metadata"]["namespace"]
         if policy == "Forbid" and running:
-            events.record(self.store, cronjob, "JobAlreadyActive", "Not starting job because prior execution is "
-                                                                   "running and concurrency policy is Forbid", COMPONENT)
+            events.record(
+                self.store,
+                cronjob,
+                "JobAlreadyActive",
+                "Not starting job because prior execution is running and concurrency policy is Forbid",
+                COMPONENT,
+            )
             return running
         if policy == "Replace":
             for job in running:
                 delete_object(self.store, self.store.kind("Job"), namespace, job["metadata"]["name"])
-                events.record(self.store, cronjob, "SuccessfulDelete", f"Deleted job {job['metadata']['name']}", COMPONENT)
+                events.record(
+                    self.store, cronjob, "SuccessfulDelete", f"Deleted job {job['metadata']['name']}", COMPONENT
+                )
             running = []
         template = copy.deepcopy(cronjob["spec"].get("jobTemplate") or {})
         meta = template.get("metadata") or {}
         name = f"{cronjob['metadata']['name']}-{int(due.timestamp()) // 60}"
-        job = {"metadata": {"name": name, "namespace": namespace, "labels": meta.get("labels") or {},
-                            "annotations": {**(meta.get("annotations") or {}), SCHEDULED: format_time(due)},
-                            "ownerReferences": [owner_ref(cronjob)], "uid": str(uuid.uuid4())},
-               "spec": template.get("spec") or {}}
+        job = {
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "labels": meta.get("labels") or {},
+                "annotations": {**(meta.get("annotations") or {}), SCHEDULED: format_time(due)},
+                "ownerReferences": [owner_ref(cronjob)],
+                "uid": str(uuid.uuid4()),
+            },
+            "spec": template.get("spec") or {},
+        }
         try:
             default_job(job)
             job_labels(job)
             created = self.store.create(self.store.kind("Job"), job)
         except ApiError as exc:
-            events.record(self.store, cronjob, "FailedCreate", f"Error creating job: {exc.message}", COMPONENT, warning=True)
+            events.record(
+                self.store, cronjob, "FailedCreate", f"Error creating job: {exc.message}", COMPONENT, warning=True
+            )
             return running
         events.record(self.store, cronjob, "SuccessfulCreate", f"Created job {name}", COMPONENT)
         return [*running, created]
 
     def _prune(self, cronjob: Obj, jobs: list[Obj]) -> None:
-        for state, limit in (("Complete", cronjob["spec"].get("successfulJobsHistoryLimit")),
-                             ("Failed", cronjob["spec"].get("failedJobsHistoryLimit"))):
-            done = sorted((j for j in jobs if _finished(j) == state and "deletionTimestamp" not in j["metadata"]),
-                          key=lambda j: j["metadata"]["creationTimestamp"])
-            for job in done[:max(len(done) - limit, 0)] if limit is not None else []:
+        for state, limit in (
+            ("Complete", cronjob["spec"].get("successfulJobsHistoryLimit")),
+            ("Failed", cronjob["spec"].get("failedJobsHistoryLimit")),
+        ):
+            done = sorted(
+                (j for j in jobs if _finished(j) == state and "deletionTimestamp" not in j["metadata"]),
+                key=lambda j: j["metadata"]["creationTimestamp"],
+            )
+            for job in done[: max(len(done) - limit, 0)] if limit is not None else []:
                 delete_object(self.store, self.store.kind("Job"), job["metadata"]["namespace"], job["metadata"]["name"])
-                events.record(self.store, cronjob, "SuccessfulDelete", f"Deleted job {job['metadata']['name']}", COMPONENT)
+                events.record(
+                    self.store, cronjob, "SuccessfulDelete", f"Deleted job {job['metadata']['name']}", COMPONENT
+                )

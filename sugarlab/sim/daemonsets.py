@@ -29,8 +29,11 @@ DAEMON_TOLERATIONS = [
     {"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": "NoSchedule"},
     {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"},
 ]
-HOST_NETWORK_TOLERATION = {"key": "node.kubernetes.io/network-unavailable", "operator": "Exists",
-                           "effect": "NoSchedule"}
+HOST_NETWORK_TOLERATION = {
+    "key": "node.kubernetes.io/network-unavailable",
+    "operator": "Exists",
+    "effect": "NoSchedule",
+}
 
 
 def default_daemonset(daemonset: Obj) -> None:
@@ -47,8 +50,7 @@ def default_daemonset(daemonset: Obj) -> None:
 def daemon_tolerations(spec: Obj) -> list[Obj]:
     added = [*DAEMON_TOLERATIONS, *([HOST_NETWORK_TOLERATION] if spec.get("hostNetwork") else [])]
     own = list(spec.get("tolerations") or [])
-    return own + [t for t in added if not any(o.get("key") == t["key"] and o.get("effect") == t["effect"]
-                                               for o in own)]
+    return own + [t for t in added if not any(o.get("key") == t["key"] and o.get("effect") == t["effect"] for o in own)]
 
 
 def should_run(daemonset: Obj, node: Obj, effects: tuple[str, ...] = ("NoSchedule", "NoExecute")) -> bool:
@@ -57,16 +59,28 @@ def should_run(daemonset: Obj, node: Obj, effects: tuple[str, ...] = ("NoSchedul
     spec = daemonset["spec"]["template"]["spec"]
     tolerations = daemon_tolerations(spec)
     return affinity_matches({"spec": spec}, node) and all(
-        tolerates(tolerations, taint) for taint in node_taints(node) if taint.get("effect") in effects)
+        tolerates(tolerations, taint) for taint in node_taints(node) if taint.get("effect") in effects
+    )
 
 
 def _pinned(daemonset: Obj, node_name: str) -> Obj:
     """The DaemonSet with its template pinned to one node, as the controller creates each pod."""
     template = daemonset["spec"]["template"]
-    spec = {**template["spec"], "tolerations": daemon_tolerations(template["spec"]), "nodeName": node_name,
-            "affinity": {**(template["spec"].get("affinity") or {}), "nodeAffinity": {
-                "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchFields": [
-                    {"key": "metadata.name", "operator": "In", "values": [node_name]}]}]}}}}
+    spec = {
+        **template["spec"],
+        "tolerations": daemon_tolerations(template["spec"]),
+        "nodeName": node_name,
+        "affinity": {
+            **(template["spec"].get("affinity") or {}),
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node_name]}]}
+                    ]
+                }
+            },
+        },
+    }
     return {**daemonset, "spec": {**daemonset["spec"], "template": {**template, "spec": spec}}}
 
 
@@ -91,24 +105,35 @@ class DaemonSetController:
             for pod in mine:
                 node = pod["spec"].get("nodeName", "")
                 if node not in kept or node in placed:  # off a node it may not run on, or a duplicate
-                    delete_object(self.store, self.store.kind("Pod"), pod["metadata"]["namespace"],
-                                  pod["metadata"]["name"])
+                    delete_object(
+                        self.store, self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"]
+                    )
                 else:
                     placed[node] = pod
             generation = str(daemonset["metadata"].get("generation", 1))
             for node in sorted(wanted - set(placed)):  # wanted (NoSchedule tolerated) is within kept
-                placed[node] = create_pod(self.store, _pinned(daemonset, node), COMPONENT,
-                                          {"pod-template-generation": generation})
+                placed[node] = create_pod(
+                    self.store, _pinned(daemonset, node), COMPONENT, {"pod-template-generation": generation}
+                )
             self._status(daemonset, wanted | set(placed), list(placed.values()))
 
     def _status(self, daemonset: Obj, wanted: set[str], pods: list[Obj]) -> None:
         ready = sum(_ready(p) for p in pods)
-        status = {"currentNumberScheduled": len(pods), "desiredNumberScheduled": len(wanted),
-                  "numberAvailable": ready, "numberMisscheduled": 0, "numberReady": ready,
-                  "observedGeneration": daemonset["metadata"].get("generation", 1),
-                  "updatedNumberScheduled": len(pods)}
+        status = {
+            "currentNumberScheduled": len(pods),
+            "desiredNumberScheduled": len(wanted),
+            "numberAvailable": ready,
+            "numberMisscheduled": 0,
+            "numberReady": ready,
+            "observedGeneration": daemonset["metadata"].get("generation", 1),
+            "updatedNumberScheduled": len(pods),
+        }
         if len(pods) > ready:
             status["numberUnavailable"] = len(pods) - ready
         if daemonset.get("status") != status:
-            self.store.update(self.store.kind("DaemonSet"), daemonset["metadata"]["namespace"],
-                              daemonset["metadata"]["name"], lambda o: o.update(status=status))
+            self.store.update(
+                self.store.kind("DaemonSet"),
+                daemonset["metadata"]["namespace"],
+                daemonset["metadata"]["name"],
+                lambda o: o.update(status=status),
+            )

@@ -159,8 +159,9 @@ class _Decoder:
                 self.fail(error)
             return value
         if name == INT_OR_STRING:
-            if not isinstance(value, str) and not (isinstance(value, int) and not isinstance(value, bool)
-                                                   and INT32[0] <= value <= INT32[1]):
+            if not isinstance(value, str) and not (
+                isinstance(value, int) and not isinstance(value, bool) and INT32[0] <= value <= INT32[1]
+            ):
                 detail = f"number {value}" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
                 self.fail(f"json: cannot unmarshal {detail or _json_kind(value)} into Go value of type int32")
             return value
@@ -172,15 +173,19 @@ class _Decoder:
                 self.type_error(value, schema, struct, path)
                 return value
             values = resolved["additionalProperties"]
-            return {k: self.zero(values) if v is None else self.value(v, values, struct, path, f"{strict_path}[{k}]")
-                    for k, v in value.items()}
+            return {
+                k: self.zero(values) if v is None else self.value(v, values, struct, path, f"{strict_path}[{k}]")
+                for k, v in value.items()
+            }
         if kind == "array":
             if not isinstance(value, list):
                 self.type_error(value, schema, struct, path)
                 return value
             items = resolved.get("items", {})
-            return [self.zero(items) if v is None else self.value(v, items, struct, path, f"{strict_path}[{i}]")
-                    for i, v in enumerate(value)]
+            return [
+                self.zero(items) if v is None else self.value(v, items, struct, path, f"{strict_path}[{i}]")
+                for i, v in enumerate(value)
+            ]
         return self.scalar(value, resolved, schema, struct, path)
 
     def zero(self, schema: Obj) -> Any:

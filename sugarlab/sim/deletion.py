@@ -19,8 +19,12 @@ def delete_object(store: Store, rt: ResourceType, namespace: str, name: str, gra
     now = store.clock.now()
     if "deletionTimestamp" in obj["metadata"] and grace != 0:
         return obj
-    if rt.kind == "Pod" and grace != 0 and obj["spec"].get("nodeName") and obj.get("status", {}).get("phase") not in (
-            "Succeeded", "Failed"):
+    if (
+        rt.kind == "Pod"
+        and grace != 0
+        and obj["spec"].get("nodeName")
+        and obj.get("status", {}).get("phase") not in ("Succeeded", "Failed")
+    ):
         seconds = obj["spec"].get("terminationGracePeriodSeconds", 30) if grace is None else grace
 
         def mark(pod: Obj) -> None:
@@ -29,6 +33,7 @@ def delete_object(store: Store, rt: ResourceType, namespace: str, name: str, gra
 
         return store.update(rt, namespace, name, mark)
     if rt.kind == "Namespace":
+
         def terminate(ns: Obj) -> None:
             ns["metadata"]["deletionTimestamp"] = format_time(now)
             ns.setdefault("status", {})["phase"] = "Terminating"

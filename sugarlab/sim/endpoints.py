@@ -29,7 +29,9 @@ SKIP_MIRROR = "endpointslice.kubernetes.io/skip-mirror"
 
 
 def _ready(pod: Obj) -> bool:
-    return any(c["type"] == "Ready" and c["status"] == "True" for c in (pod.get("status") or {}).get("conditions") or [])
+    return any(
+        c["type"] == "Ready" and c["status"] == "True" for c in (pod.get("status") or {}).get("conditions") or []
+    )
 
 
 def _selected(pod: Obj, selector: dict[str, str]) -> bool:
@@ -81,21 +83,32 @@ def _endpoints(service: Obj, pods: list[Obj]) -> Obj:
         ports = _pod_ports(service, pod)
         if not ports and service["spec"].get("ports"):
             continue
-        address = {"ip": pod["status"]["podIP"], **_hostname(service, pod), "nodeName": pod["spec"].get("nodeName", ""),
-                   "targetRef": _target(pod)}
+        address = {
+            "ip": pod["status"]["podIP"],
+            **_hostname(service, pod),
+            "nodeName": pod["spec"].get("nodeName", ""),
+            "targetRef": _target(pod),
+        }
         key = "addresses" if publish or _ready(pod) else "notReadyAddresses"
         groups.setdefault(ports, {"addresses": [], "notReadyAddresses": []})[key].append(address)
     subsets = []
     for ports, addresses in sorted(groups.items()):
         subset: Obj = {k: sorted(v, key=lambda a: a["ip"]) for k, v in addresses.items() if v}
         if ports:
-            subset["ports"] = [{"name": n, "port": p, "protocol": proto} if n else {"port": p, "protocol": proto}
-                               for n, p, proto in ports]
+            subset["ports"] = [
+                {"name": n, "port": p, "protocol": proto} if n else {"port": p, "protocol": proto}
+                for n, p, proto in ports
+            ]
         subsets.append(subset)
     meta = service["metadata"]
-    return {"metadata": {"name": meta["name"], "namespace": meta["namespace"],
-                         "labels": {**(meta.get("labels") or {}), SKIP_MIRROR: "true"}},
-            **({"subsets": subsets} if subsets else {})}
+    return {
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta["namespace"],
+            "labels": {**(meta.get("labels") or {}), SKIP_MIRROR: "true"},
+        },
+        **({"subsets": subsets} if subsets else {}),
+    }
 
 
 def _slices(service: Obj, pods: list[Obj]) -> dict[tuple[tuple[str, int, str], ...], list[Obj]]:
@@ -107,10 +120,15 @@ def _slices(service: Obj, pods: list[Obj]) -> dict[tuple[tuple[str, int, str], .
             continue
         terminating = "deletionTimestamp" in pod["metadata"]
         ready = _ready(pod)
-        groups.setdefault(ports, []).append({
-            "addresses": [pod["status"]["podIP"]],
-            "conditions": {"ready": ready and not terminating, "serving": ready, "terminating": terminating},
-            **_hostname(service, pod), "nodeName": pod["spec"].get("nodeName", ""), "targetRef": _target(pod)})
+        groups.setdefault(ports, []).append(
+            {
+                "addresses": [pod["status"]["podIP"]],
+                "conditions": {"ready": ready and not terminating, "serving": ready, "terminating": terminating},
+                **_hostname(service, pod),
+                "nodeName": pod["spec"].get("nodeName", ""),
+                "targetRef": _target(pod),
+            }
+        )
     return groups
 
 
@@ -129,10 +147,17 @@ class EndpointsController:
                 continue
             namespace = service["metadata"]["namespace"]
             kept.add((namespace, service["metadata"]["name"]))
-            mine = sorted((p for p in pods if p["metadata"]["namespace"] == namespace and _selected(p, selector)
-                           and (p.get("status") or {}).get("podIP")
-                           and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")),
-                          key=lambda p: p["metadata"]["name"])
+            mine = sorted(
+                (
+                    p
+                    for p in pods
+                    if p["metadata"]["namespace"] == namespace
+                    and _selected(p, selector)
+                    and (p.get("status") or {}).get("podIP")
+                    and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+                ),
+                key=lambda p: p["metadata"]["name"],
+            )
             self._sync_endpoints(_endpoints(service, mine), service)
             self._sync_slices(service, _slices(service, mine))
         self._forget(kept, {(s["metadata"]["namespace"], s["metadata"]["name"]) for s in services})
@@ -150,26 +175,47 @@ class EndpointsController:
 
     def _sync_slices(self, service: Obj, groups: dict[tuple[tuple[str, int, str], ...], list[Obj]]) -> None:
         rt, meta = self.store.kind("EndpointSlice"), service["metadata"]
-        existing = sorted((s for s in self.store.view(rt, meta["namespace"])
-                           if (s["metadata"].get("labels") or {}).get(SERVICE_NAME) == meta["name"]
-                           and (s["metadata"].get("labels") or {}).get(MANAGED_BY) == CONTROLLER),
-                          key=lambda s: s["metadata"]["name"])
+        existing = sorted(
+            (
+                s
+                for s in self.store.view(rt, meta["namespace"])
+                if (s["metadata"].get("labels") or {}).get(SERVICE_NAME) == meta["name"]
+                and (s["metadata"].get("labels") or {}).get(MANAGED_BY) == CONTROLLER
+            ),
+            key=lambda s: s["metadata"]["name"],
+        )
         labels = {**(meta.get("labels") or {}), SERVICE_NAME: meta["name"], MANAGED_BY: CONTROLLER}
-        wanted = [{"addressType": "IPv4", "endpoints": endpoints,
-                   "ports": [{"name": n, "port": p, "protocol": proto} for n, p, proto in ports]}
-                  for ports, endpoints in sorted(groups.items())] or [{"addressType": "IPv4", "endpoints": [], "ports": []}]
+        wanted = [
+            {
+                "addressType": "IPv4",
+                "endpoints": endpoints,
+                "ports": [{"name": n, "port": p, "protocol": proto} for n, p, proto in ports],
+            }
+            for ports, endpoints in sorted(groups.items())
+        ] or [{"addressType": "IPv4", "endpoints": [], "ports": []}]
         for body, live in zip(wanted, existing):
             current = copy.deepcopy(live)
             if any(current.get(k) != v for k, v in body.items()) or current["metadata"].get("labels") != labels:
                 current["metadata"]["labels"] = labels
                 self.store.replace(rt, current | body)
-        for body in wanted[len(existing):]:
-            self.store.create(rt, {"metadata": self.boot.dated({
-                "name": f"{meta['name']}-{suffix(self.rng)}", "namespace": meta["namespace"],
-                "generateName": f"{meta['name']}-", "labels": labels,
-                "ownerReferences": [owner_ref({"apiVersion": "v1", "kind": "Service", "metadata": meta})]}, service),
-                **body})
-        for stale in existing[len(wanted):]:
+        for body in wanted[len(existing) :]:
+            self.store.create(
+                rt,
+                {
+                    "metadata": self.boot.dated(
+                        {
+                            "name": f"{meta['name']}-{suffix(self.rng)}",
+                            "namespace": meta["namespace"],
+                            "generateName": f"{meta['name']}-",
+                            "labels": labels,
+                            "ownerReferences": [owner_ref({"apiVersion": "v1", "kind": "Service", "metadata": meta})],
+                        },
+                        service,
+                    ),
+                    **body,
+                },
+            )
+        for stale in existing[len(wanted) :]:
             self.store.delete(rt, meta["namespace"], stale["metadata"]["name"])
 
     def _forget(self, kept: set[tuple[str, str]], services: set[tuple[str, str]]) -> None:
@@ -177,7 +223,10 @@ class EndpointsController:
         endpoints, slices = self.store.kind("Endpoints"), self.store.kind("EndpointSlice")
         for obj in self.store.view(endpoints):
             meta = obj["metadata"]
-            if (meta.get("labels") or {}).get(SKIP_MIRROR) == "true" and (meta["namespace"], meta["name"]) not in services:
+            if (meta.get("labels") or {}).get(SKIP_MIRROR) == "true" and (
+                meta["namespace"],
+                meta["name"],
+            ) not in services:
                 self.store.delete(endpoints, meta["namespace"], meta["name"])
         for obj in self.store.view(slices):
             meta = obj["metadata"]

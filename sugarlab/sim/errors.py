@@ -16,10 +16,15 @@ from sugarlab.sim.status_json import go_json
 
 # field.ErrorType.String() -> its CauseType (k8s.io/apimachinery pkg/util/validation/field/errors.go).
 _CAUSE_TYPES = {
-    "Not found": "FieldValueNotFound", "Required value": "FieldValueRequired",
-    "Duplicate value": "FieldValueDuplicate", "Invalid value": "FieldValueInvalid",
-    "Unsupported value": "FieldValueNotSupported", "Forbidden": "FieldValueForbidden",
-    "Too long": "FieldValueTooLong", "Too many": "FieldValueTooMany", "Internal error": "InternalError",
+    "Not found": "FieldValueNotFound",
+    "Required value": "FieldValueRequired",
+    "Duplicate value": "FieldValueDuplicate",
+    "Invalid value": "FieldValueInvalid",
+    "Unsupported value": "FieldValueNotSupported",
+    "Forbidden": "FieldValueForbidden",
+    "Too long": "FieldValueTooLong",
+    "Too many": "FieldValueTooMany",
+    "Internal error": "InternalError",
 }
 
 
@@ -51,8 +56,14 @@ class ApiError(Exception):
 
     def status(self) -> dict[str, Any]:
         """The Status, with its keys in the order of metav1.Status's fields."""
-        body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                                "message": self.message, "reason": self.reason}
+        body: dict[str, Any] = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+        }
         if self.details is not None:
             body["details"] = self.details
         body["code"] = self.code
@@ -63,18 +74,27 @@ class ApiError(Exception):
 
     @classmethod
     def not_found(cls, resource: str, name: str, group: str = "") -> ApiError:
-        return cls(404, "NotFound", f'{_qualified(resource, group)} "{name}" not found',
-                   _details(name, group, resource))
+        return cls(
+            404, "NotFound", f'{_qualified(resource, group)} "{name}" not found', _details(name, group, resource)
+        )
 
     @classmethod
     def already_exists(cls, resource: str, name: str, group: str = "") -> ApiError:
-        return cls(409, "AlreadyExists", f'{_qualified(resource, group)} "{name}" already exists',
-                   _details(name, group, resource))
+        return cls(
+            409,
+            "AlreadyExists",
+            f'{_qualified(resource, group)} "{name}" already exists',
+            _details(name, group, resource),
+        )
 
     @classmethod
     def conflict(cls, resource: str, name: str, why: str, group: str = "") -> ApiError:
-        return cls(409, "Conflict", f'Operation cannot be fulfilled on {_qualified(resource, group)} "{name}": {why}',
-                   _details(name, group, resource))
+        return cls(
+            409,
+            "Conflict",
+            f'Operation cannot be fulfilled on {_qualified(resource, group)} "{name}": {why}',
+            _details(name, group, resource),
+        )
 
     @classmethod
     def invalid(cls, kind: str, name: str, causes: list[tuple[str, str]], group: str = "") -> ApiError:
@@ -87,8 +107,9 @@ class ApiError(Exception):
         return cls(422, "Invalid", message, details)
 
     @classmethod
-    def forbidden(cls, resource: str, name: str, why: str, group: str = "",
-                  causes: list[dict[str, str]] | None = None) -> ApiError:
+    def forbidden(
+        cls, resource: str, name: str, why: str, group: str = "", causes: list[dict[str, str]] | None = None
+    ) -> ApiError:
         subject = f'{_qualified(resource, group)} "{name}"' if name else _qualified(resource, group)
         details = _details(name, group, resource) | ({"causes": causes} if causes else {})
         return cls(403, "Forbidden", f"{subject} is forbidden: {why}", details)

@@ -36,18 +36,24 @@ def status(exit_code: int, command: list[str]) -> dict[str, Any]:
     (kubelet's cri/streaming/remotecommand/exec.go)."""
     if exit_code == 0:
         return {"metadata": {}, "status": "Success"}
-    return {"metadata": {}, "status": "Failure",
-            "message": f"command terminated with non-zero exit code: error executing command "
-                       f"[{' '.join(command)}], exit code {exit_code}",
-            "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": str(exit_code)}]}}
+    return {
+        "metadata": {},
+        "status": "Failure",
+        "message": f"command terminated with non-zero exit code: error executing command "
+        f"[{' '.join(command)}], exit code {exit_code}",
+        "reason": "NonZeroExitCode",
+        "details": {"causes": [{"reason": "ExitCode", "message": str(exit_code)}]},
+    }
 
 
 def container_of(pod: Obj, name: str | None) -> Obj:
     containers = pod["spec"]["containers"]
     if not name:
         if len(containers) > 1:
-            raise ExecError(f"a container name must be specified for pod {pod['metadata']['name']}, choose one of: "
-                            f"[{' '.join(c['name'] for c in containers)}]")
+            raise ExecError(
+                f"a container name must be specified for pod {pod['metadata']['name']}, choose one of: "
+                f"[{' '.join(c['name'] for c in containers)}]"
+            )
         return containers[0]
     found = next((c for c in containers if c["name"] == name), None)
     if found is None:
@@ -74,8 +80,13 @@ class Refused:
 
 def not_found(program: str) -> Refused:
     """containerd's answer when the program is not in the container (runc's exec of a missing file)."""
-    return Refused(126, (f'OCI runtime exec failed: exec failed: unable to start container process: exec: '
-                         f'"{program}": executable file not found in $PATH: unknown\n').encode())
+    return Refused(
+        126,
+        (
+            f"OCI runtime exec failed: exec failed: unable to start container process: exec: "
+            f'"{program}": executable file not found in $PATH: unknown\n'
+        ).encode(),
+    )
 
 
 def runnable(container: Obj, program: str) -> bool:

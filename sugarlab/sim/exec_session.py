@@ -30,8 +30,9 @@ def _flag(query: Any, name: str, default: bool) -> bool:
     return default if value is None else value.lower() in ("1", "true")
 
 
-async def serve(websocket: WebSocket, protocol: str, planned: commands.Command | commands.Refused,
-                command: list[str]) -> None:
+async def serve(
+    websocket: WebSocket, protocol: str, planned: commands.Command | commands.Refused, command: list[str]
+) -> None:
     """Run an accepted exec session to its end and close the socket."""
     query = websocket.query_params
     tty = _flag(query, "tty", False)
@@ -60,11 +61,17 @@ async def serve(websocket: WebSocket, protocol: str, planned: commands.Command |
     await websocket.close()
 
 
-async def _run(planned: commands.Command, channels: Channels, write: Callable[[int, bytes], Any],
-               err_channel: int, stdin: bool) -> int:
+async def _run(
+    planned: commands.Command, channels: Channels, write: Callable[[int, bytes], Any], err_channel: int, stdin: bool
+) -> int:
     process = await asyncio.create_subprocess_exec(
-        *planned.argv, env=planned.env, cwd=planned.cwd, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL)
+        *planned.argv,
+        env=planned.env,
+        cwd=planned.cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+    )
 
     async def pump(source: asyncio.StreamReader | None, channel: int) -> None:
         assert source is not None
@@ -92,9 +99,10 @@ async def _run(planned: commands.Command, channels: Channels, write: Callable[[i
 
     receiving = asyncio.create_task(receive())
     try:
-        await asyncio.wait_for(asyncio.gather(pump(process.stdout, commands.STDOUT),
-                                              pump(process.stderr, err_channel), process.wait()),
-                               commands.EXEC_TIMEOUT_S)
+        await asyncio.wait_for(
+            asyncio.gather(pump(process.stdout, commands.STDOUT), pump(process.stderr, err_channel), process.wait()),
+            commands.EXEC_TIMEOUT_S,
+        )
     except TimeoutError:
         process.kill()
         await process.wait()

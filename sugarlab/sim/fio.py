@@ -46,8 +46,25 @@ MODELLED_VERSION = "fio-3.33"  # the Debian 12 fio whose report layout is reprod
 LOCAL_SIZE = 16 * 1024 * 1024  # a real run here reads at most this much ...
 LOCAL_RUNTIME_S = 3  # ... for at most this long
 ASYNC_ENGINES = ("libaio", "io_uring", "posixaio")  # engines that keep `iodepth` I/Os in flight
-PERCENTILES = (1.0, 5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 95.0, 99.0, 99.5, 99.9,
-               99.95, 99.99)  # fio's default --percentile_list
+PERCENTILES = (
+    1.0,
+    5.0,
+    10.0,
+    20.0,
+    30.0,
+    40.0,
+    50.0,
+    60.0,
+    70.0,
+    80.0,
+    90.0,
+    95.0,
+    99.0,
+    99.5,
+    99.9,
+    99.95,
+    99.99,
+)  # fio's default --percentile_list
 
 
 @dataclass(frozen=True)
@@ -64,32 +81,59 @@ class Medium:
 
 # Approximate figures, rounded; none was re-measured here. Where a number could not be checked against
 # its source while writing this, the comment says so.
-MEDIA: dict[str, Medium] = {m.name: m for m in (
-    # microSD on a Pi 4 (DDR50 bus, about 50 MB/s at most): the SD Association's A1 class promises at
-    # least 1,500 4k random-read IOPS and A2 at least 4,000 (checked); a Pi's SD host does not queue
-    # commands (bret.dk tested the Pi 5 with command queueing off), so depth does not help. Jeff
-    # Geerling's pidramble microSD benchmarks show good A1/A2 cards at roughly 10-13 MB/s 4k random
-    # read with iozone on a Pi 4, i.e. about 2,500-3,300 IOPS (from memory of those tables, not
-    # re-checked: treat as +-30%).
-    Medium("microsd", "microSD card (A1/A2)", 330.0, 3_000.0, 0.55,
-           "SD Association A1/A2 minima; pidramble.com microSD benchmarks (Jeff Geerling), Pi 4"),
-    # A SATA SSD in a UAS USB 3 enclosure on a Pi 4: about 7,000 IOPS at depth 1 and 20,000-30,000
-    # at depth 32 in the fio and iozone runs published by Jeff Geerling and on pibenchmarks.com
-    # (James Chambers); USB 3 on a Pi 4 peaks near 360 MB/s sequential. Not re-checked: +-30%.
-    Medium("usb-ssd", "SATA SSD over USB 3 (UAS)", 145.0, 25_000.0, 0.35,
-           "jeffgeerling.com USB SSD boot benchmarks; pibenchmarks.com, Pi 4"),
-    # An NVMe SSD on a Pi 5's PCIe 2.0 x1 (about 450 MB/s usable, so at most ~110,000 4k IOPS):
-    # published fio runs at depth 32 land around 50,000-80,000 IOPS, depth 1 around 10,000-12,000
-    # (Jeff Geerling's Pi 5 NVMe tests; pibenchmarks.com). Not re-checked: +-30%.
-    Medium("nvme", "NVMe SSD on PCIe 2.0 x1 (Pi 5)", 90.0, 60_000.0, 0.25,
-           "jeffgeerling.com Raspberry Pi 5 NVMe benchmarks; pibenchmarks.com, Pi 5"),
-    # NFS v4 over gigabit Ethernet: every read pays a network round trip (0.2-0.5 ms through a home
-    # switch plus the server's disk), and 1 Gb/s carries at most ~28,000 4k reads/s with protocol
-    # overhead; homelab fio runs against a Pi or small NAS NFS export typically show 2,000-3,000 IOPS
-    # at depth 1 and 10,000-15,000 at depth 32. An estimate from those figures, not a measurement.
-    Medium("nfs", "NFS over 1 GbE", 450.0, 12_000.0, 0.45,
-           "estimate: gigabit round trips and line rate; homelab NFS fio reports"),
-)}
+MEDIA: dict[str, Medium] = {
+    m.name: m
+    for m in (
+        # microSD on a Pi 4 (DDR50 bus, about 50 MB/s at most): the SD Association's A1 class promises at
+        # least 1,500 4k random-read IOPS and A2 at least 4,000 (checked); a Pi's SD host does not queue
+        # commands (bret.dk tested the Pi 5 with command queueing off), so depth does not help. Jeff
+        # Geerling's pidramble microSD benchmarks show good A1/A2 cards at roughly 10-13 MB/s 4k random
+        # read with iozone on a Pi 4, i.e. about 2,500-3,300 IOPS (from memory of those tables, not
+        # re-checked: treat as +-30%).
+        Medium(
+            "microsd",
+            "microSD card (A1/A2)",
+            330.0,
+            3_000.0,
+            0.55,
+            "SD Association A1/A2 minima; pidramble.com microSD benchmarks (Jeff Geerling), Pi 4",
+        ),
+        # A SATA SSD in a UAS USB 3 enclosure on a Pi 4: about 7,000 IOPS at depth 1 and 20,000-30,000
+        # at depth 32 in the fio and iozone runs published by Jeff Geerling and on pibenchmarks.com
+        # (James Chambers); USB 3 on a Pi 4 peaks near 360 MB/s sequential. Not re-checked: +-30%.
+        Medium(
+            "usb-ssd",
+            "SATA SSD over USB 3 (UAS)",
+            145.0,
+            25_000.0,
+            0.35,
+            "jeffgeerling.com USB SSD boot benchmarks; pibenchmarks.com, Pi 4",
+        ),
+        # An NVMe SSD on a Pi 5's PCIe 2.0 x1 (about 450 MB/s usable, so at most ~110,000 4k IOPS):
+        # published fio runs at depth 32 land around 50,000-80,000 IOPS, depth 1 around 10,000-12,000
+        # (Jeff Geerling's Pi 5 NVMe tests; pibenchmarks.com). Not re-checked: +-30%.
+        Medium(
+            "nvme",
+            "NVMe SSD on PCIe 2.0 x1 (Pi 5)",
+            90.0,
+            60_000.0,
+            0.25,
+            "jeffgeerling.com Raspberry Pi 5 NVMe benchmarks; pibenchmarks.com, Pi 5",
+        ),
+        # NFS v4 over gigabit Ethernet: every read pays a network round trip (0.2-0.5 ms through a home
+        # switch plus the server's disk), and 1 Gb/s carries at most ~28,000 4k reads/s with protocol
+        # overhead; homelab fio runs against a Pi or small NAS NFS export typically show 2,000-3,000 IOPS
+        # at depth 1 and 10,000-15,000 at depth 32. An estimate from those figures, not a measurement.
+        Medium(
+            "nfs",
+            "NFS over 1 GbE",
+            450.0,
+            12_000.0,
+            0.45,
+            "estimate: gigabit round trips and line rate; homelab NFS fio reports",
+        ),
+    )
+}
 
 
 def fio_argv(container: Obj) -> list[str] | None:
@@ -143,16 +187,38 @@ def _plat(value_ns: float) -> int:
 
 
 def _stats(values: dict[str, float], n: int) -> Obj:
-    return {"min": int(values["min"]), "max": int(values["max"]), "mean": round(values["mean"], 6),
-            "stddev": round(values["stddev"], 6), "N": n}
+    return {
+        "min": int(values["min"]),
+        "max": int(values["max"]),
+        "mean": round(values["mean"], 6),
+        "stddev": round(values["stddev"], 6),
+        "N": n,
+    }
 
 
 _IDLE_DIRECTION: Obj = {
-    "io_bytes": 0, "io_kbytes": 0, "bw_bytes": 0, "bw": 0, "iops": 0.0, "runtime": 0, "total_ios": 0,
-    "short_ios": 0, "drop_ios": 0, **{k: {"min": 0, "max": 0, "mean": 0.0, "stddev": 0.0, "N": 0}
-                                       for k in ("slat_ns", "clat_ns", "lat_ns")},
-    "bw_min": 0, "bw_max": 0, "bw_agg": 0.0, "bw_mean": 0.0, "bw_dev": 0.0, "bw_samples": 0,
-    "iops_min": 0, "iops_max": 0, "iops_mean": 0.0, "iops_stddev": 0.0, "iops_samples": 0}
+    "io_bytes": 0,
+    "io_kbytes": 0,
+    "bw_bytes": 0,
+    "bw": 0,
+    "iops": 0.0,
+    "runtime": 0,
+    "total_ios": 0,
+    "short_ios": 0,
+    "drop_ios": 0,
+    **{k: {"min": 0, "max": 0, "mean": 0.0, "stddev": 0.0, "N": 0} for k in ("slat_ns", "clat_ns", "lat_ns")},
+    "bw_min": 0,
+    "bw_max": 0,
+    "bw_agg": 0.0,
+    "bw_mean": 0.0,
+    "bw_dev": 0.0,
+    "bw_samples": 0,
+    "iops_min": 0,
+    "iops_max": 0,
+    "iops_mean": 0.0,
+    "iops_stddev": 0.0,
+    "iops_samples": 0,
+}
 
 
 class UnsupportedJob(ValueError):
@@ -163,8 +229,10 @@ def modelled_report(argv: list[str], medium: Medium, rng: random.Random, now: da
     """fio 3.x's JSON report of a 4k random read on `medium`, as `argv` asks for it."""
     opts = options(argv)
     if opts.get("rw", opts.get("readwrite", "read")) != "randread" or size_bytes(opts.get("bs", "4k")) != 4096:
-        raise UnsupportedJob("the simulated fio models 4k random reads only (--rw=randread --bs=4k); "
-                             "install fio on this machine to run other workloads for real")
+        raise UnsupportedJob(
+            "the simulated fio models 4k random reads only (--rw=randread --bs=4k); "
+            "install fio on this machine to run other workloads for real"
+        )
     engine = opts.get("ioengine", "psync")
     depth = int(opts.get("iodepth", "1")) if engine in ASYNC_ENGINES and opts.get("direct") == "1" else 1
     size = size_bytes(opts.get("size", "1G"))
@@ -175,40 +243,83 @@ def modelled_report(argv: list[str], medium: Medium, rng: random.Random, now: da
         seconds = min(seconds or math.inf, size / 4096 / iops)
     total = max(int(iops * seconds), 1)
     mean_ns = depth / iops * 1e9  # Little's law: depth in flight, `iops` leaving per second
-    mu = math.log(mean_ns) - medium.spread ** 2 / 2
+    mu = math.log(mean_ns) - medium.spread**2 / 2
     quantile = NormalDist(mu, medium.spread).inv_cdf
-    clat = {"min": math.exp(mu - 3.5 * medium.spread), "max": math.exp(mu + 4.5 * medium.spread),
-            "mean": mean_ns, "stddev": mean_ns * math.sqrt(math.exp(medium.spread ** 2) - 1)}
+    clat = {
+        "min": math.exp(mu - 3.5 * medium.spread),
+        "max": math.exp(mu + 4.5 * medium.spread),
+        "mean": mean_ns,
+        "stddev": mean_ns * math.sqrt(math.exp(medium.spread**2) - 1),
+    }
     slat = {"min": 900.0, "max": 90_000.0, "mean": 2_600.0 * factor, "stddev": 2_100.0}
     lat = {k: clat[k] + slat[k] for k in ("min", "max", "mean")} | {"stddev": clat["stddev"]}
     runtime_ms = max(int(seconds * 1000), 1)
     bw = int(iops * 4)  # KiB/s
-    read = {**_IDLE_DIRECTION,
-            "io_bytes": total * 4096, "io_kbytes": total * 4, "bw_bytes": int(iops * 4096), "bw": bw,
-            "iops": round(iops, 6), "runtime": runtime_ms, "total_ios": total,
-            "slat_ns": _stats(slat, total), "lat_ns": _stats(lat, total),
-            "clat_ns": {**_stats(clat, total), "percentile": {
-                f"{p:f}": _plat(math.exp(quantile(p / 100))) for p in PERCENTILES}},
-            "bw_min": int(bw * 0.9), "bw_max": int(bw * 1.1), "bw_agg": 100.0, "bw_mean": float(bw),
-            "bw_dev": round(bw * 0.03, 6), "bw_samples": max(int(seconds * 2) - 1, 1),
-            "iops_min": int(iops * 0.9), "iops_max": int(iops * 1.1), "iops_mean": round(iops, 6),
-            "iops_stddev": round(iops * 0.03, 6), "iops_samples": max(int(seconds * 2) - 1, 1)}
+    read = {
+        **_IDLE_DIRECTION,
+        "io_bytes": total * 4096,
+        "io_kbytes": total * 4,
+        "bw_bytes": int(iops * 4096),
+        "bw": bw,
+        "iops": round(iops, 6),
+        "runtime": runtime_ms,
+        "total_ios": total,
+        "slat_ns": _stats(slat, total),
+        "lat_ns": _stats(lat, total),
+        "clat_ns": {
+            **_stats(clat, total),
+            "percentile": {f"{p:f}": _plat(math.exp(quantile(p / 100))) for p in PERCENTILES},
+        },
+        "bw_min": int(bw * 0.9),
+        "bw_max": int(bw * 1.1),
+        "bw_agg": 100.0,
+        "bw_mean": float(bw),
+        "bw_dev": round(bw * 0.03, 6),
+        "bw_samples": max(int(seconds * 2) - 1, 1),
+        "iops_min": int(iops * 0.9),
+        "iops_max": int(iops * 1.1),
+        "iops_mean": round(iops, 6),
+        "iops_stddev": round(iops * 0.03, 6),
+        "iops_samples": max(int(seconds * 2) - 1, 1),
+    }
     job_options = {k: v for k, v in opts.items() if k not in ("output-format", "output")}
     job_options.pop("time_based", None)
-    job = {"jobname": opts.get("name", "fio"), "groupid": 0, "error": 0, "eta": 0, "elapsed": int(seconds) + 1,
-           "job options": job_options, "read": read, "write": dict(_IDLE_DIRECTION),
-           "trim": dict(_IDLE_DIRECTION),
-           "sync": {"total_ios": 0, "lat_ns": {"min": 0, "max": 0, "mean": 0.0, "stddev": 0.0, "N": 0}},
-           "job_runtime": runtime_ms, "usr_cpu": round(4.0 * factor, 6), "sys_cpu": round(18.0 * factor, 6),
-           "ctx": total // 4, "majf": 0, "minf": 40, "latency_depth": depth, "latency_target": 0,
-           "latency_percentile": 100.0, "latency_window": 0}
-    return {"fio version": MODELLED_VERSION, "timestamp": int(now.timestamp()),
-            "timestamp_ms": int(now.timestamp() * 1000), "time": now.strftime("%a %b %d %H:%M:%S %Y"),
-            "jobs": [job],
-            "sugarlab": {"provenance": "simulated", "medium": medium.name, "medium_title": medium.title,
-                         "model": "Little's law over the medium's depth-1 latency and IOPS ceiling, "
-                                  "log-normal completion latencies",
-                         "source": medium.source}}
+    job = {
+        "jobname": opts.get("name", "fio"),
+        "groupid": 0,
+        "error": 0,
+        "eta": 0,
+        "elapsed": int(seconds) + 1,
+        "job options": job_options,
+        "read": read,
+        "write": dict(_IDLE_DIRECTION),
+        "trim": dict(_IDLE_DIRECTION),
+        "sync": {"total_ios": 0, "lat_ns": {"min": 0, "max": 0, "mean": 0.0, "stddev": 0.0, "N": 0}},
+        "job_runtime": runtime_ms,
+        "usr_cpu": round(4.0 * factor, 6),
+        "sys_cpu": round(18.0 * factor, 6),
+        "ctx": total // 4,
+        "majf": 0,
+        "minf": 40,
+        "latency_depth": depth,
+        "latency_target": 0,
+        "latency_percentile": 100.0,
+        "latency_window": 0,
+    }
+    return {
+        "fio version": MODELLED_VERSION,
+        "timestamp": int(now.timestamp()),
+        "timestamp_ms": int(now.timestamp() * 1000),
+        "time": now.strftime("%a %b %d %H:%M:%S %Y"),
+        "jobs": [job],
+        "sugarlab": {
+            "provenance": "simulated",
+            "medium": medium.name,
+            "medium_title": medium.title,
+            "model": "Little's law over the medium's depth-1 latency and IOPS ceiling, log-normal completion latencies",
+            "source": medium.source,
+        },
+    }
 
 
 # -- real fio on this machine --------------------------------------------------------------------------
@@ -291,15 +402,26 @@ class FioRuns:
             run.ends_at = now.timestamp()
         elif binary:
             command, cut = local_argv(argv)
-            run.note = {"provenance": "local", "machine": platform.node(), "fio": os.path.basename(binary),
-                        "medium_title": f"the disk of {platform.node()} (not a Pi)",
-                        "cut_from": cut, "note": "real fio on the machine running the simulator, against a "
-                        "directory under its state dir; not a Raspberry Pi figure"}
+            run.note = {
+                "provenance": "local",
+                "machine": platform.node(),
+                "fio": os.path.basename(binary),
+                "medium_title": f"the disk of {platform.node()} (not a Pi)",
+                "cut_from": cut,
+                "note": "real fio on the machine running the simulator, against a "
+                "directory under its state dir; not a Raspberry Pi figure",
+            }
             try:
                 confined = confine(container, command)
                 with (run.workdir / "stdout").open("wb") as out, (run.workdir / "stderr").open("wb") as err:
-                    run.process = subprocess.Popen(confined.argv, env=confined.env, cwd=confined.cwd, stdout=out,
-                                                   stderr=err, stdin=subprocess.DEVNULL)
+                    run.process = subprocess.Popen(
+                        confined.argv,
+                        env=confined.env,
+                        cwd=confined.cwd,
+                        stdout=out,
+                        stderr=err,
+                        stdin=subprocess.DEVNULL,
+                    )
             except OSError as error:  # as a container whose command is missing: exit 127
                 run.output, run.exit_code = f"exec {binary}: {error.strerror}\n", 127
                 run.ends_at = now.timestamp()

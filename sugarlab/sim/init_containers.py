@@ -44,9 +44,16 @@ class InitContainers:
         changed: dict[str, Obj] = {}
         for container in inits:
             name, key = container["name"], (uid, container["name"])
-            status = statuses.get(name) or {"name": name, "image": container["image"], "imageID": "", "ready": False,
-                                             "started": False, "restartCount": 0, "lastState": {},
-                                             "state": {"waiting": {"reason": "PodInitializing"}}}
+            status = statuses.get(name) or {
+                "name": name,
+                "image": container["image"],
+                "imageID": "",
+                "ready": False,
+                "started": False,
+                "restartCount": 0,
+                "lastState": {},
+                "state": {"waiting": {"reason": "PodInitializing"}},
+            }
             state = status["state"]
             if (state.get("terminated") or {}).get("exitCode") == 0:
                 continue
@@ -57,8 +64,12 @@ class InitContainers:
                 if ended is None:  # started before the simulator restarted: run it again
                     changed[name] = self._start(pod, container, status, host, stamp)
                     break
-                terminated = {"exitCode": ended.code, "reason": ended.reason,
-                              "startedAt": state["running"]["startedAt"], "finishedAt": stamp}
+                terminated = {
+                    "exitCode": ended.code,
+                    "reason": ended.reason,
+                    "startedAt": state["running"]["startedAt"],
+                    "finishedAt": stamp,
+                }
                 if ended.code == 0:
                     changed[name] = {**status, "state": {"terminated": terminated}, "ready": True, "started": False}
                     continue
@@ -69,18 +80,37 @@ class InitContainers:
                 backoff = self._backoff.get(key, 0.0)
                 self._backoff[key] = BACKOFF_S if not backoff else min(backoff * 2, MAX_BACKOFF_S)
                 if not backoff:  # the first failure: run again at once
-                    changed[name] = self._start(pod, container, {**status, "lastState": {"terminated": terminated},
-                                                                 "restartCount": status["restartCount"] + 1},
-                                                host, stamp)
+                    changed[name] = self._start(
+                        pod,
+                        container,
+                        {**status, "lastState": {"terminated": terminated}, "restartCount": status["restartCount"] + 1},
+                        host,
+                        stamp,
+                    )
                     break
                 self._restart_at[key] = now.timestamp() + backoff
-                changed[name] = {**status, "lastState": {"terminated": terminated}, "started": False,
-                                 "state": {"waiting": {"reason": "CrashLoopBackOff", "message":
-                                           f"back-off {backoff:.0f}s restarting failed container={name} pod="
-                                           f"{pod['metadata']['name']}_{pod['metadata']['namespace']}({uid})"}}}
-                events.record(self.store, pod, "BackOff", f"Back-off restarting failed container {name} in pod "
-                              f"{pod['metadata']['name']}_{pod['metadata']['namespace']}({uid})", "kubelet",
-                              host=host, warning=True)
+                changed[name] = {
+                    **status,
+                    "lastState": {"terminated": terminated},
+                    "started": False,
+                    "state": {
+                        "waiting": {
+                            "reason": "CrashLoopBackOff",
+                            "message": f"back-off {backoff:.0f}s restarting failed container={name} pod="
+                            f"{pod['metadata']['name']}_{pod['metadata']['namespace']}({uid})",
+                        }
+                    },
+                }
+                events.record(
+                    self.store,
+                    pod,
+                    "BackOff",
+                    f"Back-off restarting failed container {name} in pod "
+                    f"{pod['metadata']['name']}_{pod['metadata']['namespace']}({uid})",
+                    "kubelet",
+                    host=host,
+                    warning=True,
+                )
                 break
             if now.timestamp() >= self._restart_at.get(key, 0.0):
                 crashed = (state.get("waiting") or {}).get("reason") == "CrashLoopBackOff"
@@ -94,19 +124,34 @@ class InitContainers:
         return False
 
     def _start(self, pod: Obj, container: Obj, status: Obj, host: str, stamp: str) -> Obj:
-        self.processes.confined.start(pod["metadata"]["uid"], container,
-                                      confine(self.store, self.state_dir, pod, container, command_of(container)))
+        self.processes.confined.start(
+            pod["metadata"]["uid"],
+            container,
+            confine(self.store, self.state_dir, pod, container, command_of(container)),
+        )
         events.record(self.store, pod, "Created", f"Created container: {container['name']}", "kubelet", host=host)
         events.record(self.store, pod, "Started", f"Started container {container['name']}", "kubelet", host=host)
         return {**status, "state": {"running": {"startedAt": stamp}}, "started": True}
 
-    def _write(self, pod: Obj, statuses: dict[str, Obj], changed: dict[str, Obj], stamp: str,
-               failed: bool = False) -> None:
+    def _write(
+        self, pod: Obj, statuses: dict[str, Obj], changed: dict[str, Obj], stamp: str, failed: bool = False
+    ) -> None:
         inits = pod["spec"]["initContainers"]
-        merged = [changed.get(c["name"]) or statuses.get(c["name"]) or
-                  {"name": c["name"], "image": c["image"], "imageID": "", "ready": False, "started": False,
-                   "restartCount": 0, "lastState": {}, "state": {"waiting": {"reason": "PodInitializing"}}}
-                  for c in inits]
+        merged = [
+            changed.get(c["name"])
+            or statuses.get(c["name"])
+            or {
+                "name": c["name"],
+                "image": c["image"],
+                "imageID": "",
+                "ready": False,
+                "started": False,
+                "restartCount": 0,
+                "lastState": {},
+                "state": {"waiting": {"reason": "PodInitializing"}},
+            }
+            for c in inits
+        ]
         if merged == pod.get("status", {}).get("initContainerStatuses") and not failed:
             return
         pending = [s["name"] for s in merged if (s["state"].get("terminated") or {}).get("exitCode") != 0]
@@ -115,17 +160,24 @@ class InitContainers:
             status = obj.setdefault("status", {})
             status["initContainerStatuses"] = merged
             status["phase"] = "Failed" if failed else "Pending"
-            scheduled = next((c for c in status.get("conditions", []) if c["type"] == "PodScheduled"),
-                             _condition("PodScheduled", "True", stamp))
+            scheduled = next(
+                (c for c in status.get("conditions", []) if c["type"] == "PodScheduled"),
+                _condition("PodScheduled", "True", stamp),
+            )
             incomplete = f"containers with incomplete status: [{' '.join(pending)}]"
             unready = f"containers with unready status: [{' '.join(c['name'] for c in obj['spec']['containers'])}]"
             status["conditions"] = [
                 _condition("PodReadyToStartContainers", "True", stamp),
-                _condition("Initialized", "False" if pending else "True", stamp,
-                           **({"reason": "ContainersNotInitialized", "message": incomplete} if pending else {})),
+                _condition(
+                    "Initialized",
+                    "False" if pending else "True",
+                    stamp,
+                    **({"reason": "ContainersNotInitialized", "message": incomplete} if pending else {}),
+                ),
                 _condition("Ready", "False", stamp, reason="ContainersNotReady", message=unready),
                 _condition("ContainersReady", "False", stamp, reason="ContainersNotReady", message=unready),
-                scheduled]
+                scheduled,
+            ]
 
         self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], write)
 

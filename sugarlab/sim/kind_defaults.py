@@ -19,8 +19,10 @@ def _priority_class(pc: Obj) -> None:
 
 
 NEW: dict[str, Callable[[Obj], None]] = {
-    "CronJob": default_cronjob, "ReplicationController": default_replication_controller,
-    "PriorityClass": _priority_class, "DaemonSet": default_daemonset,
+    "CronJob": default_cronjob,
+    "ReplicationController": default_replication_controller,
+    "PriorityClass": _priority_class,
+    "DaemonSet": default_daemonset,
 }
 EVERY_WRITE: dict[str, Callable[[Obj], None]] = {"Secret": normalize_secret}
 

@@ -24,7 +24,15 @@ class Controller(Protocol):
 
 
 def kind_controllers(store: Store, metrics_server: bool) -> list[Controller]:
-    return [ApiServerBootstrap(store, metrics_server), ServiceAccountController(store), EndpointsController(store),
-            EndpointsMirror(store),
-            NodeLeases(store), ReplicaSetController(store, "ReplicationController"), CronJobController(store),
-            RevisionHistory(store), QuotaController(store), DaemonSetController(store)]
+    return [
+        ApiServerBootstrap(store, metrics_server),
+        ServiceAccountController(store),
+        EndpointsController(store),
+        EndpointsMirror(store),
+        NodeLeases(store),
+        ReplicaSetController(store, "ReplicationController"),
+        CronJobController(store),
+        RevisionHistory(store),
+        QuotaController(store),
+        DaemonSetController(store),
+    ]

@@ -18,7 +18,9 @@ from sugarlab.sim.spec import CONTEXT
 def kubeconfig(url: str, credentials: Credentials) -> dict[str, Any]:
     cluster = {"server": url, "certificate-authority-data": base64.b64encode(credentials.ca_pem).decode()}
     return {
-        "apiVersion": "v1", "kind": "Config", "preferences": {},
+        "apiVersion": "v1",
+        "kind": "Config",
+        "preferences": {},
         "clusters": [{"name": CONTEXT, "cluster": cluster}],
         "users": [{"name": CONTEXT, "user": {"token": credentials.token}}],
         "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT, "namespace": "default"}}],

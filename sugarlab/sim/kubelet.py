@@ -70,10 +70,16 @@ class Kubelets:
         rng = random.Random(f"{self.seed}:{uid}")
         host = node["metadata"]["name"]
         if uid not in self._starting:
-            images_here = {c["image"] for p in pods if p["spec"].get("nodeName") == host
-                           and p.get("status", {}).get("phase") == "Running" for c in p["spec"]["containers"]}
-            pulls = {c["image"]: 0.0 if c["image"] in images_here else rng.uniform(*PULL_SECONDS)
-                     for c in pod["spec"]["containers"]}
+            images_here = {
+                c["image"]
+                for p in pods
+                if p["spec"].get("nodeName") == host and p.get("status", {}).get("phase") == "Running"
+                for c in p["spec"]["containers"]
+            }
+            pulls = {
+                c["image"]: 0.0 if c["image"] in images_here else rng.uniform(*PULL_SECONDS)
+                for c in pod["spec"]["containers"]
+            }
             for image in (i for i, seconds in pulls.items() if seconds):
                 events.record(self.store, pod, "Pulling", f'Pulling image "{image}"', "kubelet", host=host)
             delay = sum(pulls.values()) + CACHED_SECONDS * len(pod["spec"]["containers"])
@@ -81,9 +87,18 @@ class Kubelets:
 
             def creating(obj: Obj) -> None:
                 obj["status"]["containerStatuses"] = [
-                    {"name": c["name"], "image": c["image"], "imageID": "", "ready": False, "started": False,
-                     "restartCount": 0, "state": {"waiting": {"reason": "ContainerCreating"}}, "lastState": {}}
-                    for c in obj["spec"]["containers"]]
+                    {
+                        "name": c["name"],
+                        "image": c["image"],
+                        "imageID": "",
+                        "ready": False,
+                        "started": False,
+                        "restartCount": 0,
+                        "state": {"waiting": {"reason": "ContainerCreating"}},
+                        "lastState": {},
+                    }
+                    for c in obj["spec"]["containers"]
+                ]
 
             self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], creating)
             return
@@ -94,8 +109,9 @@ class Kubelets:
             return
         del self._starting[uid]
         host_ip = node["status"]["addresses"][0]["address"]
-        pod_ip = host_ip if pod["spec"].get("hostNetwork") else \
-            self._free_ip(node, self.store.view(self.store.kind("Pod")))  # pods started earlier this tick too
+        pod_ip = (
+            host_ip if pod["spec"].get("hostNetwork") else self._free_ip(node, self.store.view(self.store.kind("Pod")))
+        )  # pods started earlier this tick too
         started = self.store.clock.stamp()
 
         local = [c for c in pod["spec"]["containers"] if behaviour(c).local]
@@ -103,8 +119,12 @@ class Kubelets:
             self.processes.start(pod, container)
         for container in (c for c in pod["spec"]["containers"] if runs_for_real(c)):
             self.lifecycle.start(pod, container, host)
-        self.processes.fio.start(pod, node, self.store.clock.now(),
-                                 lambda container, argv: confine(self.store, self.state_dir, pod, container, argv))
+        self.processes.fio.start(
+            pod,
+            node,
+            self.store.clock.now(),
+            lambda container, argv: confine(self.store, self.state_dir, pod, container, argv),
+        )
 
         def run(obj: Obj) -> None:
             scheduled = next((c for c in obj["status"].get("conditions", []) if c["type"] == "PodScheduled"), None)
@@ -113,21 +133,27 @@ class Kubelets:
             if initialized:
                 obj["status"]["initContainerStatuses"] = initialized
             if scheduled:  # the scheduler's own time, not the start's
-                obj["status"]["conditions"] = [scheduled if c["type"] == "PodScheduled" else c
-                                               for c in obj["status"]["conditions"]]
+                obj["status"]["conditions"] = [
+                    scheduled if c["type"] == "PodScheduled" else c for c in obj["status"]["conditions"]
+                ]
             if local:
                 _set_ready(obj, False)
 
         running = self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], run)
         for container in pod["spec"]["containers"]:
             image, seconds = container["image"], pulls.get(container["image"], 0.0)
-            pulled = (f'Successfully pulled image "{image}" in {seconds:.3f}s' if seconds
-                      else f'Container image "{image}" already present on machine')
+            pulled = (
+                f'Successfully pulled image "{image}" in {seconds:.3f}s'
+                if seconds
+                else f'Container image "{image}" already present on machine'
+            )
             events.record(self.store, running, "Pulled", pulled, "kubelet", host=host)
-            events.record(self.store, running, "Created", f"Created container: {container['name']}", "kubelet",
-                          host=host)
-            events.record(self.store, running, "Started", f"Started container {container['name']}", "kubelet",
-                          host=host)
+            events.record(
+                self.store, running, "Created", f"Created container: {container['name']}", "kubelet", host=host
+            )
+            events.record(
+                self.store, running, "Started", f"Started container {container['name']}", "kubelet", host=host
+            )
 
     def _finish_run(self, pod: Obj, node: Obj, now: datetime) -> None:
         """A pod whose containers all run for a set time ends when the longest is done."""
@@ -194,8 +220,14 @@ class Kubelets:
             return
         if pod.get("status", {}).get("phase") == "Running":
             for container in pod["spec"]["containers"]:
-                events.record(self.store, pod, "Killing", f"Stopping container {container['name']}", "kubelet",
-                              host=node["metadata"]["name"])
+                events.record(
+                    self.store,
+                    pod,
+                    "Killing",
+                    f"Stopping container {container['name']}",
+                    "kubelet",
+                    host=node["metadata"]["name"],
+                )
         self._starting.pop(meta["uid"], None)
         self.lifecycle.forget(meta["uid"])
         self.outage.forget(meta["uid"])
@@ -203,7 +235,6 @@ class Kubelets:
         self.processes.stop(meta["uid"])
         remove_pod(self.state_dir, meta["uid"])
         self.store.delete(self.store.kind("Pod"), meta["namespace"], meta["name"])
-
 
 
 def _is_ready(pod: Obj) -> bool:

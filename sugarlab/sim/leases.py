@@ -49,10 +49,22 @@ class NodeLeases:
             lease = self.store.find(leases, NAMESPACE, name)
             spec = {"holderIdentity": name, "leaseDurationSeconds": DURATION_S, "renewTime": micro_time(now)}
             if lease is None:
-                self.store.create(leases, {
-                    "metadata": self.boot.dated({"name": name, "namespace": NAMESPACE, "ownerReferences": [
-                        {"apiVersion": "v1", "kind": "Node", "name": name, "uid": node["metadata"]["uid"]}]}, node),
-                    "spec": spec})
+                self.store.create(
+                    leases,
+                    {
+                        "metadata": self.boot.dated(
+                            {
+                                "name": name,
+                                "namespace": NAMESPACE,
+                                "ownerReferences": [
+                                    {"apiVersion": "v1", "kind": "Node", "name": name, "uid": node["metadata"]["uid"]}
+                                ],
+                            },
+                            node,
+                        ),
+                        "spec": spec,
+                    },
+                )
                 continue
             renewed = parse_time((lease.get("spec") or {}).get("renewTime"))
             if renewed is None or now - renewed >= RENEW:

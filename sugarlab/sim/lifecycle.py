@@ -41,8 +41,17 @@ class SimulatorStartFailed(Exception):
 
     REASONS = ("spec-mismatch", "port-in-use", "exited", "timeout")
 
-    def __init__(self, reason: str, state_dir: Path, message: str, *, stored: dict[str, Any] | None = None,
-                 wanted: dict[str, Any] | None = None, port: int | None = None, exit_code: int | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        state_dir: Path,
+        message: str,
+        *,
+        stored: dict[str, Any] | None = None,
+        wanted: dict[str, Any] | None = None,
+        port: int | None = None,
+        exit_code: int | None = None,
+    ) -> None:
         self.reason, self.state_dir, self.message = reason, state_dir, message
         self.stored, self.wanted, self.port, self.exit_code = stored, wanted, port, exit_code
         self.log = state_dir / LOG
@@ -90,10 +99,12 @@ def ensure_running(state_dir: Path, spec: ClusterSpec, speed: float, port: int =
 
 
 def _mismatch(state_dir: Path, stored: dict[str, Any], wanted: ClusterSpec) -> SimulatorStartFailed:
-    changed = ", ".join(f"{k}={stored.get(k)!r} (asked {v!r})" for k, v in wanted.as_dict().items()
-                        if stored.get(k) != v)
-    return SimulatorStartFailed("spec-mismatch", state_dir, f"the cluster here was made with {changed}",
-                                stored=stored, wanted=wanted.as_dict())
+    changed = ", ".join(
+        f"{k}={stored.get(k)!r} (asked {v!r})" for k, v in wanted.as_dict().items() if stored.get(k) != v
+    )
+    return SimulatorStartFailed(
+        "spec-mismatch", state_dir, f"the cluster here was made with {changed}", stored=stored, wanted=wanted.as_dict()
+    )
 
 
 def _failure(state_dir: Path, spec: ClusterSpec, exit_code: int) -> SimulatorStartFailed:
@@ -105,18 +116,30 @@ def _failure(state_dir: Path, spec: ClusterSpec, exit_code: int) -> SimulatorSta
         return _mismatch(state_dir, found["stored"], spec)
     if found.get("reason") == "port-in-use":
         return SimulatorStartFailed("port-in-use", state_dir, found["message"], port=found["port"])
-    return SimulatorStartFailed("exited", state_dir, f"the simulator exited with code {exit_code}",
-                                exit_code=exit_code)
+    return SimulatorStartFailed("exited", state_dir, f"the simulator exited with code {exit_code}", exit_code=exit_code)
 
 
 def _start(state_dir: Path, spec: ClusterSpec, speed: float, port: int) -> Path:
     for name in (SERVER_INFO, START_FAILURE):
         (state_dir / name).unlink(missing_ok=True)
-    command = [sys.executable, "-m", "sugarlab.sim", "serve", "--state", str(state_dir),
-               "--spec", json.dumps(spec.as_dict()), "--speed", str(speed), "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "sugarlab.sim",
+        "serve",
+        "--state",
+        str(state_dir),
+        "--spec",
+        json.dumps(spec.as_dict()),
+        "--speed",
+        str(speed),
+        "--port",
+        str(port),
+    ]
     with open(state_dir / LOG, "ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
     _CHILDREN[process.pid] = process
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

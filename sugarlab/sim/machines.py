@@ -81,8 +81,12 @@ class Machines:
             name = node["metadata"]["name"]
             if name not in machines:
                 server = "node-role.kubernetes.io/control-plane" in node["metadata"].get("labels", {})
-                machines[name] = Machine(name, node["metadata"]["annotations"]["sim.sugarlab.io/profile"],
-                                         node["status"]["addresses"][0]["address"], k3s="server" if server else "agent")
+                machines[name] = Machine(
+                    name,
+                    node["metadata"]["annotations"]["sim.sugarlab.io/profile"],
+                    node["status"]["addresses"][0]["address"],
+                    k3s="server" if server else "agent",
+                )
         self._save(machines)
 
     def provision(self, name: str, profile: str, fault: str) -> Machine:
@@ -144,14 +148,15 @@ class Machines:
             return Answer(0, "no\n" if machine.fault == "clock-skew" else "yes\n")
         if words[:2] == ["test", "-e"] and len(words) == 3:
             return Answer(0 if words[2] in machine.files else 1)
-        if (port := re.fullmatch(r"timeout \d+ bash -c '</dev/tcp/(\S+)/(\d+)'", command.strip())):
+        if port := re.fullmatch(r"timeout \d+ bash -c '</dev/tcp/(\S+)/(\d+)'", command.strip()):
             return self._probe(machine, port[1], int(port[2]))
         if words[:3] == ["k3s", "token", "create"] and machine.k3s == "server":
             return self._token()
         if "get.k3s.io" in command:
             return self._install(machines, machine, command)
-        if machine.k3s == "agent" and (words in (["systemctl", "stop", "k3s-agent"], ["systemctl", "start", "k3s-agent"])
-                                       or words == [KILLALL]):
+        if machine.k3s == "agent" and (
+            words in (["systemctl", "stop", "k3s-agent"], ["systemctl", "start", "k3s-agent"]) or words == [KILLALL]
+        ):
             # The agent runs the node's kubelet: stopped, the node stops reporting as a machine without power
             # does. k3s leaves its containers running until k3s-killall.sh (docs.k3s.io/upgrades/killall);
             # the simulated machine stops them with the agent.
@@ -163,16 +168,18 @@ class Machines:
             return Answer(0 if active else 3, "active\n" if active else "inactive\n")
         if words[:1] == ["journalctl"]:
             return Answer(0, "".join(line + "\n" for line in machine.journal[-20:]) or "-- No entries --\n")
-        return Answer(127, stderr=f"sh: 1: {words[0] if words else command}: not found "
-                                  "(this command is not simulated)\n")
+        return Answer(
+            127, stderr=f"sh: 1: {words[0] if words else command}: not found (this command is not simulated)\n"
+        )
 
     def _probe(self, machine: Machine, host: str, port: int) -> Answer:
         if port == 6443 and host.split(".")[0] in {n.split(".")[0] for n in CONTROLLER_NAMES} | {self._controller().ip}:
             if machine.fault == "firewall-6443":
                 return Answer(124, stderr="")  # the connection attempt hangs until `timeout`
             return Answer(0)
-        return Answer(1, stderr=f"bash: connect: Connection refused\nbash: line 1: /dev/tcp/{host}/{port}: "
-                                "Connection refused\n")
+        return Answer(
+            1, stderr=f"bash: connect: Connection refused\nbash: line 1: /dev/tcp/{host}/{port}: Connection refused\n"
+        )
 
     def _controller(self) -> Machine:
         return next(m for m in self.all().values() if m.k3s == "server")
@@ -198,30 +205,43 @@ class Machines:
         installed = now + timedelta(seconds=rng.uniform(*INSTALL_SECONDS))
         taints = re.findall(r"--node-taint[= ](\S+)", env.get("INSTALL_K3S_EXEC", ""))
         machine.k3s = "agent"
-        machine.join = {"requested": format_time(now), "taints": taints, "failed": False,
-                        "register_at": format_time(installed + timedelta(seconds=rng.uniform(*REGISTER_SECONDS)))}
-        machine.journal = [f"Starting k3s agent {self.store.meta('version')}", f"Connecting to proxy url=\"{url}\""]
+        machine.join = {
+            "requested": format_time(now),
+            "taints": taints,
+            "failed": False,
+            "register_at": format_time(installed + timedelta(seconds=rng.uniform(*REGISTER_SECONDS))),
+        }
+        machine.journal = [f"Starting k3s agent {self.store.meta('version')}", f'Connecting to proxy url="{url}"']
         if expiry is None or parse_time(expiry) < now:
             machine.join["failed"] = True
             machine.journal.append('level=error msg="failed to get CA certs: token is not valid or has expired"')
         elif machine.fault == "clock-skew":
             machine.join["failed"] = True
-            machine.journal.append('level=error msg="failed to get CA certs: x509: certificate has expired or is '
-                                   'not yet valid: current time is before the certificate\'s NotBefore"')
+            machine.journal.append(
+                'level=error msg="failed to get CA certs: x509: certificate has expired or is '
+                "not yet valid: current time is before the certificate's NotBefore\""
+            )
         elif machine.fault == "firewall-6443":
             machine.join["failed"] = True
-            machine.journal.append(f'level=error msg="failed to get CA certs: Get \\"{url}/cacerts\\": dial tcp: '
-                                   'i/o timeout"')
+            machine.journal.append(
+                f'level=error msg="failed to get CA certs: Get \\"{url}/cacerts\\": dial tcp: i/o timeout"'
+            )
         self._save(machines)
         version = self.store.meta("version")
-        out = (f"[INFO]  Finding release for channel stable\n[INFO]  Using {version} as release\n"
-               f"[INFO]  Downloading binary https://github.com/k3s-io/k3s/releases/download/{version}/k3s-arm64\n"
-               "[INFO]  Verifying binary download\n[INFO]  Installing k3s to /usr/local/bin/k3s\n"
-               "[INFO]  systemd: Enabling k3s-agent unit\n[INFO]  systemd: Starting k3s-agent\n")
+        out = (
+            f"[INFO]  Finding release for channel stable\n[INFO]  Using {version} as release\n"
+            f"[INFO]  Downloading binary https://github.com/k3s-io/k3s/releases/download/{version}/k3s-arm64\n"
+            "[INFO]  Verifying binary download\n[INFO]  Installing k3s to /usr/local/bin/k3s\n"
+            "[INFO]  systemd: Enabling k3s-agent unit\n[INFO]  systemd: Starting k3s-agent\n"
+        )
         if machine.join["failed"]:
-            return Answer(1, out, "Job for k3s-agent.service failed because the control process exited with error "
-                                  "code.\nSee \"systemctl status k3s-agent.service\" and \"journalctl -xeu "
-                                  "k3s-agent.service\" for details.\n")
+            return Answer(
+                1,
+                out,
+                "Job for k3s-agent.service failed because the control process exited with error "
+                'code.\nSee "systemctl status k3s-agent.service" and "journalctl -xeu '
+                'k3s-agent.service" for details.\n',
+            )
         return Answer(0, out)
 
     # -- the agent's side of joining, on the cluster's clock ---------------------------------
@@ -244,8 +264,10 @@ class Machines:
                 if machine.fault != "flannel-blocked":
                     self._ready(machine)
                 else:
-                    machine.journal.append('level=error msg="flannel exited: failed to set up the VXLAN '
-                                           'interface: timed out waiting for 8472/udp"')
+                    machine.journal.append(
+                        'level=error msg="flannel exited: failed to set up the VXLAN '
+                        'interface: timed out waiting for 8472/udp"'
+                    )
         if changed:
             self._save(machines)
 
@@ -255,18 +277,35 @@ class Machines:
         controller = next(n for n in nodes if "node-role.kubernetes.io/control-plane" in n["metadata"]["labels"])
         info = controller["status"]["nodeInfo"]
         taints = [dict(zip(("key", "value", "effect"), re.split(r"[=:]", t))) for t in machine.join["taints"]]
-        node = node_object(machine.name, NODE_PROFILES[machine.profile], machine.ip, index, info["kubeletVersion"],
-                           info["containerRuntimeVersion"], self.store.clock.stamp(),
-                           random.Random(f"{self.seed}:{machine.name}:node"), controller=False, taints=taints)
+        node = node_object(
+            machine.name,
+            NODE_PROFILES[machine.profile],
+            machine.ip,
+            index,
+            info["kubeletVersion"],
+            info["containerRuntimeVersion"],
+            self.store.clock.stamp(),
+            random.Random(f"{self.seed}:{machine.name}:node"),
+            controller=False,
+            taints=taints,
+        )
         ready = next(c for c in node["status"]["conditions"] if c["type"] == "Ready")
-        ready.update(status="False", reason="KubeletNotReady",
-                     message="container runtime network not ready: NetworkReady=false "
-                             "reason:NetworkPluginNotReady message:Network plugin returns error: "
-                             "cni plugin not initialized")
+        ready.update(
+            status="False",
+            reason="KubeletNotReady",
+            message="container runtime network not ready: NetworkReady=false "
+            "reason:NetworkPluginNotReady message:Network plugin returns error: "
+            "cni plugin not initialized",
+        )
         created = self.store.create(self.store.kind("Node"), node)
         events.record(self.store, created, "Starting", "Starting kubelet.", "kubelet", host=machine.name)
-        events.record(self.store, created, "RegisteredNode",
-                      f"Node {machine.name} event: Registered Node {machine.name} in Controller", "node-controller")
+        events.record(
+            self.store,
+            created,
+            "RegisteredNode",
+            f"Node {machine.name} event: Registered Node {machine.name} in Controller",
+            "node-controller",
+        )
 
     def _ready(self, machine: Machine) -> None:
         mark_ready(self.store, machine.name)
@@ -292,4 +331,3 @@ def mark_ready(store: Store, name: str, drop_taint: str = "") -> None:
 
     node = store.update(store.kind("Node"), "", name, ready)
     events.record(store, node, "NodeReady", f"Node {name} status is now: NodeReady", "kubelet", host=name)
-

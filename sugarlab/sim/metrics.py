@@ -59,8 +59,9 @@ def _overhead(node: Obj, profile: NodeProfile) -> tuple[float, float]:
     return (cpu + OS_CPU) / profile.cpu_speed, memory_ki * 1024 + OS_MEMORY
 
 
-def container_usage(nodes: list[Obj], pods: list[Obj], seed: int, window: datetime,
-                    measured: Measure) -> dict[str, list[Usage]]:
+def container_usage(
+    nodes: list[Obj], pods: list[Obj], seed: int, window: datetime, measured: Measure
+) -> dict[str, list[Usage]]:
     """Per running pod (by uid), each container's CPU and memory in this window.
 
     Busy containers share what the node's cores have left after k3s and the idle containers, in
@@ -73,8 +74,11 @@ def container_usage(nodes: list[Obj], pods: list[Obj], seed: int, window: dateti
     usage: dict[str, list[Usage]] = {}
     for node in nodes:
         profile = NODE_PROFILES[node["metadata"]["annotations"][PROFILE_ANNOTATION]]
-        wants = [(pod, c, behaviour(c)) for pod in by_node.get(node["metadata"]["name"], [])
-                 for c in pod["spec"]["containers"]]
+        wants = [
+            (pod, c, behaviour(c))
+            for pod in by_node.get(node["metadata"]["name"], [])
+            for c in pod["spec"]["containers"]
+        ]
         idle = sum(b.cpu / profile.cpu_speed for _, _, b in wants if not b.busy)
         busy = sum(min(b.cpu, _cpu_limit(c)) for _, c, b in wants if b.busy)
         spare = profile.cpu_cores - _overhead(node, profile)[0] - idle
@@ -100,8 +104,11 @@ def _running(pod: Obj) -> bool:
 
 def _reported(node: Obj, now: datetime) -> bool:
     ready = next((c for c in node["status"]["conditions"] if c["type"] == "Ready"), None)
-    return bool(ready and ready["status"] == "True"
-                and now - parse_time(ready["lastTransitionTime"]) >= timedelta(seconds=FIRST_SCRAPE_S))
+    return bool(
+        ready
+        and ready["status"] == "True"
+        and now - parse_time(ready["lastTransitionTime"]) >= timedelta(seconds=FIRST_SCRAPE_S)
+    )
 
 
 def node_metrics(nodes: list[Obj], pods: list[Obj], seed: int, now: datetime, measured: Measure) -> list[Obj]:
@@ -119,10 +126,21 @@ def node_metrics(nodes: list[Obj], pods: list[Obj], seed: int, now: datetime, me
         base_cpu, base_memory = _overhead(node, profile)
         cpu = base_cpu * jitter("node-cpu", seed, name, window, spread=0.2) + sum(u[1] for u in on_node.get(name, []))
         memory = base_memory * jitter("node-mem", seed, name, window, spread=0.01) + sum(
-            u[2] for u in on_node.get(name, []))
-        items.append(_item("NodeMetrics", {"name": name, "labels": node["metadata"].get("labels", {})}, window, {
-            "usage": {"cpu": _cpu(min(cpu, profile.cpu_cores)),
-                      "memory": _memory(int(min(memory, profile.memory_ki * 1024)))}}))
+            u[2] for u in on_node.get(name, [])
+        )
+        items.append(
+            _item(
+                "NodeMetrics",
+                {"name": name, "labels": node["metadata"].get("labels", {})},
+                window,
+                {
+                    "usage": {
+                        "cpu": _cpu(min(cpu, profile.cpu_cores)),
+                        "memory": _memory(int(min(memory, profile.memory_ki * 1024))),
+                    }
+                },
+            )
+        )
     return items
 
 
@@ -135,14 +153,27 @@ def pod_metrics(nodes: list[Obj], pods: list[Obj], seed: int, now: datetime, mea
         meta = pod["metadata"]
         if meta["uid"] not in usage:
             continue
-        containers = [{"name": name, "usage": {"cpu": _cpu(cpu), "memory": _memory(memory)}}
-                      for name, cpu, memory in usage[meta["uid"]]]
-        items.append(_item("PodMetrics", {"name": meta["name"], "namespace": meta["namespace"],
-                                          "labels": meta.get("labels", {})}, window, {"containers": containers}))
+        containers = [
+            {"name": name, "usage": {"cpu": _cpu(cpu), "memory": _memory(memory)}}
+            for name, cpu, memory in usage[meta["uid"]]
+        ]
+        items.append(
+            _item(
+                "PodMetrics",
+                {"name": meta["name"], "namespace": meta["namespace"], "labels": meta.get("labels", {})},
+                window,
+                {"containers": containers},
+            )
+        )
     return items
 
 
 def _item(kind: str, meta: Obj, window: datetime, body: Obj) -> Obj:
-    return {"kind": kind, "apiVersion": "metrics.k8s.io/v1beta1",
-            "metadata": {**meta, "creationTimestamp": format_time(window + timedelta(seconds=WINDOW_S))},
-            "timestamp": format_time(window), "window": f"{WINDOW_S}s", **body}
+    return {
+        "kind": kind,
+        "apiVersion": "metrics.k8s.io/v1beta1",
+        "metadata": {**meta, "creationTimestamp": format_time(window + timedelta(seconds=WINDOW_S))},
+        "timestamp": format_time(window),
+        "window": f"{WINDOW_S}s",
+        **body,
+    }

@@ -20,14 +20,21 @@ MIRROR = "endpointslicemirroring-controller.k8s.io"
 
 
 def _slice_body(subset: Obj) -> Obj:
-    ports = [{"name": p.get("name", ""), "port": p["port"], "protocol": p.get("protocol", "TCP")}
-             for p in subset.get("ports") or []]
-    endpoints = [{"addresses": [a["ip"]], "conditions": {"ready": ready},
-                  **({"nodeName": a["nodeName"]} if a.get("nodeName") else {}),
-                  **({"hostname": a["hostname"]} if a.get("hostname") else {}),
-                  **({"targetRef": a["targetRef"]} if a.get("targetRef") else {})}
-                 for key, ready in (("addresses", True), ("notReadyAddresses", False))
-                 for a in subset.get(key) or []]
+    ports = [
+        {"name": p.get("name", ""), "port": p["port"], "protocol": p.get("protocol", "TCP")}
+        for p in subset.get("ports") or []
+    ]
+    endpoints = [
+        {
+            "addresses": [a["ip"]],
+            "conditions": {"ready": ready},
+            **({"nodeName": a["nodeName"]} if a.get("nodeName") else {}),
+            **({"hostname": a["hostname"]} if a.get("hostname") else {}),
+            **({"targetRef": a["targetRef"]} if a.get("targetRef") else {}),
+        }
+        for key, ready in (("addresses", True), ("notReadyAddresses", False))
+        for a in subset.get(key) or []
+    ]
     return {"addressType": "IPv4", "endpoints": endpoints, "ports": ports}
 
 
@@ -36,8 +43,9 @@ class EndpointsMirror:
         self.store, self.rng = store, random.Random()
 
     def reconcile(self) -> None:
-        services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s
-                    for s in self.store.view(self.store.kind("Service"))}
+        services = {
+            (s["metadata"]["namespace"], s["metadata"]["name"]): s for s in self.store.view(self.store.kind("Service"))
+        }
         slices = self.store.kind("EndpointSlice")
         mirrored: dict[tuple[str, str], list[Obj]] = {}
         for eps in self.store.view(slices):
@@ -49,8 +57,11 @@ class EndpointsMirror:
             meta = endpoints["metadata"]
             key = (meta["namespace"], meta["name"])
             service = services.get(key)
-            if (meta.get("labels") or {}).get(SKIP_MIRROR) == "true" or service is None \
-                    or (service.get("spec") or {}).get("selector"):
+            if (
+                (meta.get("labels") or {}).get(SKIP_MIRROR) == "true"
+                or service is None
+                or (service.get("spec") or {}).get("selector")
+            ):
                 continue
             wanted.add(key)
             self._sync(endpoints, sorted(mirrored.get(key, []), key=lambda s: s["metadata"]["name"]))
@@ -68,10 +79,19 @@ class EndpointsMirror:
                 current = copy.deepcopy(live)
                 current["metadata"]["labels"] = labels
                 self.store.replace(rt, current | body)
-        for body in bodies[len(existing):]:
-            self.store.create(rt, {"metadata": {
-                "name": f"{meta['name']}-{suffix(self.rng)}", "namespace": meta["namespace"],
-                "generateName": f"{meta['name']}-", "labels": labels,
-                "ownerReferences": [owner_ref({"apiVersion": "v1", "kind": "Endpoints", "metadata": meta})]}, **body})
-        for stale in existing[len(bodies):]:
+        for body in bodies[len(existing) :]:
+            self.store.create(
+                rt,
+                {
+                    "metadata": {
+                        "name": f"{meta['name']}-{suffix(self.rng)}",
+                        "namespace": meta["namespace"],
+                        "generateName": f"{meta['name']}-",
+                        "labels": labels,
+                        "ownerReferences": [owner_ref({"apiVersion": "v1", "kind": "Endpoints", "metadata": meta})],
+                    },
+                    **body,
+                },
+            )
+        for stale in existing[len(bodies) :]:
             self.store.delete(rt, meta["namespace"], stale["metadata"]["name"])

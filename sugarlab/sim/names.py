@@ -14,10 +14,14 @@ import re
 
 LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 SUBDOMAIN_FMT = LABEL_FMT + "(\\." + LABEL_FMT + ")*"
-LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-             "start and end with an alphanumeric character")
-SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                 "and must start and end with an alphanumeric character")
+LABEL_MSG = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+    "start and end with an alphanumeric character"
+)
+SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+    "and must start and end with an alphanumeric character"
+)
 RBAC_KINDS = {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
 
 
@@ -30,8 +34,11 @@ def regex_error(message: str, fmt: str, *examples: str) -> str:
 def dns1123_label(value: str) -> list[str]:
     errors = ["must be no more than 63 characters"] if len(value) > 63 else []
     if not re.fullmatch(LABEL_FMT, value):
-        errors.append("must not contain dots" if re.fullmatch(SUBDOMAIN_FMT, value)
-                      else regex_error(LABEL_MSG, LABEL_FMT, "my-name", "123-abc"))
+        errors.append(
+            "must not contain dots"
+            if re.fullmatch(SUBDOMAIN_FMT, value)
+            else regex_error(LABEL_MSG, LABEL_FMT, "my-name", "123-abc")
+        )
     return errors
 
 

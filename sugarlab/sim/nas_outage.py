@@ -41,16 +41,21 @@ def _mount_failure(pod: Obj, pv: Obj) -> str:
     if "csi" in spec:
         a = spec["csi"]["volumeAttributes"]
         source = f"{a['server']}:{a['share'].rstrip('/')}/{a['subdir']}"
-        target = (f"/var/lib/kubelet/pods/{pod['metadata']['uid']}/volumes/kubernetes.io~csi/"
-                  f"{pv['metadata']['name']}/mount")
-        return (f'MountVolume.SetUp failed for volume "{pv["metadata"]["name"]}" : rpc error: code = Internal desc = '
-                f"mount failed: exit status 32\nMounting command: mount\nMounting arguments: {NFS_MOUNT_OPTIONS} "
-                f"{source} {target}\nOutput: mount.nfs: Connection timed out\n")
+        target = (
+            f"/var/lib/kubelet/pods/{pod['metadata']['uid']}/volumes/kubernetes.io~csi/{pv['metadata']['name']}/mount"
+        )
+        return (
+            f'MountVolume.SetUp failed for volume "{pv["metadata"]["name"]}" : rpc error: code = Internal desc = '
+            f"mount failed: exit status 32\nMounting command: mount\nMounting arguments: {NFS_MOUNT_OPTIONS} "
+            f"{source} {target}\nOutput: mount.nfs: Connection timed out\n"
+        )
     source = f"{spec['nfs']['server']}:{spec['nfs']['path']}"
     target = f"/var/lib/kubelet/pods/{pod['metadata']['uid']}/volumes/kubernetes.io~nfs/{pv['metadata']['name']}"
-    return (f'MountVolume.SetUp failed for volume "{pv["metadata"]["name"]}" : mount failed: exit status 32\n'
-            f"Mounting command: mount\nMounting arguments: {NFS_MOUNT_OPTIONS} {source} {target}\n"
-            "Output: mount.nfs: Connection timed out\n")
+    return (
+        f'MountVolume.SetUp failed for volume "{pv["metadata"]["name"]}" : mount failed: exit status 32\n'
+        f"Mounting command: mount\nMounting arguments: {NFS_MOUNT_OPTIONS} {source} {target}\n"
+        "Output: mount.nfs: Connection timed out\n"
+    )
 
 
 class NasOutage:
@@ -70,8 +75,9 @@ class NasOutage:
         if now.timestamp() - self._reported.get(uid, float("-inf")) >= MOUNT_RETRY_S:
             self._reported[uid] = now.timestamp()
             for pv in volumes:
-                events.record(self.store, pod, "FailedMount", _mount_failure(pod, pv), "kubelet", warning=True,
-                              host=host)
+                events.record(
+                    self.store, pod, "FailedMount", _mount_failure(pod, pv), "kubelet", warning=True, host=host
+                )
         return True
 
     def stalled(self, pod: Obj) -> bool:

@@ -60,24 +60,39 @@ class NodeLifecycle:
         def unknown(obj: Obj) -> None:
             for condition in obj["status"]["conditions"]:
                 if condition["type"] in ("Ready", *PRESSURE):
-                    condition.update(status="Unknown", reason="NodeStatusUnknown", lastTransitionTime=stamp,
-                                     message="Kubelet stopped posting node status.")
+                    condition.update(
+                        status="Unknown",
+                        reason="NodeStatusUnknown",
+                        lastTransitionTime=stamp,
+                        message="Kubelet stopped posting node status.",
+                    )
             taints = [t for t in obj["spec"].get("taints") or [] if t["key"] != UNREACHABLE]
-            obj["spec"]["taints"] = taints + [{"key": UNREACHABLE, "effect": "NoSchedule", "timeAdded": stamp},
-                                              {"key": UNREACHABLE, "effect": "NoExecute", "timeAdded": stamp}]
+            obj["spec"]["taints"] = taints + [
+                {"key": UNREACHABLE, "effect": "NoSchedule", "timeAdded": stamp},
+                {"key": UNREACHABLE, "effect": "NoExecute", "timeAdded": stamp},
+            ]
 
         name = node["metadata"]["name"]
         updated = self.store.update(self.store.kind("Node"), "", name, unknown)
-        events.record(self.store, updated, "NodeNotReady", f"Node {name} status is now: NodeNotReady", "node-controller")
-        for pod in (p for p in pods if p["spec"].get("nodeName") == name and p.get("status", {}).get("phase") == "Running"):
+        events.record(
+            self.store, updated, "NodeNotReady", f"Node {name} status is now: NodeNotReady", "node-controller"
+        )
+        for pod in (
+            p for p in pods if p["spec"].get("nodeName") == name and p.get("status", {}).get("phase") == "Running"
+        ):
             self._set_ready(pod, False)
             events.record(self.store, pod, "NodeNotReady", "Node is not ready", "node-controller", warning=True)
 
     def _back(self, node: Obj, pods: list[Obj]) -> None:
         name = node["metadata"]["name"]
         mark_ready(self.store, name, drop_taint=UNREACHABLE)
-        for pod in (p for p in pods if p["spec"].get("nodeName") == name and p.get("status", {}).get("phase") == "Running"
-                    and "deletionTimestamp" not in p["metadata"]):
+        for pod in (
+            p
+            for p in pods
+            if p["spec"].get("nodeName") == name
+            and p.get("status", {}).get("phase") == "Running"
+            and "deletionTimestamp" not in p["metadata"]
+        ):
             self._set_ready(pod, True)
 
     def _set_ready(self, pod: Obj, ready: bool) -> None:
@@ -100,7 +115,9 @@ class NodeLifecycle:
             meta = pod["metadata"]
             tolerations = pod["spec"].get("tolerations") or []
             if out_of_service and not tolerates(tolerations, next(t for t in taints if t["key"] == OUT_OF_SERVICE)):
-                self.store.delete(self.store.kind("Pod"), meta["namespace"], meta["name"])  # forced, no kubelet to wait for
+                self.store.delete(
+                    self.store.kind("Pod"), meta["namespace"], meta["name"]
+                )  # forced, no kubelet to wait for
                 continue
             if "deletionTimestamp" in meta or pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
                 continue
@@ -117,5 +134,10 @@ class NodeLifecycle:
                     due = deadline if due is None else min(due, deadline)
             if due is not None and now >= due:
                 delete_object(self.store, self.store.kind("Pod"), meta["namespace"], meta["name"])
-                events.record(self.store, pod, "TaintManagerEviction", f"Marking for deletion Pod {meta['namespace']}/{meta['name']}",
-                              "taint-eviction-controller")
+                events.record(
+                    self.store,
+                    pod,
+                    "TaintManagerEviction",
+                    f"Marking for deletion Pod {meta['namespace']}/{meta['name']}",
+                    "taint-eviction-controller",
+                )

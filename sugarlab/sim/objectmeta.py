@@ -20,8 +20,9 @@ def _owner_causes(index: int, ref: Any) -> list[tuple[str, str]]:
     elif not re.fullmatch(r"([^/]+/)?[^/]+", api_version):  # schema.ParseGroupVersion
         message = f"Invalid value: {go_quote(api_version)}: must be <group>/<version> or <version>"
         causes.append((f"{path}.apiVersion", message))
-    causes += [(f"{path}.{key}", "Required value: must not be empty") for key in ("kind", "name", "uid")
-               if not ref.get(key)]
+    causes += [
+        (f"{path}.{key}", "Required value: must not be empty") for key in ("kind", "name", "uid") if not ref.get(key)
+    ]
     return causes
 
 

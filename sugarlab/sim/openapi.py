@@ -57,8 +57,10 @@ def v2_media_type(accept: str) -> str | None:
 
 
 # Types whose v3 schema is a oneOf (OpenAPIV3OneOfTypes in k8s.io/apimachinery intstr.go and quantity.go).
-ONE_OF = {"io.k8s.apimachinery.pkg.util.intstr.IntOrString": ("integer", "string"),
-          "io.k8s.apimachinery.pkg.api.resource.Quantity": ("string", "number")}
+ONE_OF = {
+    "io.k8s.apimachinery.pkg.util.intstr.IntOrString": ("integer", "string"),
+    "io.k8s.apimachinery.pkg.api.resource.Quantity": ("string", "number"),
+}
 
 
 def _v3_schema(node: Any) -> Any:
@@ -95,15 +97,25 @@ def _operation(op: Obj) -> Obj:
             body = param
             continue
         schema = {k: param[k] for k in ("type", "uniqueItems", "items") if k in param}
-        params.append({k: param[k] for k in ("name", "in", "description", "required") if k in param} | {"schema": schema})
+        params.append(
+            {k: param[k] for k in ("name", "in", "description", "required") if k in param} | {"schema": schema}
+        )
     if params:
         out["parameters"] = params
     if body is not None:
-        out["requestBody"] = {"content": {mt: {"schema": body["schema"]} for mt in op.get("consumes", ["*/*"])},
-                              "required": bool(body.get("required"))}
-    out["responses"] = {code: {"description": r.get("description", "")} | (
-        {"content": {mt: {"schema": r["schema"]} for mt in op.get("produces", ["application/json"])}}
-        if "schema" in r else {}) for code, r in op.get("responses", {}).items()}
+        out["requestBody"] = {
+            "content": {mt: {"schema": body["schema"]} for mt in op.get("consumes", ["*/*"])},
+            "required": bool(body.get("required")),
+        }
+    out["responses"] = {
+        code: {"description": r.get("description", "")}
+        | (
+            {"content": {mt: {"schema": r["schema"]} for mt in op.get("produces", ["application/json"])}}
+            if "schema" in r
+            else {}
+        )
+        for code, r in op.get("responses", {}).items()
+    }
     return out
 
 
@@ -147,10 +159,22 @@ def v3_bytes(group: str, version: str) -> bytes:
             if name not in names:
                 names.add(name)
                 pending.append(json.dumps(spec["definitions"][name]))
-    doc = {"openapi": "3.0.0", "info": copy.deepcopy(spec["info"]), "paths": _v3_schema(paths), "components": {
-        "schemas": {n: _v3_definition(n, spec["definitions"][n]) for n in sorted(names)},
-        "securitySchemes": {"BearerToken": {"type": "apiKey", "description": "Bearer Token authentication",
-                                            "name": "authorization", "in": "header"}}}}
+    doc = {
+        "openapi": "3.0.0",
+        "info": copy.deepcopy(spec["info"]),
+        "paths": _v3_schema(paths),
+        "components": {
+            "schemas": {n: _v3_definition(n, spec["definitions"][n]) for n in sorted(names)},
+            "securitySchemes": {
+                "BearerToken": {
+                    "type": "apiKey",
+                    "description": "Bearer Token authentication",
+                    "name": "authorization",
+                    "in": "header",
+                }
+            },
+        },
+    }
     return json.dumps(doc, separators=(",", ":")).encode()
 
 
@@ -160,8 +184,12 @@ def v3_hash(group: str, version: str) -> str:
 
 
 def v3_discovery() -> Obj:
-    return {"paths": {_key(g, v): {"serverRelativeURL": f"/openapi/v3/{_key(g, v)}?hash={v3_hash(g, v)}"}
-                      for g, v in group_versions()}}
+    return {
+        "paths": {
+            _key(g, v): {"serverRelativeURL": f"/openapi/v3/{_key(g, v)}?hash={v3_hash(g, v)}"}
+            for g, v in group_versions()
+        }
+    }
 
 
 def v3_target(parts: list[str]) -> tuple[str, str] | None:
@@ -182,8 +210,9 @@ def serve(request: Request, parts: list[str]) -> Response:
     if parts == ["v2"]:
         media = v2_media_type(request.headers.get("accept", ""))
         if media is None:
-            raise ApiError(406, "NotAcceptable", "only the following media types are accepted: application/json, "
-                                                 f"{V2_PROTOBUF}")
+            raise ApiError(
+                406, "NotAcceptable", f"only the following media types are accepted: application/json, {V2_PROTOBUF}"
+            )
         return Response(openapi_proto.v2_protobuf() if media == V2_PROTOBUF else v2_bytes(), media_type=media)
     if parts == ["v3"]:
         return JSONResponse(v3_discovery())

@@ -27,8 +27,11 @@ _REPEATED = _F.LABEL_REPEATED
 
 # message -> (field, number, type, repeated, message type)
 MESSAGES: dict[str, tuple[tuple[str, int, int, bool, str], ...]] = {
-    "Document": (("swagger", 1, _STRING, False, ""), ("info", 2, _MESSAGE, False, "Info"),
-                 ("definitions", 9, _MESSAGE, False, "Definitions")),
+    "Document": (
+        ("swagger", 1, _STRING, False, ""),
+        ("info", 2, _MESSAGE, False, "Info"),
+        ("definitions", 9, _MESSAGE, False, "Definitions"),
+    ),
     "Info": (("title", 1, _STRING, False, ""), ("version", 2, _STRING, False, "")),
     "Definitions": (("additional_properties", 1, _MESSAGE, True, "NamedSchema"),),
     "NamedSchema": (("name", 1, _STRING, False, ""), ("value", 2, _MESSAGE, False, "Schema")),
@@ -38,38 +41,63 @@ MESSAGES: dict[str, tuple[tuple[str, int, int, bool, str], ...]] = {
     "AdditionalPropertiesItem": (("schema", 1, _MESSAGE, False, "Schema"), ("boolean", 2, _BOOL, False, "")),
     "Any": (("yaml", 2, _STRING, False, ""),),
     "NamedAny": (("name", 1, _STRING, False, ""), ("value", 2, _MESSAGE, False, "Any")),
-    "Schema": (("_ref", 1, _STRING, False, ""), ("format", 2, _STRING, False, ""), ("title", 3, _STRING, False, ""),
-               ("description", 4, _STRING, False, ""), ("maximum", 7, _DOUBLE, False, ""),
-               ("minimum", 9, _DOUBLE, False, ""), ("max_length", 11, _INT64, False, ""),
-               ("min_length", 12, _INT64, False, ""), ("pattern", 13, _STRING, False, ""),
-               ("max_items", 14, _INT64, False, ""), ("min_items", 15, _INT64, False, ""),
-               ("unique_items", 16, _BOOL, False, ""), ("required", 19, _STRING, True, ""),
-               ("additional_properties", 21, _MESSAGE, False, "AdditionalPropertiesItem"),
-               ("type", 22, _MESSAGE, False, "TypeItem"), ("items", 23, _MESSAGE, False, "ItemsItem"),
-               ("all_of", 24, _MESSAGE, True, "Schema"), ("properties", 25, _MESSAGE, False, "Properties"),
-               ("read_only", 27, _BOOL, False, ""), ("vendor_extension", 31, _MESSAGE, True, "NamedAny")),
+    "Schema": (
+        ("_ref", 1, _STRING, False, ""),
+        ("format", 2, _STRING, False, ""),
+        ("title", 3, _STRING, False, ""),
+        ("description", 4, _STRING, False, ""),
+        ("maximum", 7, _DOUBLE, False, ""),
+        ("minimum", 9, _DOUBLE, False, ""),
+        ("max_length", 11, _INT64, False, ""),
+        ("min_length", 12, _INT64, False, ""),
+        ("pattern", 13, _STRING, False, ""),
+        ("max_items", 14, _INT64, False, ""),
+        ("min_items", 15, _INT64, False, ""),
+        ("unique_items", 16, _BOOL, False, ""),
+        ("required", 19, _STRING, True, ""),
+        ("additional_properties", 21, _MESSAGE, False, "AdditionalPropertiesItem"),
+        ("type", 22, _MESSAGE, False, "TypeItem"),
+        ("items", 23, _MESSAGE, False, "ItemsItem"),
+        ("all_of", 24, _MESSAGE, True, "Schema"),
+        ("properties", 25, _MESSAGE, False, "Properties"),
+        ("read_only", 27, _BOOL, False, ""),
+        ("vendor_extension", 31, _MESSAGE, True, "NamedAny"),
+    ),
 }
 # JSON keys of a schema carried as plain fields (the rest of the schema keywords are not used).
-SCALARS = {"$ref": "_ref", "format": "format", "title": "title", "description": "description", "maximum": "maximum",
-           "minimum": "minimum", "maxLength": "max_length", "minLength": "min_length", "pattern": "pattern",
-           "maxItems": "max_items", "minItems": "min_items", "uniqueItems": "unique_items", "readOnly": "read_only"}
+SCALARS = {
+    "$ref": "_ref",
+    "format": "format",
+    "title": "title",
+    "description": "description",
+    "maximum": "maximum",
+    "minimum": "minimum",
+    "maxLength": "max_length",
+    "minLength": "min_length",
+    "pattern": "pattern",
+    "maxItems": "max_items",
+    "minItems": "min_items",
+    "uniqueItems": "unique_items",
+    "readOnly": "read_only",
+}
 
 
 @functools.cache
 def _classes() -> dict[str, type[Message]]:
-    file = descriptor_pb2.FileDescriptorProto(name="openapiv2/OpenAPIv2.proto", package="openapi.v2",
-                                              syntax="proto3")
+    file = descriptor_pb2.FileDescriptorProto(name="openapiv2/OpenAPIv2.proto", package="openapi.v2", syntax="proto3")
     for name, fields in MESSAGES.items():
         message = file.message_type.add(name=name)
         for field, number, kind, repeated, type_name in fields:
-            added = message.field.add(name=field, number=number, type=kind,
-                                      label=_REPEATED if repeated else _F.LABEL_OPTIONAL)
+            added = message.field.add(
+                name=field, number=number, type=kind, label=_REPEATED if repeated else _F.LABEL_OPTIONAL
+            )
             if type_name:
                 added.type_name = f".openapi.v2.{type_name}"
     pool = descriptor_pool.DescriptorPool()
     pool.Add(file)
-    return {name: message_factory.GetMessageClass(pool.FindMessageTypeByName(f"openapi.v2.{name}"))
-            for name in MESSAGES}
+    return {
+        name: message_factory.GetMessageClass(pool.FindMessageTypeByName(f"openapi.v2.{name}")) for name in MESSAGES
+    }
 
 
 def _schema(schema: Obj, out: Any) -> None:

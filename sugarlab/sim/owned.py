@@ -13,8 +13,14 @@ Obj = dict[str, Any]
 
 
 def owner_ref(owner: Obj) -> Obj:
-    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": owner["metadata"]["name"],
-            "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def owned(objects: list[Obj], owner: Obj) -> list[Obj]:
@@ -26,8 +32,12 @@ def create_pod(store: Store, owner: Obj, controller: str, labels: dict[str, str]
     """A pod from `owner`'s template, named after it and owned by it, as its controller makes them."""
     template = copy.deepcopy(owner["spec"]["template"])
     meta = template.setdefault("metadata", {})
-    meta.update(labels={**(meta.get("labels") or {}), **(labels or {})}, generateName=f"{owner['metadata']['name']}-",
-                namespace=owner["metadata"]["namespace"], ownerReferences=[owner_ref(owner)])
+    meta.update(
+        labels={**(meta.get("labels") or {}), **(labels or {})},
+        generateName=f"{owner['metadata']['name']}-",
+        namespace=owner["metadata"]["namespace"],
+        ownerReferences=[owner_ref(owner)],
+    )
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": template["spec"]}
     default_pod(pod)
     created = store.create(store.kind("Pod"), pod)

@@ -31,7 +31,8 @@ INCONSISTENT_CONTINUE = (
     "The provided continue parameter is too old to display a consistent list result. You can start a new list "
     "without the continue parameter, or use the continue token in this response to retrieve the remainder of the "
     "results. Continuing with the provided token results in an inconsistent list - objects that were created, "
-    "modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+    "modified, or deleted between the time the first chunk was returned and now may show up in the list."
+)
 LATEST = -1  # a token's rv that continues at the latest state
 
 
@@ -69,6 +70,7 @@ def encode(rv: int, last_key: str) -> str:
 
 def decode(token: str) -> tuple[int, str]:
     """(resourceVersion, start key) of a continue token; 400 as the etcd3 store answers a bad one."""
+
     def invalid(why: str) -> ApiError:
         return ApiError.bad_request(f"invalid continue token: {why}")
 
@@ -77,8 +79,10 @@ def decode(token: str) -> tuple[int, str]:
     except (binascii.Error, ValueError) as exc:
         raise invalid(f"continue key is not valid: {exc}") from None
     if not isinstance(data, dict) or data.get("v") != "meta.k8s.io/v1":
-        raise invalid("continue key is not valid: server does not recognize this encoded version "
-                      f"{data.get('v', '') if isinstance(data, dict) else ''}")
+        raise invalid(
+            "continue key is not valid: server does not recognize this encoded version "
+            f"{data.get('v', '') if isinstance(data, dict) else ''}"
+        )
     if not isinstance(data.get("rv"), int) or data["rv"] == 0:
         raise invalid("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
     if not isinstance(data.get("start"), str) or not data["start"]:
@@ -112,8 +116,7 @@ def snapshot(store: Store, rt: ResourceType, namespace: str | None, rv: int) -> 
     return list(objects.values())
 
 
-def page(store: Store, rt: ResourceType, namespace: str | None, query: Any,
-         matches: Callable[[Obj], bool]) -> Page:
+def page(store: Store, rt: ResourceType, namespace: str | None, query: Any, matches: Callable[[Obj], bool]) -> Page:
     """The page of the list that `limit` and `continue` in `query` ask for."""
     list_options.validate(query, watching=False)
     limit, token = _limit(query), query.get("continue")
@@ -125,10 +128,15 @@ def page(store: Store, rt: ResourceType, namespace: str | None, query: Any,
     if asked > store.resource_version:
         # The watch cache waits a moment for a version it has not seen, then gives up (storage's
         # NewTooLargeResourceVersionError).
-        raise ApiError(504, "Timeout", f"Timeout: Too large resource version: {asked}, current: "
-                                       f"{store.resource_version}", {
-            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
-            "retryAfterSeconds": 1})
+        raise ApiError(
+            504,
+            "Timeout",
+            f"Timeout: Too large resource version: {asked}, current: {store.resource_version}",
+            {
+                "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                "retryAfterSeconds": 1,
+            },
+        )
     if asked and query.get("resourceVersionMatch") == list_options.EXACT:
         rv, objects = asked, snapshot(store, rt, namespace, asked)
         if objects is None:

@@ -49,8 +49,8 @@ def _directive(result: dict[str, Any], key: str, value: Any) -> None:
     scalars; `$setElementOrder/<field>`, `$retainKeys` and `$patch` on a map are not modelled (the
     order and the keys of the merge are kept), and none of them is stored."""
     prefix = "$deleteFromPrimitiveList/"
-    if key.startswith(prefix) and isinstance(result.get(key[len(prefix):]), list) and isinstance(value, list):
-        result[key[len(prefix):]] = [v for v in result[key[len(prefix):]] if v not in value]
+    if key.startswith(prefix) and isinstance(result.get(key[len(prefix) :]), list) and isinstance(value, list):
+        result[key[len(prefix) :]] = [v for v in result[key[len(prefix) :]] if v not in value]
 
 
 def _named_list(value: Any) -> bool:

@@ -80,8 +80,15 @@ def running_status(pod: Obj, host_ip: str, pod_ip: str, started: str, rng: rando
 
 
 def succeeded_status(pod: Obj, host_ip: str, started: str, finished: str, rng: random.Random) -> Obj:
-    terminated = {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": started,
-                                 "finishedAt": finished, "containerID": ""}}
+    terminated = {
+        "terminated": {
+            "exitCode": 0,
+            "reason": "Completed",
+            "startedAt": started,
+            "finishedAt": finished,
+            "containerID": "",
+        }
+    }
     return {
         "phase": "Succeeded",
         "conditions": [

@@ -46,8 +46,9 @@ def ports_of(query: Any) -> list[int]:
         try:
             port = int(word)
         except ValueError:
-            raise ValueError(f'unable to parse "{word}" as a port: strconv.ParseUint: parsing "{word}": '
-                             "invalid syntax") from None
+            raise ValueError(
+                f'unable to parse "{word}" as a port: strconv.ParseUint: parsing "{word}": invalid syntax'
+            ) from None
         if not 0 < port < 65536:
             raise ValueError(f'"{word}" is not a valid port')
         ports.append(port)
@@ -70,9 +71,11 @@ def connector(processes: LocalProcesses, pod: Obj) -> Connector:
                 return await asyncio.open_connection("127.0.0.1", listening[port])
         # containerd's sandbox port forward, wrapped by kubelet's stream handler.
         refused = f"dial tcp4 127.0.0.1:{port}: connect: connection refused"
-        return (f"error forwarding port {port} to pod {sandbox}, uid : failed to execute portforward in network "
-                f'namespace "{netns}": failed to connect to localhost:{port} inside namespace "{sandbox}", IPv4: '
-                f"{refused} IPv6 dial tcp6 [::1]:{port}: connect: connection refused ")
+        return (
+            f"error forwarding port {port} to pod {sandbox}, uid : failed to execute portforward in network "
+            f'namespace "{netns}": failed to connect to localhost:{port} inside namespace "{sandbox}", IPv4: '
+            f"{refused} IPv6 dial tcp6 [::1]:{port}: connect: connection refused "
+        )
 
     return dial
 
@@ -97,6 +100,7 @@ async def serve_channels(websocket: WebSocket, protocol: str, ports: list[int], 
         await channels.send(2 * i, struct.pack("<H", port))
         await channels.send(2 * i + 1, struct.pack("<H", port))
     upstreams = [await dial(port) for port in ports]
+
     def sender(channel: int) -> Callable[[bytes], Awaitable[None]]:
         return lambda data: channels.send(channel, data)
 

@@ -100,20 +100,38 @@ def pod_cells(pod: Obj, now: datetime) -> list[Any]:
     gates = spec.get("readinessGates") or []
     gates_cell = NONE
     if gates:
-        true = sum(1 for g in gates if (c := _condition(status.get("conditions"), g["conditionType"]))
-                   and c.get("status") == "True")
+        true = sum(
+            1
+            for g in gates
+            if (c := _condition(status.get("conditions"), g["conditionType"])) and c.get("status") == "True"
+        )
         gates_cell = f"{true}/{len(gates)}"
     ips = status.get("podIPs") or []
-    return [_name(pod), f"{ready}/{total}", reason, restarts_cell, age(pod, now),
-            (ips[0].get("ip") if ips else "") or NONE, spec.get("nodeName") or NONE,
-            status.get("nominatedNodeName") or NONE, gates_cell]
+    return [
+        _name(pod),
+        f"{ready}/{total}",
+        reason,
+        restarts_cell,
+        age(pod, now),
+        (ips[0].get("ip") if ips else "") or NONE,
+        spec.get("nodeName") or NONE,
+        status.get("nominatedNodeName") or NONE,
+        gates_cell,
+    ]
 
 
 def pod_conditions(pod: Obj) -> list[Obj]:
     """printers.go podSuccessConditions and podFailedConditions."""
     phase = (pod.get("status") or {}).get("phase")
     if phase == "Succeeded":
-        return [{"type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}]
+        return [
+            {
+                "type": "Completed",
+                "status": "True",
+                "reason": "Succeeded",
+                "message": "The pod has completed successfully.",
+            }
+        ]
     if phase == "Failed":
         return [{"type": "Completed", "status": "True", "reason": "Failed", "message": "The pod failed."}]
     return []
@@ -121,7 +139,7 @@ def pod_conditions(pod: Obj) -> list[Obj]:
 
 # -- nodes --------------------------------------------------------------------------------------------
 def node_roles(labels: dict[str, str]) -> str:
-    roles = {k[len(ROLE_PREFIX):] for k in labels if k.startswith(ROLE_PREFIX) and len(k) > len(ROLE_PREFIX)}
+    roles = {k[len(ROLE_PREFIX) :] for k in labels if k.startswith(ROLE_PREFIX) and len(k) > len(ROLE_PREFIX)}
     roles |= {v for k, v in labels.items() if k == "kubernetes.io/role" and v}
     return ",".join(sorted(roles)) or NONE
 
@@ -136,10 +154,18 @@ def node_cells(node: Obj, now: datetime) -> list[Any]:
     if (node.get("spec") or {}).get("unschedulable"):
         status.append("SchedulingDisabled")
     info = node.get("status", {}).get("nodeInfo") or {}
-    return [_name(node), ",".join(status), node_roles(node["metadata"].get("labels") or {}), age(node, now),
-            info.get("kubeletVersion", ""), _address(node, "InternalIP"), _address(node, "ExternalIP"),
-            info.get("osImage") or "<unknown>", info.get("kernelVersion") or "<unknown>",
-            info.get("containerRuntimeVersion") or "<unknown>"]
+    return [
+        _name(node),
+        ",".join(status),
+        node_roles(node["metadata"].get("labels") or {}),
+        age(node, now),
+        info.get("kubeletVersion", ""),
+        _address(node, "InternalIP"),
+        _address(node, "ExternalIP"),
+        info.get("osImage") or "<unknown>",
+        info.get("kernelVersion") or "<unknown>",
+        info.get("containerRuntimeVersion") or "<unknown>",
+    ]
 
 
 # -- services and their endpoints ---------------------------------------------------------------------
@@ -159,10 +185,21 @@ def _external_ip(service: Obj) -> str:
 
 def service_cells(service: Obj, now: datetime) -> list[Any]:
     spec = service.get("spec") or {}
-    ports = ",".join(f"{p['port']}:{p['nodePort']}/{p.get('protocol', 'TCP')}" if p.get("nodePort")
-                     else f"{p['port']}/{p.get('protocol', 'TCP')}" for p in spec.get("ports") or [])
-    return [_name(service), spec.get("type", "ClusterIP"), (spec.get("clusterIPs") or [NONE])[0], _external_ip(service),
-            ports or NONE, age(service, now), format_labels(spec.get("selector"))]
+    ports = ",".join(
+        f"{p['port']}:{p['nodePort']}/{p.get('protocol', 'TCP')}"
+        if p.get("nodePort")
+        else f"{p['port']}/{p.get('protocol', 'TCP')}"
+        for p in spec.get("ports") or []
+    )
+    return [
+        _name(service),
+        spec.get("type", "ClusterIP"),
+        (spec.get("clusterIPs") or [NONE])[0],
+        _external_ip(service),
+        ports or NONE,
+        age(service, now),
+        format_labels(spec.get("selector")),
+    ]
 
 
 def endpoints_cell(endpoints: Obj) -> str:
@@ -185,7 +222,9 @@ def endpoints_cell(endpoints: Obj) -> str:
 
 # -- the rest of the core group ---------------------------------------------------------------------------
 def event_cells(event: Obj, now: datetime) -> list[Any]:
-    first = since(event.get("firstTimestamp"), now) if event.get("firstTimestamp") else since(event.get("eventTime"), now)
+    first = (
+        since(event.get("firstTimestamp"), now) if event.get("firstTimestamp") else since(event.get("eventTime"), now)
+    )
     last = since(event.get("lastTimestamp"), now) if event.get("lastTimestamp") else first
     count = event.get("count") or 1
     if event.get("series"):
@@ -195,46 +234,82 @@ def event_cells(event: Obj, now: datetime) -> list[Any]:
     source = event.get("source") or {}
     component = source.get("component") or event.get("reportingComponent", "")
     host = source.get("host") or event.get("reportingInstance", "")
-    return [last, event.get("type", ""), event.get("reason", ""), target, involved.get("fieldPath", ""),
-            f"{component}, {host}" if host else component, (event.get("message") or "").strip(), first, count,
-            _name(event)]
+    return [
+        last,
+        event.get("type", ""),
+        event.get("reason", ""),
+        target,
+        involved.get("fieldPath", ""),
+        f"{component}, {host}" if host else component,
+        (event.get("message") or "").strip(),
+        first,
+        count,
+        _name(event),
+    ]
 
 
 def volume_cells(pv: Obj, now: datetime) -> list[Any]:
     spec, meta = pv.get("spec") or {}, pv["metadata"]
     claim = spec.get("claimRef")
     phase = "Terminating" if "deletionTimestamp" in meta else (pv.get("status") or {}).get("phase", "")
-    storage_class = (meta.get("annotations") or {}).get("volume.beta.kubernetes.io/storage-class") or \
-        spec.get("storageClassName", "")
-    return [meta["name"], (spec.get("capacity") or {}).get("storage", "0"), access_modes(spec.get("accessModes")),
-            spec.get("persistentVolumeReclaimPolicy", ""), phase,
-            f"{claim.get('namespace', '')}/{claim.get('name', '')}" if claim else "", storage_class,
-            spec.get("volumeAttributesClassName") or UNSET, (pv.get("status") or {}).get("reason", ""), age(pv, now),
-            spec.get("volumeMode") or UNSET]
+    storage_class = (meta.get("annotations") or {}).get("volume.beta.kubernetes.io/storage-class") or spec.get(
+        "storageClassName", ""
+    )
+    return [
+        meta["name"],
+        (spec.get("capacity") or {}).get("storage", "0"),
+        access_modes(spec.get("accessModes")),
+        spec.get("persistentVolumeReclaimPolicy", ""),
+        phase,
+        f"{claim.get('namespace', '')}/{claim.get('name', '')}" if claim else "",
+        storage_class,
+        spec.get("volumeAttributesClassName") or UNSET,
+        (pv.get("status") or {}).get("reason", ""),
+        age(pv, now),
+        spec.get("volumeMode") or UNSET,
+    ]
 
 
 def claim_cells(pvc: Obj, now: datetime) -> list[Any]:
     spec, meta, status = pvc.get("spec") or {}, pvc["metadata"], pvc.get("status") or {}
     bound = bool(spec.get("volumeName"))
-    storage_class = (meta.get("annotations") or {}).get("volume.beta.kubernetes.io/storage-class") or \
-        spec.get("storageClassName", "")
-    return [meta["name"], "Terminating" if "deletionTimestamp" in meta else status.get("phase", ""),
-            spec.get("volumeName", ""), (status.get("capacity") or {}).get("storage", "0") if bound else "",
-            access_modes(status.get("accessModes")) if bound else "", storage_class,
-            spec.get("volumeAttributesClassName") or UNSET, age(pvc, now), spec.get("volumeMode") or UNSET]
+    storage_class = (meta.get("annotations") or {}).get("volume.beta.kubernetes.io/storage-class") or spec.get(
+        "storageClassName", ""
+    )
+    return [
+        meta["name"],
+        "Terminating" if "deletionTimestamp" in meta else status.get("phase", ""),
+        spec.get("volumeName", ""),
+        (status.get("capacity") or {}).get("storage", "0") if bound else "",
+        access_modes(status.get("accessModes")) if bound else "",
+        storage_class,
+        spec.get("volumeAttributesClassName") or UNSET,
+        age(pvc, now),
+        spec.get("volumeMode") or UNSET,
+    ]
 
 
 def controller_cells(rc: Obj, now: datetime) -> list[Any]:
     spec, status = rc.get("spec") or {}, rc.get("status") or {}
     names, images = containers((spec.get("template") or {}).get("spec"))
-    return [_name(rc), spec.get("replicas", 1), status.get("replicas", 0), status.get("readyReplicas", 0), age(rc, now),
-            names, images, format_labels(spec.get("selector"))]
+    return [
+        _name(rc),
+        spec.get("replicas", 1),
+        status.get("replicas", 0),
+        status.get("readyReplicas", 0),
+        age(rc, now),
+        names,
+        images,
+        format_labels(spec.get("selector")),
+    ]
 
 
 def quota_cells(quota: Obj, now: datetime) -> list[Any]:
     status = quota.get("status") or {}
     hard, used = status.get("hard") or {}, status.get("used") or {}
-    requests = [f"{r}: {used.get(r, '0')}/{hard[r]}" for r in sorted(hard) if r.split(".")[0] != "limits" or "." not in r]
+    requests = [
+        f"{r}: {used.get(r, '0')}/{hard[r]}" for r in sorted(hard) if r.split(".")[0] != "limits" or "." not in r
+    ]
     limits = [f"{r}: {used.get(r, '0')}/{hard[r]}" for r in sorted(hard) if r.split(".")[0] == "limits" and "." in r]
     return [_name(quota), ", ".join(requests), ", ".join(limits), age(quota, now)]
 
@@ -246,47 +321,140 @@ def template_cells(template: Obj, now: datetime) -> list[Any]:
 
 
 CORE_PRINTERS: dict[str, Printer] = {
-    "Pod": Printer((NAME, Column("Ready", description="The aggregate readiness state of this pod for accepting traffic."),
-                    Column("Status", description="The aggregate status of the containers in this pod."),
-                    Column("Restarts", description="The number of times the containers in this pod have been restarted "
-                                                   "and when the last container in this pod has restarted."),
-                    AGE, Column("IP", priority=1), Column("Node", priority=1), Column("Nominated Node", priority=1),
-                    Column("Readiness Gates", priority=1)), pod_cells, pod_conditions),
-    "Node": Printer((NAME, Column("Status", description="The status of the node"),
-                     Column("Roles", description="The roles of the node"), AGE, Column("Version"),
-                     Column("Internal-IP", priority=1), Column("External-IP", priority=1), Column("OS-Image", priority=1),
-                     Column("Kernel-Version", priority=1), Column("Container-Runtime", priority=1)), node_cells),
-    "Service": Printer((NAME, Column("Type"), Column("Cluster-IP"), Column("External-IP"), Column("Port(s)"), AGE,
-                        SELECTOR), service_cells),
+    "Pod": Printer(
+        (
+            NAME,
+            Column("Ready", description="The aggregate readiness state of this pod for accepting traffic."),
+            Column("Status", description="The aggregate status of the containers in this pod."),
+            Column(
+                "Restarts",
+                description="The number of times the containers in this pod have been restarted "
+                "and when the last container in this pod has restarted.",
+            ),
+            AGE,
+            Column("IP", priority=1),
+            Column("Node", priority=1),
+            Column("Nominated Node", priority=1),
+            Column("Readiness Gates", priority=1),
+        ),
+        pod_cells,
+        pod_conditions,
+    ),
+    "Node": Printer(
+        (
+            NAME,
+            Column("Status", description="The status of the node"),
+            Column("Roles", description="The roles of the node"),
+            AGE,
+            Column("Version"),
+            Column("Internal-IP", priority=1),
+            Column("External-IP", priority=1),
+            Column("OS-Image", priority=1),
+            Column("Kernel-Version", priority=1),
+            Column("Container-Runtime", priority=1),
+        ),
+        node_cells,
+    ),
+    "Service": Printer(
+        (NAME, Column("Type"), Column("Cluster-IP"), Column("External-IP"), Column("Port(s)"), AGE, SELECTOR),
+        service_cells,
+    ),
     "Endpoints": Printer((NAME, Column("Endpoints"), AGE), lambda o, now: [_name(o), endpoints_cell(o), age(o, now)]),
-    "Event": Printer((Column("Last Seen"), Column("Type"), Column("Reason"), Column("Object"),
-                      Column("Subobject", priority=1), Column("Source", priority=1), Column("Message"),
-                      Column("First Seen", priority=1), Column("Count", priority=1),
-                      Column("Name", priority=1, format="name", description=NAME.description)), event_cells),
-    "Namespace": Printer((NAME, Column("Status", description="The status of the namespace"), AGE),
-                         lambda o, now: [_name(o), (o.get("status") or {}).get("phase", ""), age(o, now)]),
-    "Secret": Printer((NAME, Column("Type"), Column("Data"), AGE),
-                      lambda o, now: [_name(o), o.get("type", ""), len(o.get("data") or {}), age(o, now)]),
-    "ServiceAccount": Printer((NAME, Column("Secrets"), AGE),
-                              lambda o, now: [_name(o), len(o.get("secrets") or []), age(o, now)]),
-    "ConfigMap": Printer((NAME, Column("Data"), AGE), lambda o, now: [
-        _name(o), len(o.get("data") or {}) + len(o.get("binaryData") or {}), age(o, now)]),
-    "PersistentVolume": Printer((NAME, Column("Capacity"), Column("Access Modes"), Column("Reclaim Policy"),
-                                 Column("Status"), Column("Claim"), Column("StorageClass", description="StorageClass of the pv"),
-                                 Column("VolumeAttributesClass", description="VolumeAttributesClass of the pv"),
-                                 Column("Reason"), AGE, Column("VolumeMode", priority=1)), volume_cells),
-    "PersistentVolumeClaim": Printer((NAME, Column("Status"), Column("Volume"), Column("Capacity"), Column("Access Modes"),
-                                      Column("StorageClass", description="StorageClass of the pvc"),
-                                      Column("VolumeAttributesClass", description="VolumeAttributesClass of the pvc"),
-                                      AGE, Column("VolumeMode", priority=1)), claim_cells),
-    "ReplicationController": Printer((NAME, Column("Desired", "integer"), Column("Current", "integer"),
-                                      Column("Ready", "integer"), AGE, CONTAINERS, IMAGES, SELECTOR), controller_cells),
-    "ResourceQuota": Printer((NAME, Column("Request", description="Request represents a minimum amount of cpu/memory "
-                                                                  "that a container may consume."),
-                              Column("Limit", description="Limits control the maximum amount of cpu/memory that a "
-                                                          "container may use independent of contention on the node."),
-                              AGE), quota_cells),
-    "PodTemplate": Printer((NAME, Column("Containers", description=CONTAINERS.description),
-                            Column("Images", description=IMAGES.description),
-                            Column("Pod Labels", description="The labels for the pod template.")), template_cells),
+    "Event": Printer(
+        (
+            Column("Last Seen"),
+            Column("Type"),
+            Column("Reason"),
+            Column("Object"),
+            Column("Subobject", priority=1),
+            Column("Source", priority=1),
+            Column("Message"),
+            Column("First Seen", priority=1),
+            Column("Count", priority=1),
+            Column("Name", priority=1, format="name", description=NAME.description),
+        ),
+        event_cells,
+    ),
+    "Namespace": Printer(
+        (NAME, Column("Status", description="The status of the namespace"), AGE),
+        lambda o, now: [_name(o), (o.get("status") or {}).get("phase", ""), age(o, now)],
+    ),
+    "Secret": Printer(
+        (NAME, Column("Type"), Column("Data"), AGE),
+        lambda o, now: [_name(o), o.get("type", ""), len(o.get("data") or {}), age(o, now)],
+    ),
+    "ServiceAccount": Printer(
+        (NAME, Column("Secrets"), AGE), lambda o, now: [_name(o), len(o.get("secrets") or []), age(o, now)]
+    ),
+    "ConfigMap": Printer(
+        (NAME, Column("Data"), AGE),
+        lambda o, now: [_name(o), len(o.get("data") or {}) + len(o.get("binaryData") or {}), age(o, now)],
+    ),
+    "PersistentVolume": Printer(
+        (
+            NAME,
+            Column("Capacity"),
+            Column("Access Modes"),
+            Column("Reclaim Policy"),
+            Column("Status"),
+            Column("Claim"),
+            Column("StorageClass", description="StorageClass of the pv"),
+            Column("VolumeAttributesClass", description="VolumeAttributesClass of the pv"),
+            Column("Reason"),
+            AGE,
+            Column("VolumeMode", priority=1),
+        ),
+        volume_cells,
+    ),
+    "PersistentVolumeClaim": Printer(
+        (
+            NAME,
+            Column("Status"),
+            Column("Volume"),
+            Column("Capacity"),
+            Column("Access Modes"),
+            Column("StorageClass", description="StorageClass of the pvc"),
+            Column("VolumeAttributesClass", description="VolumeAttributesClass of the pvc"),
+            AGE,
+            Column("VolumeMode", priority=1),
+        ),
+        claim_cells,
+    ),
+    "ReplicationController": Printer(
+        (
+            NAME,
+            Column("Desired", "integer"),
+            Column("Current", "integer"),
+            Column("Ready", "integer"),
+            AGE,
+            CONTAINERS,
+            IMAGES,
+            SELECTOR,
+        ),
+        controller_cells,
+    ),
+    "ResourceQuota": Printer(
+        (
+            NAME,
+            Column(
+                "Request", description="Request represents a minimum amount of cpu/memory that a container may consume."
+            ),
+            Column(
+                "Limit",
+                description="Limits control the maximum amount of cpu/memory that a "
+                "container may use independent of contention on the node.",
+            ),
+            AGE,
+        ),
+        quota_cells,
+    ),
+    "PodTemplate": Printer(
+        (
+            NAME,
+            Column("Containers", description=CONTAINERS.description),
+            Column("Images", description=IMAGES.description),
+            Column("Pod Labels", description="The labels for the pod template."),
+        ),
+        template_cells,
+    ),
 }

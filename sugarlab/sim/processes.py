@@ -61,11 +61,16 @@ class LocalProcesses:
         self.logs.mkdir(parents=True, exist_ok=True)
         log = self.logs / f"{pod['metadata']['namespace']}_{pod['metadata']['name']}_{container['name']}.log"
         port = _free_port()
-        env = {**os.environ, **{e["name"]: str(e.get("value", "")) for e in container.get("env", [])},
-               "HOST": "127.0.0.1", "PORT": str(port)}
+        env = {
+            **os.environ,
+            **{e["name"]: str(e.get("value", "")) for e in container.get("env", [])},
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+        }
         with log.open("ab") as out:
-            process = subprocess.Popen([sys.executable, "-m", MODULE], stdout=out, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, env=env)
+            process = subprocess.Popen(
+                [sys.executable, "-m", MODULE], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+            )
         probe = ((container.get("readinessProbe") or {}).get("httpGet") or {}).get("path", "/readyz")
         limit = ((container.get("resources") or {}).get("limits") or {}).get("cpu")
         if limit is not None:  # no cgroups here: a CPU limit becomes a set of whole cores

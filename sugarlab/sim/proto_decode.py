@@ -137,8 +137,9 @@ def to_json(message: Any) -> Any:
             out[json_name] = [_scalar(field, item) for item in value]
         else:
             converted = _scalar(field, value)
-            if converted is None or (field.type != FieldDescriptor.TYPE_MESSAGE and not keep_zero
-                                     and not converted):  # "", 0 and false: the zero values omitempty drops
+            if converted is None or (
+                field.type != FieldDescriptor.TYPE_MESSAGE and not keep_zero and not converted
+            ):  # "", 0 and false: the zero values omitempty drops
                 continue
             if json_name:
                 out[json_name] = converted
@@ -150,17 +151,19 @@ def to_json(message: Any) -> Any:
 def decode(body: bytes, api_version: str, kind: str) -> Obj:
     """The object a protobuf request body holds, as JSON; `api_version` and `kind` are the endpoint's."""
     if len(body) < len(MAGIC) or not body.startswith(MAGIC):
-        raise ApiError.bad_request("provided data does not appear to be a protobuf message, expected prefix "
-                                   "[107 56 115 0]")
+        raise ApiError.bad_request(
+            "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]"
+        )
     if len(body) == len(MAGIC):
         raise ApiError.bad_request("empty body")
     try:
-        unknown = _message(f"{RUNTIME}.Unknown", body[len(MAGIC):])
+        unknown = _message(f"{RUNTIME}.Unknown", body[len(MAGIC) :])
         type_meta = unknown.typeMeta
         api_version, kind = type_meta.apiVersion or api_version, type_meta.kind or kind
         if not kind:
-            raise ApiError.bad_request("Object 'Kind' is missing in '<protobuf encoded body - must provide default "
-                                       "type>'")
+            raise ApiError.bad_request(
+                "Object 'Kind' is missing in '<protobuf encoded body - must provide default type>'"
+            )
         names = [f"{package(api_version)}.{kind}", f"{META}.{kind}"]
         descriptor = next((n for n in names if known(n)), None)
         if descriptor is None:

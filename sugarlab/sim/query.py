@@ -16,8 +16,16 @@ from sugarlab.sim.errors import ApiError
 from sugarlab.sim.names import go_quote
 
 INTEGERS = ("timeoutSeconds", "limit", "gracePeriodSeconds", "tailLines", "sinceSeconds", "limitBytes")
-BOOLEANS = ("watch", "allowWatchBookmarks", "follow", "previous", "timestamps", "insecureSkipTLSVerifyBackend",
-            "orphanDependents", "ignoreStoreReadErrorWithClusterBreakingPotential")
+BOOLEANS = (
+    "watch",
+    "allowWatchBookmarks",
+    "follow",
+    "previous",
+    "timestamps",
+    "insecureSkipTLSVerifyBackend",
+    "orphanDependents",
+    "ignoreStoreReadErrorWithClusterBreakingPotential",
+)
 # strconv.ParseBool's accepted spellings.
 GO_BOOLS = {"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"}
 
@@ -33,5 +41,7 @@ def check(query: Mapping[str, str]) -> None:
             raise ApiError.bad_request(f"strconv.ParseBool: parsing {go_quote(value)}: invalid syntax")
     version = query.get("resourceVersion")
     if version and not version.isdigit():
-        raise ApiError.bad_request(f"invalid resource version: resourceVersion: Invalid value: {go_quote(version)}: "
-                                   f"strconv.ParseUint: parsing {go_quote(version)}: invalid syntax")
+        raise ApiError.bad_request(
+            f"invalid resource version: resourceVersion: Invalid value: {go_quote(version)}: "
+            f"strconv.ParseUint: parsing {go_quote(version)}: invalid syntax"
+        )

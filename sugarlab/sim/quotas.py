@@ -15,9 +15,15 @@ from sugarlab.sim.resources import RESOURCE_TYPES
 from sugarlab.sim.store import Store
 
 Obj = dict[str, Any]
-COUNTED = {"pods": "pods", "services": "services", "secrets": "secrets", "configmaps": "configmaps",
-           "persistentvolumeclaims": "persistentvolumeclaims", "replicationcontrollers": "replicationcontrollers",
-           "resourcequotas": "resourcequotas"}
+COUNTED = {
+    "pods": "pods",
+    "services": "services",
+    "secrets": "secrets",
+    "configmaps": "configmaps",
+    "persistentvolumeclaims": "persistentvolumeclaims",
+    "replicationcontrollers": "replicationcontrollers",
+    "resourcequotas": "resourcequotas",
+}
 BINARY = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
 
 
@@ -37,7 +43,9 @@ def format_amount(value: Decimal, binary: bool) -> str:
 
 def _live(pod: Obj) -> bool:
     return "deletionTimestamp" not in pod["metadata"] and (pod.get("status") or {}).get("phase") not in (
-        "Succeeded", "Failed")
+        "Succeeded",
+        "Failed",
+    )
 
 
 def _compute(pods: list[Obj], section: str, resource: str) -> tuple[Decimal, bool]:
@@ -71,16 +79,20 @@ class QuotaController:
     def _used(self, namespace: str, resource: str) -> str:
         pods = [p for p in self.store.view(self.store.kind("Pod"), namespace) if _live(p)]
         section, _, name = resource.rpartition(".")
-        if resource in ("cpu", "memory", "ephemeral-storage") or (section in ("requests", "limits") and name in (
-                "cpu", "memory", "ephemeral-storage")):
+        if resource in ("cpu", "memory", "ephemeral-storage") or (
+            section in ("requests", "limits") and name in ("cpu", "memory", "ephemeral-storage")
+        ):
             total, binary = _compute(pods, section or "requests", name)
             return format_amount(total, binary)
         if resource == "requests.storage":
             claims = self.store.view(self.store.kind("PersistentVolumeClaim"), namespace)
-            amounts = [((c.get("spec") or {}).get("resources") or {}).get("requests", {}).get("storage") for c in claims]
+            amounts = [
+                ((c.get("spec") or {}).get("resources") or {}).get("requests", {}).get("storage") for c in claims
+            ]
             present = [a for a in amounts if a]
-            return format_amount(sum((parse_quantity(a) for a in present), Decimal(0)),
-                                 any(a.endswith("i") for a in present))
+            return format_amount(
+                sum((parse_quantity(a) for a in present), Decimal(0)), any(a.endswith("i") for a in present)
+            )
         return str(self._count(namespace, resource))
 
     def reconcile(self) -> None:

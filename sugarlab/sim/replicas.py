@@ -30,12 +30,18 @@ def default_deployment(deployment: Obj) -> None:
     selector = (spec.get("selector") or {}).get("matchLabels") or {}
     labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     if not selector or any(labels.get(k) != v for k, v in selector.items()):
-        raise ApiError.invalid("Deployment", name, [(
-            "spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`")], "apps")
+        raise ApiError.invalid(
+            "Deployment",
+            name,
+            [("spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`")],
+            "apps",
+        )
     spec.setdefault("replicas", 1)
     spec.setdefault("revisionHistoryLimit", 10)
     spec.setdefault("progressDeadlineSeconds", 600)
-    spec.setdefault("strategy", {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})
+    spec.setdefault(
+        "strategy", {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}
+    )
     deployment["status"] = {}
 
 
@@ -66,20 +72,35 @@ class ReplicaSetController:
         for rs in self.store.view(self.store.kind(self.kind)):
             if "deletionTimestamp" in rs["metadata"]:
                 continue
-            mine = [p for p in owned(pods, rs) if "deletionTimestamp" not in p["metadata"]
-                    and p.get("status", {}).get("phase") not in ("Succeeded", "Failed")]
+            mine = [
+                p
+                for p in owned(pods, rs)
+                if "deletionTimestamp" not in p["metadata"]
+                and p.get("status", {}).get("phase") not in ("Succeeded", "Failed")
+            ]
             wanted = rs["spec"].get("replicas", 1)
             for _ in range(wanted - len(mine)):
                 mine.append(create_pod(self.store, rs, self.component))
-            for pod in sorted(mine, key=lambda p: p["metadata"]["creationTimestamp"], reverse=True)[:max(0, len(mine) - wanted)]:
+            for pod in sorted(mine, key=lambda p: p["metadata"]["creationTimestamp"], reverse=True)[
+                : max(0, len(mine) - wanted)
+            ]:
                 delete_object(self.store, self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"])
                 mine.remove(pod)
             ready = sum(_ready(p) for p in mine)
-            status = {"replicas": len(mine), "fullyLabeledReplicas": len(mine), "readyReplicas": ready,
-                      "availableReplicas": ready, "observedGeneration": rs["metadata"].get("generation", 1)}
+            status = {
+                "replicas": len(mine),
+                "fullyLabeledReplicas": len(mine),
+                "readyReplicas": ready,
+                "availableReplicas": ready,
+                "observedGeneration": rs["metadata"].get("generation", 1),
+            }
             if rs.get("status") != status:
-                self.store.update(self.store.kind(self.kind), rs["metadata"]["namespace"], rs["metadata"]["name"],
-                                  lambda o: o.update(status=status))
+                self.store.update(
+                    self.store.kind(self.kind),
+                    rs["metadata"]["namespace"],
+                    rs["metadata"]["name"],
+                    lambda o: o.update(status=status),
+                )
 
 
 class DeploymentController:
@@ -102,8 +123,12 @@ class DeploymentController:
         for rs in sets:
             replicas = spec["replicas"] if rs is current else 0
             if rs["spec"].get("replicas") != replicas:
-                self.store.update(rs_type, rs["metadata"]["namespace"], rs["metadata"]["name"],
-                                  lambda o: o["spec"].update(replicas=replicas))
+                self.store.update(
+                    rs_type,
+                    rs["metadata"]["namespace"],
+                    rs["metadata"]["name"],
+                    lambda o: o["spec"].update(replicas=replicas),
+                )
         counts = [rs.get("status", {}) for rs in sets] or [{}]
         total = sum(c.get("replicas", 0) for c in counts)
         available = sum(c.get("availableReplicas", 0) for c in counts)
@@ -112,27 +137,39 @@ class DeploymentController:
         ok = available >= spec["replicas"] and updated == spec["replicas"]
         missing = max(spec["replicas"] - available, 0)
         status = {
-            "observedGeneration": meta.get("generation", 1), "replicas": total, "updatedReplicas": updated,
-            "readyReplicas": sum(c.get("readyReplicas", 0) for c in counts), "availableReplicas": available,
+            "observedGeneration": meta.get("generation", 1),
+            "replicas": total,
+            "updatedReplicas": updated,
+            "readyReplicas": sum(c.get("readyReplicas", 0) for c in counts),
+            "availableReplicas": available,
             "conditions": [
-                {"type": "Available", "status": "True" if ok else "False",
-                 "reason": "MinimumReplicasAvailable" if ok else "MinimumReplicasUnavailable",
-                 "message": "Deployment has minimum availability." if ok else
-                 "Deployment does not have minimum availability."},
-                {"type": "Progressing", "status": "True",
-                 "reason": "NewReplicaSetAvailable" if ok else "ReplicaSetUpdated",
-                 "message": f'ReplicaSet "{current["metadata"]["name"]}" '
-                            + ("has successfully progressed." if ok else "is progressing.")},
+                {
+                    "type": "Available",
+                    "status": "True" if ok else "False",
+                    "reason": "MinimumReplicasAvailable" if ok else "MinimumReplicasUnavailable",
+                    "message": "Deployment has minimum availability."
+                    if ok
+                    else "Deployment does not have minimum availability.",
+                },
+                {
+                    "type": "Progressing",
+                    "status": "True",
+                    "reason": "NewReplicaSetAvailable" if ok else "ReplicaSetUpdated",
+                    "message": f'ReplicaSet "{current["metadata"]["name"]}" '
+                    + ("has successfully progressed." if ok else "is progressing."),
+                },
             ],
             **({"unavailableReplicas": missing} if missing else {}),
         }
         previous = deployment.get("status") or {}
-        if {k: v for k, v in previous.items() if k != "conditions"} != {k: v for k, v in status.items() if k != "conditions"} \
-                or [c["status"] for c in previous.get("conditions", [])] != [c["status"] for c in status["conditions"]]:
+        if {k: v for k, v in previous.items() if k != "conditions"} != {
+            k: v for k, v in status.items() if k != "conditions"
+        } or [c["status"] for c in previous.get("conditions", [])] != [c["status"] for c in status["conditions"]]:
             for condition in status["conditions"]:
                 condition.update(lastUpdateTime=now, lastTransitionTime=now)
-            self.store.update(self.store.kind("Deployment"), meta["namespace"], meta["name"],
-                              lambda o: o.update(status=status))
+            self.store.update(
+                self.store.kind("Deployment"), meta["namespace"], meta["name"], lambda o: o.update(status=status)
+            )
 
     def _create_set(self, deployment: Obj) -> Obj:
         template = copy.deepcopy(deployment["spec"]["template"])
@@ -140,13 +177,28 @@ class DeploymentController:
         template.setdefault("metadata", {}).setdefault("labels", {})[HASH_LABEL] = pod_hash
         selector = {**deployment["spec"]["selector"]["matchLabels"], HASH_LABEL: pod_hash}
         name = f"{deployment['metadata']['name']}-{pod_hash}"
-        created = self.store.create(self.store.kind("ReplicaSet"), {
-            "metadata": {"name": name, "namespace": deployment["metadata"]["namespace"],
-                         "labels": dict(template["metadata"]["labels"]), "ownerReferences": [owner_ref(deployment)]},
-            "spec": {"replicas": deployment["spec"]["replicas"], "selector": {"matchLabels": selector},
-                     "template": template},
-            "status": {},
-        })
-        events.record(self.store, deployment, "ScalingReplicaSet",
-                      f"Scaled up replica set {name} from 0 to {deployment['spec']['replicas']}", "deployment-controller")
+        created = self.store.create(
+            self.store.kind("ReplicaSet"),
+            {
+                "metadata": {
+                    "name": name,
+                    "namespace": deployment["metadata"]["namespace"],
+                    "labels": dict(template["metadata"]["labels"]),
+                    "ownerReferences": [owner_ref(deployment)],
+                },
+                "spec": {
+                    "replicas": deployment["spec"]["replicas"],
+                    "selector": {"matchLabels": selector},
+                    "template": template,
+                },
+                "status": {},
+            },
+        )
+        events.record(
+            self.store,
+            deployment,
+            "ScalingReplicaSet",
+            f"Scaled up replica set {name} from 0 to {deployment['spec']['replicas']}",
+            "deployment-controller",
+        )
         return created

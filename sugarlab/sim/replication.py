@@ -19,8 +19,16 @@ def default_replication_controller(rc: Obj) -> None:
         raise ApiError.invalid("ReplicationController", name, [("spec.template", "Required value")])
     spec.setdefault("selector", dict(labels))
     if not spec["selector"] or any(labels.get(k) != v for k, v in spec["selector"].items()):
-        raise ApiError.invalid("ReplicationController", name, [(
-            "spec.template.metadata.labels", f"Invalid value: {labels}: `selector` does not match template `labels`")])
+        raise ApiError.invalid(
+            "ReplicationController",
+            name,
+            [
+                (
+                    "spec.template.metadata.labels",
+                    f"Invalid value: {labels}: `selector` does not match template `labels`",
+                )
+            ],
+        )
     if not rc["metadata"].get("labels"):
         rc["metadata"]["labels"] = dict(labels)
     spec.setdefault("replicas", 1)

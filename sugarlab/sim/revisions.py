@@ -44,16 +44,29 @@ class RevisionHistory:
         if current is None:
             digest = template_hash(owner["spec"]["template"])
             labels = {**((owner["spec"].get("selector") or {}).get("matchLabels") or {}), HASH_LABEL: digest}
-            current = self.store.create(rt, {"metadata": {"name": f"{meta['name']}-{digest}", "namespace": meta["namespace"],
-                                                          "labels": labels, "ownerReferences": [owner_ref(owner)]},
-                                             "data": data, "revision": latest + 1})
+            current = self.store.create(
+                rt,
+                {
+                    "metadata": {
+                        "name": f"{meta['name']}-{digest}",
+                        "namespace": meta["namespace"],
+                        "labels": labels,
+                        "ownerReferences": [owner_ref(owner)],
+                    },
+                    "data": data,
+                    "revision": latest + 1,
+                },
+            )
             history = [*history, current]
         elif current.get("revision", 0) != latest:
-            current = self.store.update(rt, meta["namespace"], current["metadata"]["name"],
-                                        lambda r: r.update(revision=latest + 1))
+            current = self.store.update(
+                rt, meta["namespace"], current["metadata"]["name"], lambda r: r.update(revision=latest + 1)
+            )
             history = [r for r in history if r["metadata"]["name"] != current["metadata"]["name"]] + [current]
         limit = owner["spec"].get("revisionHistoryLimit", 10)
-        old = sorted((r for r in history if r["metadata"]["name"] != current["metadata"]["name"]),
-                     key=lambda r: r.get("revision", 0))
-        for stale in old[:max(len(old) - limit, 0)]:
+        old = sorted(
+            (r for r in history if r["metadata"]["name"] != current["metadata"]["name"]),
+            key=lambda r: r.get("revision", 0),
+        )
+        for stale in old[: max(len(old) - limit, 0)]:
             self.store.delete(rt, meta["namespace"], stale["metadata"]["name"])

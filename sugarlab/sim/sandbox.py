@@ -28,8 +28,11 @@ from sugarlab.sim.volumes import host_path
 Obj = dict[str, Any]
 BIN = PurePosixPath("/usr/bin")
 LIBRARIES = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libexec")
-LIBFAKETIME = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
-               "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1")
+LIBFAKETIME = (
+    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+    "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+    "/usr/lib/faketime/libfaketime.so.1",
+)
 MERGED_USR = {"/lib": "usr/lib", "/lib64": "usr/lib64", "/bin": "usr/bin", "/sbin": "usr/bin"}
 
 
@@ -95,16 +98,21 @@ def _field(pod: Obj, path: str) -> str:
     """A `fieldRef` of the downward API: the pod fields the kubelet resolves (podFieldSelectorRuntimeValue in
     pkg/kubelet/kubelet_pods.go, then fieldpath.ExtractFieldPathAsString for the metadata ones)."""
     meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
-    simple = {"metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace"),
-              "metadata.uid": meta.get("uid"), "spec.nodeName": spec.get("nodeName"),
-              "spec.serviceAccountName": spec.get("serviceAccountName"), "status.hostIP": status.get("hostIP"),
-              "status.podIP": status.get("podIP")}
+    simple = {
+        "metadata.name": meta.get("name"),
+        "metadata.namespace": meta.get("namespace"),
+        "metadata.uid": meta.get("uid"),
+        "spec.nodeName": spec.get("nodeName"),
+        "spec.serviceAccountName": spec.get("serviceAccountName"),
+        "status.hostIP": status.get("hostIP"),
+        "status.podIP": status.get("podIP"),
+    }
     if path in simple:
         return str(simple[path] or "")
     for bag in ("labels", "annotations"):
         prefix = f"metadata.{bag}['"
         if path.startswith(prefix) and path.endswith("']"):
-            return str((meta.get(bag) or {}).get(path[len(prefix):-2], ""))
+            return str((meta.get(bag) or {}).get(path[len(prefix) : -2], ""))
     return ""
 
 
@@ -116,8 +124,9 @@ def environment(pod: Obj, container: Obj) -> dict[str, str]:
         if "name" not in entry:
             continue
         field_ref = (entry.get("valueFrom") or {}).get("fieldRef") or {}
-        env[entry["name"]] = _field(pod, field_ref["fieldPath"]) if "fieldPath" in field_ref else str(
-            entry.get("value", ""))
+        env[entry["name"]] = (
+            _field(pod, field_ref["fieldPath"]) if "fieldPath" in field_ref else str(entry.get("value", ""))
+        )
     return env
 
 
@@ -126,14 +135,34 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
     root = container_root(state_dir, pod, container)
     for writable in ("tmp", "root"):
         (root / writable).mkdir(parents=True, exist_ok=True)
-    args = [bwrap(), "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
-            "--hostname", pod["metadata"]["name"][:63], "--proc", "/proc", "--dev", "/dev"]
+    args = [
+        bwrap(),
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--hostname",
+        pod["metadata"]["name"][:63],
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+    ]
     for library in LIBRARIES:
         args += ["--ro-bind-try", library, library]
     for link, target in MERGED_USR.items():
         args += ["--symlink", target, link]
-    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
-             "--bind", str(root / "tmp"), "/tmp", "--bind", str(root / "root"), "/root"]
+    args += [
+        "--ro-bind-try",
+        "/etc/ld.so.cache",
+        "/etc/ld.so.cache",
+        "--bind",
+        str(root / "tmp"),
+        "/tmp",
+        "--bind",
+        str(root / "root"),
+        "/root",
+    ]
     args += _program_binds(lookup(container["image"]))
     args += _volume_binds(store, state_dir, pod, container)
     clock = cluster_clock(store.clock.now(), store.clock.rate())
@@ -141,4 +170,3 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
         args += ["--setenv", name, value]
     args += ["--chdir", container.get("workingDir") or "/", "--", *command]
     return Confined(args, {"PATH": DEFAULT_PATH}, root)
-

@@ -66,8 +66,9 @@ def affinity_matches(pod: Obj, node: Obj) -> bool:
     selector = pod["spec"].get("nodeSelector") or {}
     if any(labels.get(k) != v for k, v in selector.items()):
         return False
-    required = (((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {})
-                .get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+    required = ((pod["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ) or {}
     terms = required.get("nodeSelectorTerms") or []
     return not terms or any(
         all(_expression_matches(e, labels) for e in term.get("matchExpressions") or []) for term in terms
@@ -90,8 +91,10 @@ class Scheduler:
 
     def reconcile(self) -> None:
         pending = [
-            p for p in self.store.view(self.store.kind("Pod"))
-            if not p["spec"].get("nodeName") and "deletionTimestamp" not in p["metadata"]
+            p
+            for p in self.store.view(self.store.kind("Pod"))
+            if not p["spec"].get("nodeName")
+            and "deletionTimestamp" not in p["metadata"]
             and p.get("status", {}).get("phase") not in ("Succeeded", "Failed")
             and p["spec"].get("schedulerName", "default-scheduler") == "default-scheduler"
         ]
@@ -105,7 +108,9 @@ class Scheduler:
             ref = volume.get("persistentVolumeClaim")
             if not ref:
                 continue
-            claim = self.store.find(self.store.kind("PersistentVolumeClaim"), pod["metadata"]["namespace"], ref["claimName"])
+            claim = self.store.find(
+                self.store.kind("PersistentVolumeClaim"), pod["metadata"]["namespace"], ref["claimName"]
+            )
             if claim is None:
                 return f'persistentvolumeclaim "{ref["claimName"]}" not found', [], []
             if claim["spec"].get("volumeName"):
@@ -146,21 +151,35 @@ class Scheduler:
         rt = self.store.kind("Pod")
         if waiting:  # WaitForFirstConsumer: the volume is made on the chosen node before the pod binds
             for claim in waiting:
-                self.store.update(self.store.kind("PersistentVolumeClaim"), claim["metadata"]["namespace"],
-                                  claim["metadata"]["name"],
-                                  lambda c: c["metadata"].setdefault("annotations", {}).update({SELECTED_NODE: chosen}))
+                self.store.update(
+                    self.store.kind("PersistentVolumeClaim"),
+                    claim["metadata"]["namespace"],
+                    claim["metadata"]["name"],
+                    lambda c: c["metadata"].setdefault("annotations", {}).update({SELECTED_NODE: chosen}),
+                )
             return
 
         def bind(obj: Obj) -> None:
             obj["spec"]["nodeName"] = chosen
             obj.setdefault("status", {})["phase"] = "Pending"
-            obj["status"]["conditions"] = [{"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                                            "lastTransitionTime": self.store.clock.stamp()}]
+            obj["status"]["conditions"] = [
+                {
+                    "type": "PodScheduled",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": self.store.clock.stamp(),
+                }
+            ]
 
         scheduled = self.store.update(rt, pod["metadata"]["namespace"], pod["metadata"]["name"], bind)
         meta = scheduled["metadata"]
-        events.record(self.store, scheduled, "Scheduled",
-                      f"Successfully assigned {meta['namespace']}/{meta['name']} to {chosen}", "default-scheduler")
+        events.record(
+            self.store,
+            scheduled,
+            "Scheduled",
+            f"Successfully assigned {meta['namespace']}/{meta['name']} to {chosen}",
+            "default-scheduler",
+        )
 
     def _filter(self, pod: Obj, node: Obj, pods: list[Obj], cpu: float, memory: int) -> str:
         tolerations = pod["spec"].get("tolerations") or []
@@ -170,8 +189,12 @@ class Scheduler:
         if not affinity_matches(pod, node):
             return "node(s) didn't match Pod's node affinity/selector"
         allocatable = node["status"]["allocatable"]
-        on_node = [p for p in pods if p["spec"].get("nodeName") == node["metadata"]["name"]
-                   and p.get("status", {}).get("phase") not in ("Succeeded", "Failed")]
+        on_node = [
+            p
+            for p in pods
+            if p["spec"].get("nodeName") == node["metadata"]["name"]
+            and p.get("status", {}).get("phase") not in ("Succeeded", "Failed")
+        ]
         if len(on_node) + 1 > int(allocatable.get("pods", "110")):
             return "Too many pods"
         used_cpu = sum(requests(p)[0] for p in on_node)
@@ -188,7 +211,9 @@ class Scheduler:
         used_cpu, used_memory = cpu or DEFAULT_CPU, memory or DEFAULT_MEMORY
         for p in pods:
             if p["spec"].get("nodeName") == node["metadata"]["name"] and p.get("status", {}).get("phase") not in (
-                    "Succeeded", "Failed"):
+                "Succeeded",
+                "Failed",
+            ):
                 req_cpu, req_memory = requests(p)
                 used_cpu += req_cpu or DEFAULT_CPU
                 used_memory += req_memory or DEFAULT_MEMORY
@@ -196,18 +221,26 @@ class Scheduler:
 
     def _unschedulable(self, pod: Obj, total: int, reasons: Counter[str], detail: str = "") -> None:
         detail = detail or ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
-        message = (f"0/{total} nodes are available: {detail}. preemption: 0/{total} nodes are available: "
-                   f"{total} Preemption is not helpful for scheduling.")
+        message = (
+            f"0/{total} nodes are available: {detail}. preemption: 0/{total} nodes are available: "
+            f"{total} Preemption is not helpful for scheduling."
+        )
         current: Obj = next((c for c in pod.get("status", {}).get("conditions", []) if c["type"] == "PodScheduled"), {})
         if current.get("message") == message:
             return
 
         def mark(obj: Obj) -> None:
             obj.setdefault("status", {})["phase"] = "Pending"
-            obj["status"]["conditions"] = [{
-                "type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message,
-                "lastProbeTime": None, "lastTransitionTime": self.store.clock.stamp(),
-            }]
+            obj["status"]["conditions"] = [
+                {
+                    "type": "PodScheduled",
+                    "status": "False",
+                    "reason": "Unschedulable",
+                    "message": message,
+                    "lastProbeTime": None,
+                    "lastTransitionTime": self.store.clock.stamp(),
+                }
+            ]
 
         updated = self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], mark)
         events.record(self.store, updated, "FailedScheduling", message, "default-scheduler", warning=True)

@@ -14,8 +14,9 @@ Obj = dict[str, Any]
 def normalize_secret(secret: Obj) -> None:
     strings = secret.pop("stringData", None) or {}
     if not isinstance(strings, dict) or not all(isinstance(v, str) for v in strings.values()):
-        raise ApiError.bad_request("Secret in version \"v1\" cannot be handled as a Secret: stringData must map "
-                                   "keys to strings")
+        raise ApiError.bad_request(
+            'Secret in version "v1" cannot be handled as a Secret: stringData must map keys to strings'
+        )
     if strings:
         data = secret.get("data") or {}
         data.update({k: base64.b64encode(v.encode()).decode() for k, v in strings.items()})

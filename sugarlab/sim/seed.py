@@ -79,8 +79,19 @@ HEALTHY_CONDITIONS = (
 )
 
 
-def node_object(name: str, profile: NodeProfile, ip: str, index: int, version: str, runtime: str,
-                created: str, rng: random.Random, *, controller: bool, taints: list[Obj] | None = None) -> Obj:
+def node_object(
+    name: str,
+    profile: NodeProfile,
+    ip: str,
+    index: int,
+    version: str,
+    runtime: str,
+    created: str,
+    rng: random.Random,
+    *,
+    controller: bool,
+    taints: list[Obj] | None = None,
+) -> Obj:
     labels = {
         "beta.kubernetes.io/arch": "arm64",
         "beta.kubernetes.io/instance-type": "k3s",
@@ -95,7 +106,10 @@ def node_object(name: str, profile: NodeProfile, ip: str, index: int, version: s
     resources = {
         "cpu": str(profile.cpu_cores),
         "ephemeral-storage": f"{profile.root_fs_ki}Ki",
-        "hugepages-1Gi": "0", "hugepages-2Mi": "0", "hugepages-32Mi": "0", "hugepages-64Ki": "0",
+        "hugepages-1Gi": "0",
+        "hugepages-2Mi": "0",
+        "hugepages-32Mi": "0",
+        "hugepages-64Ki": "0",
         "memory": f"{profile.memory_ki}Ki",
         "pods": "110",
     }
@@ -134,8 +148,14 @@ def node_object(name: str, profile: NodeProfile, ip: str, index: int, version: s
             "capacity": resources,
             "allocatable": allocatable,
             "conditions": [
-                {"type": t, "status": s, "reason": r, "message": m,
-                 "lastHeartbeatTime": created, "lastTransitionTime": created}
+                {
+                    "type": t,
+                    "status": s,
+                    "reason": r,
+                    "message": m,
+                    "lastHeartbeatTime": created,
+                    "lastTransitionTime": created,
+                }
                 for t, s, r, m in conditions
             ],
             "addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}],
@@ -156,8 +176,9 @@ def node_object(name: str, profile: NodeProfile, ip: str, index: int, version: s
     }
 
 
-def _container(name: str, image: str, cpu: str | None = None, memory: str | None = None,
-               memory_limit: str | None = None) -> Obj:
+def _container(
+    name: str, image: str, cpu: str | None = None, memory: str | None = None, memory_limit: str | None = None
+) -> Obj:
     resources: Obj = {}
     if cpu or memory:
         resources["requests"] = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v}
@@ -191,28 +212,64 @@ class _Builder:
 
     def namespaces(self) -> None:
         for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
-            self.add({
-                "apiVersion": "v1", "kind": "Namespace",
-                "metadata": {"name": name, "uid": uid(self.rng), "creationTimestamp": self.stamp(0),
-                             "labels": {"kubernetes.io/metadata.name": name}},
-                "spec": {"finalizers": ["kubernetes"]},
-                "status": {"phase": "Active"},
-            })
+            self.add(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Namespace",
+                    "metadata": {
+                        "name": name,
+                        "uid": uid(self.rng),
+                        "creationTimestamp": self.stamp(0),
+                        "labels": {"kubernetes.io/metadata.name": name},
+                    },
+                    "spec": {"finalizers": ["kubernetes"]},
+                    "status": {"phase": "Active"},
+                }
+            )
 
     def nodes(self) -> list[tuple[Obj, str]]:
-        nodes = [(node_object("sugarkube0", NODE_PROFILES[self.spec.controller_profile], self.host_ip(), 0,
-                              self.version, self.runtime, self.stamp(0), self.rng, controller=True), "10.42.0")]
+        nodes = [
+            (
+                node_object(
+                    "sugarkube0",
+                    NODE_PROFILES[self.spec.controller_profile],
+                    self.host_ip(),
+                    0,
+                    self.version,
+                    self.runtime,
+                    self.stamp(0),
+                    self.rng,
+                    controller=True,
+                ),
+                "10.42.0",
+            )
+        ]
         for i in range(1, self.spec.workers + 1):
             joined = self.stamp(3600 * i)
-            nodes.append((node_object(f"sugarkube{i}", NODE_PROFILES[self.spec.worker_profile], self.host_ip(), i,
-                                      self.version, self.runtime, joined, self.rng, controller=False,
-                                      taints=[WORKER_TAINT]), f"10.42.{i}"))
+            nodes.append(
+                (
+                    node_object(
+                        f"sugarkube{i}",
+                        NODE_PROFILES[self.spec.worker_profile],
+                        self.host_ip(),
+                        i,
+                        self.version,
+                        self.runtime,
+                        joined,
+                        self.rng,
+                        controller=False,
+                        taints=[WORKER_TAINT],
+                    ),
+                    f"10.42.{i}",
+                )
+            )
         for node, _ in nodes:
             self.add(node)
         return nodes
 
-    def pod_spec(self, containers: list[Obj], tolerations: list[Obj], priority: str | None, restart: str,
-                 account: str) -> Obj:
+    def pod_spec(
+        self, containers: list[Obj], tolerations: list[Obj], priority: str | None, restart: str, account: str
+    ) -> Obj:
         return {
             "containers": containers,
             "restartPolicy": restart,
@@ -223,28 +280,80 @@ class _Builder:
             **({"priorityClassName": priority} if priority else {}),
         }
 
-    def owner(self, kind: str, name: str, labels: dict[str, str], selector: dict[str, str], template: Obj,
-              created_s: float, status: Obj, *, owner: Obj | None = None, **spec: Any) -> Obj:
+    def owner(
+        self,
+        kind: str,
+        name: str,
+        labels: dict[str, str],
+        selector: dict[str, str],
+        template: Obj,
+        created_s: float,
+        status: Obj,
+        *,
+        owner: Obj | None = None,
+        **spec: Any,
+    ) -> Obj:
         """Add the workload object that owns seeded pods; return the ownerReference to it."""
         api_version = "batch/v1" if kind == "Job" else "apps/v1"
-        meta: Obj = {"name": name, "namespace": "kube-system", "uid": uid(self.rng),
-                     "creationTimestamp": self.stamp(created_s), "labels": labels, "generation": 1}
+        meta: Obj = {
+            "name": name,
+            "namespace": "kube-system",
+            "uid": uid(self.rng),
+            "creationTimestamp": self.stamp(created_s),
+            "labels": labels,
+            "generation": 1,
+        }
         if owner:
             meta["ownerReferences"] = [owner]
-        self.add({"apiVersion": api_version, "kind": kind, "metadata": meta, "status": status, "spec": {
-            **spec, "selector": {"matchLabels": selector}, "template": {"metadata": {"labels": selector}, "spec": template}}})
-        return {"apiVersion": api_version, "kind": kind, "name": name, "uid": meta["uid"],
-                "controller": True, "blockOwnerDeletion": True}
+        self.add(
+            {
+                "apiVersion": api_version,
+                "kind": kind,
+                "metadata": meta,
+                "status": status,
+                "spec": {
+                    **spec,
+                    "selector": {"matchLabels": selector},
+                    "template": {"metadata": {"labels": selector}, "spec": template},
+                },
+            }
+        )
+        return {
+            "apiVersion": api_version,
+            "kind": kind,
+            "name": name,
+            "uid": meta["uid"],
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
 
-    def pod(self, name: str, node: Obj, pod_ip: str | None, labels: dict[str, str], spec: Obj, owner: Obj,
-            started_s: float, finished_s: float | None = None) -> Obj:
+    def pod(
+        self,
+        name: str,
+        node: Obj,
+        pod_ip: str | None,
+        labels: dict[str, str],
+        spec: Obj,
+        owner: Obj,
+        started_s: float,
+        finished_s: float | None = None,
+    ) -> Obj:
         pod: Obj = {
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": "kube-system", "uid": uid(self.rng),
-                         "creationTimestamp": self.stamp(started_s - 4), "labels": labels,
-                         "ownerReferences": [owner]},
-            "spec": {**spec, "nodeName": node["metadata"]["name"],
-                     "tolerations": spec["tolerations"] + DEFAULT_TOLERATIONS},
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": name,
+                "namespace": "kube-system",
+                "uid": uid(self.rng),
+                "creationTimestamp": self.stamp(started_s - 4),
+                "labels": labels,
+                "ownerReferences": [owner],
+            },
+            "spec": {
+                **spec,
+                "nodeName": node["metadata"]["name"],
+                "tolerations": spec["tolerations"] + DEFAULT_TOLERATIONS,
+            },
         }
         host_ip = node["status"]["addresses"][0]["address"]
         if finished_s is not None:
@@ -253,102 +362,238 @@ class _Builder:
             pod["status"] = running_status(pod, host_ip, pod_ip or host_ip, self.stamp(started_s), self.rng)
         return self.add(pod)
 
-    def deployment_pod(self, app: str, node: Obj, ip: str, containers: list[Obj], started_s: float,
-                       selector: dict[str, str] | None = None, host_network: bool = False) -> Obj:
+    def deployment_pod(
+        self,
+        app: str,
+        node: Obj,
+        ip: str,
+        containers: list[Obj],
+        started_s: float,
+        selector: dict[str, str] | None = None,
+        host_network: bool = False,
+    ) -> Obj:
         selector = selector or {"app": app}
         template_hash = suffix(self.rng, 10)
         replica_set = f"{app}-{template_hash}"
         spec = self.pod_spec(containers, CONTROL_PLANE_TOLERATIONS, "system-cluster-critical", "Always", app)
         if host_network:
             spec["hostNetwork"] = True
-        ready = {"type": "Available", "status": "True", "lastUpdateTime": self.stamp(started_s),
-                 "lastTransitionTime": self.stamp(started_s), "reason": "MinimumReplicasAvailable",
-                 "message": "Deployment has minimum availability."}
-        progressed = {**ready, "type": "Progressing", "reason": "NewReplicaSetAvailable",
-                      "message": f'ReplicaSet "{replica_set}" has successfully progressed.'}
+        ready = {
+            "type": "Available",
+            "status": "True",
+            "lastUpdateTime": self.stamp(started_s),
+            "lastTransitionTime": self.stamp(started_s),
+            "reason": "MinimumReplicasAvailable",
+            "message": "Deployment has minimum availability.",
+        }
+        progressed = {
+            **ready,
+            "type": "Progressing",
+            "reason": "NewReplicaSetAvailable",
+            "message": f'ReplicaSet "{replica_set}" has successfully progressed.',
+        }
         counts = {"replicas": 1, "readyReplicas": 1, "availableReplicas": 1, "observedGeneration": 1}
         deployment = self.owner(
-            "Deployment", app, selector, selector, spec, started_s - 6,
+            "Deployment",
+            app,
+            selector,
+            selector,
+            spec,
+            started_s - 6,
             {**counts, "updatedReplicas": 1, "conditions": [ready, progressed]},
-            replicas=1, revisionHistoryLimit=10, progressDeadlineSeconds=600,
-            strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})
+            replicas=1,
+            revisionHistoryLimit=10,
+            progressDeadlineSeconds=600,
+            strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
+        )
         pod_labels = selector | {"pod-template-hash": template_hash}
-        replicas = self.owner("ReplicaSet", replica_set, pod_labels, pod_labels, spec, started_s - 5,
-                              {**counts, "fullyLabeledReplicas": 1}, owner=deployment, replicas=1)
+        replicas = self.owner(
+            "ReplicaSet",
+            replica_set,
+            pod_labels,
+            pod_labels,
+            spec,
+            started_s - 5,
+            {**counts, "fullyLabeledReplicas": 1},
+            owner=deployment,
+            replicas=1,
+        )
         return self.pod(f"{replica_set}-{suffix(self.rng)}", node, ip, pod_labels, spec, replicas, started_s)
 
     def system_pods(self, controller: Obj, pod_prefix: str) -> None:
         ip = iter(f"{pod_prefix}.{n}" for n in range(2, 250))
-        self.deployment_pod("coredns", controller, next(ip),
-                            [with_ports(_container("coredns", IMAGES["coredns"], "100m", "70Mi", "170Mi"))], 21,
-                            selector={"k8s-app": "kube-dns"})
-        self.deployment_pod("local-path-provisioner", controller, next(ip),
-                            [_container("local-path-provisioner", IMAGES["local-path-provisioner"])], 22)
+        self.deployment_pod(
+            "coredns",
+            controller,
+            next(ip),
+            [with_ports(_container("coredns", IMAGES["coredns"], "100m", "70Mi", "170Mi"))],
+            21,
+            selector={"k8s-app": "kube-dns"},
+        )
+        self.deployment_pod(
+            "local-path-provisioner",
+            controller,
+            next(ip),
+            [_container("local-path-provisioner", IMAGES["local-path-provisioner"])],
+            22,
+        )
         if self.spec.metrics_server:
-            self.deployment_pod("metrics-server", controller, next(ip),
-                                [with_ports(_container("metrics-server", IMAGES["metrics-server"], "100m", "70Mi"))], 23,
-                                selector={"k8s-app": "metrics-server"})
+            self.deployment_pod(
+                "metrics-server",
+                controller,
+                next(ip),
+                [with_ports(_container("metrics-server", IMAGES["metrics-server"], "100m", "70Mi"))],
+                23,
+                selector={"k8s-app": "metrics-server"},
+            )
         for job, done in (("helm-install-traefik-crd", 48), ("helm-install-traefik", 61)):
             labels = {"helmcharts.helm.cattle.io/chart": job.removeprefix("helm-install-")}
             spec = self.pod_spec([_container("helm", IMAGES["klipper-helm"])], [], None, "OnFailure", f"helm-{job}")
-            complete = {"type": "Complete", "status": "True", "lastProbeTime": self.stamp(done),
-                        "lastTransitionTime": self.stamp(done), "reason": "CompletionsReached",
-                        "message": "Reached expected number of succeeded pods"}
-            owner = self.owner("Job", job, labels, labels, spec, 23, {
-                "startTime": self.stamp(23), "completionTime": self.stamp(done), "succeeded": 1, "ready": 0,
-                "terminating": 0, "conditions": [{**complete, "type": "SuccessCriteriaMet"}, complete]},
-                parallelism=1, completions=1, backoffLimit=1000, completionMode="NonIndexed", suspend=False)
+            complete = {
+                "type": "Complete",
+                "status": "True",
+                "lastProbeTime": self.stamp(done),
+                "lastTransitionTime": self.stamp(done),
+                "reason": "CompletionsReached",
+                "message": "Reached expected number of succeeded pods",
+            }
+            owner = self.owner(
+                "Job",
+                job,
+                labels,
+                labels,
+                spec,
+                23,
+                {
+                    "startTime": self.stamp(23),
+                    "completionTime": self.stamp(done),
+                    "succeeded": 1,
+                    "ready": 0,
+                    "terminating": 0,
+                    "conditions": [{**complete, "type": "SuccessCriteriaMet"}, complete],
+                },
+                parallelism=1,
+                completions=1,
+                backoffLimit=1000,
+                completionMode="NonIndexed",
+                suspend=False,
+            )
             self.pod(f"{job}-{suffix(self.rng)}", controller, None, labels, spec, owner, 24, finished_s=done)
-        self.deployment_pod("traefik", controller, next(ip), [with_ports(_container("traefik", IMAGES["traefik"]))], 70,
-                            selector={"app.kubernetes.io/instance": "traefik-kube-system",
-                                      "app.kubernetes.io/name": "traefik"})
+        self.deployment_pod(
+            "traefik",
+            controller,
+            next(ip),
+            [with_ports(_container("traefik", IMAGES["traefik"]))],
+            70,
+            selector={"app.kubernetes.io/instance": "traefik-kube-system", "app.kubernetes.io/name": "traefik"},
+        )
         daemonset = f"svclb-traefik-{self.rng.getrandbits(32):08x}"
         selector = {"app": "svclb-traefik", "svccontroller.k3s.cattle.io/svcname": "traefik"}
-        spec = self.pod_spec([_container("lb-tcp-80", IMAGES["klipper-lb"]), _container("lb-tcp-443", IMAGES["klipper-lb"])],
-                             CONTROL_PLANE_TOLERATIONS[:2], None, "Always", "svclb")
-        owner = self.owner("DaemonSet", daemonset, selector, selector, spec, 71, {
-            "currentNumberScheduled": 1, "desiredNumberScheduled": 1, "numberAvailable": 1, "numberMisscheduled": 0,
-            "numberReady": 1, "observedGeneration": 1, "updatedNumberScheduled": 1},
-            updateStrategy={"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}})
+        spec = self.pod_spec(
+            [_container("lb-tcp-80", IMAGES["klipper-lb"]), _container("lb-tcp-443", IMAGES["klipper-lb"])],
+            CONTROL_PLANE_TOLERATIONS[:2],
+            None,
+            "Always",
+            "svclb",
+        )
+        owner = self.owner(
+            "DaemonSet",
+            daemonset,
+            selector,
+            selector,
+            spec,
+            71,
+            {
+                "currentNumberScheduled": 1,
+                "desiredNumberScheduled": 1,
+                "numberAvailable": 1,
+                "numberMisscheduled": 0,
+                "numberReady": 1,
+                "observedGeneration": 1,
+                "updatedNumberScheduled": 1,
+            },
+            updateStrategy={"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}},
+        )
         self.pod(f"{daemonset}-{suffix(self.rng)}", controller, next(ip), selector, spec, owner, 72)
         own = random.Random(f"{self.spec.seed}:services")  # leaves the rest of the seeded cluster as it was
-        for service in addon_services(self.spec.metrics_server, [controller["status"]["addresses"][0]["address"]],
-                                      own, lambda: {"uid": uid(own), "creationTimestamp": self.stamp(21)}):
+        for service in addon_services(
+            self.spec.metrics_server,
+            [controller["status"]["addresses"][0]["address"]],
+            own,
+            lambda: {"uid": uid(own), "creationTimestamp": self.stamp(21)},
+        ):
             self.add(service)
-
 
     def storage(self, controller: Obj, pod_prefix: str) -> None:
         """k3s's default `local-path` class, and the NFS provisioner the operator installed, if any."""
-        self.add({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-                  "metadata": {"name": "local-path", "uid": uid(self.rng), "creationTimestamp": self.stamp(20),
-                               "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
-                  "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete",
-                  "volumeBindingMode": "WaitForFirstConsumer"})
+        self.add(
+            {
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "StorageClass",
+                "metadata": {
+                    "name": "local-path",
+                    "uid": uid(self.rng),
+                    "creationTimestamp": self.stamp(20),
+                    "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+                },
+                "provisioner": "rancher.io/local-path",
+                "reclaimPolicy": "Delete",
+                "volumeBindingMode": "WaitForFirstConsumer",
+            }
+        )
         installed_s = 2 * 86400.0  # a couple of days after the cluster was built
         host_ip = controller["status"]["addresses"][0]["address"]
         if self.spec.nfs_provisioner == "csi-driver-nfs":
-            self.add({"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver",
-                      "metadata": {"name": "nfs.csi.k8s.io", "uid": uid(self.rng),
-                                   "creationTimestamp": self.stamp(installed_s)},
-                      "spec": {"attachRequired": False, "fsGroupPolicy": "File", "podInfoOnMount": False,
-                               "volumeLifecycleModes": ["Persistent", "Ephemeral"]}})
-            containers = [_container("csi-provisioner", IMAGES["csi-provisioner"], "10m", "20Mi", "400Mi"),
-                          _container("liveness-probe", IMAGES["livenessprobe"], "10m", "20Mi", "100Mi"),
-                          _container("nfs", IMAGES["nfsplugin"], "10m", "20Mi", "300Mi")]
+            self.add(
+                {
+                    "apiVersion": "storage.k8s.io/v1",
+                    "kind": "CSIDriver",
+                    "metadata": {
+                        "name": "nfs.csi.k8s.io",
+                        "uid": uid(self.rng),
+                        "creationTimestamp": self.stamp(installed_s),
+                    },
+                    "spec": {
+                        "attachRequired": False,
+                        "fsGroupPolicy": "File",
+                        "podInfoOnMount": False,
+                        "volumeLifecycleModes": ["Persistent", "Ephemeral"],
+                    },
+                }
+            )
+            containers = [
+                _container("csi-provisioner", IMAGES["csi-provisioner"], "10m", "20Mi", "400Mi"),
+                _container("liveness-probe", IMAGES["livenessprobe"], "10m", "20Mi", "100Mi"),
+                _container("nfs", IMAGES["nfsplugin"], "10m", "20Mi", "300Mi"),
+            ]
             # csi-nfs-controller.yaml runs the controller with `hostNetwork: true`: its IP is the node's
             self.deployment_pod("csi-nfs-controller", controller, host_ip, containers, installed_s, host_network=True)
         elif self.spec.nfs_provisioner == "nfs-subdir":
             container = _container("nfs-subdir-external-provisioner", IMAGES["nfs-subdir"])
-            container["env"] = [{"name": "PROVISIONER_NAME", "value": NFS_SUBDIR_PROVISIONER},
-                                {"name": "NFS_SERVER", "value": nas.SERVER}, {"name": "NFS_PATH", "value": nas.EXPORT}]
-            self.deployment_pod("nfs-subdir-external-provisioner", controller, f"{pod_prefix}.10", [container],
-                                installed_s)
-            self.add({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-                      "metadata": {"name": "nfs-client", "uid": uid(self.rng),
-                                   "creationTimestamp": self.stamp(installed_s)},
-                      "provisioner": NFS_SUBDIR_PROVISIONER, "reclaimPolicy": "Delete",
-                      "volumeBindingMode": "Immediate", "allowVolumeExpansion": True,
-                      "parameters": {"archiveOnDelete": "true"}})
+            container["env"] = [
+                {"name": "PROVISIONER_NAME", "value": NFS_SUBDIR_PROVISIONER},
+                {"name": "NFS_SERVER", "value": nas.SERVER},
+                {"name": "NFS_PATH", "value": nas.EXPORT},
+            ]
+            self.deployment_pod(
+                "nfs-subdir-external-provisioner", controller, f"{pod_prefix}.10", [container], installed_s
+            )
+            self.add(
+                {
+                    "apiVersion": "storage.k8s.io/v1",
+                    "kind": "StorageClass",
+                    "metadata": {
+                        "name": "nfs-client",
+                        "uid": uid(self.rng),
+                        "creationTimestamp": self.stamp(installed_s),
+                    },
+                    "provisioner": NFS_SUBDIR_PROVISIONER,
+                    "reclaimPolicy": "Delete",
+                    "volumeBindingMode": "Immediate",
+                    "allowVolumeExpansion": True,
+                    "parameters": {"archiveOnDelete": "true"},
+                }
+            )
 
 
 def seed_cluster(spec: ClusterSpec, start: datetime) -> SeededCluster:

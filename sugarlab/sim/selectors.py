@@ -82,7 +82,7 @@ def field_matcher(selector: str | None, supported: tuple[str, ...], kind: str) -
             raise ApiError.bad_request(f"invalid field selector: {term!r}")
         path, op, value = eq.groups()
         if path not in ("metadata.name", "metadata.namespace") + supported:
-            raise ApiError.bad_request(f'field label not supported: {path}', reason="BadRequest")
+            raise ApiError.bad_request(f"field label not supported: {path}", reason="BadRequest")
         if op == "!=":
             checks.append(_bind(lambda obj, p, v: field_value(obj, p) != v, path, value))
         else:
@@ -98,7 +98,11 @@ def selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
         return False
     for expr in selector.get("matchExpressions") or []:
         key, op, values = expr["key"], expr["operator"], set(expr.get("values") or [])
-        if (op == "In" and labels.get(key) not in values) or (op == "NotIn" and labels.get(key) in values) \
-                or (op == "Exists" and key not in labels) or (op == "DoesNotExist" and key in labels):
+        if (
+            (op == "In" and labels.get(key) not in values)
+            or (op == "NotIn" and labels.get(key) in values)
+            or (op == "Exists" and key not in labels)
+            or (op == "DoesNotExist" and key in labels)
+        ):
             return False
     return True

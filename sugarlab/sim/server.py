@@ -75,12 +75,24 @@ def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store,
     return store, store.meta("version")
 
 
-async def run_controllers(store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses,
-                          state_dir: Path) -> None:
-    controllers: list[Controller] = [Scheduler(store, spec.seed), Kubelets(store, spec.seed, processes, state_dir), DeploymentController(store),
-                   ReplicaSetController(store), JobController(store), NamespaceController(store),
-                   StatefulSetController(store), VolumeController(store, state_dir), GarbageCollector(store),
-                   Budgets(store), NodeLifecycle(store, machines), machines, *kind_controllers(store, spec.metrics_server)]
+async def run_controllers(
+    store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses, state_dir: Path
+) -> None:
+    controllers: list[Controller] = [
+        Scheduler(store, spec.seed),
+        Kubelets(store, spec.seed, processes, state_dir),
+        DeploymentController(store),
+        ReplicaSetController(store),
+        JobController(store),
+        NamespaceController(store),
+        StatefulSetController(store),
+        VolumeController(store, state_dir),
+        GarbageCollector(store),
+        Budgets(store),
+        NodeLifecycle(store, machines),
+        machines,
+        *kind_controllers(store, spec.metrics_server),
+    ]
     last_saved = time.monotonic()
     while True:
         for controller in controllers:
@@ -114,10 +126,19 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(run_controllers(store, spec, machines, processes, state_dir)), asyncio.create_task(idle_watch())]
+        tasks = [
+            asyncio.create_task(run_controllers(store, spec, machines, processes, state_dir)),
+            asyncio.create_task(idle_watch()),
+        ]
         atomic_write_bytes(state_dir / "kubeconfig.yaml", yaml.safe_dump(kubeconfig(url, access)).encode())
-        info = {"pid": os.getpid(), "url": url, "kubeconfig": str(state_dir / "kubeconfig.yaml"),
-                "spec": spec.as_dict(), "speed": speed, "version": version}
+        info = {
+            "pid": os.getpid(),
+            "url": url,
+            "kubeconfig": str(state_dir / "kubeconfig.yaml"),
+            "spec": spec.as_dict(),
+            "speed": speed,
+            "version": version,
+        }
         atomic_write_bytes(state_dir / "server.json", json.dumps(info, indent=1).encode())
         try:
             yield
@@ -136,10 +157,16 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
                 log.warning("no requests for %.0f s: stopping", idle_timeout)
                 server.should_exit = True
 
-    config = uvicorn.Config(authenticated(api.app(lifespan=lifespan), access.token), log_level="warning",
-                            timeout_graceful_shutdown=1, access_log=False, date_header=False,
-                            ssl_certfile=str(access.cert_file), ssl_keyfile=str(access.key_file),
-                            ws="wsproto")  # accepts kubectl's `SPDY/3.1+portforward.k8s.io` subprotocol
+    config = uvicorn.Config(
+        authenticated(api.app(lifespan=lifespan), access.token),
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+        access_log=False,
+        date_header=False,
+        ssl_certfile=str(access.cert_file),
+        ssl_keyfile=str(access.key_file),
+        ws="wsproto",
+    )  # accepts kubectl's `SPDY/3.1+portforward.k8s.io` subprotocol
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     return 0

@@ -21,5 +21,7 @@ class ServiceAccountController:
                 continue
             name = ns["metadata"]["name"]
             if self.store.find(accounts, name, DEFAULT_ACCOUNT) is None:
-                self.store.create(accounts, {"metadata": self.boot.dated({"name": DEFAULT_ACCOUNT, "namespace": name}, ns)})
+                self.store.create(
+                    accounts, {"metadata": self.boot.dated({"name": DEFAULT_ACCOUNT, "namespace": name}, ns)}
+                )
         self.boot.done()

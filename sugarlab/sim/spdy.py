@@ -24,15 +24,71 @@ MAX_DATA = (1 << 24) - 1
 # The zlib dictionary of SPDY/3 header blocks (draft 3, section 2.6.10.1; moby/spdystream spdy/dictionary.go):
 # header names each preceded by its length as 4 bytes, then a run of common values.
 _NAMES = (
-    "options", "head", "post", "put", "delete", "trace", "accept", "accept-charset", "accept-encoding",
-    "accept-language", "accept-ranges", "age", "allow", "authorization", "cache-control", "connection",
-    "content-base", "content-encoding", "content-language", "content-length", "content-location", "content-md5",
-    "content-range", "content-type", "date", "etag", "expect", "expires", "from", "host", "if-match",
-    "if-modified-since", "if-none-match", "if-range", "if-unmodified-since", "last-modified", "location",
-    "max-forwards", "pragma", "proxy-authenticate", "proxy-authorization", "range", "referer", "retry-after",
-    "server", "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "vary", "via", "warning",
-    "www-authenticate", "method", "get", "status", "200 OK", "version", "HTTP/1.1", "url", "public",
-    "set-cookie", "keep-alive", "origin",
+    "options",
+    "head",
+    "post",
+    "put",
+    "delete",
+    "trace",
+    "accept",
+    "accept-charset",
+    "accept-encoding",
+    "accept-language",
+    "accept-ranges",
+    "age",
+    "allow",
+    "authorization",
+    "cache-control",
+    "connection",
+    "content-base",
+    "content-encoding",
+    "content-language",
+    "content-length",
+    "content-location",
+    "content-md5",
+    "content-range",
+    "content-type",
+    "date",
+    "etag",
+    "expect",
+    "expires",
+    "from",
+    "host",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-range",
+    "if-unmodified-since",
+    "last-modified",
+    "location",
+    "max-forwards",
+    "pragma",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "range",
+    "referer",
+    "retry-after",
+    "server",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "user-agent",
+    "vary",
+    "via",
+    "warning",
+    "www-authenticate",
+    "method",
+    "get",
+    "status",
+    "200 OK",
+    "version",
+    "HTTP/1.1",
+    "url",
+    "public",
+    "set-cookie",
+    "keep-alive",
+    "origin",
 )
 _VALUES = (
     "100101201202205206300302303304305306307402405406407408409410411412413414415416417502504505203 Non-"
@@ -82,8 +138,8 @@ class Session:
             length = int.from_bytes(self._buffer[5:8], "big")
             if len(self._buffer) < 8 + length:
                 break
-            head, body = bytes(self._buffer[:8]), bytes(self._buffer[8:8 + length])
-            del self._buffer[:8 + length]
+            head, body = bytes(self._buffer[:8]), bytes(self._buffer[8 : 8 + length])
+            del self._buffer[: 8 + length]
             frames.append(self._parse(head, body))
         return frames
 
@@ -110,11 +166,11 @@ class Session:
         raw = self._inflate.decompress(block)
         count, at, headers = struct.unpack(">I", raw[:4])[0], 4, {}
         for _ in range(count):
-            size = struct.unpack(">I", raw[at:at + 4])[0]
-            name = raw[at + 4:at + 4 + size].decode()
+            size = struct.unpack(">I", raw[at : at + 4])[0]
+            name = raw[at + 4 : at + 4 + size].decode()
             at += 4 + size
-            size = struct.unpack(">I", raw[at:at + 4])[0]
-            headers[name.lower()] = raw[at + 4:at + 4 + size].decode()
+            size = struct.unpack(">I", raw[at : at + 4])[0]
+            headers[name.lower()] = raw[at + 4 : at + 4 + size].decode()
             at += 4 + size
         return headers
 
@@ -131,13 +187,18 @@ class Session:
 
     def data(self, stream_id: int, payload: bytes, fin: bool = False) -> bytes:
         """One or more data frames carrying `payload`, the last with FIN when asked."""
-        chunks = [payload[i:i + MAX_DATA] for i in range(0, len(payload), MAX_DATA)] or [b""]
-        return b"".join(struct.pack(">I", stream_id) + bytes([FLAG_FIN if fin and i == len(chunks) - 1 else 0])
-                        + len(chunk).to_bytes(3, "big") + chunk for i, chunk in enumerate(chunks))
+        chunks = [payload[i : i + MAX_DATA] for i in range(0, len(payload), MAX_DATA)] or [b""]
+        return b"".join(
+            struct.pack(">I", stream_id)
+            + bytes([FLAG_FIN if fin and i == len(chunks) - 1 else 0])
+            + len(chunk).to_bytes(3, "big")
+            + chunk
+            for i, chunk in enumerate(chunks)
+        )
 
 
 def _id(body: bytes, at: int) -> int:
-    return int(struct.unpack(">I", body[at:at + 4])[0]) & 0x7FFFFFFF
+    return int(struct.unpack(">I", body[at : at + 4])[0]) & 0x7FFFFFFF
 
 
 def _control(kind: int, flags: int, body: bytes) -> bytes:

@@ -19,7 +19,8 @@ HOST_KEYS = {  # path -> (bits, ssh-keygen's label)
     "/etc/ssh/ssh_host_ecdsa_key": (256, "ECDSA"),
     "/etc/ssh/ssh_host_ed25519_key": (256, "ED25519"),
 }
-SSHD_T = """port 22
+SSHD_T = (
+    """port 22
 addressfamily any
 listenaddress [::]:22
 listenaddress 0.0.0.0:22
@@ -54,7 +55,9 @@ pidfile /run/sshd.pid
 loglevel INFO
 syslogfacility AUTH
 authorizedkeysfile .ssh/authorized_keys .ssh/authorized_keys2
-""" + "".join(f"hostkey {path}\n" for path in HOST_KEYS) + """acceptenv LANG
+"""
+    + "".join(f"hostkey {path}\n" for path in HOST_KEYS)
+    + """acceptenv LANG
 acceptenv LC_*
 authenticationmethods any
 subsystem sftp /usr/lib/openssh/sftp-server
@@ -62,6 +65,7 @@ maxstartups 10:30:100
 permittunnel no
 permituserenvironment no
 """
+)
 
 
 def fingerprint(seed: int, machine: str, path: str) -> str:

@@ -29,8 +29,12 @@ def default_statefulset(sts: Obj) -> None:
     selector = (spec.get("selector") or {}).get("matchLabels") or {}
     labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     if not selector or any(labels.get(k) != v for k, v in selector.items()):
-        raise ApiError.invalid("StatefulSet", sts["metadata"].get("name", ""), [(
-            "spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`")], "apps")
+        raise ApiError.invalid(
+            "StatefulSet",
+            sts["metadata"].get("name", ""),
+            [("spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`")],
+            "apps",
+        )
     spec.setdefault("replicas", 1)
     spec.setdefault("podManagementPolicy", "OrderedReady")
     spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
@@ -41,7 +45,8 @@ def default_statefulset(sts: Obj) -> None:
 
 def _ready(pod: Obj) -> bool:
     return pod.get("status", {}).get("phase") == "Running" and any(
-        c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", []))
+        c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", [])
+    )
 
 
 class StatefulSetController:
@@ -66,13 +71,19 @@ class StatefulSetController:
                     pods[f"{name}-{i}"] = self._create(sts, i, revision)
                 if ordered:
                     break
-            elif pod.get("status", {}).get("phase") in ("Succeeded", "Failed") and "deletionTimestamp" not in pod["metadata"]:
+            elif (
+                pod.get("status", {}).get("phase") in ("Succeeded", "Failed")
+                and "deletionTimestamp" not in pod["metadata"]
+            ):
                 delete_object(self.store, self.store.kind("Pod"), meta["namespace"], pod["metadata"]["name"], 0)
                 break
             elif ordered and not _ready(pod):
                 break
-        extra = sorted((p for n, p in pods.items() if int(n.rsplit("-", 1)[1]) >= replicas), reverse=True,
-                       key=lambda p: int(p["metadata"]["name"].rsplit("-", 1)[1]))
+        extra = sorted(
+            (p for n, p in pods.items() if int(n.rsplit("-", 1)[1]) >= replicas),
+            reverse=True,
+            key=lambda p: int(p["metadata"]["name"].rsplit("-", 1)[1]),
+        )
         live = [p for p in pods.values() if "deletionTimestamp" not in p["metadata"]]
         if extra and "deletionTimestamp" not in extra[0]["metadata"]:
             self._delete(sts, extra[0])
@@ -95,17 +106,37 @@ class StatefulSetController:
             volumes[:] = [v for v in volumes if v["name"] != claim["metadata"]["name"]]
             volumes.append({"name": claim["metadata"]["name"], "persistentVolumeClaim": {"claimName": claim_name}})
         pod_spec.update(hostname=pod_name, **({"subdomain": spec["serviceName"]} if spec.get("serviceName") else {}))
-        labels = {**((template.get("metadata") or {}).get("labels") or {}), REVISION_LABEL: revision,
-                  "statefulset.kubernetes.io/pod-name": pod_name, "apps.kubernetes.io/pod-index": str(ordinal)}
-        pod = {"apiVersion": "v1", "kind": "Pod", "spec": pod_spec,
-               "metadata": {"name": pod_name, "namespace": meta["namespace"], "labels": labels,
-                            "ownerReferences": [owner_ref(sts)],
-                            **({"annotations": template["metadata"]["annotations"]}
-                               if (template.get("metadata") or {}).get("annotations") else {})}}
+        labels = {
+            **((template.get("metadata") or {}).get("labels") or {}),
+            REVISION_LABEL: revision,
+            "statefulset.kubernetes.io/pod-name": pod_name,
+            "apps.kubernetes.io/pod-index": str(ordinal),
+        }
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "spec": pod_spec,
+            "metadata": {
+                "name": pod_name,
+                "namespace": meta["namespace"],
+                "labels": labels,
+                "ownerReferences": [owner_ref(sts)],
+                **(
+                    {"annotations": template["metadata"]["annotations"]}
+                    if (template.get("metadata") or {}).get("annotations")
+                    else {}
+                ),
+            },
+        }
         default_pod(pod)
         created = self.store.create(self.store.kind("Pod"), pod)
-        events.record(self.store, sts, "SuccessfulCreate",
-                      f"create Pod {pod_name} in StatefulSet {meta['name']} successful", "statefulset-controller")
+        events.record(
+            self.store,
+            sts,
+            "SuccessfulCreate",
+            f"create Pod {pod_name} in StatefulSet {meta['name']} successful",
+            "statefulset-controller",
+        )
         return created
 
     def _ensure_claim(self, sts: Obj, template: Obj, ordinal: int, pod_name: str) -> None:
@@ -115,30 +146,55 @@ class StatefulSetController:
         if self.store.find(claims, meta["namespace"], claim_name):
             return
         selector = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
-        self.store.create(claims, {
-            "metadata": {"name": claim_name, "namespace": meta["namespace"],
-                         "labels": {**(template["metadata"].get("labels") or {}), **selector}},
-            "spec": {"volumeMode": "Filesystem", **copy.deepcopy(template["spec"])},
-            "status": {"phase": "Pending"},
-        })
-        events.record(self.store, sts, "SuccessfulCreate",
-                      f"create Claim {claim_name} Pod {pod_name} in StatefulSet {meta['name']} success",
-                      "statefulset-controller")
+        self.store.create(
+            claims,
+            {
+                "metadata": {
+                    "name": claim_name,
+                    "namespace": meta["namespace"],
+                    "labels": {**(template["metadata"].get("labels") or {}), **selector},
+                },
+                "spec": {"volumeMode": "Filesystem", **copy.deepcopy(template["spec"])},
+                "status": {"phase": "Pending"},
+            },
+        )
+        events.record(
+            self.store,
+            sts,
+            "SuccessfulCreate",
+            f"create Claim {claim_name} Pod {pod_name} in StatefulSet {meta['name']} success",
+            "statefulset-controller",
+        )
 
     def _delete(self, sts: Obj, pod: Obj) -> None:
         delete_object(self.store, self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"])
-        events.record(self.store, sts, "SuccessfulDelete",
-                      f"delete Pod {pod['metadata']['name']} in StatefulSet {sts['metadata']['name']} successful",
-                      "statefulset-controller")
+        events.record(
+            self.store,
+            sts,
+            "SuccessfulDelete",
+            f"delete Pod {pod['metadata']['name']} in StatefulSet {sts['metadata']['name']} successful",
+            "statefulset-controller",
+        )
 
     def _status(self, sts: Obj, pods: list[Obj], revision: str) -> None:
         live = [p for p in pods if "deletionTimestamp" not in p["metadata"]]
         current = sum((p["metadata"].get("labels") or {}).get(REVISION_LABEL) == revision for p in live)
         ready = sum(_ready(p) for p in live)
-        status = {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(live),
-                  "readyReplicas": ready, "currentReplicas": current, "updatedReplicas": current,
-                  "availableReplicas": ready, "currentRevision": revision, "updateRevision": revision,
-                  "collisionCount": 0}
+        status = {
+            "observedGeneration": sts["metadata"].get("generation", 1),
+            "replicas": len(live),
+            "readyReplicas": ready,
+            "currentReplicas": current,
+            "updatedReplicas": current,
+            "availableReplicas": ready,
+            "currentRevision": revision,
+            "updateRevision": revision,
+            "collisionCount": 0,
+        }
         if sts.get("status") != status:
-            self.store.update(self.store.kind("StatefulSet"), sts["metadata"]["namespace"], sts["metadata"]["name"],
-                              lambda o: o.update(status=status))
+            self.store.update(
+                self.store.kind("StatefulSet"),
+                sts["metadata"]["namespace"],
+                sts["metadata"]["name"],
+                lambda o: o.update(status=status),
+            )

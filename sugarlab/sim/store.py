@@ -132,8 +132,11 @@ class Store:
             raise ApiError.not_found(rt.plural, name, rt.group)
         if expect_rv and expect_rv != current["metadata"]["resourceVersion"]:
             raise ApiError.conflict(
-                rt.plural, name, "the object has been modified; please apply your changes to the latest version and try again",
-                rt.group)
+                rt.plural,
+                name,
+                "the object has been modified; please apply your changes to the latest version and try again",
+                rt.group,
+            )
         obj = copy.deepcopy(obj)
         for fixed in ("uid", "creationTimestamp"):
             obj["metadata"][fixed] = current["metadata"][fixed]
@@ -171,8 +174,11 @@ class Store:
         if ns is None:
             raise ApiError.not_found("namespaces", namespace)
         if ns.get("status", {}).get("phase") == "Terminating":
-            raise ApiError(403, "Forbidden", f"unable to create new content in namespace {namespace} "
-                                             "because it is being terminated")
+            raise ApiError(
+                403,
+                "Forbidden",
+                f"unable to create new content in namespace {namespace} because it is being terminated",
+            )
 
     def _write(self, kind: str, rt: ResourceType, key: str, obj: Obj) -> Obj:
         self._rv += 1

@@ -39,8 +39,12 @@ class Streams:
         parts = [p for p in websocket.url.path.split("/") if p]
         offered = ",".join(websocket.scope.get("subprotocols") or [])  # the ASGI scope's parsed offer
         try:
-            if (len(parts) != 7 or parts[:3] != ["api", "v1", "namespaces"] or parts[4] != "pods"
-                    or parts[6] not in SUBRESOURCES):
+            if (
+                len(parts) != 7
+                or parts[:3] != ["api", "v1", "namespaces"]
+                or parts[4] != "pods"
+                or parts[6] not in SUBRESOURCES
+            ):
                 raise ApiError(404, "NotFound", "the server could not find the requested resource")
             pod = self.store.get(self.store.kind("Pod"), parts[3], parts[5])
             self._check_node(pod)
@@ -56,8 +60,11 @@ class Streams:
         if not spec.get("nodeName"):  # kube-apiserver's ExecLocation / PortForwardLocation
             raise ApiError.bad_request(f"pod {name} does not have a host assigned")
         if spec["nodeName"] in self.machines.powered_off():
-            raise ApiError(500, "InternalError", f"error dialing backend: dial tcp {status.get('hostIP')}:10250: "
-                                                 "connect: no route to host")
+            raise ApiError(
+                500,
+                "InternalError",
+                f"error dialing backend: dial tcp {status.get('hostIP')}:10250: connect: no route to host",
+            )
 
     async def _exec(self, websocket: WebSocket, pod: Obj, offered: str) -> None:
         query = websocket.query_params
@@ -75,8 +82,10 @@ class Streams:
         # kube-apiserver's checks of PodExecOptions (pkg/api/pod's exec options validation).
         if not command:
             raise ApiError.bad_request("you must specify at least 1 command")
-        if not any(query.get(s, d).lower() in ("1", "true") for s, d in (("stdin", "false"), ("stdout", "true"),
-                                                                         ("stderr", "true"))):
+        if not any(
+            query.get(s, d).lower() in ("1", "true")
+            for s, d in (("stdin", "false"), ("stdout", "true"), ("stderr", "true"))
+        ):
             raise ApiError.bad_request("you must specify at least one of stdin, stdout, stderr")
         planned = commands.plan(self.store, self.state_dir, pod, container, command)
         await websocket.accept(subprotocol=protocol or None)

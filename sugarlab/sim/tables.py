@@ -29,11 +29,16 @@ def printer(kind: str) -> Printer:
 def table(kind: str, objects: list[Obj], now: datetime, resource_version: str) -> Obj:
     chosen = printer(kind)
     return {
-        "kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": resource_version},
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": resource_version},
         "columnDefinitions": [c.definition() for c in chosen.columns],
         "rows": [
-            {"cells": chosen.cells(o, now), **({"conditions": c} if (c := chosen.conditions(o)) else {}),
-             "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": o["metadata"]}}
+            {
+                "cells": chosen.cells(o, now),
+                **({"conditions": c} if (c := chosen.conditions(o)) else {}),
+                "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": o["metadata"]},
+            }
             for o in objects
         ],
     }

@@ -21,9 +21,14 @@ from sugarlab.sim import proto_decode
 from sugarlab.sim.errors import ApiError
 from sugarlab.sim.names import go_quote
 
-_INTS = {FieldDescriptor.TYPE_INT32: "int32", FieldDescriptor.TYPE_INT64: "int64",
-         FieldDescriptor.TYPE_UINT32: "uint32", FieldDescriptor.TYPE_UINT64: "uint64",
-         FieldDescriptor.TYPE_SINT32: "int32", FieldDescriptor.TYPE_SINT64: "int64"}
+_INTS = {
+    FieldDescriptor.TYPE_INT32: "int32",
+    FieldDescriptor.TYPE_INT64: "int64",
+    FieldDescriptor.TYPE_UINT32: "uint32",
+    FieldDescriptor.TYPE_UINT64: "uint64",
+    FieldDescriptor.TYPE_SINT32: "int32",
+    FieldDescriptor.TYPE_SINT64: "int64",
+}
 _FLOATS = {FieldDescriptor.TYPE_DOUBLE: "float64", FieldDescriptor.TYPE_FLOAT: "float32"}
 # What the UnmarshalJSON of the special types accepts (besides null).
 _SPECIAL: dict[str, tuple[type, ...]] = {
@@ -116,8 +121,10 @@ def _by_json_name(message: Descriptor) -> dict[str, FieldDescriptor]:
 
 def _mismatch(parent: Descriptor, where: str, value: Any, go_type: str) -> TypeMismatch:
     into_int = go_type in _INTS.values()
-    return TypeMismatch(f"json: cannot unmarshal {json_type(value, into_int)} into Go struct field "
-                        f"{parent.name}.{where} of type {go_type}")
+    return TypeMismatch(
+        f"json: cannot unmarshal {json_type(value, into_int)} into Go struct field "
+        f"{parent.name}.{where} of type {go_type}"
+    )
 
 
 def _check(message: Descriptor, value: dict[str, Any], path: str) -> None:

@@ -29,9 +29,14 @@ MAX_ANNOTATIONS_SIZE = 256 * 1024  # TotalAnnotationSizeLimitB: keys and values 
 DNS1035_LABEL = "[a-z]([-a-z0-9]*[a-z0-9])?"
 LABEL_VALUE = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?"
 CONFIG_KEY = "[-._a-zA-Z0-9]+"
-REASONS = {"Required value": "FieldValueRequired", "Invalid value": "FieldValueInvalid", "Forbidden": "FieldValueForbidden",
-           "Too long": "FieldValueTooLong", "Unsupported value": "FieldValueNotSupported",
-           "Duplicate value": "FieldValueDuplicate"}
+REASONS = {
+    "Required value": "FieldValueRequired",
+    "Invalid value": "FieldValueInvalid",
+    "Forbidden": "FieldValueForbidden",
+    "Too long": "FieldValueTooLong",
+    "Unsupported value": "FieldValueNotSupported",
+    "Duplicate value": "FieldValueDuplicate",
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,9 @@ class FieldError:
 
 
 def _go_value(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    return (
+        json.dumps(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    )
 
 
 def required(path: str, detail: str = "") -> FieldError:
@@ -57,24 +64,38 @@ def invalid(path: str, value: Any, detail: str) -> FieldError:
 
 
 def not_supported(path: str, value: str, allowed: tuple[str, ...]) -> FieldError:
-    return FieldError(path, f"Unsupported value: {json.dumps(value)}: supported values: "
-                            + ", ".join(json.dumps(a) for a in allowed))
+    return FieldError(
+        path, f"Unsupported value: {json.dumps(value)}: supported values: " + ", ".join(json.dumps(a) for a in allowed)
+    )
 
 
 def dns1035_label(value: str) -> list[str]:
     errors = ["must be no more than 63 characters"] if len(value) > 63 else []
     if not re.fullmatch(DNS1035_LABEL, value):
-        errors.append(regex_error(
-            "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
-            "alphabetic character, and end with an alphanumeric character", DNS1035_LABEL, "my-name", "abc-123"))
+        errors.append(
+            regex_error(
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+                "alphabetic character, and end with an alphanumeric character",
+                DNS1035_LABEL,
+                "my-name",
+                "abc-123",
+            )
+        )
     return errors
 
 
 def config_key(value: str) -> list[str]:
     errors = ["must be no more than 253 characters"] if len(value) > 253 else []
     if not re.fullmatch(CONFIG_KEY, value):
-        errors.append(regex_error("a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
-                                   CONFIG_KEY, "key.name", "KEY_NAME", "key-name"))
+        errors.append(
+            regex_error(
+                "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+                CONFIG_KEY,
+                "key.name",
+                "KEY_NAME",
+                "key-name",
+            )
+        )
     if value in (".", ".."):
         errors.append(f"must not be '{value}'")
     elif value.startswith(".."):
@@ -85,13 +106,40 @@ def config_key(value: str) -> list[str]:
 # The name rule of each kind's ValidateObjectMeta call; kinds not listed have rules of their own
 # (RBAC and API registration names are path segments, a CRD is named <plural>.<group>), not modelled.
 NAME_RULES: dict[str, Callable[[str], list[str]]] = {
-    "Namespace": dns1123_label, "Service": dns1035_label,
-    **{kind: dns1123_subdomain for kind in (
-        "Pod", "Node", "ConfigMap", "Secret", "ServiceAccount", "PersistentVolume", "PersistentVolumeClaim",
-        "Endpoints", "ReplicationController", "ResourceQuota", "LimitRange", "Deployment", "ReplicaSet",
-        "DaemonSet", "StatefulSet", "ControllerRevision", "Job", "CronJob", "StorageClass", "CSIDriver",
-        "PodDisruptionBudget", "Lease", "EndpointSlice", "Ingress", "IngressClass", "NetworkPolicy",
-        "PriorityClass")},
+    "Namespace": dns1123_label,
+    "Service": dns1035_label,
+    **{
+        kind: dns1123_subdomain
+        for kind in (
+            "Pod",
+            "Node",
+            "ConfigMap",
+            "Secret",
+            "ServiceAccount",
+            "PersistentVolume",
+            "PersistentVolumeClaim",
+            "Endpoints",
+            "ReplicationController",
+            "ResourceQuota",
+            "LimitRange",
+            "Deployment",
+            "ReplicaSet",
+            "DaemonSet",
+            "StatefulSet",
+            "ControllerRevision",
+            "Job",
+            "CronJob",
+            "StorageClass",
+            "CSIDriver",
+            "PodDisruptionBudget",
+            "Lease",
+            "EndpointSlice",
+            "Ingress",
+            "IngressClass",
+            "NetworkPolicy",
+            "PriorityClass",
+        )
+    },
 }
 
 
@@ -113,7 +161,9 @@ def object_meta(kind: str, meta: Obj) -> list[FieldError]:
     errors += labels(meta.get("labels") or {}, "metadata.labels")
     annotations = meta.get("annotations") or {}
     if sum(len(k.encode()) + len(str(v).encode()) for k, v in annotations.items()) > MAX_ANNOTATIONS_SIZE:
-        errors.append(FieldError("metadata.annotations", f"Too long: may not be more than {MAX_ANNOTATIONS_SIZE} bytes"))
+        errors.append(
+            FieldError("metadata.annotations", f"Too long: may not be more than {MAX_ANNOTATIONS_SIZE} bytes")
+        )
     return errors
 
 
@@ -124,10 +174,20 @@ def labels(values: Obj, path: str) -> list[FieldError]:
             if len(value) > 63:
                 errors.append(invalid(path, value, "must be no more than 63 characters"))
             if not re.fullmatch(LABEL_VALUE, value):
-                errors.append(invalid(path, value, regex_error(
-                    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
-                    "'.', and must start and end with an alphanumeric character", LABEL_VALUE, "MyValue",
-                    "my_value", "12345")))
+                errors.append(
+                    invalid(
+                        path,
+                        value,
+                        regex_error(
+                            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+                            "'.', and must start and end with an alphanumeric character",
+                            LABEL_VALUE,
+                            "MyValue",
+                            "my_value",
+                            "12345",
+                        ),
+                    )
+                )
     return errors
 
 
@@ -154,7 +214,9 @@ def pod_spec(spec: Obj, path: str) -> list[FieldError]:
             if not number:
                 errors.append(required(f"{here}.ports[{j}].containerPort"))
             elif not 1 <= number <= 65535:
-                errors.append(invalid(f"{here}.ports[{j}].containerPort", number, "must be between 1 and 65535, inclusive"))
+                errors.append(
+                    invalid(f"{here}.ports[{j}].containerPort", number, "must be between 1 and 65535, inclusive")
+                )
     restart = spec.get("restartPolicy")
     if restart and restart not in ("Always", "OnFailure", "Never"):
         errors.append(not_supported(f"{path}.restartPolicy", restart, ("Always", "Never", "OnFailure")))
@@ -170,22 +232,33 @@ def non_negative(path: str, value: Any) -> list[FieldError]:
 def _int_or_string(value: Any) -> str:
     """fmt's %#v of an intstr.IntOrString, as field errors print it (it has no value String method)."""
     if isinstance(value, str):
-        return f'intstr.IntOrString{{Type:1, IntVal:0, StrVal:{json.dumps(value)}}}'
+        return f"intstr.IntOrString{{Type:1, IntVal:0, StrVal:{json.dumps(value)}}}"
     return f'intstr.IntOrString{{Type:0, IntVal:{value}, StrVal:""}}'
 
 
 def positive_int_or_percent(path: str, value: Any) -> list[FieldError]:
     """ValidatePositiveIntOrPercent (pkg/apis/apps/validation) with IsValidPercent."""
     if isinstance(value, str) and not re.fullmatch("[0-9]+%", value):
-        return [FieldError(path, f"Invalid value: {_int_or_string(value)}: " + regex_error(
-            "a valid percent string must be a numeric string followed by an ending '%'", "[0-9]+%", "1%", "93%"))]
+        return [
+            FieldError(
+                path,
+                f"Invalid value: {_int_or_string(value)}: "
+                + regex_error(
+                    "a valid percent string must be a numeric string followed by an ending '%'", "[0-9]+%", "1%", "93%"
+                ),
+            )
+        ]
     return non_negative(path, value)
 
 
 def budget(obj: Obj) -> list[FieldError]:
     spec = obj.get("spec") or {}
-    return [e for key in ("minAvailable", "maxUnavailable") if key in spec
-            for e in positive_int_or_percent(f"spec.{key}", spec[key])]
+    return [
+        e
+        for key in ("minAvailable", "maxUnavailable")
+        if key in spec
+        for e in positive_int_or_percent(f"spec.{key}", spec[key])
+    ]
 
 
 def _data_size(obj: Obj) -> int:
@@ -249,10 +322,18 @@ def _template(obj: Obj, path: str) -> list[FieldError]:
 
 BY_KIND: dict[str, Callable[[Obj], list[FieldError]]] = {
     "Pod": lambda o: pod_spec(o.get("spec") or {}, "spec"),
-    "ConfigMap": config_map, "Secret": secret, "Service": service, "PersistentVolumeClaim": claim,
-    **{kind: (lambda o: non_negative("spec.replicas", (o.get("spec") or {}).get("replicas"))
-              + _template(o, "spec.template")) for kind in
-       ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")},
+    "ConfigMap": config_map,
+    "Secret": secret,
+    "Service": service,
+    "PersistentVolumeClaim": claim,
+    **{
+        kind: (
+            lambda o: (
+                non_negative("spec.replicas", (o.get("spec") or {}).get("replicas")) + _template(o, "spec.template")
+            )
+        )
+        for kind in ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")
+    },
     **{kind: (lambda o: _template(o, "spec.template")) for kind in ("DaemonSet", "Job")},
     "PodDisruptionBudget": budget,
     "CronJob": lambda o: _template(o, "spec.jobTemplate.spec.template"),
@@ -266,13 +347,25 @@ def forbidden(path: str, detail: str) -> FieldError:
 def _go_selector(selector: Obj) -> str:
     """fmt's %#v of a metav1.LabelSelector, as ValidateImmutableField prints it."""
     labels = selector.get("matchLabels")
-    shown = "map[string]string(nil)" if labels is None else "map[string]string{" + ", ".join(
-        f"{json.dumps(k)}:{json.dumps(v)}" for k, v in sorted(labels.items())) + "}"
+    shown = (
+        "map[string]string(nil)"
+        if labels is None
+        else "map[string]string{"
+        + ", ".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in sorted(labels.items()))
+        + "}"
+    )
     expressions = selector.get("matchExpressions")
-    listed = "[]v1.LabelSelectorRequirement(nil)" if expressions is None else "[]v1.LabelSelectorRequirement{" + ", ".join(
-        f'v1.LabelSelectorRequirement{{Key:{json.dumps(e.get("key", ""))}, Operator:{json.dumps(e.get("operator", ""))}, '
-        f'Values:{"[]string(nil)" if e.get("values") is None else "[]string{" + ", ".join(map(json.dumps, e["values"])) + "}"}}}'
-        for e in expressions) + "}"
+    listed = (
+        "[]v1.LabelSelectorRequirement(nil)"
+        if expressions is None
+        else "[]v1.LabelSelectorRequirement{"
+        + ", ".join(
+            f"v1.LabelSelectorRequirement{{Key:{json.dumps(e.get('key', ''))}, Operator:{json.dumps(e.get('operator', ''))}, "
+            f"Values:{'[]string(nil)' if e.get('values') is None else '[]string{' + ', '.join(map(json.dumps, e['values'])) + '}'}}}"
+            for e in expressions
+        )
+        + "}"
+    )
     return f"v1.LabelSelector{{MatchLabels:{shown}, MatchExpressions:{listed}}}"
 
 
@@ -285,17 +378,28 @@ def _selector_update(new: Obj, old: Obj) -> list[FieldError]:
 
 
 # ValidateStatefulSetUpdate: what an update may change in a StatefulSet's spec.
-STATEFULSET_MUTABLE = ("replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy",
-                       "minReadySeconds")
+STATEFULSET_MUTABLE = (
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+)
 
 
 def _statefulset_update(new: Obj, old: Obj) -> list[FieldError]:
     spec, before = new.get("spec") or {}, old.get("spec") or {}
     # Fields the update leaves out keep the stored (defaulted) value, so only the ones given are compared.
     if any(spec[k] != before.get(k) for k in spec if k not in STATEFULSET_MUTABLE):
-        return [forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', "
-                                  "'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
-                                  "'minReadySeconds' are forbidden")]
+        return [
+            forbidden(
+                "spec",
+                "updates to statefulset spec for fields other than 'replicas', 'ordinals', "
+                "'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
+                "'minReadySeconds' are forbidden",
+            )
+        ]
     return []
 
 
@@ -317,15 +421,22 @@ def _job_update(new: Obj, old: Obj) -> list[FieldError]:
     """A NonIndexed Job's completions cannot change (ValidateJobSpecUpdate)."""
     spec, before = new.get("spec") or {}, old.get("spec") or {}
     completions = spec.get("completions")
-    if (spec.get("completionMode") or "NonIndexed") == "NonIndexed" and completions is not None \
-            and completions != before.get("completions"):
+    if (
+        (spec.get("completionMode") or "NonIndexed") == "NonIndexed"
+        and completions is not None
+        and completions != before.get("completions")
+    ):
         return [invalid("spec.completions", completions, "field is immutable")]
     return []
 
 
 UPDATES: dict[str, Callable[[Obj, Obj], list[FieldError]]] = {
-    "Deployment": _selector_update, "ReplicaSet": _selector_update, "DaemonSet": _selector_update,
-    "StatefulSet": _statefulset_update, "StorageClass": _storage_class_update, "Job": _job_update,
+    "Deployment": _selector_update,
+    "ReplicaSet": _selector_update,
+    "DaemonSet": _selector_update,
+    "StatefulSet": _statefulset_update,
+    "StorageClass": _storage_class_update,
+    "Job": _job_update,
 }
 
 
@@ -348,7 +459,11 @@ def validate(rt: ResourceType, obj: Obj, old: Obj | None = None) -> None:
     name = (obj.get("metadata") or {}).get("name") or ""
     qualified = f"{rt.kind}.{rt.group}" if rt.group else rt.kind
     # StatusDetails' order, with its empty fields left out (omitempty)
-    details: Obj = {"name": name, "group": rt.group, "kind": rt.kind,
-                    "causes": [{"reason": e.reason, "message": e.body, "field": e.field} for e in errors]}
+    details: Obj = {
+        "name": name,
+        "group": rt.group,
+        "kind": rt.kind,
+        "causes": [{"reason": e.reason, "message": e.body, "field": e.field} for e in errors],
+    }
     details = {k: v for k, v in details.items() if v}
     raise ApiError(422, "Invalid", f'{qualified} "{name}" is invalid: {_aggregate(errors)}', details)

@@ -141,39 +141,68 @@ class VolumeController:
         class_name = claim_class(self.store, claim)
         sc = classes.get(class_name)
         if sc is None:
-            self._say(claim, "ProvisioningFailed", f'storageclass.storage.k8s.io "{class_name}" not found',
-                      "persistentvolume-controller", warning=True)
+            self._say(
+                claim,
+                "ProvisioningFailed",
+                f'storageclass.storage.k8s.io "{class_name}" not found',
+                "persistentvolume-controller",
+                warning=True,
+            )
             return
-        if sc.get("volumeBindingMode") == "WaitForFirstConsumer" and SELECTED_NODE not in (meta.get("annotations") or {}):
-            self._say(claim, "WaitForFirstConsumer", "waiting for first consumer to be created before binding",
-                      "persistentvolume-controller")
+        if sc.get("volumeBindingMode") == "WaitForFirstConsumer" and SELECTED_NODE not in (
+            meta.get("annotations") or {}
+        ):
+            self._say(
+                claim,
+                "WaitForFirstConsumer",
+                "waiting for first consumer to be created before binding",
+                "persistentvolume-controller",
+            )
             return
         provisioner = provisioners.get(sc["provisioner"])
         if provisioner is None:
-            self._say(claim, "ExternalProvisioning",
-                      f"Waiting for a volume to be created either by the external provisioner '{sc['provisioner']}' "
-                      "or manually by the system administrator. If volume creation is delayed, please verify that "
-                      "the provisioner is running and correctly registered.", "persistentvolume-controller")
+            self._say(
+                claim,
+                "ExternalProvisioning",
+                f"Waiting for a volume to be created either by the external provisioner '{sc['provisioner']}' "
+                "or manually by the system administrator. If volume creation is delayed, please verify that "
+                "the provisioner is running and correctly registered.",
+                "persistentvolume-controller",
+            )
             return
         now = self.store.clock.now().timestamp()
         if now < self._retry_at.get(meta["uid"], 0):
             return
-        component = {"csi-nfs": "nfs.csi.k8s.io_csi-nfs-controller", "local-path": "rancher.io/local-path_local-path-provisioner",
-                     "nfs-subdir": f"{provisioner.name}_nfs-subdir-external-provisioner"}[provisioner.kind]
+        component = {
+            "csi-nfs": "nfs.csi.k8s.io_csi-nfs-controller",
+            "local-path": "rancher.io/local-path_local-path-provisioner",
+            "nfs-subdir": f"{provisioner.name}_nfs-subdir-external-provisioner",
+        }[provisioner.kind]
         pv_name = f"pvc-{meta['uid']}"
-        events.record(self.store, claim, "Provisioning",
-                      f'External provisioner is provisioning volume for claim "{meta["namespace"]}/{meta["name"]}"',
-                      component)
+        events.record(
+            self.store,
+            claim,
+            "Provisioning",
+            f'External provisioner is provisioning volume for claim "{meta["namespace"]}/{meta["name"]}"',
+            component,
+        )
         try:
             source, folder = self._source(provisioner, sc, claim, pv_name)
             folder.mkdir(parents=True, exist_ok=True)
         except (nas.MountError, ValueError) as exc:
             self._retry_at[meta["uid"]] = now + RETRY_S
-            self._say(claim, "ProvisioningFailed", f'failed to provision volume with StorageClass "{class_name}": {exc}',
-                      component, warning=True)
+            self._say(
+                claim,
+                "ProvisioningFailed",
+                f'failed to provision volume with StorageClass "{class_name}": {exc}',
+                component,
+                warning=True,
+            )
             return
         self._bind(claim, sc, pv_name, provisioner, source)
-        events.record(self.store, claim, "ProvisioningSucceeded", f"Successfully provisioned volume {pv_name}", component)
+        events.record(
+            self.store, claim, "ProvisioningSucceeded", f"Successfully provisioned volume {pv_name}", component
+        )
 
     def _source(self, provisioner: Provisioner, sc: Obj, claim: Obj, pv_name: str) -> tuple[Obj, Path]:
         """The PV's volume source and its directory, as each provisioner lays them out."""
@@ -184,49 +213,92 @@ class VolumeController:
                 raise ValueError("NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes")
             node = meta["annotations"][SELECTED_NODE]
             path = f"{LOCAL_PATH_ROOT}/{pv_name}_{meta['namespace']}_{meta['name']}"
-            affinity = {"required": {"nodeSelectorTerms": [{"matchExpressions": [
-                {"key": "kubernetes.io/hostname", "operator": "In", "values": [node]}]}]}}
-            return ({"hostPath": {"path": path, "type": "DirectoryOrCreate"}, "nodeAffinity": affinity},
-                    node_disk(self.state_dir, node) / path.lstrip("/"))
+            affinity = {
+                "required": {
+                    "nodeSelectorTerms": [
+                        {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In", "values": [node]}]}
+                    ]
+                }
+            }
+            return (
+                {"hostPath": {"path": path, "type": "DirectoryOrCreate"}, "nodeAffinity": affinity},
+                node_disk(self.state_dir, node) / path.lstrip("/"),
+            )
         if provisioner.kind == "csi-nfs":
             if "server" not in params or "share" not in params:
-                raise ValueError("rpc error: code = InvalidArgument desc = server and share are required parameters "
-                                 f"(got {sorted(params)})")
+                raise ValueError(
+                    "rpc error: code = InvalidArgument desc = server and share are required parameters "
+                    f"(got {sorted(params)})"
+                )
             export = nas.export_dir(self.state_dir, params["server"], params["share"])
-            attributes = {"server": params["server"], "share": params["share"], "subdir": pv_name,
-                          "csi.storage.k8s.io/pv/name": pv_name, "csi.storage.k8s.io/pvc/name": meta["name"],
-                          "csi.storage.k8s.io/pvc/namespace": meta["namespace"]}
-            return ({"csi": {"driver": CSI_NFS, "volumeHandle": f"{params['server']}#{params['share'].strip('/')}#{pv_name}##",
-                             "volumeAttributes": attributes}}, export / pv_name)
+            attributes = {
+                "server": params["server"],
+                "share": params["share"],
+                "subdir": pv_name,
+                "csi.storage.k8s.io/pv/name": pv_name,
+                "csi.storage.k8s.io/pvc/name": meta["name"],
+                "csi.storage.k8s.io/pvc/namespace": meta["namespace"],
+            }
+            return (
+                {
+                    "csi": {
+                        "driver": CSI_NFS,
+                        "volumeHandle": f"{params['server']}#{params['share'].strip('/')}#{pv_name}##",
+                        "volumeAttributes": attributes,
+                    }
+                },
+                export / pv_name,
+            )
         server, path = provisioner.env.get("NFS_SERVER", ""), provisioner.env.get("NFS_PATH", "")
         folder = f"{meta['namespace']}-{meta['name']}-{pv_name}"  # the provisioner's default pathPattern
         nas.export_dir(self.state_dir, server, path)
-        return ({"nfs": {"server": server, "path": f"{path.rstrip('/')}/{folder}"}},
-                nas.export_dir(self.state_dir, server, f"{path.rstrip('/')}/{folder}"))
+        return (
+            {"nfs": {"server": server, "path": f"{path.rstrip('/')}/{folder}"}},
+            nas.export_dir(self.state_dir, server, f"{path.rstrip('/')}/{folder}"),
+        )
 
     def _bind(self, claim: Obj, sc: Obj, pv_name: str, provisioner: Provisioner, source: Obj) -> None:
         meta, spec = claim["metadata"], claim["spec"]
         size = spec.get("resources", {}).get("requests", {}).get("storage", "1Gi")
-        pv = self.store.create(self.store.kind("PersistentVolume"), {
-            "metadata": {"name": pv_name, "annotations": {"pv.kubernetes.io/provisioned-by": provisioner.name},
-                         "finalizers": ["kubernetes.io/pv-protection"]},
-            "spec": {"accessModes": spec.get("accessModes", ["ReadWriteOnce"]), "capacity": {"storage": size},
-                     "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": meta["namespace"],
-                                  "name": meta["name"], "uid": meta["uid"]},
-                     "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy", "Delete"),
-                     "storageClassName": sc["metadata"]["name"], "volumeMode": "Filesystem",
-                     **({"mountOptions": sc["mountOptions"]} if sc.get("mountOptions") else {}), **source},
-            "status": {"phase": "Bound"},
-        })
+        pv = self.store.create(
+            self.store.kind("PersistentVolume"),
+            {
+                "metadata": {
+                    "name": pv_name,
+                    "annotations": {"pv.kubernetes.io/provisioned-by": provisioner.name},
+                    "finalizers": ["kubernetes.io/pv-protection"],
+                },
+                "spec": {
+                    "accessModes": spec.get("accessModes", ["ReadWriteOnce"]),
+                    "capacity": {"storage": size},
+                    "claimRef": {
+                        "apiVersion": "v1",
+                        "kind": "PersistentVolumeClaim",
+                        "namespace": meta["namespace"],
+                        "name": meta["name"],
+                        "uid": meta["uid"],
+                    },
+                    "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy", "Delete"),
+                    "storageClassName": sc["metadata"]["name"],
+                    "volumeMode": "Filesystem",
+                    **({"mountOptions": sc["mountOptions"]} if sc.get("mountOptions") else {}),
+                    **source,
+                },
+                "status": {"phase": "Bound"},
+            },
+        )
 
         def bound(obj: Obj) -> None:
             obj["spec"]["volumeName"] = pv["metadata"]["name"]
             obj["spec"].setdefault("storageClassName", sc["metadata"]["name"])
-            obj["metadata"].setdefault("annotations", {}).update({
-                "pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes",
-                "volume.kubernetes.io/storage-provisioner": provisioner.name})
-            obj["status"] = {"phase": "Bound", "accessModes": pv["spec"]["accessModes"],
-                             "capacity": {"storage": size}}
+            obj["metadata"].setdefault("annotations", {}).update(
+                {
+                    "pv.kubernetes.io/bind-completed": "yes",
+                    "pv.kubernetes.io/bound-by-controller": "yes",
+                    "volume.kubernetes.io/storage-provisioner": provisioner.name,
+                }
+            )
+            obj["status"] = {"phase": "Bound", "accessModes": pv["spec"]["accessModes"], "capacity": {"storage": size}}
 
         self.store.update(self.store.kind("PersistentVolumeClaim"), meta["namespace"], meta["name"], bound)
 

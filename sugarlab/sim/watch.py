@@ -59,8 +59,15 @@ def embed(table: Obj, objects: list[Obj], include: str) -> Obj:
 class Watch:
     """One watch request: its filter, start point and encoding."""
 
-    def __init__(self, store: Store, rt: ResourceType, namespace: str | None, query: Any,
-                 matches: Callable[[Obj], bool], tabulate: Tabulate | None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        rt: ResourceType,
+        namespace: str | None,
+        query: Any,
+        matches: Callable[[Obj], bool],
+        tabulate: Tabulate | None,
+    ) -> None:
         list_options.validate(query, watching=True)
         self.store, self.rt, self.namespace, self.matches = store, rt, namespace, matches
         self.tabulate, self.include = tabulate, include_object(query)
@@ -93,8 +100,9 @@ class Watch:
 
     def line(self, kind: str, obj: Obj) -> bytes:
         if self.tabulate is not None and kind in ("ADDED", "MODIFIED", "DELETED"):
-            table = embed(self.tabulate([obj], self.store.clock.now(), obj["metadata"]["resourceVersion"]),
-                          [obj], self.include)
+            table = embed(
+                self.tabulate([obj], self.store.clock.now(), obj["metadata"]["resourceVersion"]), [obj], self.include
+            )
             if self.headers_sent:
                 table["columnDefinitions"] = None
             self.headers_sent = True
@@ -103,8 +111,14 @@ class Watch:
 
     def bookmark(self) -> bytes:
         rv = str(self.store.resource_version)
-        return self.line("BOOKMARK", {"kind": self.rt.kind, "apiVersion": self.rt.api_version,
-                                      "metadata": {"resourceVersion": rv, "creationTimestamp": None}})
+        return self.line(
+            "BOOKMARK",
+            {
+                "kind": self.rt.kind,
+                "apiVersion": self.rt.api_version,
+                "metadata": {"resourceVersion": rv, "creationTimestamp": None},
+            },
+        )
 
     def backlog(self) -> tuple[list[bytes], bool]:
         """The events before the live ones, and whether the start was too old (the watch then ends)."""
@@ -112,8 +126,9 @@ class Watch:
             return [self.line("ADDED", o) for o in self.store.list(self.rt, self.namespace) if self.matches(o)], False
         events = self.store.events_since(self.since)
         if events is None:
-            expired = ApiError(410, "Expired", f"too old resource version: {self.since} "
-                                               f"({self.store.oldest_kept() - 1})")
+            expired = ApiError(
+                410, "Expired", f"too old resource version: {self.since} ({self.store.oldest_kept() - 1})"
+            )
             return [(json.dumps({"type": "ERROR", "object": expired.status()}) + "\n").encode()], True
         return [self.line(*seen) for seen in map(self.filtered, events) if seen is not None], False
 

@@ -34,20 +34,22 @@ FIO_CPU, FIO_MEMORY_MI = 0.25, 24  # fio's own usr+sys share of a Pi 4 core at d
 
 STARTUP_LOGS: dict[str, list[str]] = {
     "rancher/mirrored-coredns-coredns": [
-        ".:53", "[INFO] plugin/reload: Running configuration SHA512 = 1b226df79860bfa5c1e5bb36d3e1b1dc",
-        "CoreDNS-1.12.3", "linux/arm64, go1.24.6, 0fb5a10",
+        ".:53",
+        "[INFO] plugin/reload: Running configuration SHA512 = 1b226df79860bfa5c1e5bb36d3e1b1dc",
+        "CoreDNS-1.12.3",
+        "linux/arm64, go1.24.6, 0fb5a10",
     ],
     "rancher/mirrored-metrics-server": [
-        'I0101 00:00:01.000000       1 serving.go:374] Generated self-signed cert (/tmp/apiserver.crt, /tmp/apiserver.key)',
+        "I0101 00:00:01.000000       1 serving.go:374] Generated self-signed cert (/tmp/apiserver.crt, /tmp/apiserver.key)",
         "I0101 00:00:01.500000       1 handler.go:275] Adding GroupVersion metrics.k8s.io v1beta1 to ResourceManager",
-        'I0101 00:00:02.000000       1 secure_serving.go:213] Serving securely on [::]:10250',
+        "I0101 00:00:02.000000       1 secure_serving.go:213] Serving securely on [::]:10250",
     ],
     "rancher/mirrored-library-traefik": [
         'time="" level=info msg="Traefik version 3.3.6 built on 2025-04-18T09:18:47Z"',
         'time="" level=info msg="Starting provider *crd.Provider"',
     ],
     "rancher/local-path-provisioner": [
-        "time=\"\" level=info msg=\"Starting provisioner controller rancher.io/local-path\"",
+        'time="" level=info msg="Starting provisioner controller rancher.io/local-path"',
     ],
 }
 

@@ -21,8 +21,20 @@ from sugarlab.kube.top import diagnosis_markdown, top_nodes, top_pods, top_text_
 
 INVENTORY = "baseline/cluster-inventory.txt"
 SNAPSHOT = "baseline/resource-snapshot.csv"
-SNAPSHOT_COLUMNS = ["kind", "namespace", "name", "node", "cpu_cores", "cpu_percent", "memory_bytes",
-                    "memory_percent", "cpu_allocatable", "memory_allocatable", "timestamp", "provenance"]
+SNAPSHOT_COLUMNS = [
+    "kind",
+    "namespace",
+    "name",
+    "node",
+    "cpu_cores",
+    "cpu_percent",
+    "memory_bytes",
+    "memory_percent",
+    "cpu_allocatable",
+    "memory_allocatable",
+    "timestamp",
+    "provenance",
+]
 
 
 @dataclass(frozen=True)
@@ -58,10 +70,14 @@ def snapshot_frame(baseline: Baseline) -> pd.DataFrame:
     nodes = baseline.top_nodes.assign(kind="node", namespace="", node=baseline.top_nodes["name"])
     placement = baseline.pods.set_index(["namespace", "name"])["node"]
     pods = baseline.top_pods.assign(
-        kind="pod", cpu_percent=float("nan"), memory_percent=float("nan"), cpu_allocatable=float("nan"),
+        kind="pod",
+        cpu_percent=float("nan"),
+        memory_percent=float("nan"),
+        cpu_allocatable=float("nan"),
         memory_allocatable=float("nan"),
-        node=[placement.get((ns, name), "") for ns, name in zip(baseline.top_pods["namespace"],
-                                                                baseline.top_pods["name"])],
+        node=[
+            placement.get((ns, name), "") for ns, name in zip(baseline.top_pods["namespace"], baseline.top_pods["name"])
+        ],
     )
     frame = pd.concat([nodes, pods], ignore_index=True)[SNAPSHOT_COLUMNS]
     return frame.astype({"memory_bytes": "int64"})
@@ -74,8 +90,12 @@ def read_snapshot(text: str) -> pd.DataFrame:
     Raises ValueError when the text is neither."""
     if text.lstrip().startswith(("NAME ", "NAMESPACE ")):
         frame = top_text_frame(text, provenance="cluster")
-        frame = frame.assign(node=frame["name"].where(frame["kind"] == "node", ""), cpu_allocatable=float("nan"),
-                             memory_allocatable=float("nan"), timestamp="")
+        frame = frame.assign(
+            node=frame["name"].where(frame["kind"] == "node", ""),
+            cpu_allocatable=float("nan"),
+            memory_allocatable=float("nan"),
+            timestamp="",
+        )
         return frame[SNAPSHOT_COLUMNS]
     try:
         return pd.read_csv(io.StringIO(text))
@@ -99,14 +119,17 @@ def save(lab: Lab, baseline: Baseline) -> list[str]:
     taken = next((a for a in lab.workspace.artefacts() if a.path == INVENTORY), None)
     used_by = users(lab)
     if taken and used_by and not lab.params.retake_baseline:
-        return [f"{INVENTORY} kept: taken {taken.written_at} and used since by {', '.join(used_by)}; "
-                "set retake_baseline = True to replace it"]
+        return [
+            f"{INVENTORY} kept: taken {taken.written_at} and used since by {', '.join(used_by)}; "
+            "set retake_baseline = True to replace it"
+        ]
     written = [INVENTORY]
     lab.workspace.write_text(INVENTORY, inventory_text(baseline))
     lab.workspace.record_step("inventory", True, f"{len(baseline.nodes)} nodes, {len(baseline.pods)} pods")
     if baseline.has_metrics:
         lab.workspace.write_text(SNAPSHOT, snapshot_frame(baseline).to_csv(index=False))
         written.append(SNAPSHOT)
-    lab.workspace.record_step("resource snapshot", baseline.has_metrics,
-                              baseline.diagnosis or f"{len(baseline.top_pods or [])} pods measured")
+    lab.workspace.record_step(
+        "resource snapshot", baseline.has_metrics, baseline.diagnosis or f"{len(baseline.top_pods or [])} pods measured"
+    )
     return written

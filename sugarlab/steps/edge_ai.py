@@ -54,7 +54,9 @@ class Tuning:
     cpu_limit: str = "2"
 
     def __str__(self) -> str:
-        return f"batch {self.max_batch}, {self.intra_op_threads} threads, {self.replicas} replicas, cpu {self.cpu_limit}"
+        return (
+            f"batch {self.max_batch}, {self.intra_op_threads} threads, {self.replicas} replicas, cpu {self.cpu_limit}"
+        )
 
     @classmethod
     def of(cls, row: pd.Series) -> "Tuning":
@@ -71,13 +73,21 @@ def _key(source: str) -> str:
 def source_configmap() -> dict[str, Any]:
     """The service's modules under keys a volume maps back."""
     data = {**{_key(s): "" for s in PACKAGES}, **{_key(s): (PACKAGE / s).read_text() for s in SOURCES}}
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{NAME}-code", "namespace": NAMESPACE},
-            "data": data}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": f"{NAME}-code", "namespace": NAMESPACE},
+        "data": data,
+    }
 
 
 def deployment_manifests(p: LabParams, tuning: Tuning) -> list[dict[str, Any]]:
-    env = {"HOST": "0.0.0.0", "PORT": str(PORT),  # in the container, for the Service to reach it
-           "MAX_BATCH": str(tuning.max_batch), "INTRA_OP_THREADS": str(tuning.intra_op_threads)}
+    env = {
+        "HOST": "0.0.0.0",
+        "PORT": str(PORT),  # in the container, for the Service to reach it
+        "MAX_BATCH": str(tuning.max_batch),
+        "INTRA_OP_THREADS": str(tuning.intra_op_threads),
+    }
     if p.backend == "live" or p.edge_model_url:  # a rehearsal runs the offline graph
         env |= {"MODEL_URL": p.edge_model_url or DEFAULT_MODEL_URL, "MODEL_PATH": "/models/resnet50-v2-7.onnx"}
     cpu_request = tuning.cpu_limit if p.edge_pin_cpus else p.edge_cpu_request
@@ -85,12 +95,19 @@ def deployment_manifests(p: LabParams, tuning: Tuning) -> list[dict[str, Any]]:
     key, rest = p.worker_taint.split("=", 1)
     value, effect = rest.split(":")
     container = {
-        "name": "inference", "image": p.edge_image,
-        "command": ["/bin/sh", "-c", f"pip install --no-cache-dir {PIP} && cd /app && exec python -m sugarlab.payloads.edge_ai"],
+        "name": "inference",
+        "image": p.edge_image,
+        "command": [
+            "/bin/sh",
+            "-c",
+            f"pip install --no-cache-dir {PIP} && cd /app && exec python -m sugarlab.payloads.edge_ai",
+        ],
         "env": [{"name": k, "value": v} for k, v in env.items()],
         "ports": [{"containerPort": PORT}],
-        "resources": {"requests": {"cpu": cpu_request, "memory": memory_request},
-                      "limits": {"cpu": tuning.cpu_limit, "memory": p.edge_memory_limit}},
+        "resources": {
+            "requests": {"cpu": cpu_request, "memory": memory_request},
+            "limits": {"cpu": tuning.cpu_limit, "memory": p.edge_memory_limit},
+        },
         # pip install runs first: allow ten minutes to start, then probe as usual.
         "startupProbe": {"httpGet": {"path": "/healthz", "port": PORT}, "periodSeconds": 5, "failureThreshold": 120},
         "readinessProbe": {"httpGet": {"path": "/readyz", "port": PORT}, "periodSeconds": 5},
@@ -100,16 +117,31 @@ def deployment_manifests(p: LabParams, tuning: Tuning) -> list[dict[str, Any]]:
     items = [{"key": _key(s), "path": f"sugarlab/{s}"} for s in [*PACKAGES, *SOURCES]]
     labels = {"app": NAME}
     deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": NAME, "namespace": NAMESPACE},
-        "spec": {"replicas": tuning.replicas, "selector": {"matchLabels": labels}, "template": {
-            "metadata": {"labels": labels},
-            "spec": {"containers": [container],
-                     "tolerations": [{"key": key, "operator": "Equal", "value": value, "effect": effect}],
-                     "volumes": [{"name": "app-code", "configMap": {"name": f"{NAME}-code", "items": items}},
-                                 {"name": "models", "emptyDir": {}}]}}},
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": NAME, "namespace": NAMESPACE},
+        "spec": {
+            "replicas": tuning.replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [container],
+                    "tolerations": [{"key": key, "operator": "Equal", "value": value, "effect": effect}],
+                    "volumes": [
+                        {"name": "app-code", "configMap": {"name": f"{NAME}-code", "items": items}},
+                        {"name": "models", "emptyDir": {}},
+                    ],
+                },
+            },
+        },
     }
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": NAME, "namespace": NAMESPACE},
-               "spec": {"selector": labels, "ports": [{"port": PORT, "targetPort": PORT}]}}
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": NAME, "namespace": NAMESPACE},
+        "spec": {"selector": labels, "ports": [{"port": PORT, "targetPort": PORT}]},
+    }
     return [deployment, service]
 
 
@@ -130,19 +162,24 @@ def wait_rollout(lab: Lab, progress: bool = True) -> dict[str, Any]:
     def rolled_out() -> dict[str, Any] | Pending:
         deployment = lab.cluster.api.sanitize_for_serialization(apps.read_namespaced_deployment(NAME, NAMESPACE))
         status, wanted = deployment.get("status", {}), deployment["spec"]["replicas"]
-        if (status.get("observedGeneration", 0) >= deployment["metadata"]["generation"]
-                and status.get("updatedReplicas") == wanted == status.get("availableReplicas")
-                and status.get("replicas") == wanted):
+        if (
+            status.get("observedGeneration", 0) >= deployment["metadata"]["generation"]
+            and status.get("updatedReplicas") == wanted == status.get("availableReplicas")
+            and status.get("replicas") == wanted
+        ):
             return dict(deployment)
         available = status.get("availableReplicas", 0)
         return Pending(available, wanted, f"{available} of {wanted} replicas available")
 
     try:
-        return wait_for(rolled_out, f"{NAME} rollout", lab.params.edge_rollout_timeout, speed=lab.cluster.speed,
-                        progress=progress)
+        return wait_for(
+            rolled_out, f"{NAME} rollout", lab.params.edge_rollout_timeout, speed=lab.cluster.speed, progress=progress
+        )
     except WaitTimeout as late:
-        raise ClusterError(f"deployment {NAMESPACE}/{NAME}: {late.last.seen} after {late.timeout:.0f} s; "
-                           f"check `kubectl describe pods -n {NAMESPACE}` (image pull, pip install, probes)") from None
+        raise ClusterError(
+            f"deployment {NAMESPACE}/{NAME}: {late.last.seen} after {late.timeout:.0f} s; "
+            f"check `kubectl describe pods -n {NAMESPACE}` (image pull, pip install, probes)"
+        ) from None
 
 
 # -- reaching it -----------------------------------------------------------------------------------------
@@ -152,8 +189,13 @@ def service_client(lab: Lab, timeout: float = 120.0) -> httpx.Client:
     headers = {s["key"]: s["value"] for s in conf.auth_settings().values() if s["in"] == "header" and s["value"]}
     cert = (conf.cert_file, conf.key_file) if conf.cert_file else None
     verify = ssl.create_default_context(cafile=conf.ssl_ca_cert) if conf.ssl_ca_cert else conf.verify_ssl
-    return httpx.Client(base_url=f"{conf.host}/api/v1/namespaces/{NAMESPACE}/services/{NAME}:{PORT}/proxy",
-                        headers=headers, cert=cert, verify=verify, timeout=timeout)
+    return httpx.Client(
+        base_url=f"{conf.host}/api/v1/namespaces/{NAMESPACE}/services/{NAME}:{PORT}/proxy",
+        headers=headers,
+        cert=cert,
+        verify=verify,
+        timeout=timeout,
+    )
 
 
 def sample_image(lab: Lab) -> tuple[bytes, str]:
@@ -161,8 +203,9 @@ def sample_image(lab: Lab) -> tuple[bytes, str]:
     if lab.params.edge_sample_image:
         path = Path(lab.params.edge_sample_image).expanduser()
         if not path.is_file():
-            raise ParameterError("edge_sample_image", str(path), "an image file that exists (or empty for a "
-                                 "generated scene)")
+            raise ParameterError(
+                "edge_sample_image", str(path), "an image file that exists (or empty for a generated scene)"
+            )
         return path.read_bytes(), f"{path.name} (given)"
     return synthetic_jpeg(), "a generated 1920x1080 street-like scene (no photo is bundled or downloaded)"
 
@@ -193,9 +236,14 @@ class Load:
     def summary(self) -> dict[str, float]:
         ordered = sorted(self.latencies_ms) or [float("nan")]
         quantiles = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else ordered * 99
-        return {"requests": len(self.latencies_ms) + self.errors, "errors": self.errors,
-                "p50_ms": quantiles[49], "p95_ms": quantiles[94], "p99_ms": quantiles[98],
-                "throughput_rps": len(self.latencies_ms) / self.seconds if self.seconds else 0.0}
+        return {
+            "requests": len(self.latencies_ms) + self.errors,
+            "errors": self.errors,
+            "p50_ms": quantiles[49],
+            "p95_ms": quantiles[94],
+            "p99_ms": quantiles[98],
+            "throughput_rps": len(self.latencies_ms) / self.seconds if self.seconds else 0.0,
+        }
 
 
 def load(http: httpx.Client, image: bytes, concurrency: int, requests: int) -> Load:
@@ -223,8 +271,9 @@ def load(http: httpx.Client, image: bytes, concurrency: int, requests: int) -> L
     return Load(latencies, errors, time.perf_counter() - began)
 
 
-def load_with_usage(lab: Lab, http: httpx.Client, image: bytes, concurrency: int,
-                    requests: int) -> tuple[Load, pd.DataFrame]:
+def load_with_usage(
+    lab: Lab, http: httpx.Client, image: bytes, concurrency: int, requests: int
+) -> tuple[Load, pd.DataFrame]:
     """A load with pod usage sampled from the metrics API while it runs (`kubectl top pods -n edge-ai`)."""
     samples: list[pd.DataFrame] = []
     done = threading.Event()
@@ -258,9 +307,17 @@ def sweep(size: str) -> list[tuple[Tuning, list[int]]]:
     """
     base = Tuning()
     if size == "full":
-        variants = [base, Tuning(replicas=1), Tuning(replicas=3), Tuning(max_batch=1), Tuning(max_batch=8),
-                    Tuning(intra_op_threads=1), Tuning(intra_op_threads=4), Tuning(cpu_limit="1"),
-                    Tuning(max_batch=1, intra_op_threads=1, replicas=4, cpu_limit="1")]
+        variants = [
+            base,
+            Tuning(replicas=1),
+            Tuning(replicas=3),
+            Tuning(max_batch=1),
+            Tuning(max_batch=8),
+            Tuning(intra_op_threads=1),
+            Tuning(intra_op_threads=4),
+            Tuning(cpu_limit="1"),
+            Tuning(max_batch=1, intra_op_threads=1, replicas=4, cpu_limit="1"),
+        ]
         return [(tuning, [1, 4, 16]) for tuning in variants]
     variants = [Tuning(replicas=1), Tuning(max_batch=1), Tuning(intra_op_threads=1), Tuning(cpu_limit="1")]
     return [(base, [1, 8]), *[(tuning, [8]) for tuning in variants]]
@@ -281,8 +338,9 @@ def tuning_study(lab: Lab, http: httpx.Client, image: bytes, progress: bool = Tr
     """Every setting of the sweep deployed in turn and loaded at its concurrencies; the pod usage under
     the default setting's heaviest load is written to `edge-ai/resource-usage.csv`."""
     rows, distributions, usage = [], {}, pd.DataFrame()
-    for tuning, concurrencies in tqdm(sweep(lab.params.sweep_size), desc="tuning sweep", unit="setting",
-                                      disable=not progress):
+    for tuning, concurrencies in tqdm(
+        sweep(lab.params.sweep_size), desc="tuning sweep", unit="setting", disable=not progress
+    ):
         apply(lab, deployment_manifests(lab.params, tuning))  # unchanged settings and replica counts start no pods
         wait_rollout(lab, progress=False)
         infer(http, image)  # warm every path once before measuring
@@ -291,8 +349,9 @@ def tuning_study(lab: Lab, http: httpx.Client, image: bytes, progress: bool = Tr
                 result, usage = load_with_usage(lab, http, image, concurrency, lab.params.sweep_requests)
             else:
                 result = load(http, image, concurrency, lab.params.sweep_requests)
-            rows.append({**asdict(tuning), "concurrency": concurrency, **result.summary(),
-                         "provenance": _provenance(lab)})
+            rows.append(
+                {**asdict(tuning), "concurrency": concurrency, **result.summary(), "provenance": _provenance(lab)}
+            )
             distributions[f"{tuning} @ c{concurrency}"] = result.latencies_ms
     lab.workspace.write_text(USAGE, usage.to_csv(index=False))
     return Study(pd.DataFrame(rows), distributions, usage)
@@ -305,26 +364,46 @@ def choose(study: pd.DataFrame) -> tuple[pd.Series, str]:
     if clean.empty:
         raise ClusterError("every setting had errors at the highest concurrency; see the study table")
     best = clean.sort_values(["throughput_rps", "p95_ms"], ascending=[False, True]).iloc[0]
-    why = (f"At concurrency {int(best['concurrency'])} it served {best['throughput_rps']:.1f} requests/s with p95 "
-           f"{best['p95_ms']:.0f} ms and no errors")
+    why = (
+        f"At concurrency {int(best['concurrency'])} it served {best['throughput_rps']:.1f} requests/s with p95 "
+        f"{best['p95_ms']:.0f} ms and no errors"
+    )
     default = at_top[(at_top[list(asdict(Tuning()))] == pd.Series(asdict(Tuning()))).all(axis=1)]
     if not default.empty:
         d = default.iloc[0]
-        why += (f", against {d['throughput_rps']:.1f} requests/s, p95 {d['p95_ms']:.0f} ms and "
-                f"{int(d['errors'])} errors for the default setting")
+        why += (
+            f", against {d['throughput_rps']:.1f} requests/s, p95 {d['p95_ms']:.0f} ms and "
+            f"{int(d['errors'])} errors for the default setting"
+        )
     return best, why + "."
 
 
 def tuning_report(study: pd.DataFrame, best: pd.Series, why: str, provenance: str) -> str:
-    columns = ["max_batch", "intra_op_threads", "replicas", "cpu_limit", "concurrency", "requests", "errors",
-               "p50_ms", "p95_ms", "p99_ms", "throughput_rps"]
+    columns = [
+        "max_batch",
+        "intra_op_threads",
+        "replicas",
+        "cpu_limit",
+        "concurrency",
+        "requests",
+        "errors",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "throughput_rps",
+    ]
     table = study[columns].to_markdown(index=False, floatfmt=".1f")
-    where = ("measured on the machine running the simulated cluster (figures labelled `local`), not on a "
-             "Raspberry Pi" if provenance == "local" else "measured on the cluster through the API server's proxy")
-    return (f"# Edge AI tuning experiments\n\nEach setting was deployed in turn and loaded through the service proxy; "
-            f"latencies are {where}.\n\n{table}\n\n## Chosen setting\n\n"
-            f"`MAX_BATCH={best['max_batch']}`, `INTRA_OP_THREADS={best['intra_op_threads']}`, "
-            f"replicas {best['replicas']}, CPU limit {best['cpu_limit']}.\n\n{why}\n")
+    where = (
+        "measured on the machine running the simulated cluster (figures labelled `local`), not on a Raspberry Pi"
+        if provenance == "local"
+        else "measured on the cluster through the API server's proxy"
+    )
+    return (
+        f"# Edge AI tuning experiments\n\nEach setting was deployed in turn and loaded through the service proxy; "
+        f"latencies are {where}.\n\n{table}\n\n## Chosen setting\n\n"
+        f"`MAX_BATCH={best['max_batch']}`, `INTRA_OP_THREADS={best['intra_op_threads']}`, "
+        f"replicas {best['replicas']}, CPU limit {best['cpu_limit']}.\n\n{why}\n"
+    )
 
 
 def latency_figure(distributions: dict[str, list[float]], provenance: str) -> Figure:

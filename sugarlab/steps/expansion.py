@@ -56,8 +56,10 @@ class PowerBudget:
         head = f"{self.total_w:.1f} W of {self.rating_w:.0f} W rated = {self.share:.0%}"
         if self.ok:
             return f"**Within budget**: {head}, under the tutorial's 80% rule."
-        return (f"**Over budget**: {head}, above the tutorial's 80% rule. Source a higher-capacity supply "
-                "before proceeding (or set `power_override = True` to join anyway, at your own risk).")
+        return (
+            f"**Over budget**: {head}, above the tutorial's 80% rule. Source a higher-capacity supply "
+            "before proceeding (or set `power_override = True` to join anyway, at your own risk)."
+        )
 
 
 def power_budget(devices: dict[str, float], rating_w: float) -> PowerBudget:
@@ -100,7 +102,10 @@ class Hosts:
 
 def open_hosts(lab: Lab) -> Hosts:
     """The controller and the new workers: simulated machines (imaged and booted first) or SSH."""
-    return Hosts(open_controller(lab.params, lab.cluster.api.configuration), open_new_workers(lab.params, lab.cluster.api.configuration))
+    return Hosts(
+        open_controller(lab.params, lab.cluster.api.configuration),
+        open_new_workers(lab.params, lab.cluster.api.configuration),
+    )
 
 
 # -- preflight ----------------------------------------------------------------------------------------
@@ -130,8 +135,10 @@ def preflight(lab: Lab, controller: Host, workers: dict[str, Host]) -> pd.DataFr
 
 def preflight_verdict(checks: pd.DataFrame) -> Verdict:
     """Passed when every new worker is ready to join; the detail names each one's problems."""
-    return Verdict(bool(checks["ready_to_join"].all()),
-                   "; ".join(f"{w}: {p}" for w, p in zip(checks["worker"], checks["problems"]) if p))
+    return Verdict(
+        bool(checks["ready_to_join"].all()),
+        "; ".join(f"{w}: {p}" for w, p in zip(checks["worker"], checks["problems"]) if p),
+    )
 
 
 def _problems(row: dict[str, object]) -> str:
@@ -143,8 +150,10 @@ def _problems(row: dict[str, object]) -> str:
     if row["arch"] not in ("aarch64", "arm64", "x86_64"):
         found.append(f"architecture {row['arch']} has no k3s build")
     if not row["ntp_synchronised"] or abs(float(row["clock_offset_s"])) > 60:  # type: ignore[arg-type]
-        found.append(f"clock {row['clock_offset_s']} s off the controller's, NTP "
-                     f"{'on' if row['ntp_synchronised'] else 'off'}: run `sudo timedatectl set-ntp true`")
+        found.append(
+            f"clock {row['clock_offset_s']} s off the controller's, NTP "
+            f"{'on' if row['ntp_synchronised'] else 'off'}: run `sudo timedatectl set-ntp true`"
+        )
     if not row["controller_6443"]:
         found.append("cannot reach the controller on 6443/TCP: check the firewall")
     if row["leftover_agent_state"]:
@@ -155,17 +164,21 @@ def _problems(row: dict[str, object]) -> str:
 # -- join -----------------------------------------------------------------------------------------------
 def install_command(lab: Lab) -> str:
     """The tutorial's agent install, reading the credential from its file, never from the command line."""
-    return (f"curl -sfL https://get.k3s.io | K3S_URL=https://{lab.params.controller_host}:6443 "
-            f"K3S_TOKEN_FILE={TOKEN_FILE} INSTALL_K3S_EXEC='--node-taint {lab.params.worker_taint}' sh -")
+    return (
+        f"curl -sfL https://get.k3s.io | K3S_URL=https://{lab.params.controller_host}:6443 "
+        f"K3S_TOKEN_FILE={TOKEN_FILE} INSTALL_K3S_EXEC='--node-taint {lab.params.worker_taint}' sh -"
+    )
 
 
 def join_plan(lab: Lab) -> pd.DataFrame:
     """What joining does, host by host and in order; the credential shows only as its file."""
     steps = [("controller", "sudo k3s token create --print   # the output goes straight to the worker, unseen")]
     for name in lab.params.join_workers:
-        steps += [(name, f"sudo install -d -m 700 /etc/rancher/k3s && write {TOKEN_FILE} (mode 600)"),
-                  (name, f"sudo sh -c \"{install_command(lab)}\""),
-                  ("cluster", f"wait until node {name} is Ready (at most {lab.params.join_timeout:.0f} s)")]
+        steps += [
+            (name, f"sudo install -d -m 700 /etc/rancher/k3s && write {TOKEN_FILE} (mode 600)"),
+            (name, f'sudo sh -c "{install_command(lab)}"'),
+            ("cluster", f"wait until node {name} is Ready (at most {lab.params.join_timeout:.0f} s)"),
+        ]
     return pd.DataFrame(steps, columns=["where", "command"])
 
 
@@ -192,14 +205,30 @@ def join_worker(lab: Lab, controller: Host, worker: Host, progress: bool = True)
     requested = cluster_now(lab.cluster)
     install = worker.run(install_command(lab), sudo=True, check=False, timeout=900)
     if not install.ok:
-        return JoinResult(worker.name, requested, None, None, "install failed",
-                          diagnose(lab, worker, None, f"the install script exited with {install.exit_status}:\n\n"
-                                                      f"```\n{install.stderr.strip()}\n```"))
+        return JoinResult(
+            worker.name,
+            requested,
+            None,
+            None,
+            "install failed",
+            diagnose(
+                lab,
+                worker,
+                None,
+                f"the install script exited with {install.exit_status}:\n\n```\n{install.stderr.strip()}\n```",
+            ),
+        )
     node = wait_for_ready(lab, worker.name, progress)
     ready = _ready_condition(node) if node else None
     if node is None:
-        return JoinResult(worker.name, requested, None, None, "not registered",
-                          diagnose(lab, worker, None, "the node never registered with the API server"))
+        return JoinResult(
+            worker.name,
+            requested,
+            None,
+            None,
+            "not registered",
+            diagnose(lab, worker, None, "the node never registered with the API server"),
+        )
     registered = parse_time(node["metadata"]["creationTimestamp"])
     if ready and ready["status"] == "True":
         return JoinResult(worker.name, requested, registered, parse_time(ready["lastTransitionTime"]), "Ready", "")
@@ -226,8 +255,9 @@ def wait_for_ready(lab: Lab, name: str, progress: bool = True) -> dict | None:
         return Pending(1, 2, "registered, not Ready", value=node)
 
     try:
-        return wait_for(ready, f"{name}: registered, Ready", lab.params.join_timeout, speed=lab.cluster.speed,
-                        progress=progress)
+        return wait_for(
+            ready, f"{name}: registered, Ready", lab.params.join_timeout, speed=lab.cluster.speed, progress=progress
+        )
     except WaitTimeout as late:
         return late.last.value
 
@@ -237,8 +267,12 @@ def diagnose(lab: Lab, worker: Host, node: dict | None, what: str) -> str:
     parts = [f"**{worker.name} did not become Ready.** {what}".strip()]
     if node is not None:
         conditions = node.get("status", {}).get("conditions", [])
-        parts.append("Node conditions:\n\n" + "\n".join(
-            f"- {c['type']} = {c['status']} ({c.get('reason', '')}): {c.get('message', '')}" for c in conditions))
+        parts.append(
+            "Node conditions:\n\n"
+            + "\n".join(
+                f"- {c['type']} = {c['status']} ({c.get('reason', '')}): {c.get('message', '')}" for c in conditions
+            )
+        )
     try:
         journal = worker.run("journalctl -u k3s-agent --no-pager -n 20", sudo=True, check=False).stdout.strip()
     except HostError as error:
@@ -259,8 +293,11 @@ def join_all(lab: Lab, controller: Host, workers: dict[str, Host], progress: boo
     for name, host in tqdm(workers.items(), desc="joining", unit="node", disable=not progress):
         result = join_worker(lab, controller, host, progress)
         results.append(result)
-        lab.workspace.record_step(f"join {name}", result.status == "Ready", result.diagnosis or
-                                  f"Ready {result.latency_s:.0f} s after the install was requested")
+        lab.workspace.record_step(
+            f"join {name}",
+            result.status == "Ready",
+            result.diagnosis or f"Ready {result.latency_s:.0f} s after the install was requested",
+        )
     frame = pd.DataFrame([{**vars(r), "latency_s": r.latency_s} for r in results])
     frame.attrs["provenance"] = lab.cluster.provenance
     return frame

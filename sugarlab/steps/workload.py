@@ -40,9 +40,14 @@ def job_manifest(p: LabParams) -> dict[str, Any]:
         value, effect = rest.split(":")
         spec["tolerations"] = [{"key": key, "operator": "Equal", "value": value, "effect": effect}]
     return {
-        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": JOB, "namespace": NAMESPACE},
-        "spec": {"parallelism": p.stress_parallelism, "completions": p.stress_completions,
-                 "template": {"metadata": {"labels": {"app": JOB}}, "spec": spec}},
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": JOB, "namespace": NAMESPACE},
+        "spec": {
+            "parallelism": p.stress_parallelism,
+            "completions": p.stress_completions,
+            "template": {"metadata": {"labels": {"app": JOB}}, "spec": spec},
+        },
     }
 
 
@@ -59,8 +64,11 @@ def launch(lab: Lab, manifest: dict[str, Any]) -> None:
 
     def gone() -> bool | Pending:
         left = len(core.list_namespaced_pod(NAMESPACE, label_selector=f"job-name={JOB}").items)
-        return Pending(seen=f"{left} pods, Job {'still there' if _job_exists(batch) else 'gone'}") \
-            if left or _job_exists(batch) else True
+        return (
+            Pending(seen=f"{left} pods, Job {'still there' if _job_exists(batch) else 'gone'}")
+            if left or _job_exists(batch)
+            else True
+        )
 
     wait_for(gone, f"the previous Job {NAMESPACE}/{JOB} and its pods to go", 60, speed=1.0)
     create(lab.cluster, manifest, NAMESPACE)
@@ -115,12 +123,23 @@ def observe(lab: Lab, progress: bool = True) -> Observation:
         return job if finished else Pending(job.status.succeeded or 0, p.stress_completions, value=job)
 
     try:
-        job = wait_for(sample, "stress-load completions", p.stress_timeout, speed=lab.cluster.speed,
-                       interval=p.sample_every / lab.cluster.speed, progress=progress)
+        job = wait_for(
+            sample,
+            "stress-load completions",
+            p.stress_timeout,
+            speed=lab.cluster.speed,
+            interval=p.sample_every / lab.cluster.speed,
+            progress=progress,
+        )
     except WaitTimeout as late:  # what was observed until then is the result
         job = late.last.value
-    return Observation(pd.DataFrame(placement, columns=["at", "node", "phase", "pods"]), _joined(usage),
-                       _joined(pod_usage), snapshots, lab.cluster.api.sanitize_for_serialization(job))
+    return Observation(
+        pd.DataFrame(placement, columns=["at", "node", "phase", "pods"]),
+        _joined(usage),
+        _joined(pod_usage),
+        snapshots,
+        lab.cluster.api.sanitize_for_serialization(job),
+    )
 
 
 def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -149,8 +168,16 @@ def pod_usage_summary(observation: Observation) -> pd.DataFrame:
     if usage.empty:
         return pd.DataFrame()
     usage = usage.astype({"cpu_cores": float, "memory_bytes": float})
-    return usage.groupby("name").agg(mean_cpu_cores=("cpu_cores", "mean"), peak_cpu_cores=("cpu_cores", "max"),
-                                     peak_memory_bytes=("memory_bytes", "max"), samples=("at", "count")).reset_index()
+    return (
+        usage.groupby("name")
+        .agg(
+            mean_cpu_cores=("cpu_cores", "mean"),
+            peak_cpu_cores=("cpu_cores", "max"),
+            peak_memory_bytes=("memory_bytes", "max"),
+            samples=("at", "count"),
+        )
+        .reset_index()
+    )
 
 
 def pods_per_node(observation: Observation) -> pd.DataFrame:

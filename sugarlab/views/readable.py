@@ -14,8 +14,10 @@ import pandas as pd
 
 KIB = 1024
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
-_COUNT = re.compile(r"(^|_)(rows|pods|nodes|count|iops|errors|error|replicas|concurrency|batch|threads|iodepth)(_|$)"
-                    r"|^(new|baseline|post_expansion|delta)_pods$")
+_COUNT = re.compile(
+    r"(^|_)(rows|pods|nodes|count|iops|errors|error|replicas|concurrency|batch|threads|iodepth)(_|$)"
+    r"|^(new|baseline|post_expansion|delta)_pods$"
+)
 _DURATION = re.compile(r"(_s|_seconds|^seconds|^after \(s\))$")
 _BYTES = re.compile(r"(_bytes|^bytes)$")
 
@@ -83,8 +85,9 @@ def quantity(value: float | None, unit: str) -> str:
 
 
 def _column(name: str, values: pd.Series) -> pd.Series:
-    if pd.api.types.is_bool_dtype(values) or not (pd.api.types.is_numeric_dtype(values)
-                                                  or pd.api.types.is_timedelta64_dtype(values)):
+    if pd.api.types.is_bool_dtype(values) or not (
+        pd.api.types.is_numeric_dtype(values) or pd.api.types.is_timedelta64_dtype(values)
+    ):
         return values
     label = str(name).lower()
     if pd.api.types.is_timedelta64_dtype(values) or _DURATION.search(label):

@@ -94,5 +94,3 @@ def top_table(top: pd.DataFrame) -> str:
         text["cpu_percent"] = [_percent(v) for v in top["cpu_percent"]]
         text["memory_percent"] = [_percent(v) for v in top["memory_percent"]]
     return kubectl_table(text, columns, pad_last=True)
-
-

@@ -58,8 +58,9 @@ def require_sshd() -> None:
 
 def keygen(path: Path, kind: str = "ed25519") -> Path:
     """A new key pair at `path` and `path.pub`, made by ssh-keygen without a passphrase."""
-    subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", path.name, "-f", str(path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", path.name, "-f", str(path)], check=True, capture_output=True
+    )
     return path
 
 
@@ -113,14 +114,25 @@ def run_sshd(directory: Path, *extra_config: str) -> Iterator[SSHServer]:
     client_key = keygen(directory / "client_key")
     (directory / "authorized_keys").write_text(Path(f"{client_key}.pub").read_text())
     for attempt in range(3):  # another process may take the port between free_port() and bind
-        server = SSHServer(LOOPBACK, free_port(), getpass.getuser(), client_key, host_key,
-                           directory / "known_hosts", directory / "sshd_config", directory / "sshd.log",
-                           directory)
+        server = SSHServer(
+            LOOPBACK,
+            free_port(),
+            getpass.getuser(),
+            client_key,
+            host_key,
+            directory / "known_hosts",
+            directory / "sshd_config",
+            directory / "sshd.log",
+            directory,
+        )
         server.config.write_text(_config(server, extra_config))
         server.known_hosts.write_text(server.known_hosts_line())
-        process = subprocess.Popen([str(SSHD), "-D", "-f", str(server.config), "-E", str(server.log)],
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            [str(SSHD), "-D", "-f", str(server.config), "-E", str(server.log)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         if _wait_ready(process, server, time.monotonic() + 10):
             break
         process.kill()
@@ -144,6 +156,7 @@ def run_sshd(directory: Path, *extra_config: str) -> Iterator[SSHServer]:
 def sshd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., SSHServer]]:
     """Factory: `sshd_server(*extra_config_lines)` starts a test sshd; all stop after the test."""
     with contextlib.ExitStack() as stack:
+
         def start(*extra_config: str) -> SSHServer:
             return stack.enter_context(run_sshd(tmp_path_factory.mktemp("sshd"), *extra_config))
 

@@ -25,12 +25,16 @@ def _build(lab: Lab) -> None:
 
 
 def _ready_nodes(lab: Lab) -> list[str]:
-    return sorted(n.metadata.name for n in lab.cluster.core.list_node().items
-                  if any(c.type == "Ready" and c.status == "True" for c in n.status.conditions))
+    return sorted(
+        n.metadata.name
+        for n in lab.cluster.core.list_node().items
+        if any(c.type == "Ready" and c.status == "True" for c in n.status.conditions)
+    )
 
 
 def test_clean_removes_every_lab_object_keeps_workers_and_retained_volumes(
-        open_sim_lab, capsys: pytest.CaptureFixture[str]) -> None:
+    open_sim_lab, capsys: pytest.CaptureFixture[str]
+) -> None:
     lab = open_sim_lab(sim_workers=2)
     _build(lab)
     core, storage = lab.cluster.core, client.StorageV1Api(lab.cluster.api)
@@ -38,19 +42,30 @@ def test_clean_removes_every_lab_object_keeps_workers_and_retained_volumes(
     run = lab.workspace.lab_id()
     assert core.read_namespace("lab-scale").metadata.labels[RUN] == run
     assert storage.read_storage_class("nfs-shared").metadata.labels[RUN] == run
-    assert {b.metadata.namespace for b in policy.list_pod_disruption_budget_for_all_namespaces(
-        label_selector=LAB_SELECTOR).items} == {"kube-system", "lab-scale"}
+    assert {
+        b.metadata.namespace
+        for b in policy.list_pod_disruption_budget_for_all_namespaces(label_selector=LAB_SELECTOR).items
+    } == {"kube-system", "lab-scale"}
     assert core.list_namespaced_pod("lab-scale", label_selector=LAB_SELECTOR).items  # from the templates
-    assert not core.read_namespace("kube-system").metadata.labels or RUN not in core.read_namespace(
-        "kube-system").metadata.labels  # a namespace the lab did not create is never claimed
+    assert (
+        not core.read_namespace("kube-system").metadata.labels
+        or RUN not in core.read_namespace("kube-system").metadata.labels
+    )  # a namespace the lab did not create is never claimed
     claimed = core.read_namespaced_persistent_volume_claim(writer.CLAIM, "lab-scale").spec.volume_name
     nodes = _ready_nodes(lab)
 
     workspace = str(lab.workspace.root)
     assert main(["clean", "-p", "workspace", workspace, "--yes"]) == 0
     out = capsys.readouterr().out
-    order = [out.index(f"deleted {what}") for what in (
-        "Job lab-scale/stress-load", "PersistentVolumeClaim lab-scale/", "StorageClass nfs-shared", "Namespace lab-scale")]
+    order = [
+        out.index(f"deleted {what}")
+        for what in (
+            "Job lab-scale/stress-load",
+            "PersistentVolumeClaim lab-scale/",
+            "StorageClass nfs-shared",
+            "Namespace lab-scale",
+        )
+    ]
     assert order == sorted(order)
     assert not clean.plan(lab.cluster).objects
     assert "lab-scale" not in {ns.metadata.name for ns in core.list_namespace().items}
@@ -71,7 +86,8 @@ def test_clean_removes_every_lab_object_keeps_workers_and_retained_volumes(
 
 
 def test_clean_asks_first_and_deletes_nothing_when_declined(
-        open_sim_lab, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    open_sim_lab, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     lab = open_sim_lab()
     workload.launch(lab, workload.job_manifest(lab.params))
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)

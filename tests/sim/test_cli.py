@@ -85,7 +85,9 @@ def test_unknown_parameter_message_names_it_and_the_known_ones(
 ) -> None:
     run(tmp_path, "-p", "nosuch", "1")
     err = capsys.readouterr().err
-    assert err.startswith("sugarlab: error: parameter 'nosuch' = 1 is not allowed: not a lab parameter; known parameters: ")
+    assert err.startswith(
+        "sugarlab: error: parameter 'nosuch' = 1 is not allowed: not a lab parameter; known parameters: "
+    )
     assert ", seed, " in err and ", worker_taint, " in err and err.endswith("\n")
 
 
@@ -94,7 +96,11 @@ def test_parameters_are_read_like_papermill_reads_them(tmp_path: Path) -> None:
     file.write_text("seed: 4\nbackend: live\nspeed: 2.5\n")
     pairs = [("seed", "007"), ("metrics_server", "False"), ("context", "1.5"), ("controller_profile", "pi5-8gb")]
     assert _parameters(pairs, [file]) == {
-        "seed": 7, "backend": "live", "speed": 2.5, "metrics_server": False, "context": 1.5,
+        "seed": 7,
+        "backend": "live",
+        "speed": 2.5,
+        "metrics_server": False,
+        "context": 1.5,
         "controller_profile": "pi5-8gb",
     }
 
@@ -147,8 +153,10 @@ def test_sim_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 2
     assert errors[0].startswith("sugarlab: error: the workspace") and "seed=1 (asked 2)" in errors[0]
-    assert errors[1] == ("sugarlab: error: parameter 'seed' = 'abc' is not allowed: "
-                         "Input should be a valid integer, unable to parse string as an integer")
+    assert errors[1] == (
+        "sugarlab: error: parameter 'seed' = 'abc' is not allowed: "
+        "Input should be a valid integer, unable to parse string as an integer"
+    )
 
 
 def test_python_dash_m_sugarlab() -> None:

@@ -22,12 +22,31 @@ def test_budgets_let_drains_proceed_except_where_they_should_stop() -> None:
 def _inference_deployment(lab, replicas: int) -> None:
     lab.cluster.core.create_namespace({"metadata": {"name": "edge-ai"}})
     labels = {"app": "vehicle-detector"}
-    client.AppsV1Api(lab.cluster.api).create_namespaced_deployment("edge-ai", {
-        "metadata": {"name": "vehicle-detector"}, "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-        "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}}})
+    client.AppsV1Api(lab.cluster.api).create_namespaced_deployment(
+        "edge-ai",
+        {
+            "metadata": {"name": "vehicle-detector"},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]},
+                },
+            },
+        },
+    )
     deadline = time.monotonic() + 30
-    while len([p for p in lab.cluster.core.list_namespaced_pod("edge-ai").items
-               if any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])]) < replicas:
+    while (
+        len(
+            [
+                p
+                for p in lab.cluster.core.list_namespaced_pod("edge-ai").items
+                if any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
+            ]
+        )
+        < replicas
+    ):
         assert time.monotonic() < deadline, "the Deployment's pods did not become Ready"
         time.sleep(0.2)
 
@@ -37,7 +56,9 @@ def test_budgets_are_applied_and_an_eviction_that_would_breach_one_is_refused(op
     _inference_deployment(lab, 2)
     plan, manifests = disruption.discover(lab)
     found = dict(zip(plan["workload"], plan["budget"]))
-    assert found["Deployment/coredns"] == "maxUnavailable 1" and found["Deployment/vehicle-detector"] == "maxUnavailable 1"
+    assert (
+        found["Deployment/coredns"] == "maxUnavailable 1" and found["Deployment/vehicle-detector"] == "maxUnavailable 1"
+    )
     assert plan.set_index("workload").loc["StatefulSet/nfs-sqlite", "why"] == "not in this cluster"
     disruption.apply(lab, manifests)
     written = list(yaml.safe_load_all(lab.workspace.read_text(disruption.POLICY)))
@@ -54,7 +75,9 @@ def test_budgets_are_applied_and_an_eviction_that_would_breach_one_is_refused(op
     assert step.status == "passed" and attempts["pod"].iloc[1] in step.detail
     # Re-applying is idempotent: server-side apply updates the same budgets.
     disruption.apply(lab, manifests)
-    assert len(client.PolicyV1Api(lab.cluster.api).list_pod_disruption_budget_for_all_namespaces().items) == len(manifests)
+    assert len(client.PolicyV1Api(lab.cluster.api).list_pod_disruption_budget_for_all_namespaces().items) == len(
+        manifests
+    )
 
 
 def test_a_budget_that_allows_nothing_is_proven_without_disrupting_anything(open_sim_lab) -> None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from sugarlab.kube.connect import Cluster
 from sugarlab.kube.dry_run import check
 
-POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "not-yet"},
-       "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+POD = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "p", "namespace": "not-yet"},
+    "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+}
 
 
 def test_a_manifest_in_a_namespace_to_come_is_checked_in_default_and_not_stored(sim: Cluster) -> None:

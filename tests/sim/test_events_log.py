@@ -9,17 +9,34 @@ from sugarlab.steps.operations import events
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
 
 
-def event(name: str, created_min_ago: float, reason: str, kind: str = "Pod", type_: str = "Normal",
-          count: int = 1, first_min_ago: float | None = None, message: str = "m", namespace: str = "lab-scale") -> dict:
+def event(
+    name: str,
+    created_min_ago: float,
+    reason: str,
+    kind: str = "Pod",
+    type_: str = "Normal",
+    count: int = 1,
+    first_min_ago: float | None = None,
+    message: str = "m",
+    namespace: str = "lab-scale",
+) -> dict:
     created = NOW - timedelta(minutes=created_min_ago)
     first = NOW - timedelta(minutes=first_min_ago if first_min_ago is not None else created_min_ago)
+
     def stamp(moment: datetime) -> str:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    return {"metadata": {"name": f"{name}.1", "namespace": namespace, "creationTimestamp": stamp(created)},
-            "involvedObject": {"kind": kind, "name": name, "namespace": namespace}, "reason": reason,
-            "message": message + "\n", "type": type_, "count": count, "firstTimestamp": stamp(first),
-            "lastTimestamp": stamp(created), "source": {"component": "kubelet"}}
+    return {
+        "metadata": {"name": f"{name}.1", "namespace": namespace, "creationTimestamp": stamp(created)},
+        "involvedObject": {"kind": kind, "name": name, "namespace": namespace},
+        "reason": reason,
+        "message": message + "\n",
+        "type": type_,
+        "count": count,
+        "firstTimestamp": stamp(first),
+        "lastTimestamp": stamp(created),
+        "source": {"component": "kubelet"},
+    }
 
 
 EVENTS = [
@@ -43,7 +60,9 @@ def test_rows_are_sorted_by_creation_and_read_like_kubectl() -> None:
 def test_warnings_are_grouped_by_reason_and_object_with_their_occurrences() -> None:
     grouped = events.warnings(events.events_frame(EVENTS, NOW))
     assert list(zip(grouped["reason"], grouped["object"], grouped["events"], grouped["occurrences"])) == [
-        ("BackOff", "pod/web-1", 2, 6), ("FailedScheduling", "pod/fio-1", 1, 1)]
+        ("BackOff", "pod/web-1", 2, 6),
+        ("FailedScheduling", "pod/fio-1", 1, 1),
+    ]
     assert grouped["message"].iloc[0] == "Back-off again"  # the latest one
 
 
@@ -62,8 +81,9 @@ def test_no_events_reads_like_kubectl() -> None:
 
 def test_the_log_is_written_from_the_clusters_events(open_sim_lab) -> None:
     lab = open_sim_lab(sim_workers=1)
-    lab.cluster.core.create_namespaced_pod("default", {"metadata": {"name": "probe"}, "spec": {
-        "containers": [{"name": "c", "image": "busybox:1.36"}]}})
+    lab.cluster.core.create_namespaced_pod(
+        "default", {"metadata": {"name": "probe"}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}
+    )
     import time
 
     deadline = time.monotonic() + 30

@@ -21,8 +21,10 @@ def test_power_budget_follows_the_80_percent_rule() -> None:
 
 
 def test_preflight_finds_what_would_stop_a_join(open_sim_lab) -> None:
-    lab = open_sim_lab(join_workers=["worker-a", "worker-b", "worker-c"],
-                       sim_faults={"worker-b": "clock-skew", "worker-c": "firewall-6443"})
+    lab = open_sim_lab(
+        join_workers=["worker-a", "worker-b", "worker-c"],
+        sim_faults={"worker-b": "clock-skew", "worker-c": "firewall-6443"},
+    )
     hosts = expansion.open_hosts(lab)
     checks = expansion.preflight(lab, hosts.controller, hosts.workers).set_index("worker")
     assert checks.loc["worker-a", "ready_to_join"]

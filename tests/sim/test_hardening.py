@@ -11,12 +11,15 @@ def test_a_simulated_pi_answers_like_a_fresh_bookworm_image(open_sim_lab) -> Non
     lab = open_sim_lab()
     with SimulatedHost(lab.cluster.api.configuration, "sugarkube0") as host:
         config = host.run("sshd -T", sudo=True).stdout
-        keys = host.run("ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub; ssh-keygen -lf /etc/ssh/ssh_host_rsa_key.pub",
-                        sudo=True).stdout.splitlines()
+        keys = host.run(
+            "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub; ssh-keygen -lf /etc/ssh/ssh_host_rsa_key.pub", sudo=True
+        ).stdout.splitlines()
         missing = host.run("ssh-keygen -lf /etc/ssh/nope.pub", check=False)
     assert "passwordauthentication yes\n" in config and "kbdinteractiveauthentication no\n" in config
     assert "permitrootlogin without-password\n" in config and "pubkeyauthentication yes\n" in config
-    assert keys[0] == f"256 {sshd.fingerprint(7, 'sugarkube0', '/etc/ssh/ssh_host_ed25519_key')} root@sugarkube0 (ED25519)"
+    assert (
+        keys[0] == f"256 {sshd.fingerprint(7, 'sugarkube0', '/etc/ssh/ssh_host_ed25519_key')} root@sugarkube0 (ED25519)"
+    )
     assert keys[1].startswith("3072 SHA256:") and keys[1].endswith("(RSA)")
     assert missing.exit_status == 255 and "No such file" in missing.stderr
 

@@ -41,9 +41,16 @@ def ssh(server: SSHServer) -> Iterator[Callable[..., SSHHost]]:
     made: list[SSHHost] = []
 
     def make(target: SSHServer = server, **options: Any) -> SSHHost:
-        settings: dict[str, Any] = dict(port=target.port, user=target.user, key_filename=target.client_key,
-                                        known_hosts=target.known_hosts, allow_agent=False,
-                                        look_for_keys=False, connect_timeout=5, name="worker-a")
+        settings: dict[str, Any] = dict(
+            port=target.port,
+            user=target.user,
+            key_filename=target.client_key,
+            known_hosts=target.known_hosts,
+            allow_agent=False,
+            look_for_keys=False,
+            connect_timeout=5,
+            name="worker-a",
+        )
         made.append(SSHHost(target.host, **(settings | options)))
         return made[-1]
 
@@ -54,8 +61,9 @@ def ssh(server: SSHServer) -> Iterator[Callable[..., SSHHost]]:
 
 def keygen_lf(public_key: Path) -> str:
     """`ssh-keygen -lf` of a public key, without the comment: `256 SHA256:... (ED25519)`."""
-    bits, digest, *_, label = subprocess.run(["ssh-keygen", "-lf", str(public_key)], check=True,
-                                             capture_output=True, text=True).stdout.split()
+    bits, digest, *_, label = subprocess.run(
+        ["ssh-keygen", "-lf", str(public_key)], check=True, capture_output=True, text=True
+    ).stdout.split()
     return f"{bits} {digest} {label}"
 
 
@@ -112,8 +120,9 @@ def test_timeout_closes_the_session_and_the_host_stays_usable(ssh: Callable[...,
     assert host.run("echo still here").stdout == "still here\n"
 
 
-def test_sudo_wraps_the_whole_command(sshd_server: Callable[..., SSHServer], tmp_path: Path,
-                                      ssh: Callable[..., SSHHost]) -> None:
+def test_sudo_wraps_the_whole_command(
+    sshd_server: Callable[..., SSHServer], tmp_path: Path, ssh: Callable[..., SSHHost]
+) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "sudo"  # records its arguments, then runs the command (tests already run as root)
@@ -139,8 +148,9 @@ def test_wrong_key_is_refused(ssh: Callable[..., SSHHost], tmp_path: Path, serve
     assert f"ssh-copy-id -p {server.port} {server.user}@127.0.0.1" in message and "Tutorial 10" in message
 
 
-def test_agent_keys_are_used(ssh: Callable[..., SSHHost], server: SSHServer, tmp_path: Path,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_agent_keys_are_used(
+    ssh: Callable[..., SSHHost], server: SSHServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sock = tmp_path / "agent.sock"
     agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
     try:
@@ -196,8 +206,9 @@ def test_bad_parameters_are_refused_before_connecting(tmp_path: Path) -> None:
 # -- host keys ----------------------------------------------------------------------------------
 
 
-def test_strict_rejects_an_unknown_key_with_its_fingerprint(ssh: Callable[..., SSHHost], server: SSHServer,
-                                                             tmp_path: Path) -> None:
+def test_strict_rejects_an_unknown_key_with_its_fingerprint(
+    ssh: Callable[..., SSHHost], server: SSHServer, tmp_path: Path
+) -> None:
     empty = tmp_path / "known_hosts"
     empty.write_text("")
     with pytest.raises(HostKeyRejected) as rejected:
@@ -208,8 +219,9 @@ def test_strict_rejects_an_unknown_key_with_its_fingerprint(ssh: Callable[..., S
     assert empty.read_text() == ""
 
 
-def test_accept_new_records_the_key_then_strict_accepts_it(ssh: Callable[..., SSHHost], server: SSHServer,
-                                                            tmp_path: Path) -> None:
+def test_accept_new_records_the_key_then_strict_accepts_it(
+    ssh: Callable[..., SSHHost], server: SSHServer, tmp_path: Path
+) -> None:
     known = tmp_path / "ssh" / "known_hosts"
     assert ssh(known_hosts=known, host_key_policy="accept-new").run("true").ok
     assert known.read_text() == server.known_hosts_line()
@@ -220,8 +232,7 @@ def test_accept_new_records_the_key_then_strict_accepts_it(ssh: Callable[..., SS
 
 
 @pytest.mark.parametrize("policy", ["strict", "accept-new"])
-def test_a_changed_key_is_rejected(policy: str, ssh: Callable[..., SSHHost], server: SSHServer,
-                                   tmp_path: Path) -> None:
+def test_a_changed_key_is_rejected(policy: str, ssh: Callable[..., SSHHost], server: SSHServer, tmp_path: Path) -> None:
     old = keygen(tmp_path / "old_host_key")
     kind, blob = Path(f"{old}.pub").read_text().split()[:2]
     known = tmp_path / "known_hosts"
@@ -257,9 +268,9 @@ def test_fingerprints_of_a_closed_port_are_unreachable() -> None:
 # -- write_file ---------------------------------------------------------------------------------
 
 
-def test_write_file_places_a_secret_atomically_and_never_shows_it(sshd_server: Callable[..., SSHServer],
-                                                                   ssh: Callable[..., SSHHost],
-                                                                   tmp_path: Path) -> None:
+def test_write_file_places_a_secret_atomically_and_never_shows_it(
+    sshd_server: Callable[..., SSHServer], ssh: Callable[..., SSHHost], tmp_path: Path
+) -> None:
     server = sshd_server("LogLevel DEBUG3")  # the most sshd ever logs
     target = tmp_path / "etc" / "rancher" / "k3s" / "join-credential"
     data = f"{SECRET}\n".encode()
@@ -290,7 +301,14 @@ def test_no_credential_to_offer_is_an_authentication_problem(sshd_server, tmp_pa
     from sugarlab.hosts import SSHHost
 
     server = sshd_server()
-    host = SSHHost(server.host, port=server.port, user=server.user, allow_agent=False, look_for_keys=False,
-                   host_key_policy="strict", known_hosts=server.known_hosts)
+    host = SSHHost(
+        server.host,
+        port=server.port,
+        user=server.user,
+        allow_agent=False,
+        look_for_keys=False,
+        host_key_policy="strict",
+        known_hosts=server.known_hosts,
+    )
     with pytest.raises(AuthenticationRefused, match="ssh-copy-id"):
         host.run("true")

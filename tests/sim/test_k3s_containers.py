@@ -17,8 +17,10 @@ from simcluster import kubectl, needs_kubectl
 
 pytestmark = [
     needs_kubectl,
-    pytest.mark.skipif(shutil.which("bwrap") is None or shutil.which("busybox") is None,
-                       reason="bubblewrap and busybox are not installed (`make system-packages`)"),
+    pytest.mark.skipif(
+        shutil.which("bwrap") is None or shutil.which("busybox") is None,
+        reason="bubblewrap and busybox are not installed (`make system-packages`)",
+    ),
 ]
 
 
@@ -29,8 +31,7 @@ def apply(kubeconfig: Path, manifest: dict[str, Any]) -> None:
 
 def pod(name: str, image: str, command: list[str], **spec: Any) -> dict[str, Any]:
     container = {"name": name, "image": image, "command": command, **spec.pop("container", {})}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-            "spec": {"containers": [container], **spec}}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": {"containers": [container], **spec}}
 
 
 def status_of(kubeconfig: Path, name: str) -> dict[str, Any]:
@@ -65,8 +66,12 @@ def test_exec_runs_a_shell_command_with_its_real_exit_code(kubeconfig: Path, bus
 
 
 def test_env_from_the_downward_api_holds_the_pods_own_fields(kubeconfig: Path) -> None:
-    fields = {"POD_NAME": "metadata.name", "NODE_NAME": "spec.nodeName", "POD_IP": "status.podIP",
-              "APP": "metadata.labels['app']"}
+    fields = {
+        "POD_NAME": "metadata.name",
+        "NODE_NAME": "spec.nodeName",
+        "POD_IP": "status.podIP",
+        "APP": "metadata.labels['app']",
+    }
     env = [{"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}} for name, path in fields.items()]
     manifest = pod("downward", "busybox:1.36", ["sh", "-c", "sleep 3600"], container={"env": env})
     manifest["metadata"]["labels"] = {"app": "writer"}
@@ -80,8 +85,13 @@ def test_env_from_the_downward_api_holds_the_pods_own_fields(kubeconfig: Path) -
 def test_exec_runs_the_images_programs_for_real(kubeconfig: Path, busybox: str) -> None:
     done = kubectl(kubeconfig, "exec", busybox, "--", "sh", "-c", "seq 3; hostname; echo $PATH")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["1", "2", "3", "bb",
-                                        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+    assert done.stdout.splitlines() == [
+        "1",
+        "2",
+        "3",
+        "bb",
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ]
 
 
 def test_a_program_the_image_lacks_is_not_found_by_its_shell(kubeconfig: Path, busybox: str) -> None:
@@ -110,20 +120,52 @@ done
 @pytest.fixture(scope="module")
 def tutorial_statefulset(kubeconfig: Path) -> str:
     """Tutorial 13's StatefulSet as written, on an NFS class served by the cluster's csi-driver-nfs."""
-    apply(kubeconfig, {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "nfs-shared"},
-                       "provisioner": "nfs.csi.k8s.io",
-                       "parameters": {"server": "192.168.42.50", "share": "/export/sugarkube"}})
+    apply(
+        kubeconfig,
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": "nfs-shared"},
+            "provisioner": "nfs.csi.k8s.io",
+            "parameters": {"server": "192.168.42.50", "share": "/export/sugarkube"},
+        },
+    )
     apply(kubeconfig, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "lab-scale"}})
-    apply(kubeconfig, {
-        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "nfs-sqlite", "namespace": "lab-scale"},
-        "spec": {"serviceName": "nfs-sqlite", "selector": {"matchLabels": {"app": "nfs-sqlite"}},
-                 "template": {"metadata": {"labels": {"app": "nfs-sqlite"}}, "spec": {"containers": [{
-                     "name": "sqlite", "image": "docker.io/library/busybox:1.36",
-                     "command": ["/bin/sh", "-c", TUTORIAL_SCRIPT],
-                     "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}},
-                 "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
-                     "accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "1Gi"}},
-                     "storageClassName": "nfs-shared"}}]}})
+    apply(
+        kubeconfig,
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "nfs-sqlite", "namespace": "lab-scale"},
+            "spec": {
+                "serviceName": "nfs-sqlite",
+                "selector": {"matchLabels": {"app": "nfs-sqlite"}},
+                "template": {
+                    "metadata": {"labels": {"app": "nfs-sqlite"}},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "sqlite",
+                                "image": "docker.io/library/busybox:1.36",
+                                "command": ["/bin/sh", "-c", TUTORIAL_SCRIPT],
+                                "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                            }
+                        ]
+                    },
+                },
+                "volumeClaimTemplates": [
+                    {
+                        "metadata": {"name": "data"},
+                        "spec": {
+                            "accessModes": ["ReadWriteMany"],
+                            "resources": {"requests": {"storage": "1Gi"}},
+                            "storageClassName": "nfs-shared",
+                        },
+                    }
+                ],
+            },
+        },
+    )
     return "nfs-sqlite-0"
 
 
@@ -135,18 +177,27 @@ def _sqlite_status(kubeconfig: Path, name: str) -> dict[str, Any] | None:
     return statuses[0]  # type: ignore[no-any-return]
 
 
-def test_the_tutorials_statefulset_crash_loops_because_busybox_has_no_apk(kubeconfig: Path,
-                                                                        tutorial_statefulset: str) -> None:
+def test_the_tutorials_statefulset_crash_loops_because_busybox_has_no_apk(
+    kubeconfig: Path, tutorial_statefulset: str
+) -> None:
     started = time.monotonic()
-    status = wait_for("CrashLoopBackOff", lambda: (s := _sqlite_status(kubeconfig, tutorial_statefulset)) and
-                      (s.get("state", {}).get("waiting") or {}).get("reason") == "CrashLoopBackOff" and s)
+    status = wait_for(
+        "CrashLoopBackOff",
+        lambda: (
+            (s := _sqlite_status(kubeconfig, tutorial_statefulset))
+            and (s.get("state", {}).get("waiting") or {}).get("reason") == "CrashLoopBackOff"
+            and s
+        ),
+    )
     assert time.monotonic() - started < 60
     assert status["lastState"]["terminated"]["exitCode"] == 127
     assert status["lastState"]["terminated"]["reason"] == "Error"
     assert status["restartCount"] >= 1
     backoff = min(10 * 2 ** (status["restartCount"] - 1), 300)  # 10 s after the second exit, doubling
-    assert f"back-off {backoff}s restarting failed container=sqlite pod=nfs-sqlite-0_lab-scale(" in \
-        status["state"]["waiting"]["message"]
+    assert (
+        f"back-off {backoff}s restarting failed container=sqlite pod=nfs-sqlite-0_lab-scale("
+        in status["state"]["waiting"]["message"]
+    )
     previous = kubectl(kubeconfig, "logs", "--previous", tutorial_statefulset, "-n", "lab-scale")
     assert previous.returncode == 0, previous.stderr
     assert previous.stdout == "/bin/sh: apk: not found\n"
@@ -155,12 +206,28 @@ def test_the_tutorials_statefulset_crash_loops_because_busybox_has_no_apk(kubeco
 
 
 def test_the_back_off_doubles_between_restarts(kubeconfig: Path, tutorial_statefulset: str) -> None:
-    status = wait_for("a third restart", lambda: (s := _sqlite_status(kubeconfig, tutorial_statefulset)) and
-                      s.get("restartCount", 0) >= 3 and
-                      "waiting" in s.get("state", {}) and s, timeout=90)
+    status = wait_for(
+        "a third restart",
+        lambda: (
+            (s := _sqlite_status(kubeconfig, tutorial_statefulset))
+            and s.get("restartCount", 0) >= 3
+            and "waiting" in s.get("state", {})
+            and s
+        ),
+        timeout=90,
+    )
     assert f"back-off {min(10 * 2 ** (status['restartCount'] - 1), 300)}s" in status["state"]["waiting"]["message"]
-    events = kubectl(kubeconfig, "get", "events", "-n", "lab-scale", "--field-selector",
-                     f"involvedObject.name={tutorial_statefulset},reason=BackOff", "-o", "name")
+    events = kubectl(
+        kubeconfig,
+        "get",
+        "events",
+        "-n",
+        "lab-scale",
+        "--field-selector",
+        f"involvedObject.name={tutorial_statefulset},reason=BackOff",
+        "-o",
+        "name",
+    )
     assert events.stdout.strip()
 
 
@@ -173,10 +240,19 @@ def test_logs_previous_before_any_restart_is_refused(kubeconfig: Path, busybox: 
 
 def test_a_container_past_its_memory_limit_is_oom_killed(kubeconfig: Path) -> None:
     hog = "import time; held = bytearray(256 * 2**20); held[::4096] = b'x' * len(held[::4096]); time.sleep(600)"
-    apply(kubeconfig, pod("hog", "python:3.12-slim", ["python3", "-c", hog], restartPolicy="Never",
-                          container={"resources": {"limits": {"memory": "64Mi"}}}))
-    status = wait_for("the hog to end", lambda: (s := status_of(kubeconfig, "hog")) and s.get("phase") == "Failed"
-                      and s)
+    apply(
+        kubeconfig,
+        pod(
+            "hog",
+            "python:3.12-slim",
+            ["python3", "-c", hog],
+            restartPolicy="Never",
+            container={"resources": {"limits": {"memory": "64Mi"}}},
+        ),
+    )
+    status = wait_for(
+        "the hog to end", lambda: (s := status_of(kubeconfig, "hog")) and s.get("phase") == "Failed" and s
+    )
     terminated = status["containerStatuses"][0]["state"]["terminated"]
     assert (terminated["exitCode"], terminated["reason"]) == (137, "OOMKilled")
     assert status["containerStatuses"][0]["restartCount"] == 0
@@ -184,8 +260,10 @@ def test_a_container_past_its_memory_limit_is_oom_killed(kubeconfig: Path) -> No
 
 def test_a_pod_that_exits_zero_with_restart_policy_never_succeeds(kubeconfig: Path) -> None:
     apply(kubeconfig, pod("once", "alpine:3.20", ["sh", "-c", "echo done; exit 0"], restartPolicy="Never"))
-    status = wait_for("the pod to finish", lambda: (s := status_of(kubeconfig, "once")) and
-                      s.get("phase") in ("Succeeded", "Failed") and s)
+    status = wait_for(
+        "the pod to finish",
+        lambda: (s := status_of(kubeconfig, "once")) and s.get("phase") in ("Succeeded", "Failed") and s,
+    )
     assert status["phase"] == "Succeeded"
     assert status["containerStatuses"][0]["state"]["terminated"]["reason"] == "Completed"
     assert kubectl(kubeconfig, "logs", "once").stdout == "done\n"
@@ -205,11 +283,29 @@ def test_a_containers_clock_is_the_clusters(kubeconfig: Path, busybox: str) -> N
 def test_fio_prints_what_fio_prints_for_the_tutorials_arguments(kubeconfig: Path) -> None:
     """Tutorial 13's fio command names no output format: fio prints its text report, with the
     container's paths and the size and runtime the run was cut to."""
-    tutorial = ["fio", "--name=randread", "--filename=/data/benchmark/testfile", "--size=1G", "--rw=randread",
-                "--bs=4k", "--iodepth=32", "--runtime=60", "--time_based", "--direct=1"]
-    apply(kubeconfig, pod("fio", "ghcr.io/cloud-bulldozer/fio:3.36", tutorial, restartPolicy="Never",
-                          container={"volumeMounts": [{"name": "data", "mountPath": "/data"}]},
-                          volumes=[{"name": "data", "emptyDir": {}}]))
+    tutorial = [
+        "fio",
+        "--name=randread",
+        "--filename=/data/benchmark/testfile",
+        "--size=1G",
+        "--rw=randread",
+        "--bs=4k",
+        "--iodepth=32",
+        "--runtime=60",
+        "--time_based",
+        "--direct=1",
+    ]
+    apply(
+        kubeconfig,
+        pod(
+            "fio",
+            "ghcr.io/cloud-bulldozer/fio:3.36",
+            tutorial,
+            restartPolicy="Never",
+            container={"volumeMounts": [{"name": "data", "mountPath": "/data"}]},
+            volumes=[{"name": "data", "emptyDir": {}}],
+        ),
+    )
     wait_for("fio to finish", lambda: status_of(kubeconfig, "fio").get("phase") in ("Succeeded", "Failed"))
     log = kubectl(kubeconfig, "logs", "fio").stdout
     assert log.startswith("randread: (g=0): rw=randread, bs=(R) 4096B-4096B")
@@ -221,38 +317,72 @@ def test_fio_prints_what_fio_prints_for_the_tutorials_arguments(kubeconfig: Path
 
 def test_a_command_the_image_does_not_hold_cannot_start(kubeconfig: Path) -> None:
     apply(kubeconfig, pod("noapk", "busybox:1.36", ["apk", "add", "sqlite"], restartPolicy="Never"))
-    status = wait_for("the start to fail", lambda: (s := status_of(kubeconfig, "noapk")) and
-                      s.get("phase") == "Failed" and s)
+    status = wait_for(
+        "the start to fail", lambda: (s := status_of(kubeconfig, "noapk")) and s.get("phase") == "Failed" and s
+    )
     terminated = status["containerStatuses"][0]["state"]["terminated"]
     assert (terminated["exitCode"], terminated["reason"]) == (128, "StartError")
     assert 'exec: "apk": executable file not found in $PATH' in terminated["message"]
 
 
 def test_init_containers_run_in_order_before_the_pods_containers(kubeconfig: Path) -> None:
-    spec = {"initContainers": [
-        {"name": "prepare", "image": "busybox:1.36", "command": ["sh", "-c", "echo prepared > /work/ready"],
-         "volumeMounts": [{"name": "work", "mountPath": "/work"}]},
-        {"name": "check", "image": "busybox:1.36", "command": ["sh", "-c", "cat /work/ready"],
-         "volumeMounts": [{"name": "work", "mountPath": "/work"}]}],
-        "volumes": [{"name": "work", "emptyDir": {}}]}
-    apply(kubeconfig, pod("inited", "busybox:1.36", ["sh", "-c", "cat /work/ready; sleep 3600"],
-                          container={"volumeMounts": [{"name": "work", "mountPath": "/work"}]}, **spec))
+    spec = {
+        "initContainers": [
+            {
+                "name": "prepare",
+                "image": "busybox:1.36",
+                "command": ["sh", "-c", "echo prepared > /work/ready"],
+                "volumeMounts": [{"name": "work", "mountPath": "/work"}],
+            },
+            {
+                "name": "check",
+                "image": "busybox:1.36",
+                "command": ["sh", "-c", "cat /work/ready"],
+                "volumeMounts": [{"name": "work", "mountPath": "/work"}],
+            },
+        ],
+        "volumes": [{"name": "work", "emptyDir": {}}],
+    }
+    apply(
+        kubeconfig,
+        pod(
+            "inited",
+            "busybox:1.36",
+            ["sh", "-c", "cat /work/ready; sleep 3600"],
+            container={"volumeMounts": [{"name": "work", "mountPath": "/work"}]},
+            **spec,
+        ),
+    )
     done = kubectl(kubeconfig, "wait", "--for=condition=Ready", "pod/inited", "--timeout=60s")
     assert done.returncode == 0, done.stderr
     status = status_of(kubeconfig, "inited")
     assert [(s["name"], s["state"]["terminated"]["exitCode"]) for s in status["initContainerStatuses"]] == [
-        ("prepare", 0), ("check", 0)]
+        ("prepare", 0),
+        ("check", 0),
+    ]
     assert kubectl(kubeconfig, "logs", "inited", "-c", "check").stdout == "prepared\n"
     assert kubectl(kubeconfig, "logs", "inited", "-c", "inited").stdout == "prepared\n"
 
 
 def test_a_failing_init_container_holds_the_pod_in_init_crash_loop(kubeconfig: Path) -> None:
-    apply(kubeconfig, pod("initfail", "busybox:1.36", ["sleep", "3600"],
-                          initContainers=[{"name": "wait-db", "image": "busybox:1.36",
-                                           "command": ["sh", "-c", "exit 3"]}]))
-    status = wait_for("Init:CrashLoopBackOff", lambda: (s := status_of(kubeconfig, "initfail")) and
-                      ((s.get("initContainerStatuses") or [{}])[0].get("state", {}).get("waiting") or {})
-                      .get("reason") == "CrashLoopBackOff" and s)
+    apply(
+        kubeconfig,
+        pod(
+            "initfail",
+            "busybox:1.36",
+            ["sleep", "3600"],
+            initContainers=[{"name": "wait-db", "image": "busybox:1.36", "command": ["sh", "-c", "exit 3"]}],
+        ),
+    )
+    status = wait_for(
+        "Init:CrashLoopBackOff",
+        lambda: (
+            (s := status_of(kubeconfig, "initfail"))
+            and ((s.get("initContainerStatuses") or [{}])[0].get("state", {}).get("waiting") or {}).get("reason")
+            == "CrashLoopBackOff"
+            and s
+        ),
+    )
     assert status["phase"] == "Pending"
     assert status["initContainerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 3
     initialized = next(c for c in status["conditions"] if c["type"] == "Initialized")

@@ -37,17 +37,33 @@ def apply(kubeconfig: Path, manifest: dict[str, Any]) -> None:
 
 def nas_power(kubeconfig: Path, on: bool) -> dict[str, Any]:
     server, trust, auth = access(kubeconfig)
-    request = urllib.request.Request(f"{server}/sugarlab/v1/nas/power", data=json.dumps({"on": on}).encode(),
-                                     method="POST", headers={"Content-Type": "application/json", **auth})
+    request = urllib.request.Request(
+        f"{server}/sugarlab/v1/nas/power",
+        data=json.dumps({"on": on}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **auth},
+    )
     with urllib.request.urlopen(request, timeout=10, context=trust) as answer:
         return json.loads(answer.read())  # type: ignore[no-any-return]
 
 
 def writer_pod(name: str, claim: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": {
-        "containers": [{"name": "writer", "image": "python:3.12-slim", "command": ["python3", "-c", WRITER],
-                        "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
-        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {
+            "containers": [
+                {
+                    "name": "writer",
+                    "image": "python:3.12-slim",
+                    "command": ["python3", "-c", WRITER],
+                    "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                }
+            ],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}],
+        },
+    }
 
 
 def pod_json(kubeconfig: Path, name: str) -> dict[str, Any]:
@@ -65,14 +81,35 @@ def wait_for(what: str, check: Any, timeout: float = 60) -> Any:
 
 @pytest.fixture(scope="module")
 def claim(kubeconfig: Path) -> str:
-    apply(kubeconfig, {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "nfs-shared"},
-                       "provisioner": "nfs.csi.k8s.io",
-                       "parameters": {"server": "192.168.42.50", "share": "/export/sugarkube"}})
-    apply(kubeconfig, {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "rows"},
-                       "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "nfs-shared",
-                                "resources": {"requests": {"storage": "1Gi"}}}})
-    wait_for("the claim to bind", lambda: json.loads(kubectl(kubeconfig, "get", "pvc", "rows", "-o", "json").stdout)
-             ["status"].get("phase") == "Bound")
+    apply(
+        kubeconfig,
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": "nfs-shared"},
+            "provisioner": "nfs.csi.k8s.io",
+            "parameters": {"server": "192.168.42.50", "share": "/export/sugarkube"},
+        },
+    )
+    apply(
+        kubeconfig,
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "rows"},
+            "spec": {
+                "accessModes": ["ReadWriteMany"],
+                "storageClassName": "nfs-shared",
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+    )
+    wait_for(
+        "the claim to bind",
+        lambda: (
+            json.loads(kubectl(kubeconfig, "get", "pvc", "rows", "-o", "json").stdout)["status"].get("phase") == "Bound"
+        ),
+    )
     return "rows"
 
 
@@ -90,7 +127,8 @@ def rows(workspace: Path) -> int:
 
 
 def test_a_nas_that_stops_answering_stalls_writers_and_holds_new_pods_until_it_answers(
-        kubeconfig: Path, sim_workspace: Path, claim: str) -> None:
+    kubeconfig: Path, sim_workspace: Path, claim: str
+) -> None:
     apply(kubeconfig, writer_pod("writer", claim))
     assert kubectl(kubeconfig, "wait", "--for=condition=Ready", "pod/writer", "--timeout=60s").returncode == 0
     wait_for("rows", lambda: rows(sim_workspace) >= 3)
@@ -99,9 +137,18 @@ def test_a_nas_that_stops_answering_stalls_writers_and_holds_new_pods_until_it_a
     time.sleep(1)  # the kubelet notices within a tick
     stalled = rows(sim_workspace)
     apply(kubeconfig, writer_pod("latecomer", claim))
-    events = wait_for("FailedMount", lambda: [e for e in json.loads(kubectl(
-        kubeconfig, "get", "events", "--field-selector", "involvedObject.name=latecomer", "-o", "json").stdout)["items"]
-        if e["reason"] == "FailedMount"])
+    events = wait_for(
+        "FailedMount",
+        lambda: [
+            e
+            for e in json.loads(
+                kubectl(
+                    kubeconfig, "get", "events", "--field-selector", "involvedObject.name=latecomer", "-o", "json"
+                ).stdout
+            )["items"]
+            if e["reason"] == "FailedMount"
+        ],
+    )
     assert events[0]["type"] == "Warning" and events[0]["source"]["component"] == "kubelet"
     assert "mount.nfs: Connection timed out" in events[0]["message"]
     assert events[0]["message"].startswith('MountVolume.SetUp failed for volume "pvc-')

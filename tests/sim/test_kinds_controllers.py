@@ -26,8 +26,12 @@ T = TypeVar("T")
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[client.ApiClient]:
     workspace = tmp_path_factory.mktemp("kinds")
-    started = subprocess.run([str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2",
-                              "-p", "speed", "240"], capture_output=True, text=True, check=True)
+    started = subprocess.run(
+        [str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2", "-p", "speed", "240"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     try:
         api_client = config.new_client_from_config(config_file=started.stdout.strip().splitlines()[-1])
         client.CoreV1Api(api_client).create_namespace({"metadata": {"name": NS}})
@@ -54,25 +58,42 @@ def eventually(probe: Callable[[], T | None], what: str, timeout: float = 20) ->
 def power(api: client.ApiClient, machine: str, on: bool) -> None:
     """The simulator's machine API, with the kubeconfig's credentials."""
     method, url, headers, body, _ = api.param_serialize(
-        "POST", f"/sugarlab/v1/machines/{machine}/power", header_params={"Content-Type": "application/json"},
-        body={"on": on}, auth_settings=["BearerToken"])
+        "POST",
+        f"/sugarlab/v1/machines/{machine}/power",
+        header_params={"Content-Type": "application/json"},
+        body={"on": on},
+        auth_settings=["BearerToken"],
+    )
     assert api.call_api(method, url, headers, body).status == 200
 
 
 def web_deployment(name: str, replicas: int, node: str) -> dict[str, Any]:
     """Pods with a named port, pinned to a worker (whose taint they tolerate), so its power can be cut."""
-    return {"metadata": {"name": name}, "spec": {
-        "replicas": replicas, "selector": {"matchLabels": {"app": name}},
-        "template": {"metadata": {"labels": {"app": name}}, "spec": {
-            "nodeSelector": {"kubernetes.io/hostname": node},
-            "tolerations": [{"key": "sugarkube.io/role", "operator": "Exists"}],
-            "containers": [{"name": "nginx", "image": "nginx:1.27", "ports": [{"name": "http", "containerPort": 80}]}]}}}}
+    return {
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "nodeSelector": {"kubernetes.io/hostname": node},
+                    "tolerations": [{"key": "sugarkube.io/role", "operator": "Exists"}],
+                    "containers": [
+                        {"name": "nginx", "image": "nginx:1.27", "ports": [{"name": "http", "containerPort": 80}]}
+                    ],
+                },
+            },
+        },
+    }
 
 
 def test_every_namespace_gets_a_default_service_account_back_after_deletion(api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
     for namespace in ("default", "kube-system", "kube-public", "kube-node-lease", NS):
-        assert eventually(lambda n=namespace: core.read_namespaced_service_account("default", n), f"default SA in {namespace}")
+        assert eventually(
+            lambda n=namespace: core.read_namespaced_service_account("default", n), f"default SA in {namespace}"
+        )
     first = core.read_namespaced_service_account("default", NS).metadata.uid
     core.delete_namespaced_service_account("default", NS)
     again = eventually(lambda: core.read_namespaced_service_account("default", NS), "the default SA recreated")
@@ -81,8 +102,9 @@ def test_every_namespace_gets_a_default_service_account_back_after_deletion(api:
 
 def test_secret_string_data_is_stored_base64_in_data(api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
-    created = core.create_namespaced_secret(NS, {"metadata": {"name": "creds"}, "data": {"user": "YWRh"},
-                                                 "stringData": {"password": "s3cret"}})
+    created = core.create_namespaced_secret(
+        NS, {"metadata": {"name": "creds"}, "data": {"user": "YWRh"}, "stringData": {"password": "s3cret"}}
+    )
     assert created.data == {"user": "YWRh", "password": base64.b64encode(b"s3cret").decode()}
     assert created.string_data is None and created.type == "Opaque"
     patched = core.patch_namespaced_secret("creds", NS, {"stringData": {"user": "bob"}})
@@ -92,8 +114,13 @@ def test_secret_string_data_is_stored_base64_in_data(api: client.ApiClient) -> N
 def test_endpoints_and_slices_follow_the_ready_pods_and_resolve_named_ports(api: client.ApiClient) -> None:
     core, apps, discovery = client.CoreV1Api(api), client.AppsV1Api(api), client.DiscoveryV1Api(api)
     apps.create_namespaced_deployment(NS, web_deployment("web", 2, "sugarkube1"))
-    core.create_namespaced_service(NS, {"metadata": {"name": "web", "labels": {"tier": "front"}}, "spec": {
-        "selector": {"app": "web"}, "ports": [{"name": "web", "port": 8080, "targetPort": "http"}]}})
+    core.create_namespaced_service(
+        NS,
+        {
+            "metadata": {"name": "web", "labels": {"tier": "front"}},
+            "spec": {"selector": {"app": "web"}, "ports": [{"name": "web", "port": 8080, "targetPort": "http"}]},
+        },
+    )
 
     def ready_endpoints() -> client.V1Endpoints | None:
         found = core.read_namespaced_endpoints("web", NS)
@@ -113,8 +140,12 @@ def test_endpoints_and_slices_follow_the_ready_pods_and_resolve_named_ports(api:
     assert all(e.conditions.ready and e.conditions.serving and not e.conditions.terminating for e in eps.endpoints)
 
     apps.patch_namespaced_deployment_scale("web", NS, {"spec": {"replicas": 1}})
-    one = eventually(lambda: (e := core.read_namespaced_endpoints("web", NS)).subsets
-                     and len(e.subsets[0].addresses or []) == 1 and e, "one address after scaling down")
+    one = eventually(
+        lambda: (
+            (e := core.read_namespaced_endpoints("web", NS)).subsets and len(e.subsets[0].addresses or []) == 1 and e
+        ),
+        "one address after scaling down",
+    )
     assert one.subsets[0].addresses[0].ip in pods
 
 
@@ -123,23 +154,43 @@ def test_a_silent_node_stops_renewing_its_lease_and_its_pods_become_not_ready_en
     lease = eventually(lambda: coordination.read_namespaced_lease("sugarkube2", "kube-node-lease"), "a node lease")
     assert lease.spec.holder_identity == "sugarkube2" and lease.spec.lease_duration_seconds == 40
     assert lease.metadata.owner_references[0].kind == "Node"
-    renewed = eventually(lambda: (later := coordination.read_namespaced_lease("sugarkube2", "kube-node-lease"))
-                         .spec.renew_time > lease.spec.renew_time and later, "a renewal")
+    renewed = eventually(
+        lambda: (
+            (later := coordination.read_namespaced_lease("sugarkube2", "kube-node-lease")).spec.renew_time
+            > lease.spec.renew_time
+            and later
+        ),
+        "a renewal",
+    )
     # every 10 s of cluster time at most; at 240x the controllers' tick itself spans several such seconds
     assert (renewed.spec.renew_time - lease.spec.renew_time).total_seconds() >= 10
 
     client.AppsV1Api(api).create_namespaced_deployment(NS, web_deployment("cache", 1, "sugarkube2"))
-    core.create_namespaced_service(NS, {"metadata": {"name": "cache"}, "spec": {
-        "selector": {"app": "cache"}, "ports": [{"port": 6379, "targetPort": 6379}]}})
-    eventually(lambda: (e := core.read_namespaced_endpoints("cache", NS)).subsets and e.subsets[0].addresses,
-               "a ready cache endpoint")
+    core.create_namespaced_service(
+        NS,
+        {
+            "metadata": {"name": "cache"},
+            "spec": {"selector": {"app": "cache"}, "ports": [{"port": 6379, "targetPort": 6379}]},
+        },
+    )
+    eventually(
+        lambda: (e := core.read_namespaced_endpoints("cache", NS)).subsets and e.subsets[0].addresses,
+        "a ready cache endpoint",
+    )
     power(api, "sugarkube2", False)
     try:
-        moved = eventually(lambda: (e := core.read_namespaced_endpoints("cache", NS)).subsets
-                           and e.subsets[0].not_ready_addresses and e, "the endpoint moved to notReadyAddresses")
+        moved = eventually(
+            lambda: (
+                (e := core.read_namespaced_endpoints("cache", NS)).subsets and e.subsets[0].not_ready_addresses and e
+            ),
+            "the endpoint moved to notReadyAddresses",
+        )
         assert moved.subsets[0].addresses is None
-        (eps,) = client.DiscoveryV1Api(api).list_namespaced_endpoint_slice(
-            NS, label_selector="kubernetes.io/service-name=cache").items
+        (eps,) = (
+            client.DiscoveryV1Api(api)
+            .list_namespaced_endpoint_slice(NS, label_selector="kubernetes.io/service-name=cache")
+            .items
+        )
         assert [e.conditions.ready for e in eps.endpoints] == [False]
         stale = coordination.read_namespaced_lease("sugarkube2", "kube-node-lease").spec.renew_time
         time.sleep(0.5)  # two minutes of cluster time
@@ -150,79 +201,181 @@ def test_a_silent_node_stops_renewing_its_lease_and_its_pods_become_not_ready_en
 
 def test_replication_controller_keeps_its_replicas(api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
-    rc = core.create_namespaced_replication_controller(NS, {"metadata": {"name": "legacy"}, "spec": {
-        "replicas": 2, "template": {"metadata": {"labels": {"app": "legacy"}},
-                                    "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}})
+    rc = core.create_namespaced_replication_controller(
+        NS,
+        {
+            "metadata": {"name": "legacy"},
+            "spec": {
+                "replicas": 2,
+                "template": {
+                    "metadata": {"labels": {"app": "legacy"}},
+                    "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+                },
+            },
+        },
+    )
     assert rc.spec.selector == {"app": "legacy"} and rc.metadata.labels == {"app": "legacy"}
-    ready = eventually(lambda: (r := core.read_namespaced_replication_controller("legacy", NS)).status.ready_replicas == 2
-                       and r, "two ready replicas")
+    ready = eventually(
+        lambda: (r := core.read_namespaced_replication_controller("legacy", NS)).status.ready_replicas == 2 and r,
+        "two ready replicas",
+    )
     assert ready.status.replicas == 2
     pods = core.list_namespaced_pod(NS, label_selector="app=legacy").items
     assert {p.metadata.owner_references[0].kind for p in pods} == {"ReplicationController"}
     core.delete_namespaced_pod(pods[0].metadata.name, NS, grace_period_seconds=0)
-    eventually(lambda: len([p for p in core.list_namespaced_pod(NS, label_selector="app=legacy").items
-                            if p.metadata.name != pods[0].metadata.name]) == 2, "a replacement pod")
+    eventually(
+        lambda: (
+            len(
+                [
+                    p
+                    for p in core.list_namespaced_pod(NS, label_selector="app=legacy").items
+                    if p.metadata.name != pods[0].metadata.name
+                ]
+            )
+            == 2
+        ),
+        "a replacement pod",
+    )
 
 
 def test_cronjob_creates_jobs_on_schedule_and_records_them(api: client.ApiClient) -> None:
     batch = client.BatchV1Api(api)
-    template = {"spec": {"template": {"spec": {
-        "restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox:1.36", "command": ["true"]}]}}}}
+    template = {
+        "spec": {
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "c", "image": "busybox:1.36", "command": ["true"]}],
+                }
+            }
+        }
+    }
     with pytest.raises(ApiException) as refused:
-        batch.create_namespaced_cron_job(NS, {"metadata": {"name": "bad"}, "spec": {
-            "schedule": "61 * * * *", "jobTemplate": template}})
+        batch.create_namespaced_cron_job(
+            NS, {"metadata": {"name": "bad"}, "spec": {"schedule": "61 * * * *", "jobTemplate": template}}
+        )
     assert refused.value.status == 422 and "spec.schedule" in refused.value.body
-    batch.create_namespaced_cron_job(NS, {"metadata": {"name": "tick"}, "spec": {
-        "schedule": "* * * * *", "concurrencyPolicy": "Forbid", "jobTemplate": template}})
-    job = eventually(lambda: [j for j in batch.list_namespaced_job(NS).items if j.metadata.name.startswith("tick-")],
-                     "a job")[0]
+    batch.create_namespaced_cron_job(
+        NS,
+        {
+            "metadata": {"name": "tick"},
+            "spec": {"schedule": "* * * * *", "concurrencyPolicy": "Forbid", "jobTemplate": template},
+        },
+    )
+    job = eventually(
+        lambda: [j for j in batch.list_namespaced_job(NS).items if j.metadata.name.startswith("tick-")], "a job"
+    )[0]
     scheduled = job.metadata.annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"]
     assert int(job.metadata.name.split("-")[1]) * 60 == calendar.timegm(time.strptime(scheduled, "%Y-%m-%dT%H:%M:%SZ"))
     assert job.metadata.owner_references[0].kind == "CronJob"
-    cronjob = eventually(lambda: (c := batch.read_namespaced_cron_job("tick", NS)).status.last_schedule_time and c,
-                         "lastScheduleTime")
+    cronjob = eventually(
+        lambda: (c := batch.read_namespaced_cron_job("tick", NS)).status.last_schedule_time and c, "lastScheduleTime"
+    )
     assert cronjob.spec.successful_jobs_history_limit == 3 and cronjob.spec.suspend is False
 
 
 def test_statefulset_templates_are_recorded_as_controller_revisions(api: client.ApiClient) -> None:
     apps = client.AppsV1Api(api)
-    apps.create_namespaced_stateful_set(NS, {"metadata": {"name": "db"}, "spec": {
-        "serviceName": "db", "replicas": 1, "selector": {"matchLabels": {"app": "db"}},
-        "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "c", "image": "redis:7"}]}}}})
-    first = eventually(lambda: apps.list_namespaced_controller_revision(NS, label_selector="app=db").items, "a revision")
+    apps.create_namespaced_stateful_set(
+        NS,
+        {
+            "metadata": {"name": "db"},
+            "spec": {
+                "serviceName": "db",
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "db"}},
+                "template": {
+                    "metadata": {"labels": {"app": "db"}},
+                    "spec": {"containers": [{"name": "c", "image": "redis:7"}]},
+                },
+            },
+        },
+    )
+    first = eventually(
+        lambda: apps.list_namespaced_controller_revision(NS, label_selector="app=db").items, "a revision"
+    )
     assert [r.revision for r in first] == [1] and first[0].metadata.name.startswith("db-")
     assert first[0].metadata.owner_references[0].kind == "StatefulSet"
-    apps.patch_namespaced_stateful_set("db", NS, {"spec": {"template": {"spec": {"containers": [
-        {"name": "c", "image": "redis:7.2"}]}}}})
-    both = eventually(lambda: len(r := apps.list_namespaced_controller_revision(NS, label_selector="app=db").items) == 2
-                      and r, "a second revision")
+    apps.patch_namespaced_stateful_set(
+        "db", NS, {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "redis:7.2"}]}}}}
+    )
+    both = eventually(
+        lambda: len(r := apps.list_namespaced_controller_revision(NS, label_selector="app=db").items) == 2 and r,
+        "a second revision",
+    )
     assert sorted(r.revision for r in both) == [1, 2]
 
 
 def test_resource_quota_reports_what_the_namespace_uses(api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
     core.create_namespace({"metadata": {"name": "lab-quota"}})
-    core.create_namespaced_resource_quota("lab-quota", {"metadata": {"name": "budget"}, "spec": {"hard": {
-        "pods": "4", "requests.cpu": "2", "requests.memory": "1Gi", "limits.memory": "2Gi", "configmaps": "5"}}})
+    core.create_namespaced_resource_quota(
+        "lab-quota",
+        {
+            "metadata": {"name": "budget"},
+            "spec": {
+                "hard": {
+                    "pods": "4",
+                    "requests.cpu": "2",
+                    "requests.memory": "1Gi",
+                    "limits.memory": "2Gi",
+                    "configmaps": "5",
+                }
+            },
+        },
+    )
     for name in ("a", "b"):
-        core.create_namespaced_pod("lab-quota", {"metadata": {"name": name}, "spec": {"containers": [{
-            "name": "c", "image": "nginx:1.27",
-            "resources": {"requests": {"cpu": "250m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}}]}})
+        core.create_namespaced_pod(
+            "lab-quota",
+            {
+                "metadata": {"name": name},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "c",
+                            "image": "nginx:1.27",
+                            "resources": {
+                                "requests": {"cpu": "250m", "memory": "128Mi"},
+                                "limits": {"memory": "256Mi"},
+                            },
+                        }
+                    ]
+                },
+            },
+        )
     core.create_namespaced_config_map("lab-quota", {"metadata": {"name": "settings"}, "data": {"k": "v"}})
-    quota = eventually(lambda: (q := core.read_namespaced_resource_quota("budget", "lab-quota")).status
-                       and q.status.used and q.status.used.get("pods") == "2"
-                       and q.status.used.get("configmaps") == "1" and q, "the quota's usage")
-    assert quota.status.hard == {"pods": "4", "requests.cpu": "2", "requests.memory": "1Gi", "limits.memory": "2Gi",
-                                 "configmaps": "5"}
-    assert quota.status.used == {"pods": "2", "requests.cpu": "500m", "requests.memory": "256Mi",
-                                 "limits.memory": "512Mi", "configmaps": "1"}
+    quota = eventually(
+        lambda: (
+            (q := core.read_namespaced_resource_quota("budget", "lab-quota")).status
+            and q.status.used
+            and q.status.used.get("pods") == "2"
+            and q.status.used.get("configmaps") == "1"
+            and q
+        ),
+        "the quota's usage",
+    )
+    assert quota.status.hard == {
+        "pods": "4",
+        "requests.cpu": "2",
+        "requests.memory": "1Gi",
+        "limits.memory": "2Gi",
+        "configmaps": "5",
+    }
+    assert quota.status.used == {
+        "pods": "2",
+        "requests.cpu": "500m",
+        "requests.memory": "256Mi",
+        "limits.memory": "512Mi",
+        "configmaps": "1",
+    }
 
 
 def test_added_kinds_are_watched_like_any_other(api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
     listed = core.list_namespaced_secret(NS)
-    stream = watch.Watch().stream(core.list_namespaced_secret, NS, resource_version=listed.metadata.resource_version,
-                                  timeout_seconds=10)
+    stream = watch.Watch().stream(
+        core.list_namespaced_secret, NS, resource_version=listed.metadata.resource_version, timeout_seconds=10
+    )
     core.create_namespaced_secret(NS, {"metadata": {"name": "watched"}, "stringData": {"k": "v"}})
     core.patch_namespaced_secret("watched", NS, {"metadata": {"labels": {"seen": "yes"}}})
     core.delete_namespaced_secret("watched", NS)
@@ -237,8 +390,12 @@ def test_added_kinds_are_watched_like_any_other(api: client.ApiClient) -> None:
 
 def test_rbac_names_take_colons_and_apiservice_names_their_group(api: client.ApiClient) -> None:
     rbac = client.RbacAuthorizationV1Api(api)
-    role = rbac.create_cluster_role({"metadata": {"name": "system:lab-reader"}, "rules": [
-        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]})
+    role = rbac.create_cluster_role(
+        {
+            "metadata": {"name": "system:lab-reader"},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}],
+        }
+    )
     assert role.metadata.name == "system:lab-reader"
     with pytest.raises(ApiException) as refused:
         rbac.create_cluster_role({"metadata": {"name": "a/b"}, "rules": []})
@@ -246,50 +403,106 @@ def test_rbac_names_take_colons_and_apiservice_names_their_group(api: client.Api
     registration = client.ApiregistrationV1Api(api)
     assert registration.read_api_service("v1.").spec.group_priority_minimum == 18000
     with pytest.raises(ApiException) as bad:
-        registration.create_api_service({"metadata": {"name": "wardle"}, "spec": {
-            "group": "wardle.example.com", "version": "v1", "groupPriorityMinimum": 1000, "versionPriority": 15}})
+        registration.create_api_service(
+            {
+                "metadata": {"name": "wardle"},
+                "spec": {
+                    "group": "wardle.example.com",
+                    "version": "v1",
+                    "groupPriorityMinimum": 1000,
+                    "versionPriority": 15,
+                },
+            }
+        )
     assert bad.value.status == 422 and "<version>.<group>" in json.loads(bad.value.body)["message"]
 
 
 def test_stateful_pods_publish_their_hostnames_behind_a_headless_service(api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
-    client.AppsV1Api(api).create_namespaced_stateful_set(NS, {"metadata": {"name": "kv"}, "spec": {
-        "serviceName": "kv", "replicas": 2, "selector": {"matchLabels": {"app": "kv"}},
-        "template": {"metadata": {"labels": {"app": "kv"}}, "spec": {"containers": [{"name": "c", "image": "redis:7"}]}}}})
-    core.create_namespaced_service(NS, {"metadata": {"name": "kv"}, "spec": {
-        "clusterIP": "None", "selector": {"app": "kv"}, "ports": [{"port": 6379}]}})
-    endpoints = eventually(lambda: (e := core.read_namespaced_endpoints("kv", NS)).subsets
-                           and len(e.subsets[0].addresses or []) == 2 and e, "two kv endpoints")
+    client.AppsV1Api(api).create_namespaced_stateful_set(
+        NS,
+        {
+            "metadata": {"name": "kv"},
+            "spec": {
+                "serviceName": "kv",
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": "kv"}},
+                "template": {
+                    "metadata": {"labels": {"app": "kv"}},
+                    "spec": {"containers": [{"name": "c", "image": "redis:7"}]},
+                },
+            },
+        },
+    )
+    core.create_namespaced_service(
+        NS,
+        {
+            "metadata": {"name": "kv"},
+            "spec": {"clusterIP": "None", "selector": {"app": "kv"}, "ports": [{"port": 6379}]},
+        },
+    )
+    endpoints = eventually(
+        lambda: (
+            (e := core.read_namespaced_endpoints("kv", NS)).subsets and len(e.subsets[0].addresses or []) == 2 and e
+        ),
+        "two kv endpoints",
+    )
     assert sorted((a.hostname, a.target_ref.name) for a in endpoints.subsets[0].addresses) == [
-        ("kv-0", "kv-0"), ("kv-1", "kv-1")]
+        ("kv-0", "kv-0"),
+        ("kv-1", "kv-1"),
+    ]
 
 
 def test_tables_mark_finished_pods_completed(api: client.ApiClient) -> None:
     method, url, headers, body, _ = api.param_serialize(
-        "GET", "/api/v1/namespaces/kube-system/pods", auth_settings=["BearerToken"],
-        header_params={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})
+        "GET",
+        "/api/v1/namespaces/kube-system/pods",
+        auth_settings=["BearerToken"],
+        header_params={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"},
+    )
     table = json.loads(api.call_api(method, url, headers, body).read())
     completed = [r for r in table["rows"] if r["cells"][2] == "Completed"]
-    assert len(completed) == 2 and all(r["conditions"] == [{
-        "type": "Completed", "status": "True", "reason": "Succeeded", "message": "The pod has completed successfully."}]
-        for r in completed)
+    assert len(completed) == 2 and all(
+        r["conditions"]
+        == [
+            {
+                "type": "Completed",
+                "status": "True",
+                "reason": "Succeeded",
+                "message": "The pod has completed successfully.",
+            }
+        ]
+        for r in completed
+    )
     assert all("conditions" not in r for r in table["rows"] if r["cells"][2] == "Running")
 
 
 def test_scale_subresource_serves_autoscaling_v1_scale(api: client.ApiClient) -> None:
     core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
-    core.create_namespaced_replication_controller(NS, {"metadata": {"name": "scaled"}, "spec": {
-        "replicas": 1, "template": {"metadata": {"labels": {"app": "scaled"}},
-                                    "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}})
-    eventually(lambda: core.read_namespaced_replication_controller("scaled", NS).status.ready_replicas == 1,
-               "a ready replica")  # then the object stands still, and a read-modify-write goes through
+    core.create_namespaced_replication_controller(
+        NS,
+        {
+            "metadata": {"name": "scaled"},
+            "spec": {
+                "replicas": 1,
+                "template": {
+                    "metadata": {"labels": {"app": "scaled"}},
+                    "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+                },
+            },
+        },
+    )
+    eventually(
+        lambda: core.read_namespaced_replication_controller("scaled", NS).status.ready_replicas == 1, "a ready replica"
+    )  # then the object stands still, and a read-modify-write goes through
     scale = core.read_namespaced_replication_controller_scale("scaled", NS)
     assert (scale.kind, scale.api_version, scale.spec.replicas) == ("Scale", "autoscaling/v1", 1)
     assert scale.status.selector == "app=scaled"
     scale.spec.replicas = 3
     assert core.replace_namespaced_replication_controller_scale("scaled", NS, scale).spec.replicas == 3
-    eventually(lambda: core.read_namespaced_replication_controller_scale("scaled", NS).status.replicas == 3,
-               "three replicas")
+    eventually(
+        lambda: core.read_namespaced_replication_controller_scale("scaled", NS).status.replicas == 3, "three replicas"
+    )
     with pytest.raises(ApiException) as stale:
         core.replace_namespaced_replication_controller_scale("scaled", NS, scale)  # its resourceVersion is old now
     assert stale.value.status == 409

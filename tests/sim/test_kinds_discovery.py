@@ -70,8 +70,18 @@ storageclasses sc storage.k8s.io/v1 false StorageClass
 volumeattachments - storage.k8s.io/v1 false VolumeAttachment
 """
 ALL_VERBS = "create,delete,deletecollection,get,list,patch,update,watch"
-CATEGORY_ALL = {"pods", "services", "replicationcontrollers", "daemonsets", "deployments", "replicasets",
-                "statefulsets", "horizontalpodautoscalers", "cronjobs", "jobs"}
+CATEGORY_ALL = {
+    "pods",
+    "services",
+    "replicationcontrollers",
+    "daemonsets",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "horizontalpodautoscalers",
+    "cronjobs",
+    "jobs",
+}
 
 
 @pytest.fixture(scope="module")
@@ -99,41 +109,131 @@ def test_verbs_and_categories_are_kube_apiservers(kubeconfig: str) -> None:
     assert table[("namespaces", "v1")]["VERBS"] == "create,delete,get,list,patch,update,watch"
     assert table[("services", "v1")]["VERBS"] == "create,delete,get,list,patch,update,watch"
     assert table[("nodes", "metrics.k8s.io/v1beta1")]["VERBS"] == "get,list"
-    for key in [("secrets", "v1"), ("leases", "coordination.k8s.io/v1"), ("roles", "rbac.authorization.k8s.io/v1"),
-                ("cronjobs", "batch/v1"), ("endpointslices", "discovery.k8s.io/v1")]:
+    for key in [
+        ("secrets", "v1"),
+        ("leases", "coordination.k8s.io/v1"),
+        ("roles", "rbac.authorization.k8s.io/v1"),
+        ("cronjobs", "batch/v1"),
+        ("endpointslices", "discovery.k8s.io/v1"),
+    ]:
         assert table[key]["VERBS"] == ALL_VERBS
     assert {name for (name, _), r in table.items() if r["CATEGORIES"] == "all"} == CATEGORY_ALL
     assert {name for (name, _), r in table.items() if r["CATEGORIES"] == "api-extensions"} == {
-        "customresourcedefinitions", "apiservices"}
+        "customresourcedefinitions",
+        "apiservices",
+    }
 
 
-@pytest.mark.parametrize("short", ["po", "svc", "deploy", "sts", "pvc", "pv", "sc", "pdb", "cj", "rc", "sa", "ep", "ns",
-                                   "no", "cm", "ev", "ds", "rs", "ing", "netpol", "quota", "limits", "pc", "crd", "crds",
-                                   "hpa", "ip"])
+@pytest.mark.parametrize(
+    "short",
+    [
+        "po",
+        "svc",
+        "deploy",
+        "sts",
+        "pvc",
+        "pv",
+        "sc",
+        "pdb",
+        "cj",
+        "rc",
+        "sa",
+        "ep",
+        "ns",
+        "no",
+        "cm",
+        "ev",
+        "ds",
+        "rs",
+        "ing",
+        "netpol",
+        "quota",
+        "limits",
+        "pc",
+        "crd",
+        "crds",
+        "hpa",
+        "ip",
+    ],
+)
 def test_short_names_resolve(kubeconfig: str, short: str) -> None:
     kubectl(kubeconfig, "get", short, "-A")
 
 
 def test_get_all_walks_the_all_category(kubeconfig: str) -> None:
-    kubectl(kubeconfig, "create", "--validate=false", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": [
-        {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly", "namespace": "default"}, "spec": {
-            "schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": {
-                "restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox:1.36"}]}}}}}},
-        {"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "legacy", "namespace": "default"},
-         "spec": {"replicas": 0, "template": {"metadata": {"labels": {"app": "legacy"}}, "spec": {
-             "containers": [{"name": "c", "image": "nginx:1.27"}]}}}}]}))
+    kubectl(
+        kubeconfig,
+        "create",
+        "--validate=false",
+        "-f",
+        "-",
+        stdin=json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [
+                    {
+                        "apiVersion": "batch/v1",
+                        "kind": "CronJob",
+                        "metadata": {"name": "nightly", "namespace": "default"},
+                        "spec": {
+                            "schedule": "0 3 * * *",
+                            "jobTemplate": {
+                                "spec": {
+                                    "template": {
+                                        "spec": {
+                                            "restartPolicy": "Never",
+                                            "containers": [{"name": "c", "image": "busybox:1.36"}],
+                                        }
+                                    }
+                                }
+                            },
+                        },
+                    },
+                    {
+                        "apiVersion": "v1",
+                        "kind": "ReplicationController",
+                        "metadata": {"name": "legacy", "namespace": "default"},
+                        "spec": {
+                            "replicas": 0,
+                            "template": {
+                                "metadata": {"labels": {"app": "legacy"}},
+                                "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+                            },
+                        },
+                    },
+                ],
+            }
+        ),
+    )
     text = kubectl(kubeconfig, "get", "all", "-A")
     names = {line.split()[1].split("/")[0] for line in text.splitlines() if line and not line.startswith("NAMESPACE")}
-    assert names == {"pod", "service", "daemonset.apps", "deployment.apps", "replicaset.apps", "job.batch",
-                     "cronjob.batch", "replicationcontroller"}
-    assert re.search(r"^default\s+service/kubernetes\s+ClusterIP\s+10\.43\.0\.1\s+<none>\s+443/TCP\s", text, re.MULTILINE)
-    assert re.search(r"^default\s+cronjob\.batch/nightly\s+0 3 \* \* \*\s+<none>\s+False\s+0\s+<none>\s", text, re.MULTILINE)
+    assert names == {
+        "pod",
+        "service",
+        "daemonset.apps",
+        "deployment.apps",
+        "replicaset.apps",
+        "job.batch",
+        "cronjob.batch",
+        "replicationcontroller",
+    }
+    assert re.search(
+        r"^default\s+service/kubernetes\s+ClusterIP\s+10\.43\.0\.1\s+<none>\s+443/TCP\s", text, re.MULTILINE
+    )
+    assert re.search(
+        r"^default\s+cronjob\.batch/nightly\s+0 3 \* \* \*\s+<none>\s+False\s+0\s+<none>\s", text, re.MULTILINE
+    )
 
 
 def test_aggregated_discovery_is_served_to_clients_that_ask(kubeconfig: str) -> None:
     api = config.new_client_from_config(config_file=kubeconfig)
-    method, url, headers, body, _ = api.param_serialize("GET", "/apis", auth_settings=["BearerToken"], header_params={
-        "Accept": f"{discovery.MEDIA_TYPE},application/json"})
+    method, url, headers, body, _ = api.param_serialize(
+        "GET",
+        "/apis",
+        auth_settings=["BearerToken"],
+        header_params={"Accept": f"{discovery.MEDIA_TYPE},application/json"},
+    )
     answer = api.call_api(method, url, headers, body)
     assert answer.getheader("content-type") == discovery.MEDIA_TYPE
     document = json.loads(answer.read())
@@ -143,10 +243,26 @@ def test_aggregated_discovery_is_served_to_clients_that_ask(kubeconfig: str) -> 
     assert deployments["scope"] == "Namespaced" and deployments["shortNames"] == ["deploy"]
     assert deployments["categories"] == ["all"] and deployments["verbs"] == ALL_VERBS.split(",")
     assert {s["subresource"]: s["responseKind"]["kind"] for s in deployments["subresources"]} == {
-        "status": "Deployment", "scale": "Scale"}
-    method, url, headers, body, _ = api.param_serialize("GET", "/apis", auth_settings=["BearerToken"],
-                                                        header_params={"Accept": "application/json"})
+        "status": "Deployment",
+        "scale": "Scale",
+    }
+    method, url, headers, body, _ = api.param_serialize(
+        "GET", "/apis", auth_settings=["BearerToken"], header_params={"Accept": "application/json"}
+    )
     assert json.loads(api.call_api(method, url, headers, body).read())["kind"] == "APIGroupList"
-    trace = subprocess.run([KUBECTL, "--kubeconfig", kubeconfig, "--cache-dir", str(Path(kubeconfig).parent / "cache"),
-                            "get", "pods", "-v=6"], capture_output=True, text=True, check=True).stderr
+    trace = subprocess.run(
+        [
+            KUBECTL,
+            "--kubeconfig",
+            kubeconfig,
+            "--cache-dir",
+            str(Path(kubeconfig).parent / "cache"),
+            "get",
+            "pods",
+            "-v=6",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
     assert re.findall(r'verb="GET" url="[^"]*?(/apis?|/apis?/[^"?]*)\?timeout', trace) == ["/api", "/apis"]

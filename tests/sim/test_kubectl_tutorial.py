@@ -25,13 +25,16 @@ def test_baseline_commands_show_nodes_pods_and_usage(kubeconfig: Path) -> None:
     top = kubectl(kubeconfig, "top", "nodes").splitlines()
     assert top[0].split() == ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"] and len(top) == 4
     assert kubectl(kubeconfig, "top", "pods", "-A").splitlines()[0].split() == [
-        "NAMESPACE", "NAME", "CPU(cores)", "MEMORY(bytes)"]
+        "NAMESPACE",
+        "NAME",
+        "CPU(cores)",
+        "MEMORY(bytes)",
+    ]
 
 
 def test_the_stress_job_runs_to_completion_and_leaves_logs_and_events(kubeconfig: Path) -> None:
     assert kubectl(kubeconfig, "create", "namespace", "lab-scale").strip() == "namespace/lab-scale created"
-    assert "job.batch/stress-load created" in kubectl(kubeconfig, "apply", "-f",
-                                                      str(TUTORIAL / "stress-load-job.yaml"))
+    assert "job.batch/stress-load created" in kubectl(kubeconfig, "apply", "-f", str(TUTORIAL / "stress-load-job.yaml"))
     kubectl(kubeconfig, "wait", "--for=condition=complete", "job/stress-load", "-n", "lab-scale", "--timeout=120s")
     placed = kubectl(kubeconfig, "get", "pods", "-n", "lab-scale", "-o", "wide").splitlines()
     assert len(placed) == 5 and all("Completed" in row for row in placed[1:])

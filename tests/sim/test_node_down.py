@@ -18,8 +18,13 @@ def test_node_down_moves_the_writer_without_losing_a_row_and_the_node_returns(op
     assert not experiment.skipped and experiment.verdict == failover.VERDICT_OK
     assert experiment.node_after != experiment.node_before
     events = failover.timeline([experiment]).set_index("event")["after_s"]
-    assert events["k3s-agent stopped"] < events["NotReady"] < events["evicted (Terminating)"] \
-        <= events["containers stopped"] <= events["out-of-service taint"]
+    assert (
+        events["k3s-agent stopped"]
+        < events["NotReady"]
+        < events["evicted (Terminating)"]
+        <= events["containers stopped"]
+        <= events["out-of-service taint"]
+    )
     node = lab.cluster.core.read_node(experiment.node_before)
     assert next(c.status for c in node.status.conditions if c.type == "Ready") == "True"
     assert all(t.key != "node.kubernetes.io/out-of-service" for t in node.spec.taints or [])

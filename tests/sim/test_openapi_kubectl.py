@@ -38,15 +38,18 @@ def test_explain_pod_containers_shows_the_published_field_docs(kubeconfig: str) 
     assert {"args", "command", "image", "name", "ports", "resources", "volumeMounts"} <= fields
 
 
-@pytest.mark.parametrize(("field", "heading"), [
-    ("deployment.spec.strategy", "FIELD: strategy <DeploymentStrategy>"),
-    ("statefulset.spec.volumeClaimTemplates", "FIELD: volumeClaimTemplates <[]PersistentVolumeClaim>"),
-    ("storageclass.reclaimPolicy", "FIELD: reclaimPolicy <string>"),
-    ("pdb.spec.minAvailable", "FIELD: minAvailable <IntOrString>"),
-    ("job.spec.backoffLimit", "FIELD: backoffLimit <integer>"),
-    ("node.spec.unschedulable", "FIELD: unschedulable <boolean>"),
-    ("svc.spec.ports", "FIELD: ports <[]ServicePort>"),
-])
+@pytest.mark.parametrize(
+    ("field", "heading"),
+    [
+        ("deployment.spec.strategy", "FIELD: strategy <DeploymentStrategy>"),
+        ("statefulset.spec.volumeClaimTemplates", "FIELD: volumeClaimTemplates <[]PersistentVolumeClaim>"),
+        ("storageclass.reclaimPolicy", "FIELD: reclaimPolicy <string>"),
+        ("pdb.spec.minAvailable", "FIELD: minAvailable <IntOrString>"),
+        ("job.spec.backoffLimit", "FIELD: backoffLimit <integer>"),
+        ("node.spec.unschedulable", "FIELD: unschedulable <boolean>"),
+        ("svc.spec.ports", "FIELD: ports <[]ServicePort>"),
+    ],
+)
 def test_explain_reaches_every_group_served(kubeconfig: str, field: str, heading: str) -> None:
     shown = kubectl(kubeconfig, "explain", field)
     assert shown.returncode == 0, shown.stderr
@@ -63,10 +66,20 @@ def test_v3_discovery_names_each_group_version_by_hash(http: httpx.Client) -> No
     status, _, body = raw(http, "/openapi/v3")
     paths = json.loads(body)["paths"]
     assert status == 200
-    assert {"api/v1", "apis/apps/v1", "apis/batch/v1", "apis/policy/v1", "apis/storage.k8s.io/v1",
-            "apis/coordination.k8s.io/v1", "apis/discovery.k8s.io/v1", "apis/rbac.authorization.k8s.io/v1",
-            "apis/networking.k8s.io/v1", "apis/scheduling.k8s.io/v1", "apis/apiregistration.k8s.io/v1",
-            "apis/apiextensions.k8s.io/v1"} <= set(paths)
+    assert {
+        "api/v1",
+        "apis/apps/v1",
+        "apis/batch/v1",
+        "apis/policy/v1",
+        "apis/storage.k8s.io/v1",
+        "apis/coordination.k8s.io/v1",
+        "apis/discovery.k8s.io/v1",
+        "apis/rbac.authorization.k8s.io/v1",
+        "apis/networking.k8s.io/v1",
+        "apis/scheduling.k8s.io/v1",
+        "apis/apiregistration.k8s.io/v1",
+        "apis/apiextensions.k8s.io/v1",
+    } <= set(paths)
     url = paths["apis/apps/v1"]["serverRelativeURL"]
     assert url.startswith("/openapi/v3/apis/apps/v1?hash=")
     status, headers, body = raw(http, url)
@@ -92,21 +105,33 @@ def test_v2_is_served_as_json_and_as_gnostic_protobuf(http: httpx.Client) -> Non
     status, _, body = raw(http, "/openapi/v2")
     spec = json.loads(body)
     assert status == 200 and spec["swagger"] == "2.0"
-    assert {"io.k8s.api.core.v1.Pod", "io.k8s.api.apps.v1.Deployment", "io.k8s.api.core.v1.Secret",
-            "io.k8s.api.rbac.v1.ClusterRole", "io.k8s.api.networking.v1.Ingress"} <= set(spec["definitions"])
+    assert {
+        "io.k8s.api.core.v1.Pod",
+        "io.k8s.api.apps.v1.Deployment",
+        "io.k8s.api.core.v1.Secret",
+        "io.k8s.api.rbac.v1.ClusterRole",
+        "io.k8s.api.networking.v1.Ingress",
+    } <= set(spec["definitions"])
     # client-go's OpenAPISchema asks for protobuf only, under the name with '@'
-    status, headers, body = raw(http, "/openapi/v2", accept="application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+    status, headers, body = raw(
+        http, "/openapi/v2", accept="application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+    )
     assert status == 200
     assert headers["content-type"] == "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
     document = openapi_proto.document_class()()
     document.ParseFromString(body)
     definitions = {d.name: d.value for d in document.definitions.additional_properties}
     assert set(definitions) == set(spec["definitions"])
-    containers = next(p.value for p in definitions["io.k8s.api.core.v1.PodSpec"].properties.additional_properties
-                      if p.name == "containers")
+    containers = next(
+        p.value
+        for p in definitions["io.k8s.api.core.v1.PodSpec"].properties.additional_properties
+        if p.name == "containers"
+    )
     assert containers.items.schema[0]._ref == "#/definitions/io.k8s.api.core.v1.Container"
     assert {(e.name, e.value.yaml) for e in containers.vendor_extension} >= {
-        ("x-kubernetes-patch-merge-key", '"name"\n'), ("x-kubernetes-patch-strategy", '"merge"\n')}
+        ("x-kubernetes-patch-merge-key", '"name"\n'),
+        ("x-kubernetes-patch-strategy", '"merge"\n'),
+    }
     assert raw(http, "/openapi/v2", accept="application/xml")[0] == 406
 
 
@@ -118,18 +143,24 @@ def test_kubectl_reads_v2_where_it_needs_it(kubeconfig: str, tmp_path: Path) -> 
     applied = kubectl(kubeconfig, "apply", "-f", str(path))
     assert applied.returncode == 0, applied.stderr
     assert "storageclass.storage.k8s.io/local-path configured" in applied.stdout.splitlines()
-    path.write_text("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n"
-                    "    name: listed\n  dta: {}\n")
+    path.write_text(
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n"
+        "    name: listed\n  dta: {}\n"
+    )
     refused = kubectl(kubeconfig, "apply", "-f", str(path))
-    assert refused.stderr == (f'error: error validating "{path}": error validating data: ValidationError(ConfigMap): '
-                              'unknown field "dta" in io.k8s.api.core.v1.ConfigMap; if you choose to ignore these '
-                              "errors, turn validation off with --validate=false\n")
+    assert refused.stderr == (
+        f'error: error validating "{path}": error validating data: ValidationError(ConfigMap): '
+        'unknown field "dta" in io.k8s.api.core.v1.ConfigMap; if you choose to ignore these '
+        "errors, turn validation off with --validate=false\n"
+    )
     explained = kubectl(kubeconfig, "explain", "pods.spec.containers.ports", "--output=plaintext-openapiv2")
     assert explained.stdout.splitlines()[:4] == ["KIND:     Pod", "VERSION:  v1", "", "RESOURCE: ports <[]Object>"]
 
 
-NAMESPACES = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: lab-scale\n---\n" \
-             "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: edge-ai\n"
+NAMESPACES = (
+    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: lab-scale\n---\n"
+    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: edge-ai\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -138,21 +169,34 @@ def namespaces(kubeconfig: str) -> None:
     assert made.returncode == 0, made.stderr
 
 
-@pytest.mark.parametrize(("manifest", "created"), [
-    ("stress-load-job.yaml", ["job.batch/stress-load created"]),
-    ("nfs-storageclass.yaml", ["storageclass.storage.k8s.io/nfs-shared created"]),
-    ("statefulset-sqlite.yaml", ["statefulset.apps/nfs-sqlite created"]),
-    ("vehicle-detector-configmap.yaml", ["configmap/vehicle-detector-code created"]),
-    ("edge-ai-deployment.yaml", ["deployment.apps/vehicle-detector created", "service/vehicle-detector created"]),
-])
-def test_kubectl_applies_every_manifest_the_tutorial_writes(kubeconfig: str, namespaces: None, tmp_path: Path,
-                                                            manifest: str, created: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("manifest", "created"),
+    [
+        ("stress-load-job.yaml", ["job.batch/stress-load created"]),
+        ("nfs-storageclass.yaml", ["storageclass.storage.k8s.io/nfs-shared created"]),
+        ("statefulset-sqlite.yaml", ["statefulset.apps/nfs-sqlite created"]),
+        ("vehicle-detector-configmap.yaml", ["configmap/vehicle-detector-code created"]),
+        ("edge-ai-deployment.yaml", ["deployment.apps/vehicle-detector created", "service/vehicle-detector created"]),
+    ],
+)
+def test_kubectl_applies_every_manifest_the_tutorial_writes(
+    kubeconfig: str, namespaces: None, tmp_path: Path, manifest: str, created: list[str]
+) -> None:
     path = TUTORIAL / manifest
     if manifest == "vehicle-detector-configmap.yaml":
         # The tutorial renders this one from its inference script with a client-side dry run.
-        rendered = kubectl(kubeconfig, "create", "configmap", "vehicle-detector-code", "-n", "edge-ai",
-                           f"--from-file=inference-app.py={TUTORIAL / 'inference-app.py'}", "--dry-run=client",
-                           "-o", "yaml")
+        rendered = kubectl(
+            kubeconfig,
+            "create",
+            "configmap",
+            "vehicle-detector-code",
+            "-n",
+            "edge-ai",
+            f"--from-file=inference-app.py={TUTORIAL / 'inference-app.py'}",
+            "--dry-run=client",
+            "-o",
+            "yaml",
+        )
         path = tmp_path / manifest
         path.write_text(rendered.stdout)
     applied = kubectl(kubeconfig, "apply", "-f", str(path))

@@ -40,14 +40,19 @@ def objects(kubeconfig: str) -> dict[str, Any]:
         for item in kind.get().to_dict()["items"]:
             meta = item["metadata"]
             found[f"{kind.kind} {meta.get('namespace', '')}/{meta['name']}"] = json.dumps(
-                [meta.get("labels"), meta.get("annotations"), item.get("spec")], sort_keys=True, default=str)
+                [meta.get("labels"), meta.get("annotations"), item.get("spec")], sort_keys=True, default=str
+            )
     return found
 
 
 def test_notebooks_without_apply_show_their_plan_and_change_nothing(live_kubeconfig: str, tmp_path: Path) -> None:
     before = objects(live_kubeconfig)
-    result = run_lab({"backend": "live", "kubeconfig": live_kubeconfig}, notebooks=["01", "03", "04", "06"],
-                     output_dir=tmp_path / "out", progress=False)
+    result = run_lab(
+        {"backend": "live", "kubeconfig": live_kubeconfig},
+        notebooks=["01", "03", "04", "06"],
+        output_dir=tmp_path / "out",
+        progress=False,
+    )
     assert result.status == "succeeded", result.failed
     assert objects(live_kubeconfig) == before
     for name in ("03-workload", "04-storage", "06-operations"):
@@ -60,16 +65,42 @@ def test_notebooks_without_apply_show_their_plan_and_change_nothing(live_kubecon
 
 
 def test_with_apply_the_notebook_does_its_work_and_clean_removes_it(
-        live_kubeconfig: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    live_kubeconfig: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = objects(live_kubeconfig)
-    result = run_lab({"backend": "live", "kubeconfig": live_kubeconfig, "apply": True, "stress_completions": 2,
-                      "stress_parallelism": 2, "sample_every": 1.0}, notebooks=["01", "03"],
-                     output_dir=tmp_path / "out", progress=False)
+    result = run_lab(
+        {
+            "backend": "live",
+            "kubeconfig": live_kubeconfig,
+            "apply": True,
+            "stress_completions": 2,
+            "stress_parallelism": 2,
+            "sample_every": 1.0,
+        },
+        notebooks=["01", "03"],
+        output_dir=tmp_path / "out",
+        progress=False,
+    )
     assert result.status == "succeeded", result.failed
     made = set(objects(live_kubeconfig)) - set(before)
     assert {"Namespace /lab-scale", "Job lab-scale/stress-load"} <= made
     capsys.readouterr()
-    assert main(["clean", "--backend", "live", "-p", "kubeconfig", live_kubeconfig,
-                 "-p", "workspace", str(result.run_dir / "lab"), "--yes"]) == 0
+    assert (
+        main(
+            [
+                "clean",
+                "--backend",
+                "live",
+                "-p",
+                "kubeconfig",
+                live_kubeconfig,
+                "-p",
+                "workspace",
+                str(result.run_dir / "lab"),
+                "--yes",
+            ]
+        )
+        == 0
+    )
     assert "deleted Job lab-scale/stress-load" in capsys.readouterr().out
     assert set(objects(live_kubeconfig)) - set(before) == set()

@@ -16,61 +16,199 @@ NS = "lab-print"
 pytestmark = needs_kubectl
 
 MANIFESTS = [
-    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"a": "1"},
-     "binaryData": {"b": "AA=="}},
+    {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "settings"},
+        "data": {"a": "1"},
+        "binaryData": {"b": "AA=="},
+    },
     {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds"}, "stringData": {"password": "x"}},
     {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "robot"}},
-    {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {
-        "replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-        "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [
-            {"name": "nginx", "image": "nginx:1.27", "ports": [{"name": "http", "containerPort": 80}]},
-            {"name": "sidecar", "image": "busybox:1.36"}]}}}},
-    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {
-        "selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}},
-    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "edge"}, "spec": {
-        "type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 9000, "nodePort": 30900}]}},
-    {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"}, "spec": {
-        "serviceName": "db", "replicas": 1, "selector": {"matchLabels": {"app": "db"}},
-        "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "redis", "image": "redis:7"}]}}}},
-    {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly"}, "spec": {
-        "schedule": "0 3 * * *", "suspend": True, "jobTemplate": {"spec": {"template": {"spec": {
-            "restartPolicy": "OnFailure", "containers": [{"name": "backup", "image": "restic/restic:0.17"}]}}}}}},
-    {"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "legacy"}, "spec": {
-        "replicas": 1, "template": {"metadata": {"labels": {"app": "legacy"}},
-                                    "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}},
-    {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "tmpl"}, "template": {
-        "metadata": {"labels": {"app": "tmpl"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}},
-    {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "limits"}, "spec": {"limits": [
-        {"type": "Container", "default": {"cpu": "500m"}}]}},
-    {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "budget"}, "spec": {"hard": {
-        "pods": "10", "requests.cpu": "4", "limits.memory": "8Gi"}}},
-    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "web"}, "spec": {
-        "ingressClassName": "traefik", "rules": [{"host": "web.lab.local", "http": {"paths": [
-            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}},
-    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "web-only"}, "spec": {
-        "podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]}},
-    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "reader"}, "rules": [
-        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}]},
-    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "read-pods"},
-     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"}, "subjects": [
-        {"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"},
-        {"kind": "ServiceAccount", "name": "robot", "namespace": NS}]},
-    {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"}, "spec": {
-        "minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}}},
-    {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"}, "spec": {
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "minReplicas": 1,
-        "maxReplicas": 3, "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
-            "type": "Utilization", "averageUtilization": 50}}}]}},
+    {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {
+                    "containers": [
+                        {"name": "nginx", "image": "nginx:1.27", "ports": [{"name": "http", "containerPort": 80}]},
+                        {"name": "sidecar", "image": "busybox:1.36"},
+                    ]
+                },
+            },
+        },
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "edge"},
+        "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 9000, "nodePort": 30900}]},
+    },
+    {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db"},
+        "spec": {
+            "serviceName": "db",
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": {
+                "metadata": {"labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "redis", "image": "redis:7"}]},
+            },
+        },
+    },
+    {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "nightly"},
+        "spec": {
+            "schedule": "0 3 * * *",
+            "suspend": True,
+            "jobTemplate": {
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "restartPolicy": "OnFailure",
+                            "containers": [{"name": "backup", "image": "restic/restic:0.17"}],
+                        }
+                    }
+                }
+            },
+        },
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "ReplicationController",
+        "metadata": {"name": "legacy"},
+        "spec": {
+            "replicas": 1,
+            "template": {
+                "metadata": {"labels": {"app": "legacy"}},
+                "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+            },
+        },
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "PodTemplate",
+        "metadata": {"name": "tmpl"},
+        "template": {
+            "metadata": {"labels": {"app": "tmpl"}},
+            "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+        },
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "limits"},
+        "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m"}}]},
+    },
+    {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "budget"},
+        "spec": {"hard": {"pods": "10", "requests.cpu": "4", "limits.memory": "8Gi"}},
+    },
+    {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "web"},
+        "spec": {
+            "ingressClassName": "traefik",
+            "rules": [
+                {
+                    "host": "web.lab.local",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    },
+    {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "web-only"},
+        "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]},
+    },
+    {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": "reader"},
+        "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}],
+    },
+    {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "read-pods"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+        "subjects": [
+            {"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"},
+            {"kind": "ServiceAccount", "name": "robot", "namespace": NS},
+        ],
+    },
+    {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "web"},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+    },
+    {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "minReplicas": 1,
+            "maxReplicas": 3,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}},
+                }
+            ],
+        },
+    },
 ]
 CLUSTER_MANIFESTS = [
     {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "lab-high"}, "value": 1000},
-    {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "traefik"},
-     "spec": {"controller": "traefik.io/ingress-controller"}},
-    {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-     "metadata": {"name": "widgets.lab.example.com"}, "spec": {
-         "group": "lab.example.com", "scope": "Namespaced", "names": {"plural": "widgets", "kind": "Widget"},
-         "versions": [{"name": "v1", "served": True, "storage": True,
-                       "schema": {"openAPIV3Schema": {"type": "object"}}}]}},
+    {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "traefik"},
+        "spec": {"controller": "traefik.io/ingress-controller"},
+    },
+    {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.lab.example.com"},
+        "spec": {
+            "group": "lab.example.com",
+            "scope": "Namespaced",
+            "names": {"plural": "widgets", "kind": "Widget"},
+            "versions": [
+                {"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {"type": "object"}}}
+            ],
+        },
+    },
 ]
 
 
@@ -78,11 +216,23 @@ CLUSTER_MANIFESTS = [
 def kubeconfig(sim_workspace: Path) -> str:
     """A simulator of its own, at speed 120, with the manifests above in it."""
     path = str(start(sim_workspace, "-p", "speed", "120"))
-    kubectl(path, "create", "--validate=false", "-f", "-",
-            stdin=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}))
+    kubectl(
+        path,
+        "create",
+        "--validate=false",
+        "-f",
+        "-",
+        stdin=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}),
+    )
     items = [{**m, "metadata": {**m["metadata"], "namespace": NS}} for m in MANIFESTS] + CLUSTER_MANIFESTS
-    kubectl(path, "create", "--validate=false", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List",
-                                                                               "items": items}))
+    kubectl(
+        path,
+        "create",
+        "--validate=false",
+        "-f",
+        "-",
+        stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": items}),
+    )
     deadline = time.monotonic() + 20
     while "2/2" not in kubectl(path, "get", "deploy", "web", "-n", NS, "--no-headers"):
         assert time.monotonic() < deadline, "the web deployment never became ready"
@@ -120,8 +270,11 @@ HEADERS = [
     ("replicasets", ["NAME", "DESIRED", "CURRENT", "READY", "AGE"], ["CONTAINERS", "IMAGES", "SELECTOR"]),
     ("statefulsets", ["NAME", "READY", "AGE"], ["CONTAINERS", "IMAGES"]),
     ("controllerrevisions", ["NAME", "CONTROLLER", "REVISION", "AGE"], []),
-    ("cronjobs", ["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
-     ["CONTAINERS", "IMAGES", "SELECTOR"]),
+    (
+        "cronjobs",
+        ["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"],
+        ["CONTAINERS", "IMAGES", "SELECTOR"],
+    ),
     ("replicationcontrollers", ["NAME", "DESIRED", "CURRENT", "READY", "AGE"], ["CONTAINERS", "IMAGES", "SELECTOR"]),
     ("podtemplates", ["NAME", "CONTAINERS", "IMAGES", "POD LABELS"], []),
     ("limitranges", ["NAME", "CREATED AT"], []),
@@ -134,12 +287,31 @@ HEADERS = [
     ("horizontalpodautoscalers", ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"], []),
 ]
 CLUSTER_HEADERS = [
-    ("nodes", ["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
-     ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]),
+    (
+        "nodes",
+        ["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
+        ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"],
+    ),
     ("namespaces", ["NAME", "STATUS", "AGE"], []),
-    ("storageclasses", ["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"], []),
-    ("csidrivers", ["NAME", "ATTACHREQUIRED", "PODINFOONMOUNT", "STORAGECAPACITY", "TOKENREQUESTS", "REQUIRESREPUBLISH",
-                    "MODES", "AGE"], []),
+    (
+        "storageclasses",
+        ["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"],
+        [],
+    ),
+    (
+        "csidrivers",
+        [
+            "NAME",
+            "ATTACHREQUIRED",
+            "PODINFOONMOUNT",
+            "STORAGECAPACITY",
+            "TOKENREQUESTS",
+            "REQUIRESREPUBLISH",
+            "MODES",
+            "AGE",
+        ],
+        [],
+    ),
     ("priorityclasses", ["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"], []),
     ("ingressclasses", ["NAME", "CONTROLLER", "PARAMETERS", "AGE"], []),
     ("clusterroles", ["NAME", "CREATED AT"], []),
@@ -152,7 +324,9 @@ CLUSTER_HEADERS = [
 
 
 @pytest.mark.parametrize(("resource", "columns", "wide"), HEADERS, ids=[h[0] for h in HEADERS])
-def test_namespaced_kinds_print_their_columns(kubeconfig: str, resource: str, columns: list[str], wide: list[str]) -> None:
+def test_namespaced_kinds_print_their_columns(
+    kubeconfig: str, resource: str, columns: list[str], wide: list[str]
+) -> None:
     assert header(kubectl(kubeconfig, "get", resource, "-n", NS)) == columns
     assert header(kubectl(kubeconfig, "get", resource, "-n", NS, "-o", "wide")) == columns + wide
     assert header(kubectl(kubeconfig, "get", resource, "-A")) == ["NAMESPACE", *columns]
@@ -165,12 +339,31 @@ def test_cluster_kinds_print_their_columns(kubeconfig: str, resource: str, colum
 
 
 def test_events_wide_columns_sit_between_and_after(kubeconfig: str) -> None:
-    assert header(kubectl(kubeconfig, "get", "events", "-A")) == ["NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT",
-                                                                  "MESSAGE"]
+    assert header(kubectl(kubeconfig, "get", "events", "-A")) == [
+        "NAMESPACE",
+        "LAST SEEN",
+        "TYPE",
+        "REASON",
+        "OBJECT",
+        "MESSAGE",
+    ]
     assert header(kubectl(kubeconfig, "get", "events", "-n", NS, "-o", "wide")) == [
-        "LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT", "NAME"]
-    scaled = [r for r in rows(kubectl(kubeconfig, "get", "events", "-n", NS, "-o", "wide"))
-              if r["REASON"] == "ScalingReplicaSet"]
+        "LAST SEEN",
+        "TYPE",
+        "REASON",
+        "OBJECT",
+        "SUBOBJECT",
+        "SOURCE",
+        "MESSAGE",
+        "FIRST SEEN",
+        "COUNT",
+        "NAME",
+    ]
+    scaled = [
+        r
+        for r in rows(kubectl(kubeconfig, "get", "events", "-n", NS, "-o", "wide"))
+        if r["REASON"] == "ScalingReplicaSet"
+    ]
     assert scaled and scaled[0]["OBJECT"] == "deployment/web" and scaled[0]["SOURCE"] == "deployment-controller"
     assert scaled[0]["COUNT"] == "1" and scaled[0]["TYPE"] == "Normal"
 
@@ -183,15 +376,31 @@ def test_leases_show_their_holders(kubeconfig: str) -> None:
 
 def test_workload_cells(kubeconfig: str) -> None:
     (deploy,) = rows(kubectl(kubeconfig, "get", "deploy", "-n", NS, "-o", "wide"))
-    assert deploy | {"AGE": ""} == {"NAME": "web", "READY": "2/2", "UP-TO-DATE": "2", "AVAILABLE": "2", "AGE": "",
-                                    "CONTAINERS": "nginx,sidecar", "IMAGES": "nginx:1.27,busybox:1.36",
-                                    "SELECTOR": "app=web"}
+    assert deploy | {"AGE": ""} == {
+        "NAME": "web",
+        "READY": "2/2",
+        "UP-TO-DATE": "2",
+        "AVAILABLE": "2",
+        "AGE": "",
+        "CONTAINERS": "nginx,sidecar",
+        "IMAGES": "nginx:1.27,busybox:1.36",
+        "SELECTOR": "app=web",
+    }
     (rs,) = rows(kubectl(kubeconfig, "get", "rs", "-n", NS, "-o", "wide"))
     assert rs["SELECTOR"] == f"app=web,pod-template-hash={rs['NAME'].removeprefix('web-')}"
     (cj,) = rows(kubectl(kubeconfig, "get", "cj", "-n", NS, "-o", "wide"))
-    assert cj | {"AGE": ""} == {"NAME": "nightly", "SCHEDULE": "0 3 * * *", "TIMEZONE": "<none>", "SUSPEND": "True",
-                                "ACTIVE": "0", "LAST SCHEDULE": "<none>", "AGE": "", "CONTAINERS": "backup",
-                                "IMAGES": "restic/restic:0.17", "SELECTOR": "<none>"}
+    assert cj | {"AGE": ""} == {
+        "NAME": "nightly",
+        "SCHEDULE": "0 3 * * *",
+        "TIMEZONE": "<none>",
+        "SUSPEND": "True",
+        "ACTIVE": "0",
+        "LAST SCHEDULE": "<none>",
+        "AGE": "",
+        "CONTAINERS": "backup",
+        "IMAGES": "restic/restic:0.17",
+        "SELECTOR": "<none>",
+    }
     (rc,) = rows(kubectl(kubeconfig, "get", "rc", "-n", NS, "-o", "wide"))
     assert (rc["DESIRED"], rc["CONTAINERS"], rc["SELECTOR"]) == ("1", "c", "app=legacy")
     (revision,) = rows(kubectl(kubeconfig, "get", "controllerrevisions", "-n", NS))
@@ -215,7 +424,9 @@ def test_service_and_endpoint_cells(kubeconfig: str) -> None:
     endpoints = {r["NAME"]: r["ENDPOINTS"] for r in rows(kubectl(kubeconfig, "get", "ep", "-n", NS))}
     assert sorted(endpoints["web"].split(",")) == [f"{ip}:80" for ip in ips]
     assert sorted(endpoints["edge"].split(",")) == [f"{ip}:9000" for ip in ips]
-    (web_slice,) = [r for r in rows(kubectl(kubeconfig, "get", "endpointslices", "-n", NS)) if r["NAME"].startswith("web-")]
+    (web_slice,) = [
+        r for r in rows(kubectl(kubeconfig, "get", "endpointslices", "-n", NS)) if r["NAME"].startswith("web-")
+    ]
     assert web_slice["ADDRESSTYPE"] == "IPv4" and web_slice["PORTS"] == "80"
     assert sorted(web_slice["ENDPOINTS"].split(",")) == ips
     (kubernetes,) = rows(kubectl(kubeconfig, "get", "ep", "kubernetes", "-n", "default"))
@@ -231,8 +442,14 @@ def test_config_rbac_and_policy_cells(kubeconfig: str) -> None:
     accounts = {r["NAME"]: r["SECRETS"] for r in rows(kubectl(kubeconfig, "get", "sa", "-n", NS))}
     assert accounts == {"default": "0", "robot": "0"}
     (binding,) = rows(kubectl(kubeconfig, "get", "rolebinding", "-n", NS, "-o", "wide"))
-    assert binding | {"AGE": ""} == {"NAME": "read-pods", "ROLE": "Role/reader", "AGE": "", "USERS": "alice",
-                                     "GROUPS": "", "SERVICEACCOUNTS": f"{NS}/robot"}
+    assert binding | {"AGE": ""} == {
+        "NAME": "read-pods",
+        "ROLE": "Role/reader",
+        "AGE": "",
+        "USERS": "alice",
+        "GROUPS": "",
+        "SERVICEACCOUNTS": f"{NS}/robot",
+    }
     (role,) = rows(kubectl(kubeconfig, "get", "roles", "-n", NS))
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", role["CREATED AT"])
     (quota,) = rows(kubectl(kubeconfig, "get", "quota", "-n", NS))
@@ -240,19 +457,36 @@ def test_config_rbac_and_policy_cells(kubeconfig: str) -> None:
     (pdb,) = rows(kubectl(kubeconfig, "get", "pdb", "-n", NS))
     assert (pdb["MIN AVAILABLE"], pdb["MAX UNAVAILABLE"]) == ("1", "N/A")
     (hpa,) = rows(kubectl(kubeconfig, "get", "hpa", "-n", NS))
-    assert hpa | {"AGE": ""} == {"NAME": "web", "REFERENCE": "Deployment/web", "TARGETS": "cpu: <unknown>/50%",
-                                 "MINPODS": "1", "MAXPODS": "3", "REPLICAS": "0", "AGE": ""}
+    assert hpa | {"AGE": ""} == {
+        "NAME": "web",
+        "REFERENCE": "Deployment/web",
+        "TARGETS": "cpu: <unknown>/50%",
+        "MINPODS": "1",
+        "MAXPODS": "3",
+        "REPLICAS": "0",
+        "AGE": "",
+    }
     (ingress,) = rows(kubectl(kubeconfig, "get", "ing", "-n", NS))
-    assert (ingress["CLASS"], ingress["HOSTS"], ingress["ADDRESS"], ingress["PORTS"]) == ("traefik", "web.lab.local", "", "80")
+    assert (ingress["CLASS"], ingress["HOSTS"], ingress["ADDRESS"], ingress["PORTS"]) == (
+        "traefik",
+        "web.lab.local",
+        "",
+        "80",
+    )
     (policy,) = rows(kubectl(kubeconfig, "get", "netpol", "-n", NS))
     assert policy["POD-SELECTOR"] == "app=web"
 
 
 def test_cluster_scoped_cells(kubeconfig: str) -> None:
     (sc,) = rows(kubectl(kubeconfig, "get", "sc"))
-    assert sc | {"AGE": ""} == {"NAME": "local-path (default)", "PROVISIONER": "rancher.io/local-path",
-                                "RECLAIMPOLICY": "Delete", "VOLUMEBINDINGMODE": "WaitForFirstConsumer",
-                                "ALLOWVOLUMEEXPANSION": "false", "AGE": ""}
+    assert sc | {"AGE": ""} == {
+        "NAME": "local-path (default)",
+        "PROVISIONER": "rancher.io/local-path",
+        "RECLAIMPOLICY": "Delete",
+        "VOLUMEBINDINGMODE": "WaitForFirstConsumer",
+        "ALLOWVOLUMEEXPANSION": "false",
+        "AGE": "",
+    }
     classes = {r["NAME"]: r for r in rows(kubectl(kubeconfig, "get", "pc"))}
     assert (classes["lab-high"]["VALUE"], classes["lab-high"]["GLOBAL-DEFAULT"]) == ("1000", "false")
     assert classes["lab-high"]["PREEMPTIONPOLICY"] == "PreemptLowerPriority"
@@ -265,8 +499,11 @@ def test_cluster_scoped_cells(kubeconfig: str) -> None:
     (cidr,) = rows(kubectl(kubeconfig, "get", "servicecidrs"))
     assert cidr["CIDRS"] == "10.43.0.0/16"
     nodes = rows(kubectl(kubeconfig, "get", "nodes", "-o", "wide"))
-    assert [(n["STATUS"], n["ROLES"]) for n in nodes] == [("Ready", "control-plane,master"), ("Ready", "<none>"),
-                                                          ("Ready", "<none>")]
+    assert [(n["STATUS"], n["ROLES"]) for n in nodes] == [
+        ("Ready", "control-plane,master"),
+        ("Ready", "<none>"),
+        ("Ready", "<none>"),
+    ]
     assert all(n["EXTERNAL-IP"] == "<none>" and n["CONTAINER-RUNTIME"].startswith("containerd://") for n in nodes)
 
 

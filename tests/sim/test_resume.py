@@ -23,7 +23,8 @@ def _manifest(run_dir: Path) -> dict:
 
 
 def test_a_failed_run_resumes_with_a_fix_and_keeps_both_attempts(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     common = ["--notebooks-dir", str(NOTEBOOKS), "--output-dir", str(out)]
     assert main(["run", *common, "-p", "storage_timeout", "1", "-p", "seed", "3"]) == 1
@@ -35,11 +36,18 @@ def test_a_failed_run_resumes_with_a_fix_and_keeps_both_attempts(
 
     assert main(["run", "--resume", run_dir.name, *common, "-p", "storage_timeout", "600"]) == 0
     manifest = _manifest(run_dir)
-    assert manifest["status"] == "succeeded" and sorted(p.name for p in out.iterdir()) == [run_dir.name, f"{run_dir.name}.tar.gz"]
+    assert manifest["status"] == "succeeded" and sorted(p.name for p in out.iterdir()) == [
+        run_dir.name,
+        f"{run_dir.name}.tar.gz",
+    ]
     first, second = manifest["attempts"]
     assert (first["status"], first["parameters"]["storage_timeout"]) == ("failed", 1.0)
     assert [nb["name"] for nb in first["notebooks"]] == ["01-write", "02-wait"]
-    assert (second["status"], second["parameters"]["storage_timeout"], second["parameters"]["seed"]) == ("succeeded", 600.0, 3)
+    assert (second["status"], second["parameters"]["storage_timeout"], second["parameters"]["seed"]) == (
+        "succeeded",
+        600.0,
+        3,
+    )
     assert [(nb["name"], nb["status"]) for nb in second["notebooks"]] == [("02-wait", "succeeded")]
     assert [(nb["name"], nb["attempt"]) for nb in manifest["notebooks"]] == [("01-write", 1), ("02-wait", 2)]
     assert (run_dir / "lab" / "baseline" / "x.txt").stat().st_mtime_ns == written  # 01 did not run again
@@ -52,9 +60,24 @@ def test_a_failed_run_resumes_with_a_fix_and_keeps_both_attempts(
 def test_a_signal_stops_the_notebook_archives_and_exits_with_one_line(tmp_path: Path, signum: int, code: int) -> None:
     out = tmp_path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-m", "sugarlab", "run", "--notebooks-dir", str(NOTEBOOKS), "--output-dir", str(out),
-         "-p", "sample_every", "120"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-m",
+            "sugarlab",
+            "run",
+            "--notebooks-dir",
+            str(NOTEBOOKS),
+            "--output-dir",
+            str(out),
+            "-p",
+            "sample_every",
+            "120",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     deadline = time.monotonic() + 90
     while not list(out.glob("*/notebooks/02-wait.ipynb")) and time.monotonic() < deadline:
         time.sleep(0.2)  # papermill writes the notebook as it starts executing it

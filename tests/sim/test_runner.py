@@ -85,10 +85,17 @@ def test_manifest_records_the_run(run: RunResult, unpacked: Path) -> None:
     assert manifest["parameters"] == {"seed": 3, "workspace": str(run.run_dir / "lab")}
     assert manifest["started"] <= manifest["ended"]
     assert set(manifest["versions"]) == {
-        "python", "sugarlab", "papermill", "kubernetes", "pandas", "matplotlib", "nbconvert"
+        "python",
+        "sugarlab",
+        "papermill",
+        "kubernetes",
+        "pandas",
+        "matplotlib",
+        "nbconvert",
     }
     assert [(nb["name"], nb["status"]) for nb in manifest["notebooks"]] == [
-        ("01-write", "succeeded"), ("02-fail", "failed")
+        ("01-write", "succeeded"),
+        ("02-fail", "failed"),
     ]
     assert manifest["notebooks"][1]["error"] == run.notebooks[1].error
     assert all(nb["duration_seconds"] > 0 for nb in manifest["notebooks"])
@@ -134,8 +141,11 @@ def test_parameters_are_recorded_in_the_lab_and_injected_where_declared(run: Run
     recorded = json.loads((run.run_dir / "lab" / ".sugarlab" / "parameters.json").read_text())
     assert recorded == {"seed": 3}
     failed = json.loads((unpacked / "notebooks" / "02-fail.ipynb").read_text())
-    assert not [c for c in failed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])
-                and "seed" in "".join(c["source"])]
+    assert not [
+        c
+        for c in failed["cells"]
+        if "injected-parameters" in c["metadata"].get("tags", []) and "seed" in "".join(c["source"])
+    ]
 
 
 def test_a_name_that_is_no_lab_parameter_is_rejected_before_anything_runs(tmp_path: Path) -> None:
@@ -170,7 +180,8 @@ def test_front_page_puts_the_checklist_on_top_and_links_every_notebook(run: RunR
 
 
 def test_a_report_that_cannot_be_made_leaves_no_front_page_but_says_why(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(files: object) -> None:
         raise KeyError("cpu_cores")
 

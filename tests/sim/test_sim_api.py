@@ -15,8 +15,12 @@ SYSTEM_APPS = {"coredns", "local-path-provisioner", "metrics-server", "traefik",
 
 
 def _pod(name: str, **spec: object) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}},
-            "spec": {"containers": [{"name": "main", "image": "nginx:1.27"}], **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {"containers": [{"name": "main", "image": "nginx:1.27"}], **spec},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +30,9 @@ def lab_ns(sim: Cluster) -> str:
 
 
 def _wait_for(sim: Cluster, namespace: str, name: str, condition, timeout: int = 20) -> client.V1Pod:
-    stream = watch.Watch().stream(sim.core.list_namespaced_pod, namespace,
-                                  field_selector=f"metadata.name={name}", timeout_seconds=timeout)
+    stream = watch.Watch().stream(
+        sim.core.list_namespaced_pod, namespace, field_selector=f"metadata.name={name}", timeout_seconds=timeout
+    )
     for event in stream:
         if condition(event):
             return event["object"]
@@ -58,12 +63,17 @@ def test_controller_node_looks_like_a_k3s_pi(sim: Cluster) -> None:
 
 def test_system_pods_run_on_the_controller(sim: Cluster) -> None:
     pods = sim.core.list_pod_for_all_namespaces().items
-    running = {p.metadata.name.rsplit("-", 2)[0] if "svclb" not in p.metadata.name else "svclb-traefik"
-               for p in pods if p.status.phase == "Running"}
+    running = {
+        p.metadata.name.rsplit("-", 2)[0] if "svclb" not in p.metadata.name else "svclb-traefik"
+        for p in pods
+        if p.status.phase == "Running"
+    }
     assert SYSTEM_APPS <= running
     completed = sim.core.list_namespaced_pod("kube-system", field_selector="status.phase=Succeeded").items
     assert sorted(p.metadata.name.rsplit("-", 1)[0] for p in completed) == [
-        "helm-install-traefik", "helm-install-traefik-crd"]
+        "helm-install-traefik",
+        "helm-install-traefik-crd",
+    ]
     dns = sim.core.list_namespaced_pod("kube-system", label_selector="k8s-app in (kube-dns)").items
     assert len(dns) == 1 and dns[0].spec.node_name == "sugarkube0"
 
@@ -80,15 +90,15 @@ def test_created_pod_is_scheduled_started_and_recorded(sim: Cluster, lab_ns: str
     assert pod.spec.node_name == "sugarkube0"
     assert pod.status.pod_ip.startswith("10.42.0.")
     assert pod.status.qos_class == "BestEffort"
-    reasons = {e.reason for e in sim.core.list_namespaced_event(
-        lab_ns, field_selector="involvedObject.name=web").items}
+    reasons = {e.reason for e in sim.core.list_namespaced_event(lab_ns, field_selector="involvedObject.name=web").items}
     assert {"Scheduled", "Started"} <= reasons
 
 
 def test_pod_that_fits_nowhere_stays_pending_with_the_schedulers_reason(sim: Cluster, lab_ns: str) -> None:
     sim.core.create_namespaced_pod(lab_ns, _pod("picky", nodeSelector={"disk": "nvme"}))
-    pod = _wait_for(sim, lab_ns, "picky", lambda e: any(
-        c.reason == "Unschedulable" for c in (e["object"].status.conditions or [])))
+    pod = _wait_for(
+        sim, lab_ns, "picky", lambda e: any(c.reason == "Unschedulable" for c in (e["object"].status.conditions or []))
+    )
     assert pod.status.phase == "Pending"
     message = pod.status.conditions[0].message
     assert message.startswith("0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector")
@@ -139,8 +149,12 @@ def test_stale_update_conflicts(sim: Cluster, lab_ns: str) -> None:
 
 def test_server_side_apply_creates_then_merges(sim: Cluster, lab_ns: str) -> None:
     configmaps = dynamic.DynamicClient(sim.api).resources.get(api_version="v1", kind="ConfigMap")
-    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied", "namespace": lab_ns},
-            "data": {"mode": "sim"}}
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "applied", "namespace": lab_ns},
+        "data": {"mode": "sim"},
+    }
     configmaps.server_side_apply(body=body, field_manager="sugarlab")
     body["data"]["extra"] = "yes"
     applied = configmaps.server_side_apply(body=body, field_manager="sugarlab")
@@ -164,8 +178,14 @@ def test_cordon_by_patch_marks_node_unschedulable(sim: Cluster, lab_ns: str) -> 
 def test_watch_resumes_from_a_resource_version(sim: Cluster, lab_ns: str) -> None:
     listed = sim.core.list_namespaced_config_map(lab_ns)
     sim.core.create_namespaced_config_map(lab_ns, {"metadata": {"name": "after-list"}})
-    events = list(watch.Watch().stream(sim.core.list_namespaced_config_map, lab_ns,
-                                       resource_version=listed.metadata.resource_version, timeout_seconds=1))
+    events = list(
+        watch.Watch().stream(
+            sim.core.list_namespaced_config_map,
+            lab_ns,
+            resource_version=listed.metadata.resource_version,
+            timeout_seconds=1,
+        )
+    )
     assert [(e["type"], e["object"].metadata.name) for e in events] == [("ADDED", "after-list")]
 
 
@@ -198,31 +218,54 @@ def test_deleting_a_namespace_removes_what_it_holds(sim: Cluster) -> None:
 
 def test_kubectl_gets_its_table_columns(sim: Cluster) -> None:
     conf = sim.api.configuration
-    response = sim.api.call_api("GET", conf.host + "/api/v1/nodes", header_params={
-        "Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
-        "Authorization": conf.auth_settings()["BearerToken"]["value"]})
+    response = sim.api.call_api(
+        "GET",
+        conf.host + "/api/v1/nodes",
+        header_params={
+            "Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+            "Authorization": conf.auth_settings()["BearerToken"]["value"],
+        },
+    )
     body = json.loads(response.read())
     assert body["kind"] == "Table"
     assert [c["name"] for c in body["columnDefinitions"] if c["priority"] == 0] == [
-        "Name", "Status", "Roles", "Age", "Version"]  # kube-apiserver's names; kubectl upper-cases them
+        "Name",
+        "Status",
+        "Roles",
+        "Age",
+        "Version",
+    ]  # kube-apiserver's names; kubectl upper-cases them
     assert body["rows"][0]["cells"][:3] == ["sugarkube0", "Ready", "control-plane,master"]
 
 
 def _stress_job(name: str, tolerate: bool) -> dict:
-    spec: dict = {"restartPolicy": "Never", "containers": [{
-        "name": "stress", "image": "ghcr.io/alpine/stress:1.0.4",
-        "args": ["--cpu", "1", "--vm", "1", "--vm-bytes", "64M", "--timeout", "2m"]}]}
+    spec: dict = {
+        "restartPolicy": "Never",
+        "containers": [
+            {
+                "name": "stress",
+                "image": "ghcr.io/alpine/stress:1.0.4",
+                "args": ["--cpu", "1", "--vm", "1", "--vm-bytes", "64M", "--timeout", "2m"],
+            }
+        ],
+    }
     if tolerate:
-        spec["tolerations"] = [{"key": "sugarkube.io/role", "operator": "Equal", "value": "worker",
-                                "effect": "NoSchedule"}]
-    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
-            "spec": {"parallelism": 4, "completions": 4, "template": {"spec": spec}}}
+        spec["tolerations"] = [
+            {"key": "sugarkube.io/role", "operator": "Equal", "value": "worker", "effect": "NoSchedule"}
+        ]
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name},
+        "spec": {"parallelism": 4, "completions": 4, "template": {"spec": spec}},
+    }
 
 
 def _finished_job(cluster: Cluster, name: str) -> client.V1Job:
     batch = client.BatchV1Api(cluster.api)
-    for event in watch.Watch().stream(batch.list_namespaced_job, "default", field_selector=f"metadata.name={name}",
-                                      timeout_seconds=30):
+    for event in watch.Watch().stream(
+        batch.list_namespaced_job, "default", field_selector=f"metadata.name={name}", timeout_seconds=30
+    ):
         if any(c.type == "Complete" for c in event["object"].status.conditions or []):
             return event["object"]
     raise AssertionError(f"job {name} did not complete")
@@ -238,8 +281,10 @@ def test_job_runs_to_completion_spread_over_tolerated_workers(start_sim) -> None
     assert {p.status.phase for p in pods} == {"Succeeded"}
     assert {p.spec.node_name for p in pods} == {"sugarkube1", "sugarkube2"}
     log = cluster.core.read_namespaced_pod_log(pods[0].metadata.name, "default")
-    assert log.splitlines() == ["stress: info: [1] dispatching hogs: 1 cpu, 0 io, 1 vm, 0 hdd",
-                                "stress: info: [1] successful run completed in 120s"]
+    assert log.splitlines() == [
+        "stress: info: [1] dispatching hogs: 1 cpu, 0 io, 1 vm, 0 hdd",
+        "stress: info: [1] successful run completed in 120s",
+    ]
     client.BatchV1Api(cluster.api).delete_namespaced_job("tolerant", "default")
     deadline = time.monotonic() + 10
     while cluster.core.list_namespaced_pod("default", label_selector="job-name=tolerant").items:

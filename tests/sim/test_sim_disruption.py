@@ -13,8 +13,12 @@ from sugarlab.kube.connect import Cluster
 
 
 def _pdb(name: str, labels: dict[str, str], **budget: object) -> dict:
-    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": name},
-            "spec": {"selector": {"matchLabels": labels}, **budget}}
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": name},
+        "spec": {"selector": {"matchLabels": labels}, **budget},
+    }
 
 
 def _status(policy: client.PolicyV1Api, namespace: str, name: str, wanted: int) -> client.V1PodDisruptionBudgetStatus:
@@ -28,13 +32,18 @@ def _status(policy: client.PolicyV1Api, namespace: str, name: str, wanted: int) 
 
 
 def _evict(core: client.CoreV1Api, namespace: str, name: str) -> None:
-    core.create_namespaced_pod_eviction(name, namespace, {
-        "apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": namespace}})
+    core.create_namespaced_pod_eviction(
+        name,
+        namespace,
+        {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": namespace}},
+    )
 
 
 def test_an_eviction_that_would_breach_a_budget_is_refused(sim: Cluster) -> None:
     policy = client.PolicyV1Api(sim.api)
-    policy.create_namespaced_pod_disruption_budget("kube-system", _pdb("coredns", {"k8s-app": "kube-dns"}, minAvailable=1))
+    policy.create_namespaced_pod_disruption_budget(
+        "kube-system", _pdb("coredns", {"k8s-app": "kube-dns"}, minAvailable=1)
+    )
     status = _status(policy, "kube-system", "coredns", 1)
     assert (status.current_healthy, status.desired_healthy, status.disruptions_allowed) == (1, 1, 0)
     dns = sim.core.list_namespaced_pod("kube-system", label_selector="k8s-app=kube-dns").items[0]
@@ -43,15 +52,23 @@ def test_an_eviction_that_would_breach_a_budget_is_refused(sim: Cluster) -> None
     assert refused.value.status == 429
     body = json.loads(refused.value.body)
     assert body["message"] == "Cannot evict pod as it would violate the pod's disruption budget."
-    assert body["details"]["causes"][0]["message"] == "The disruption budget coredns needs 1 healthy pods and has 1 currently"
+    assert (
+        body["details"]["causes"][0]["message"]
+        == "The disruption budget coredns needs 1 healthy pods and has 1 currently"
+    )
     assert sim.core.read_namespaced_pod(dns.metadata.name, "kube-system").metadata.deletion_timestamp is None
 
 
 def test_a_budget_allows_one_eviction_at_a_time(sim: Cluster) -> None:
     sim.core.create_namespace({"metadata": {"name": "pdb-lab"}})
     for i in range(3):  # bare pods: nothing replaces an evicted one behind the test's back
-        sim.core.create_namespaced_pod("pdb-lab", {"metadata": {"name": f"web-{i}", "labels": {"app": "web"}},
-                                                   "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}})
+        sim.core.create_namespaced_pod(
+            "pdb-lab",
+            {
+                "metadata": {"name": f"web-{i}", "labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
+            },
+        )
     policy = client.PolicyV1Api(sim.api)
     policy.create_namespaced_pod_disruption_budget("pdb-lab", _pdb("web", {"app": "web"}, minAvailable=2))
     deadline = time.monotonic() + 30
@@ -69,10 +86,20 @@ def test_a_budget_allows_one_eviction_at_a_time(sim: Cluster) -> None:
 
 def test_max_unavailable_counts_against_the_controllers_scale(sim: Cluster) -> None:
     sim.core.create_namespace({"metadata": {"name": "pdb-scale"}})
-    client.AppsV1Api(sim.api).create_namespaced_deployment("pdb-scale", {
-        "metadata": {"name": "api"}, "spec": {"replicas": 4, "selector": {"matchLabels": {"app": "api"}},
-                                              "template": {"metadata": {"labels": {"app": "api"}},
-                                                           "spec": {"containers": [{"name": "api", "image": "nginx:1.27"}]}}}})
+    client.AppsV1Api(sim.api).create_namespaced_deployment(
+        "pdb-scale",
+        {
+            "metadata": {"name": "api"},
+            "spec": {
+                "replicas": 4,
+                "selector": {"matchLabels": {"app": "api"}},
+                "template": {
+                    "metadata": {"labels": {"app": "api"}},
+                    "spec": {"containers": [{"name": "api", "image": "nginx:1.27"}]},
+                },
+            },
+        },
+    )
     policy = client.PolicyV1Api(sim.api)
     policy.create_namespaced_pod_disruption_budget("pdb-scale", _pdb("api", {"app": "api"}, maxUnavailable="25%"))
     deadline = time.monotonic() + 30

@@ -17,9 +17,16 @@ from sugarlab.kube.connect import Cluster
 from sugarlab.kube import simulator
 
 NO_OPENAPI = ("--validate=false",)  # the simulator serves no OpenAPI document for kubectl's client-side checks
-JOB = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "dry", "namespace": "default"},
-       "spec": {"template": {"spec": {"restartPolicy": "Never",
-                                      "containers": [{"name": "c", "image": "busybox", "command": ["true"]}]}}}}
+JOB = {
+    "apiVersion": "batch/v1",
+    "kind": "Job",
+    "metadata": {"name": "dry", "namespace": "default"},
+    "spec": {
+        "template": {
+            "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox", "command": ["true"]}]}
+        }
+    },
+}
 
 
 def test_writes_with_dry_run_answer_and_store_nothing(sim: Cluster) -> None:
@@ -46,8 +53,11 @@ def test_writes_with_dry_run_answer_and_store_nothing(sim: Cluster) -> None:
     assert {n.metadata.name: n.metadata.resource_version for n in core.list_namespace().items} == before
 
     with pytest.raises(ApiException) as refused:  # validation still runs
-        core.create_namespaced_pod("no-such-namespace", {"metadata": {"name": "p"}, "spec": {"containers": [
-            {"name": "c", "image": "busybox"}]}}, dry_run="All")
+        core.create_namespaced_pod(
+            "no-such-namespace",
+            {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}},
+            dry_run="All",
+        )
     assert refused.value.status == 404
 
 
@@ -64,14 +74,19 @@ def test_kubectl_dry_run_server_changes_nothing(tmp_path: Path) -> None:
         kubeconfig = str(simulator.start(params))
 
         def kubectl(*args: str) -> str:
-            return subprocess.run(["kubectl", "--kubeconfig", kubeconfig, *args], capture_output=True, text=True,
-                                  check=True, timeout=60).stdout
+            return subprocess.run(
+                ["kubectl", "--kubeconfig", kubeconfig, *args], capture_output=True, text=True, check=True, timeout=60
+            ).stdout
 
         namespace, manifest = tmp_path / "ns.json", tmp_path / "job.json"
         namespace.write_text(json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dry-ns"}}))
         manifest.write_text(json.dumps(JOB))
-        assert "namespace/dry-ns created (server dry run)" in kubectl("create", "-f", str(namespace), "--dry-run=server", *NO_OPENAPI)
-        assert "serverside-applied (server dry run)" in kubectl("apply", "--server-side", "--dry-run=server", "-f", str(manifest), *NO_OPENAPI)
+        assert "namespace/dry-ns created (server dry run)" in kubectl(
+            "create", "-f", str(namespace), "--dry-run=server", *NO_OPENAPI
+        )
+        assert "serverside-applied (server dry run)" in kubectl(
+            "apply", "--server-side", "--dry-run=server", "-f", str(manifest), *NO_OPENAPI
+        )
         kubectl("create", "namespace", "kept")
         assert "deleted (server dry run)" in kubectl("delete", "namespace", "kept", "--dry-run=server")
         assert "dry-ns" not in kubectl("get", "namespaces", "-o", "name")

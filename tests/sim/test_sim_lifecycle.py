@@ -18,8 +18,17 @@ from sugarlab.sim import lifecycle
 from sugarlab.sim.spec import ClusterSpec, SpecError
 from sugarlab.kube.top import top_nodes
 
-INVENTORY = ["name", "status", "roles", "age", "version", "internal_ip", "os_image", "kernel_version",
-             "container_runtime"]
+INVENTORY = [
+    "name",
+    "status",
+    "roles",
+    "age",
+    "version",
+    "internal_ip",
+    "os_image",
+    "kernel_version",
+    "container_runtime",
+]
 
 
 def _inventory(cluster) -> tuple[list, list]:
@@ -126,9 +135,12 @@ def test_the_spec_checks_its_own_catalogues() -> None:
 
 
 def test_the_simulator_server_loads_no_pandas_and_no_workbook_module() -> None:
-    probe = ("import sys, json, sugarlab.sim.server, sugarlab.sim.__main__; "
-             "print(json.dumps(sorted(m for m in sys.modules if m == 'pandas' or m.startswith('sugarlab.'))))")
-    loaded = json.loads(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                                       check=True).stdout)
+    probe = (
+        "import sys, json, sugarlab.sim.server, sugarlab.sim.__main__; "
+        "print(json.dumps(sorted(m for m in sys.modules if m == 'pandas' or m.startswith('sugarlab.'))))"
+    )
+    loaded = json.loads(
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    )
     assert "pandas" not in loaded
     assert [m for m in loaded if not m.startswith("sugarlab.sim")] == []

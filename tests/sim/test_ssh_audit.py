@@ -27,9 +27,16 @@ FAILING = {"password authentication off", "keyboard-interactive authentication o
 
 
 def connect(server: SSHServer, name: str, **options: Any) -> SSHHost:
-    settings: dict[str, Any] = dict(port=server.port, user=server.user, key_filename=server.client_key,
-                                    known_hosts=server.known_hosts, allow_agent=False, look_for_keys=False,
-                                    connect_timeout=5, name=name)
+    settings: dict[str, Any] = dict(
+        port=server.port,
+        user=server.user,
+        key_filename=server.client_key,
+        known_hosts=server.known_hosts,
+        allow_agent=False,
+        look_for_keys=False,
+        connect_timeout=5,
+        name=name,
+    )
     return SSHHost(server.host, **(settings | options))
 
 
@@ -48,8 +55,9 @@ def audit(server: SSHServer, name: str, **options: Any) -> AuditResult:
 
 
 def keygen_lf(public_key: Path) -> str:
-    bits, digest, *_, label = subprocess.run(["ssh-keygen", "-lf", str(public_key)], check=True,
-                                             capture_output=True, text=True).stdout.split()
+    bits, digest, *_, label = subprocess.run(
+        ["ssh-keygen", "-lf", str(public_key)], check=True, capture_output=True, text=True
+    ).stdout.split()
     return f"{bits} {digest} {label}"
 
 
@@ -93,9 +101,11 @@ def test_weak_config_fails_those_items_with_remediation(weak_audit: AuditResult)
     assert set(failures.index) == FAILING
     assert failures.loc["password authentication off", "found"] == "yes"
     assert failures.loc["root login not by password", "found"] == "yes"
-    for item, setting in [("password authentication off", "PasswordAuthentication no"),
-                          ("keyboard-interactive authentication off", "KbdInteractiveAuthentication no"),
-                          ("root login not by password", "PermitRootLogin no")]:
+    for item, setting in [
+        ("password authentication off", "PasswordAuthentication no"),
+        ("keyboard-interactive authentication off", "KbdInteractiveAuthentication no"),
+        ("root login not by password", "PermitRootLogin no"),
+    ]:
         text = failures.loc[item, "remediation"]
         assert f"`{setting}`" in text and "/etc/ssh/sshd_config.d/" in text
         assert "sudo systemctl reload ssh" in text
@@ -109,7 +119,8 @@ def test_fingerprints_match_the_servers_host_key(hardened: SSHServer, hardened_a
 
 
 def test_fingerprints_are_read_on_the_node_when_the_host_has_no_address(
-        hardened: SSHServer, hardened_audit: AuditResult) -> None:
+    hardened: SSHServer, hardened_audit: AuditResult
+) -> None:
     class Relay:  # a Host that is not an SSHHost, such as a simulated node
         def __init__(self, inner: SSHHost) -> None:
             self.inner, self.name = inner, inner.name
@@ -141,8 +152,17 @@ def test_refused_authentication_is_recorded_not_raised(hardened: SSHServer, tmp_
 
 
 def test_unreachable_node_is_recorded_not_raised() -> None:
-    server = SSHServer("127.0.0.1", free_port(), "nobody", Path("/nonexistent"), Path("/nonexistent"),
-                       Path("/nonexistent"), Path("/nonexistent"), Path("/nonexistent"), Path("/nonexistent"))
+    server = SSHServer(
+        "127.0.0.1",
+        free_port(),
+        "nobody",
+        Path("/nonexistent"),
+        Path("/nonexistent"),
+        Path("/nonexistent"),
+        Path("/nonexistent"),
+        Path("/nonexistent"),
+        Path("/nonexistent"),
+    )
     result = audit(server, "worker-c", connect_timeout=2)
     assert not result.completed and "cannot reach SSH" in result.diagnosis
     assert result.fingerprints == []
@@ -162,9 +182,15 @@ def test_parse_keeps_the_first_value_and_lowercases_keys() -> None:
 
 
 def test_older_sshd_reports_challenge_response() -> None:
-    findings = findings_from_config("old-pi", {"challengeresponseauthentication": "yes",
-                                               "passwordauthentication": "no", "permitrootlogin": "no",
-                                               "pubkeyauthentication": "yes"}).set_index("item")
+    findings = findings_from_config(
+        "old-pi",
+        {
+            "challengeresponseauthentication": "yes",
+            "passwordauthentication": "no",
+            "permitrootlogin": "no",
+            "pubkeyauthentication": "yes",
+        },
+    ).set_index("item")
     row = findings.loc["keyboard-interactive authentication off"]
     assert row["setting"] == "ChallengeResponseAuthentication" and not row["passed"]
     assert "`ChallengeResponseAuthentication no`" in row["remediation"]
@@ -173,10 +199,12 @@ def test_older_sshd_reports_challenge_response() -> None:
 
 
 def test_checklist_shows_date_nodes_failures_and_fingerprints(
-        hardened_audit: AuditResult, weak_audit: AuditResult, hardened: SSHServer, tmp_path: Path) -> None:
+    hardened_audit: AuditResult, weak_audit: AuditResult, hardened: SSHServer, tmp_path: Path
+) -> None:
     refused = audit(hardened, "worker-b", key_filename=keygen(tmp_path / "stranger"))
-    text = security_checklist_markdown([hardened_audit, weak_audit, refused],
-                                       datetime(2025, 3, 14, 23, 30, tzinfo=timezone.utc))
+    text = security_checklist_markdown(
+        [hardened_audit, weak_audit, refused], datetime(2025, 3, 14, 23, 30, tzinfo=timezone.utc)
+    )
     assert text.startswith("# Security checklist\n") and "Date: 2025-03-14" in text
     for node in ("## controller", "## worker-a", "## worker-b"):
         assert node in text

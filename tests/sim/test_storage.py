@@ -30,7 +30,8 @@ def test_every_failure_is_recovered_without_losing_a_row(open_sim_lab) -> None:
     lab = open_sim_lab(sim_workers=2, speed=60, failures=["delete-pod", "drain-node", "power-off"])
     _writer(lab)
     pv = client.CoreV1Api(lab.cluster.api).read_persistent_volume(
-        lab.cluster.core.read_namespaced_persistent_volume_claim(writer.CLAIM, "lab-scale").spec.volume_name)
+        lab.cluster.core.read_namespaced_persistent_volume_claim(writer.CLAIM, "lab-scale").spec.volume_name
+    )
     assert pv.spec.csi.driver == "nfs.csi.k8s.io" and pv.spec.csi.volume_attributes["share"] == "/export/sugarkube"
     assert pv.spec.mount_options == ["nfsvers=4.1"] and pv.spec.persistent_volume_reclaim_policy == "Retain"
 
@@ -50,7 +51,9 @@ def test_every_failure_is_recovered_without_losing_a_row(open_sim_lab) -> None:
     drain = events[events["experiment"] == "drain-node"].set_index("event")["after_s"]
     assert drain["cordon"] <= drain["evicted lab-scale/nfs-sqlite-0"] <= drain["Pending"] < drain["Ready"]
     assert not lab.cluster.core.read_node(summary.loc["power-off", "node_before"]).spec.taints or all(
-        t.key != "node.kubernetes.io/out-of-service" for t in lab.cluster.core.read_node(summary.loc["power-off", "node_before"]).spec.taints)
+        t.key != "node.kubernetes.io/out-of-service"
+        for t in lab.cluster.core.read_node(summary.loc["power-off", "node_before"]).spec.taints
+    )
     history = writer.history(lab)
     assert list(history["id"]) == list(range(1, len(history) + 1))
     report = failover.report(lab, experiments, "csi-driver-nfs")
@@ -109,15 +112,21 @@ def test_nfs_subdir_parameters_are_mapped_and_a_foreign_export_is_refused(open_s
     lab = open_sim_lab(sim_nfs_provisioner="nfs-subdir")
     [found] = nfs_class.detect(lab)
     assert (found.kind, found.name, found.server, found.path) == (
-        "nfs-subdir", "cluster.local/nfs-subdir-external-provisioner", "192.168.42.50", "/export/sugarkube")
+        "nfs-subdir",
+        "cluster.local/nfs-subdir-external-provisioner",
+        "192.168.42.50",
+        "/export/sugarkube",
+    )
     sc = nfs_class.manifest(lab.params, found)
     assert sc["provisioner"] == found.name and sc["parameters"] == {"archiveOnDelete": "true"}
     other = lab.params.model_copy(update={"nfs_path": "/export/other"})
     with pytest.raises(nfs_class.NoNfsProvisioner, match="serves 192.168.42.50:/export/sugarkube"):
         nfs_class.manifest(other, found)
     with pytest.raises(nfs_class.NoNfsProvisioner, match="is not running"):
-        nfs_class.choose(type(lab)(lab.params.model_copy(update={"nfs_provisioner": "csi-driver-nfs"}),
-                                   lab.cluster, lab.workspace), [found])
+        nfs_class.choose(
+            type(lab)(lab.params.model_copy(update={"nfs_provisioner": "csi-driver-nfs"}), lab.cluster, lab.workspace),
+            [found],
+        )
 
 
 def test_a_claim_stuck_pending_is_diagnosed_with_its_events_and_the_nfs_hints(open_sim_lab) -> None:
@@ -142,14 +151,30 @@ def test_exec_runs_python_on_the_volume_and_refuses_what_the_image_lacks(open_si
     lab = open_sim_lab(sim_workers=1, speed=60)
     _writer(lab)
     assert writer.probe(lab).integrity == "ok"
-    channel = stream(lab.cluster.core.connect_get_namespaced_pod_exec, writer.POD, "lab-scale",
-                     command=["sqlite3", "/data/measurements.db", "PRAGMA integrity_check"], stderr=True, stdin=False,
-                     stdout=True, tty=False, _preload_content=False)
+    channel = stream(
+        lab.cluster.core.connect_get_namespaced_pod_exec,
+        writer.POD,
+        "lab-scale",
+        command=["sqlite3", "/data/measurements.db", "PRAGMA integrity_check"],
+        stderr=True,
+        stdin=False,
+        stdout=True,
+        tty=False,
+        _preload_content=False,
+    )
     channel.run_forever(timeout=30)
     assert channel.returncode == 126 and "executable file not found" in channel.read_stderr()
     with pytest.raises(ApiException):
-        stream(lab.cluster.core.connect_get_namespaced_pod_exec, "no-such-pod", "lab-scale", command=["python3"],
-               stderr=True, stdin=False, stdout=True, tty=False)
+        stream(
+            lab.cluster.core.connect_get_namespaced_pod_exec,
+            "no-such-pod",
+            "lab-scale",
+            command=["python3"],
+            stderr=True,
+            stdin=False,
+            stdout=True,
+            tty=False,
+        )
 
 
 def test_the_statefulset_keeps_its_claim_when_it_is_deleted(open_sim_lab) -> None:

@@ -17,8 +17,9 @@ from sugarlab.kube.errors import ApiError
 from sugarlab.steps.storage import failover, nfs_class, tutorial_as_written, writer
 
 TUTORIAL = Path(__file__).parents[1] / "data" / "tutorial" / "statefulset-sqlite.yaml"
-needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None,
-                                 reason="bubblewrap is not installed (`make system-packages`): containers cannot run")
+needs_bwrap = pytest.mark.skipif(
+    shutil.which("bwrap") is None, reason="bubblewrap is not installed (`make system-packages`): containers cannot run"
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +56,10 @@ def test_the_tutorials_statefulset_as_written_crash_loops_with_apk_not_found(lab
     assert "CrashLoopBackOff" in kept and "apk: not found" in kept and "--previous" in kept
 
     tutorial_as_written.remove(lab, progress=False)
-    for read, name in ((lab.cluster.core.read_namespaced_pod, writer.POD),
-                       (lab.cluster.core.read_namespaced_persistent_volume_claim, writer.CLAIM)):
+    for read, name in (
+        (lab.cluster.core.read_namespaced_pod, writer.POD),
+        (lab.cluster.core.read_namespaced_persistent_volume_claim, writer.CLAIM),
+    ):
         with pytest.raises(ApiError) as gone:
             read(name, writer.NAMESPACE)
         assert gone.value.status == 404
@@ -74,8 +77,17 @@ def test_a_nas_outage_stalls_the_writer_and_loses_no_row(lab: Lab) -> None:
     assert row["rows_before"] >= 3 and row["rows_after"] > row["rows_before"]
     assert any(note.startswith("the writer stalled: no row written later than 5 s into") for note in experiment.notes)
     events = failover.timeline([experiment]).set_index("event")["after_s"]
-    assert (0 == events["NAS off"] <= events["delete"] <= events["Pending"] <= events["FailedMount (ContainerCreating)"]
-            <= events["NAS on"] <= events["Ready"] <= events["first successful read"] < events["writes resumed"])
+    assert (
+        0
+        == events["NAS off"]
+        <= events["delete"]
+        <= events["Pending"]
+        <= events["FailedMount (ContainerCreating)"]
+        <= events["NAS on"]
+        <= events["Ready"]
+        <= events["first successful read"]
+        < events["writes resumed"]
+    )
     assert events["NAS on"] - events["NAS off"] >= 3 * lab.params.write_interval
     assert [s.status for s in lab.workspace.steps() if s.step == "failover nas-outage"] == ["passed"]
     report = failover.report(lab, [experiment], "csi-driver-nfs")

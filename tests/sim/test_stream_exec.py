@@ -42,8 +42,13 @@ def _running(core: client.CoreV1Api, namespace: str, selector: str, ready: bool 
 
 @pytest.fixture(scope="module")
 def python_pod(core: client.CoreV1Api) -> str:
-    core.create_namespaced_pod("default", {"metadata": {"name": "py", "labels": {"app": "py"}}, "spec": {
-        "containers": [{"name": "py", "image": "python:3.11-slim", "command": ["sleep", "infinity"]}]}})
+    core.create_namespaced_pod(
+        "default",
+        {
+            "metadata": {"name": "py", "labels": {"app": "py"}},
+            "spec": {"containers": [{"name": "py", "image": "python:3.11-slim", "command": ["sleep", "infinity"]}]},
+        },
+    )
     return _running(core, "default", "app=py")
 
 
@@ -53,14 +58,29 @@ def inference(core: client.CoreV1Api, kubeconfig: Path) -> str:
     apps = client.AppsV1Api(config.new_client_from_config(str(kubeconfig)))
     core.create_namespace({"metadata": {"name": NAMESPACE}})
     labels = {"app": SERVICE}
-    container = {"name": "inference", "image": "python:3.11-slim", "command": ["python", "-m", "sugarlab.payloads.edge_ai"],
-                 "env": [{"name": "HOST", "value": "0.0.0.0"}, {"name": "PORT", "value": "9000"}],
-                 "ports": [{"containerPort": 9000}], "readinessProbe": {"httpGet": {"path": "/readyz", "port": 9000}}}
-    apps.create_namespaced_deployment(NAMESPACE, {"metadata": {"name": SERVICE}, "spec": {
-        "replicas": 1, "selector": {"matchLabels": labels},
-        "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}}})
-    core.create_namespaced_service(NAMESPACE, {"metadata": {"name": SERVICE}, "spec": {
-        "selector": labels, "ports": [{"port": 9000, "targetPort": 9000}]}})
+    container = {
+        "name": "inference",
+        "image": "python:3.11-slim",
+        "command": ["python", "-m", "sugarlab.payloads.edge_ai"],
+        "env": [{"name": "HOST", "value": "0.0.0.0"}, {"name": "PORT", "value": "9000"}],
+        "ports": [{"containerPort": 9000}],
+        "readinessProbe": {"httpGet": {"path": "/readyz", "port": 9000}},
+    }
+    apps.create_namespaced_deployment(
+        NAMESPACE,
+        {
+            "metadata": {"name": SERVICE},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+            },
+        },
+    )
+    core.create_namespaced_service(
+        NAMESPACE,
+        {"metadata": {"name": SERVICE}, "spec": {"selector": labels, "ports": [{"port": 9000, "targetPort": 9000}]}},
+    )
     return _running(core, NAMESPACE, f"app={SERVICE}", ready=True)
 
 
@@ -73,8 +93,15 @@ def _free_port() -> int:
 # -- exec ----------------------------------------------------------------------------------------
 @needs_kubectl
 def test_kubectl_exec_returns_output_and_the_exit_code(kubeconfig: Path, python_pod: str) -> None:
-    done = kubectl(kubeconfig, "exec", python_pod, "--", "python", "-c",
-                   "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)")
+    done = kubectl(
+        kubeconfig,
+        "exec",
+        python_pod,
+        "--",
+        "python",
+        "-c",
+        "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)",
+    )
     assert done.stdout == "out\n"
     assert done.stderr.startswith("err\n")
     assert "command terminated with exit code 3" in done.stderr
@@ -83,8 +110,17 @@ def test_kubectl_exec_returns_output_and_the_exit_code(kubeconfig: Path, python_
 
 @needs_kubectl
 def test_kubectl_exec_passes_stdin_until_it_ends(kubeconfig: Path, python_pod: str) -> None:
-    done = kubectl(kubeconfig, "exec", "-i", python_pod, "--", "python", "-c",
-                   "import sys; print(sys.stdin.read().upper(), end='')", stdin="first line\nsecond\n")
+    done = kubectl(
+        kubeconfig,
+        "exec",
+        "-i",
+        python_pod,
+        "--",
+        "python",
+        "-c",
+        "import sys; print(sys.stdin.read().upper(), end='')",
+        stdin="first line\nsecond\n",
+    )
     assert (done.returncode, done.stdout) == (0, "FIRST LINE\nSECOND\n"), done.stderr
 
 
@@ -93,8 +129,10 @@ def test_kubectl_exec_passes_stdin_until_it_ends(kubeconfig: Path, python_pod: s
 def test_kubectl_exec_with_a_terminal_sends_resizes_that_are_ignored(kubeconfig: Path, python_pod: str) -> None:
     """`kubectl exec -it` inside a pseudo-terminal: kubectl sends the terminal's size on channel 4."""
     assert KUBECTL is not None
-    line = (f"{KUBECTL} --kubeconfig {kubeconfig} exec -it {python_pod} -- python -c "
-            "'import sys; print(\"on a terminal\"); sys.exit(4)'")
+    line = (
+        f"{KUBECTL} --kubeconfig {kubeconfig} exec -it {python_pod} -- python -c "
+        "'import sys; print(\"on a terminal\"); sys.exit(4)'"
+    )
     done = subprocess.run(["script", "-qec", line, "/dev/null"], capture_output=True, text=True, timeout=30)
     assert "on a terminal" in done.stdout
     assert "command terminated with exit code 4" in done.stdout + done.stderr
@@ -118,10 +156,21 @@ def test_kubectl_exec_into_a_missing_pod_is_not_found(kubeconfig: Path, python_p
 EXIT_5 = ["python", "-c", "import sys; data = sys.stdin.read(); print(len(data)); sys.exit(5)"]
 
 
-def test_the_client_stream_over_v5_writes_stdin_closes_it_and_reads_the_status(core: client.CoreV1Api,
-                                                                               python_pod: str) -> None:
-    session = stream(core.connect_get_namespaced_pod_exec, python_pod, "default", command=EXIT_5, stdin=True,
-                     stdout=True, stderr=True, tty=False, _preload_content=False, _request_timeout=30)
+def test_the_client_stream_over_v5_writes_stdin_closes_it_and_reads_the_status(
+    core: client.CoreV1Api, python_pod: str
+) -> None:
+    session = stream(
+        core.connect_get_namespaced_pod_exec,
+        python_pod,
+        "default",
+        command=EXIT_5,
+        stdin=True,
+        stdout=True,
+        stderr=True,
+        tty=False,
+        _preload_content=False,
+        _request_timeout=30,
+    )
     assert session.subprotocol == "v5.channel.k8s.io"  # the first the client offers
     session.write_channel(4, json.dumps({"Width": 80, "Height": 24}))  # a resize: read and ignored
     session.write_stdin("12345")
@@ -129,16 +178,30 @@ def test_the_client_stream_over_v5_writes_stdin_closes_it_and_reads_the_status(c
     session.run_forever(timeout=20)
     assert session.read_stdout().strip() == "5"
     status = json.loads(session.read_channel(ERROR_CHANNEL))
-    assert status == {"metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
-                      "message": "command terminated with non-zero exit code: error executing command "
-                                 f"[{' '.join(EXIT_5)}], exit code 5",
-                      "details": {"causes": [{"reason": "ExitCode", "message": "5"}]}}
+    assert status == {
+        "metadata": {},
+        "status": "Failure",
+        "reason": "NonZeroExitCode",
+        "message": "command terminated with non-zero exit code: error executing command "
+        f"[{' '.join(EXIT_5)}], exit code 5",
+        "details": {"causes": [{"reason": "ExitCode", "message": "5"}]},
+    }
 
 
 def test_the_client_stream_over_v4_reads_output_and_the_exit_code(core: client.CoreV1Api, python_pod: str) -> None:
-    session = stream(core.connect_get_namespaced_pod_exec, python_pod, "default", command=EXIT_5, stdin=False,
-                     stdout=True, stderr=True, tty=False, _preload_content=False, _request_timeout=30,
-                     _headers={"sec-websocket-protocol": "v4.channel.k8s.io"})
+    session = stream(
+        core.connect_get_namespaced_pod_exec,
+        python_pod,
+        "default",
+        command=EXIT_5,
+        stdin=False,
+        stdout=True,
+        stderr=True,
+        tty=False,
+        _preload_content=False,
+        _request_timeout=30,
+        _headers={"sec-websocket-protocol": "v4.channel.k8s.io"},
+    )
     assert session.subprotocol == "v4.channel.k8s.io"
     session.run_forever(timeout=20)
     assert session.read_stdout().strip() == "0"  # no stdin: the command reads an empty one
@@ -146,15 +209,31 @@ def test_the_client_stream_over_v4_reads_output_and_the_exit_code(core: client.C
 
 
 def test_the_client_stream_reads_a_successful_status(core: client.CoreV1Api, python_pod: str) -> None:
-    output = stream(core.connect_get_namespaced_pod_exec, python_pod, "default", command=["python", "-c", "print(42)"],
-                    stdin=False, stdout=True, stderr=True, tty=False, _request_timeout=30)
+    output = stream(
+        core.connect_get_namespaced_pod_exec,
+        python_pod,
+        "default",
+        command=["python", "-c", "print(42)"],
+        stdin=False,
+        stdout=True,
+        stderr=True,
+        tty=False,
+        _request_timeout=30,
+    )
     assert output == "42\n"
 
 
 def test_exec_with_no_protocol_in_common_is_refused_before_the_upgrade(core: client.CoreV1Api, python_pod: str) -> None:
     with pytest.raises(ApiException) as refused:
-        stream(core.connect_get_namespaced_pod_exec, python_pod, "default", command=["python", "-c", "print(1)"],
-               stdout=True, _request_timeout=10, _headers={"sec-websocket-protocol": "v9.channel.k8s.io"})
+        stream(
+            core.connect_get_namespaced_pod_exec,
+            python_pod,
+            "default",
+            command=["python", "-c", "print(1)"],
+            stdout=True,
+            _request_timeout=10,
+            _headers={"sec-websocket-protocol": "v9.channel.k8s.io"},
+        )
     # The client reports a refused handshake as its status line and the body, a `Status`.
     assert "Handshake status 400" in str(refused.value.reason)
     assert "requested protocol(s) are not supported: [v9.channel.k8s.io]" in str(refused.value.reason)
@@ -162,8 +241,9 @@ def test_exec_with_no_protocol_in_common_is_refused_before_the_upgrade(core: cli
 
 def test_exec_without_a_command_is_refused(core: client.CoreV1Api, python_pod: str) -> None:
     with pytest.raises(ApiException) as refused:
-        stream(core.connect_get_namespaced_pod_exec, python_pod, "default", command=[], stdout=True,
-               _request_timeout=10)
+        stream(
+            core.connect_get_namespaced_pod_exec, python_pod, "default", command=[], stdout=True, _request_timeout=10
+        )
     assert "Handshake status 400" in str(refused.value.reason)
     assert "you must specify at least 1 command" in str(refused.value.reason)
 
@@ -181,9 +261,23 @@ def test_kubectl_port_forward_to_the_service_reaches_the_inference_service(kubec
     """The tutorial's `kubectl port-forward svc/vehicle-detector 9000:9000`, then an HTTP request through it."""
     assert KUBECTL is not None
     local = _free_port()
-    forwarding = subprocess.Popen([KUBECTL, "--kubeconfig", str(kubeconfig), "-n", NAMESPACE, "port-forward",
-                                   f"svc/{SERVICE}", f"{local}:9000", "--address", "127.0.0.1"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    forwarding = subprocess.Popen(
+        [
+            KUBECTL,
+            "--kubeconfig",
+            str(kubeconfig),
+            "-n",
+            NAMESPACE,
+            "port-forward",
+            f"svc/{SERVICE}",
+            f"{local}:9000",
+            "--address",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert forwarding.stdout is not None
         assert forwarding.stdout.readline().startswith(f"Forwarding from 127.0.0.1:{local} -> 9000")
@@ -196,10 +290,20 @@ def test_kubectl_port_forward_to_the_service_reaches_the_inference_service(kubec
         # The tutorial's `curl -X POST -F "image=@traffic.jpg" http://localhost:9000/infer`: a photo-sized upload.
         photo = synthetic_jpeg()
         boundary = "sugarlab-boundary"
-        body = (f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="traffic.jpg"\r\n'
-                "Content-Type: image/jpeg\r\n\r\n").encode() + photo + f"\r\n--{boundary}--\r\n".encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{local}/infer", data=body, method="POST",
-                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="traffic.jpg"\r\n'
+                "Content-Type: image/jpeg\r\n\r\n"
+            ).encode()
+            + photo
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{local}/infer",
+            data=body,
+            method="POST",
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             inferred = json.loads(response.read())
         assert len(photo) > 100_000
@@ -210,13 +314,28 @@ def test_kubectl_port_forward_to_the_service_reaches_the_inference_service(kubec
 
 
 @needs_kubectl
-def test_kubectl_port_forward_to_a_port_nothing_listens_on_reports_the_pod_error(kubeconfig: Path,
-                                                                                 inference: str) -> None:
+def test_kubectl_port_forward_to_a_port_nothing_listens_on_reports_the_pod_error(
+    kubeconfig: Path, inference: str
+) -> None:
     assert KUBECTL is not None
     local = _free_port()
-    forwarding = subprocess.Popen([KUBECTL, "--kubeconfig", str(kubeconfig), "-n", NAMESPACE, "port-forward",
-                                   f"pod/{inference}", f"{local}:9100", "--address", "127.0.0.1"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    forwarding = subprocess.Popen(
+        [
+            KUBECTL,
+            "--kubeconfig",
+            str(kubeconfig),
+            "-n",
+            NAMESPACE,
+            "port-forward",
+            f"pod/{inference}",
+            f"{local}:9100",
+            "--address",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert forwarding.stdout is not None
         assert forwarding.stdout.readline().startswith(f"Forwarding from 127.0.0.1:{local} -> 9100")
@@ -255,8 +374,13 @@ def test_client_portforward_to_a_closed_port_gets_the_error_channel(core: client
 
 def test_portforward_without_ports_is_refused(core: client.CoreV1Api, inference: str) -> None:
     with pytest.raises(ApiException) as refused:
-        stream(core.connect_get_namespaced_pod_portforward, inference, NAMESPACE, _request_timeout=10,
-               _headers={"sec-websocket-protocol": "v4.channel.k8s.io"})
+        stream(
+            core.connect_get_namespaced_pod_portforward,
+            inference,
+            NAMESPACE,
+            _request_timeout=10,
+            _headers={"sec-websocket-protocol": "v4.channel.k8s.io"},
+        )
     assert "Handshake status 400" in str(refused.value.reason)
     assert 'query parameter \\"port\\" is required' in str(refused.value.reason)
 
@@ -268,8 +392,9 @@ def test_discovery_lists_the_streaming_subresources(core: client.CoreV1Api) -> N
 
 
 # -- last: it restarts the simulator ---------------------------------------------------------------
-def test_port_forward_reaches_the_service_again_after_the_simulator_restarts(sim_workspace: Path,
-                                                                             inference: str) -> None:
+def test_port_forward_reaches_the_service_again_after_the_simulator_restarts(
+    sim_workspace: Path, inference: str
+) -> None:
     stop(sim_workspace)
     core = client.CoreV1Api(config.new_client_from_config(str(start(sim_workspace))))
     # The pod's process restarts with the simulator, as a container does when k3s restarts.

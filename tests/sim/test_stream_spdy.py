@@ -11,7 +11,8 @@ from sugarlab.sim import spdy
 
 def _header_block(compressor: zlib._Compress, headers: dict[str, str]) -> bytes:
     raw = struct.pack(">I", len(headers)) + b"".join(
-        struct.pack(">I", len(k)) + k.encode() + struct.pack(">I", len(v)) + v.encode() for k, v in headers.items())
+        struct.pack(">I", len(k)) + k.encode() + struct.pack(">I", len(v)) + v.encode() for k, v in headers.items()
+    )
     return compressor.compress(raw) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
@@ -29,8 +30,12 @@ def test_frames_from_a_client_are_read_across_message_boundaries() -> None:
     wire = error + data + ping + payload
     session = spdy.Session()
     frames = session.feed(wire[:7]) + session.feed(wire[7:40]) + session.feed(wire[40:])
-    assert [(f.kind, f.stream_id) for f in frames] == [(spdy.SYN_STREAM, 1), (spdy.SYN_STREAM, 3), (spdy.PING, 0),
-                                                      (0, 3)]
+    assert [(f.kind, f.stream_id) for f in frames] == [
+        (spdy.SYN_STREAM, 1),
+        (spdy.SYN_STREAM, 3),
+        (spdy.PING, 0),
+        (0, 3),
+    ]
     assert frames[1].headers == {"streamtype": "data", "port": "9000", "requestid": "0"}
     assert frames[2].value == 1
     assert (frames[3].data, frames[3].fin) == (b"hello", True)
@@ -47,8 +52,11 @@ def test_frames_to_a_client_follow_the_draft_layout() -> None:
     data = session.data(3, b"answer", fin=True)
     assert data == struct.pack(">IB", 3, spdy.FLAG_FIN) + (6).to_bytes(3, "big") + b"answer"
     assert session.ping(7) == struct.pack(">HHB", 0x8003, spdy.PING, 0) + (4).to_bytes(3, "big") + struct.pack(">I", 7)
-    assert session.rst_stream(5) == (struct.pack(">HHB", 0x8003, spdy.RST_STREAM, 0) + (8).to_bytes(3, "big")
-                                     + struct.pack(">II", 5, spdy.RST_CANCEL))
+    assert session.rst_stream(5) == (
+        struct.pack(">HHB", 0x8003, spdy.RST_STREAM, 0)
+        + (8).to_bytes(3, "big")
+        + struct.pack(">II", 5, spdy.RST_CANCEL)
+    )
 
 
 def test_the_header_dictionary_is_spdy3s() -> None:

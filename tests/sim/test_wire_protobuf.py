@@ -28,8 +28,13 @@ META, CORE = "k8s.io.apimachinery.pkg.apis.meta.v1", "k8s.io.api.core.v1"
 
 
 def test_special_types_become_the_json_kube_apiserver_writes() -> None:
-    container = message(f"{CORE}.Container", name="web", image="nginx:1.27", stdin=False,
-                        ports=[message(f"{CORE}.ContainerPort", containerPort=80, name="http")])
+    container = message(
+        f"{CORE}.Container",
+        name="web",
+        image="nginx:1.27",
+        stdin=False,
+        ports=[message(f"{CORE}.ContainerPort", containerPort=80, name="http")],
+    )
     container.resources.limits["cpu"].string = "500m"
     probe = container.readinessProbe.handler.httpGet  # ProbeHandler is inline in Probe's JSON
     probe.port.type, probe.port.strVal, probe.path = 1, "http", ""
@@ -43,15 +48,28 @@ def test_special_types_become_the_json_kube_apiserver_writes() -> None:
     deployment.spec.strategy.rollingUpdate.maxSurge.type, deployment.spec.strategy.rollingUpdate.maxSurge.intVal = 0, 1
     decoded = proto_decode.decode(envelope("apps/v1", "Deployment", deployment), "", "")
     assert decoded == {
-        "kind": "Deployment", "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "apiVersion": "apps/v1",
         "metadata": {"name": "web", "labels": {"app": "web"}},
-        "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "web"}},
-                 "template": {"spec": {
-                     "containers": [{"name": "web", "image": "nginx:1.27", "ports": [{"name": "http", "containerPort": 80}],
-                                     "resources": {"limits": {"cpu": "500m"}},
-                                     "readinessProbe": {"httpGet": {"port": "http"}}}],
-                     "terminationGracePeriodSeconds": 0}},
-                 "strategy": {"rollingUpdate": {"maxSurge": 1}}},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "web",
+                            "image": "nginx:1.27",
+                            "ports": [{"name": "http", "containerPort": 80}],
+                            "resources": {"limits": {"cpu": "500m"}},
+                            "readinessProbe": {"httpGet": {"port": "http"}},
+                        }
+                    ],
+                    "terminationGracePeriodSeconds": 0,
+                }
+            },
+            "strategy": {"rollingUpdate": {"maxSurge": 1}},
+        },
     }
 
 
@@ -61,8 +79,12 @@ def test_bytes_times_and_durations() -> None:
     secret.metadata.creationTimestamp.seconds = 1767225600  # 2026-01-01T00:00:00Z
     secret.data["key"] = b"\x00\xffk3s"
     assert proto_decode.decode(envelope("v1", "Secret", secret), "", "") == {
-        "kind": "Secret", "apiVersion": "v1", "type": "Opaque", "data": {"key": "AP9rM3M="},
-        "metadata": {"name": "token", "creationTimestamp": "2026-01-01T00:00:00Z"}}
+        "kind": "Secret",
+        "apiVersion": "v1",
+        "type": "Opaque",
+        "data": {"key": "AP9rM3M="},
+        "metadata": {"name": "token", "creationTimestamp": "2026-01-01T00:00:00Z"},
+    }
     lease = message("k8s.io.api.coordination.v1.Lease")
     lease.metadata.name = "sugarkube1"
     lease.spec.renewTime.seconds, lease.spec.renewTime.nanos = 1767225600, 123456789
@@ -71,14 +93,20 @@ def test_bytes_times_and_durations() -> None:
     assert decoded["spec"] == {"renewTime": "2026-01-01T00:00:00.123456Z", "leaseDurationSeconds": 40}
     options = message(f"{META}.DeleteOptions", gracePeriodSeconds=0)
     assert proto_decode.decode(envelope("v1", "DeleteOptions", options), "", "") == {
-        "kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0}
+        "kind": "DeleteOptions",
+        "apiVersion": "v1",
+        "gracePeriodSeconds": 0,
+    }
 
 
 def test_the_endpoint_supplies_a_missing_kind() -> None:
     namespace = message(f"{CORE}.Namespace")
     namespace.metadata.name = "lab-scale"
     assert proto_decode.decode(envelope("", "", namespace), "v1", "Namespace") == {
-        "kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "lab-scale"}}
+        "kind": "Namespace",
+        "apiVersion": "v1",
+        "metadata": {"name": "lab-scale"},
+    }
 
 
 @needs_kubectl
@@ -94,8 +122,19 @@ def test_kubectl_create_namespace(kubeconfig: Path, http: httpx.Client) -> None:
 
 @needs_kubectl
 def test_kubectl_create_job_with_a_command(kubeconfig: Path, http: httpx.Client) -> None:
-    created = kubectl(kubeconfig, "create", "job", "fio", "--image=ghcr.io/sugarkube/fio:3.36", "--",
-                      "fio", "--name=randread", "--rw=randread", "--bs=4k", "--size=16M")
+    created = kubectl(
+        kubeconfig,
+        "create",
+        "job",
+        "fio",
+        "--image=ghcr.io/sugarkube/fio:3.36",
+        "--",
+        "fio",
+        "--name=randread",
+        "--rw=randread",
+        "--bs=4k",
+        "--size=16M",
+    )
     assert created.returncode == 0, created.stderr
     job = http.get("/apis/batch/v1/namespaces/default/jobs/fio").json()
     container = job["spec"]["template"]["spec"]["containers"][0]
@@ -108,14 +147,17 @@ def test_kubectl_create_job_with_a_command(kubeconfig: Path, http: httpx.Client)
 def test_kubectl_drain_evicts_through_the_eviction_subresource(kubeconfig: Path, http: httpx.Client) -> None:
     created = kubectl(kubeconfig, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2")
     assert created.returncode == 0, created.stderr
-    wait = kubectl(kubeconfig, "wait", "--for=jsonpath={.status.phase}=Running", "pod", "-l", "app=web",
-                   "--timeout=60s")
+    wait = kubectl(
+        kubeconfig, "wait", "--for=jsonpath={.status.phase}=Running", "pod", "-l", "app=web", "--timeout=60s"
+    )
     assert wait.returncode == 0, wait.stderr
-    node = http.get("/api/v1/namespaces/default/pods", params={"labelSelector": "app=web"}).json()[
-        "items"][0]["spec"]["nodeName"]
+    node = http.get("/api/v1/namespaces/default/pods", params={"labelSelector": "app=web"}).json()["items"][0]["spec"][
+        "nodeName"
+    ]
     try:
-        drained = kubectl(kubeconfig, "drain", node, "--ignore-daemonsets", "--delete-emptydir-data",
-                          "--timeout=90s", "-v=6")
+        drained = kubectl(
+            kubeconfig, "drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=90s", "-v=6"
+        )
         assert drained.returncode == 0, drained.stderr
         assert f"node/{node} drained" in drained.stdout
         evictions = [line for line in drained.stderr.splitlines() if "/eviction" in line and "201 Created" in line]
@@ -126,21 +168,33 @@ def test_kubectl_drain_evicts_through_the_eviction_subresource(kubeconfig: Path,
 
 
 def test_garbage_protobuf_gets_kube_apiservers_400(http: httpx.Client) -> None:
-    answer = http.post("/api/v1/namespaces", content=b'{"kind":"Namespace"}',
-                       headers={"Content-Type": proto_decode.MEDIA_TYPE})
-    assert (answer.status_code, answer.json()["message"]) == (400, (
-        "the object provided is unrecognized (must be of type Namespace): provided data does not appear to be a "
-        'protobuf message, expected prefix [107 56 115 0] ({"kind":"Namespace"})'))
-    truncated = http.post("/api/v1/namespaces", content=proto_decode.MAGIC + b"\x0a\x05ab",
-                          headers={"Content-Type": proto_decode.MEDIA_TYPE})
+    answer = http.post(
+        "/api/v1/namespaces", content=b'{"kind":"Namespace"}', headers={"Content-Type": proto_decode.MEDIA_TYPE}
+    )
+    assert (answer.status_code, answer.json()["message"]) == (
+        400,
+        (
+            "the object provided is unrecognized (must be of type Namespace): provided data does not appear to be a "
+            'protobuf message, expected prefix [107 56 115 0] ({"kind":"Namespace"})'
+        ),
+    )
+    truncated = http.post(
+        "/api/v1/namespaces",
+        content=proto_decode.MAGIC + b"\x0a\x05ab",
+        headers={"Content-Type": proto_decode.MEDIA_TYPE},
+    )
     assert (truncated.status_code, truncated.json()["reason"]) == (400, "BadRequest")
 
 
 def test_a_client_that_accepts_only_protobuf_gets_406(http: httpx.Client) -> None:
     answer = http.get("/api/v1/nodes", headers={"Accept": proto_decode.MEDIA_TYPE})
-    assert (answer.status_code, answer.content) == (406, (
-        b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"only the following media '
-        b'types are accepted: application/json","reason":"NotAcceptable","code":406}\n'))
+    assert (answer.status_code, answer.content) == (
+        406,
+        (
+            b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"only the following media '
+            b'types are accepted: application/json","reason":"NotAcceptable","code":406}\n'
+        ),
+    )
     both = http.get("/api/v1/nodes", headers={"Accept": f"{proto_decode.MEDIA_TYPE}, application/json"})
     assert (both.status_code, both.headers["content-type"]) == (200, "application/json")
 
@@ -151,8 +205,11 @@ def test_kubectl_create_service_and_configmap(kubeconfig: Path, http: httpx.Clie
     assert service.returncode == 0, service.stderr
     port = http.get("/api/v1/namespaces/default/services/vehicle-detector").json()["spec"]["ports"][0]
     assert (port["port"], port["targetPort"], port["protocol"]) == (9000, 8000, "TCP")
-    config = kubectl(kubeconfig, "create", "configmap", "tuning", "--from-literal=threads=4",
-                     "--from-literal=model=yolov8n")
+    config = kubectl(
+        kubeconfig, "create", "configmap", "tuning", "--from-literal=threads=4", "--from-literal=model=yolov8n"
+    )
     assert config.returncode == 0, config.stderr
     assert http.get("/api/v1/namespaces/default/configmaps/tuning").json()["data"] == {
-        "threads": "4", "model": "yolov8n"}
+        "threads": "4",
+        "model": "yolov8n",
+    }

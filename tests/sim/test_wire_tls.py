@@ -15,8 +15,10 @@ import yaml
 from kubernetes import client, config
 from simcluster import KUBECTL, needs_kubectl
 
-UNAUTHORIZED = (b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized",'
-                b'"reason":"Unauthorized","code":401}\n')
+UNAUTHORIZED = (
+    b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized",'
+    b'"reason":"Unauthorized","code":401}\n'
+)
 
 
 def _cluster(path: Path) -> dict[str, str]:
@@ -44,8 +46,13 @@ def test_official_client_reaches_it_with_only_the_kubeconfig(kubeconfig: Path) -
 
 @needs_kubectl
 def test_kubectl_reaches_it_with_only_the_kubeconfig(kubeconfig: Path) -> None:
-    shown = subprocess.run([str(KUBECTL), "--kubeconfig", str(kubeconfig), "get", "nodes", "-o", "name"],
-                           capture_output=True, text=True, check=False, timeout=60)
+    shown = subprocess.run(
+        [str(KUBECTL), "--kubeconfig", str(kubeconfig), "get", "nodes", "-o", "name"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.split() == ["node/sugarkube0", "node/sugarkube1", "node/sugarkube2"]
 
@@ -54,12 +61,18 @@ def test_kubectl_reaches_it_with_only_the_kubeconfig(kubeconfig: Path) -> None:
 def test_anonymous_request_gets_kube_apiservers_401(kubeconfig: Path, path: str) -> None:
     answer = httpx.get(_cluster(kubeconfig)["server"] + path, verify=_trusting(kubeconfig))
     assert (answer.status_code, answer.headers["content-type"], answer.content) == (
-        401, "application/json", UNAUTHORIZED)
+        401,
+        "application/json",
+        UNAUTHORIZED,
+    )
 
 
 def test_a_wrong_token_gets_401(kubeconfig: Path) -> None:
-    answer = httpx.get(_cluster(kubeconfig)["server"] + "/api/v1/namespaces", verify=_trusting(kubeconfig),
-                       headers={"Authorization": "Bearer not-the-token"})
+    answer = httpx.get(
+        _cluster(kubeconfig)["server"] + "/api/v1/namespaces",
+        verify=_trusting(kubeconfig),
+        headers={"Authorization": "Bearer not-the-token"},
+    )
     assert (answer.status_code, answer.content) == (401, UNAUTHORIZED)
 
 
@@ -77,8 +90,13 @@ def test_kubectl_with_another_token_is_refused(kubeconfig: Path, tmp_path: Path)
     document["users"][0]["user"] = {"token": "guessed"}
     anonymous = tmp_path / "guessed.yaml"
     anonymous.write_text(yaml.safe_dump(document))
-    shown = subprocess.run([str(KUBECTL), "--kubeconfig", str(anonymous), "get", "nodes"],
-                           capture_output=True, text=True, check=False, timeout=60)
+    shown = subprocess.run(
+        [str(KUBECTL), "--kubeconfig", str(anonymous), "get", "nodes"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert shown.returncode == 1
     assert "error: You must be logged in to the server (Unauthorized)" in shown.stderr
 
@@ -88,7 +106,8 @@ def test_anonymous_exec_is_refused_before_the_upgrade(kubeconfig: Path) -> None:
     server = _cluster(kubeconfig)["server"].replace("https://", "wss://")
     url = f"{server}/api/v1/namespaces/kube-system/pods/anything/exec?command=id&stdout=1"
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
-        websocket.create_connection(url, subprotocols=["v4.channel.k8s.io"], sslopt={"context": _trusting(kubeconfig)},
-                                    timeout=10)
+        websocket.create_connection(
+            url, subprotocols=["v4.channel.k8s.io"], sslopt={"context": _trusting(kubeconfig)}, timeout=10
+        )
     assert refused.value.status_code == 401
     assert refused.value.resp_body == UNAUTHORIZED

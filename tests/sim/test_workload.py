@@ -21,8 +21,11 @@ def test_missing_baseline_names_the_notebook_to_run_first(shared_lab) -> None:
 
 
 def test_stress_job_is_watched_logged_and_compared(open_sim_lab) -> None:
-    lab = open_sim_lab(sim_workers=2, worker_profile="pi4-8gb",
-                       stress_args=["--cpu", "2", "--vm", "1", "--vm-bytes", "128M", "--timeout", "2m"])
+    lab = open_sim_lab(
+        sim_workers=2,
+        worker_profile="pi4-8gb",
+        stress_args=["--cpu", "2", "--vm", "1", "--vm-bytes", "128M", "--timeout", "2m"],
+    )
     baseline.save(lab, baseline.capture(lab.cluster))
     workload.launch(lab, workload.job_manifest(lab.params))
     observation = workload.observe(lab, progress=False)
@@ -44,9 +47,13 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab) -> None:
     assert len(pods) == 4 and ((pods["peak_memory_bytes"] - held).abs() < 0.05 * held).all()
     assert (pods["peak_cpu_cores"] > 1.5).all()  # two busy pods share a 4-core worker
     nodes = list_nodes_frame(lab.cluster)
-    per_node = baseline_comparison.compare_nodes(baseline_comparison.load_baseline(lab), nodes, list_pods_frame(lab.cluster), peak)
+    per_node = baseline_comparison.compare_nodes(
+        baseline_comparison.load_baseline(lab), nodes, list_pods_frame(lab.cluster), peak
+    )
     assert (per_node.set_index("node").loc["sugarkube1", "delta_cpu_cores"]) > 3
-    cluster = baseline_comparison.compare_cluster(baseline_comparison.load_baseline(lab), nodes, per_node).set_index("measure")
+    cluster = baseline_comparison.compare_cluster(baseline_comparison.load_baseline(lab), nodes, per_node).set_index(
+        "measure"
+    )
     assert cluster.loc["allocatable CPU (cores)", "post_expansion"] == 12
 
     old_pods = {pod.metadata.uid for pod in lab.cluster.core.list_namespaced_pod("lab-scale").items}
@@ -59,16 +66,29 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab) -> None:
 
 
 def test_cluster_comparison_counts_what_the_expansion_added() -> None:
-    baseline_rows = pd.DataFrame([
-        {"kind": "node", "name": "sugarkube0", "node": "sugarkube0", "cpu_cores": 0.1, "cpu_percent": 2.5,
-         "memory_bytes": 1.5e9, "cpu_allocatable": 4.0, "memory_allocatable": 8e9},
-        {"kind": "pod", "name": "coredns", "node": "sugarkube0", "cpu_cores": 0.004, "memory_bytes": 1.7e7},
-    ])
-    nodes_now = pd.DataFrame({"name": ["sugarkube0", "worker-a"], "cpu_allocatable": [4.0, 4.0],
-                              "memory_allocatable": [8e9, 8e9]})
+    baseline_rows = pd.DataFrame(
+        [
+            {
+                "kind": "node",
+                "name": "sugarkube0",
+                "node": "sugarkube0",
+                "cpu_cores": 0.1,
+                "cpu_percent": 2.5,
+                "memory_bytes": 1.5e9,
+                "cpu_allocatable": 4.0,
+                "memory_allocatable": 8e9,
+            },
+            {"kind": "pod", "name": "coredns", "node": "sugarkube0", "cpu_cores": 0.004, "memory_bytes": 1.7e7},
+        ]
+    )
+    nodes_now = pd.DataFrame(
+        {"name": ["sugarkube0", "worker-a"], "cpu_allocatable": [4.0, 4.0], "memory_allocatable": [8e9, 8e9]}
+    )
     pods_now = pd.DataFrame({"node": ["sugarkube0", "worker-a", "worker-a"], "phase": ["Running"] * 3})
-    load = pd.DataFrame({"cpu_cores": [0.12, 3.9], "cpu_percent": [3.0, 97.5], "memory_bytes": [1.5e9, 9e8]},
-                        index=pd.Index(["sugarkube0", "worker-a"], name="name"))
+    load = pd.DataFrame(
+        {"cpu_cores": [0.12, 3.9], "cpu_percent": [3.0, 97.5], "memory_bytes": [1.5e9, 9e8]},
+        index=pd.Index(["sugarkube0", "worker-a"], name="name"),
+    )
     per_node = baseline_comparison.compare_nodes(baseline_rows, nodes_now, pods_now, load).set_index("node")
     assert per_node.loc["worker-a", "new"] and not per_node.loc["sugarkube0", "new"]
     assert per_node.loc["worker-a", "delta_cpu_cores"] == pytest.approx(3.9)

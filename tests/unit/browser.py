@@ -20,9 +20,17 @@ from typing import Any
 from websockets.sync.client import ClientConnection, connect
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--remote-debugging-address=127.0.0.1",
-         "--remote-debugging-port=0"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--remote-debugging-address=127.0.0.1",
+    "--remote-debugging-port=0",
+]
 DEADLINE = 60.0
 _IMAGES = """JSON.stringify([...document.images].map(i => ({src: i.src.slice(0, 40), complete: i.complete,
     width: i.naturalWidth})))"""
@@ -68,8 +76,15 @@ class Browser:
         with connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=DEADLINE) as ws:
             self._call(ws, "Page.enable", events)
             self._call(ws, "Network.enable", events)
-            self._call(ws, "Emulation.setDeviceMetricsOverride", events, width=width, height=800,
-                       deviceScaleFactor=1, mobile=False)
+            self._call(
+                ws,
+                "Emulation.setDeviceMetricsOverride",
+                events,
+                width=width,
+                height=800,
+                deviceScaleFactor=1,
+                mobile=False,
+            )
             self._call(ws, "Emulation.setEmulatedMedia", events, media=media)
             self._call(ws, "Page.navigate", events, url=page.resolve().as_uri())
             deadline = time.monotonic() + DEADLINE
@@ -78,12 +93,21 @@ class Browser:
                 events.append(json.loads(ws.recv(timeout=DEADLINE)))
             images = self._call(ws, "Runtime.evaluate", events, expression=_IMAGES, returnByValue=True)
             text = self._call(ws, "Runtime.evaluate", events, expression="document.body.innerText", returnByValue=True)
-            overflow = self._call(ws, "Runtime.evaluate", events, returnByValue=True, expression=(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"))
-        failed = [f"{e['params'].get('requestId')}: {e['params'].get('errorText')}" for e in events
-                  if e.get("method") == "Network.loadingFailed"]
-        return Loaded(failed, json.loads(images["result"]["value"]), text["result"]["value"],
-                      int(overflow["result"]["value"]))
+            overflow = self._call(
+                ws,
+                "Runtime.evaluate",
+                events,
+                returnByValue=True,
+                expression=("document.documentElement.scrollWidth - document.documentElement.clientWidth"),
+            )
+        failed = [
+            f"{e['params'].get('requestId')}: {e['params'].get('errorText')}"
+            for e in events
+            if e.get("method") == "Network.loadingFailed"
+        ]
+        return Loaded(
+            failed, json.loads(images["result"]["value"]), text["result"]["value"], int(overflow["result"]["value"])
+        )
 
 
 @contextmanager
@@ -91,8 +115,11 @@ def headless_chromium() -> Iterator[Browser]:
     """A headless chromium bound to 127.0.0.1 with its own profile; stopped (and the profile removed) after."""
     assert CHROMIUM, "chromium is not installed"
     profile = Path(tempfile.mkdtemp(prefix="sugarlab-chromium-"))
-    process = subprocess.Popen([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         active = profile / "DevToolsActivePort"  # chromium writes its port here once it listens
         deadline = time.monotonic() + DEADLINE

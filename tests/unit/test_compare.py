@@ -19,7 +19,9 @@ def make_run(root: Path, run_id: str, parameters: dict, statuses: dict[str, str]
     """A run folder as the runner leaves it: the report lab's artefacts, with `edit` (path -> text, or
     None to leave it out) applied, and a manifest recording each with its sha256."""
     run = root / run_id
-    files = {p.relative_to(LAB).as_posix(): p.read_text() for p in LAB.rglob("*") if p.is_file() and p.name != "README.md"}
+    files = {
+        p.relative_to(LAB).as_posix(): p.read_text() for p in LAB.rglob("*") if p.is_file() and p.name != "README.md"
+    }
     files.update(edit)
     artefacts = []
     for path, text in sorted(files.items()):
@@ -28,15 +30,26 @@ def make_run(root: Path, run_id: str, parameters: dict, statuses: dict[str, str]
         (run / "lab" / path).parent.mkdir(parents=True, exist_ok=True)
         (run / "lab" / path).write_text(text)
         data = text.encode()
-        artefacts.append({"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
-                          "notebook": "05-edge-ai" if path.startswith("edge-ai") else "01-baseline",
-                          "written_at": "2026-11-26T10:00:00+00:00"})
-    manifest = {"run_id": run_id, "status": "failed" if "failed" in statuses.values() else "succeeded",
-                "backend": "sim", "parameters": {**parameters, "workspace": str(run / "lab")},
-                "started": "2026-11-26T10:00:00+00:00", "git_commit": "0123456789abcdef0123",
-                "versions": {"sugarlab": "0.1.0"},
-                "notebooks": [{"name": n, "status": s, "duration_seconds": 3.0, "error": None} for n, s in statuses.items()],
-                "artefacts": artefacts}
+        artefacts.append(
+            {
+                "path": path,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data),
+                "notebook": "05-edge-ai" if path.startswith("edge-ai") else "01-baseline",
+                "written_at": "2026-11-26T10:00:00+00:00",
+            }
+        )
+    manifest = {
+        "run_id": run_id,
+        "status": "failed" if "failed" in statuses.values() else "succeeded",
+        "backend": "sim",
+        "parameters": {**parameters, "workspace": str(run / "lab")},
+        "started": "2026-11-26T10:00:00+00:00",
+        "git_commit": "0123456789abcdef0123",
+        "versions": {"sugarlab": "0.1.0"},
+        "notebooks": [{"name": n, "status": s, "duration_seconds": 3.0, "error": None} for n, s in statuses.items()],
+        "artefacts": artefacts,
+    }
     (run / "manifest.json").write_text(json.dumps(manifest))
     return run
 
@@ -44,12 +57,24 @@ def make_run(root: Path, run_id: str, parameters: dict, statuses: dict[str, str]
 @pytest.fixture
 def runs(tmp_path: Path) -> tuple[Path, Path]:
     tuning = (LAB / "edge-ai" / "tuning-experiments.md").read_text()
-    a = make_run(tmp_path, "20261126-100000-aaaa", {"seed": 7, "sweep_size": "small"},
-                 {"01-baseline": "succeeded", "05-edge-ai": "succeeded"}, {})
-    b = make_run(tmp_path, "20261126-110000-bbbb", {"seed": 8, "edge_replicas": 3},
-                 {"01-baseline": "succeeded", "05-edge-ai": "failed", "06-operations": "not run"},
-                 {"edge-ai/tuning-experiments.md": tuning.replace("|    599.3 |    981.1 |", "|    500.0 |    900.0 |"),
-                  "expansion/pod-distribution.txt": None, "operations/notes.md": "# notes\n"})
+    a = make_run(
+        tmp_path,
+        "20261126-100000-aaaa",
+        {"seed": 7, "sweep_size": "small"},
+        {"01-baseline": "succeeded", "05-edge-ai": "succeeded"},
+        {},
+    )
+    b = make_run(
+        tmp_path,
+        "20261126-110000-bbbb",
+        {"seed": 8, "edge_replicas": 3},
+        {"01-baseline": "succeeded", "05-edge-ai": "failed", "06-operations": "not run"},
+        {
+            "edge-ai/tuning-experiments.md": tuning.replace("|    599.3 |    981.1 |", "|    500.0 |    900.0 |"),
+            "expansion/pod-distribution.txt": None,
+            "operations/notes.md": "# notes\n",
+        },
+    )
     return a, b
 
 
@@ -69,20 +94,32 @@ def test_compare_lists_what_differs(runs: tuple[Path, Path], capsys: pytest.Capt
     code, out, err = compare(capsys, *runs)
     assert code == 0 and not err
     assert rows(out, "Parameters that differ")[1:] == [
-        ["edge_replicas", "(default)", "3"], ["seed", "7", "8"], ["sweep_size", "small", "(default)"]]
-    assert rows(out, "Notebooks")[1:] == [["01-baseline", "succeeded (3 s)", "succeeded (3 s)"],
-                                          ["05-edge-ai", "succeeded (3 s)", "failed (3 s)"],
-                                          ["06-operations", "absent", "not run (3 s)"]]
+        ["edge_replicas", "(default)", "3"],
+        ["seed", "7", "8"],
+        ["sweep_size", "small", "(default)"],
+    ]
+    assert rows(out, "Notebooks")[1:] == [
+        ["01-baseline", "succeeded (3 s)", "succeeded (3 s)"],
+        ["05-edge-ai", "succeeded (3 s)", "failed (3 s)"],
+        ["06-operations", "absent", "not run (3 s)"],
+    ]
     changes = {row[0]: row[1] for row in rows(out, "Artefacts added, removed or changed")[1:]}
-    assert changes == {"edge-ai/tuning-experiments.md": "changed", "expansion/pod-distribution.txt": "removed",
-                       "operations/notes.md": "added"}
+    assert changes == {
+        "edge-ai/tuning-experiments.md": "changed",
+        "expansion/pod-distribution.txt": "removed",
+        "operations/notes.md": "added",
+    }
     assert "Artefacts added, removed or changed (5 unchanged)" in out
-    assert rows(out, "Milestones")[1:] == [["Multi-node prototype", "pass", "FAIL"],
-                                           ["Failure-injection exercise", "FAIL", "FAIL"],
-                                           ["Advanced roadmap update", "FAIL", "FAIL"]]
+    assert rows(out, "Milestones")[1:] == [
+        ["Multi-node prototype", "pass", "FAIL"],
+        ["Failure-injection exercise", "FAIL", "FAIL"],
+        ["Advanced roadmap update", "FAIL", "FAIL"],
+    ]
 
 
-def test_key_figures_side_by_side_with_their_change(runs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_key_figures_side_by_side_with_their_change(
+    runs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     _, out, _ = compare(capsys, *runs)
     figures = {row[1]: row[2:] for row in rows(out, "Key figures (change is B against A)")[1:]}
     assert figures["inference p95, chosen setting, concurrency 8"] == ["ms", "981.1", "900", "-8.3%", "local"]
@@ -91,8 +128,9 @@ def test_key_figures_side_by_side_with_their_change(runs: tuple[Path, Path], cap
     assert figures["nodes after expansion"] == ["nodes", "3", "3", "+0.0%", "simulated"]
 
 
-def test_archives_compare_like_folders(runs: tuple[Path, Path], tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_archives_compare_like_folders(
+    runs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     archives = []
     for run in runs:
         archive = tmp_path / f"{run.name}.tar.gz"
@@ -106,8 +144,9 @@ def test_archives_compare_like_folders(runs: tuple[Path, Path], tmp_path: Path,
     assert from_archives.splitlines()[2:] == from_folders.splitlines()[2:]
 
 
-def test_html_page_holds_the_tables_and_a_plot(runs: tuple[Path, Path], tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_html_page_holds_the_tables_and_a_plot(
+    runs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     page = tmp_path / "compare.html"
     code, out, _ = compare(capsys, *runs, "--html", page)
     assert code == 0 and out.endswith(f"html: {page}\n")
@@ -116,8 +155,9 @@ def test_html_page_holds_the_tables_and_a_plot(runs: tuple[Path, Path], tmp_path
     assert re.search(r'<img [^>]*src="data:image/png;base64,', text)
 
 
-def test_paths_that_are_not_runs_exit_2_naming_the_argument(runs: tuple[Path, Path], tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_paths_that_are_not_runs_exit_2_naming_the_argument(
+    runs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "notes.txt").write_text("not an archive\n")
     (tmp_path / "broken").mkdir()

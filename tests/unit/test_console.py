@@ -20,7 +20,8 @@ NOISE = ("without encryption", "KeyboardInterrupt", "Traceback", "WARNING", "INF
 
 
 def test_a_run_prints_a_line_per_notebook_and_one_line_for_the_failure(
-        tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["run", "--notebooks-dir", str(NOTEBOOKS), "--output-dir", "outputs"]) == 1
     out, err = capfd.readouterr()  # file descriptors: the kernels' own output is caught too
@@ -30,21 +31,33 @@ def test_a_run_prints_a_line_per_notebook_and_one_line_for_the_failure(
     assert [line.split(":")[0] for line in lines] == ["01-write", "02-fail", "run folder", "archive", "sugarlab"]
     assert lines[0].startswith("01-write: succeeded in ") and lines[1].startswith("02-fail: failed in ")
     run_id = lines[2].rsplit("/", 1)[1]
-    assert lines[4] == ("sugarlab: error: notebook 02-fail failed in cell 4 (In [4]: raise RuntimeError(f\"boom from "
-                        "02-fail ({answer})\")): RuntimeError: boom from 02-fail (42) "
-                        f"(see outputs/{run_id}/html/02-fail.html); after a fix, resume with: sugarlab run --resume "
-                        f"{tmp_path / 'outputs' / run_id}")
+    assert lines[4] == (
+        'sugarlab: error: notebook 02-fail failed in cell 4 (In [4]: raise RuntimeError(f"boom from '
+        '02-fail ({answer})")): RuntimeError: boom from 02-fail (42) '
+        f"(see outputs/{run_id}/html/02-fail.html); after a fix, resume with: sugarlab run --resume "
+        f"{tmp_path / 'outputs' / run_id}"
+    )
     log = (tmp_path / "outputs" / run_id / "run.log").read_text()
     assert "papermill: Executing notebook with kernel: python3" in log
 
 
 def test_a_failure_keeps_its_lines_for_the_page_and_one_for_the_terminal(tmp_path: Path) -> None:
-    error = PapermillExecutionError(5, 3, "\n  storage_lab.wait_ready(lab)\n", "StoragePending",
-                                    "nfs-sqlite-0 not Ready after 600 s\n\n- check the claim\n- check the NAS", [])
+    error = PapermillExecutionError(
+        5,
+        3,
+        "\n  storage_lab.wait_ready(lab)\n",
+        "StoragePending",
+        "nfs-sqlite-0 not Ready after 600 s\n\n- check the claim\n- check the NAS",
+        [],
+    )
     text = failure_text("04-storage", error)
-    assert text.splitlines() == ["notebook 04-storage failed in cell 5 (In [3]: storage_lab.wait_ready(lab)): "
-                                 "StoragePending: nfs-sqlite-0 not Ready after 600 s", "", "- check the claim",
-                                 "- check the NAS"]
+    assert text.splitlines() == [
+        "notebook 04-storage failed in cell 5 (In [3]: storage_lab.wait_ready(lab)): "
+        "StoragePending: nfs-sqlite-0 not Ready after 600 s",
+        "",
+        "- check the claim",
+        "- check the NAS",
+    ]
     line = failure_line(text, tmp_path / "html" / "04-storage.html")
     assert "\n" not in line and line.endswith(f"(see {tmp_path}/html/04-storage.html)")
 

@@ -175,9 +175,16 @@ def test_a_broken_model_file_is_a_model_error(tmp_path: Path) -> None:
 
 
 def test_settings_come_from_the_environment() -> None:
-    settings = settings_from_env({"PORT": "9100", "MAX_BATCH": "8", "BATCH_TIMEOUT_MS": "1.5",
-                                  "GRAPH_OPTIMIZATION": "Extended", "MODEL_PATH": "/models/r.onnx",
-                                  "MODEL_URL": DEFAULT_MODEL_URL})
+    settings = settings_from_env(
+        {
+            "PORT": "9100",
+            "MAX_BATCH": "8",
+            "BATCH_TIMEOUT_MS": "1.5",
+            "GRAPH_OPTIMIZATION": "Extended",
+            "MODEL_PATH": "/models/r.onnx",
+            "MODEL_URL": DEFAULT_MODEL_URL,
+        }
+    )
     assert (settings.port, settings.max_batch, settings.batch_timeout_ms) == (9100, 8, 1.5)
     assert settings.graph_optimization == "extended" and settings.model_path == Path("/models/r.onnx")
     assert settings_from_env({}).host == "127.0.0.1"
@@ -208,14 +215,18 @@ def test_exports_are_sorted_and_complete() -> None:
     import sugarlab.payloads.edge_ai as edge_ai
 
     assert edge_ai.__all__ == sorted(edge_ai.__all__)
-    public = {name for name in vars(edge_ai) if not name.startswith("_")
-              and not isinstance(getattr(edge_ai, name), type(edge_ai))}
+    public = {
+        name
+        for name in vars(edge_ai)
+        if not name.startswith("_") and not isinstance(getattr(edge_ai, name), type(edge_ai))
+    }
     assert public == set(edge_ai.__all__)
 
 
 def test_the_service_refuses_to_start_on_a_bad_setting() -> None:
     env = {**os.environ, "PORT": "ninety"}
-    done = subprocess.run([sys.executable, "-m", "sugarlab.payloads.edge_ai"], env=env, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "sugarlab.payloads.edge_ai"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
     assert "'PORT' = 'ninety' is not allowed" in done.stderr

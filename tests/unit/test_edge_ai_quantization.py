@@ -34,8 +34,14 @@ def _small_cnn(path: Path) -> Path:
         "small_cnn",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 224, 224])],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
-        [tensor("w1", [16, 3, 3, 3]), tensor("b1", [16]), tensor("w2", [32, 16, 3, 3]), tensor("b2", [32]),
-         tensor("w3", [10, 32]), tensor("b3", [10])],
+        [
+            tensor("w1", [16, 3, 3, 3]),
+            tensor("b1", [16]),
+            tensor("w2", [32, 16, 3, 3]),
+            tensor("b2", [32]),
+            tensor("w3", [10, 32]),
+            tensor("b3", [10]),
+        ],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)])
     model.ir_version = 4

@@ -95,9 +95,11 @@ def _biased_model(path: Path, bias: list[float]) -> Path:
         "biased",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 224, 224])],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", classes])],
-        [helper.make_tensor("w", TensorProto.FLOAT, [classes, 3], [0.0] * classes * 3),
-         helper.make_tensor("b", TensorProto.FLOAT, [classes], bias),
-         helper.make_tensor("shape", TensorProto.INT64, [2], [0, 3])],
+        [
+            helper.make_tensor("w", TensorProto.FLOAT, [classes, 3], [0.0] * classes * 3),
+            helper.make_tensor("b", TensorProto.FLOAT, [classes], bias),
+            helper.make_tensor("shape", TensorProto.INT64, [2], [0, 3]),
+        ],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
@@ -167,16 +169,19 @@ def test_an_oversized_upload_is_refused_from_its_content_length(service: str) ->
 
 def test_an_oversized_chunked_upload_is_refused_while_streaming(service: str) -> None:
     boundary = "sugarlab-test-boundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"big.jpg\"\r\n"
-            "Content-Type: image/jpeg\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="big.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
 
     def body() -> Iterator[bytes]:  # no Content-Length: sent chunked
         yield head
         for _ in range(20):
             yield bytes(16 * 1024)
 
-    response = httpx.post(f"{service}/infer", content=body(),
-                          headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    response = httpx.post(
+        f"{service}/infer", content=body(), headers={"content-type": f"multipart/form-data; boundary={boundary}"}
+    )
     assert response.status_code == 413
     assert "exceeds the limit" in response.json()["detail"]
     assert_still_serving(service)
@@ -217,9 +222,17 @@ def test_a_full_queue_answers_503_with_retry_after() -> None:
 
     with serving(replace(LIMITED, queue_limit=1)) as url:
         held: dict[str, httpx.Response] = {}
-        sender = threading.Thread(target=lambda: held.setdefault("response", httpx.post(
-            f"{url}/infer", content=held_body(), timeout=DEADLINE,
-            headers={"content-type": f"multipart/form-data; boundary={boundary}"})))
+        sender = threading.Thread(
+            target=lambda: held.setdefault(
+                "response",
+                httpx.post(
+                    f"{url}/infer",
+                    content=held_body(),
+                    timeout=DEADLINE,
+                    headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+                ),
+            )
+        )
         sender.start()
         try:
             deadline = time.monotonic() + DEADLINE

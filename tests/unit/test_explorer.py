@@ -7,16 +7,20 @@ import pandas as pd
 
 from sugarlab.views.explorer import ALL, filter_pods, filter_top_pods, options, pod_explorer
 
-PODS = pd.DataFrame({
-    "namespace": ["kube-system", "kube-system", "lab-scale", "lab-scale"],
-    "name": ["coredns-1", "metrics-server-1", "stress-a", "stress-b"],
-    "node": ["pi-a", "pi-a", "pi-b", "<none>"],
-})
-TOP = pd.DataFrame({
-    "namespace": ["kube-system", "kube-system", "lab-scale"],
-    "name": ["coredns-1", "metrics-server-1", "stress-a"],
-    "cpu_cores": [0.002, 0.004, 0.9],
-})
+PODS = pd.DataFrame(
+    {
+        "namespace": ["kube-system", "kube-system", "lab-scale", "lab-scale"],
+        "name": ["coredns-1", "metrics-server-1", "stress-a", "stress-b"],
+        "node": ["pi-a", "pi-a", "pi-b", "<none>"],
+    }
+)
+TOP = pd.DataFrame(
+    {
+        "namespace": ["kube-system", "kube-system", "lab-scale"],
+        "name": ["coredns-1", "metrics-server-1", "stress-a"],
+        "cpu_cores": [0.002, 0.004, 0.9],
+    }
+)
 
 
 def test_options_start_with_all() -> None:

@@ -23,11 +23,19 @@ def test_fio_2x_reads_microseconds_and_every_job() -> None:
     assert len(frame) == 4
     first = frame.iloc[0]
     assert (first.job, first.fio_version, first.node, first.provenance) == (
-        "random-read", "fio-2.1.11", "pi-b", "cluster")
+        "random-read",
+        "fio-2.1.11",
+        "pi-b",
+        "cluster",
+    )
     assert (first.read_iops, first.read_bw_kib_s) == (5, 21)
     # fio 2.x `clat` is already in microseconds: no scaling, and the "0.00" padding keys ignored.
-    assert (first.read_clat_p50_us, first.read_clat_p95_us, first.read_clat_p99_us,
-            first.read_clat_p99_9_us) == (243, 370, 506, 812)
+    assert (first.read_clat_p50_us, first.read_clat_p95_us, first.read_clat_p99_us, first.read_clat_p99_9_us) == (
+        243,
+        370,
+        506,
+        812,
+    )
     assert first.read_lat_mean_us == pytest.approx(255.56)
     assert list(frame.read_clat_p99_9_us) == [812, 972, 844, 844]
     assert first.runtime_ms == 2127550
@@ -36,8 +44,7 @@ def test_fio_2x_reads_microseconds_and_every_job() -> None:
 
 def test_fio_3x_nanoseconds_become_microseconds() -> None:
     row = parse_fio(read("fio-3.1-gvisor-write.json")).iloc[0]
-    assert (row.fio_version, row.rw, row.bs, row.iodepth, row.ioengine) == (
-        "fio-3.1", "write", "4096", 4, "sync")
+    assert (row.fio_version, row.rw, row.bs, row.iodepth, row.ioengine) == ("fio-3.1", "write", "4096", 4, "sync")
     assert row.write_iops == pytest.approx(438367.892977)
     assert row.write_bw_kib_s == 1753471
     assert row.write_clat_p50_us == pytest.approx(1.816)  # 1816 ns
@@ -58,8 +65,7 @@ def test_kubectl_logs_lines_and_fio_notes_before_the_report_are_skipped() -> Non
     text = read("fio-3.33-tutorial-kubectl-logs.log")
     assert text.startswith("Found 2 pods") and "capped at 1" in text.splitlines()[2]
     row = parse_fio(text, node="pi-a", provenance="local").iloc[0]
-    assert (row.job, row.rw, row.bs, row.iodepth, row.fio_version) == (
-        "randread", "randread", "4k", 32, "fio-3.33")
+    assert (row.job, row.rw, row.bs, row.iodepth, row.fio_version) == ("randread", "randread", "4k", 32, "fio-3.33")
     assert row.ioengine is None  # the tutorial's command leaves fio on its default, psync
     assert row.read_iops == pytest.approx(30531.468531)
     assert row.read_bw_kib_s == 122125
@@ -115,13 +121,12 @@ def test_bytes_as_from_a_subprocess_are_read_too() -> None:
 
 
 def test_other_json_before_the_report_is_skipped() -> None:
-    text = '{"level":"warn","msg":"slow volume"}\nJobs: 1 (f=1): [r(1)] {eta\n' + read(
-        "fio-3.1-gvisor-write.json")
+    text = '{"level":"warn","msg":"slow volume"}\nJobs: 1 (f=1): [r(1)] {eta\n' + read("fio-3.1-gvisor-write.json")
     assert parse_fio(text).iloc[0].write_bw_kib_s == 1753471
 
 
 def test_text_without_json_raises_with_its_start() -> None:
-    text = "Error from server (NotFound): pods \"fio-benchmark-x\" not found\n" * 10
+    text = 'Error from server (NotFound): pods "fio-benchmark-x" not found\n' * 10
     with pytest.raises(FioOutputError) as caught:
         parse_fio(text)
     message = str(caught.value)
@@ -153,17 +158,35 @@ def test_report_cut_short_raises_and_says_so() -> None:
 def test_command_is_the_tutorials_workload_on_libaio() -> None:
     command = fio_command("/data/benchmark/testfile")
     assert command[0] == "fio"
-    for flag in ("--name=randread", "--filename=/data/benchmark/testfile", "--size=1G",
-                 "--rw=randread", "--bs=4k", "--iodepth=32", "--runtime=60", "--time_based",
-                 "--direct=1", "--ioengine=libaio", "--output-format=json"):
+    for flag in (
+        "--name=randread",
+        "--filename=/data/benchmark/testfile",
+        "--size=1G",
+        "--rw=randread",
+        "--bs=4k",
+        "--iodepth=32",
+        "--runtime=60",
+        "--time_based",
+        "--direct=1",
+        "--ioengine=libaio",
+        "--output-format=json",
+    ):
         assert flag in command
     assert "--ioengine=psync" in fio_command("f", ioengine="psync", iodepth=1, runtime_s=5)
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("iodepth", 0), ("iodepth", True), ("runtime_s", 0), ("runtime_s", 1.5), ("ioengine", "sync"),
-    ("size", ""), ("size", "1 G"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("iodepth", 0),
+        ("iodepth", True),
+        ("runtime_s", 0),
+        ("runtime_s", 1.5),
+        ("ioengine", "sync"),
+        ("size", ""),
+        ("size", "1 G"),
+    ],
+)
 def test_command_rejects_bad_parameters(name: str, value: object) -> None:
     with pytest.raises(ParameterError) as caught:
         fio_command("/data/benchmark/testfile", **{name: value})  # type: ignore[arg-type]

@@ -30,7 +30,12 @@ def test_the_text_of_a_run_reads_as_its_own_json_report() -> None:
 def test_a_fio_2_report_gives_its_printed_figures() -> None:
     row = parse_fio((DATA / "fio-2.2.10-ssd-4k-randread.log").read_text(), node="ssd", provenance="cluster").iloc[0]
     assert (row["job"], row["rw"], row["bs"], row["iodepth"], row["ioengine"]) == (
-        "hdd_randread_test", "randread", "4k", 1, "libaio")
+        "hdd_randread_test",
+        "randread",
+        "4k",
+        1,
+        "libaio",
+    )
     assert round(row["read_iops"]) == 15365 and int(row["read_bw_kib_s"]) == 61460  # iops=15365, bw=61460KB/s
     assert row["read_lat_mean_us"] == 63.70
     assert [row[f"read_clat_{p}_us"] for p in ("p50", "p95", "p99", "p99_9")] == [49, 68, 177, 940]
@@ -47,4 +52,4 @@ def test_the_tutorials_command_as_printed_by_fio_3() -> None:
 
 def test_text_that_is_no_fio_report_is_still_refused() -> None:
     with pytest.raises(FioOutputError, match="no JSON object found"):
-        parse_fio("Error from server (NotFound): jobs.batch \"fio-benchmark\" not found\n")
+        parse_fio('Error from server (NotFound): jobs.batch "fio-benchmark" not found\n')

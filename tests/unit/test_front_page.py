@@ -18,8 +18,10 @@ from sugarlab.core import runner
 from sugarlab.views.plots import png_bytes
 
 PLOTS = ("Baseline against post-expansion", "Storage failover", "Inference latency", "fio per node")
-ERROR = ("notebook 05-edge-ai failed in cell 7 (In [5]: service = inference.deploy(lab)): InferenceNotReady: "
-         "edge-ai/inference never became Ready\n\n- check `kubectl -n edge-ai describe pod`\n- then rerun")
+ERROR = (
+    "notebook 05-edge-ai failed in cell 7 (In [5]: service = inference.deploy(lab)): InferenceNotReady: "
+    "edge-ai/inference never became Ready\n\n- check `kubectl -n edge-ai describe pod`\n- then rerun"
+)
 
 
 def rows_png() -> bytes:
@@ -42,11 +44,17 @@ def run_dir(lab: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noq
 
 
 def manifest() -> dict:
-    return {"run_id": "20261130-100000-abcd", "status": "failed", "backend": "sim",
-            "notebooks": [{"name": "04-storage", "status": "succeeded", "duration_seconds": 123.4},
-                          {"name": "05-edge-ai", "status": "failed", "duration_seconds": 15.0, "error": ERROR},
-                          {"name": "06-operations", "status": "not run", "duration_seconds": 0.0}],
-            "steps": []}
+    return {
+        "run_id": "20261130-100000-abcd",
+        "status": "failed",
+        "backend": "sim",
+        "notebooks": [
+            {"name": "04-storage", "status": "succeeded", "duration_seconds": 123.4},
+            {"name": "05-edge-ai", "status": "failed", "duration_seconds": 15.0, "error": ERROR},
+            {"name": "06-operations", "status": "not run", "duration_seconds": 0.0},
+        ],
+        "steps": [],
+    }
 
 
 def front_page(run_dir: Path) -> str:

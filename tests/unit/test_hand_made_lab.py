@@ -24,7 +24,8 @@ def hand_made(root: Path, fio_log: str) -> Path:
     (root / "operations").mkdir()
     (root / "baseline/cluster-inventory.txt").write_text((DATA / "kubectl-get-nodes-wide.txt").read_text())
     (root / "baseline/resource-snapshot.csv").write_text(
-        (DATA / "kubectl-top-nodes.txt").read_text() + (DATA / "kubectl-top-pods.txt").read_text())
+        (DATA / "kubectl-top-nodes.txt").read_text() + (DATA / "kubectl-top-pods.txt").read_text()
+    )
     (root / "operations/fio-report.log").write_text((DATA / "fio" / fio_log).read_text())
     return root
 
@@ -38,14 +39,21 @@ def test_kubectl_top_text_reads_as_the_snapshot() -> None:
     assert list(nodes["memory_bytes"]) == [2685 * MIB, 2244 * MIB, 2138 * MIB]
     first = pods.iloc[0]
     assert (first["namespace"], first["name"], first["cpu_cores"], first["memory_bytes"]) == (
-        "default", "resource-consumer-pod", 0.1, 7 * MIB)
+        "default",
+        "resource-consumer-pod",
+        0.1,
+        7 * MIB,
+    )
     assert set(snapshot["provenance"]) == {"cluster"}
 
 
-@pytest.mark.parametrize(("fio_log", "iops", "p95_ms"), [
-    ("fio-3.33-tutorial-normal.log", 13988 / 1.005, 0.058),
-    ("fio-2.2.10-ssd-4k-randread.log", 262144 / 17.061, 0.068),
-])
+@pytest.mark.parametrize(
+    ("fio_log", "iops", "p95_ms"),
+    [
+        ("fio-3.33-tutorial-normal.log", 13988 / 1.005, 0.058),
+        ("fio-2.2.10-ssd-4k-randread.log", 262144 / 17.061, 0.068),
+    ],
+)
 def test_the_report_judges_a_hand_made_workspace(tmp_path: Path, fio_log: str, iops: float, p95_ms: float) -> None:
     report = build(LabFiles(hand_made(tmp_path, fio_log), [], "live"))
     figures = report.figures.set_index("measure")
@@ -68,18 +76,28 @@ def test_notebook_07_judges_a_hand_made_workspace(tmp_path: Path) -> None:
 
     workspace = hand_made(tmp_path / "lab", "fio-3.33-tutorial-normal.log")
     try:
-        papermill.execute_notebook(str(Path(__file__).parents[2] / "notebooks" / "07-report.ipynb"),
-                                   str(tmp_path / "07-report.ipynb"), parameters={"workspace": str(workspace)},
-                                   cwd=str(Path(__file__).parents[2] / "notebooks"), progress_bar=False)
+        papermill.execute_notebook(
+            str(Path(__file__).parents[2] / "notebooks" / "07-report.ipynb"),
+            str(tmp_path / "07-report.ipynb"),
+            parameters={"workspace": str(workspace)},
+            cwd=str(Path(__file__).parents[2] / "notebooks"),
+            progress_bar=False,
+        )
     finally:
         lifecycle.stop(workspace)
     checklist = (workspace / "final/milestone-checklist.md").read_text()
-    cells = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in checklist.splitlines()
-             if line.startswith("| ")]
+    cells = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in checklist.splitlines()
+        if line.startswith("| ")
+    ]
     figures = {row[1]: row[2:] for row in cells if len(row) == 5}
     assert figures["nodes at baseline"] == ["3 nodes", "cluster", "baseline/resource-snapshot.csv"]
     assert figures["CPU used at baseline"] == ["0.747 cores", "cluster", "baseline/resource-snapshot.csv"]
     assert figures[f"fio 4k random-read IOPS, {UNRECORDED_NODE}"] == [
-        "13,918 IOPS", "cluster", "operations/fio-report.log"]
+        "13,918 IOPS",
+        "cluster",
+        "operations/fio-report.log",
+    ]
     sources = {row[0]: row[1] for row in cells if len(row) == 5 and row[0].startswith("baseline/")}
     assert sources["baseline/resource-snapshot.csv"] == "not recorded"

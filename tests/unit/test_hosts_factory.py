@@ -13,15 +13,24 @@ SIM_API = Configuration(host="https://127.0.0.1:9")  # never contacted by these 
 
 
 def test_a_live_lab_reaches_its_machines_over_ssh_with_its_settings() -> None:
-    params = validate_parameters({"backend": "live", "ssh_user": "pi", "ssh_key": "~/.ssh/lab",
-                                  "host_key_policy": "strict", "controller_host": "sugarkube0.lan",
-                                  "join_workers": ["worker-a", "worker-b"],
-                                  "worker_addresses": {"worker-a": "192.168.42.21"}})
+    params = validate_parameters(
+        {
+            "backend": "live",
+            "ssh_user": "pi",
+            "ssh_key": "~/.ssh/lab",
+            "host_key_policy": "strict",
+            "controller_host": "sugarkube0.lan",
+            "join_workers": ["worker-a", "worker-b"],
+            "worker_addresses": {"worker-a": "192.168.42.21"},
+        }
+    )
     controller = open_controller(params, SIM_API)
     assert isinstance(controller, SSHHost) and (controller.host, controller.name) == ("sugarkube0.lan", "controller")
     workers = open_new_workers(params, SIM_API)
     assert {name: host.host for name, host in workers.items() if isinstance(host, SSHHost)} == {
-        "worker-a": "192.168.42.21", "worker-b": "worker-b.sugarkube.lan"}
+        "worker-a": "192.168.42.21",
+        "worker-b": "worker-b.sugarkube.lan",
+    }
     node = open_host(params, SIM_API, "sugarkube3", "192.168.42.23")
     assert isinstance(node, SSHHost) and node.user == "pi" and node.key_filename is not None
     assert node.key_filename.name == "lab"

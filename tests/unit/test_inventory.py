@@ -12,7 +12,13 @@ import pytest
 from kubernetes.client import ApiClient, V1NodeList, V1PodList
 
 from sugarlab.kube.inventory import (
-    NODE_COLUMNS, POD_COLUMNS, human_duration, list_nodes_frame, list_pods_frame, nodes_frame, pods_frame,
+    NODE_COLUMNS,
+    POD_COLUMNS,
+    human_duration,
+    list_nodes_frame,
+    list_pods_frame,
+    nodes_frame,
+    pods_frame,
     server_now,
 )
 
@@ -37,30 +43,33 @@ def to_model(obj: dict, kind: str):
 
 
 # The cases of k8s.io/apimachinery pkg/util/duration/duration_test.go TestHumanDuration.
-@pytest.mark.parametrize(("delta", "want"), [
-    (timedelta(seconds=-2), "<invalid>"),
-    (timedelta(seconds=-2, microseconds=1), "0s"),
-    (timedelta(0), "0s"),
-    (timedelta(seconds=1) - timedelta(milliseconds=1), "0s"),
-    (timedelta(minutes=2) - timedelta(milliseconds=1), "119s"),
-    (timedelta(minutes=2), "2m"),
-    (timedelta(minutes=2, seconds=1), "2m1s"),
-    (timedelta(minutes=10) - timedelta(milliseconds=1), "9m59s"),
-    (timedelta(minutes=10, seconds=1), "10m"),
-    (timedelta(hours=3) - timedelta(milliseconds=1), "179m"),
-    (timedelta(hours=3, minutes=1), "3h1m"),
-    (timedelta(hours=8) - timedelta(milliseconds=1), "7h59m"),
-    (timedelta(hours=8, minutes=59), "8h"),
-    (timedelta(days=2) - timedelta(milliseconds=1), "47h"),
-    (timedelta(days=2, hours=1), "2d1h"),
-    (timedelta(days=8) - timedelta(milliseconds=1), "7d23h"),
-    (timedelta(days=8, hours=23), "8d"),
-    (timedelta(days=730) - timedelta(milliseconds=1), "729d"),
-    (timedelta(days=730, hours=23, minutes=59), "2y"),
-    (timedelta(days=731), "2y1d"),
-    (timedelta(days=8 * 365) - timedelta(milliseconds=1), "7y364d"),
-    (timedelta(days=8 * 365 + 364), "8y"),
-])
+@pytest.mark.parametrize(
+    ("delta", "want"),
+    [
+        (timedelta(seconds=-2), "<invalid>"),
+        (timedelta(seconds=-2, microseconds=1), "0s"),
+        (timedelta(0), "0s"),
+        (timedelta(seconds=1) - timedelta(milliseconds=1), "0s"),
+        (timedelta(minutes=2) - timedelta(milliseconds=1), "119s"),
+        (timedelta(minutes=2), "2m"),
+        (timedelta(minutes=2, seconds=1), "2m1s"),
+        (timedelta(minutes=10) - timedelta(milliseconds=1), "9m59s"),
+        (timedelta(minutes=10, seconds=1), "10m"),
+        (timedelta(hours=3) - timedelta(milliseconds=1), "179m"),
+        (timedelta(hours=3, minutes=1), "3h1m"),
+        (timedelta(hours=8) - timedelta(milliseconds=1), "7h59m"),
+        (timedelta(hours=8, minutes=59), "8h"),
+        (timedelta(days=2) - timedelta(milliseconds=1), "47h"),
+        (timedelta(days=2, hours=1), "2d1h"),
+        (timedelta(days=8) - timedelta(milliseconds=1), "7d23h"),
+        (timedelta(days=8, hours=23), "8d"),
+        (timedelta(days=730) - timedelta(milliseconds=1), "729d"),
+        (timedelta(days=730, hours=23, minutes=59), "2y"),
+        (timedelta(days=731), "2y1d"),
+        (timedelta(days=8 * 365) - timedelta(milliseconds=1), "7y364d"),
+        (timedelta(days=8 * 365 + 364), "8y"),
+    ],
+)
 def test_human_duration_matches_apimachinery(delta: timedelta, want: str) -> None:
     assert human_duration(delta) == want
 
@@ -158,49 +167,111 @@ def pod(name: str, status: dict, spec: dict | None = None, **meta) -> dict:
 
 
 def test_running_pod_with_requests() -> None:
-    spec = {"nodeName": "worker-a", "containers": [
-        {"name": "app", "resources": {"requests": {"cpu": "100m", "memory": "70Mi"}}},
-        {"name": "sidecar", "resources": {"requests": {"cpu": "0.25", "memory": "1Gi"}}},
-    ]}
+    spec = {
+        "nodeName": "worker-a",
+        "containers": [
+            {"name": "app", "resources": {"requests": {"cpu": "100m", "memory": "70Mi"}}},
+            {"name": "sidecar", "resources": {"requests": {"cpu": "0.25", "memory": "1Gi"}}},
+        ],
+    }
     running = {"running": {"startedAt": "2026-04-18T18:00:05Z"}}
-    row = pods_frame([pod("web", {"phase": "Running", "podIP": "10.42.1.7", "containerStatuses": [
-        {"name": "app", "ready": True, "restartCount": 0, "state": running},
-        {"name": "sidecar", "ready": True, "restartCount": 0, "state": running},
-    ]}, spec)], NOW).iloc[0]
+    row = pods_frame(
+        [
+            pod(
+                "web",
+                {
+                    "phase": "Running",
+                    "podIP": "10.42.1.7",
+                    "containerStatuses": [
+                        {"name": "app", "ready": True, "restartCount": 0, "state": running},
+                        {"name": "sidecar", "ready": True, "restartCount": 0, "state": running},
+                    ],
+                },
+                spec,
+            )
+        ],
+        NOW,
+    ).iloc[0]
     assert (row["status"], row["ready"], row["age"]) == ("Running", "2/2", "24m")
     assert row["cpu_request"] == pytest.approx(0.35)
     assert row["memory_request"] == 70 * 2**20 + 2**30
 
 
 def test_crash_looping_pod_shows_reason_and_last_restart() -> None:
-    row = pods_frame([pod("stress", {"phase": "Running", "containerStatuses": [{
-        "name": "main", "ready": False, "restartCount": 5,
-        "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-        "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-04-18T18:22:00Z"}},
-    }]})], NOW).iloc[0]
+    row = pods_frame(
+        [
+            pod(
+                "stress",
+                {
+                    "phase": "Running",
+                    "containerStatuses": [
+                        {
+                            "name": "main",
+                            "ready": False,
+                            "restartCount": 5,
+                            "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                            "lastState": {
+                                "terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-04-18T18:22:00Z"}
+                            },
+                        }
+                    ],
+                },
+            )
+        ],
+        NOW,
+    ).iloc[0]
     assert (row["status"], row["restarts"], row["restart_count"]) == ("CrashLoopBackOff", "5 (2m5s ago)", 5)
 
 
 def test_waiting_and_pending_pods() -> None:
-    creating = pod("pvc-user", {"phase": "Pending", "containerStatuses": [
-        {"name": "main", "ready": False, "restartCount": 0, "state": {"waiting": {"reason": "ContainerCreating"}}}]})
+    creating = pod(
+        "pvc-user",
+        {
+            "phase": "Pending",
+            "containerStatuses": [
+                {
+                    "name": "main",
+                    "ready": False,
+                    "restartCount": 0,
+                    "state": {"waiting": {"reason": "ContainerCreating"}},
+                }
+            ],
+        },
+    )
     unscheduled = pod("big", {"phase": "Pending"}, {"containers": [{"name": "main"}]})
     frame = pods_frame([creating, unscheduled], NOW).set_index("name")
     assert frame.loc["pvc-user", "status"] == "ContainerCreating"
-    assert (frame.loc["big", "status"], frame.loc["big", "node"], frame.loc["big", "ready"]) == ("Pending", "<none>", "0/1")
+    assert (frame.loc["big", "status"], frame.loc["big", "node"], frame.loc["big", "ready"]) == (
+        "Pending",
+        "<none>",
+        "0/1",
+    )
 
 
 def test_deleted_running_pod_is_terminating() -> None:
-    running = pod("old", {"phase": "Running", "containerStatuses": [
-        {"name": "main", "ready": True, "restartCount": 0, "state": {"running": {}}}]},
-        deletionTimestamp="2026-04-18T18:24:00Z")
+    running = pod(
+        "old",
+        {
+            "phase": "Running",
+            "containerStatuses": [{"name": "main", "ready": True, "restartCount": 0, "state": {"running": {}}}],
+        },
+        deletionTimestamp="2026-04-18T18:24:00Z",
+    )
     assert pods_frame([running], NOW).iloc[0]["status"] == "Terminating"
 
 
 def test_init_container_progress() -> None:
     spec = {"nodeName": "worker-a", "initContainers": [{"name": "wait-nfs"}], "containers": [{"name": "main"}]}
-    waiting = pod("db", {"phase": "Pending", "initContainerStatuses": [
-        {"name": "wait-nfs", "ready": False, "restartCount": 0, "state": {"running": {}}}]}, spec)
+    waiting = pod(
+        "db",
+        {
+            "phase": "Pending",
+            "initContainerStatuses": [
+                {"name": "wait-nfs", "ready": False, "restartCount": 0, "state": {"running": {}}}
+            ],
+        },
+        spec,
+    )
     assert pods_frame([waiting], NOW).iloc[0]["status"] == "Init:0/1"
 
 

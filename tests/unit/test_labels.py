@@ -19,8 +19,11 @@ def test_a_job_is_labelled_and_its_pods_template_gets_the_fixed_labels_only() ->
 
 
 def test_claim_templates_are_labelled_and_own_labels_are_kept() -> None:
-    sts = {"kind": "StatefulSet", "metadata": {"name": "db", "labels": {"app": "db"}},
-           "spec": {"volumeClaimTemplates": [{"metadata": {"name": "data"}}], "template": {"metadata": {}}}}
+    sts = {
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "labels": {"app": "db"}},
+        "spec": {"volumeClaimTemplates": [{"metadata": {"name": "data"}}], "template": {"metadata": {}}},
+    }
     out = labelled(sts, "")
     assert out["metadata"]["labels"] == {"app": "db", **LAB_LABELS}
     assert out["spec"]["volumeClaimTemplates"][0]["metadata"]["labels"] == LAB_LABELS

@@ -34,8 +34,9 @@ def notebook_pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     notebook that saved widget state, as tqdm's progress bars leave it in the lab's notebooks."""
     run = run_lab({}, notebooks_dir=NOTEBOOKS, output_dir=tmp_path_factory.mktemp("outputs"), progress=False)
     notebook = nbformat.read(run.run_dir / "notebooks" / "01-write.ipynb", as_version=4)
-    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {
-        "state": {}, "version_major": 2, "version_minor": 0}}
+    notebook.metadata["widgets"] = {
+        "application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2, "version_minor": 0}
+    }
     with_widgets = run.run_dir / "notebooks" / "03-widgets.ipynb"
     nbformat.write(notebook, with_widgets)
     (run.run_dir / "html" / "03-widgets.html").write_text(notebook_html(with_widgets))
@@ -46,8 +47,9 @@ def test_the_front_page_loads_whole_with_every_plot(browser: Browser, run_dir: P
     shutil.rmtree(run_dir / "html")
     shutil.copytree(notebook_pages, run_dir / "html")
     pages = manifest()
-    pages["notebooks"] = [{"name": p.stem, "status": "succeeded", "duration_seconds": 1.0}
-                          for p in sorted(notebook_pages.glob("*.html"))]
+    pages["notebooks"] = [
+        {"name": p.stem, "status": "succeeded", "duration_seconds": 1.0} for p in sorted(notebook_pages.glob("*.html"))
+    ]
     assert runner._write_front_page(run_dir, pages) == "index.html"
     loaded = browser.load(run_dir / "index.html")
     assert loaded.failed == [] and loaded.broken_images == []

@@ -10,19 +10,33 @@ import pytest
 import yaml
 
 from sugarlab import ClusterUnreachable, ParameterError, open_lab
-from sugarlab.core.params import EVERY_NOTEBOOK, PER_NOTEBOOK, SECTIONS, LabParams, declared_by, owner, validate_parameters
+from sugarlab.core.params import (
+    EVERY_NOTEBOOK,
+    PER_NOTEBOOK,
+    SECTIONS,
+    LabParams,
+    declared_by,
+    owner,
+    validate_parameters,
+)
 
 NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 
 
 def _kubeconfig(tmp_path: Path, server: str, contexts: tuple[str, ...] = ("home",)) -> Path:
     path = tmp_path / "kubeconfig.yaml"
-    path.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": contexts[0],
-        "clusters": [{"name": "k3s", "cluster": {"server": server}}],
-        "users": [{"name": "admin", "user": {}}],
-        "contexts": [{"name": c, "context": {"cluster": "k3s", "user": "admin"}} for c in contexts],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": contexts[0],
+                "clusters": [{"name": "k3s", "cluster": {"server": server}}],
+                "users": [{"name": "admin", "user": {}}],
+                "contexts": [{"name": c, "context": {"cluster": "k3s", "user": "admin"}} for c in contexts],
+            }
+        )
+    )
     return path
 
 
@@ -37,13 +51,16 @@ def test_values_are_coerced_the_way_papermill_sends_them() -> None:
     assert (params.seed, params.context, params.speed, params.metrics_server) == (7, "1", 30.0, False)
 
 
-@pytest.mark.parametrize(("values", "name", "allowed"), [
-    ({"backend": "k8s"}, "backend", "'sim' or 'live'"),
-    ({"sim_workers": -1}, "sim_workers", "greater than or equal to 0"),
-    ({"speed": 0}, "speed", "greater than 0"),
-    ({"controller_profile": "pi3"}, "controller_profile", "pi4-2gb"),
-    ({"workers": 2}, "workers", "not a lab parameter"),
-])
+@pytest.mark.parametrize(
+    ("values", "name", "allowed"),
+    [
+        ({"backend": "k8s"}, "backend", "'sim' or 'live'"),
+        ({"sim_workers": -1}, "sim_workers", "greater than or equal to 0"),
+        ({"speed": 0}, "speed", "greater than 0"),
+        ({"controller_profile": "pi3"}, "controller_profile", "pi4-2gb"),
+        ({"workers": 2}, "workers", "not a lab parameter"),
+    ],
+)
 def test_bad_values_name_the_parameter_the_value_and_what_is_allowed(values, name, allowed) -> None:
     with pytest.raises(ParameterError) as err:
         validate_parameters(values)
@@ -61,7 +78,9 @@ def test_missing_kubeconfig_is_named_before_any_work(tmp_path: Path) -> None:
 def test_unknown_context_lists_the_contexts_there_are(tmp_path: Path) -> None:
     kubeconfig = _kubeconfig(tmp_path, "https://127.0.0.1:6443", ("home", "office"))
     with pytest.raises(ParameterError, match="contexts in .*: home, office"):
-        open_lab("01-baseline", backend="live", kubeconfig=str(kubeconfig), context="lab", workspace=str(tmp_path / "w"))
+        open_lab(
+            "01-baseline", backend="live", kubeconfig=str(kubeconfig), context="lab", workspace=str(tmp_path / "w")
+        )
     assert not (tmp_path / "w").exists()
 
 
@@ -82,7 +101,8 @@ def test_every_notebook_declares_known_parameters_with_help(notebook: Path) -> N
         assert name in fields, f"{notebook.name}: {name} is not a lab parameter"
         assert spec["help"], f"{notebook.name}: {name} has no help comment"
         assert validate_parameters({name: eval(spec["default"])}) == validate_parameters({}), (
-            f"{notebook.name}: the default of {name} differs from LabParams")
+            f"{notebook.name}: the default of {name} differs from LabParams"
+        )
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
@@ -95,8 +115,16 @@ def test_every_parameter_belongs_to_one_notebook_or_to_all() -> None:
     owned = [name for names in SECTIONS.values() for name in names if name not in PER_NOTEBOOK]
     assert len(owned) == len(set(owned))
     assert [nb for nb, names in SECTIONS.items() if "apply" in names] == [
-        "02-expansion", "03-workload", "04-storage", "05-edge-ai", "06-operations"]
+        "02-expansion",
+        "03-workload",
+        "04-storage",
+        "05-edge-ai",
+        "06-operations",
+    ]
     assert sorted([*owned, *PER_NOTEBOOK, *EVERY_NOTEBOOK]) == sorted(LabParams.model_fields)
     assert {owner(name) for name in ("seed", "worker_taint", "storage_class")} == {
-        "01-baseline", "02-expansion", "04-storage"}
+        "01-baseline",
+        "02-expansion",
+        "04-storage",
+    }
     assert all(LabParams.model_fields[name].description for name in LabParams.model_fields)

@@ -9,10 +9,22 @@ import pytest
 from sugarlab.views.readable import count, duration, number, quantity, readable_frame, size
 
 
-@pytest.mark.parametrize(("seconds", "text"), [
-    (0.85, "850 ms"), (2.5, "2.5 s"), (15, "15 s"), (15.4, "15 s"), (59.6, "60 s"), (123, "2 min 3 s"),
-    (120, "2 min"), (3725, "1 h 2 min"), (pd.Timedelta(seconds=15), "15 s"), (None, ""), (float("nan"), ""),
-])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0.85, "850 ms"),
+        (2.5, "2.5 s"),
+        (15, "15 s"),
+        (15.4, "15 s"),
+        (59.6, "60 s"),
+        (123, "2 min 3 s"),
+        (120, "2 min"),
+        (3725, "1 h 2 min"),
+        (pd.Timedelta(seconds=15), "15 s"),
+        (None, ""),
+        (float("nan"), ""),
+    ],
+)
 def test_durations_read_like_a_person_writes_them(seconds: object, text: str) -> None:
     assert duration(seconds) == text  # type: ignore[arg-type]
 
@@ -28,15 +40,31 @@ def test_counts_sizes_and_measurements() -> None:
 
 
 def test_frames_are_formatted_by_column_name_and_type() -> None:
-    frame = pd.DataFrame({
-        "node": ["worker-a"], "new": [True], "iops": [19219.9], "load_memory_bytes": [980920320.0],
-        "rows_missing": [1.0], "time_to_ready_s": [15.0], "load_cpu_cores": [3.99811824],
-        "waited": [pd.Timedelta(seconds=123)], "clat p95 ms": [1.234567],
-    })
+    frame = pd.DataFrame(
+        {
+            "node": ["worker-a"],
+            "new": [True],
+            "iops": [19219.9],
+            "load_memory_bytes": [980920320.0],
+            "rows_missing": [1.0],
+            "time_to_ready_s": [15.0],
+            "load_cpu_cores": [3.99811824],
+            "waited": [pd.Timedelta(seconds=123)],
+            "clat p95 ms": [1.234567],
+        }
+    )
     shown = readable_frame(frame).iloc[0].to_dict()
-    assert shown == {"node": "worker-a", "new": True, "iops": "19,220", "load_memory_bytes": "935 MiB",
-                     "rows_missing": "1", "time_to_ready_s": "15 s", "load_cpu_cores": "4.00",
-                     "waited": "2 min 3 s", "clat p95 ms": "1.23"}
+    assert shown == {
+        "node": "worker-a",
+        "new": True,
+        "iops": "19,220",
+        "load_memory_bytes": "935 MiB",
+        "rows_missing": "1",
+        "time_to_ready_s": "15 s",
+        "load_cpu_cores": "4.00",
+        "waited": "2 min 3 s",
+        "clat p95 ms": "1.23",
+    }
     assert "e+" not in readable_frame(pd.DataFrame({"x": [1.922e04, 3e-7]})).to_string()
 
 
@@ -50,8 +78,15 @@ def test_a_notebook_shows_every_frame_readably_and_uncut() -> None:
         try:
             show_frames_readably()
             command = 'sudo sh -c "curl -sfL https://get.k3s.io | K3S_URL=https://192.168.1.10:6443 sh -"'
-            frame = pd.DataFrame({"worker": ["worker-a"], "command": [command], "iops": [19219.6],
-                                  "window": [pd.Timedelta(seconds=15)], "memory_bytes": [1489157120.0]})
+            frame = pd.DataFrame(
+                {
+                    "worker": ["worker-a"],
+                    "command": [command],
+                    "iops": [19219.6],
+                    "window": [pd.Timedelta(seconds=15)],
+                    "memory_bytes": [1489157120.0],
+                }
+            )
             formatted, _ = shell.display_formatter.format(frame)
             page = formatted["text/html"]
             assert command.replace('"', "&quot;") in page or command in page  # not cut at 50 characters

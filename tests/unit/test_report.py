@@ -28,10 +28,18 @@ from sugarlab.views.tables import render
 from sugarlab.core.workspace import Workspace
 
 DATA = Path(__file__).parents[1] / "data"
-FIO_REPORTS = {"sugarkube0": "fio-3.33-libaio-randread.json", "worker-a": "fio-3.33-tutorial-kubectl-logs.log",
-               "worker-b": "fio-3.33-jsonplus.json"}
-HARDENED = {"passwordauthentication": "no", "kbdinteractiveauthentication": "no", "permitrootlogin": "no",
-            "pubkeyauthentication": "yes", "permitemptypasswords": "no"}
+FIO_REPORTS = {
+    "sugarkube0": "fio-3.33-libaio-randread.json",
+    "worker-a": "fio-3.33-tutorial-kubectl-logs.log",
+    "worker-b": "fio-3.33-jsonplus.json",
+}
+HARDENED = {
+    "passwordauthentication": "no",
+    "kbdinteractiveauthentication": "no",
+    "permitrootlogin": "no",
+    "pubkeyauthentication": "yes",
+    "permitemptypasswords": "no",
+}
 FAILOVER = """experiment,node_before,node_after,time_to_ready_s,rows_before,rows_after,rows_missing,integrity,verdict
 cordon-drain,worker-a,worker-b,42.5,1200,1200,0,ok,no data lost
 power-off,worker-b,worker-a,95.0,1450,1450,0,ok,no data lost
@@ -39,16 +47,23 @@ power-off,worker-b,worker-a,95.0,1450,1450,0,ok,no data lost
 
 
 def fio_results_csv() -> str:
-    rows = [parse_fio((DATA / "fio" / name).read_text(), node=node, provenance="simulated").iloc[:1]
-            for node, name in FIO_REPORTS.items()]
+    rows = [
+        parse_fio((DATA / "fio" / name).read_text(), node=node, provenance="simulated").iloc[:1]
+        for node, name in FIO_REPORTS.items()
+    ]
     return pd.concat(rows).assign(medium="USB SSD", diagnosis="").to_csv(index=False)
 
 
 def security_checklist(weak_node: str = "") -> str:
     when = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
-    results = [AuditResult(node, when, findings_from_config(
-        node, HARDENED | ({"passwordauthentication": "yes"} if node == weak_node else {})))
-        for node in ("sugarkube0", "worker-a", "worker-b")]
+    results = [
+        AuditResult(
+            node,
+            when,
+            findings_from_config(node, HARDENED | ({"passwordauthentication": "yes"} if node == weak_node else {})),
+        )
+        for node in ("sugarkube0", "worker-a", "worker-b")
+    ]
     return security_checklist_markdown(results, when)
 
 
@@ -84,13 +99,19 @@ def test_every_milestone_passes_with_evidence_traced_to_its_artefact(lab: Path) 
     joined = found["two or more new workers joined and Ready"][1]
     assert "2 new Ready worker(s) against the baseline inventory: worker-a, worker-b" in joined
     assert "`expansion/nodes-after-join.txt`, written by 02-expansion, sha256 " in joined
-    assert "stress pods ran on 2 of the 2 new workers (pods per node: worker-a 2, worker-b 2" in \
-        found["workloads scheduled across the new workers"][1]
+    assert (
+        "stress pods ran on 2 of the 2 new workers (pods per node: worker-a 2, worker-b 2"
+        in found["workloads scheduled across the new workers"][1]
+    )
     assert "2 of 2 experiments recovered with no data lost" in found["node disruption recovered without data loss"][1]
-    assert "`MAX_BATCH=4`, `INTRA_OP_THREADS=1`, replicas 2, CPU limit 2 (from" in \
-        found["edge-ai/tuning-experiments.md drafted"][1]
-    assert "3 node(s) audited (sugarkube0: passed; worker-a: passed; worker-b: passed" in \
-        found["operations/security-checklist.md drafted"][1]
+    assert (
+        "`MAX_BATCH=4`, `INTRA_OP_THREADS=1`, replicas 2, CPU limit 2 (from"
+        in found["edge-ai/tuning-experiments.md drafted"][1]
+    )
+    assert (
+        "3 node(s) audited (sugarkube0: passed; worker-a: passed; worker-b: passed"
+        in found["operations/security-checklist.md drafted"][1]
+    )
 
 
 def test_performance_comparison_evidence_is_computed_from_the_csv(lab: Path) -> None:
@@ -99,20 +120,26 @@ def test_performance_comparison_evidence_is_computed_from_the_csv(lab: Path) -> 
     load = per_node["load_cpu_cores"].sum()
     share = per_node.loc[per_node["new"], "load_cpu_cores"].sum() / load
     assert passed
-    assert (f"{per_node['baseline_cpu_cores'].sum():.2f} cores at baseline, {load:.2f} cores under the stress Job, "
-            f"{share:.0%} of it on the new workers (simulated;") in evidence
+    assert (
+        f"{per_node['baseline_cpu_cores'].sum():.2f} cores at baseline, {load:.2f} cores under the stress Job, "
+        f"{share:.0%} of it on the new workers (simulated;"
+    ) in evidence
 
 
-@pytest.mark.parametrize(("missing", "milestone", "notebook"), [
-    ("storage/failover-experiments.csv", 1, "04-storage"),
-    ("storage/failover-report.md", 1, "04-storage"),
-    ("operations/security-checklist.md", 2, "06-operations"),
-    ("edge-ai/tuning-experiments.md", 2, "05-edge-ai"),
-    ("expansion/baseline-comparison.csv", 0, "03-workload"),
-    ("expansion/pod-distribution.txt", 0, "03-workload"),
-])
+@pytest.mark.parametrize(
+    ("missing", "milestone", "notebook"),
+    [
+        ("storage/failover-experiments.csv", 1, "04-storage"),
+        ("storage/failover-report.md", 1, "04-storage"),
+        ("operations/security-checklist.md", 2, "06-operations"),
+        ("edge-ai/tuning-experiments.md", 2, "05-edge-ai"),
+        ("expansion/baseline-comparison.csv", 0, "03-workload"),
+        ("expansion/pod-distribution.txt", 0, "03-workload"),
+    ],
+)
 def test_a_missing_artefact_fails_its_milestone_only_and_names_the_notebook(
-        lab: Path, missing: str, milestone: int, notebook: str) -> None:
+    lab: Path, missing: str, milestone: int, notebook: str
+) -> None:
     (lab / missing).unlink()
     report = build(files(lab))
     assert [m.passed for m in report.milestones] == [i != milestone for i in range(3)]
@@ -124,21 +151,32 @@ def test_a_missing_artefact_fails_its_milestone_only_and_names_the_notebook(
 
 
 def test_data_lost_in_one_experiment_fails_the_failure_injection_milestone(lab: Path) -> None:
-    write(lab, "storage/failover-experiments.csv",
-          FAILOVER.replace("1450,1450,0,ok,no data lost", "1450,1441,9,rows missing,9 rows lost"))
+    write(
+        lab,
+        "storage/failover-experiments.csv",
+        FAILOVER.replace("1450,1450,0,ok,no data lost", "1450,1441,9,rows missing,9 rows lost"),
+    )
     passed, evidence = checks(build(files(lab)))["node disruption recovered without data loss"]
     assert not passed
     assert "1 of 2 experiments recovered with no data lost" in evidence
-    assert "power-off: worker-b -> worker-a, ready in 95 s, rows 1450 before, 1441 after, 9 missing, 9 rows lost" in evidence
+    assert (
+        "power-off: worker-b -> worker-a, ready in 95 s, rows 1450 before, 1441 after, 9 missing, 9 rows lost"
+        in evidence
+    )
 
 
 def test_an_experiment_that_was_not_measured_fails_and_says_so(lab: Path) -> None:
-    write(lab, "storage/failover-experiments.csv", FAILOVER.replace(
-        "95.0,1450,1450,0,ok,no data lost", ",1450,,,,not measured: the pod never came back"))
+    write(
+        lab,
+        "storage/failover-experiments.csv",
+        FAILOVER.replace("95.0,1450,1450,0,ok,no data lost", ",1450,,,,not measured: the pod never came back"),
+    )
     passed, evidence = checks(build(files(lab)))["node disruption recovered without data loss"]
     assert not passed
-    assert ("power-off: worker-b -> worker-a, ready in never, rows 1450 before, ? after, ? missing, "
-            "not measured: the pod never came back") in evidence
+    assert (
+        "power-off: worker-b -> worker-a, ready in never, rows 1450 before, ? after, ? missing, "
+        "not measured: the pod never came back"
+    ) in evidence
 
 
 def test_one_ready_new_worker_is_not_a_multi_node_prototype(lab: Path) -> None:
@@ -160,8 +198,12 @@ def test_the_final_snapshot_stands_in_when_the_join_notebook_did_not_run(lab: Pa
 
 
 def test_workloads_all_on_the_controller_are_not_spread(lab: Path) -> None:
-    spread = (lab / "expansion/pod-distribution.txt").read_text().replace("worker-a", "sugarkube0").replace(
-        "worker-b", "sugarkube0")
+    spread = (
+        (lab / "expansion/pod-distribution.txt")
+        .read_text()
+        .replace("worker-a", "sugarkube0")
+        .replace("worker-b", "sugarkube0")
+    )
     write(lab, "expansion/pod-distribution.txt", spread)
     assert workload_nodes(files(lab)).to_dict() == {"sugarkube0": 4}
     passed, evidence = checks(build(files(lab)))["workloads scheduled across the new workers"]
@@ -202,9 +244,13 @@ def test_the_summary_is_written_from_the_numbers(lab: Path) -> None:
     iops = [figures[f"fio 4k random-read IOPS, {node}"] for node in FIO_REPORTS]
     paragraphs = report.summary
     assert paragraphs[0] == "3 of 3 milestones pass."
-    assert paragraphs[1].startswith(f"The cluster grew from 1 to 3 nodes; under the stress Job it used "
-                                    f"{figures['CPU used under the stress Job']:.2f} CPU cores")
-    assert paragraphs[2] == "2 of 2 failover experiments lost no data; the slowest was ready again after 95 s (simulated)."
+    assert paragraphs[1].startswith(
+        f"The cluster grew from 1 to 3 nodes; under the stress Job it used "
+        f"{figures['CPU used under the stress Job']:.2f} CPU cores"
+    )
+    assert (
+        paragraphs[2] == "2 of 2 failover experiments lost no data; the slowest was ready again after 95 s (simulated)."
+    )
     assert "599 ms at p50 and 981 ms at p95 with 8 requests in flight, 11.8 requests/s (local)" in paragraphs[3]
     assert f"ran at {min(iops):.0f} to {max(iops):.0f} IOPS across 3 node(s)" in paragraphs[4]
 
@@ -214,9 +260,15 @@ def test_an_empty_workspace_still_renders_every_item_failed(tmp_path: Path) -> N
     assert not any(m.passed for m in report.milestones)
     assert report.figures.empty
     missing = [c.evidence.split(":")[0] for m in report.milestones for c in m.checks]
-    assert missing == ["baseline/cluster-inventory.txt", "expansion/pod-distribution.txt",
-                       "expansion/baseline-comparison.csv", "storage/failover-experiments.csv",
-                       "storage/failover-report.md", "edge-ai/tuning-experiments.md", "operations/security-checklist.md"]
+    assert missing == [
+        "baseline/cluster-inventory.txt",
+        "expansion/pod-distribution.txt",
+        "expansion/baseline-comparison.csv",
+        "storage/failover-experiments.csv",
+        "storage/failover-report.md",
+        "edge-ai/tuning-experiments.md",
+        "operations/security-checklist.md",
+    ]
     text = report.markdown()
     assert all(f"run notebooks/{WRITERS[path]}.ipynb" in text for path in missing)
     assert all(section.problem for section in report.sections)
@@ -276,8 +328,9 @@ def test_copied_run_folders_read_origins_from_the_manifest(lab: Path, tmp_path_f
 
 def test_notebook_03_leaves_the_comparison_the_report_reads(tmp_path: Path) -> None:
     per_node = pd.read_csv(DATA / "report-lab" / "expansion" / "baseline-comparison.csv").drop(columns="provenance")
-    lab = types.SimpleNamespace(workspace=Workspace(tmp_path, "03-workload"),
-                                cluster=types.SimpleNamespace(provenance="cluster"))
+    lab = types.SimpleNamespace(
+        workspace=Workspace(tmp_path, "03-workload"), cluster=types.SimpleNamespace(provenance="cluster")
+    )
     baseline_comparison.save_comparison(lab, per_node)  # type: ignore[arg-type]
     read = expansion_per_node(files(tmp_path))
     pd.testing.assert_frame_equal(read.drop(columns="provenance"), per_node)

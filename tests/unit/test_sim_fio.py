@@ -24,7 +24,13 @@ def test_a_modelled_report_reads_like_fio_3_and_says_it_is_simulated() -> None:
     row = parse_fio(json.dumps(report), node="worker-a", provenance="simulated").iloc[0]
     assert report["sugarlab"]["provenance"] == "simulated" and report["sugarlab"]["medium"] == "microsd"
     assert (row.fio_version, row.rw, row.bs, row.iodepth, row.ioengine, row.error) == (
-        "fio-3.33", "randread", "4k", 32, "libaio", 0)
+        "fio-3.33",
+        "randread",
+        "4k",
+        32,
+        "libaio",
+        0,
+    )
     assert row.runtime_ms == 60_000
     assert 2_000 < row.read_iops < 4_000  # an A1/A2 card: depth does not help
     assert row.read_bw_kib_s == pytest.approx(row.read_iops * 4, rel=0.01)
@@ -67,5 +73,6 @@ def test_the_note_is_added_to_the_report_and_text_around_it_kept() -> None:
     text = "note: both iodepth and ioengine set\n" + json.dumps({"fio version": "fio-3.33", "jobs": [{}]}) + "\n"
     marked = sim_fio.with_note(text, {"provenance": "local"})
     assert marked.startswith("note: both") and json.loads(marked.split("\n", 1)[1])["sugarlab"] == {
-        "provenance": "local"}
+        "provenance": "local"
+    }
     assert sim_fio.with_note("fio: no such file\n", {"provenance": "local"}) == "fio: no such file\n"

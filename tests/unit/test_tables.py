@@ -28,12 +28,17 @@ def raspi_nodes() -> list[dict]:
     for name, server, age, ip, kernel in rows:
         node = copy.deepcopy(template)
         labels = {k: v for k, v in node["metadata"]["labels"].items() if not k.startswith("node-role") or server}
-        node["metadata"].update(name=name, labels=labels,
-                                creationTimestamp=(NOW - age).isoformat().replace("+00:00", "Z"))
+        node["metadata"].update(
+            name=name, labels=labels, creationTimestamp=(NOW - age).isoformat().replace("+00:00", "Z")
+        )
         node["status"]["addresses"] = [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}]
         node["status"]["nodeInfo"].update(
-            kubeletVersion="v1.33.3+k3s1", osImage="Debian GNU/Linux 12 (bookworm)", kernelVersion=kernel,
-            containerRuntimeVersion="containerd://2.0.5-k3s2", architecture="arm64")
+            kubeletVersion="v1.33.3+k3s1",
+            osImage="Debian GNU/Linux 12 (bookworm)",
+            kernelVersion=kernel,
+            containerRuntimeVersion="containerd://2.0.5-k3s2",
+            architecture="arm64",
+        )
         nodes.append(node)
     return nodes
 
@@ -50,10 +55,22 @@ def test_inventory_header_line_has_kubectls_column_order() -> None:
 def test_pods_table_header_and_none_cells() -> None:
     pod = json.loads((DATA / "k3s-pod-helm-install-completed.json").read_text())
     lines = pods_table(pods_frame([pod], NOW)).splitlines()
-    assert lines[0] == ("NAMESPACE     NAME                             READY   STATUS      RESTARTS   AGE    "
-                        "IP          NODE      NOMINATED NODE   READINESS GATES")
-    assert lines[1].split() == ["kube-system", "helm-install-traefik-crd-g8s55", "0/1", "Completed", "0", "452d",
-                                "10.42.0.4", "kmaster", "<none>", "<none>"]
+    assert lines[0] == (
+        "NAMESPACE     NAME                             READY   STATUS      RESTARTS   AGE    "
+        "IP          NODE      NOMINATED NODE   READINESS GATES"
+    )
+    assert lines[1].split() == [
+        "kube-system",
+        "helm-install-traefik-crd-g8s55",
+        "0/1",
+        "Completed",
+        "0",
+        "452d",
+        "10.42.0.4",
+        "kmaster",
+        "<none>",
+        "<none>",
+    ]
 
 
 def test_empty_cells_print_none() -> None:
@@ -63,29 +80,40 @@ def test_empty_cells_print_none() -> None:
 
 def test_top_nodes_table_reproduces_real_kubectl_output() -> None:
     mi = 2**20
-    top = pd.DataFrame({
-        "name": ["ub18", "ub18c1", "ub18c2"],
-        "cpu_cores": [0.354, 0.180, 0.213],
-        "cpu_percent": [17.7, 18.0, 21.3],
-        "memory_bytes": [2685 * mi + 512, 2244 * mi, 2138 * mi],
-        "memory_percent": [45.2, 38.9, 36.0],
-    })
+    top = pd.DataFrame(
+        {
+            "name": ["ub18", "ub18c1", "ub18c2"],
+            "cpu_cores": [0.354, 0.180, 0.213],
+            "cpu_percent": [17.7, 18.0, 21.3],
+            "memory_bytes": [2685 * mi + 512, 2244 * mi, 2138 * mi],
+            "memory_percent": [45.2, 38.9, 36.0],
+        }
+    )
     assert top_table(top) == (DATA / "kubectl-top-nodes.txt").read_text()
 
 
 def test_top_pods_table_matches_real_kubectl_output() -> None:
     real = (DATA / "kubectl-top-pods.txt").read_text().splitlines()
     rows = [line.split() for line in real[1:]]
-    top = pd.DataFrame({
-        "namespace": [r[0] for r in rows],
-        "name": [r[1] for r in rows],
-        "cpu_cores": [int(r[2].rstrip("m")) / 1000 for r in rows],
-        "memory_bytes": [int(r[3].rstrip("Mi")) * 2**20 for r in rows],
-    })
+    top = pd.DataFrame(
+        {
+            "namespace": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "cpu_cores": [int(r[2].rstrip("m")) / 1000 for r in rows],
+            "memory_bytes": [int(r[3].rstrip("Mi")) * 2**20 for r in rows],
+        }
+    )
     assert [line.rstrip() for line in top_table(top).splitlines()] == [line.rstrip() for line in real]
 
 
 def test_unknown_node_metrics_print_unknown() -> None:
-    top = pd.DataFrame({"name": ["worker-b"], "cpu_cores": [float("nan")], "cpu_percent": [float("nan")],
-                        "memory_bytes": [float("nan")], "memory_percent": [float("nan")]})
+    top = pd.DataFrame(
+        {
+            "name": ["worker-b"],
+            "cpu_cores": [float("nan")],
+            "cpu_percent": [float("nan")],
+            "memory_bytes": [float("nan")],
+            "memory_percent": [float("nan")],
+        }
+    )
     assert top_table(top).splitlines()[1].split() == ["worker-b"] + ["<unknown>"] * 4

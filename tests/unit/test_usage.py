@@ -34,14 +34,25 @@ def node_metrics() -> dict:
 
 # Hand-made: no real PodMetricsList was found; figures taken from tests/data/kubectl-top-pods.txt.
 POD_METRICS = {
-    "kind": "PodMetricsList", "apiVersion": "metrics.k8s.io/v1beta1", "metadata": {},
+    "kind": "PodMetricsList",
+    "apiVersion": "metrics.k8s.io/v1beta1",
+    "metadata": {},
     "items": [
-        {"metadata": {"name": "etcd-ub18", "namespace": "kube-system"}, "timestamp": "2023-03-03T04:37:54Z",
-         "window": "20.064s", "containers": [{"name": "etcd", "usage": {"cpu": "41m", "memory": "37Mi"}}]},
-        {"metadata": {"name": "resource-consumer-pod", "namespace": "default"}, "timestamp": "2023-03-03T04:37:54Z",
-         "window": "20.064s", "containers": [
-             {"name": "consumer", "usage": {"cpu": "99500u", "memory": "6Mi"}},
-             {"name": "helper", "usage": {"cpu": "500u", "memory": "1Mi"}}]},
+        {
+            "metadata": {"name": "etcd-ub18", "namespace": "kube-system"},
+            "timestamp": "2023-03-03T04:37:54Z",
+            "window": "20.064s",
+            "containers": [{"name": "etcd", "usage": {"cpu": "41m", "memory": "37Mi"}}],
+        },
+        {
+            "metadata": {"name": "resource-consumer-pod", "namespace": "default"},
+            "timestamp": "2023-03-03T04:37:54Z",
+            "window": "20.064s",
+            "containers": [
+                {"name": "consumer", "usage": {"cpu": "99500u", "memory": "6Mi"}},
+                {"name": "helper", "usage": {"cpu": "500u", "memory": "1Mi"}},
+            ],
+        },
     ],
 }
 
@@ -98,8 +109,9 @@ class FakeCustom:
 
 def cluster(responses: dict[str, object], provenance: str = "simulated") -> SimpleNamespace:
     items = SimpleNamespace(items=nodes())
-    return SimpleNamespace(custom=FakeCustom(responses), core=SimpleNamespace(list_node=lambda: items),
-                           provenance=provenance)
+    return SimpleNamespace(
+        custom=FakeCustom(responses), core=SimpleNamespace(list_node=lambda: items), provenance=provenance
+    )
 
 
 def test_fetchers_carry_the_cluster_provenance() -> None:
@@ -116,8 +128,10 @@ def test_missing_metrics_api_gives_the_tutorial_hint(status: int) -> None:
         top_nodes(fake)
     message = str(caught.value)
     assert str(status) in message
-    assert ("kubectl apply -f \\\n      https://github.com/kubernetes-sigs/metrics-server/releases/latest/"
-            "download/components.yaml") in message
+    assert (
+        "kubectl apply -f \\\n      https://github.com/kubernetes-sigs/metrics-server/releases/latest/"
+        "download/components.yaml"
+    ) in message
     assert "kubectl get deployment metrics-server -n kube-system" in message and "AVAILABLE" in message
 
 

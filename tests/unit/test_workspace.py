@@ -17,8 +17,15 @@ def test_writes_are_recorded_with_hash_size_and_notebook(tmp_path: Path) -> None
     (artefact,) = ws.artefacts()
     assert artefact.path == "baseline/cluster-inventory.txt" and artefact.notebook == "01-baseline"
     assert artefact.sha256 == hashlib.sha256(b"NAME   STATUS\n").hexdigest() and artefact.size == 14
-    assert {p.name for p in tmp_path.iterdir()} >= {"baseline", "expansion", "storage", "edge-ai", "operations",
-                                                  "final", "workloads"}
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "baseline",
+        "expansion",
+        "storage",
+        "edge-ai",
+        "operations",
+        "final",
+        "workloads",
+    }
 
 
 def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

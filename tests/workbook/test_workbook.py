@@ -66,14 +66,18 @@ def issued_token_hashes(run_dir: Path) -> set[str]:
 
 
 def _code_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    return [c for c in notebook.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    return [
+        c for c in notebook.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+    ]
 
 
 def _compared(outputs: list[nbformat.NotebookNode]) -> list[tuple[str, str]]:
     """What nbval compares of a cell's outputs: streams merged by name, and each result's plain text."""
     merged = coalesce_streams([nbformat.from_dict(dict(o)) for o in outputs])
-    return [(o.name, o.text) if o.output_type == "stream" else (o.output_type, o.get("data", {}).get("text/plain", ""))
-            for o in merged]
+    return [
+        (o.name, o.text) if o.output_type == "stream" else (o.output_type, o.get("data", {}).get("text/plain", ""))
+        for o in merged
+    ]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -93,8 +97,14 @@ def test_a_parameter_one_notebook_declares_reaches_those_that_read_it(run_on_dis
     job = yaml.safe_load((run_on_disk / "lab" / "workloads" / "lab-scale" / "stress-load-job.yaml").read_text())
     tolerations = job["spec"]["template"]["spec"]["tolerations"]
     assert {"key": "sugarkube.io/role", "operator": "Equal", "value": "edge", "effect": "NoSchedule"} in tolerations
-    injected = {name: [c.source for c in nbformat.read(run_on_disk / "notebooks" / f"{name}.ipynb", as_version=4).cells
-                       if "injected-parameters" in c.metadata.get("tags", [])] for name in NOTEBOOKS}
+    injected = {
+        name: [
+            c.source
+            for c in nbformat.read(run_on_disk / "notebooks" / f"{name}.ipynb", as_version=4).cells
+            if "injected-parameters" in c.metadata.get("tags", [])
+        ]
+        for name in NOTEBOOKS
+    }
     assert [name for name, cells in injected.items() if "worker_taint" in "".join(cells)] == ["02-expansion"]
 
 
@@ -112,11 +122,19 @@ def test_archive_holds_every_notebook_executed_and_rendered(archived_run: tuple[
 def test_archive_holds_the_baseline_artefacts_with_matching_hashes(archived_run: tuple[Path, dict]) -> None:
     run_dir, manifest = archived_run
     paths = {a["path"] for a in manifest["artefacts"]}
-    assert {"baseline/cluster-inventory.txt", "baseline/resource-snapshot.csv", "expansion/nodes-after-join.txt",
-            "workloads/lab-scale/stress-load-job.yaml", "expansion/pod-distribution.txt",
-            "expansion/stress-load-report.log", "workloads/edge-ai/vehicle-detector-configmap.yaml",
-            "workloads/edge-ai/edge-ai-deployment.yaml", "edge-ai/inference.log", "edge-ai/resource-usage.csv",
-            "edge-ai/tuning-experiments.md"} <= paths
+    assert {
+        "baseline/cluster-inventory.txt",
+        "baseline/resource-snapshot.csv",
+        "expansion/nodes-after-join.txt",
+        "workloads/lab-scale/stress-load-job.yaml",
+        "expansion/pod-distribution.txt",
+        "expansion/stress-load-report.log",
+        "workloads/edge-ai/vehicle-detector-configmap.yaml",
+        "workloads/edge-ai/edge-ai-deployment.yaml",
+        "edge-ai/inference.log",
+        "edge-ai/resource-usage.csv",
+        "edge-ai/tuning-experiments.md",
+    } <= paths
     tuning = (run_dir / "lab" / "edge-ai" / "tuning-experiments.md").read_text()
     assert "## Chosen setting" in tuning and "not on a Raspberry Pi" in tuning
     for artefact in manifest["artefacts"]:
@@ -132,12 +150,20 @@ def test_archive_holds_the_baseline_artefacts_with_matching_hashes(archived_run:
 def test_archive_records_steps_and_leaves_out_internal_state(archived_run: tuple[Path, dict]) -> None:
     run_dir, manifest = archived_run
     assert {(s["step"], s["status"]) for s in manifest["steps"]} >= {
-        ("inventory", "passed"), ("resource snapshot", "passed"), ("preflight", "passed"),
-        ("join worker-a", "passed"), ("join worker-b", "passed"), ("stress spread", "passed"),
-        ("stress job", "passed")}
+        ("inventory", "passed"),
+        ("resource snapshot", "passed"),
+        ("preflight", "passed"),
+        ("join worker-a", "passed"),
+        ("join worker-b", "passed"),
+        ("stress spread", "passed"),
+        ("stress job", "passed"),
+    }
     nodes = (run_dir / "lab" / "expansion" / "nodes-after-join.txt").read_text()
     assert [line.split()[:2] for line in nodes.splitlines()[1:]] == [
-        ["sugarkube0", "Ready"], ["worker-a", "Ready"], ["worker-b", "Ready"]]
+        ["sugarkube0", "Ready"],
+        ["worker-a", "Ready"],
+        ["worker-b", "Ready"],
+    ]
     assert not list(run_dir.rglob(".sugarlab"))
     assert manifest["simulator_stopped"] is True
 
@@ -149,16 +175,22 @@ def test_the_report_is_the_front_page_and_judges_every_milestone(archived_run: t
     checklist = (run_dir / "lab" / "final" / "milestone-checklist.md").read_text()
     marks = {line.split("**")[1].split(":")[0]: line[3] for line in checklist.splitlines() if line.startswith("- [")}
     ran = set(NOTEBOOKS)  # a milestone passes once the notebooks that leave its evidence are in the workbook
-    assert marks == {"Multi-node prototype": "x", "Failure-injection exercise": "x" if "04-storage" in ran else " ",
-                     "Advanced roadmap update": "x" if {"05-edge-ai", "06-operations"} <= ran else " "}, checklist
+    assert marks == {
+        "Multi-node prototype": "x",
+        "Failure-injection exercise": "x" if "04-storage" in ran else " ",
+        "Advanced roadmap update": "x" if {"05-edge-ai", "06-operations"} <= ran else " ",
+    }, checklist
     page = (run_dir / "index.html").read_text()
     assert page.index("Milestone checklist") < page.index("<h2>Notebooks</h2>")
     assert all(f'<a href="html/{name}.html">{name}</a>' in page for name in NOTEBOOKS)
 
 
 def test_bad_parameters_create_no_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for args, code in ((["-p", "backend", "k8s"], 2), (["-p", "sim_workers", "-1"], 2),
-                       (["--backend", "live", "-p", "kubeconfig", str(tmp_path / "none")], 2)):
+    for args, code in (
+        (["-p", "backend", "k8s"], 2),
+        (["-p", "sim_workers", "-1"], 2),
+        (["--backend", "live", "-p", "kubeconfig", str(tmp_path / "none")], 2),
+    ):
         assert main(["run", "--output-dir", str(tmp_path / "out"), *args]) == code
     assert not (tmp_path / "out").exists()
     errors = capsys.readouterr().err.splitlines()
@@ -182,9 +214,16 @@ def test_operations_leave_budgets_events_fio_audit_and_snapshot(archived_run: tu
     run_dir, manifest = archived_run
     lab = run_dir / "lab"
     written = {a["path"] for a in manifest["artefacts"] if a["notebook"] == "06-operations"}
-    assert {"policies/pdb-core-services.yaml", "operations/events-post-expansion.log", "operations/fio-report.log",
-            "operations/fio-results.csv", "operations/security-checklist.md", "final/nodes.txt", "final/pods.txt",
-            "final/storageclass.txt"} <= written
+    assert {
+        "policies/pdb-core-services.yaml",
+        "operations/events-post-expansion.log",
+        "operations/fio-report.log",
+        "operations/fio-results.csv",
+        "operations/security-checklist.md",
+        "final/nodes.txt",
+        "final/pods.txt",
+        "final/storageclass.txt",
+    } <= written
     steps = {s["step"]: s for s in manifest["steps"] if s["notebook"] == "06-operations"}
     assert steps["fio per node"]["status"] == steps["ssh hardening audit"]["status"] == "passed"
     fio = pd.read_csv(lab / "operations" / "fio-results.csv")
@@ -196,11 +235,16 @@ def test_operations_leave_budgets_events_fio_audit_and_snapshot(archived_run: tu
     assert events.startswith("NAMESPACE   LAST SEEN") and len(events.splitlines()) > 1  # the last hour's events
     checklist = (lab / "operations" / "security-checklist.md").read_text()
     assert "| worker-b |" in checklist and "`PasswordAuthentication no`" in checklist
-    budgets = {d["metadata"]["name"]: d["spec"] for d in
-               yaml.safe_load_all((lab / "policies" / "pdb-core-services.yaml").read_text())}
+    budgets = {
+        d["metadata"]["name"]: d["spec"]
+        for d in yaml.safe_load_all((lab / "policies" / "pdb-core-services.yaml").read_text())
+    }
     assert budgets["coredns-pdb"]["maxUnavailable"] == 1 and "vehicle-detector-pdb" in budgets
     assert [line.split()[:2] for line in (lab / "final" / "nodes.txt").read_text().splitlines()[1:]] == [
-        ["sugarkube0", "Ready"], ["worker-a", "Ready"], ["worker-b", "Ready"]]
+        ["sugarkube0", "Ready"],
+        ["worker-a", "Ready"],
+        ["worker-b", "Ready"],
+    ]
     assert "fio-benchmark-" not in (lab / "final" / "pods.txt").read_text()  # the Jobs were cleaned up
     if "04-storage" in NOTEBOOKS:  # the StatefulSet and the class notebook 04 makes
         assert budgets["nfs-sqlite-pdb"] == {"minAvailable": 1, "selector": budgets["nfs-sqlite-pdb"]["selector"]}
@@ -212,15 +256,28 @@ def test_storage_failover_is_proven_from_the_database(archived_run: tuple[Path, 
     run_dir, manifest = archived_run
     lab = run_dir / "lab"
     written = {a["path"] for a in manifest["artefacts"] if a["notebook"] == "04-storage"}
-    assert {"storage/nfs-storageclass.yaml", "storage/statefulset-sqlite.yaml", "storage/failover-experiments.csv",
-            "storage/failover-rows.png", "storage/failover-report.md", "storage/tutorial-statefulset-as-written.log"} <= written
+    assert {
+        "storage/nfs-storageclass.yaml",
+        "storage/statefulset-sqlite.yaml",
+        "storage/failover-experiments.csv",
+        "storage/failover-rows.png",
+        "storage/failover-report.md",
+        "storage/tutorial-statefulset-as-written.log",
+    } <= written
     assert yaml.safe_load((lab / "storage" / "nfs-storageclass.yaml").read_text())["provisioner"] == "nfs.csi.k8s.io"
     experiments = pd.read_csv(lab / "storage" / "failover-experiments.csv")
     assert list(experiments["experiment"]) == ["delete-pod", "drain-node", "node-down", "power-off", "nas-outage"]
     assert (experiments["verdict"] == "no data lost").all() and (experiments["rows_before"] > 0).all()
     steps = {s["step"]: s["status"] for s in manifest["steps"] if s["notebook"] == "04-storage"}
-    assert steps == {"nfs provisioner": "passed", "tutorial statefulset as written": "passed", "writer ready": "passed",
-                     "failover delete-pod": "passed", "failover drain-node": "passed", "failover node-down": "passed",
-                     "failover power-off": "passed", "failover nas-outage": "passed"}
+    assert steps == {
+        "nfs provisioner": "passed",
+        "tutorial statefulset as written": "passed",
+        "writer ready": "passed",
+        "failover delete-pod": "passed",
+        "failover drain-node": "passed",
+        "failover node-down": "passed",
+        "failover power-off": "passed",
+        "failover nas-outage": "passed",
+    }
     assert "apk: not found" in (lab / "storage" / "tutorial-statefulset-as-written.log").read_text()
     assert (lab / "storage" / "failover-report.md").read_text().count("**verdict: no data lost**") == 5

@@ -88,8 +88,9 @@ async def _limited(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
 async def _read_upload(request: Request, limit: int) -> bytes:
     """The bytes of the multipart file field `image`, read without holding more than `limit` bytes."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise HTTPException(400, f"send the image as multipart/form-data in the field {FIELD!r}, "
-                                 f"as `curl -F {FIELD}=@photo.jpg` does")
+        raise HTTPException(
+            400, f"send the image as multipart/form-data in the field {FIELD!r}, as `curl -F {FIELD}=@photo.jpg` does"
+        )
     parser = MultiPartParser(request.headers, _limited(request, limit), max_files=1, max_fields=16)
     try:
         form = await parser.parse()
@@ -148,15 +149,17 @@ def create_app(settings: Settings) -> FastAPI:
         if classifier is None:
             status = "failed" if state.failure else "loading"
             return JSONResponse({"status": status, "detail": not_ready().detail}, status_code=503)
-        return JSONResponse({
-            "status": "ready",
-            "model": classifier.name,
-            "batching": classifier.batching,
-            "max_batch": classifier.max_batch,
-            "labels": classifier.labels is not None,
-            "in_flight": state.in_flight,
-            "queue_limit": settings.queue_limit,
-        })
+        return JSONResponse(
+            {
+                "status": "ready",
+                "model": classifier.name,
+                "batching": classifier.batching,
+                "max_batch": classifier.max_batch,
+                "labels": classifier.labels is not None,
+                "in_flight": state.in_flight,
+                "queue_limit": settings.queue_limit,
+            }
+        )
 
     @app.post("/infer", openapi_extra=_UPLOAD_SCHEMA)
     async def infer(request: Request) -> dict[str, object]:
@@ -172,7 +175,8 @@ def create_app(settings: Settings) -> FastAPI:
             data = await _read_upload(request, settings.max_upload_bytes)
             uploaded = time.perf_counter()
             prepared = await asyncio.get_running_loop().run_in_executor(
-                state.decoders, _prepare, data, settings.max_image_pixels, time.perf_counter())
+                state.decoders, _prepare, data, settings.max_image_pixels, time.perf_counter()
+            )
             del data  # queued requests hold their tensor only, not the upload too
             result = await batcher.submit(prepared.tensor)
         except ImageRejected as error:

@@ -26,9 +26,7 @@ import onnx
 from sugarlab.payloads.edge_ai.errors import ChecksumMismatch, ModelError
 from sugarlab.payloads.edge_ai.files import sha256_file
 
-DEFAULT_MODEL_URL = (
-    "https://github.com/onnx/models/raw/main/vision/classification/resnet/model/resnet50-v2-7.onnx"
-)
+DEFAULT_MODEL_URL = "https://github.com/onnx/models/raw/main/vision/classification/resnet/model/resnet50-v2-7.onnx"
 DEFAULT_MODEL_SHA256 = "1e80e8a7c8eec8e8b20c440d7dd7f2f8590779c7c2859dc4514870dc463845d3"
 OFFLINE_MODEL_NOTE = (
     "offline stand-in: ResNet-50 compute with synthetic constant weights; every class scores the same, "

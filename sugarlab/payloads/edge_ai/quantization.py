@@ -82,9 +82,18 @@ def quantize_int8(source: Path, out_dir: Path, images: Sequence[np.ndarray]) -> 
         model = version_converter.convert_version(model, PER_CHANNEL_OPSET)
     for target, build in (
         (prepared, lambda tmp: _fold_and_infer_shapes(model, tmp)),
-        (quantized, lambda tmp: quantize_static(
-            str(prepared), str(tmp), _Images(input_name, images), quant_format=QuantFormat.QDQ,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True)),
+        (
+            quantized,
+            lambda tmp: quantize_static(
+                str(prepared),
+                str(tmp),
+                _Images(input_name, images),
+                quant_format=QuantFormat.QDQ,
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+            ),
+        ),
     ):
         tmp = _temporary_beside(target)
         try:

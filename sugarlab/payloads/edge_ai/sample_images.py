@@ -18,9 +18,7 @@ from PIL import Image
 from sugarlab.payloads.edge_ai.errors import EdgeAIError
 from sugarlab.payloads.edge_ai.files import atomic_write_bytes
 
-TUTORIAL_PHOTO_URL = (
-    "https://upload.wikimedia.org/wikipedia/commons/5/5f/Traffic_in_Singapore%2C_Jan_2016_-_02.jpg"
-)
+TUTORIAL_PHOTO_URL = "https://upload.wikimedia.org/wikipedia/commons/5/5f/Traffic_in_Singapore%2C_Jan_2016_-_02.jpg"
 
 
 def synthetic_image(width: int = 1920, height: int = 1080, seed: int = 13) -> Image.Image:

@@ -59,8 +59,9 @@ def budget(workload: Critical, replicas: int) -> tuple[dict[str, int], str]:
         return {"maxUnavailable": 1}, f"{replicas} replicas: drains go one pod at a time"
     if workload.stateful:
         return {"minAvailable": 1}, "the only writer: drains stop here on purpose, an operator moves it"
-    return {"maxUnavailable": 1}, ("one replica: minAvailable 1 would block every drain of its node; "
-                                   "scale to 2 to keep it up during drains")
+    return {"maxUnavailable": 1}, (
+        "one replica: minAvailable 1 would block every drain of its node; scale to 2 to keep it up during drains"
+    )
 
 
 def discover(lab: Lab) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
@@ -74,20 +75,46 @@ def discover(lab: Lab) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
             obj = lab.cluster.api.sanitize_for_serialization(read[workload.kind](workload.name, workload.namespace))
         except ApiException as error:
             if error.status == 404:
-                rows.append({"namespace": workload.namespace, "workload": f"{workload.kind}/{workload.name}",
-                             "role": workload.role, "replicas": None, "budget": "", "why": "not in this cluster"})
+                rows.append(
+                    {
+                        "namespace": workload.namespace,
+                        "workload": f"{workload.kind}/{workload.name}",
+                        "role": workload.role,
+                        "replicas": None,
+                        "budget": "",
+                        "why": "not in this cluster",
+                    }
+                )
                 continue
-            raise ClusterError(f"cannot read {workload.kind} {workload.namespace}/{workload.name}: {error.reason}") from None
+            raise ClusterError(
+                f"cannot read {workload.kind} {workload.namespace}/{workload.name}: {error.reason}"
+            ) from None
         replicas = int(obj["spec"].get("replicas", 1))
         spec, why = budget(workload, replicas)
         name = f"{workload.name}-pdb"
-        manifests.append({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-                          "metadata": {"name": name, "namespace": workload.namespace, "labels": dict(MANAGED_BY),
-                                       "annotations": {"sugarlab.io/why": why}},
-                          "spec": {**spec, "selector": obj["spec"]["selector"]}})
-        rows.append({"namespace": workload.namespace, "workload": f"{workload.kind}/{workload.name}",
-                     "role": workload.role, "replicas": replicas,
-                     "budget": ", ".join(f"{k} {v}" for k, v in spec.items()), "why": why})
+        manifests.append(
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": {
+                    "name": name,
+                    "namespace": workload.namespace,
+                    "labels": dict(MANAGED_BY),
+                    "annotations": {"sugarlab.io/why": why},
+                },
+                "spec": {**spec, "selector": obj["spec"]["selector"]},
+            }
+        )
+        rows.append(
+            {
+                "namespace": workload.namespace,
+                "workload": f"{workload.kind}/{workload.name}",
+                "role": workload.role,
+                "replicas": replicas,
+                "budget": ", ".join(f"{k} {v}" for k, v in spec.items()),
+                "why": why,
+            }
+        )
     return pd.DataFrame(rows, columns=["namespace", "workload", "role", "replicas", "budget", "why"]), manifests
 
 
@@ -107,17 +134,35 @@ def status(lab: Lab, manifests: list[dict[str, Any]], timeout_s: float = 30.0) -
         for m in manifests:
             pdb = policy.read_namespaced_pod_disruption_budget(m["metadata"]["name"], m["metadata"]["namespace"])
             s = pdb.status
-            settled &= bool(s and s.observed_generation is not None
-                            and s.observed_generation >= (pdb.metadata.generation or 1))
+            settled &= bool(
+                s and s.observed_generation is not None and s.observed_generation >= (pdb.metadata.generation or 1)
+            )
             spec = pdb.spec
-            rows.append({"namespace": pdb.metadata.namespace, "name": pdb.metadata.name,
-                         "min_available": spec.min_available, "max_unavailable": spec.max_unavailable,
-                         "allowed_disruptions": s.disruptions_allowed if s else None,
-                         "current_healthy": s.current_healthy if s else None,
-                         "desired_healthy": s.desired_healthy if s else None,
-                         "expected_pods": s.expected_pods if s else None})
-        frame = pd.DataFrame(rows, columns=["namespace", "name", "min_available", "max_unavailable",
-                                            "allowed_disruptions", "current_healthy", "desired_healthy", "expected_pods"])
+            rows.append(
+                {
+                    "namespace": pdb.metadata.namespace,
+                    "name": pdb.metadata.name,
+                    "min_available": spec.min_available,
+                    "max_unavailable": spec.max_unavailable,
+                    "allowed_disruptions": s.disruptions_allowed if s else None,
+                    "current_healthy": s.current_healthy if s else None,
+                    "desired_healthy": s.desired_healthy if s else None,
+                    "expected_pods": s.expected_pods if s else None,
+                }
+            )
+        frame = pd.DataFrame(
+            rows,
+            columns=[
+                "namespace",
+                "name",
+                "min_available",
+                "max_unavailable",
+                "allowed_disruptions",
+                "current_healthy",
+                "desired_healthy",
+                "expected_pods",
+            ],
+        )
         return frame if settled else Pending(value=frame)
 
     try:
@@ -128,24 +173,41 @@ def status(lab: Lab, manifests: list[dict[str, Any]], timeout_s: float = 30.0) -
 
 def _healthy_pods(lab: Lab, manifest: dict[str, Any]) -> list[Any]:
     labels = manifest["spec"]["selector"].get("matchLabels") or {}
-    pods = lab.cluster.core.list_namespaced_pod(manifest["metadata"]["namespace"],
-                                                label_selector=",".join(f"{k}={v}" for k, v in labels.items())).items
-    return sorted((p for p in pods if p.metadata.deletion_timestamp is None and any(
-        c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])), key=lambda p: p.metadata.name)
+    pods = lab.cluster.core.list_namespaced_pod(
+        manifest["metadata"]["namespace"], label_selector=",".join(f"{k}={v}" for k, v in labels.items())
+    ).items
+    return sorted(
+        (
+            p
+            for p in pods
+            if p.metadata.deletion_timestamp is None
+            and any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
+        ),
+        key=lambda p: p.metadata.name,
+    )
 
 
 def _evict(lab: Lab, budget_name: str, pod: Any) -> dict[str, Any]:
     body = client.V1Eviction(metadata=client.V1ObjectMeta(name=pod.metadata.name, namespace=pod.metadata.namespace))
-    row = {"budget": budget_name, "namespace": pod.metadata.namespace, "pod": pod.metadata.name,
-           "node": pod.spec.node_name}
+    row = {
+        "budget": budget_name,
+        "namespace": pod.metadata.namespace,
+        "pod": pod.metadata.name,
+        "node": pod.spec.node_name,
+    }
     try:
         lab.cluster.core.create_namespaced_pod_eviction(pod.metadata.name, pod.metadata.namespace, body)
     except ApiException as error:
         if error.status != 429:
-            raise ClusterError(f"eviction of {pod.metadata.namespace}/{pod.metadata.name} failed: "
-                               f"{error.status} {error.reason}") from None
+            raise ClusterError(
+                f"eviction of {pod.metadata.namespace}/{pod.metadata.name} failed: {error.status} {error.reason}"
+            ) from None
         return row | {"status": 429, "outcome": "refused", "message": _message(error)}
-    return row | {"status": 201, "outcome": "evicted", "message": "the pod is deleted gracefully; its controller replaces it"}
+    return row | {
+        "status": 201,
+        "outcome": "evicted",
+        "message": "the pod is deleted gracefully; its controller replaces it",
+    }
 
 
 def _message(error: ApiException) -> str:
@@ -163,7 +225,8 @@ def prove(lab: Lab, manifests: list[dict[str, Any]], budgets: pd.DataFrame) -> p
     and then one more, which must be refused. Records the `pdb eviction refused` step."""
     by_name = {m["metadata"]["name"]: m for m in manifests}
     ranked = budgets.dropna(subset=["allowed_disruptions"]).sort_values(
-        ["allowed_disruptions", "current_healthy"], ascending=[True, False])
+        ["allowed_disruptions", "current_healthy"], ascending=[True, False]
+    )
     attempts: list[dict[str, Any]] = []
     for row in ranked.itertuples():
         pods = _healthy_pods(lab, by_name[row.name])
@@ -176,7 +239,13 @@ def prove(lab: Lab, manifests: list[dict[str, Any]], budgets: pd.DataFrame) -> p
         break
     frame = pd.DataFrame(attempts, columns=["budget", "namespace", "pod", "node", "status", "outcome", "message"])
     refused = frame[frame["outcome"] == "refused"]
-    lab.workspace.record_step("pdb eviction refused", not refused.empty, (
-        f"{refused.iloc[0]['namespace']}/{refused.iloc[0]['pod']}: 429 {refused.iloc[0]['message']}"
-        if not refused.empty else "no budget had a pod whose eviction would breach it"))
+    lab.workspace.record_step(
+        "pdb eviction refused",
+        not refused.empty,
+        (
+            f"{refused.iloc[0]['namespace']}/{refused.iloc[0]['pod']}: 429 {refused.iloc[0]['message']}"
+            if not refused.empty
+            else "no budget had a pod whose eviction would breach it"
+        ),
+    )
     return frame

@@ -41,11 +41,18 @@ def _row(obj: Any, now: datetime) -> dict[str, Any]:
     kind, name = str(involved.get("kind") or ""), str(involved.get("name") or "")
     source = event.get("source") or {}
     return {
-        "namespace": meta.get("namespace", ""), "last_seen": seen, "type": event.get("type") or "",
-        "reason": event.get("reason") or "", "object": f"{kind.lower()}/{name}" if name else kind.lower(),
+        "namespace": meta.get("namespace", ""),
+        "last_seen": seen,
+        "type": event.get("type") or "",
+        "reason": event.get("reason") or "",
+        "object": f"{kind.lower()}/{name}" if name else kind.lower(),
         "message": (event.get("message") or "").strip(),
-        "created": parse_time(meta.get("creationTimestamp")) or first, "first_seen": first,
-        "last_timestamp": last, "count": count, "kind": kind, "name": name,
+        "created": parse_time(meta.get("creationTimestamp")) or first,
+        "first_seen": first,
+        "last_timestamp": last,
+        "count": count,
+        "kind": kind,
+        "name": name,
         "source": event.get("reportingComponent") or source.get("component") or "",
     }
 
@@ -84,8 +91,12 @@ def warnings(frame: pd.DataFrame) -> pd.DataFrame:
     if found.empty:
         return pd.DataFrame(columns=columns)
     grouped = found.groupby(["reason", "object", "namespace"], as_index=False).agg(
-        events=("name", "size"), occurrences=("count", "sum"), first_seen=("first_seen", "min"),
-        last_seen=("last_timestamp", "max"), message=("message", "last"))
+        events=("name", "size"),
+        occurrences=("count", "sum"),
+        first_seen=("first_seen", "min"),
+        last_seen=("last_timestamp", "max"),
+        message=("message", "last"),
+    )
     return grouped.sort_values(["occurrences", "last_seen"], ascending=[False, False])[columns].reset_index(drop=True)
 
 
@@ -96,8 +107,9 @@ def churn(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         return pd.DataFrame(), BINS[0]
     span = frame["created"].max() - frame["created"].min()
     every = next((b for b in BINS if span / pd.Timedelta(b) <= MAX_BINS), BINS[-1])
-    counts = (frame.assign(bin=frame["created"].dt.floor(every))
-              .groupby(["bin", "type"]).size().unstack("type", fill_value=0))
+    counts = (
+        frame.assign(bin=frame["created"].dt.floor(every)).groupby(["bin", "type"]).size().unstack("type", fill_value=0)
+    )
     full = pd.date_range(counts.index.min(), counts.index.max(), freq=every)
     return counts.reindex(full, fill_value=0), every
 

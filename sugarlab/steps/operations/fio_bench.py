@@ -51,13 +51,17 @@ def job_name(node: str) -> str:
 
 def target_nodes(lab: Lab) -> list[dict[str, Any]]:
     """The nodes to benchmark (`fio_nodes`, or every node), as the API returns them."""
-    nodes = {n["metadata"]["name"]: n for n in
-             lab.cluster.api.sanitize_for_serialization(lab.cluster.core.list_node().items)}
+    nodes = {
+        n["metadata"]["name"]: n for n in lab.cluster.api.sanitize_for_serialization(lab.cluster.core.list_node().items)
+    }
     wanted = lab.params.fio_nodes or sorted(nodes)
     missing = [n for n in wanted if n not in nodes]
     if missing:
-        raise ParameterError("fio_nodes", lab.params.fio_nodes,
-                             f"no node called {', '.join(missing)}; the cluster's nodes are {', '.join(sorted(nodes))}")
+        raise ParameterError(
+            "fio_nodes",
+            lab.params.fio_nodes,
+            f"no node called {', '.join(missing)}; the cluster's nodes are {', '.join(sorted(nodes))}",
+        )
     return [nodes[n] for n in wanted]
 
 
@@ -71,25 +75,66 @@ def job_manifest(p: LabParams, node: dict[str, Any]) -> dict[str, Any]:
     key, rest = p.worker_taint.split("=", 1)
     value, effect = rest.split(":")
     tolerations = [{"key": key, "operator": "Equal", "value": value, "effect": effect}]
-    tolerations += [_toleration(t) for t in (node.get("spec") or {}).get("taints") or []
-                    if t["key"] != key and t["effect"] in ("NoSchedule", "NoExecute")]
-    volume: dict[str, Any] = ({"name": "data", "emptyDir": {}} if p.fio_volume == "emptyDir" else
-                              {"name": "data", "hostPath": {"path": p.fio_host_path, "type": "DirectoryOrCreate"}})
-    command = fio_command(f"{MOUNT}/benchmark/testfile", size=p.fio_size, runtime_s=p.fio_runtime,
-                          iodepth=p.fio_iodepth, ioengine=p.fio_ioengine)
+    tolerations += [
+        _toleration(t)
+        for t in (node.get("spec") or {}).get("taints") or []
+        if t["key"] != key and t["effect"] in ("NoSchedule", "NoExecute")
+    ]
+    volume: dict[str, Any] = (
+        {"name": "data", "emptyDir": {}}
+        if p.fio_volume == "emptyDir"
+        else {"name": "data", "hostPath": {"path": p.fio_host_path, "type": "DirectoryOrCreate"}}
+    )
+    command = fio_command(
+        f"{MOUNT}/benchmark/testfile",
+        size=p.fio_size,
+        runtime_s=p.fio_runtime,
+        iodepth=p.fio_iodepth,
+        ioengine=p.fio_ioengine,
+    )
     labels = {"app": APP, "sugarlab.io/node": name[:63]}
-    affinity = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-        {"matchExpressions": [{"key": HOSTNAME, "operator": "In",
-                               "values": [node["metadata"].get("labels", {}).get(HOSTNAME, name)]}]}]}}}
+    affinity = {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [
+                    {
+                        "matchExpressions": [
+                            {
+                                "key": HOSTNAME,
+                                "operator": "In",
+                                "values": [node["metadata"].get("labels", {}).get(HOSTNAME, name)],
+                            }
+                        ]
+                    }
+                ]
+            }
+        }
+    }
     return {
-        "apiVersion": "batch/v1", "kind": "Job",
+        "apiVersion": "batch/v1",
+        "kind": "Job",
         "metadata": {"name": job_name(name), "namespace": NAMESPACE, "labels": labels},
-        "spec": {"backoffLimit": 0, "template": {"metadata": {"labels": labels}, "spec": {
-            "restartPolicy": "Never", "affinity": affinity, "tolerations": tolerations,
-            "containers": [{"name": "fio", "image": p.fio_image, "command": command,
+        "spec": {
+            "backoffLimit": 0,
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "affinity": affinity,
+                    "tolerations": tolerations,
+                    "containers": [
+                        {
+                            "name": "fio",
+                            "image": p.fio_image,
+                            "command": command,
                             "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}},
-                            "volumeMounts": [{"name": "data", "mountPath": MOUNT}]}],
-            "volumes": [volume]}}},
+                            "volumeMounts": [{"name": "data", "mountPath": MOUNT}],
+                        }
+                    ],
+                    "volumes": [volume],
+                },
+            },
+        },
     }
 
 
@@ -100,8 +145,11 @@ def set_simulated_media(lab: Lab, nodes: list[dict[str, Any]]) -> None:
     names = {n["metadata"]["name"] for n in nodes}
     unknown = sorted(set(lab.params.fio_sim_media) - names)
     if unknown:
-        raise ParameterError("fio_sim_media", lab.params.fio_sim_media,
-                             f"no benchmarked node called {', '.join(unknown)} (nodes: {', '.join(sorted(names))})")
+        raise ParameterError(
+            "fio_sim_media",
+            lab.params.fio_sim_media,
+            f"no benchmarked node called {', '.join(unknown)} (nodes: {', '.join(sorted(names))})",
+        )
     for node in nodes:
         name, annotations = node["metadata"]["name"], node["metadata"].get("annotations") or {}
         medium = lab.params.fio_sim_media.get(name)
@@ -130,8 +178,10 @@ def delete(lab: Lab, wait: bool = False) -> int:
                 raise
 
     def gone() -> bool | Pending:
-        left = (len(batch.list_namespaced_job(NAMESPACE, label_selector=f"app={APP}").items),
-                len(core.list_namespaced_pod(NAMESPACE, label_selector=f"app={APP}").items))
+        left = (
+            len(batch.list_namespaced_job(NAMESPACE, label_selector=f"app={APP}").items),
+            len(core.list_namespaced_pod(NAMESPACE, label_selector=f"app={APP}").items),
+        )
         return Pending(seen=f"{left[0]} Jobs and {left[1]} pods") if any(left) else True
 
     if wait:
@@ -159,8 +209,14 @@ def wait(lab: Lab, nodes: list[str], progress: bool = True) -> dict[str, str]:
         return outcome if done == len(nodes) else Pending(done, len(nodes), value=outcome)
 
     try:
-        return wait_for(finished, "fio Jobs finished", lab.params.fio_timeout, speed=lab.cluster.speed,
-                        interval=min(5.0 / lab.cluster.speed, 1.0), progress=progress)
+        return wait_for(
+            finished,
+            "fio Jobs finished",
+            lab.params.fio_timeout,
+            speed=lab.cluster.speed,
+            interval=min(5.0 / lab.cluster.speed, 1.0),
+            progress=progress,
+        )
     except WaitTimeout as late:  # the Jobs still running are reported as such
         return dict(late.last.value)
 
@@ -194,9 +250,19 @@ def _pod_log(lab: Lab, node: str) -> tuple[str, str]:
 
 def _failed_row(node: str, provenance: str, diagnosis: str) -> dict[str, Any]:
     row: dict[str, Any] = {column: math.nan for column in COLUMNS}
-    return row | {"node": node, "job": APP, "rw": None, "bs": None, "iodepth": None, "ioengine": None,
-                  "error": None, "fio_version": None, "provenance": provenance, "medium": None,
-                  "diagnosis": diagnosis}
+    return row | {
+        "node": node,
+        "job": APP,
+        "rw": None,
+        "bs": None,
+        "iodepth": None,
+        "ioengine": None,
+        "error": None,
+        "fio_version": None,
+        "provenance": provenance,
+        "medium": None,
+        "diagnosis": diagnosis,
+    }
 
 
 def collect(lab: Lab, outcome: dict[str, str]) -> tuple[pd.DataFrame, str]:
@@ -210,8 +276,11 @@ def collect(lab: Lab, outcome: dict[str, str]) -> tuple[pd.DataFrame, str]:
         try:
             frame = parse_fio(log, node=node, provenance=provenance)
         except FioOutputError as error:
-            diagnosis = (f"Job {state}: {error.reason}" if state != "Running" else
-                         f"still running after {lab.params.fio_timeout:.0f} cluster seconds (fio_timeout)")
+            diagnosis = (
+                f"Job {state}: {error.reason}"
+                if state != "Running"
+                else f"still running after {lab.params.fio_timeout:.0f} cluster seconds (fio_timeout)"
+            )
             rows.append(_failed_row(node, provenance, diagnosis))
             continue
         row = frame.iloc[0].to_dict()
@@ -229,13 +298,22 @@ def save(lab: Lab, results: pd.DataFrame, raw: str) -> None:
 
 def summary(results: pd.DataFrame) -> pd.DataFrame:
     """What a reader compares between nodes: IOPS, MiB/s, latency percentiles in ms, runtime, errors."""
-    frame = pd.DataFrame({"node": results["node"], "medium": results["medium"],
-                          "iops": results["read_iops"].round(0),
-                          "MiB/s": (results["read_bw_kib_s"] / 1024).round(1)})
+    frame = pd.DataFrame(
+        {
+            "node": results["node"],
+            "medium": results["medium"],
+            "iops": results["read_iops"].round(0),
+            "MiB/s": (results["read_bw_kib_s"] / 1024).round(1),
+        }
+    )
     for name in PERCENTILES:
         frame[f"clat {name.replace('_', '.')} ms"] = (results[f"read_clat_{name}_us"] / 1000).round(3)
-    return frame.assign(runtime_s=results["runtime_ms"] / 1000, error=results["error"],
-                        diagnosis=results["diagnosis"], provenance=results["provenance"])
+    return frame.assign(
+        runtime_s=results["runtime_ms"] / 1000,
+        error=results["error"],
+        diagnosis=results["diagnosis"],
+        provenance=results["provenance"],
+    )
 
 
 def results_figure(results: pd.DataFrame) -> Figure:
@@ -249,8 +327,13 @@ def results_figure(results: pd.DataFrame) -> Figure:
     iops.set_xlabel("4k random-read IOPS")
     iops.set_xlim(0, max(float(frame["read_iops"].max(skipna=True) or 0), 1.0) * 1.3)
     for name, marker in zip(PERCENTILES, "o^sD"):
-        latency.plot(frame[f"read_clat_{name}_us"] / 1000, frame["node"], marker=marker, linestyle="",
-                     label=name.replace("_", "."))
+        latency.plot(
+            frame[f"read_clat_{name}_us"] / 1000,
+            frame["node"],
+            marker=marker,
+            linestyle="",
+            label=name.replace("_", "."),
+        )
     latency.set_xscale("log")
     latency.set_xlabel("completion latency, ms (log scale)")
     latency.legend(fontsize="small")
@@ -260,6 +343,10 @@ def results_figure(results: pd.DataFrame) -> Figure:
 
 def verdict(results: pd.DataFrame) -> Verdict:
     """Passed when every node's fio ran and reported; the detail gives each node's IOPS or diagnosis."""
-    return Verdict(bool(results["diagnosis"].fillna("").eq("").all()), "; ".join(
-        f"{r.node}: {r.read_iops:,.0f} IOPS ({r.provenance})" if r.diagnosis == "" else f"{r.node}: {r.diagnosis}"
-        for r in results.itertuples()))
+    return Verdict(
+        bool(results["diagnosis"].fillna("").eq("").all()),
+        "; ".join(
+            f"{r.node}: {r.read_iops:,.0f} IOPS ({r.provenance})" if r.diagnosis == "" else f"{r.node}: {r.diagnosis}"
+            for r in results.itertuples()
+        ),
+    )

@@ -31,18 +31,31 @@ from sugarlab.core.errors import FioOutputError, ParameterError
 PERCENTILES = {"p50": 50.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9}
 DIRECTIONS = ("read", "write")
 COLUMNS = [
-    "node", "job", "rw", "bs", "iodepth", "ioengine",
-    "read_iops", "read_bw_kib_s", "read_lat_mean_us",
+    "node",
+    "job",
+    "rw",
+    "bs",
+    "iodepth",
+    "ioengine",
+    "read_iops",
+    "read_bw_kib_s",
+    "read_lat_mean_us",
     *(f"read_clat_{name}_us" for name in PERCENTILES),
-    "write_iops", "write_bw_kib_s", "write_lat_mean_us",
+    "write_iops",
+    "write_bw_kib_s",
+    "write_lat_mean_us",
     *(f"write_clat_{name}_us" for name in PERCENTILES),
-    "runtime_ms", "error", "fio_version", "provenance",
+    "runtime_ms",
+    "error",
+    "fio_version",
+    "provenance",
 ]
 IOENGINES = ("libaio", "io_uring", "psync", "posixaio")
 
 
-def fio_command(filename: str, *, size: str = "1G", runtime_s: int = 60, iodepth: int = 32,
-                ioengine: str = "libaio") -> list[str]:
+def fio_command(
+    filename: str, *, size: str = "1G", runtime_s: int = 60, iodepth: int = 32, ioengine: str = "libaio"
+) -> list[str]:
     """The argument list of Tutorial 13's 4k random-read benchmark, printing a JSON report.
 
     The tutorial runs `fio --name=randread --filename=... --size=1G --rw=randread --bs=4k
@@ -53,8 +66,7 @@ def fio_command(filename: str, *, size: str = "1G", runtime_s: int = 60, iodepth
     sees; pass `ioengine="psync"` to reproduce the tutorial's figures as printed.
     """
     if not isinstance(filename, str) or not filename.strip():
-        raise ParameterError("filename", filename, "a path on the volume under test, such as "
-                             "/data/benchmark/testfile")
+        raise ParameterError("filename", filename, "a path on the volume under test, such as /data/benchmark/testfile")
     if not isinstance(size, str) or not size.strip() or any(c.isspace() for c in size):
         raise ParameterError("size", size, "a fio size without spaces, such as 1G or 512M")
     if isinstance(runtime_s, bool) or not isinstance(runtime_s, int) or runtime_s < 1:
@@ -64,9 +76,18 @@ def fio_command(filename: str, *, size: str = "1G", runtime_s: int = 60, iodepth
     if ioengine not in IOENGINES:
         raise ParameterError("ioengine", ioengine, f"one of {', '.join(IOENGINES)}")
     return [
-        "fio", "--name=randread", f"--filename={filename}", f"--size={size}", "--rw=randread",
-        "--bs=4k", f"--iodepth={iodepth}", f"--runtime={runtime_s}", "--time_based", "--direct=1",
-        f"--ioengine={ioengine}", "--output-format=json",
+        "fio",
+        "--name=randread",
+        f"--filename={filename}",
+        f"--size={size}",
+        "--rw=randread",
+        "--bs=4k",
+        f"--iodepth={iodepth}",
+        f"--runtime={runtime_s}",
+        "--time_based",
+        "--direct=1",
+        f"--ioengine={ioengine}",
+        "--output-format=json",
     ]
 
 
@@ -88,7 +109,10 @@ def parse_fio(text: str | bytes, *, node: str = "", provenance: str = "") -> pd.
     try:
         report = _find_report(text)
     except FioOutputError:
-        from sugarlab.steps.operations.fio_text import is_normal_report, parse_fio_text  # it builds on this module's columns
+        from sugarlab.steps.operations.fio_text import (
+            is_normal_report,
+            parse_fio_text,
+        )  # it builds on this module's columns
 
         if "{" not in text and is_normal_report(text):  # the tutorial's command prints fio's normal report
             return parse_fio_text(text, node=node, provenance=provenance)
@@ -115,7 +139,7 @@ def _find_report(text: str) -> dict[str, Any]:
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            if broken is None and '"fio version"' in text[pos:pos + 100]:
+            if broken is None and '"fio version"' in text[pos : pos + 100]:
                 broken = exc
             pos = text.find("{", pos + 1)
             continue
@@ -126,7 +150,9 @@ def _find_report(text: str) -> dict[str, Any]:
     if broken is not None:
         raise FioOutputError(
             f"fio's JSON report does not parse ({broken.msg} at line {broken.lineno} column "
-            f"{broken.colno}); was the output cut short, for example by a pod that was killed?", text)
+            f"{broken.colno}); was the output cut short, for example by a pod that was killed?",
+            text,
+        )
     if other is not None:
         keys = ", ".join(list(other)[:5]) or "no keys"
         raise FioOutputError(f"found JSON without `jobs` (keys: {keys}). Is this fio's report?", text)
@@ -135,13 +161,17 @@ def _find_report(text: str) -> dict[str, Any]:
     raise FioOutputError("no JSON object found; was fio run with --output-format=json?", text)
 
 
-def _job_row(job: Mapping[str, Any], global_options: Mapping[str, Any], version: str | None,
-             node: str, provenance: str) -> dict[str, Any]:
+def _job_row(
+    job: Mapping[str, Any], global_options: Mapping[str, Any], version: str | None, node: str, provenance: str
+) -> dict[str, Any]:
     options = {**global_options, **_mapping(job.get("job options"))}
     row: dict[str, Any] = {
-        "node": node, "job": str(job.get("jobname", "")),
-        "rw": _option(options, "rw", "readwrite"), "bs": _option(options, "bs", "blocksize"),
-        "iodepth": _integer(_option(options, "iodepth")), "ioengine": _option(options, "ioengine"),
+        "node": node,
+        "job": str(job.get("jobname", "")),
+        "rw": _option(options, "rw", "readwrite"),
+        "bs": _option(options, "bs", "blocksize"),
+        "iodepth": _integer(_option(options, "iodepth")),
+        "ioengine": _option(options, "ioengine"),
     }
     runtimes = []
     for direction in DIRECTIONS:

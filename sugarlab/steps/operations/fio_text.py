@@ -85,15 +85,19 @@ def _direction(section: str, ios: int | None, block: int | None) -> dict[str, fl
     return found
 
 
-def _job_row(text: str, job: re.Match[str], end: int, version: str | None, node: str,
-             provenance: str) -> dict[str, Any]:
+def _job_row(
+    text: str, job: re.Match[str], end: int, version: str | None, node: str, provenance: str
+) -> dict[str, Any]:
     name = job.group("job")
     options = re.search(_OPTIONS.format(job=re.escape(name)), text, re.M)
     bs, block = _block_size(options.group("bs") if options else None)
-    body = text[job.end():end]
+    body = text[job.end() : end]
     issued = _ISSUED.search(body)
     row: dict[str, Any] = {
-        "node": node, "job": name, "rw": options.group("rw") if options else None, "bs": bs,
+        "node": node,
+        "job": name,
+        "rw": options.group("rw") if options else None,
+        "bs": bs,
         "iodepth": int(options.group("depth")) if options else None,
         "ioengine": options.group("engine") if options else None,
     }
@@ -106,7 +110,7 @@ def _job_row(text: str, job: re.Match[str], end: int, version: str | None, node:
             row |= {f"{direction}_clat_{name}_us": math.nan for name in PERCENTILES}
             continue
         stop = marks[index + 1].start() if index + 1 < len(marks) else body.find("\n  cpu ", marks[index].start())
-        section = body[marks[index].start():stop if stop != -1 else None]
+        section = body[marks[index].start() : stop if stop != -1 else None]
         ios = int(issued.group(1 if direction == "read" else 2)) if issued else None
         found = _direction(section, ios, block)
         runtimes.append(found.pop("runtime_ms"))
@@ -123,6 +127,8 @@ def parse_fio_text(text: str, *, node: str = "", provenance: str = "") -> pd.Dat
     version = _VERSION.search(text)
     jobs = list(JOB.finditer(text))
     ends = [m.start() for m in jobs[1:]] + [len(text)]
-    rows = [_job_row(text, job, end, version.group(1) if version else None, node, provenance)
-            for job, end in zip(jobs, ends)]
+    rows = [
+        _job_row(text, job, end, version.group(1) if version else None, node, provenance)
+        for job, end in zip(jobs, ends)
+    ]
     return pd.DataFrame(rows, columns=COLUMNS).astype({"iodepth": "Int64", "error": "int64"})

@@ -53,8 +53,11 @@ def findings(results: list[AuditResult]) -> pd.DataFrame:
 
 
 def fingerprints(results: list[AuditResult]) -> pd.DataFrame:
-    rows = [{"node": r.node, "key_type": k.key_type, "bits": k.bits, "fingerprint": k.fingerprint}
-            for r in results for k in r.fingerprints]
+    rows = [
+        {"node": r.node, "key_type": k.key_type, "bits": k.bits, "fingerprint": k.fingerprint}
+        for r in results
+        for k in r.fingerprints
+    ]
     return pd.DataFrame(rows, columns=["node", "key_type", "bits", "fingerprint"])
 
 
@@ -64,7 +67,8 @@ def save(lab: Lab, results: list[AuditResult]) -> str:
     lab.workspace.write_text(CHECKLIST, text)
     audited = [r for r in results if r.completed]
     failing = sorted({row.item for r in audited for row in r.failures.itertuples()})
-    detail = (f"{len(audited)} of {len(results)} node(s) audited; "
-              + (f"to fix: {', '.join(failing)}" if failing else "every item passed"))
+    detail = f"{len(audited)} of {len(results)} node(s) audited; " + (
+        f"to fix: {', '.join(failing)}" if failing else "every item passed"
+    )
     lab.workspace.record_step("ssh hardening audit", bool(results) and len(audited) == len(results), detail)
     return text

@@ -61,8 +61,10 @@ def _events(events: list[dict[str, Any]], now: datetime) -> list[str]:
         count = int(event.get("count") or 1)
         seen = age(last or first, now) + (f" (x{count} over {age(first, now)})" if count > 1 else "")
         source = (event.get("source") or {}).get("component") or event.get("reportingComponent") or ""
-        lines.append(f"  {event.get('type', '')}\t{event.get('reason', '')}\t{seen}\t{source}\t"
-                     f"{(event.get('message') or '').strip()}")
+        lines.append(
+            f"  {event.get('type', '')}\t{event.get('reason', '')}\t{seen}\t{source}\t"
+            f"{(event.get('message') or '').strip()}"
+        )
     return lines
 
 
@@ -72,11 +74,16 @@ def describe_storage_class(sc: dict[str, Any], events: list[dict[str, Any]], now
     annotations = meta.get("annotations") or {}
     default = "Yes" if any(annotations.get(key) == "true" for key in DEFAULT_CLASS) else "No"
     expansion = sc.get("allowVolumeExpansion")
-    lines = [f"Name:\t{meta.get('name', '')}", f"IsDefaultClass:\t{default}", f"Annotations:\t{_labels(annotations)}",
-             f"Provisioner:\t{sc.get('provisioner', '')}", f"Parameters:\t{_labels(sc.get('parameters'))}",
-             f"AllowVolumeExpansion:\t{'<unset>' if expansion is None else str(bool(expansion))}"]
+    lines = [
+        f"Name:\t{meta.get('name', '')}",
+        f"IsDefaultClass:\t{default}",
+        f"Annotations:\t{_labels(annotations)}",
+        f"Provisioner:\t{sc.get('provisioner', '')}",
+        f"Parameters:\t{_labels(sc.get('parameters'))}",
+        f"AllowVolumeExpansion:\t{'<unset>' if expansion is None else str(bool(expansion))}",
+    ]
     options = sc.get("mountOptions") or []
-    lines += (["MountOptions:\t<none>"] if not options else ["MountOptions:", *(f"  {o}" for o in options)])
+    lines += ["MountOptions:\t<none>"] if not options else ["MountOptions:", *(f"  {o}" for o in options)]
     if sc.get("reclaimPolicy"):
         lines.append(f"ReclaimPolicy:\t{sc['reclaimPolicy']}")
     if sc.get("volumeBindingMode"):
@@ -98,9 +105,11 @@ def storage_class_text(lab: Lab, name: str) -> tuple[str, bool]:
 
     if name in classes:
         return describe(classes[name]), True
-    head = (f'Error from server (NotFound): storageclasses.storage.k8s.io "{name}" not found\n\n'
-            f"# {name} is missing: notebook 04 (storage) creates it. "
-            + (f"The classes that exist: {', '.join(sorted(classes))}.\n" if classes else "No storage class exists.\n"))
+    head = (
+        f'Error from server (NotFound): storageclasses.storage.k8s.io "{name}" not found\n\n'
+        f"# {name} is missing: notebook 04 (storage) creates it. "
+        + (f"The classes that exist: {', '.join(sorted(classes))}.\n" if classes else "No storage class exists.\n")
+    )
     return head + "".join(f"\n{describe(classes[c])}" for c in sorted(classes)), False
 
 
@@ -114,6 +123,9 @@ def take(lab: Lab) -> dict[str, str]:
     for path, text in texts.items():
         lab.workspace.write_text(path, text)
     nodes = len(texts[NODES].splitlines()) - 1
-    lab.workspace.record_step("final snapshot", found, f"{nodes} node(s); storage class {lab.params.storage_class} "
-                              + ("described" if found else "missing"))
+    lab.workspace.record_step(
+        "final snapshot",
+        found,
+        f"{nodes} node(s); storage class {lab.params.storage_class} " + ("described" if found else "missing"),
+    )
     return texts

@@ -64,28 +64,53 @@ class Check:
         return self.safe[0] + others
 
     def remediation(self, setting: str) -> str:
-        return (f"{self.why} Put `{setting} {self.safe[0]}` in `{DROP_IN}` (sshd keeps the first value "
-                f"it reads, so the file must sort before any other that sets {setting}), check it with "
-                f"`sudo sshd -t`, apply it with `{RELOAD}`, and keep your current session open until a "
-                "new key-based login works.")
+        return (
+            f"{self.why} Put `{setting} {self.safe[0]}` in `{DROP_IN}` (sshd keeps the first value "
+            f"it reads, so the file must sort before any other that sets {setting}), check it with "
+            f"`sudo sshd -t`, apply it with `{RELOAD}`, and keep your current session open until a "
+            "new key-based login works."
+        )
 
 
 CHECKS = (
-    Check("password authentication off", ("passwordauthentication",), ("PasswordAuthentication",),
-          ("no",), "Password logins let anyone on the network guess credentials; install your public "
-          "key with `ssh-copy-id` and confirm it logs in before turning them off."),
+    Check(
+        "password authentication off",
+        ("passwordauthentication",),
+        ("PasswordAuthentication",),
+        ("no",),
+        "Password logins let anyone on the network guess credentials; install your public "
+        "key with `ssh-copy-id` and confirm it logs in before turning them off.",
+    ),
     # OpenSSH 8.7 renamed ChallengeResponseAuthentication; older sshd -T prints the old name.
-    Check("keyboard-interactive authentication off",
-          ("kbdinteractiveauthentication", "challengeresponseauthentication"),
-          ("KbdInteractiveAuthentication", "ChallengeResponseAuthentication"),
-          ("no",), "Keyboard-interactive logins (PAM) still accept a typed password when "
-          "PasswordAuthentication is off: disable keyboard-interactive logins, as the tutorial asks."),
-    Check("root login not by password", ("permitrootlogin",), ("PermitRootLogin",), ROOT_LOGIN_SAFE,
-          "Root must never log in with a password; log in as your own user and use sudo."),
-    Check("public-key authentication on", ("pubkeyauthentication",), ("PubkeyAuthentication",), ("yes",),
-          "Key pairs are the only way in once passwords are off."),
-    Check("empty passwords refused", ("permitemptypasswords",), ("PermitEmptyPasswords",), ("no",),
-          "An account without a password must not be able to log in."),
+    Check(
+        "keyboard-interactive authentication off",
+        ("kbdinteractiveauthentication", "challengeresponseauthentication"),
+        ("KbdInteractiveAuthentication", "ChallengeResponseAuthentication"),
+        ("no",),
+        "Keyboard-interactive logins (PAM) still accept a typed password when "
+        "PasswordAuthentication is off: disable keyboard-interactive logins, as the tutorial asks.",
+    ),
+    Check(
+        "root login not by password",
+        ("permitrootlogin",),
+        ("PermitRootLogin",),
+        ROOT_LOGIN_SAFE,
+        "Root must never log in with a password; log in as your own user and use sudo.",
+    ),
+    Check(
+        "public-key authentication on",
+        ("pubkeyauthentication",),
+        ("PubkeyAuthentication",),
+        ("yes",),
+        "Key pairs are the only way in once passwords are off.",
+    ),
+    Check(
+        "empty passwords refused",
+        ("permitemptypasswords",),
+        ("PermitEmptyPasswords",),
+        ("no",),
+        "An account without a password must not be able to log in.",
+    ),
 )
 
 
@@ -130,14 +155,25 @@ def parse_sshd_t(text: str) -> dict[str, str]:
 
 
 def _all_values(text: str, keyword: str) -> list[str]:
-    return [parts[1].strip() for line in text.splitlines()
-            if len(parts := line.strip().split(None, 1)) == 2 and parts[0].lower() == keyword]
+    return [
+        parts[1].strip()
+        for line in text.splitlines()
+        if len(parts := line.strip().split(None, 1)) == 2 and parts[0].lower() == keyword
+    ]
 
 
-def _row(node: str, item: str, setting: str, expected: str, found: str, passed: bool,
-         remediation: str) -> dict[str, object]:
-    return dict(node=node, item=item, setting=setting, expected=expected, found=found, passed=passed,
-                remediation="" if passed else remediation)
+def _row(
+    node: str, item: str, setting: str, expected: str, found: str, passed: bool, remediation: str
+) -> dict[str, object]:
+    return dict(
+        node=node,
+        item=item,
+        setting=setting,
+        expected=expected,
+        found=found,
+        passed=passed,
+        remediation="" if passed else remediation,
+    )
 
 
 def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
@@ -185,9 +221,15 @@ def _scan(host: Host) -> Callable[[], list[HostKey]] | None:
     return None
 
 
-def audit_host(host: Host, *, fingerprints: Sequence[HostKey] | None = None,
-               sshd_command: str = "sshd -T", sudo: bool = True, timeout: float = 30.0,
-               now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> AuditResult:
+def audit_host(
+    host: Host,
+    *,
+    fingerprints: Sequence[HostKey] | None = None,
+    sshd_command: str = "sshd -T",
+    sudo: bool = True,
+    timeout: float = 30.0,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+) -> AuditResult:
     """Audit the SSH hardening of `host` by its effective configuration (`sshd -T`).
 
     `sshd_command` is run on the node (as root with `sudo`, which `sshd -T` needs to read the host
@@ -205,13 +247,19 @@ def audit_host(host: Host, *, fingerprints: Sequence[HostKey] | None = None,
     except HostError as error:
         return _not_audited(node, started, fingerprints, sshd_command, str(error))
     if not result.ok:
-        return _not_audited(node, started, fingerprints, sshd_command,
-                            f"`{result.command}` on {node} exited with status {result.exit_status}: "
-                            f"{result.stderr.strip() or 'no message'}")
+        return _not_audited(
+            node,
+            started,
+            fingerprints,
+            sshd_command,
+            f"`{result.command}` on {node} exited with status {result.exit_status}: "
+            f"{result.stderr.strip() or 'no message'}",
+        )
     config = parse_sshd_t(result.stdout)
     if not config:
-        return _not_audited(node, started, fingerprints, sshd_command,
-                            f"`{result.command}` on {node} printed no settings")
+        return _not_audited(
+            node, started, fingerprints, sshd_command, f"`{result.command}` on {node} printed no settings"
+        )
     findings = findings_from_config(node, config)
     keys, diagnosis = list(fingerprints or []), ""
     if fingerprints is None:
@@ -220,20 +268,33 @@ def audit_host(host: Host, *, fingerprints: Sequence[HostKey] | None = None,
             keys = scan() if scan else _node_fingerprints(host, result.stdout, sudo=sudo, timeout=timeout)
         except HostError as error:
             diagnosis = f"host key fingerprints could not be read: {error}"
-            findings = _frame([*findings.to_dict("records"), _row(
-                node, FINGERPRINT_ITEM, "", "the fingerprint of each host key", str(error), False,
-                "On the node's console run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` (and the "
-                "other `ssh_host_*_key.pub` files) and record the fingerprints here.")])
+            findings = _frame(
+                [
+                    *findings.to_dict("records"),
+                    _row(
+                        node,
+                        FINGERPRINT_ITEM,
+                        "",
+                        "the fingerprint of each host key",
+                        str(error),
+                        False,
+                        "On the node's console run `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` (and the "
+                        "other `ssh_host_*_key.pub` files) and record the fingerprints here.",
+                    ),
+                ]
+            )
     return AuditResult(node, started, findings, keys, diagnosis)
 
 
-def _not_audited(node: str, started: datetime, fingerprints: Sequence[HostKey] | None, command: str,
-                 reason: str) -> AuditResult:
-    remediation = (f"Make sure this machine can log in to {node} with its key (Tutorial 10) and that "
-                   f"`sudo -n {command}` works there (passwordless sudo), then audit again.")
+def _not_audited(
+    node: str, started: datetime, fingerprints: Sequence[HostKey] | None, command: str, reason: str
+) -> AuditResult:
+    remediation = (
+        f"Make sure this machine can log in to {node} with its key (Tutorial 10) and that "
+        f"`sudo -n {command}` works there (passwordless sudo), then audit again."
+    )
     row = _row(node, AUDIT_ITEM, "", f"`{command}` answers over SSH", reason, False, remediation)
-    return AuditResult(node, started, _frame([row]), list(fingerprints or []),
-                       f"{node} was not audited: {reason}")
+    return AuditResult(node, started, _frame([row]), list(fingerprints or []), f"{node} was not audited: {reason}")
 
 
 # -- the checklist ---------------------------------------------------------------------------------
@@ -284,10 +345,14 @@ def _node_section(result: AuditResult) -> list[str]:
         if row.setting:  # `PermitRootLogin no` (or prohibit-password, ...)
             value, _, others = expected.partition(" (")
             expected = f"`{row.setting} {value}`" + (f" ({others}" if others else "")
-        lines.append(f"| {_cell(row.item)} | {_cell(expected)} | {_cell(row.found)} | "
-                     f"{'pass' if row.passed else 'FAIL'} |")
-    lines += ["", "Host key fingerprints (compare with `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on "
-              "the node's console):", ""]
+        lines.append(
+            f"| {_cell(row.item)} | {_cell(expected)} | {_cell(row.found)} | {'pass' if row.passed else 'FAIL'} |"
+        )
+    lines += [
+        "",
+        "Host key fingerprints (compare with `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the node's console):",
+        "",
+    ]
     lines += [f"- `{key}`" for key in result.fingerprints] or ["- none recorded"]
     if len(result.failures):
         lines += ["", "Remediation:", ""]
@@ -302,14 +367,18 @@ def security_checklist_markdown(results: Sequence[AuditResult], date: Date | Non
     """
     if date is None:
         date = datetime.now(timezone.utc)
-    day = (date.astimezone(timezone.utc) if isinstance(date, datetime) and date.tzinfo else date)
+    day = date.astimezone(timezone.utc) if isinstance(date, datetime) and date.tzinfo else date
     lines = [
-        "# Security checklist", "",
-        f"Date: {day.strftime('%Y-%m-%d')}", "",
+        "# Security checklist",
+        "",
+        f"Date: {day.strftime('%Y-%m-%d')}",
+        "",
         "Tutorial 13, step 6.4: harden remote access by replacing SSH credential pairs and disabling "
         "keyboard-interactive logins. Each node's effective sshd configuration was read with "
-        "`sshd -T`; fingerprints are SHA256, as `ssh-keygen -lf` prints them.", "",
-        "| Node | Audited | Result |", "| --- | --- | --- |",
+        "`sshd -T`; fingerprints are SHA256, as `ssh-keygen -lf` prints them.",
+        "",
+        "| Node | Audited | Result |",
+        "| --- | --- | --- |",
     ]
     lines += [f"| {_cell(r.node)} | {_when(r.date)} | {_summary(r)} |" for r in results]
     if not results:

@@ -90,21 +90,36 @@ class Experiment:
 
     def row(self) -> dict[str, Any]:
         before, after = self.before, self.after
-        return {"experiment": self.name, "node_before": self.node_before, "node_after": self.node_after,
-                "time_to_ready_s": self.time_to_ready_s,
-                "rows_before": before.rows_upto if before else None, "rows_after": after.rows if after else None,
-                "rows_missing": self.rows_missing, "last_row_before": before.last_ts if before else None,
-                "last_row_after": after.last_ts if after else None,
-                "integrity": after.integrity if after else None, "verdict": self.verdict}
+        return {
+            "experiment": self.name,
+            "node_before": self.node_before,
+            "node_after": self.node_after,
+            "time_to_ready_s": self.time_to_ready_s,
+            "rows_before": before.rows_upto if before else None,
+            "rows_after": after.rows if after else None,
+            "rows_missing": self.rows_missing,
+            "last_row_before": before.last_ts if before else None,
+            "last_row_after": after.last_ts if after else None,
+            "integrity": after.integrity if after else None,
+            "verdict": self.verdict,
+        }
 
 
 def _condition_time(pod: client.V1Pod, kind: str) -> datetime | None:
-    return next((c.last_transition_time for c in pod.status.conditions or [] if c.type == kind and c.status == "True"), None)
+    return next(
+        (c.last_transition_time for c in pod.status.conditions or [] if c.type == kind and c.status == "True"), None
+    )
 
 
-def _follow(lab: Lab, experiment: Experiment, old_uid: str, progress: bool,
-            on_wait: Callable[[client.V1Pod | None], None] = lambda pod: None) -> client.V1Pod:
+def _follow(
+    lab: Lab,
+    experiment: Experiment,
+    old_uid: str,
+    progress: bool,
+    on_wait: Callable[[client.V1Pod | None], None] = lambda pod: None,
+) -> client.V1Pod:
     """Wait for the pod that replaces `old_uid` to be Ready; note when it was created, scheduled, ready."""
+
     def replaced() -> client.V1Pod | Pending:
         try:
             pod = lab.cluster.core.read_namespaced_pod(POD, NAMESPACE)
@@ -114,8 +129,11 @@ def _follow(lab: Lab, experiment: Experiment, old_uid: str, progress: bool,
             pod = None
         done = 0
         if pod is not None and pod.metadata.uid != old_uid:
-            stages = [("Pending", pod.metadata.creation_timestamp), ("Scheduled", _condition_time(pod, "PodScheduled")),
-                      ("Ready", _condition_time(pod, "Ready"))]
+            stages = [
+                ("Pending", pod.metadata.creation_timestamp),
+                ("Scheduled", _condition_time(pod, "PodScheduled")),
+                ("Ready", _condition_time(pod, "Ready")),
+            ]
             done = sum(when is not None for _, when in stages)
             if done == len(stages) and pod.metadata.deletion_timestamp is None:
                 for stage, when in stages:
@@ -125,11 +143,19 @@ def _follow(lab: Lab, experiment: Experiment, old_uid: str, progress: bool,
         return Pending(done, 3)
 
     try:
-        return wait_for(replaced, f"{experiment.name}: waiting for {POD}", lab.params.storage_timeout,
-                        speed=lab.cluster.speed, interval=0.1, progress=progress)
+        return wait_for(
+            replaced,
+            f"{experiment.name}: waiting for {POD}",
+            lab.params.storage_timeout,
+            speed=lab.cluster.speed,
+            interval=0.1,
+            progress=progress,
+        )
     except WaitTimeout:
-        raise StoragePending(f"{experiment.name}: no ready replacement for {POD} after "
-                             f"{lab.params.storage_timeout:.0f} s\n{diagnose(lab)}") from None
+        raise StoragePending(
+            f"{experiment.name}: no ready replacement for {POD} after "
+            f"{lab.params.storage_timeout:.0f} s\n{diagnose(lab)}"
+        ) from None
 
 
 def _read_after(lab: Lab, experiment: Experiment) -> None:
@@ -144,8 +170,9 @@ def _read_after(lab: Lab, experiment: Experiment) -> None:
             return Pending(seen=str(error))
 
     try:
-        experiment.after = wait_for(read, f"{experiment.name}: first read of the replacement", 60,
-                                    speed=lab.cluster.speed)
+        experiment.after = wait_for(
+            read, f"{experiment.name}: first read of the replacement", 60, speed=lab.cluster.speed
+        )
     except WaitTimeout:
         raise failed[-1] from None
     experiment.mark("first successful read", experiment.after.at)
@@ -185,17 +212,24 @@ def delete_pod(lab: Lab, progress: bool = True) -> Experiment:
 def _evict_all(lab: Lab, experiment: Experiment, node: str) -> None:
     """`kubectl drain --ignore-daemonsets`: evict every pod on the node, retrying while a budget refuses."""
     core = lab.cluster.core
-    pending = [p for p in core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={node}").items
-               if p.status.phase not in ("Succeeded", "Failed") and p.metadata.deletion_timestamp is None
-               and not any(r.kind == "DaemonSet" for r in p.metadata.owner_references or [])
-               and "kubernetes.io/config.mirror" not in (p.metadata.annotations or {})]
+    pending = [
+        p
+        for p in core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={node}").items
+        if p.status.phase not in ("Succeeded", "Failed")
+        and p.metadata.deletion_timestamp is None
+        and not any(r.kind == "DaemonSet" for r in p.metadata.owner_references or [])
+        and "kubernetes.io/config.mirror" not in (p.metadata.annotations or {})
+    ]
     refused: set[str] = set()
 
     def evicted() -> bool | Pending:
         for pod in list(pending):
             name = f"{pod.metadata.namespace}/{pod.metadata.name}"
-            body = {"apiVersion": "policy/v1", "kind": "Eviction",
-                    "metadata": {"name": pod.metadata.name, "namespace": pod.metadata.namespace}}
+            body = {
+                "apiVersion": "policy/v1",
+                "kind": "Eviction",
+                "metadata": {"name": pod.metadata.name, "namespace": pod.metadata.namespace},
+            }
             # The cluster's clock just before the request: read after it, the mark fell behind the replacement
             # the StatefulSet controller creates as soon as the eviction deletes the pod (at speed 60 one
             # round trip is seconds of cluster time).
@@ -212,14 +246,24 @@ def _evict_all(lab: Lab, experiment: Experiment, node: str) -> None:
                 if error.status != 404:
                     raise
             pending.remove(pod)
-        return True if not pending else Pending(seen=", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in pending))
+        return (
+            True
+            if not pending
+            else Pending(seen=", ".join(f"{p.metadata.namespace}/{p.metadata.name}" for p in pending))
+        )
 
     try:
-        wait_for(evicted, f"drain of {node}", lab.params.storage_timeout, speed=lab.cluster.speed,
-                 interval=RETRY_EVICTION_S / lab.cluster.speed)
+        wait_for(
+            evicted,
+            f"drain of {node}",
+            lab.params.storage_timeout,
+            speed=lab.cluster.speed,
+            interval=RETRY_EVICTION_S / lab.cluster.speed,
+        )
     except WaitTimeout as late:
-        raise ClusterError(f"drain of {node} blocked: {late.last.seen} cannot be evicted without breaking its "
-                           "PodDisruptionBudget") from None
+        raise ClusterError(
+            f"drain of {node} blocked: {late.last.seen} cannot be evicted without breaking its PodDisruptionBudget"
+        ) from None
 
 
 def drain_node(lab: Lab, progress: bool = True) -> Experiment:
@@ -260,8 +304,10 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
     shutdown procedure (the out-of-service taint) frees the StatefulSet to start the pod elsewhere."""
     switch = power_switch(lab.params, lab.cluster.api.configuration)
     if switch is None:
-        raise ExperimentSkipped("power-off needs the simulator's machines (on real hardware, pull the plug and "
-                                "follow the same steps by hand)")
+        raise ExperimentSkipped(
+            "power-off needs the simulator's machines (on real hardware, pull the plug and "
+            "follow the same steps by hand)"
+        )
     experiment, pod = _start(lab, "power-off", needs_spare=True)
     node = pod.spec.node_name
     experiment.mark("power off", cluster_now(lab.cluster))
@@ -272,8 +318,12 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
         status, since = _node_ready(lab, node)
         if status != "True" and experiment.at("NotReady") is None:
             experiment.mark("NotReady", since or cluster_now(lab.cluster))
-        if current is not None and current.metadata.uid == pod.metadata.uid and current.metadata.deletion_timestamp \
-                and experiment.at("evicted (Terminating)") is None:
+        if (
+            current is not None
+            and current.metadata.uid == pod.metadata.uid
+            and current.metadata.deletion_timestamp
+            and experiment.at("evicted (Terminating)") is None
+        ):
             experiment.mark("evicted (Terminating)", _deleted_at(current))
             _taint(lab, node, add=True)
             experiment.mark("out-of-service taint", cluster_now(lab.cluster))
@@ -285,8 +335,13 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
     finally:
         switch(node, True)
         try:
-            wait_for(lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
-                     f"{node} Ready again", lab.params.storage_timeout, speed=lab.cluster.speed, interval=0.1)
+            wait_for(
+                lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
+                f"{node} Ready again",
+                lab.params.storage_timeout,
+                speed=lab.cluster.speed,
+                interval=0.1,
+            )
         except WaitTimeout as late:
             experiment.notes.append(str(late))
         _taint(lab, node, add=False)
@@ -297,7 +352,8 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
 def _failed_mount(lab: Lab, pod: client.V1Pod) -> datetime | None:
     """When the kubelet first reported `FailedMount` for the pod, on the cluster's clock."""
     events = lab.cluster.core.list_namespaced_event(
-        NAMESPACE, field_selector=f"involvedObject.name={POD},involvedObject.uid={pod.metadata.uid}").items
+        NAMESPACE, field_selector=f"involvedObject.name={POD},involvedObject.uid={pod.metadata.uid}"
+    ).items
     times = [e.first_timestamp or e.event_time for e in events if e.reason == "FailedMount"]
     return min((t for t in times if t is not None), default=None)
 
@@ -328,9 +384,12 @@ def _stall(lab: Lab, off: datetime, on: datetime) -> str:
     first, later = int(((ts >= off) & (ts < settled)).sum()), int(((ts >= settled) & (ts < on)).sum())
     outage = f"{(on - off).total_seconds():.0f} s without the NAS"
     if later:
-        return f"the writer did not stall: {later} rows written later than {lab.params.write_interval:g} s into {outage}"
+        return (
+            f"the writer did not stall: {later} rows written later than {lab.params.write_interval:g} s into {outage}"
+        )
     return f"the writer stalled: no row written later than {lab.params.write_interval:g} s into {outage}" + (
-        f" ({first} in the first {lab.params.write_interval:g} s, before the mount was seen to hang)" if first else "")
+        f" ({first} in the first {lab.params.write_interval:g} s, before the mount was seen to hang)" if first else ""
+    )
 
 
 def _writes_resumed(lab: Lab, experiment: Experiment) -> None:
@@ -342,11 +401,16 @@ def _writes_resumed(lab: Lab, experiment: Experiment) -> None:
         return now if now.last_id > seen else Pending(seen=f"last id {now.last_id}")
 
     try:
-        experiment.mark("writes resumed", wait_for(resumed, f"{experiment.name}: writes resumed",
-                                                  10 * lab.params.write_interval, speed=lab.cluster.speed).at)
+        experiment.mark(
+            "writes resumed",
+            wait_for(
+                resumed, f"{experiment.name}: writes resumed", 10 * lab.params.write_interval, speed=lab.cluster.speed
+            ).at,
+        )
     except WaitTimeout as late:
-        experiment.notes.append(f"no new row within {10 * lab.params.write_interval:g} s after the NAS answered "
-                                f"({late.last.seen})")
+        experiment.notes.append(
+            f"no new row within {10 * lab.params.write_interval:g} s after the NAS answered ({late.last.seen})"
+        )
 
 
 def nas_outage(lab: Lab, progress: bool = True) -> Experiment:
@@ -355,8 +419,10 @@ def nas_outage(lab: Lab, progress: bool = True) -> Experiment:
     again, the pod starts, mounts the same claim and the writes resume."""
     switch = nas_switch(lab.params, lab.cluster.api.configuration)
     if switch is None:
-        raise ExperimentSkipped("nas-outage needs the simulator's NAS (on real hardware, power the NAS off and "
-                                "follow the same steps by hand)")
+        raise ExperimentSkipped(
+            "nas-outage needs the simulator's NAS (on real hardware, power the NAS off and "
+            "follow the same steps by hand)"
+        )
     experiment, pod = _start(lab, "nas-outage", needs_spare=False)
     experiment.mark("NAS off", cluster_now(lab.cluster))
     switch(False)
@@ -365,8 +431,14 @@ def nas_outage(lab: Lab, progress: bool = True) -> Experiment:
         experiment.mark("delete", cluster_now(lab.cluster))
         lab.cluster.core.delete_namespaced_pod(POD, NAMESPACE)
         try:
-            wait_for(lambda: _held_by_mount(lab, experiment, pod.metadata.uid), f"{experiment.name}: FailedMount",
-                     lab.params.storage_timeout, speed=lab.cluster.speed, interval=0.1, progress=progress)
+            wait_for(
+                lambda: _held_by_mount(lab, experiment, pod.metadata.uid),
+                f"{experiment.name}: FailedMount",
+                lab.params.storage_timeout,
+                speed=lab.cluster.speed,
+                interval=0.1,
+                progress=progress,
+            )
         except WaitTimeout as late:
             experiment.notes.append(f"the new pod was not seen held by its mount: {late.last.seen}")
     finally:
@@ -393,7 +465,9 @@ def node_down(lab: Lab, progress: bool = True) -> Experiment:
     corrupt it. Then the agent starts again and the node must return Ready."""
     experiment, pod = _start(lab, "node-down", needs_spare=True)
     node = pod.spec.node_name
-    host = open_host(lab.params, lab.cluster.api.configuration, node, lab.params.worker_addresses.get(node, f"{node}.sugarkube.lan"))
+    host = open_host(
+        lab.params, lab.cluster.api.configuration, node, lab.params.worker_addresses.get(node, f"{node}.sugarkube.lan")
+    )
     try:
         experiment.mark("k3s-agent stopped", cluster_now(lab.cluster))
         host.run("systemctl stop k3s-agent", sudo=True)
@@ -402,8 +476,12 @@ def node_down(lab: Lab, progress: bool = True) -> Experiment:
             status, since = _node_ready(lab, node)
             if status != "True" and experiment.at("NotReady") is None:
                 experiment.mark("NotReady", since or cluster_now(lab.cluster))
-            if current is not None and current.metadata.uid == pod.metadata.uid and \
-                    current.metadata.deletion_timestamp and experiment.at("evicted (Terminating)") is None:
+            if (
+                current is not None
+                and current.metadata.uid == pod.metadata.uid
+                and current.metadata.deletion_timestamp
+                and experiment.at("evicted (Terminating)") is None
+            ):
                 experiment.mark("evicted (Terminating)", cluster_now(lab.cluster))
                 host.run(KILLALL, sudo=True)
                 experiment.mark("containers stopped", cluster_now(lab.cluster))
@@ -417,8 +495,13 @@ def node_down(lab: Lab, progress: bool = True) -> Experiment:
         finally:
             host.run("systemctl start k3s-agent", sudo=True)
             try:
-                wait_for(lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
-                         f"{node} Ready again", lab.params.storage_timeout, speed=lab.cluster.speed, interval=0.1)
+                wait_for(
+                    lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
+                    f"{node} Ready again",
+                    lab.params.storage_timeout,
+                    speed=lab.cluster.speed,
+                    interval=0.1,
+                )
             except WaitTimeout as late:
                 experiment.notes.append(str(late))
             _taint(lab, node, add=False)
@@ -429,9 +512,13 @@ def node_down(lab: Lab, progress: bool = True) -> Experiment:
     return experiment
 
 
-EXPERIMENTS: dict[str, Callable[..., Experiment]] = {"delete-pod": delete_pod, "drain-node": drain_node,
-                                                    "power-off": power_off, "nas-outage": nas_outage,
-                                                    "node-down": node_down}
+EXPERIMENTS: dict[str, Callable[..., Experiment]] = {
+    "delete-pod": delete_pod,
+    "drain-node": drain_node,
+    "power-off": power_off,
+    "nas-outage": nas_outage,
+    "node-down": node_down,
+}
 
 
 def run(lab: Lab, progress: bool = True) -> list[Experiment]:
@@ -456,8 +543,11 @@ def frame(experiments: list[Experiment]) -> pd.DataFrame:
 
 def timeline(experiments: list[Experiment]) -> pd.DataFrame:
     """Every experiment's events in cluster-time order, with the seconds since its failure was injected."""
-    rows = [{"experiment": e.name, "event": what, "at": when, "after_s": (when - e.started).total_seconds()}
-            for e in experiments for what, when in e.events]
+    rows = [
+        {"experiment": e.name, "event": what, "at": when, "after_s": (when - e.started).total_seconds()}
+        for e in experiments
+        for what, when in e.events
+    ]
     return pd.DataFrame(rows, columns=["experiment", "event", "at", "after_s"])
 
 
@@ -469,8 +559,15 @@ def rows_figure(history: pd.DataFrame, experiments: list[Experiment], provenance
         ax.plot(rows["ts"], rows["id"], ".", markersize=3, label=f"written on {node}")
     for experiment in (e for e in experiments if e.timeline):
         ax.axvline(date2num(experiment.started), color="tab:red", linestyle="--", linewidth=1)
-        ax.annotate(experiment.name, (experiment.started, ax.get_ylim()[1]), rotation=90, va="top", ha="right",
-                    fontsize=8, color="tab:red")
+        ax.annotate(
+            experiment.name,
+            (experiment.started, ax.get_ylim()[1]),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=8,
+            color="tab:red",
+        )
         if (ready := experiment.at("Ready")) is not None:
             ax.axvspan(date2num(experiment.started), date2num(ready), color="tab:red", alpha=0.12)
     ax.set_xlabel("cluster time (UTC)")
@@ -486,28 +583,43 @@ def report(lab: Lab, experiments: list[Experiment], class_summary: str) -> str:
     """`storage/failover-report.md`: what was done, the timeline and evidence per experiment, the verdicts."""
     summary = frame(experiments)
     lines = [
-        "# Failover report: SQLite on shared storage", "",
-        f"Cluster: {lab.summary()}", "", f"Storage: {class_summary}", "",
+        "# Failover report: SQLite on shared storage",
+        "",
+        f"Cluster: {lab.summary()}",
+        "",
+        f"Storage: {class_summary}",
+        "",
         f"Writer: StatefulSet `{NAMESPACE}/{NAME}`, one row every {lab.params.write_interval:g} s into "
-        f"`/data/measurements.db` (SQLite, rollback journal, synchronous=FULL), read back through `kubectl exec`.", "",
+        f"`/data/measurements.db` (SQLite, rollback journal, synchronous=FULL), read back through `kubectl exec`.",
+        "",
         f"A verdict of **{VERDICT_OK}** means every row read before the failure was read again after it, unchanged "
-        "(same count and SHA-256 over the rows), and `PRAGMA integrity_check` returned `ok`.", "",
-        "## Summary", "", summary.to_markdown(index=False, floatfmt=".1f"), "",
+        "(same count and SHA-256 over the rows), and `PRAGMA integrity_check` returned `ok`.",
+        "",
+        "## Summary",
+        "",
+        summary.to_markdown(index=False, floatfmt=".1f"),
+        "",
     ]
     for experiment in experiments:
         lines += [f"## {experiment.name}", ""]
         if experiment.timeline:
-            table = pd.DataFrame([(what, f"{when:%H:%M:%S}", (when - experiment.started).total_seconds())
-                                  for what, when in experiment.events], columns=["event", "cluster time", "after (s)"])
+            table = pd.DataFrame(
+                [
+                    (what, f"{when:%H:%M:%S}", (when - experiment.started).total_seconds())
+                    for what, when in experiment.events
+                ],
+                columns=["event", "cluster time", "after (s)"],
+            )
             lines += [table.to_markdown(index=False, floatfmt=".0f"), ""]
         if experiment.before and experiment.after:
             b, a = experiment.before, experiment.after
-            lines += [f"- node: {experiment.node_before} → {experiment.node_after}",
-                      f"- rows before: {b.rows_upto} (last id {b.last_id}, last row {b.last_ts})",
-                      f"- rows after: {a.rows} in all, {a.rows_upto} of them up to id {b.last_id} "
-                      f"(last row {a.last_ts})",
-                      f"- digest of the earlier rows: {'unchanged' if a.digest_upto == b.digest_upto else 'CHANGED'}",
-                      f"- integrity_check: {a.integrity}"]
+            lines += [
+                f"- node: {experiment.node_before} → {experiment.node_after}",
+                f"- rows before: {b.rows_upto} (last id {b.last_id}, last row {b.last_ts})",
+                f"- rows after: {a.rows} in all, {a.rows_upto} of them up to id {b.last_id} (last row {a.last_ts})",
+                f"- digest of the earlier rows: {'unchanged' if a.digest_upto == b.digest_upto else 'CHANGED'}",
+                f"- integrity_check: {a.integrity}",
+            ]
         lines += [f"- {note}" for note in experiment.notes]
         lines += [f"- **verdict: {experiment.verdict}**", ""]
     lines += [_plot_markdown(lab), ""]

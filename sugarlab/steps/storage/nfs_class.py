@@ -77,10 +77,18 @@ def detect(lab: Lab) -> list[Provisioner]:
             where = (pod.metadata.namespace, pod.metadata.name, _ready(pod))
             if "nfsplugin" in container.image and CSI_NFS in drivers:
                 found.append(Provisioner("csi-driver-nfs", CSI_NFS, *where))
-            elif ("nfs-subdir-external-provisioner" in container.image or "nfs-client-provisioner" in container.image) \
-                    and env.get("PROVISIONER_NAME"):
-                found.append(Provisioner("nfs-subdir", env["PROVISIONER_NAME"], *where, env.get("NFS_SERVER", ""),
-                                         env.get("NFS_PATH", "")))
+            elif (
+                "nfs-subdir-external-provisioner" in container.image or "nfs-client-provisioner" in container.image
+            ) and env.get("PROVISIONER_NAME"):
+                found.append(
+                    Provisioner(
+                        "nfs-subdir",
+                        env["PROVISIONER_NAME"],
+                        *where,
+                        env.get("NFS_SERVER", ""),
+                        env.get("NFS_PATH", ""),
+                    )
+                )
     return sorted(set(found), key=lambda p: (p.kind, p.name, p.pod))
 
 
@@ -91,16 +99,22 @@ def choose(lab: Lab, found: list[Provisioner]) -> Provisioner:
         raise NoNfsProvisioner(INSTALL_HINT)
     candidates = [p for p in found if wanted in ("auto", p.name, p.kind)]
     if not candidates:
-        raise NoNfsProvisioner(f"nfs_provisioner={wanted!r} is not running; found: "
-                               + "; ".join(p.describe() for p in found))
+        raise NoNfsProvisioner(
+            f"nfs_provisioner={wanted!r} is not running; found: " + "; ".join(p.describe() for p in found)
+        )
     ready = [p for p in candidates if p.ready] or candidates
     return ready[0]
 
 
 def manifest(p: LabParams, provisioner: Provisioner) -> dict[str, Any]:
-    sc: dict[str, Any] = {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-                          "metadata": {"name": CLASS_NAME}, "provisioner": provisioner.name,
-                          "reclaimPolicy": p.nfs_reclaim_policy, "volumeBindingMode": "Immediate"}
+    sc: dict[str, Any] = {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {"name": CLASS_NAME},
+        "provisioner": provisioner.name,
+        "reclaimPolicy": p.nfs_reclaim_policy,
+        "volumeBindingMode": "Immediate",
+    }
     if provisioner.kind == "csi-driver-nfs":
         sc["parameters"] = {"server": p.nfs_server, "share": p.nfs_path}
         sc["mountOptions"] = [f"nfsvers={p.nfs_version}", *p.nfs_mount_options]  # the option csi-driver-nfs documents
@@ -109,7 +123,8 @@ def manifest(p: LabParams, provisioner: Provisioner) -> dict[str, Any]:
             raise NoNfsProvisioner(
                 f"{provisioner.describe()} serves {provisioner.server}:{provisioner.path}, not the requested "
                 f"{p.nfs_server}:{p.nfs_path}; it cannot be told another export per class. Set nfs_server and "
-                "nfs_path to its export, or reinstall its chart with --set nfs.server=... --set nfs.path=...")
+                "nfs_path to its export, or reinstall its chart with --set nfs.server=... --set nfs.path=..."
+            )
         # The provisioner keeps a deleted claim's data as `archived-...` when asked; Retain keeps it too.
         sc["parameters"] = {"archiveOnDelete": "true" if p.nfs_reclaim_policy == "Retain" else "false"}
         sc["mountOptions"] = [f"vers={p.nfs_version}", *p.nfs_mount_options]  # the tutorial's option

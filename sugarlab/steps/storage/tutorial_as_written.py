@@ -82,9 +82,11 @@ class Crash:
     previous_log: str  # `kubectl logs --previous`
 
     def text(self) -> str:
-        return (f"pod {NAMESPACE}/{POD} on {self.node}: {self.reason}, restarts {self.restarts}, "
-                f"last exit code {self.exit_code}\n--- kubectl logs {POD} -n {NAMESPACE} --previous ---\n"
-                f"{self.previous_log.rstrip()}\n")
+        return (
+            f"pod {NAMESPACE}/{POD} on {self.node}: {self.reason}, restarts {self.restarts}, "
+            f"last exit code {self.exit_code}\n--- kubectl logs {POD} -n {NAMESPACE} --previous ---\n"
+            f"{self.previous_log.rstrip()}\n"
+        )
 
 
 def wanted(params: LabParams) -> bool:
@@ -116,15 +118,27 @@ def run(lab: Lab, progress: bool = True) -> Crash:
     """Apply the tutorial's StatefulSet, wait for CrashLoopBackOff, and keep its evidence in `LOG`."""
     server_side_apply(lab.cluster, [manifest()], NAMESPACE)
     try:
-        pod = wait_for(lambda: _crashing(lab), f"{NAME} (as written) to crash", CRASH_TIMEOUT_S,
-                       speed=lab.cluster.speed, progress=progress)
+        pod = wait_for(
+            lambda: _crashing(lab),
+            f"{NAME} (as written) to crash",
+            CRASH_TIMEOUT_S,
+            speed=lab.cluster.speed,
+            progress=progress,
+        )
     except WaitTimeout as late:
-        raise StoragePending(f"the tutorial's {NAME} did not reach CrashLoopBackOff in {CRASH_TIMEOUT_S:.0f} s "
-                             f"({late.last.seen})\n{diagnose(lab)}") from None
+        raise StoragePending(
+            f"the tutorial's {NAME} did not reach CrashLoopBackOff in {CRASH_TIMEOUT_S:.0f} s "
+            f"({late.last.seen})\n{diagnose(lab)}"
+        ) from None
     status = next(s for s in pod.status.container_statuses if s.name == CONTAINER)
     log = lab.cluster.core.read_namespaced_pod_log(POD, NAMESPACE, container=CONTAINER, previous=True)
-    crash = Crash(pod.spec.node_name, status.state.waiting.reason, status.restart_count,
-                  status.last_state.terminated.exit_code, log)
+    crash = Crash(
+        pod.spec.node_name,
+        status.state.waiting.reason,
+        status.restart_count,
+        status.last_state.terminated.exit_code,
+        log,
+    )
     lab.workspace.write_text(LOG, crash.text())
     return crash
 
@@ -132,8 +146,10 @@ def run(lab: Lab, progress: bool = True) -> Crash:
 def remove(lab: Lab, progress: bool = True) -> None:
     """Delete the StatefulSet and its claim (a StatefulSet leaves its claims behind), and wait until both are gone."""
     core, apps = lab.cluster.core, client.AppsV1Api(lab.cluster.api)
-    for delete, name in ((apps.delete_namespaced_stateful_set, NAME),
-                         (core.delete_namespaced_persistent_volume_claim, CLAIM)):
+    for delete, name in (
+        (apps.delete_namespaced_stateful_set, NAME),
+        (core.delete_namespaced_persistent_volume_claim, CLAIM),
+    ):
         try:
             delete(name, NAMESPACE, propagation_policy="Foreground")
         except ApiError as error:
@@ -142,8 +158,11 @@ def remove(lab: Lab, progress: bool = True) -> None:
 
     def gone() -> bool | Pending:
         left = []
-        for read, name in ((apps.read_namespaced_stateful_set, NAME), (core.read_namespaced_pod, POD),
-                           (core.read_namespaced_persistent_volume_claim, CLAIM)):
+        for read, name in (
+            (apps.read_namespaced_stateful_set, NAME),
+            (core.read_namespaced_pod, POD),
+            (core.read_namespaced_persistent_volume_claim, CLAIM),
+        ):
             try:
                 read(name, NAMESPACE)
                 left.append(name)
@@ -152,5 +171,6 @@ def remove(lab: Lab, progress: bool = True) -> None:
                     raise
         return True if not left else Pending(seen=", ".join(left))
 
-    wait_for(gone, f"{NAME} (as written) removed", lab.params.storage_timeout, speed=lab.cluster.speed,
-             progress=progress)
+    wait_for(
+        gone, f"{NAME} (as written) removed", lab.params.storage_timeout, speed=lab.cluster.speed, progress=progress
+    )

@@ -60,35 +60,80 @@ def manifests(p: LabParams) -> list[dict[str, Any]]:
     key, value_effect = p.worker_taint.split("=", 1)
     value, effect = value_effect.split(":")
     tolerations: list[dict[str, Any]] = (
-        [{"key": key, "operator": "Equal", "value": value, "effect": effect}] if p.tolerate_worker_taint else [])
+        [{"key": key, "operator": "Equal", "value": value, "effect": effect}] if p.tolerate_worker_taint else []
+    )
     # Leave an unreachable node sooner than the default 300 s, so a lost node costs seconds of writes.
-    tolerations += [{"key": f"node.kubernetes.io/{t}", "operator": "Exists", "effect": "NoExecute",
-                     "tolerationSeconds": p.eviction_seconds} for t in ("unreachable", "not-ready")]
+    tolerations += [
+        {
+            "key": f"node.kubernetes.io/{t}",
+            "operator": "Exists",
+            "effect": "NoExecute",
+            "tolerationSeconds": p.eviction_seconds,
+        }
+        for t in ("unreachable", "not-ready")
+    ]
     # The shared class is mounted read-write by every node; other classes (local-path) only allow one node.
     access = "ReadWriteMany" if p.storage_class == "nfs-shared" else "ReadWriteOnce"
     labels = {"app": NAME}
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": NAME, "namespace": NAMESPACE, "labels": labels},
-               "spec": {"clusterIP": "None", "selector": labels, "ports": [{"name": "none", "port": 80}]}}
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": NAME, "namespace": NAMESPACE, "labels": labels},
+        "spec": {"clusterIP": "None", "selector": labels, "ports": [{"name": "none", "port": 80}]},
+    }
     container = {
-        "name": CONTAINER, "image": p.storage_image, "command": ["python3", "-c", WRITER_SOURCE],
-        "env": [{"name": "DB_PATH", "value": DB_PATH}, {"name": "INTERVAL_SECONDS", "value": f"{p.write_interval:g}"},
-                {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
-                {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
+        "name": CONTAINER,
+        "image": p.storage_image,
+        "command": ["python3", "-c", WRITER_SOURCE],
+        "env": [
+            {"name": "DB_PATH", "value": DB_PATH},
+            {"name": "INTERVAL_SECONDS", "value": f"{p.write_interval:g}"},
+            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+            {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+        ],
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "96Mi"}},
         "volumeMounts": [{"name": "data", "mountPath": "/data"}],
     }
     statefulset = {
-        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": NAME, "namespace": NAMESPACE},
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": NAME, "namespace": NAMESPACE},
         "spec": {
-            "serviceName": NAME, "replicas": 1, "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {
-                # Off the controller: a failure experiment must never take the control plane with it.
-                "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-                    {"matchExpressions": [{"key": "node-role.kubernetes.io/control-plane", "operator": "DoesNotExist"}]}]}}},
-                "tolerations": tolerations, "terminationGracePeriodSeconds": 10, "containers": [container]}},
-            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
-                "accessModes": [access], "storageClassName": p.storage_class,
-                "resources": {"requests": {"storage": p.storage_size}}}}],
+            "serviceName": NAME,
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    # Off the controller: a failure experiment must never take the control plane with it.
+                    "affinity": {
+                        "nodeAffinity": {
+                            "requiredDuringSchedulingIgnoredDuringExecution": {
+                                "nodeSelectorTerms": [
+                                    {
+                                        "matchExpressions": [
+                                            {"key": "node-role.kubernetes.io/control-plane", "operator": "DoesNotExist"}
+                                        ]
+                                    }
+                                ]
+                            }
+                        }
+                    },
+                    "tolerations": tolerations,
+                    "terminationGracePeriodSeconds": 10,
+                    "containers": [container],
+                },
+            },
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {
+                        "accessModes": [access],
+                        "storageClassName": p.storage_class,
+                        "resources": {"requests": {"storage": p.storage_size}},
+                    },
+                }
+            ],
         },
     }
     return [service, statefulset]
@@ -107,19 +152,22 @@ def ready_pod(lab: Lab) -> client.V1Pod | None:
             return None
         raise
     ok = pod.metadata.deletion_timestamp is None and any(
-        c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
+        c.type == "Ready" and c.status == "True" for c in pod.status.conditions or []
+    )
     return pod if ok else None
 
 
 def wait_ready(lab: Lab, timeout: float | None = None, progress: bool = True) -> client.V1Pod:
     """`kubectl rollout status statefulset/nfs-sqlite`; a claim or pod stuck Pending gets a diagnosis."""
+
     def ready() -> client.V1Pod | Pending:
         pod = ready_pod(lab)
         return Pending(0, 1) if pod is None else pod
 
     try:
-        return wait_for(ready, f"{NAME} rollout", timeout or lab.params.storage_timeout, speed=lab.cluster.speed,
-                        progress=progress)
+        return wait_for(
+            ready, f"{NAME} rollout", timeout or lab.params.storage_timeout, speed=lab.cluster.speed, progress=progress
+        )
     except WaitTimeout:
         raise StoragePending(diagnose(lab)) from None
 
@@ -129,16 +177,20 @@ def diagnose(lab: Lab) -> str:
     core, lines = lab.cluster.core, []
     try:
         claim = core.read_namespaced_persistent_volume_claim(CLAIM, NAMESPACE)
-        lines.append(f"claim {NAMESPACE}/{CLAIM}: {claim.status.phase} (class {claim.spec.storage_class_name}, "
-                     f"volume {claim.spec.volume_name or 'none'})")
+        lines.append(
+            f"claim {NAMESPACE}/{CLAIM}: {claim.status.phase} (class {claim.spec.storage_class_name}, "
+            f"volume {claim.spec.volume_name or 'none'})"
+        )
         pending = claim.status.phase == "Pending"
     except ApiException:
         lines.append(f"claim {NAMESPACE}/{CLAIM} does not exist yet")
         pending = False
     events = core.list_namespaced_event(NAMESPACE).items
     for kind, name in (("PersistentVolumeClaim", CLAIM), ("Pod", POD)):
-        for event in sorted((e for e in events if e.involved_object.kind == kind and e.involved_object.name == name),
-                            key=lambda e: e.last_timestamp or e.event_time or 0):
+        for event in sorted(
+            (e for e in events if e.involved_object.kind == kind and e.involved_object.name == name),
+            key=lambda e: e.last_timestamp or e.event_time or 0,
+        ):
             lines.append(f"  {kind} {name}: {event.type} {event.reason}: {event.message}")
     if pending:
         lines.append(NFS_HINTS)
@@ -147,8 +199,18 @@ def diagnose(lab: Lab) -> str:
 
 def _exec(lab: Lab, command: list[str], timeout: float) -> str:
     try:
-        channel = stream(lab.cluster.core.connect_get_namespaced_pod_exec, POD, NAMESPACE, command=command,
-                         container=CONTAINER, stderr=True, stdin=False, stdout=True, tty=False, _preload_content=False)
+        channel = stream(
+            lab.cluster.core.connect_get_namespaced_pod_exec,
+            POD,
+            NAMESPACE,
+            command=command,
+            container=CONTAINER,
+            stderr=True,
+            stdin=False,
+            stdout=True,
+            tty=False,
+            _preload_content=False,
+        )
         channel.run_forever(timeout=timeout)
         out, err, code = channel.read_stdout(), channel.read_stderr(), channel.returncode
         channel.close()

@@ -9,10 +9,7 @@ from PIL import Image
 import uvicorn
 import onnxruntime as ort
 
-MODEL_URL = (
-    "https://github.com/onnx/models/raw/main/vision/classification/resnet/model/"
-    "resnet50-v2-7.onnx"
-)
+MODEL_URL = "https://github.com/onnx/models/raw/main/vision/classification/resnet/model/resnet50-v2-7.onnx"
 MODEL_PATH = os.environ.get("MODEL_PATH", "/models/resnet50.onnx")
 
 app = FastAPI(title="Sugarkube Edge AI Demo")
