@@ -299,6 +299,21 @@ def _taint(lab: Lab, node: str, add: bool) -> None:
     lab.cluster.core.patch_node(node, {"spec": {"taints": body}})
 
 
+def _back_in_service(lab: Lab, experiment: Experiment, node: str) -> None:
+    """Once the node's machine or agent is back: wait for it to be Ready, then lift the out-of-service taint."""
+    try:
+        wait_for(
+            lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
+            f"{node} Ready again",
+            lab.params.storage_timeout,
+            speed=lab.cluster.speed,
+            interval=0.1,
+        )
+    except WaitTimeout as late:
+        experiment.notes.append(str(late))
+    _taint(lab, node, add=False)
+
+
 def power_off(lab: Lab, progress: bool = True) -> Experiment:
     """(c) pull the plug on the writer's node (simulator): NotReady, eviction, then the non-graceful node
     shutdown procedure (the out-of-service taint) frees the StatefulSet to start the pod elsewhere."""
@@ -334,17 +349,7 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
         _read_after(lab, experiment)
     finally:
         switch(node, True)
-        try:
-            wait_for(
-                lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
-                f"{node} Ready again",
-                lab.params.storage_timeout,
-                speed=lab.cluster.speed,
-                interval=0.1,
-            )
-        except WaitTimeout as late:
-            experiment.notes.append(str(late))
-        _taint(lab, node, add=False)
+        _back_in_service(lab, experiment, node)
     experiment.notes.append(f"{node} powered on again and back in service")
     return experiment
 
@@ -494,17 +499,7 @@ def node_down(lab: Lab, progress: bool = True) -> Experiment:
             _read_after(lab, experiment)
         finally:
             host.run("systemctl start k3s-agent", sudo=True)
-            try:
-                wait_for(
-                    lambda: True if _node_ready(lab, node)[0] == "True" else Pending(seen=f"{node} NotReady"),
-                    f"{node} Ready again",
-                    lab.params.storage_timeout,
-                    speed=lab.cluster.speed,
-                    interval=0.1,
-                )
-            except WaitTimeout as late:
-                experiment.notes.append(str(late))
-            _taint(lab, node, add=False)
+            _back_in_service(lab, experiment, node)
     finally:
         host.close()
     ready = _node_ready(lab, node)[0] == "True"
