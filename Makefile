@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lab check test system-packages notebook-outputs parameter-docs clean
+.PHONY: lab check test sim-packages system-packages notebook-outputs parameter-docs clean
 
 $(BIN)/sugarlab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,18 +14,23 @@ $(BIN)/sugarlab: pyproject.toml
 	touch $@
 
 # Install, run every notebook on the simulated cluster, and archive the run under outputs/.
-lab: $(BIN)/sugarlab
+lab: $(BIN)/sugarlab sim-packages
 	$(BIN)/sugarlab run
 
-# Real programs some tests drive on this machine (Debian packages): sshd for the SSH hosts, fio for
-# the simulator's fio containers (without it they are modelled and the test of real runs is skipped),
-# chromium to load the run's pages headless, and bubblewrap, busybox and faketime for the simulator's
-# containers (bwrap confines them, busybox backs busybox's applets, libfaketime gives them the cluster's clock).
-system-packages:
-	@for program in /usr/sbin/sshd /usr/bin/fio /usr/bin/chromium /usr/bin/bwrap /usr/bin/busybox /usr/bin/faketime; do \
-	  [ -x $$program ] || missing=1; done; [ -z "$$missing" ] || { $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssh-server fio chromium bubblewrap busybox \
-	  faketime >/dev/null; }
+# Debian packages whose programs are missing: $(call debian,programs,packages).
+define debian
+@missing=; for program in $(1); do [ -x $$program ] || missing=1; done; [ -z "$$missing" ] || { \
+  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(2) >/dev/null; }
+endef
+
+# What the simulator's containers need: bubblewrap confines them, busybox backs busybox's applets,
+# libfaketime gives them the cluster's clock, and fio runs for real in fio containers.
+sim-packages:
+	$(call debian,/usr/bin/bwrap /usr/bin/busybox /usr/bin/faketime /usr/bin/fio,bubblewrap busybox faketime fio)
+
+# What the tests drive besides: sshd for the SSH hosts, chromium to load a run's pages headless.
+system-packages: sim-packages
+	$(call debian,/usr/sbin/sshd /usr/bin/chromium,openssh-server chromium)
 
 # Lint, formatting, types and the import contract (.ci/check without its pytest run).
 check: $(BIN)/sugarlab
