@@ -21,6 +21,7 @@ behind. Notebooks keep `%matplotlib inline`, so their plots survive headless run
 from __future__ import annotations
 
 import json
+import logging
 import platform
 import subprocess
 import sys
@@ -218,7 +219,13 @@ def _attempt(
     started, stopped = _now(), None
     try:
         with sigterm_interrupts(), logged_to(result.run_dir / RUN_LOG):
-            _execute_all(selected[first:], result, result.notebooks[first:], injected, declared, folder, progress)
+            try:
+                _execute_all(selected[first:], result, result.notebooks[first:], injected, declared, folder, progress)
+            except KeyboardInterrupt:
+                # The interrupted cell's abandoned asyncio task logs "Task exception was never retrieved"
+                # whenever it is collected, maybe after the run log is closed; the run says what happened.
+                logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+                raise
     except KeyboardInterrupt as exc:
         result.interrupted = as_interrupted(exc)
     finally:
