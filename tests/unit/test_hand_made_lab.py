@@ -72,7 +72,7 @@ def test_the_report_judges_a_hand_made_workspace(tmp_path: Path, fio_log: str, i
 def test_notebook_07_judges_a_hand_made_workspace(tmp_path: Path) -> None:
     import papermill
 
-    from sugarlab.sim import lifecycle
+    from sugarlab.kube import simulator
 
     workspace = hand_made(tmp_path / "lab", "fio-3.33-tutorial-normal.log")
     try:
@@ -84,7 +84,7 @@ def test_notebook_07_judges_a_hand_made_workspace(tmp_path: Path) -> None:
             progress_bar=False,
         )
     finally:
-        lifecycle.stop(workspace)
+        simulator.stop(workspace)  # notebook 07 opened its lab on the workspace's simulated cluster
     checklist = (workspace / "final/milestone-checklist.md").read_text()
     cells = [
         [cell.strip() for cell in line.strip().strip("|").split("|")]
