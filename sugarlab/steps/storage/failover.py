@@ -299,6 +299,31 @@ def _taint(lab: Lab, node: str, add: bool) -> None:
     lab.cluster.core.patch_node(node, {"spec": {"taints": body}})
 
 
+def _operator(
+    lab: Lab, experiment: Experiment, node: str, pod: client.V1Pod, before_taint: Callable[[], None] | None = None
+) -> Callable[[client.V1Pod | None], None]:
+    """What the operator does while the writer's node is lost: note NotReady and the eviction, then declare
+    the node out of service (Kubernetes' non-graceful node shutdown), after `before_taint` where given."""
+
+    def operator(current: client.V1Pod | None) -> None:
+        status, since = _node_ready(lab, node)
+        if status != "True" and experiment.at("NotReady") is None:
+            experiment.mark("NotReady", since or cluster_now(lab.cluster))
+        if (
+            current is not None
+            and current.metadata.uid == pod.metadata.uid
+            and current.metadata.deletion_timestamp
+            and experiment.at("evicted (Terminating)") is None
+        ):
+            experiment.mark("evicted (Terminating)", _deleted_at(current))
+            if before_taint is not None:
+                before_taint()
+            _taint(lab, node, add=True)
+            experiment.mark("out-of-service taint", cluster_now(lab.cluster))
+
+    return operator
+
+
 def _back_in_service(lab: Lab, experiment: Experiment, node: str) -> None:
     """Once the node's machine or agent is back: wait for it to be Ready, then lift the out-of-service taint."""
     try:
@@ -328,23 +353,8 @@ def power_off(lab: Lab, progress: bool = True) -> Experiment:
     experiment.mark("power off", cluster_now(lab.cluster))
     switch(node, False)
 
-    def operator(current: client.V1Pod | None) -> None:
-        """What the operator does while waiting: note NotReady and eviction, then declare the node out of service."""
-        status, since = _node_ready(lab, node)
-        if status != "True" and experiment.at("NotReady") is None:
-            experiment.mark("NotReady", since or cluster_now(lab.cluster))
-        if (
-            current is not None
-            and current.metadata.uid == pod.metadata.uid
-            and current.metadata.deletion_timestamp
-            and experiment.at("evicted (Terminating)") is None
-        ):
-            experiment.mark("evicted (Terminating)", _deleted_at(current))
-            _taint(lab, node, add=True)
-            experiment.mark("out-of-service taint", cluster_now(lab.cluster))
-
     try:
-        new = _follow(lab, experiment, pod.metadata.uid, progress, operator)
+        new = _follow(lab, experiment, pod.metadata.uid, progress, _operator(lab, experiment, node, pod))
         experiment.node_after = new.spec.node_name
         _read_after(lab, experiment)
     finally:
@@ -477,22 +487,11 @@ def node_down(lab: Lab, progress: bool = True) -> Experiment:
         experiment.mark("k3s-agent stopped", cluster_now(lab.cluster))
         host.run("systemctl stop k3s-agent", sudo=True)
 
-        def operator(current: client.V1Pod | None) -> None:
-            status, since = _node_ready(lab, node)
-            if status != "True" and experiment.at("NotReady") is None:
-                experiment.mark("NotReady", since or cluster_now(lab.cluster))
-            if (
-                current is not None
-                and current.metadata.uid == pod.metadata.uid
-                and current.metadata.deletion_timestamp
-                and experiment.at("evicted (Terminating)") is None
-            ):
-                experiment.mark("evicted (Terminating)", cluster_now(lab.cluster))
-                host.run(KILLALL, sudo=True)
-                experiment.mark("containers stopped", cluster_now(lab.cluster))
-                _taint(lab, node, add=True)
-                experiment.mark("out-of-service taint", cluster_now(lab.cluster))
+        def stop_containers() -> None:
+            host.run(KILLALL, sudo=True)
+            experiment.mark("containers stopped", cluster_now(lab.cluster))
 
+        operator = _operator(lab, experiment, node, pod, stop_containers)
         try:
             new = _follow(lab, experiment, pod.metadata.uid, progress, operator)
             experiment.node_after = new.spec.node_name
