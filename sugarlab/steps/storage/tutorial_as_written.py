@@ -24,6 +24,8 @@ from sugarlab.steps.storage.writer import CLAIM, CONTAINER, NAME, NAMESPACE, POD
 
 LOG = "storage/tutorial-statefulset-as-written.log"
 CRASH_TIMEOUT_S = 300.0  # cluster seconds: three restarts on the kubelet's back-off (10 s doubling) fit easily
+# cluster seconds: a pod's default terminationGracePeriodSeconds is 30 (core/v1 PodSpec), doubled for the claim's finalizer
+REMOVE_TIMEOUT_S = 60.0
 # Tutorial 13, step 4 (shared/reference/tutorial-13-advanced-operations.md, lines 241-284), verbatim.
 MANIFEST = """\
 apiVersion: apps/v1
@@ -171,6 +173,4 @@ def remove(lab: Lab, progress: bool = True) -> None:
                     raise
         return True if not left else Pending(seen=", ".join(left))
 
-    wait_for(
-        gone, f"{NAME} (as written) removed", lab.params.storage_timeout, speed=lab.cluster.speed, progress=progress
-    )
+    wait_for(gone, f"{NAME} (as written) removed", REMOVE_TIMEOUT_S, speed=lab.cluster.speed, progress=progress)
