@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from sugarlab.kube.connect import Cluster, connect
 from sugarlab.core.lab import Lab, open_lab
 from sugarlab.core.params import validate_parameters
 from sugarlab.core.workspace import Workspace
 from sugarlab.kube import simulator
+from sugarlab.kube.connect import Cluster, connect
 
 
 @pytest.fixture(autouse=True)

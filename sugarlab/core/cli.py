@@ -240,8 +240,8 @@ def _confirm(question: str) -> bool:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sugarlab.report.compare import compare_runs, comparison_html, comparison_text, open_run
     from sugarlab.core.workspace import atomic_write_bytes
+    from sugarlab.report.compare import compare_runs, comparison_html, comparison_text, open_run
 
     if args.html and not args.html.resolve().parent.is_dir():
         raise ParameterError("--html", str(args.html), "a file in a folder that exists")

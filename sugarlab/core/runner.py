@@ -37,19 +37,19 @@ from typing import Any
 import papermill
 from tqdm import tqdm
 
-from sugarlab.kube.connect import connect
 from sugarlab.core.console import RUN_LOG, failure_line, failure_text, logged_to
 from sugarlab.core.errors import ParameterError, RunError
-from sugarlab.core.kernels import logging_kernel_manager
 from sugarlab.core.interrupts import Interrupted, as_interrupted, sigterm_interrupts
+from sugarlab.core.kernels import logging_kernel_manager
 from sugarlab.core.params import validate_parameters
 from sugarlab.core.recorded import record_parameters
-from sugarlab.views.readable import duration
+from sugarlab.core.workspace import SHARED, STATE_DIR, Workspace, atomic_write_bytes, new_lab_id, sha256_file
+from sugarlab.kube.connect import connect
 from sugarlab.report import LabFiles
 from sugarlab.report import build as build_report
 from sugarlab.report.front_page import FRONT_PAGE, front_page_html
 from sugarlab.report.notebook_html import notebook_html
-from sugarlab.core.workspace import SHARED, STATE_DIR, Workspace, atomic_write_bytes, new_lab_id, sha256_file
+from sugarlab.views.readable import duration
 
 KERNEL = "python3"
 CELL_TIMEOUT_S = 3600  # no lab cell takes an hour, even live; a stalled kernel fails instead of hanging

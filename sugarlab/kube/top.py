@@ -14,8 +14,8 @@ import pandas as pd
 from kubernetes.client.exceptions import ApiException
 from kubernetes.utils import parse_quantity
 
-from sugarlab.kube.connect import Cluster
 from sugarlab.core.errors import ClusterError, MetricsUnavailable
+from sugarlab.kube.connect import Cluster
 from sugarlab.kube.inventory import as_dict, parse_table, parse_time
 
 UNKNOWN = "<unknown>"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab.steps.baseline import SNAPSHOT, read_snapshot
 from sugarlab.core.errors import MissingBaseline
 from sugarlab.core.lab import Lab
+from sugarlab.steps.baseline import SNAPSHOT, read_snapshot
 
 GIB = 1024**3
 COMPARISON = "expansion/baseline-comparison.csv"

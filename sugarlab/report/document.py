@@ -18,15 +18,15 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab.steps.operations import fio_bench
-from sugarlab.report.baseline_comparison import comparison_figure
 from sugarlab.core.lab import Lab
-from sugarlab.views.plots import png_bytes
-from sugarlab.views.readable import readable_frame
 from sugarlab.report import figures as key
+from sugarlab.report.baseline_comparison import comparison_figure
 from sugarlab.report.milestones import Milestone, milestones
 from sugarlab.report.sources import WRITERS, ArtefactError, LabFiles, provenance_of
 from sugarlab.report.summary import summary
+from sugarlab.steps.operations import fio_bench
+from sugarlab.views.plots import png_bytes
+from sugarlab.views.readable import readable_frame
 
 CHECKLIST = "final/milestone-checklist.md"
 

@@ -14,11 +14,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sugarlab.core.errors import FioOutputError
+from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of, read_yaml_field
 from sugarlab.steps.baseline import read_snapshot
 from sugarlab.steps.operations.fio_bench import RESULT_COLUMNS
 from sugarlab.steps.operations.fio_output import parse_fio
 from sugarlab.views.readable import quantity
-from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of, read_yaml_field
 
 GIB = 1024**3
 SNAPSHOT, COMPARISON = "baseline/resource-snapshot.csv", "expansion/baseline-comparison.csv"

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sugarlab.views.readable import duration, readable_frame
 from sugarlab.report.document import Report, breakable_headers, inline_html
 from sugarlab.report.figures import readable_figures
+from sugarlab.views.readable import duration, readable_frame
 
 FRONT_PAGE = "index.html"
 # Reads on a laptop without sideways scrolling (tables and code wrap inside the column, images shrink

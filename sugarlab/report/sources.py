@@ -17,8 +17,8 @@ import yaml
 
 from sugarlab.core.errors import ArtefactError as ArtefactError  # re-exported: the report catches it from here
 from sugarlab.core.errors import MissingArtefact as MissingArtefact
-from sugarlab.kube.inventory import parse_table
 from sugarlab.core.workspace import Workspace
+from sugarlab.kube.inventory import parse_table
 
 # Which notebook leaves each artefact the report reads.
 WRITERS = {

@@ -8,10 +8,10 @@ import hashlib
 import logging
 import time
 import uuid
-from datetime import datetime
-from email.utils import formatdate
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from sugarlab.sim import admission, bodies, dry_run, metrics, nas, openapi, paging
 from sugarlab.sim.admission_plugins import admit_create, admit_delete
@@ -33,20 +33,21 @@ from sugarlab.sim.errors import ApiError
 from sugarlab.sim.jobs import default_job, job_labels
 from sugarlab.sim.kind_defaults import default_new, normalize
 from sugarlab.sim.machines import Machines
-from sugarlab.sim.processes import LocalProcesses
-from sugarlab.sim.replicas import default_deployment
-from sugarlab.sim.scale import serve_scale
-from sugarlab.sim.services import default_service
-from sugarlab.sim.statefulsets import default_statefulset
-from sugarlab.sim.volumes import default_claim
-from sugarlab.sim.query import check as check_query
 from sugarlab.sim.patch import APPLY_PATCH, PATCH_TYPES, STRATEGIC_MERGE_PATCH, apply_patch, strategic_merge
 from sugarlab.sim.pods_api import default_pod, pod_log
+from sugarlab.sim.processes import LocalProcesses
+from sugarlab.sim.query import check as check_query
+from sugarlab.sim.replicas import default_deployment
 from sugarlab.sim.resources import ResourceType, find, groups
+from sugarlab.sim.scale import serve_scale
 from sugarlab.sim.selectors import field_matcher, label_matcher
+from sugarlab.sim.services import default_service
+from sugarlab.sim.statefulsets import default_statefulset
 from sugarlab.sim.store import Store
-from sugarlab.sim.streaming import SUBRESOURCES as STREAMED, Streams, upgrade_required
+from sugarlab.sim.streaming import SUBRESOURCES as STREAMED
+from sugarlab.sim.streaming import Streams, upgrade_required
 from sugarlab.sim.tables import table, wants_table
+from sugarlab.sim.volumes import default_claim
 from sugarlab.sim.watch import Watch, embed, include_object
 
 Obj = dict[str, Any]

@@ -20,10 +20,10 @@ from sugarlab.sim.init_containers import InitContainers
 from sugarlab.sim.machines import powered_off
 from sugarlab.sim.nas_outage import NasOutage
 from sugarlab.sim.pods import running_status, succeeded_status
-from sugarlab.sim.sandbox import confine, remove_pod
 from sugarlab.sim.processes import LocalProcesses
-from sugarlab.sim.workloads import behaviour
+from sugarlab.sim.sandbox import confine, remove_pod
 from sugarlab.sim.store import Store
+from sugarlab.sim.workloads import behaviour
 
 Obj = dict[str, Any]
 PULL_SECONDS = (2.0, 9.0)  # an uncached image over a home connection onto a Pi, roughly

@@ -26,7 +26,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from sugarlab.sim import spdy
-from sugarlab.sim.channels import V4, V4_BASE64, V1, V1_BASE64, Channels
+from sugarlab.sim.channels import V1, V1_BASE64, V4, V4_BASE64, Channels
 from sugarlab.sim.processes import LocalProcesses, runs_locally
 
 Obj = dict[str, Any]

@@ -14,37 +14,37 @@ import logging
 import os
 import socket
 import time
-from datetime import datetime, timezone
 from collections.abc import AsyncIterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import uvicorn
 import yaml
 from starlette.applications import Starlette
 
+from sugarlab.sim import credentials
 from sugarlab.sim.api import SimApi
+from sugarlab.sim.atomic import atomic_write_bytes
 from sugarlab.sim.auth import authenticated
 from sugarlab.sim.clock import HEAD_START, VirtualClock, format_time, parse_time
-from sugarlab.sim import credentials
 from sugarlab.sim.disruption import Budgets
 from sugarlab.sim.garbage import GarbageCollector
 from sugarlab.sim.jobs import JobController
+from sugarlab.sim.kinds import Controller, kind_controllers
 from sugarlab.sim.kubeconfig import kubeconfig
 from sugarlab.sim.kubelet import Kubelets
-from sugarlab.sim.kinds import Controller, kind_controllers
 from sugarlab.sim.machines import Machines
-from sugarlab.sim.processes import LocalProcesses
-from sugarlab.sim.replicas import DeploymentController, ReplicaSetController
 from sugarlab.sim.namespaces import NamespaceController
 from sugarlab.sim.nodes import NodeLifecycle
+from sugarlab.sim.processes import LocalProcesses
+from sugarlab.sim.replicas import DeploymentController, ReplicaSetController
 from sugarlab.sim.resources import BY_KIND
 from sugarlab.sim.scheduler import Scheduler
 from sugarlab.sim.seed import seed_cluster
-from sugarlab.sim.statefulsets import StatefulSetController
-from sugarlab.sim.volumes import VolumeController
 from sugarlab.sim.spec import ClusterSpec
+from sugarlab.sim.statefulsets import StatefulSetController
 from sugarlab.sim.store import Store
-from sugarlab.sim.atomic import atomic_write_bytes
+from sugarlab.sim.volumes import VolumeController
 
 log = logging.getLogger("sugarlab.sim")
 TICK_S = 0.05  # how often controllers reconcile, in real seconds

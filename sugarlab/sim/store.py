@@ -11,8 +11,8 @@ import asyncio
 import builtins
 import copy
 import json
-import sqlite3
 import random
+import sqlite3
 import uuid
 from collections import deque
 from collections.abc import Callable

@@ -16,8 +16,8 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from sugarlab.sim.decoding import Fields
 from sugarlab.sim import proto_decode
+from sugarlab.sim.decoding import Fields
 from sugarlab.sim.errors import ApiError
 from sugarlab.sim.names import go_quote
 

@@ -26,13 +26,13 @@ from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 import sugarlab
-from sugarlab.kube.wait import Pending, wait_for
-from sugarlab.kube.apply import server_side_apply
-from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg
 from sugarlab.core.errors import ClusterError, MetricsUnavailable, ParameterError, WaitTimeout
 from sugarlab.core.lab import Lab
 from sugarlab.core.params import LabParams
+from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.top import top_pods
+from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg
 
 NAMESPACE, NAME, PORT = "edge-ai", "vehicle-detector", 9000
 CONFIGMAP = "workloads/edge-ai/vehicle-detector-configmap.yaml"

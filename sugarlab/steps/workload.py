@@ -15,14 +15,14 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.kube.wait import Pending, wait_for
-from sugarlab.kube.apply import create, ensure_namespace
 from sugarlab.core.errors import MetricsUnavailable, WaitTimeout
-from sugarlab.kube.inventory import list_pods_frame, server_now
 from sugarlab.core.lab import Lab, Verdict
 from sugarlab.core.params import LabParams
-from sugarlab.views.tables import pods_table
+from sugarlab.kube.apply import create, ensure_namespace
+from sugarlab.kube.inventory import list_pods_frame, server_now
 from sugarlab.kube.top import top_nodes, top_pods
+from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.views.tables import pods_table
 
 NAMESPACE, JOB = "lab-scale", "stress-load"
 MANIFEST = "workloads/lab-scale/stress-load-job.yaml"

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from sugarlab.steps import expansion
 from sugarlab.hosts.sim import SimulatedHost
+from sugarlab.steps import expansion
 
 
 def test_power_budget_follows_the_80_percent_rule() -> None:

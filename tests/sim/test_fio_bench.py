@@ -9,7 +9,6 @@ import pytest
 import yaml
 
 from sugarlab import ParameterError
-
 from sugarlab.steps.operations import fio_bench
 
 

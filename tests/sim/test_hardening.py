@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sugarlab.steps.operations import hardening
 from sugarlab.hosts.sim import SimulatedHost
 from sugarlab.sim import sshd
+from sugarlab.steps.operations import hardening
 
 
 def test_a_simulated_pi_answers_like_a_fresh_bookworm_image(open_sim_lab) -> None:

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from simcluster import kubectl_out as kubectl, needs_kubectl
+from simcluster import kubectl_out as kubectl
+from simcluster import needs_kubectl
 
 NS = "lab-describe"
 pytestmark = needs_kubectl

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from simcluster import kubectl_out as kubectl, needs_kubectl, start
+from simcluster import kubectl_out as kubectl
+from simcluster import needs_kubectl, start
 
 NS = "lab-print"
 pytestmark = needs_kubectl

@@ -13,8 +13,8 @@ from kubernetes import client, dynamic
 from kubernetes.client.exceptions import ApiException
 
 from sugarlab.core.params import validate_parameters
-from sugarlab.kube.connect import Cluster
 from sugarlab.kube import simulator
+from sugarlab.kube.connect import Cluster
 
 NO_OPENAPI = ("--validate=false",)  # the simulator serves no OpenAPI document for kubectl's client-side checks
 JOB = {

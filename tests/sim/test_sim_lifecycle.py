@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from sugarlab.core.errors import MetricsUnavailable, SimulatorError
-from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
 from sugarlab.kube import simulator
+from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
+from sugarlab.kube.top import top_nodes
 from sugarlab.sim import lifecycle
 from sugarlab.sim.spec import ClusterSpec, SpecError
-from sugarlab.kube.top import top_nodes
 
 INVENTORY = [
     "name",

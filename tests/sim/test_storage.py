@@ -10,8 +10,8 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
 
-from sugarlab.steps.storage import failover, nfs_class, writer
 from sugarlab.core.lab import Lab
+from sugarlab.steps.storage import failover, nfs_class, writer
 from sugarlab.views.plots import png_bytes
 
 

@@ -8,10 +8,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from sugarlab.steps import baseline, workload
-
-from sugarlab.report import baseline_comparison
 from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
+from sugarlab.report import baseline_comparison
+from sugarlab.steps import baseline, workload
 
 
 def test_missing_baseline_names_the_notebook_to_run_first(shared_lab) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import http.server
 import os
 import subprocess
 import sys
-import http.server
 import threading
 from collections.abc import Iterator
 from pathlib import Path

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.steps.baseline import read_snapshot
 from sugarlab.report import LabFiles, build
 from sugarlab.report.figures import UNRECORDED_NODE
+from sugarlab.steps.baseline import read_snapshot
 
 DATA = Path(__file__).parents[1] / "data"
 MIB, GIB = 1024**2, 1024**3

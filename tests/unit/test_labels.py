@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from sugarlab.core.params import validate_parameters
 from sugarlab.core.workspace import Workspace
 from sugarlab.kube.labels import LAB_LABELS, RUN, labelled, run_labels
 from sugarlab.steps import workload
-from sugarlab.core.params import validate_parameters
 
 
 def test_a_job_is_labelled_and_its_pods_template_gets_the_fixed_labels_only() -> None:

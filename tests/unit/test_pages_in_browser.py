@@ -15,8 +15,8 @@ from test_front_page import PLOTS, manifest, run_dir  # noqa: F401  (run_dir is 
 from test_report import lab  # noqa: F401  (a fixture run_dir uses)
 
 from sugarlab.core import runner
-from sugarlab.report.notebook_html import notebook_html
 from sugarlab.core.runner import run_lab
+from sugarlab.report.notebook_html import notebook_html
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make system-packages)")
 NOTEBOOKS = Path(__file__).parents[1] / "data" / "notebooks"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab.views.plots import node_usage_figure, pods_per_node_figure
 from sugarlab.kube.top import top_nodes_frame
+from sugarlab.views.plots import node_usage_figure, pods_per_node_figure
 
 DATA = Path(__file__).parents[1] / "data"
 

@@ -16,16 +16,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sugarlab.report import baseline_comparison
-from sugarlab.steps.operations.fio_output import parse_fio
-from sugarlab.report import CHECKLIST, ArtefactError, LabFiles, build, save
+from sugarlab.core.workspace import Workspace
+from sugarlab.kube.inventory import parse_table
+from sugarlab.report import CHECKLIST, ArtefactError, LabFiles, baseline_comparison, build, save
 from sugarlab.report.figures import expansion_per_node, fio_results, key_figures, tuning_study
 from sugarlab.report.milestones import new_workers, workload_nodes
 from sugarlab.report.sources import WRITERS
+from sugarlab.steps.operations.fio_output import parse_fio
 from sugarlab.steps.operations.ssh_audit import AuditResult, findings_from_config, security_checklist_markdown
-from sugarlab.kube.inventory import parse_table
 from sugarlab.views.tables import render
-from sugarlab.core.workspace import Workspace
 
 DATA = Path(__file__).parents[1] / "data"
 FIO_REPORTS = {

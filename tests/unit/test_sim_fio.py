@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sugarlab.steps.operations.fio_output import fio_command, parse_fio
 from sugarlab.sim import fio as sim_fio
+from sugarlab.steps.operations.fio_output import fio_command, parse_fio
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 TUTORIAL = fio_command("/data/benchmark/testfile")  # 4k randread, 60 s, depth 32, libaio

@@ -28,12 +28,12 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from matplotlib.figure import Figure
 
-from sugarlab.kube.wait import Pending, wait_for
-from sugarlab.kube.apply import create, ensure_namespace
 from sugarlab.core.errors import FioOutputError, ParameterError, WaitTimeout
-from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, fio_command, parse_fio
 from sugarlab.core.lab import Lab, Verdict
 from sugarlab.core.params import LabParams
+from sugarlab.kube.apply import create, ensure_namespace
+from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, fio_command, parse_fio
 
 NAMESPACE, APP = "lab-scale", "fio-benchmark"
 MOUNT = "/data"

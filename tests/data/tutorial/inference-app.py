@@ -4,10 +4,10 @@ import tempfile
 import urllib.request
 
 import numpy as np
+import onnxruntime as ort
+import uvicorn
 from fastapi import FastAPI, File, UploadFile
 from PIL import Image
-import uvicorn
-import onnxruntime as ort
 
 MODEL_URL = "https://github.com/onnx/models/raw/main/vision/classification/resnet/model/resnet50-v2-7.onnx"
 MODEL_PATH = os.environ.get("MODEL_PATH", "/models/resnet50.onnx")
