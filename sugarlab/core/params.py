@@ -118,12 +118,14 @@ class LabParams(BaseModel):
     nfs_provisioner: str = Field(
         "auto", description="auto, or the provisioner to use (csi-driver-nfs, nfs-subdir or its name)"
     )
-    nfs_server: str = Field("192.168.42.50", description="the NAS exporting NFS (the tutorial's address)")
-    nfs_path: str = Field("/export/sugarkube", description="the export on it")
-    nfs_version: str = Field(
-        "4.1", pattern=r"^[34](\.[0-2])?$", description="NFS protocol version of the mounts (the tutorial: vers 4.1)"
+    nfs_export: str = Field(
+        "192.168.42.50:/export/sugarkube", description="the NAS and its export, server:/path (the tutorial's)"
     )
-    nfs_mount_options: list[str] = Field(default_factory=list, description="further NFS mount options, such as hard")
+    # nfs(5): `vers=n` is an alternative to `nfsvers=n`, so csi-driver-nfs and the tutorial's class read the same list.
+    nfs_mount_options: list[str] = Field(
+        default_factory=lambda: ["vers=4.1"],
+        description="NFS mount options of the class, such as hard (the tutorial sets vers 4.1)",
+    )
     nfs_reclaim_policy: Literal["Retain", "Delete"] = Field(
         "Retain", description="Retain keeps the data when a claim is deleted; or Delete"
     )
@@ -199,15 +201,11 @@ class LabParams(BaseModel):
             raise ValueError("a fio size: a whole number with an optional k, M, G or T, such as 1G or 512M")
         return value
 
-    @field_validator("fio_host_path", "nfs_path")
+    @field_validator("fio_host_path")
     @classmethod
-    def _absolute(cls, value: str, info: ValidationInfo) -> str:
+    def _absolute(cls, value: str) -> str:
         if not value.startswith("/") or "\n" in value:
-            example = {
-                "fio_host_path": "a directory on the nodes, such as /var/lib/sugarlab/fio",
-                "nfs_path": "the export on the NFS server, such as /export/sugarkube",
-            }[str(info.field_name)]
-            raise ValueError(f"an absolute path: {example}")
+            raise ValueError("an absolute path: a directory on the nodes, such as /var/lib/sugarlab/fio")
         return value
 
     @field_validator("fio_sim_media")
@@ -227,12 +225,20 @@ class LabParams(BaseModel):
             raise ValueError("a positive Kubernetes quantity such as 500m, 2, 512Mi or 1Gi") from None
         return value
 
-    @field_validator("nfs_server")
+    @field_validator("nfs_export")
     @classmethod
-    def _server(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", value):
-            raise ValueError("an IP address or host name of the NFS server")
+    def _export(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:/[^\s]*", value):
+            raise ValueError("server:/path, an IP address or host name and the absolute path it exports")
         return value
+
+    @field_validator("nfs_mount_options")
+    @classmethod
+    def _mount_options(cls, options: list[str]) -> list[str]:
+        for option in options:
+            if not re.fullmatch(r"[a-z_]+(=[^\s,]+)?", option):
+                raise ValueError(f"{option!r} is not one mount option such as vers=4.1 or hard (one per item)")
+        return options
 
     @field_validator("join_workers")
     @classmethod
@@ -271,6 +277,14 @@ class LabParams(BaseModel):
     @classmethod
     def _known_profile(cls, value: str) -> str:
         return check_profile(value)
+
+    @property
+    def nfs_server(self) -> str:
+        return self.nfs_export.partition(":")[0]
+
+    @property
+    def nfs_path(self) -> str:
+        return self.nfs_export.partition(":")[2]
 
     @property
     def workspace_path(self) -> Path:
@@ -328,9 +342,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "04-storage": (
         "nfs_provisioner",
-        "nfs_server",
-        "nfs_path",
-        "nfs_version",
+        "nfs_export",
         "nfs_mount_options",
         "nfs_reclaim_policy",
         "storage_class",

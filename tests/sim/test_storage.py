@@ -33,7 +33,7 @@ def test_every_failure_is_recovered_without_losing_a_row(open_sim_lab) -> None:
         lab.cluster.core.read_namespaced_persistent_volume_claim(writer.CLAIM, "lab-scale").spec.volume_name
     )
     assert pv.spec.csi.driver == "nfs.csi.k8s.io" and pv.spec.csi.volume_attributes["share"] == "/export/sugarkube"
-    assert pv.spec.mount_options == ["nfsvers=4.1"] and pv.spec.persistent_volume_reclaim_policy == "Retain"
+    assert pv.spec.mount_options == ["vers=4.1"] and pv.spec.persistent_volume_reclaim_policy == "Retain"
 
     experiments = failover.run(lab, progress=False)
     summary = failover.frame(experiments).set_index("experiment")
@@ -119,7 +119,7 @@ def test_nfs_subdir_parameters_are_mapped_and_a_foreign_export_is_refused(open_s
     )
     sc = nfs_class.manifest(lab.params, found)
     assert sc["provisioner"] == found.name and sc["parameters"] == {"archiveOnDelete": "true"}
-    other = lab.params.model_copy(update={"nfs_path": "/export/other"})
+    other = lab.params.model_copy(update={"nfs_export": "192.168.42.50:/export/other"})
     with pytest.raises(nfs_class.NoNfsProvisioner, match="serves 192.168.42.50:/export/sugarkube"):
         nfs_class.manifest(other, found)
     with pytest.raises(nfs_class.NoNfsProvisioner, match="is not running"):
@@ -130,7 +130,7 @@ def test_nfs_subdir_parameters_are_mapped_and_a_foreign_export_is_refused(open_s
 
 
 def test_a_claim_stuck_pending_is_diagnosed_with_its_events_and_the_nfs_hints(open_sim_lab) -> None:
-    lab = open_sim_lab(sim_workers=1, nfs_server="192.168.42.99", storage_timeout=60)
+    lab = open_sim_lab(sim_workers=1, nfs_export="192.168.42.99:/export/sugarkube", storage_timeout=60)
     with pytest.raises(writer.StoragePending) as stuck:
         _writer(lab)
     text = str(stuck.value)

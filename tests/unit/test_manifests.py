@@ -97,7 +97,7 @@ def test_the_sqlite_writer_stays_off_the_controller_and_leaves_a_lost_node_after
 
 def test_the_nfs_class_speaks_csi_driver_nfs_terms() -> None:
     csi = nfs_class.Provisioner("csi-driver-nfs", "nfs.csi.k8s.io", "kube-system", "csi-nfs-controller-0", True)
-    sc = nfs_class.manifest(validate_parameters({"nfs_mount_options": ["hard"]}), csi)
+    sc = nfs_class.manifest(validate_parameters({"nfs_mount_options": ["nfsvers=4.1", "hard"]}), csi)
     assert sc["provisioner"] == "nfs.csi.k8s.io" and sc["reclaimPolicy"] == "Retain"
     assert sc["parameters"] == {"server": "192.168.42.50", "share": "/export/sugarkube"}
     assert sc["mountOptions"] == ["nfsvers=4.1", "hard"]

@@ -49,6 +49,8 @@ def _closed_port() -> int:
 def test_values_are_coerced_the_way_papermill_sends_them() -> None:
     params = validate_parameters({"seed": "007", "context": 1, "speed": 30, "metrics_server": "false"})
     assert (params.seed, params.context, params.speed, params.metrics_server) == (7, "1", 30.0, False)
+    nas = validate_parameters({"nfs_export": "nas.local:/srv/nfs"})
+    assert (nas.nfs_server, nas.nfs_path, nas.nfs_mount_options) == ("nas.local", "/srv/nfs", ["vers=4.1"])
 
 
 @pytest.mark.parametrize(
@@ -59,6 +61,8 @@ def test_values_are_coerced_the_way_papermill_sends_them() -> None:
         ({"speed": 0}, "speed", "greater than 0"),
         ({"controller_profile": "pi3"}, "controller_profile", "pi4-2gb"),
         ({"workers": 2}, "workers", "not a lab parameter"),
+        ({"nfs_export": "192.168.42.50"}, "nfs_export", "server:/path"),
+        ({"nfs_mount_options": ["vers=4.1,hard"]}, "nfs_mount_options", "one per item"),
     ],
 )
 def test_bad_values_name_the_parameter_the_value_and_what_is_allowed(values, name, allowed) -> None:

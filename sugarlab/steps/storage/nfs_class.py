@@ -117,17 +117,16 @@ def manifest(p: LabParams, provisioner: Provisioner) -> dict[str, Any]:
     }
     if provisioner.kind == "csi-driver-nfs":
         sc["parameters"] = {"server": p.nfs_server, "share": p.nfs_path}
-        sc["mountOptions"] = [f"nfsvers={p.nfs_version}", *p.nfs_mount_options]  # the option csi-driver-nfs documents
     else:
         if (provisioner.server, provisioner.path) != (p.nfs_server, p.nfs_path):
             raise NoNfsProvisioner(
                 f"{provisioner.describe()} serves {provisioner.server}:{provisioner.path}, not the requested "
-                f"{p.nfs_server}:{p.nfs_path}; it cannot be told another export per class. Set nfs_server and "
-                "nfs_path to its export, or reinstall its chart with --set nfs.server=... --set nfs.path=..."
+                f"{p.nfs_server}:{p.nfs_path}; it cannot be told another export per class. Set nfs_export to "
+                "its export, or reinstall its chart with --set nfs.server=... --set nfs.path=..."
             )
         # The provisioner keeps a deleted claim's data as `archived-...` when asked; Retain keeps it too.
         sc["parameters"] = {"archiveOnDelete": "true" if p.nfs_reclaim_policy == "Retain" else "false"}
-        sc["mountOptions"] = [f"vers={p.nfs_version}", *p.nfs_mount_options]  # the tutorial's option
+    sc["mountOptions"] = list(p.nfs_mount_options)
     return sc
 
 
