@@ -8,8 +8,10 @@ from typing import Any
 
 from sugarlab.sim.cronjobs import default_cronjob
 from sugarlab.sim.daemonsets import default_daemonset
+from sugarlab.sim.replicas import default_deployment_spec
 from sugarlab.sim.replication import default_replication_controller
 from sugarlab.sim.secrets import normalize_secret
+from sugarlab.sim.statefulsets import default_statefulset_spec
 
 Obj = dict[str, Any]
 
@@ -24,7 +26,11 @@ NEW: dict[str, Callable[[Obj], None]] = {
     "PriorityClass": _priority_class,
     "DaemonSet": default_daemonset,
 }
-EVERY_WRITE: dict[str, Callable[[Obj], None]] = {"Secret": normalize_secret}
+EVERY_WRITE: dict[str, Callable[[Obj], None]] = {
+    "Secret": normalize_secret,
+    "Deployment": default_deployment_spec,
+    "StatefulSet": default_statefulset_spec,
+}
 
 
 def default_new(kind: str, obj: Obj) -> None:

@@ -36,13 +36,20 @@ def default_deployment(deployment: Obj) -> None:
             [("spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`")],
             "apps",
         )
+    default_deployment_spec(deployment)
+    deployment["status"] = {}
+
+
+def default_deployment_spec(deployment: Obj) -> None:
+    """SetDefaults_Deployment (pkg/apis/apps/v1/defaults.go), applied on every write as the API server decodes
+    each one: a patch that removes `replicas` leaves 1."""
+    spec = deployment.setdefault("spec", {})
     spec.setdefault("replicas", 1)
     spec.setdefault("revisionHistoryLimit", 10)
     spec.setdefault("progressDeadlineSeconds", 600)
     spec.setdefault(
         "strategy", {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}
     )
-    deployment["status"] = {}
 
 
 def _template_key(template: Obj) -> str:

@@ -39,6 +39,28 @@ class ResourceType:
         return f"{self.kind}List"
 
 
+# Kinds whose REST strategy sets metadata.generation to 1 on create and bumps it when the spec changes
+# (PrepareForCreate/PrepareForUpdate in pkg/registry/<group>/<kind>/strategy.go of kubernetes/kubernetes,
+# apiextensions-apiserver's for CRDs). Every other kind served here (ConfigMap, Lease, Service, Node, …)
+# carries no generation at all.
+GENERATION_KINDS = frozenset(
+    {
+        "Pod",
+        "ReplicationController",
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "CronJob",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+        "Ingress",
+        "IngressClass",
+        "CustomResourceDefinition",
+    }
+)
+
 ALL = ("all",)
 API_EXTENSIONS = ("api-extensions",)
 

@@ -35,12 +35,18 @@ def default_statefulset(sts: Obj) -> None:
             [("spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`")],
             "apps",
         )
+    default_statefulset_spec(sts)
+    sts["status"] = {"replicas": 0, "availableReplicas": 0}
+
+
+def default_statefulset_spec(sts: Obj) -> None:
+    """SetDefaults_StatefulSet (pkg/apis/apps/v1/defaults.go), applied on every write like the Deployment's."""
+    spec = sts.setdefault("spec", {})
     spec.setdefault("replicas", 1)
     spec.setdefault("podManagementPolicy", "OrderedReady")
     spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
     spec.setdefault("revisionHistoryLimit", 10)
     spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
-    sts["status"] = {"replicas": 0, "availableReplicas": 0}
 
 
 def _ready(pod: Obj) -> bool:

@@ -24,7 +24,7 @@ from sugarlab.sim.clock import VirtualClock
 from sugarlab.sim.errors import ApiError
 from sugarlab.sim.names import name_causes
 from sugarlab.sim.pods import suffix
-from sugarlab.sim.resources import BY_KIND, RESOURCE_TYPES, ResourceType
+from sugarlab.sim.resources import BY_KIND, GENERATION_KINDS, RESOURCE_TYPES, ResourceType
 
 Obj = dict[str, Any]
 
@@ -119,7 +119,10 @@ class Store:
             raise ApiError.already_exists(rt.plural, name, rt.group)
         meta.setdefault("uid", str(uuid.uuid4()))
         meta.setdefault("creationTimestamp", self.clock.stamp())
-        meta.setdefault("generation", 1)
+        if rt.kind in GENERATION_KINDS:
+            meta["generation"] = 1
+        else:
+            meta.pop("generation", None)
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
         return self._write("ADDED", rt, key, obj)
 
@@ -140,8 +143,12 @@ class Store:
         obj = copy.deepcopy(obj)
         for fixed in ("uid", "creationTimestamp"):
             obj["metadata"][fixed] = current["metadata"][fixed]
-        if obj.get("spec") != current.get("spec"):
+        if rt.kind not in GENERATION_KINDS:
+            obj["metadata"].pop("generation", None)
+        elif obj.get("spec") != current.get("spec"):
             obj["metadata"]["generation"] = current["metadata"].get("generation", 1) + 1
+        else:
+            obj["metadata"]["generation"] = current["metadata"].get("generation", 1)
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
         obj["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         if obj == current:

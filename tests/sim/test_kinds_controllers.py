@@ -512,3 +512,25 @@ def test_scale_subresource_serves_autoscaling_v1_scale(api: client.ApiClient) ->
     apps.create_namespaced_deployment(NS, web_deployment("scaled-web", 1, "sugarkube1"))
     patched = apps.patch_namespaced_deployment_scale("scaled-web", NS, {"spec": {"replicas": 0}})
     assert patched.kind == "Scale" and apps.read_namespaced_deployment("scaled-web", NS).spec.replicas == 0
+
+
+def test_generation_counts_spec_changes_of_workloads_only_and_defaults_survive_a_patch(api: client.ApiClient) -> None:
+    apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+    labels = {"app": "gen"}
+    template = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}
+    created = apps.create_namespaced_deployment(
+        NS, {"metadata": {"name": "gen"}, "spec": {"selector": {"matchLabels": labels}, "template": template}}
+    )
+    assert created.metadata.generation == 1 and created.spec.replicas == 1
+    relabelled = apps.patch_namespaced_deployment("gen", NS, {"metadata": {"labels": {"tier": "lab"}}})
+    assert relabelled.metadata.generation == 1
+    scaled = apps.patch_namespaced_deployment("gen", NS, {"spec": {"replicas": 3}})
+    assert scaled.metadata.generation == 2
+    # A merge patch that nulls a defaulted field gets the default back, as the API server defaults every decode.
+    unset = apps.patch_namespaced_deployment("gen", NS, {"spec": {"replicas": None}})
+    assert unset.spec.replicas == 1 and unset.metadata.generation == 3
+    config_map = core.create_namespaced_config_map(NS, {"metadata": {"name": "gen"}, "data": {"a": "1"}})
+    changed = core.patch_namespaced_config_map("gen", NS, {"data": {"a": "2"}})
+    assert config_map.metadata.generation is None and changed.metadata.generation is None
+    lease = client.CoordinationV1Api(api).list_namespaced_lease("kube-node-lease").items[0]
+    assert lease.metadata.generation is None
