@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from sugarlab.sim import events
-from sugarlab.sim.clock import format_time
+from sugarlab.sim.clock import format_time, parse_time
 from sugarlab.sim.containers import Exit, SandboxMissing, command_of
 from sugarlab.sim.exec import runnable
 from sugarlab.sim.images import lookup
+from sugarlab.sim.probes import Prober, initial
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.sandbox import confine
 from sugarlab.sim.store import Store
@@ -42,6 +43,7 @@ class ContainerLifecycle:
         self._backoff: dict[tuple[str, str], float] = {}  # (pod uid, container) -> current back-off, seconds
         self._restart_at: dict[tuple[str, str], float] = {}  # (pod uid, container) -> when it starts again
         self._refused: dict[tuple[str, str], str] = {}  # (pod uid, container) -> why its program could not start
+        self.prober = Prober(store, state_dir)
 
     def start(self, pod: Obj, container: Obj, host: str) -> None:
         command, key = command_of(container), (pod["metadata"]["uid"], container["name"])
@@ -62,6 +64,7 @@ class ContainerLifecycle:
             events.record(self.store, pod, "Failed", f"Error: {missing}", "kubelet", host=host, warning=True)
             return
         self._refused.pop(key, None)
+        self.prober.restarted(*key)
         self.processes.confined.start(key[0], container, confined)
         if not lookup(container["image"]).catalogued:
             events.record(
@@ -85,11 +88,12 @@ class ContainerLifecycle:
             if waiting is not None and waiting.get("reason") == "CrashLoopBackOff":
                 if now.timestamp() >= self._restart_at.get(key, 0.0):
                     self.start(pod, container, host)
+                    fresh = initial(container)
                     changes[name] = {
                         "state": {"running": {"startedAt": stamp}},
                         "restartCount": status["restartCount"] + 1,
-                        "ready": True,
-                        "started": True,
+                        "ready": fresh.ready,
+                        "started": fresh.started,
                     }
                     self._started_events(pod, name, host)
                 continue
@@ -104,6 +108,8 @@ class ContainerLifecycle:
                 ended = self.processes.confined.poll(uid, name)
             if ended is not None:
                 changes[name] = self._exited(pod, container, status, ended, now, host)
+            else:
+                self._probe(pod, container, status, now, host, changes)
         if changes:
             self.store.update(
                 self.store.kind("Pod"),
@@ -131,10 +137,13 @@ class ContainerLifecycle:
         if backoff is None:  # the first exit: restarted at once
             self.start(pod, container, host)
             self._started_events(pod, name, host)
+            fresh = initial(container)
             return {
                 "state": {"running": {"startedAt": stamp}},
                 "lastState": {"terminated": terminated},
                 "restartCount": status["restartCount"] + 1,
+                "ready": fresh.ready,
+                "started": fresh.started,
             }
         self._restart_at[key] = now.timestamp() + backoff
         message = (
@@ -158,6 +167,22 @@ class ContainerLifecycle:
             "started": False,
         }
 
+    def _probe(self, pod: Obj, container: Obj, status: Obj, now: datetime, host: str, changes: dict[str, Obj]) -> None:
+        """Run the container's probes; kill it when its liveness or startup probe fails for good."""
+        name = container["name"]
+        started_at = parse_time(status["state"]["running"]["startedAt"]).timestamp()
+        verdict = self.prober.verdict(pod, container, started_at, now.timestamp(), host)
+        if verdict.kill:
+            events.record(self.store, pod, "Killing", verdict.kill, "kubelet", host=host)
+            self.processes.confined.kill(pod["metadata"]["uid"], name)  # its exit is seen on the next tend
+        if (status.get("started"), status.get("ready")) != (verdict.started, verdict.ready):
+            changes[name] = {"started": verdict.started, "ready": verdict.ready}
+
+    def initial_status(self, pod: Obj, stamp: str) -> None:
+        """A pod whose real containers just started: not ready (or started) until their probes say so."""
+        fresh = {c["name"]: initial(c) for c in pod["spec"]["containers"] if runs_for_real(c)}
+        _apply(pod, {name: {"ready": v.ready, "started": v.started} for name, v in fresh.items()}, stamp)
+
     def _started_events(self, pod: Obj, name: str, host: str) -> None:
         image = next(c["image"] for c in pod["spec"]["containers"] if c["name"] == name)
         events.record(
@@ -167,6 +192,7 @@ class ContainerLifecycle:
         events.record(self.store, pod, "Started", f"Started container {name}", "kubelet", host=host)
 
     def forget(self, uid: str) -> None:
+        self.prober.forget(uid)
         for key in [k for k in {*self._backoff, *self._restart_at, *self._refused} if k[0] == uid]:
             self._backoff.pop(key, None)
             self._restart_at.pop(key, None)

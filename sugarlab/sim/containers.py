@@ -151,6 +151,13 @@ class RealContainers:
                 continue
         return found
 
+    def kill(self, uid: str, name: str) -> None:
+        """Kill the container's current run (a failed liveness probe); `poll` then reports its exit."""
+        run = self._runs.get((uid, name))
+        if run is not None and run.process.poll() is None:
+            run.process.kill()
+            run.process.wait()
+
     def _kill(self, key: tuple[str, str]) -> None:
         run = self._runs.pop(key, None)
         if run is not None and run.process.poll() is None:

@@ -138,6 +138,7 @@ class Kubelets:
                 ]
             if local:
                 _set_ready(obj, False)
+            self.lifecycle.initial_status(obj, started)
 
         running = self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], run)
         for container in pod["spec"]["containers"]:

@@ -389,3 +389,39 @@ def test_a_failing_init_container_holds_the_pod_in_init_crash_loop(kubeconfig: P
     assert initialized["status"] == "False" and initialized["message"] == "containers with incomplete status: [wait-db]"
     row = kubectl(kubeconfig, "get", "pod", "initfail", "--no-headers").stdout.split()
     assert row[2] in ("Init:CrashLoopBackOff", "Init:Error", "Init:0/1")
+
+
+def _events(kubeconfig: Path, name: str) -> list[tuple[str, str]]:
+    done = kubectl(kubeconfig, "get", "events", "--field-selector", f"involvedObject.name={name}", "-o", "json")
+    assert done.returncode == 0, done.stderr
+    return [(e["reason"], e["message"]) for e in json.loads(done.stdout)["items"]]
+
+
+def test_a_failing_liveness_probe_restarts_the_container(kubeconfig: Path) -> None:
+    # The Kubernetes documentation's liveness example: healthy for 30 s, then the probe's file is gone.
+    probe = {"exec": {"command": ["cat", "/tmp/healthy"]}, "initialDelaySeconds": 5, "periodSeconds": 5}
+    command = ["sh", "-c", "touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600"]
+    apply(kubeconfig, pod("liveness", "busybox:1.36", command, container={"livenessProbe": probe}))
+    restarted = wait_for(
+        "a restart after failed liveness probes",
+        lambda: (s := status_of(kubeconfig, "liveness")["containerStatuses"][0])["restartCount"] >= 1 and s,
+    )
+    assert restarted["lastState"]["terminated"]["exitCode"] == 137
+    events = _events(kubeconfig, "liveness")
+    unhealthy = [m for r, m in events if r == "Unhealthy"]
+    assert unhealthy and unhealthy[0].startswith("Liveness probe failed: cat: can't open '/tmp/healthy'")
+    assert ("Killing", "Container liveness failed liveness probe, will be restarted") in events
+
+
+def test_a_readiness_probe_holds_the_pod_not_ready_until_it_passes(kubeconfig: Path) -> None:
+    probe = {"exec": {"command": ["test", "-e", "/tmp/ready"]}, "periodSeconds": 2}
+    command = ["sh", "-c", "sleep 300; touch /tmp/ready; sleep 600"]
+    apply(kubeconfig, pod("readiness", "busybox:1.36", command, container={"readinessProbe": probe}))
+    running = wait_for(
+        "the pod to run", lambda: (s := status_of(kubeconfig, "readiness")).get("phase") == "Running" and s
+    )
+    assert running["containerStatuses"][0]["ready"] is False
+    assert {c["type"]: c["status"] for c in running["conditions"]}["Ready"] == "False"
+    done = kubectl(kubeconfig, "wait", "--for=condition=Ready", "pod/readiness", "--timeout=60s")
+    assert done.returncode == 0, done.stderr
+    assert status_of(kubeconfig, "readiness")["containerStatuses"][0]["restartCount"] == 0
