@@ -45,6 +45,7 @@ IMAGES = {
     # csi-driver-nfs v4.11.0's deploy/csi-nfs-controller.yaml
     "csi-provisioner": "registry.k8s.io/sig-storage/csi-provisioner:v5.2.0",
     "livenessprobe": "registry.k8s.io/sig-storage/livenessprobe:v2.15.0",
+    "node-driver-registrar": "registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.13.0",  # csi-nfs-node.yaml
     "nfsplugin": "registry.k8s.io/sig-storage/nfsplugin:v4.11.0",
     # nfs-subdir-external-provisioner's Helm chart 4.0.18
     "nfs-subdir": "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2",
@@ -524,8 +525,9 @@ class _Builder:
         ):
             self.add(service)
 
-    def storage(self, controller: Obj, pod_prefix: str) -> None:
+    def storage(self, nodes: list[tuple[Obj, str]]) -> None:
         """k3s's default `local-path` class, and the NFS provisioner the operator installed, if any."""
+        controller, pod_prefix = nodes[0]
         self.add(
             {
                 "apiVersion": "storage.k8s.io/v1",
@@ -568,6 +570,7 @@ class _Builder:
             ]
             # csi-nfs-controller.yaml runs the controller with `hostNetwork: true`: its IP is the node's
             self.deployment_pod("csi-nfs-controller", controller, host_ip, containers, installed_s, host_network=True)
+            self.csi_nfs_node([node for node, _ in nodes], installed_s)
         elif self.spec.nfs_provisioner == "nfs-subdir":
             container = _container("nfs-subdir-external-provisioner", IMAGES["nfs-subdir"])
             container["env"] = [
@@ -595,6 +598,44 @@ class _Builder:
                 }
             )
 
+    def csi_nfs_node(self, nodes: list[Obj], installed_s: float) -> None:
+        """csi-driver-nfs v4.11.0's node plugin (deploy/v4.11.0/csi-nfs-node.yaml): a DaemonSet on the host's
+        network that tolerates every taint, so one pod on each node; the DaemonSet controller follows joins."""
+        selector = {"app": "csi-nfs-node"}
+        containers = [
+            _container("liveness-probe", IMAGES["livenessprobe"], "10m", "20Mi", "100Mi"),
+            _container("node-driver-registrar", IMAGES["node-driver-registrar"], "10m", "20Mi", "100Mi"),
+            _container("nfs", IMAGES["nfsplugin"], "10m", "20Mi", "300Mi"),
+        ]
+        spec = self.pod_spec(containers, [{"operator": "Exists"}], "system-node-critical", "Always", "csi-nfs-node-sa")
+        spec |= {
+            "hostNetwork": True,
+            "dnsPolicy": "ClusterFirstWithHostNet",
+            "nodeSelector": {"kubernetes.io/os": "linux"},
+        }
+        count = len(nodes)
+        owner = self.owner(
+            "DaemonSet",
+            "csi-nfs-node",
+            selector,
+            selector,
+            spec,
+            installed_s,
+            {
+                "currentNumberScheduled": count,
+                "desiredNumberScheduled": count,
+                "numberAvailable": count,
+                "numberMisscheduled": 0,
+                "numberReady": count,
+                "observedGeneration": 1,
+                "updatedNumberScheduled": count,
+            },
+            updateStrategy={"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}},
+        )
+        for node in nodes:
+            host_ip = node["status"]["addresses"][0]["address"]
+            self.pod(f"csi-nfs-node-{suffix(self.rng)}", node, host_ip, selector, spec, owner, installed_s + 5)
+
 
 def seed_cluster(spec: ClusterSpec, start: datetime) -> SeededCluster:
     """The cluster as it stands at virtual time `start`; everything but absolute times follows `spec`."""
@@ -602,5 +643,5 @@ def seed_cluster(spec: ClusterSpec, start: datetime) -> SeededCluster:
     builder.namespaces()
     nodes = builder.nodes()
     builder.system_pods(*nodes[0])
-    builder.storage(*nodes[0])
+    builder.storage(nodes)
     return SeededCluster(builder.objects, builder.version)

@@ -408,8 +408,14 @@ def test_workload_cells(kubeconfig: str) -> None:
     assert (revision["CONTROLLER"], revision["REVISION"]) == ("statefulset.apps/db", "1")
     jobs = rows(kubectl(kubeconfig, "get", "jobs", "-n", "kube-system"))
     assert {(j["STATUS"], j["COMPLETIONS"]) for j in jobs} == {("Complete", "1/1")}
-    (ds,) = rows(kubectl(kubeconfig, "get", "ds", "-n", "kube-system"))
-    assert ds["NODE SELECTOR"] == "<none>" and ds["DESIRED"] == ds["READY"]
+    daemonsets = {d["NAME"].rsplit("-", 1)[0]: d for d in rows(kubectl(kubeconfig, "get", "ds", "-n", "kube-system"))}
+    assert (
+        daemonsets["csi-nfs"]["NODE SELECTOR"] == "kubernetes.io/os=linux"
+        and daemonsets["svclb-traefik"]["DESIRED"] == "1"
+    )
+    assert all(d["DESIRED"] == d["READY"] for d in daemonsets.values())
+    # the node plugin tolerates every taint, so it runs on the tainted workers too
+    assert daemonsets["csi-nfs"]["DESIRED"] == str(len(rows(kubectl(kubeconfig, "get", "nodes"))))
     (template,) = rows(kubectl(kubeconfig, "get", "podtemplates", "-n", NS))
     assert template == {"NAME": "tmpl", "CONTAINERS": "c", "IMAGES": "nginx:1.27", "POD LABELS": "app=tmpl"}
 
@@ -512,6 +518,5 @@ def test_rollout_history_reads_the_controller_revisions(kubeconfig: str) -> None
     history = kubectl(kubeconfig, "rollout", "history", "statefulset/db", "-n", NS).split("\n")
     assert history[0].strip() == "statefulset.apps/db"
     assert history[1].split() == ["REVISION", "CHANGE-CAUSE"] and history[2].split() == ["1", "<none>"]
-    (ds,) = rows(kubectl(kubeconfig, "get", "ds", "-n", "kube-system"))
-    revisions = kubectl(kubeconfig, "rollout", "history", f"daemonset/{ds['NAME']}", "-n", "kube-system")
+    revisions = kubectl(kubeconfig, "rollout", "history", "daemonset/csi-nfs-node", "-n", "kube-system")
     assert revisions.split("\n")[2].split() == ["1", "<none>"]
