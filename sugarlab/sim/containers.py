@@ -17,6 +17,8 @@ from typing import Any
 import psutil
 from kubernetes.utils import parse_quantity
 
+from sugarlab.sim.netns import namespace_pid
+
 Obj = dict[str, Any]
 OOM_EXIT = 137  # 128 + SIGKILL
 CPU_SECONDS = 600  # a runaway loop is stopped by the kernel (SIGXCPU, then SIGKILL)
@@ -24,7 +26,8 @@ FILE_BYTES = 2 * 1024**3  # no single file of a container grows past this
 
 
 class SandboxMissing(RuntimeError):
-    """bwrap is not installed (Debian's `bubblewrap`: `make system-packages`)."""
+    """The container's sandbox cannot be built: bwrap is not installed (Debian's `bubblewrap`: `make
+    system-packages`), or one of its volumes cannot be mounted (`file_volumes.MountFailed`)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,11 @@ class RealContainers:
     def runs(self, uid: str, name: str) -> bool:
         """Whether this simulator process started the container (one started before a restart is gone)."""
         return (uid, name) in self._runs
+
+    def namespaces(self, uid: str) -> list[int]:
+        """For each running container of the pod, a process inside its namespaces (`netns.namespace_pid`)."""
+        pids = (run.process.pid for (pod, _), run in self._runs.items() if pod == uid and run.process.poll() is None)
+        return [pid for pid in map(namespace_pid, pids) if pid is not None]
 
     def poll(self, uid: str, name: str) -> Exit | None:
         """How the container's current run ended, or None while it runs (killing it past its memory limit)."""

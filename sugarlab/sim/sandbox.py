@@ -21,6 +21,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sugarlab.sim.containers import Confined, SandboxMissing
+from sugarlab.sim.downward import pod_field
+from sugarlab.sim.file_volumes import is_file_volume, mount_source
 from sugarlab.sim.images import DEFAULT_PATH, Image, host_program, lookup
 from sugarlab.sim.store import Store
 from sugarlab.sim.volumes import host_path
@@ -76,7 +78,14 @@ def _program_binds(image: Image) -> list[str]:
 
 def _volume_binds(store: Store, state_dir: Path, pod: Obj, container: Obj) -> list[str]:
     args: list[str] = []
+    volumes = {v["name"]: v for v in pod["spec"].get("volumes") or []}
     for mount in container.get("volumeMounts") or []:
+        volume = volumes.get(mount["name"], {})
+        if is_file_volume(volume):  # API data as files: always mounted read-only, as the kubelet mounts them
+            files = pod_dir(state_dir, pod["metadata"]["uid"]) / ".files" / mount["name"]
+            source = mount_source(store, files, pod, volume) / (mount.get("subPath") or "")
+            args += ["--ro-bind", str(source), mount["mountPath"]]
+            continue
         real = host_path(store, state_dir, pod, container, mount["mountPath"])
         if real is None:  # not a claimed volume (emptyDir ...): a directory of the pod, shared by its containers
             real = pod_dir(state_dir, pod["metadata"]["uid"]) / ".volumes" / mount["name"]  # no container is so named
@@ -94,28 +103,6 @@ def cluster_clock(now: datetime, speed: float) -> dict[str, str]:
     return {"LD_PRELOAD": library, "FAKETIME": f"@{now:%Y-%m-%d %H:%M:%S} x{speed:g}", "FAKETIME_DONT_RESET": "1"}
 
 
-def _field(pod: Obj, path: str) -> str:
-    """A `fieldRef` of the downward API: the pod fields the kubelet resolves (podFieldSelectorRuntimeValue in
-    pkg/kubelet/kubelet_pods.go, then fieldpath.ExtractFieldPathAsString for the metadata ones)."""
-    meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
-    simple = {
-        "metadata.name": meta.get("name"),
-        "metadata.namespace": meta.get("namespace"),
-        "metadata.uid": meta.get("uid"),
-        "spec.nodeName": spec.get("nodeName"),
-        "spec.serviceAccountName": spec.get("serviceAccountName"),
-        "status.hostIP": status.get("hostIP"),
-        "status.podIP": status.get("podIP"),
-    }
-    if path in simple:
-        return str(simple[path] or "")
-    for bag in ("labels", "annotations"):
-        prefix = f"metadata.{bag}['"
-        if path.startswith(prefix) and path.endswith("']"):
-            return str((meta.get(bag) or {}).get(path[len(prefix) : -2], ""))
-    return ""
-
-
 def environment(pod: Obj, container: Obj) -> dict[str, str]:
     """The container's environment as the kubelet builds it: PATH and HOSTNAME, then the spec's `env`, whose
     values are literal or, through the downward API, fields of the pod."""
@@ -125,7 +112,7 @@ def environment(pod: Obj, container: Obj) -> dict[str, str]:
             continue
         field_ref = (entry.get("valueFrom") or {}).get("fieldRef") or {}
         env[entry["name"]] = (
-            _field(pod, field_ref["fieldPath"]) if "fieldPath" in field_ref else str(entry.get("value", ""))
+            pod_field(pod, field_ref["fieldPath"]) if "fieldPath" in field_ref else str(entry.get("value", ""))
         )
     return env
 

@@ -1,0 +1,245 @@
+"""Port-forward into sandboxed containers, and the API data volumes (configMap, secret, downward API,
+projected) a container sees as files: driven with the real kubectl and the official client."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kubernetes import client, config, watch
+from kubernetes.stream import portforward
+from simcluster import KUBECTL, kubectl_out, needs_kubectl
+
+PAGE = "<h1>served from a ConfigMap</h1>\n"
+HTTP_PORT, CLOSED_PORT = 8000, 8001
+
+
+@pytest.fixture(scope="module")
+def core(kubeconfig: Path) -> client.CoreV1Api:
+    return client.CoreV1Api(config.new_client_from_config(str(kubeconfig)))
+
+
+def _running(core: client.CoreV1Api, name: str) -> None:
+    for event in watch.Watch().stream(
+        core.list_namespaced_pod, "default", field_selector=f"metadata.name={name}", timeout_seconds=90
+    ):
+        if event["object"].status.phase == "Running":
+            return
+        assert event["object"].status.phase == "Pending", event["object"].status
+    raise AssertionError(f"pod {name} did not start")
+
+
+@pytest.fixture(scope="module")
+def web(core: client.CoreV1Api) -> str:
+    """A python pod serving a ConfigMap's page with `python3 -m http.server` on its own loopback."""
+    core.create_namespaced_config_map("default", {"metadata": {"name": "site"}, "data": {"index.html": PAGE}})
+    core.create_namespaced_pod(
+        "default",
+        {
+            "metadata": {"name": "web"},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "web",
+                        "image": "python:3.12-slim",
+                        "command": ["python3", "-m", "http.server", str(HTTP_PORT), "--bind", "127.0.0.1"],
+                        "args": ["--directory", "/srv"],
+                        "volumeMounts": [{"name": "site", "mountPath": "/srv"}],
+                    }
+                ],
+                "volumes": [{"name": "site", "configMap": {"name": "site"}}],
+            },
+        },
+    )
+    _running(core, "web")
+    return "web"
+
+
+@pytest.fixture(scope="module")
+def files(core: client.CoreV1Api) -> str:
+    """A busybox pod with a configMap volume (items, paths, modes), a secret one and a projected one."""
+    core.create_namespaced_config_map(
+        "default", {"metadata": {"name": "settings"}, "data": {"a": "alpha", "b": "beta"}}
+    )
+    core.create_namespaced_secret(
+        "default", {"metadata": {"name": "keys"}, "data": {"token": base64.b64encode(b"s3cret").decode()}}
+    )
+    projected = {
+        "sources": [
+            {"configMap": {"name": "settings", "items": [{"key": "b", "path": "b.txt"}]}},
+            {"downwardAPI": {"items": [{"path": "name", "fieldRef": {"fieldPath": "metadata.name"}}]}},
+        ]
+    }
+    core.create_namespaced_pod(
+        "default",
+        {
+            "metadata": {"name": "files"},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "files",
+                        "image": "busybox:1.36",
+                        "command": ["sleep", "3600"],
+                        "volumeMounts": [
+                            {"name": "settings", "mountPath": "/etc/settings"},
+                            {"name": "keys", "mountPath": "/etc/keys"},
+                            {"name": "all", "mountPath": "/etc/all"},
+                        ],
+                    }
+                ],
+                "volumes": [
+                    {
+                        "name": "settings",
+                        "configMap": {"name": "settings", "items": [{"key": "a", "path": "sub/alpha", "mode": 0o400}]},
+                    },
+                    {"name": "keys", "secret": {"secretName": "keys", "defaultMode": 0o440}},
+                    {"name": "all", "projected": projected},
+                ],
+            },
+        },
+    )
+    _running(core, "files")
+    return "files"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def forwarding(kubeconfig: Path, web: str) -> Iterator[int]:
+    """`kubectl port-forward pod/web LOCAL:8000`, once it says it forwards; the local port."""
+    assert KUBECTL is not None
+    local = _free_port()
+    process = subprocess.Popen(
+        [
+            KUBECTL,
+            "--kubeconfig",
+            str(kubeconfig),
+            "port-forward",
+            f"pod/{web}",
+            f"{local}:{HTTP_PORT}",
+            "--address",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith(f"Forwarding from 127.0.0.1:{local} -> {HTTP_PORT}")
+        yield local
+    finally:
+        process.kill()
+        process.communicate(timeout=10)
+
+
+def _get(url: str) -> tuple[int, str]:
+    """GET `url`, retrying while the server in the pod is still starting (its port refused)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return response.status, response.read().decode()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+@needs_kubectl
+def test_kubectl_port_forward_reaches_a_server_inside_the_container(forwarding: int) -> None:
+    """The server listens on the container's own 127.0.0.1, unreachable from this machine but through the forward."""
+    assert _get(f"http://127.0.0.1:{forwarding}/index.html") == (200, PAGE)
+    with socket.socket() as direct, pytest.raises(OSError):
+        direct.settimeout(2)
+        direct.connect(("127.0.0.1", HTTP_PORT))  # not this machine's loopback: the container's own
+
+
+@needs_kubectl
+def test_kubectl_port_forward_to_a_port_nothing_listens_on_gets_containerds_error(kubeconfig: Path, web: str) -> None:
+    assert KUBECTL is not None
+    local = _free_port()
+    process = subprocess.Popen(
+        [KUBECTL, "--kubeconfig", str(kubeconfig), "port-forward", f"pod/{web}", f"{local}:{CLOSED_PORT}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith(f"Forwarding from 127.0.0.1:{local} -> {CLOSED_PORT}")
+        with socket.create_connection(("127.0.0.1", local), timeout=10) as conn:
+            conn.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            conn.settimeout(10)
+            assert conn.recv(100) == b""
+        _, err = process.communicate(timeout=15)  # kubectl stops forwarding after the pod's error
+    finally:
+        process.kill()
+    assert f"error forwarding port {CLOSED_PORT} to pod" in err
+    assert f"failed to connect to localhost:{CLOSED_PORT} inside namespace" in err
+    assert f"IPv4: dial tcp4 127.0.0.1:{CLOSED_PORT}: connect: connection refused" in err
+
+
+def test_client_portforward_carries_http_into_the_container(core: client.CoreV1Api, web: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        forwarded = portforward(core.connect_get_namespaced_pod_portforward, web, "default", ports=str(HTTP_PORT))
+        conn = forwarded.socket(HTTP_PORT)
+        conn.settimeout(10)
+        conn.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+        conn.close()
+        if answer or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)  # the server was not listening yet
+    assert answer.startswith(b"HTTP/1.0 200 OK")
+    assert answer.endswith(PAGE.encode())
+
+
+def _exec(kubeconfig: Path, pod: str, *command: str) -> str:
+    return kubectl_out(kubeconfig, "exec", pod, "--", *command)
+
+
+@needs_kubectl
+def test_configmap_items_are_files_at_their_paths_with_their_modes(kubeconfig: Path, files: str) -> None:
+    assert _exec(kubeconfig, files, "cat", "/etc/settings/sub/alpha") == "alpha"
+    assert _exec(kubeconfig, files, "ls", "/etc/settings").split() == ["sub"]  # only the listed key
+    assert _exec(kubeconfig, files, "stat", "-L", "-c", "%a", "/etc/settings/sub/alpha").strip() == "400"
+
+
+@needs_kubectl
+def test_secret_keys_are_decoded_files_with_the_default_mode(kubeconfig: Path, files: str) -> None:
+    assert _exec(kubeconfig, files, "cat", "/etc/keys/token") == "s3cret"
+    assert _exec(kubeconfig, files, "stat", "-L", "-c", "%a", "/etc/keys/token").strip() == "440"
+
+
+@needs_kubectl
+def test_projected_volume_joins_a_configmap_key_and_the_pods_name(kubeconfig: Path, files: str) -> None:
+    assert _exec(kubeconfig, files, "cat", "/etc/all/b.txt") == "beta"
+    assert _exec(kubeconfig, files, "cat", "/etc/all/name") == "files"
+
+
+@needs_kubectl
+def test_api_data_volumes_are_read_only(kubeconfig: Path, files: str) -> None:
+    assert KUBECTL is not None
+    done = subprocess.run(
+        [KUBECTL, "--kubeconfig", str(kubeconfig), "exec", files, "--", "touch", "/etc/settings/new"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Read-only file system" in done.stderr
