@@ -17,6 +17,7 @@ from typing import Any
 import psutil
 from kubernetes.utils import parse_quantity
 
+from sugarlab.sim.images import lookup
 from sugarlab.sim.netns import namespace_pid
 
 Obj = dict[str, Any]
@@ -67,7 +68,12 @@ def memory_limit(container: Obj) -> int | None:
 
 
 def command_of(container: Obj) -> list[str]:
-    return [*container.get("command", []), *container.get("args", [])]
+    """What the container runs: its command and args; without a command, where the catalogue knows the
+    image's own command, the pod's args or else that command (its entrypoint runs its arguments)."""
+    own = lookup(container.get("image", "")).command
+    if container.get("command") or not own:
+        return [*container.get("command", []), *container.get("args", [])]
+    return list(container.get("args") or own)
 
 
 class RealContainers:

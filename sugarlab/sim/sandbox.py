@@ -14,6 +14,7 @@ a writer that sleeps 5 s between rows writes one row per 5 cluster seconds.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from datetime import datetime
@@ -76,6 +77,55 @@ def _program_binds(image: Image) -> list[str]:
     return args
 
 
+def _content_binds(image: Image, root: Path) -> list[str]:
+    """The image's own files (`Content`), written under the container's root and bound where the image has them:
+    read-only, except the directories its programs write into."""
+    content, args = image.content, []
+    for path, text in content.files.items():
+        real = root / "image" / path.lstrip("/")
+        real.parent.mkdir(parents=True, exist_ok=True)
+        real.write_text(text)
+        args += ["--ro-bind", str(real), path]
+    for path, host in content.host_files.items():
+        args += ["--ro-bind-try", host, path]
+    for path in content.writable:
+        real = root / path.lstrip("/")
+        real.mkdir(parents=True, exist_ok=True)
+        args += ["--bind", str(real), path]
+    for path, target in content.links.items():
+        inside = next((w for w in content.writable if PurePosixPath(w) in PurePosixPath(path).parents), None)
+        if inside is None:
+            args += ["--symlink", target, path]
+            continue
+        link = root / path.lstrip("/")
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+    return args
+
+
+def _content_dirs(image: Image) -> list[str]:
+    """The directories that hold the image's own files, made first and searchable by all (bwrap makes those it
+    needs for a mount point 0700), as an image's are for the unprivileged users its programs switch to."""
+    content = image.content
+    paths = [*content.files, *content.host_files, *content.writable, *content.links]
+    parents = {str(parent) for path in paths for parent in PurePosixPath(path).parents if str(parent) != "/"}
+    args: list[str] = []
+    for directory in sorted(parents, key=lambda d: (d.count("/"), d)):
+        args += ["--perms", "0755", "--dir", directory]
+    return args
+
+
+def _namespaces(image: Image) -> list[str]:
+    """Every namespace of its own; a user namespace unless its program must switch users, which maps only this
+    machine's user: then it runs as root with only the capabilities it needs (bwrap's `--cap-add`, root only)."""
+    if not image.content.capabilities or os.geteuid() != 0:
+        return ["--unshare-all"]
+    args = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    for capability in image.content.capabilities:
+        args += ["--cap-add", capability]
+    return args
+
+
 def _volume_binds(store: Store, state_dir: Path, pod: Obj, container: Obj) -> list[str]:
     args: list[str] = []
     volumes = {v["name"]: v for v in pod["spec"].get("volumes") or []}
@@ -122,9 +172,10 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
     root = container_root(state_dir, pod, container)
     for writable in ("tmp", "root"):
         (root / writable).mkdir(parents=True, exist_ok=True)
+    image = lookup(container["image"])
     args = [
         bwrap(),
-        "--unshare-all",
+        *_namespaces(image),
         "--die-with-parent",
         "--new-session",
         "--clearenv",
@@ -134,6 +185,7 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
         "/proc",
         "--dev",
         "/dev",
+        *_content_dirs(image),
     ]
     for library in LIBRARIES:
         args += ["--ro-bind-try", library, library]
@@ -150,7 +202,8 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
         str(root / "root"),
         "/root",
     ]
-    args += _program_binds(lookup(container["image"]))
+    args += _program_binds(image)
+    args += _content_binds(image, root)
     args += _volume_binds(store, state_dir, pod, container)
     clock = cluster_clock(store.clock.now(), store.clock.rate())
     for name, value in {**clock, **environment(pod, container)}.items():

@@ -4,6 +4,7 @@ projected) a container sees as files: driven with the real kubectl and the offic
 from __future__ import annotations
 
 import base64
+import shutil
 import socket
 import subprocess
 import time
@@ -15,6 +16,8 @@ import pytest
 from kubernetes import client, config, watch
 from kubernetes.stream import portforward
 from simcluster import KUBECTL, kubectl_out, needs_kubectl
+
+from sugarlab.sim.images import HOST_PATH
 
 PAGE = "<h1>served from a ConfigMap</h1>\n"
 HTTP_PORT, CLOSED_PORT = 8000, 8001
@@ -243,3 +246,33 @@ def test_api_data_volumes_are_read_only(kubeconfig: Path, files: str) -> None:
     )
     assert done.returncode == 1
     assert "Read-only file system" in done.stderr
+
+
+@pytest.mark.skipif(shutil.which("nginx", path=HOST_PATH) is None, reason="nginx is not installed: make sim-packages")
+def test_nginx_serves_its_welcome_page_through_port_forward_and_logs_the_request(
+    core: client.CoreV1Api, kubeconfig: Path
+) -> None:
+    """The image's own command, configuration and page, as the official client's e2e `test_portforward_http`."""
+    core.create_namespaced_pod(
+        "default", {"metadata": {"name": "nginx"}, "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}
+    )
+    _running(core, "nginx")
+    deadline = time.monotonic() + 30
+    while True:
+        forwarded = portforward(core.connect_get_namespaced_pod_portforward, "nginx", "default", ports="80")
+        conn = forwarded.socket(80)
+        conn.settimeout(10)
+        conn.sendall(b"GET / HTTP/1.0\r\nUser-Agent: pf-test\r\n\r\n")
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+        conn.close()
+        if answer or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)  # nginx was not listening yet
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+    assert b"<h1>Welcome to nginx!</h1>" in answer
+    assert b"\r\nServer: nginx/" in answer
+    # the access log is the container's stdout, as the image links it
+    log = core.read_namespaced_pod_log("nginx", "default")
+    assert '"GET / HTTP/1.0" 200' in log and '"pf-test"' in log
