@@ -22,8 +22,10 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sugarlab.sim import events
 from sugarlab.sim.containers import SandboxMissing
 from sugarlab.sim.downward import pod_field
+from sugarlab.sim.nas_outage import MOUNT_RETRY_S
 from sugarlab.sim.store import Store
 
 Obj = dict[str, Any]
@@ -48,7 +50,7 @@ def _keys(data: Obj | None, binary: Obj | None, decode: bool) -> dict[str, bytes
     return found
 
 
-def _mapped(keys: dict[str, bytes], source: Obj, mode: int, what: str) -> Payload:
+def keyed_files(keys: dict[str, bytes], source: Obj, mode: int, what: str) -> Payload:
     """The files of one source: every key, or only the listed items (configmap.MakePayload)."""
     items = source.get("items") or []
     if not items:
@@ -76,7 +78,7 @@ def _object_source(store: Store, pod: Obj, source: Obj, kind: str, mode: int) ->
         keys |= {key: str(value).encode() for key, value in (found.get("stringData") or {}).items()}
     else:
         keys = _keys(found.get("data"), found.get("binaryData"), decode=False)
-    return _mapped(keys, source, mode, kind.lower())
+    return keyed_files(keys, source, mode, kind.lower())
 
 
 def _downward(pod: Obj, source: Obj, mode: int) -> Payload:
@@ -140,11 +142,44 @@ def write(directory: Path, files: Payload, now: datetime) -> None:
             (directory / name).symlink_to(f"{DATA_LINK}/{name}")
 
 
-def mount_source(store: Store, directory: Path, pod: Obj, volume: Obj) -> Path:
-    """Write a file volume's content under `directory` (its own per pod and volume) and return it."""
+def _set_up(store: Store, pod: Obj, volume: Obj) -> Payload:
     try:
-        files = payload(store, pod, volume)
+        return payload(store, pod, volume)
     except MountFailed as failed:
         raise MountFailed(f'MountVolume.SetUp failed for volume "{volume["name"]}" : {failed}') from None
-    write(directory, files, store.clock.now())
+
+
+def mount_source(store: Store, directory: Path, pod: Obj, volume: Obj) -> Path:
+    """Write a file volume's content under `directory` (its own per pod and volume) and return it."""
+    write(directory, _set_up(store, pod, volume), store.clock.now())
     return directory
+
+
+class PendingMounts:
+    """Pods with a file volume whose source is missing wait in ContainerCreating, as the kubelet's volume
+    manager holds them (every volume of the pod, mounted by a container or not), with a `FailedMount` event
+    at each retry of its back-off (capped at 2m2s: pkg/util/goroutinemap/exponentialbackoff)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._reported: dict[str, float] = {}  # pod uid -> when its last FailedMount was recorded
+
+    def holds(self, pod: Obj, host: str, now: datetime) -> bool:
+        failures = []
+        for volume in (v for v in pod["spec"].get("volumes") or [] if is_file_volume(v)):
+            try:
+                _set_up(self.store, pod, volume)
+            except MountFailed as failed:
+                failures.append(str(failed))
+        uid = pod["metadata"]["uid"]
+        if not failures:
+            self._reported.pop(uid, None)
+            return False
+        if now.timestamp() - self._reported.get(uid, float("-inf")) >= MOUNT_RETRY_S:
+            self._reported[uid] = now.timestamp()
+            for failure in failures:
+                events.record(self.store, pod, "FailedMount", failure, "kubelet", warning=True, host=host)
+        return True
+
+    def forget(self, uid: str) -> None:
+        self._reported.pop(uid, None)

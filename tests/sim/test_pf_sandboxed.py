@@ -276,3 +276,30 @@ def test_nginx_serves_its_welcome_page_through_port_forward_and_logs_the_request
     # the access log is the container's stdout, as the image links it
     log = core.read_namespaced_pod_log("nginx", "default")
     assert '"GET / HTTP/1.0" 200' in log and '"pf-test"' in log
+
+
+def test_a_pod_whose_configmap_is_missing_waits_with_failed_mount_then_starts(core: client.CoreV1Api) -> None:
+    core.create_namespaced_pod(
+        "default",
+        {
+            "metadata": {"name": "waiting"},
+            "spec": {
+                "containers": [{"name": "main", "image": "busybox:1.36", "command": ["sleep", "3600"]}],
+                "volumes": [{"name": "later", "configMap": {"name": "later"}}],
+            },
+        },
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        events = core.list_namespaced_event("default", field_selector="involvedObject.name=waiting").items
+        failed = [e for e in events if e.reason == "FailedMount"]
+        if failed:
+            break
+        time.sleep(0.5)
+    assert failed[0].type == "Warning"
+    assert failed[0].message == 'MountVolume.SetUp failed for volume "later" : configmap "later" not found'
+    pod = core.read_namespaced_pod("waiting", "default")
+    assert pod.status.phase == "Pending"
+    assert pod.status.container_statuses[0].state.waiting.reason == "ContainerCreating"
+    core.create_namespaced_config_map("default", {"metadata": {"name": "later"}, "data": {"k": "v"}})
+    _running(core, "waiting")
