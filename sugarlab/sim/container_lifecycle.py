@@ -20,6 +20,7 @@ from sugarlab.sim.clock import format_time
 from sugarlab.sim.containers import Exit, SandboxMissing, command_of
 from sugarlab.sim.exec import runnable
 from sugarlab.sim.images import lookup
+from sugarlab.sim.probes import at_start
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.sandbox import confine
 from sugarlab.sim.store import Store
@@ -89,8 +90,7 @@ class ContainerLifecycle:
                     changes[name] = {
                         "state": {"running": {"startedAt": stamp}},
                         "restartCount": status["restartCount"] + 1,
-                        "ready": True,
-                        "started": True,
+                        **at_start(container),
                     }
                     self._started_events(pod, name, host)
                 continue
@@ -136,6 +136,7 @@ class ContainerLifecycle:
                 "state": {"running": {"startedAt": stamp}},
                 "lastState": {"terminated": terminated},
                 "restartCount": status["restartCount"] + 1,
+                **at_start(container),
             }
         self._restart_at[key] = now.timestamp() + backoff
         message = (

@@ -113,6 +113,11 @@ class RealContainers:
         pids = (run.process.pid for (pod, _), run in self._runs.items() if pod == uid and run.process.poll() is None)
         return [pid for pid in map(namespace_pid, pids) if pid is not None]
 
+    def namespace(self, uid: str, name: str) -> int | None:
+        """A process inside the namespaces of the container's current run, while it runs."""
+        run = self._runs.get((uid, name))
+        return namespace_pid(run.process.pid) if run is not None and run.process.poll() is None else None
+
     def poll(self, uid: str, name: str) -> Exit | None:
         """How the container's current run ended, or None while it runs (killing it past its memory limit)."""
         run = self._runs.get((uid, name))

@@ -21,6 +21,7 @@ from sugarlab.sim.init_containers import InitContainers
 from sugarlab.sim.machines import powered_off
 from sugarlab.sim.nas_outage import NasOutage
 from sugarlab.sim.pods import running_status, succeeded_status
+from sugarlab.sim.probes import Prober, gate
 from sugarlab.sim.processes import LocalProcesses
 from sugarlab.sim.sandbox import confine, remove_pod
 from sugarlab.sim.store import Store
@@ -41,6 +42,7 @@ class Kubelets:
         self.outage = NasOutage(store, processes, state_dir)  # volumes on a NAS that does not answer
         self.inits = InitContainers(store, processes, state_dir)
         self.mounts = PendingMounts(store)  # configMap, secret ... volumes whose source is missing
+        self.prober = Prober(store, processes.confined)  # startup and readiness probes of sandboxed containers
 
     def reconcile(self) -> None:
         now = self.store.clock.now()
@@ -62,6 +64,7 @@ class Kubelets:
             elif phase == "Running" and any(runs_for_real(c) for c in pod["spec"]["containers"]):
                 if not self.outage.stalled(pod):
                     self.lifecycle.tend(pod, node["metadata"]["name"], now)
+                    self.prober.tend(pod, node["metadata"]["name"], now)
             elif phase == "Running" and any(behaviour(c).local for c in pod["spec"]["containers"]):
                 self._tend_local(pod)
             elif phase == "Running":
@@ -134,6 +137,7 @@ class Kubelets:
             scheduled = next((c for c in obj["status"].get("conditions", []) if c["type"] == "PodScheduled"), None)
             initialized = obj["status"].get("initContainerStatuses")
             obj["status"] = running_status(obj, host_ip, pod_ip, started, rng)
+            gate(obj, {c["name"] for c in obj["spec"]["containers"] if runs_for_real(c)})
             if initialized:
                 obj["status"]["initContainerStatuses"] = initialized
             if scheduled:  # the scheduler's own time, not the start's
@@ -237,6 +241,7 @@ class Kubelets:
         self.outage.forget(meta["uid"])
         self.inits.forget(meta["uid"])
         self.mounts.forget(meta["uid"])
+        self.prober.forget(meta["uid"])
         self.processes.stop(meta["uid"])
         remove_pod(self.state_dir, meta["uid"])
         self.store.delete(self.store.kind("Pod"), meta["namespace"], meta["name"])

@@ -50,7 +50,7 @@ def _go_error(error: OSError) -> str:
     return os.strerror(error.errno).lower() if error.errno else str(error)
 
 
-def _connect(pid: int, port: int) -> socket.socket:
+def _connect(pid: int, port: int, timeout: float = DIAL_TIMEOUT_S) -> socket.socket:
     """On the calling thread: enter `pid`'s network namespace and connect to localhost:port, v4 then v6."""
     libc = ctypes.CDLL(None, use_errno=True)
     try:
@@ -69,7 +69,7 @@ def _connect(pid: int, port: int) -> socket.socket:
         (socket.AF_INET6, ("::1", port), f"tcp6 [::1]:{port}"),
     ):
         sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.settimeout(DIAL_TIMEOUT_S)
+        sock.settimeout(timeout)
         try:
             sock.connect(address)
         except OSError as error:
@@ -96,6 +96,26 @@ async def connect(pid: int, port: int) -> socket.socket:
 
     threading.Thread(target=run, name=f"netns-dial-{pid}-{port}", daemon=True).start()
     return await done
+
+
+def dial(pid: int, port: int, timeout: float) -> socket.socket:
+    """`connect` for synchronous callers (the kubelet's probes): the same dial on a thread of its own."""
+    result: list[socket.socket | OSError] = []
+
+    def run() -> None:
+        try:
+            result.append(_connect(pid, port, timeout))
+        except OSError as failed:
+            result.append(failed)
+
+    thread = threading.Thread(target=run, name=f"netns-probe-{pid}-{port}", daemon=True)
+    thread.start()
+    thread.join(timeout + 1)
+    if not result:
+        raise DialFailed(0, f"dial tcp4 127.0.0.1:{port}: i/o timeout")
+    if isinstance(result[0], OSError):
+        raise result[0]
+    return result[0]
 
 
 def _settle(done: asyncio.Future[socket.socket], sock: socket.socket | None, error: OSError | None) -> None:

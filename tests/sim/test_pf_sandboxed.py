@@ -303,3 +303,38 @@ def test_a_pod_whose_configmap_is_missing_waits_with_failed_mount_then_starts(co
     assert pod.status.container_statuses[0].state.waiting.reason == "ContainerCreating"
     core.create_namespaced_config_map("default", {"metadata": {"name": "later"}, "data": {"k": "v"}})
     _running(core, "waiting")
+
+
+def test_a_startup_probe_holds_readiness_until_the_port_listens_inside_the_container(core: client.CoreV1Api) -> None:
+    """Two cluster minutes pass before the server listens: the pod runs, unready, its probe failing, then is ready."""
+    server = "import socket, time; time.sleep(120); s = socket.socket(); s.bind(('127.0.0.1', 7000)); s.listen(); time.sleep(3600)"
+    core.create_namespaced_pod(
+        "default",
+        {
+            "metadata": {"name": "late"},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "late",
+                        "image": "python:3.12-slim",
+                        "command": ["python3", "-c", server],
+                        "startupProbe": {"tcpSocket": {"port": 7000}, "periodSeconds": 1, "failureThreshold": 1000},
+                    }
+                ],
+            },
+        },
+    )
+    _running(core, "late")
+    pod = core.read_namespaced_pod("late", "default")
+    assert pod.status.container_statuses[0].started is False
+    assert pod.status.container_statuses[0].ready is False
+    deadline = time.monotonic() + 60
+    while not pod.status.container_statuses[0].ready and time.monotonic() < deadline:
+        time.sleep(0.2)
+        pod = core.read_namespaced_pod("late", "default")
+    assert pod.status.container_statuses[0].started is True
+    assert {c.type: c.status for c in pod.status.conditions}["Ready"] == "True"
+    events = core.list_namespaced_event("default", field_selector="involvedObject.name=late").items
+    unhealthy = [e.message for e in events if e.reason == "Unhealthy"]
+    assert unhealthy, "no failed probe was reported before the server listened"
+    assert unhealthy[0] == f"Startup probe failed: dial tcp {pod.status.pod_ip}:7000: connect: connection refused"
