@@ -338,3 +338,25 @@ def test_a_startup_probe_holds_readiness_until_the_port_listens_inside_the_conta
     unhealthy = [e.message for e in events if e.reason == "Unhealthy"]
     assert unhealthy, "no failed probe was reported before the server listened"
     assert unhealthy[0] == f"Startup probe failed: dial tcp {pod.status.pod_ip}:7000: connect: connection refused"
+
+
+@pytest.mark.skipif(shutil.which("nginx", path=HOST_PATH) is None, reason="nginx is not installed: make sim-packages")
+def test_http_readiness_probes_pass_on_a_page_and_fail_on_a_missing_one(core: client.CoreV1Api) -> None:
+    def nginx(name: str, path: str) -> None:
+        probe = {"httpGet": {"path": path, "port": 80}, "periodSeconds": 1}
+        container = {"name": "web", "image": "nginx:1.27", "readinessProbe": probe}
+        core.create_namespaced_pod("default", {"metadata": {"name": name}, "spec": {"containers": [container]}})
+
+    nginx("ready-page", "/index.html")
+    nginx("missing-page", "/missing")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready = core.read_namespaced_pod("ready-page", "default").status.container_statuses
+        events = core.list_namespaced_event("default", field_selector="involvedObject.name=missing-page").items
+        unhealthy = [e.message for e in events if e.reason == "Unhealthy" and "statuscode" in e.message]
+        if ready and ready[0].ready and unhealthy:
+            break
+        time.sleep(0.2)
+    assert ready[0].ready is True
+    assert unhealthy[0] == "Readiness probe failed: HTTP probe failed with statuscode: 404"
+    assert core.read_namespaced_pod("missing-page", "default").status.container_statuses[0].ready is False
