@@ -1,9 +1,11 @@
 """A container's process confined with bubblewrap (`bwrap`, Debian's `bubblewrap`).
 
 The root of the container is a directory of the lab workspace; over it bwrap mounts, read-only,
-this machine's shared libraries and one file per program the image holds (`images`), and the
-pod's volumes at their mount paths (`volumes.host_path`). The process gets its own PID, IPC, UTS
-and network namespaces (only a loopback, so nothing beyond 127.0.0.1), the pod's name as hostname,
+this machine's shared libraries, one file per program the image holds (`images`) and the image's
+other files (its `Content`: nginx's configuration and pages), and the pod's volumes at their mount
+paths (`volumes.host_path`; configMap, secret and downward API ones as files, `file_volumes`). The
+process gets its own user, PID, IPC, UTS and network namespaces (only a loopback, so nothing beyond
+127.0.0.1; `netns` reaches into it for port-forward and probes), the pod's name as hostname,
 the container's environment on the image's PATH, and limits on CPU time, so whatever it runs stays
 inside the workspace and ends.
 
@@ -93,11 +95,10 @@ def _content_binds(image: Image, root: Path) -> list[str]:
         real.mkdir(parents=True, exist_ok=True)
         args += ["--bind", str(real), path]
     for path, target in content.links.items():
-        inside = next((w for w in content.writable if PurePosixPath(w) in PurePosixPath(path).parents), None)
-        if inside is None:
+        if not any(PurePosixPath(w) in PurePosixPath(path).parents for w in content.writable):
             args += ["--symlink", target, path]
             continue
-        link = root / path.lstrip("/")
+        link = root / path.lstrip("/")  # in a directory it writes into: made there, so it may replace it
         link.unlink(missing_ok=True)
         link.symlink_to(target)
     return args

@@ -4,6 +4,7 @@ projected) a container sees as files: driven with the real kubectl and the offic
 from __future__ import annotations
 
 import base64
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -197,13 +198,13 @@ def test_client_portforward_carries_http_into_the_container(core: client.CoreV1A
     deadline = time.monotonic() + 30
     while True:
         forwarded = portforward(core.connect_get_namespaced_pod_portforward, web, "default", ports=str(HTTP_PORT))
-        conn = forwarded.socket(HTTP_PORT)
-        conn.settimeout(10)
-        conn.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
         answer = b""
-        while chunk := conn.recv(4096):
-            answer += chunk
-        conn.close()
+        conn = forwarded.socket(HTTP_PORT)
+        with contextlib.closing(conn), contextlib.suppress(OSError):  # closed at once while it starts
+            conn.settimeout(10)
+            conn.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
+            while chunk := conn.recv(4096):
+                answer += chunk
         if answer or time.monotonic() > deadline:
             break
         time.sleep(0.5)  # the server was not listening yet
@@ -260,13 +261,13 @@ def test_nginx_serves_its_welcome_page_through_port_forward_and_logs_the_request
     deadline = time.monotonic() + 30
     while True:
         forwarded = portforward(core.connect_get_namespaced_pod_portforward, "nginx", "default", ports="80")
-        conn = forwarded.socket(80)
-        conn.settimeout(10)
-        conn.sendall(b"GET / HTTP/1.0\r\nUser-Agent: pf-test\r\n\r\n")
         answer = b""
-        while chunk := conn.recv(4096):
-            answer += chunk
-        conn.close()
+        conn = forwarded.socket(80)
+        with contextlib.closing(conn), contextlib.suppress(OSError):  # closed at once while nginx starts
+            conn.settimeout(10)
+            conn.sendall(b"GET / HTTP/1.0\r\nUser-Agent: pf-test\r\n\r\n")
+            while chunk := conn.recv(4096):
+                answer += chunk
         if answer or time.monotonic() > deadline:
             break
         time.sleep(0.5)  # nginx was not listening yet
