@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -20,6 +21,10 @@ from simcluster import KUBECTL, kubectl_out, needs_kubectl
 
 from sugarlab.sim.images import HOST_PATH
 
+pytestmark = pytest.mark.skipif(
+    shutil.which("bwrap") is None, reason="bubblewrap is not installed (`make system-packages`): containers cannot run"
+)
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="entering a container's network namespace needs root")
 PAGE = "<h1>served from a ConfigMap</h1>\n"
 HTTP_PORT, CLOSED_PORT = 8000, 8001
 
@@ -160,6 +165,7 @@ def _get(url: str) -> tuple[int, str]:
             time.sleep(0.5)
 
 
+@needs_root
 @needs_kubectl
 def test_kubectl_port_forward_reaches_a_server_inside_the_container(forwarding: int) -> None:
     """The server listens on the container's own 127.0.0.1, unreachable from this machine but through the forward."""
@@ -169,6 +175,7 @@ def test_kubectl_port_forward_reaches_a_server_inside_the_container(forwarding: 
         direct.connect(("127.0.0.1", HTTP_PORT))  # not this machine's loopback: the container's own
 
 
+@needs_root
 @needs_kubectl
 def test_kubectl_port_forward_to_a_port_nothing_listens_on_gets_containerds_error(kubeconfig: Path, web: str) -> None:
     assert KUBECTL is not None
@@ -194,6 +201,7 @@ def test_kubectl_port_forward_to_a_port_nothing_listens_on_gets_containerds_erro
     assert f"IPv4: dial tcp4 127.0.0.1:{CLOSED_PORT}: connect: connection refused" in err
 
 
+@needs_root
 def test_client_portforward_carries_http_into_the_container(core: client.CoreV1Api, web: str) -> None:
     deadline = time.monotonic() + 30
     while True:
@@ -249,6 +257,7 @@ def test_api_data_volumes_are_read_only(kubeconfig: Path, files: str) -> None:
     assert "Read-only file system" in done.stderr
 
 
+@needs_root
 @pytest.mark.skipif(shutil.which("nginx", path=HOST_PATH) is None, reason="nginx is not installed: make sim-packages")
 def test_nginx_serves_its_welcome_page_through_port_forward_and_logs_the_request(
     core: client.CoreV1Api, kubeconfig: Path
@@ -306,6 +315,7 @@ def test_a_pod_whose_configmap_is_missing_waits_with_failed_mount_then_starts(co
     _running(core, "waiting")
 
 
+@needs_root
 def test_a_startup_probe_holds_readiness_until_the_port_listens_inside_the_container(core: client.CoreV1Api) -> None:
     """Two cluster minutes pass before the server listens: the pod runs, unready, its probe failing, then is ready."""
     server = "import socket, time; time.sleep(120); s = socket.socket(); s.bind(('127.0.0.1', 7000)); s.listen(); time.sleep(3600)"
@@ -341,6 +351,7 @@ def test_a_startup_probe_holds_readiness_until_the_port_listens_inside_the_conta
     assert unhealthy[0] == f"Startup probe failed: dial tcp {pod.status.pod_ip}:7000: connect: connection refused"
 
 
+@needs_root
 @pytest.mark.skipif(shutil.which("nginx", path=HOST_PATH) is None, reason="nginx is not installed: make sim-packages")
 def test_http_readiness_probes_pass_on_a_page_and_fail_on_a_missing_one(core: client.CoreV1Api) -> None:
     def nginx(name: str, path: str) -> None:
