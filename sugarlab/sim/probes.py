@@ -3,7 +3,7 @@
 pkg/kubelet/prober: a container with a startup probe is not `started` until the probe succeeds, and
 its other probes wait for that; one with a readiness probe is not `ready` until that succeeds, and
 becomes unready after `failureThreshold` failures in a row. Each failure is a Warning event
-`Unhealthy` (`Startup probe failed: ...`). Defaults from pkg/apis/core/v1/defaults.go
+`Unhealthy` (`Startup probe failed: ...`; the same failure again once per 5 minutes). Defaults from pkg/apis/core/v1/defaults.go
 (`SetDefaults_Probe`): every 10 s, a 1 s timeout, 3 failures, 1 success. Unlike the kubelet, a
 container whose startup probe fails `failureThreshold` times is not killed: probes run on the
 cluster's clock, so at speed 60 a budget of 30 one-second probes is half a real second, less than a
@@ -30,6 +30,9 @@ from sugarlab.sim.store import Store
 Obj = dict[str, Any]
 PERIOD_S, TIMEOUT_S, FAILURES, SUCCESSES = 10, 1, 3, 1
 RUN = ("tcpSocket", "httpGet")  # the probe handlers run here
+# client-go's event spam filter lets one event per object through every 5 minutes once its burst is spent
+# (tools/record/events_cache.go, defaultSpamQPS 1/300): a failure repeated is reported at that pace
+REPEAT_S = 300.0
 
 
 def runs(probe: Obj | None) -> bool:
@@ -113,6 +116,7 @@ class _State:
     probed_at: dict[str, float] = field(default_factory=dict)  # probe kind -> last run (cluster epoch seconds)
     failures: dict[str, int] = field(default_factory=dict)
     successes: dict[str, int] = field(default_factory=dict)
+    reported: dict[str, tuple[str, float]] = field(default_factory=dict)  # probe kind -> last event, when
 
 
 class Prober:
@@ -172,10 +176,11 @@ class Prober:
             return {}
         state.successes[kind] = 0
         state.failures[kind] = state.failures.get(kind, 0) + 1
-        label = "Startup" if kind == "startup" else "Readiness"
-        events.record(
-            self.store, pod, "Unhealthy", f"{label} probe failed: {failure}", "kubelet", warning=True, host=host
-        )
+        message = f"{'Startup' if kind == 'startup' else 'Readiness'} probe failed: {failure}"
+        last = state.reported.get(kind)
+        if last is None or last[0] != message or at - last[1] >= REPEAT_S:
+            state.reported[kind] = (message, at)
+            events.record(self.store, pod, "Unhealthy", message, "kubelet", warning=True, host=host)
         failed = state.failures[kind] >= probe.get("failureThreshold", FAILURES)
         # a startup probe's failures kill nothing here: see the module's docstring
         return {"ready": False} if failed and kind == "readiness" and status.get("ready") else {}
