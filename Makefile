@@ -24,9 +24,9 @@ define debian
 endef
 
 # What the simulator's containers need: bubblewrap confines them, busybox backs busybox's applets,
-# libfaketime gives them the cluster's clock, and fio runs for real in fio containers.
+# libfaketime gives them the cluster's clock, fio runs for real in fio containers and nginx in nginx ones.
 sim-packages:
-	$(call debian,/usr/bin/bwrap /usr/bin/busybox /usr/bin/faketime /usr/bin/fio,bubblewrap busybox faketime fio)
+	$(call debian,/usr/bin/bwrap /usr/bin/busybox /usr/bin/faketime /usr/bin/fio /usr/sbin/nginx,bubblewrap busybox faketime fio nginx)
 
 # What the tests drive besides: sshd for the SSH hosts, chromium to load a run's pages headless.
 system-packages: sim-packages

@@ -31,10 +31,11 @@ BACKOFF_S, MAX_BACKOFF_S = 10.0, 300.0
 
 
 def runs_for_real(container: Obj) -> bool:
-    """A container whose spec gives its command, and that no modelled behaviour covers (stress, fio, the
-    inference service). One that runs its image's own entrypoint (a k3s add-on's server) is modelled."""
+    """A container whose spec gives its command (or whose image's own command the catalogue runs: nginx's), and
+    that no modelled behaviour covers (stress, fio, the inference service). One that runs its image's own
+    entrypoint otherwise (a k3s add-on's server) is modelled."""
     acts = behaviour(container)
-    return bool(container.get("command")) and acts.duration is None and not (acts.busy or acts.local)
+    return bool(command_of(container)) and acts.duration is None and not (acts.busy or acts.local)
 
 
 class ContainerLifecycle:
@@ -43,7 +44,7 @@ class ContainerLifecycle:
         self._backoff: dict[tuple[str, str], float] = {}  # (pod uid, container) -> current back-off, seconds
         self._restart_at: dict[tuple[str, str], float] = {}  # (pod uid, container) -> when it starts again
         self._refused: dict[tuple[str, str], str] = {}  # (pod uid, container) -> why its program could not start
-        self.prober = Prober(store, state_dir)
+        self.prober = Prober(store, state_dir, processes.confined)
 
     def start(self, pod: Obj, container: Obj, host: str) -> None:
         command, key = command_of(container), (pod["metadata"]["uid"], container["name"])

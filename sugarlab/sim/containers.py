@@ -17,6 +17,9 @@ from typing import Any
 import psutil
 from kubernetes.utils import parse_quantity
 
+from sugarlab.sim.images import lookup
+from sugarlab.sim.netns import namespace_pid
+
 Obj = dict[str, Any]
 OOM_EXIT = 137  # 128 + SIGKILL
 CPU_SECONDS = 600  # a runaway loop is stopped by the kernel (SIGXCPU, then SIGKILL)
@@ -24,7 +27,8 @@ FILE_BYTES = 2 * 1024**3  # no single file of a container grows past this
 
 
 class SandboxMissing(RuntimeError):
-    """bwrap is not installed (Debian's `bubblewrap`: `make system-packages`)."""
+    """The container's sandbox cannot be built: bwrap is not installed (Debian's `bubblewrap`: `make
+    system-packages`), or one of its volumes cannot be mounted (`file_volumes.MountFailed`)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,12 @@ def memory_limit(container: Obj) -> int | None:
 
 
 def command_of(container: Obj) -> list[str]:
-    return [*container.get("command", []), *container.get("args", [])]
+    """What the container runs: its command and args; without a command, where the catalogue knows the
+    image's own command, the pod's args or else that command (its entrypoint runs its arguments)."""
+    own = lookup(container.get("image", "")).command
+    if container.get("command") or not own:
+        return [*container.get("command", []), *container.get("args", [])]
+    return list(container.get("args") or own)
 
 
 class RealContainers:
@@ -98,6 +107,16 @@ class RealContainers:
     def runs(self, uid: str, name: str) -> bool:
         """Whether this simulator process started the container (one started before a restart is gone)."""
         return (uid, name) in self._runs
+
+    def namespaces(self, uid: str) -> list[int]:
+        """For each running container of the pod, a process inside its namespaces (`netns.namespace_pid`)."""
+        pids = (run.process.pid for (pod, _), run in self._runs.items() if pod == uid and run.process.poll() is None)
+        return [pid for pid in map(namespace_pid, pids) if pid is not None]
+
+    def namespace(self, uid: str, name: str) -> int | None:
+        """A process inside the namespaces of the container's current run, while it runs."""
+        run = self._runs.get((uid, name))
+        return namespace_pid(run.process.pid) if run is not None and run.process.poll() is None else None
 
     def poll(self, uid: str, name: str) -> Exit | None:
         """How the container's current run ended, or None while it runs (killing it past its memory limit)."""

@@ -10,7 +10,9 @@ an image that really lacked it.
 Contents are from the images themselves: busybox:1.36 holds busybox's applets and nothing else (no
 `apk`, no `sqlite3`); alpine adds `apk` (apk-tools) beside busybox; the official python images add
 `python3`/`python`/`pip` (the Debian `-slim` variant on dash and coreutils, the `-alpine` one on
-busybox); the stress image runs `stress` as its entrypoint; cloud-bulldozer's fio image `fio`.
+busybox); the stress image runs `stress` as its entrypoint; cloud-bulldozer's fio image `fio`; the
+nginx image `nginx` (Debian's) with the image's own configuration and pages (`nginx_image`), and it
+is the one image here whose own command runs for real when a pod gives none.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from sugarlab.sim import nginx_image
+from sugarlab.sim.nginx_image import Content
 
 # The busybox applets a container script commonly calls (busybox 1.36's defconfig holds about 400).
 BUSYBOX_APPLETS = (
@@ -164,6 +169,8 @@ class Image:
     programs: tuple[str, ...]
     busybox: bool  # its shell and tools are busybox applets
     catalogued: bool = True
+    command: tuple[str, ...] = ()  # its ENTRYPOINT and CMD, run when the pod gives no command: modelled if none
+    content: Content = Content()  # what it holds besides its programs
 
 
 def _catalogue() -> dict[str, Image]:
@@ -176,6 +183,9 @@ def _catalogue() -> dict[str, Image]:
         "python": Image((*DEBIAN_PROGRAMS, *PYTHON_PROGRAMS, "sqlite3", "curl", "git"), busybox=False),
         "alpine/stress": Image((*BUSYBOX_APPLETS, "apk", "stress"), busybox=True),
         "cloud-bulldozer/fio": Image((*DEBIAN_PROGRAMS, "fio"), busybox=False),
+        "nginx": Image(
+            (*DEBIAN_PROGRAMS, "nginx"), busybox=False, command=nginx_image.COMMAND, content=nginx_image.NGINX
+        ),
     }
 
 

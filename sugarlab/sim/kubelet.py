@@ -16,6 +16,7 @@ from typing import Any
 from sugarlab.sim import events, fio
 from sugarlab.sim.clock import format_time, parse_time
 from sugarlab.sim.container_lifecycle import ContainerLifecycle, runs_for_real
+from sugarlab.sim.file_volumes import PendingMounts
 from sugarlab.sim.init_containers import InitContainers
 from sugarlab.sim.machines import powered_off
 from sugarlab.sim.nas_outage import NasOutage
@@ -39,6 +40,7 @@ class Kubelets:
         self.lifecycle = ContainerLifecycle(store, processes, state_dir)  # containers that run for real
         self.outage = NasOutage(store, processes, state_dir)  # volumes on a NAS that does not answer
         self.inits = InitContainers(store, processes, state_dir)
+        self.mounts = PendingMounts(store)  # configMap, secret ... volumes whose source is missing
 
     def reconcile(self) -> None:
         now = self.store.clock.now()
@@ -104,6 +106,8 @@ class Kubelets:
             return
         due, pulls = self._starting[uid]
         if now < due or self.outage.holds(pod, host, self.store.clock.now()):
+            return
+        if self.mounts.holds(pod, host, self.store.clock.now()):
             return
         if not self.inits.done(pod, host, self.store.clock.now()):
             return
@@ -233,6 +237,7 @@ class Kubelets:
         self.lifecycle.forget(meta["uid"])
         self.outage.forget(meta["uid"])
         self.inits.forget(meta["uid"])
+        self.mounts.forget(meta["uid"])
         self.processes.stop(meta["uid"])
         remove_pod(self.state_dir, meta["uid"])
         self.store.delete(self.store.kind("Pod"), meta["namespace"], meta["name"])

@@ -9,7 +9,9 @@ Two protocols, both as kubelet serves them:
   an error stream and a data stream per connection, with `streamType`, `port` and `requestID`
   headers, and the server pairs them (kubelet's cri/streaming/portforward/httpstream.go).
 A pod whose container runs for real on this machine (the inference service) is reached on the port
-it listens on; any other pod has nothing listening, and the error stream says so as containerd does.
+it listens on; a sandboxed container (`sandbox`) inside its own network namespace, entered as
+containerd enters a pod's (`netns`); where nothing listens, the error stream says so as containerd
+does, and a modelled pod has nothing listening.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from sugarlab.sim import spdy
+from sugarlab.sim import netns, spdy
 from sugarlab.sim.channels import V1, V1_BASE64, V4, V4_BASE64, Channels
 from sugarlab.sim.processes import LocalProcesses, runs_locally
 
@@ -56,26 +58,38 @@ def ports_of(query: Any) -> list[int]:
 
 
 def connector(processes: LocalProcesses, pod: Obj) -> Connector:
-    """Dials a port of `pod`: the real process's port where the pod runs one, otherwise nothing listens."""
+    """Dials a port of `pod`: the real process's port where the pod runs one (the inference service),
+    else the port inside a sandboxed container's network namespace (`netns`), else nothing listens."""
     listening: dict[int, int] = {}
-    real = processes.endpoint(pod["metadata"]["uid"])
+    uid = pod["metadata"]["uid"]
+    real = processes.endpoint(uid)
     for container in pod["spec"]["containers"]:
         if real is not None and runs_locally(container):
             listening |= {port: real for port in _pod_ports(container)}
-    sandbox = hashlib.sha256(pod["metadata"]["uid"].encode()).hexdigest()
-    netns = f"/var/run/netns/cni-{uuid.UUID(hex=sandbox[:32])}"
+    sandbox = hashlib.sha256(uid.encode()).hexdigest()
+    namespace = f"/var/run/netns/cni-{uuid.UUID(hex=sandbox[:32])}"
+    in_namespace = f'failed to execute portforward in network namespace "{namespace}"'
 
     async def dial(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | str:
         if port in listening:
             with contextlib.suppress(OSError):
                 return await asyncio.open_connection("127.0.0.1", listening[port])
-        # containerd's sandbox port forward, wrapped by kubelet's stream handler.
-        refused = f"dial tcp4 127.0.0.1:{port}: connect: connection refused"
-        return (
-            f"error forwarding port {port} to pod {sandbox}, uid : failed to execute portforward in network "
-            f'namespace "{netns}": failed to connect to localhost:{port} inside namespace "{sandbox}", IPv4: '
-            f"{refused} IPv6 dial tcp6 [::1]:{port}: connect: connection refused "
+        # containerd's sandbox port forward (sandbox_portforward_linux.go), wrapped by kubelet's stream handler.
+        refused = (
+            f"IPv4: dial tcp4 127.0.0.1:{port}: connect: connection refused "
+            f"IPv6 dial tcp6 [::1]:{port}: connect: connection refused "
         )
+        failure = f'{in_namespace}: failed to connect to localhost:{port} inside namespace "{sandbox}", {refused}'
+        for pid in processes.confined.namespaces(uid):  # one namespace per container here, one per pod in k3s
+            try:
+                return await asyncio.open_connection(sock=await netns.connect(pid, port))
+            except netns.EnterFailed as cannot:
+                failure = f"{in_namespace}: {cannot.strerror}"
+            except netns.DialFailed as nothing:
+                failure = f'{in_namespace}: failed to connect to localhost:{port} inside namespace "{sandbox}", ' + (
+                    nothing.strerror or ""
+                )
+        return f"error forwarding port {port} to pod {sandbox}, uid : {failure}"
 
     return dial
 

@@ -7,20 +7,22 @@ failure threshold 3). Liveness and readiness are not probed until the startup pr
 a result changes only after `successThreshold` successes or `failureThreshold` failures in a row.
 A readiness result starts as failure, liveness as success. A liveness or startup failure gets the
 container killed ("Container c failed liveness probe, will be restarted") and the worker waits for
-its next run; every failed probe is a Warning event `Unhealthy` "<Kind> probe failed: <output>"
-(pkg/kubelet/prober/prober.go).
+its next run. Every failed probe is a Warning event `Unhealthy` "<Kind> probe failed: <output>"
+(pkg/kubelet/prober/prober.go), the same failure again at most once per 5 minutes.
 
-An exec probe runs its command in the container as `kubectl exec` does (`exec.plan`), so its exit
-code decides: 0 succeeds, anything else (and a timeout) fails. Probes run beside the controllers in
-two threads. Their times are cluster seconds, but a process still takes real time to start, so a
-probe's timeout is at least `MIN_TIMEOUT_S` real seconds and a container is probed at most every
-`MIN_GAP_S` real seconds: at high speeds thresholds count the same probes over more cluster time.
-HTTP, TCP and gRPC probes of a container that runs for real are not run: its port lives in the
-container's own network namespace, so the worker counts them as passing while the container runs.
+An `exec` probe runs its command in the container as `kubectl exec` does (`exec.plan`): exit code 0
+passes, anything else (and a timeout) fails. `tcpSocket` and `httpGet` probes are dialled inside the
+container's network namespace (`netns`), at its loopback where the kubelet dials the pod's IP; the
+messages name the pod's IP as the kubelet's do. `grpc` probes are not run: they count as passing.
+Probes run beside the controllers in two threads. Their times are cluster seconds, but a process
+still takes real time to start, so a probe's timeout is at least `MIN_TIMEOUT_S` real seconds and a
+container is probed at most every `MIN_GAP_S` real seconds: at high speeds thresholds count the same
+probes over more cluster time, and a startup budget of 30 probes lasts at least 15 real seconds.
 """
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sugarlab.sim import events
+from sugarlab.sim import events, netns
+from sugarlab.sim.containers import RealContainers
 from sugarlab.sim.exec import Command, Refused, plan
 from sugarlab.sim.store import Store
 
@@ -38,6 +41,9 @@ DEFAULTS = {"periodSeconds": 10, "timeoutSeconds": 1, "successThreshold": 1, "fa
 MIN_TIMEOUT_S = 2.0
 MIN_GAP_S = 0.5
 MAX_OUTPUT = 10 * 1024  # the exec prober reads at most 10 KB (pkg/probe/exec/exec.go)
+# client-go's event spam filter lets one event per object through every 5 minutes once its burst is spent
+# (tools/record/events_cache.go, defaultSpamQPS 1/300): a failure repeated is reported at that pace
+REPEAT_S = 300.0
 
 
 @dataclass
@@ -57,6 +63,7 @@ class Worker:
     real_due: float = 0.0  # monotonic seconds: not before this
     on_hold: bool = False
     pending: Future[Outcome] | None = field(default=None, repr=False)
+    reported: tuple[str, float] = ("", float("-inf"))  # the last Unhealthy event and when (cluster seconds)
 
 
 @dataclass
@@ -101,9 +108,60 @@ def _text(stdout: bytes | None, stderr: bytes | None) -> str:
     return ((stdout or b"") + (stderr or b""))[:MAX_OUTPUT].decode(errors="replace")
 
 
+def _port(container: Obj, port: Any) -> int:
+    """A probe's port: a number, or the name of one of the container's ports."""
+    if isinstance(port, int) or str(port).isdigit():
+        return int(port)
+    return next(int(p["containerPort"]) for p in container.get("ports") or [] if p.get("name") == port)
+
+
+def attempt(pid: int, container: Obj, probe: Obj, pod_ip: str) -> str | None:
+    """Run one probe inside the namespace of `pid`: None when it passes, else the kubelet's failure message."""
+    handler = probe.get("tcpSocket") or probe.get("httpGet") or {}
+    try:
+        port = _port(container, handler.get("port"))
+    except StopIteration:
+        return f"port {handler.get('port')!r} is not a port of the container"
+    timeout = float(probe["timeoutSeconds"])
+    address = f"{pod_ip}:{port}"
+    try:
+        sock = netns.dial(pid, port, timeout)
+    except netns.DialFailed:
+        error = f"dial tcp {address}: connect: connection refused"
+        return error if "tcpSocket" in probe else f'Get "http://{address}{handler.get("path", "/")}": {error}'
+    except netns.EnterFailed as cannot:
+        return f"dial tcp {address}: {cannot.strerror}"
+    with sock:
+        if "tcpSocket" in probe:
+            return None
+        return _http(sock, handler, address, timeout)
+
+
+def _http(sock: socket.socket, handler: Obj, address: str, timeout: float) -> str | None:
+    """The kubelet's HTTP probe (pkg/probe/http): a GET whose status 200-399 passes."""
+    headers = {"Host": address, "User-Agent": "kube-probe/1.33", "Accept": "*/*", "Connection": "close"}
+    headers |= {h["name"]: h["value"] for h in handler.get("httpHeaders") or []}
+    request = f"GET {handler.get('path', '/')} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    sock.settimeout(timeout)
+    try:
+        sock.sendall((request + "\r\n").encode())
+        line = sock.makefile("rb").readline().decode("latin-1").split()
+    except OSError:
+        return f'Get "http://{address}{handler.get("path", "/")}": context deadline exceeded'
+    code = int(line[1]) if len(line) > 1 and line[1].isdigit() else 0
+    return None if 200 <= code < 400 else f"HTTP probe failed with statuscode: {code}"
+
+
+def _dial(pid: int | None, container: Obj, probe: Obj, pod_ip: str) -> Outcome:
+    if pid is None:  # the container's process is gone: its exit is seen on the next tend
+        return Outcome("success")
+    failure = attempt(pid, container, probe, pod_ip)
+    return Outcome("success") if failure is None else Outcome("failure", failure)
+
+
 class Prober:
-    def __init__(self, store: Store, state_dir: Path) -> None:
-        self.store, self.state_dir = store, state_dir
+    def __init__(self, store: Store, state_dir: Path, containers: RealContainers) -> None:
+        self.store, self.state_dir, self.containers = store, state_dir, containers
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prober")
         self._workers: dict[tuple[str, str, str], Worker] = {}  # (pod uid, container, kind)
 
@@ -128,7 +186,7 @@ class Prober:
                 continue
             if kind == "startup" and started:
                 continue
-            if self._collect(pod, container, worker, host) and kind != "readiness":
+            if self._collect(pod, container, worker, now, host) and kind != "readiness":
                 kill = f"Container {name} failed {kind} probe, will be restarted"
             self._launch(pod, container, worker, now)
         started = "startup" not in workers or workers["startup"].result == "success"
@@ -142,22 +200,16 @@ class Prober:
             self._workers[key] = Worker(kind, spec, initial_value, due=started_at + spec.get("initialDelaySeconds", 0))
         return self._workers[key]
 
-    def _collect(self, pod: Obj, container: Obj, worker: Worker, host: str) -> bool:
+    def _collect(self, pod: Obj, container: Obj, worker: Worker, now: float, host: str) -> bool:
         """Take a finished probe's result; True when it turns a liveness or startup probe to failure."""
         if worker.pending is None or not worker.pending.done():
             return False
         outcome, worker.pending = worker.pending.result(), None
         worker.real_due = time.monotonic() + MIN_GAP_S
-        if outcome.result == "failure":
-            events.record(
-                self.store,
-                pod,
-                "Unhealthy",
-                f"{worker.kind.capitalize()} probe failed: {outcome.output}",
-                "kubelet",
-                host=host,
-                warning=True,
-            )
+        message = f"{worker.kind.capitalize()} probe failed: {outcome.output}"
+        if outcome.result == "failure" and (message != worker.reported[0] or now - worker.reported[1] >= REPEAT_S):
+            worker.reported = (message, now)
+            events.record(self.store, pod, "Unhealthy", message, "kubelet", host=host, warning=True)
         worker.run = worker.run + 1 if worker.last == outcome.result else 1
         worker.last = outcome.result
         threshold = worker.spec["failureThreshold" if outcome.result == "failure" else "successThreshold"]
@@ -173,10 +225,12 @@ class Prober:
         if worker.on_hold or worker.pending is not None or now < worker.due or time.monotonic() < worker.real_due:
             return
         worker.due = now + worker.spec["periodSeconds"]
-        handler = worker.spec.get("exec")
-        if handler is None:  # httpGet, tcpSocket, grpc: see the module's docstring
+        if "exec" in worker.spec:
+            command = plan(self.store, self.state_dir, pod, container, list(worker.spec["exec"].get("command") or []))
+            timeout = max(float(worker.spec["timeoutSeconds"]) / self.store.clock.rate(), MIN_TIMEOUT_S)
+            worker.pending = self._pool.submit(_run, command, timeout)
+        elif "tcpSocket" in worker.spec or "httpGet" in worker.spec:
+            pid = self.containers.namespace(pod["metadata"]["uid"], container["name"])
+            worker.pending = self._pool.submit(_dial, pid, container, worker.spec, pod["status"].get("podIP", ""))
+        else:  # grpc: see the module's docstring
             worker.pending = self._pool.submit(Outcome, "success")
-            return
-        command = plan(self.store, self.state_dir, pod, container, list(handler.get("command") or []))
-        timeout = max(float(worker.spec["timeoutSeconds"]) / self.store.clock.rate(), MIN_TIMEOUT_S)
-        worker.pending = self._pool.submit(_run, command, timeout)
