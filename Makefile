@@ -17,20 +17,25 @@ $(BIN)/sugarlab: pyproject.toml
 lab: $(BIN)/sugarlab sim-packages
 	$(BIN)/sugarlab run
 
-# Debian packages whose programs are missing: $(call debian,programs,packages).
+# Debian packages whose programs are missing: $(call debian,programs,packages). Their services (nginx,
+# sshd) are not started: a policy-rc.d that refuses (exit 101, Debian's invoke-rc.d policy interface)
+# stands in place during the install where the system has none.
 define debian
-@missing=; for program in $(1); do [ -x $$program ] || missing=1; done; [ -z "$$missing" ] || { \
-  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(2) >/dev/null; }
+@missing=; for program in $(1); do [ -x $$program ] || missing=1; done; [ -z "$$missing" ] || $(SUDO) sh -c '\
+  policy=/usr/sbin/policy-rc.d; if [ ! -e $$policy ]; then printf "#!/bin/sh\nexit 101\n" >$$policy; \
+  chmod +x $$policy; trap "rm -f $$policy" EXIT; fi; apt-get update -qq && \
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null'
 endef
 
 # What the simulator's containers need: bubblewrap confines them, busybox backs busybox's applets,
-# libfaketime gives them the cluster's clock, fio runs for real in fio containers and nginx in nginx ones.
+# libfaketime gives them the cluster's clock, and fio runs for real in fio containers.
 sim-packages:
-	$(call debian,/usr/bin/bwrap /usr/bin/busybox /usr/bin/faketime /usr/bin/fio /usr/sbin/nginx,bubblewrap busybox faketime fio nginx)
+	$(call debian,/usr/bin/bwrap /usr/bin/busybox /usr/bin/faketime /usr/bin/fio,bubblewrap busybox faketime fio)
 
-# What the tests drive besides: sshd for the SSH hosts, chromium to load a run's pages headless.
+# What the tests drive besides: sshd for the SSH hosts, chromium to load a run's pages headless, and nginx
+# for the simulator's nginx image (the official client's e2e suite runs one).
 system-packages: sim-packages
-	$(call debian,/usr/sbin/sshd /usr/bin/chromium,openssh-server chromium)
+	$(call debian,/usr/sbin/sshd /usr/bin/chromium /usr/sbin/nginx,openssh-server chromium nginx)
 
 # Lint, formatting, types and the import contract (.ci/check without its pytest run).
 check: $(BIN)/sugarlab
