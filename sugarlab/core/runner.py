@@ -282,6 +282,9 @@ def _execute_all(
                 progress_bar=progress and sys.stderr.isatty(),
                 execution_timeout=CELL_TIMEOUT_S,
                 kernel_manager_class=logging_kernel_manager(result.run_dir),
+                # The cells have finished and the notebook is saved: the kernel is stopped at once rather than
+                # asked to tear its interpreter down, which takes about a second after the workbook's imports.
+                shutdown_kernel="immediate",
             )
         except Exception as exc:  # any failure stops the run; it is reported, not raised
             record.status, record.error = "failed", failure_text(record.name, exc)
