@@ -5,9 +5,11 @@ Run:  python benchmarks/workbook_speed.py [--make-test]
 The floor is what Papermill itself costs: seven one-cell notebooks (`x = 1`) executed one after
 another in this process, each in a fresh kernel, as `sugarlab run` executes the seven notebooks of the
 workbook. Against it, the script times a full `sugarlab run` on the simulated cluster (a subprocess,
-as a user runs it) and prints each notebook's share from the run's manifest. The target is 12 times
-the floor. Measuring both in one run keeps the ratio meaningful on a shared machine, where absolute
-times drift with the load.
+as a user runs it) and prints each notebook's share from the run's manifest, the time spent outside
+the notebooks, and the slowest cells (from Papermill's per-cell timings) as the place to look next.
+The target is 12 times the floor. Measuring both in one run keeps the ratio meaningful on a shared
+machine, where absolute times drift with the load; the load average is printed before and after, so
+that two measurements can be compared honestly.
 
 `--make-test` also clones this repository into a temporary folder and times `make test` there,
 install included (target: under 5 minutes). This is a measurement, not a test: it reports against
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -49,6 +52,17 @@ def papermill_floor(folder: Path) -> float:
     return time.perf_counter() - began
 
 
+def slowest_cells(run_dir: Path, count: int) -> list[tuple[float, str, str]]:
+    """The `count` slowest code cells of a run's executed notebooks: (seconds, notebook, first line)."""
+    cells = []
+    for notebook in sorted((run_dir / "notebooks").glob("*.ipynb")):
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            seconds = cell.metadata.get("papermill", {}).get("duration")
+            if cell.cell_type == "code" and seconds is not None:
+                cells.append((float(seconds), notebook.stem, cell.source.strip().splitlines()[0][:70]))
+    return sorted(cells, reverse=True)[:count]
+
+
 def sugarlab_run(output_dir: Path) -> tuple[float, dict[str, float]]:
     """Seconds a full `sugarlab run` takes on the simulator, and each notebook's own seconds."""
     command = [str(Path(sys.executable).with_name("sugarlab")), "run", "--output-dir", str(output_dir)]
@@ -72,14 +86,24 @@ def make_test_from_fresh_clone(folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--make-test", action="store_true", help="also time `make test` in a fresh clone")
+    parser.add_argument("--cells", type=int, default=5, metavar="N", help="list the N slowest cells (default 5)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sugarlab-speed-") as tmp:
         folder = Path(tmp)
+        load_before = os.getloadavg()[0]
         floor = papermill_floor(folder)
         run, per_notebook = sugarlab_run(folder / "outputs")
+        print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
         print(f"papermill floor (7 one-cell notebooks): {floor:6.1f} s")
         for name, seconds in per_notebook.items():
             print(f"  {name:<16} {seconds:6.1f} s  {seconds / floor * NOTEBOOKS:5.1f}x a one-cell notebook")
+        outside = run - sum(per_notebook.values())
+        print(f"  {'outside them':<16} {outside:6.1f} s  (start-up, stopping the simulator, front page, archive)")
+        (run_dir,) = [p for p in (folder / "outputs").iterdir() if p.is_dir()]
+        if args.cells:
+            print("slowest cells:")
+        for seconds, notebook, first_line in slowest_cells(run_dir, args.cells):
+            print(f"  {seconds:6.1f} s  {notebook}: {first_line}")
         verdict = "within" if run / floor <= RUN_TARGET_RATIO else "OVER"
         print(
             f"sugarlab run: {run:6.1f} s = {run / floor:.1f}x the floor ({verdict} the {RUN_TARGET_RATIO:.0f}x target)"
