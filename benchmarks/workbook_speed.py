@@ -8,8 +8,9 @@ workbook. Against it, the script times a full `sugarlab run` on the simulated cl
 as a user runs it) and prints each notebook's share from the run's manifest, the time spent outside
 the notebooks, and the slowest cells (from Papermill's per-cell timings) as the place to look next.
 The target is 12 times the floor. Measuring both in one run keeps the ratio meaningful on a shared
-machine, where absolute times drift with the load; the load average is printed before and after, so
-that two measurements can be compared honestly.
+machine, where absolute times drift with the load: the floor is measured just before the run and
+again just after it, and the ratio uses their mean (on a busy machine one floor alone can be a
+quarter off); the load average is printed too, so that two measurements can be compared honestly.
 
 `--make-test` also clones this repository into a temporary folder and times `make test` there,
 install included (target: under 5 minutes). This is a measurement, not a test: it reports against
@@ -39,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 def papermill_floor(folder: Path) -> float:
     """Seconds Papermill takes to execute seven one-cell notebooks one after another."""
     cell = nbformat.v4.new_code_cell("x = 1")
+    folder.mkdir(parents=True)
     paths = []
     for number in range(1, NOTEBOOKS + 1):
         path = folder / f"{number:02d}-floor.ipynb"
@@ -91,10 +93,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sugarlab-speed-") as tmp:
         folder = Path(tmp)
         load_before = os.getloadavg()[0]
-        floor = papermill_floor(folder)
+        floor_before = papermill_floor(folder / "before")
         run, per_notebook = sugarlab_run(folder / "outputs")
+        floor_after = papermill_floor(folder / "after")
+        floor = (floor_before + floor_after) / 2
         print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
-        print(f"papermill floor (7 one-cell notebooks): {floor:6.1f} s")
+        print(
+            f"papermill floor (7 one-cell notebooks): {floor:6.1f} s "
+            f"(mean of {floor_before:.1f} s before the run and {floor_after:.1f} s after it)"
+        )
         for name, seconds in per_notebook.items():
             print(f"  {name:<16} {seconds:6.1f} s  {seconds / floor * NOTEBOOKS:5.1f}x a one-cell notebook")
         outside = run - sum(per_notebook.values())
