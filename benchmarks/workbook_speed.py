@@ -5,9 +5,12 @@ Run:  python benchmarks/workbook_speed.py [--make-test]
 The floor is what Papermill itself costs: seven one-cell notebooks (`x = 1`) executed one after
 another in this process, each in a fresh kernel, as `sugarlab run` executes the seven notebooks of the
 workbook. Against it, the script times a full `sugarlab run` on the simulated cluster (a subprocess,
-as a user runs it) and prints each notebook's share from the run's manifest. The target is 12 times
-the floor. Measuring both in one run keeps the ratio meaningful on a shared machine, where absolute
-times drift with the load.
+as a user runs it) and prints each notebook's share from the run's manifest, the time spent outside
+the notebooks, and the slowest cells (from Papermill's per-cell timings) as the place to look next.
+The target is 12 times the floor. Measuring both in one run keeps the ratio meaningful on a shared
+machine, where absolute times drift with the load: the floor is measured just before the run and
+again just after it, and the ratio uses their mean (on a busy machine one floor alone can be a
+quarter off); the load average is printed too, so that two measurements can be compared honestly.
 
 `--make-test` also clones this repository into a temporary folder and times `make test` there,
 install included (target: under 5 minutes). This is a measurement, not a test: it reports against
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -36,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 def papermill_floor(folder: Path) -> float:
     """Seconds Papermill takes to execute seven one-cell notebooks one after another."""
     cell = nbformat.v4.new_code_cell("x = 1")
+    folder.mkdir(parents=True)
     paths = []
     for number in range(1, NOTEBOOKS + 1):
         path = folder / f"{number:02d}-floor.ipynb"
@@ -47,6 +52,17 @@ def papermill_floor(folder: Path) -> float:
             str(path), str(path.with_suffix(".out.ipynb")), kernel_name="python3", progress_bar=False
         )
     return time.perf_counter() - began
+
+
+def slowest_cells(run_dir: Path, count: int) -> list[tuple[float, str, str]]:
+    """The `count` slowest code cells of a run's executed notebooks: (seconds, notebook, first line)."""
+    cells = []
+    for notebook in sorted((run_dir / "notebooks").glob("*.ipynb")):
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            seconds = cell.metadata.get("papermill", {}).get("duration")
+            if cell.cell_type == "code" and seconds is not None:
+                cells.append((float(seconds), notebook.stem, cell.source.strip().splitlines()[0][:70]))
+    return sorted(cells, reverse=True)[:count]
 
 
 def sugarlab_run(output_dir: Path) -> tuple[float, dict[str, float]]:
@@ -72,14 +88,29 @@ def make_test_from_fresh_clone(folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--make-test", action="store_true", help="also time `make test` in a fresh clone")
+    parser.add_argument("--cells", type=int, default=5, metavar="N", help="list the N slowest cells (default 5)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sugarlab-speed-") as tmp:
         folder = Path(tmp)
-        floor = papermill_floor(folder)
+        load_before = os.getloadavg()[0]
+        floor_before = papermill_floor(folder / "before")
         run, per_notebook = sugarlab_run(folder / "outputs")
-        print(f"papermill floor (7 one-cell notebooks): {floor:6.1f} s")
+        floor_after = papermill_floor(folder / "after")
+        floor = (floor_before + floor_after) / 2
+        print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+        print(
+            f"papermill floor (7 one-cell notebooks): {floor:6.1f} s "
+            f"(mean of {floor_before:.1f} s before the run and {floor_after:.1f} s after it)"
+        )
         for name, seconds in per_notebook.items():
             print(f"  {name:<16} {seconds:6.1f} s  {seconds / floor * NOTEBOOKS:5.1f}x a one-cell notebook")
+        outside = run - sum(per_notebook.values())
+        print(f"  {'outside them':<16} {outside:6.1f} s  (start-up, stopping the simulator, front page, archive)")
+        (run_dir,) = [p for p in (folder / "outputs").iterdir() if p.is_dir()]
+        if args.cells:
+            print("slowest cells:")
+        for seconds, notebook, first_line in slowest_cells(run_dir, args.cells):
+            print(f"  {seconds:6.1f} s  {notebook}: {first_line}")
         verdict = "within" if run / floor <= RUN_TARGET_RATIO else "OVER"
         print(
             f"sugarlab run: {run:6.1f} s = {run / floor:.1f}x the floor ({verdict} the {RUN_TARGET_RATIO:.0f}x target)"

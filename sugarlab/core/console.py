@@ -10,8 +10,9 @@ What the libraries under a run would print, and the user cannot act on, is kept 
 - a kernel is not interrupted on its way out: jupyter_client's `shutdown_kernel` sends SIGINT before
   its `shutdown_request` (`manager.py`, `_async_shutdown_kernel`), and a kernel still inside a
   message handler then logs `KeyboardInterrupt caught in kernel` (ipykernel `kernelbase.py`) into
-  the terminal, after a run that succeeded. The cells have finished when papermill shuts a kernel
-  down, so the shutdown request alone ends it (SIGTERM, then SIGKILL, if it does not).
+  the terminal, after a run that succeeded. The cells have finished and the notebook is saved when
+  papermill shuts a kernel down, so the runner has it killed at once (`shutdown_kernel="immediate"`)
+  rather than wait a second for its interpreter to tear the workbook's imports down.
 
 A failed notebook is one line in the terminal (`failure_line`); the manifest and the front page keep
 the whole message.

@@ -28,6 +28,7 @@ import sys
 import tarfile
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -218,9 +219,13 @@ def _attempt(
     ends the attempt (recorded in `result.interrupted`), not the process."""
     started, stopped = _now(), None
     try:
-        with sigterm_interrupts(), logged_to(result.run_dir / RUN_LOG):
+        # A notebook's HTML page is rendered on a worker thread while the next notebook runs (the runner
+        # mostly waits on the kernel meanwhile); leaving the block waits for every page, before the archive.
+        pages = ThreadPoolExecutor(max_workers=1, thread_name_prefix="html-page")
+        with sigterm_interrupts(), logged_to(result.run_dir / RUN_LOG), pages:
             try:
-                _execute_all(selected[first:], result, result.notebooks[first:], injected, declared, folder, progress)
+                records = result.notebooks[first:]
+                _execute_all(selected[first:], result, records, injected, declared, folder, progress, pages)
             except KeyboardInterrupt:
                 # The interrupted cell's abandoned asyncio task logs "Task exception was never retrieved"
                 # whenever it is collected, maybe after the run log is closed; the run says what happened.
@@ -266,8 +271,10 @@ def _execute_all(
     declared: Mapping[str, set[str]],
     folder: Path,
     progress: bool,
+    pages: ThreadPoolExecutor,
 ) -> None:
     bar = tqdm(zip(selected, records), total=len(selected), unit="notebook", disable=not progress)
+    rendered: list[Future[None]] = []
     for path, record in bar:
         bar.set_description(record.name)
         executed = result.run_dir / "notebooks" / path.name
@@ -282,6 +289,9 @@ def _execute_all(
                 progress_bar=progress and sys.stderr.isatty(),
                 execution_timeout=CELL_TIMEOUT_S,
                 kernel_manager_class=logging_kernel_manager(result.run_dir),
+                # The cells have finished and the notebook is saved: the kernel is stopped at once rather than
+                # asked to tear its interpreter down, which takes about a second after the workbook's imports.
+                shutdown_kernel="immediate",
             )
         except Exception as exc:  # any failure stops the run; it is reported, not raised
             record.status, record.error = "failed", failure_text(record.name, exc)
@@ -294,12 +304,14 @@ def _execute_all(
         finally:
             record.duration_seconds = round(time.monotonic() - began, 3)
             if executed.exists():
-                _export_html(executed, result.run_dir / "html" / f"{path.stem}.html")
+                rendered.append(pages.submit(_export_html, executed, result.run_dir / "html" / f"{path.stem}.html"))
         if progress:
             bar.write(f"{record.name}: {record.status} in {duration(record.duration_seconds)}")
         if record.status == "failed":
             break
     bar.close()
+    for page in rendered:
+        page.result()  # a page that could not be written fails the run, as it did when written in turn
 
 
 def _export_html(notebook: Path, target: Path) -> None:

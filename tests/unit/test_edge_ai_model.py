@@ -217,10 +217,21 @@ def test_exports_are_sorted_and_complete() -> None:
     assert edge_ai.__all__ == sorted(edge_ai.__all__)
     public = {
         name
-        for name in vars(edge_ai)
+        for name in dir(edge_ai)
         if not name.startswith("_") and not isinstance(getattr(edge_ai, name), type(edge_ai))
     }
-    assert public == set(edge_ai.__all__)
+    assert public - {"annotations", "import_module", "TYPE_CHECKING", "Any"} == set(edge_ai.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        edge_ai.nothing  # noqa: B018
+
+
+def test_the_package_loads_its_heavy_modules_only_when_a_name_needs_them() -> None:
+    script = (
+        "import sys; from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg; "
+        "print(sorted(m for m in ('fastapi', 'onnx', 'onnxruntime') if m in sys.modules))"
+    )
+    light = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert light.stdout.strip() == "[]"
 
 
 def test_the_service_refuses_to_start_on_a_bad_setting() -> None:

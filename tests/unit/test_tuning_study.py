@@ -14,7 +14,7 @@ def test_the_small_sweep_measures_what_the_choice_compares_and_replaces_pods_lea
     assert {max(concurrencies) for _, concurrencies in plan} == {8}
     assert plan[1][0] == edge_ai.Tuning(replicas=1)  # a scale, before the settings that change the template
     varied = [{k for k, v in vars(t).items() if v != vars(edge_ai.Tuning())[k]} for t, _ in plan[1:]]
-    assert varied == [{"replicas"}, {"max_batch"}, {"intra_op_threads"}, {"cpu_limit"}]
+    assert varied == [{"replicas"}, {"max_batch"}, {"cpu_limit"}, {"intra_op_threads"}]  # see `sweep`
     assert all(concurrencies == [1, 4, 16] for _, concurrencies in edge_ai.sweep("full"))
     assert str(edge_ai.Tuning(intra_op_threads=1)) == "batch 4, 1 threads, 2 replicas, cpu 2"
 
