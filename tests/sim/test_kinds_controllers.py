@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[client.ApiClient]:
+def api(tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]) -> Iterator[client.ApiClient]:
     workspace = tmp_path_factory.mktemp("kinds")
     started = subprocess.run(
         [str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2", "-p", "speed", "240"],
@@ -37,7 +37,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[client.ApiClient]:
         client.CoreV1Api(api_client).create_namespace({"metadata": {"name": NS}})
         yield api_client
     finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, check=False)
+        stop_later(workspace)
 
 
 def eventually(probe: Callable[[], T | None], what: str, timeout: float = 20) -> T:

@@ -4,7 +4,7 @@ notebooks show their plan, checked by the cluster's dry run, complete, and leave
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,6 @@ from kubernetes import config, dynamic
 
 from sugarlab.core.cli import main
 from sugarlab.core.runner import run_lab
-from sugarlab.kube import simulator
 from sugarlab.views.plan_only import NOT_RUN
 
 # What the cluster itself keeps changing: events, metrics, and the kubelets' Lease renewals (a spec field).
@@ -22,12 +21,14 @@ VOLATILE_KINDS = {"Event", "NodeMetrics", "PodMetrics", "Lease"}
 
 
 @pytest.fixture
-def live_kubeconfig(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[str]:
+def live_kubeconfig(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stop_later: Callable[[Path], None]
+) -> Iterator[str]:
     """`sugarlab sim start -p sim_workers 2`: a cluster the lab then reaches as `--backend live`."""
     workspace = tmp_path / "simulator"
     assert main(["sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2", "-p", "speed", "120"]) == 0
     yield capsys.readouterr().out.strip()
-    simulator.stop(workspace)
+    stop_later(workspace)
 
 
 def objects(kubeconfig: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ DNS1123_SUBDOMAIN = DNS1123_LABEL + "(\\." + DNS1123_LABEL + ")*"
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[client.ApiClient]:
+def api(tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]) -> Iterator[client.ApiClient]:
     workspace = tmp_path_factory.mktemp("validation")
     started = subprocess.run(
         [str(SUGARLAB), "sim", "start", "--workspace", str(workspace)], capture_output=True, text=True, check=True
@@ -28,7 +28,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[client.ApiClient]:
     try:
         yield config.new_client_from_config(started.stdout.strip().splitlines()[-1])
     finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, check=False)
+        stop_later(workspace)
 
 
 def pod(name: str = "web", **spec: Any) -> dict[str, Any]:
