@@ -15,6 +15,18 @@ from sugarlab.core.workspace import Workspace
 from sugarlab.kube import simulator
 from sugarlab.kube.connect import Cluster, connect
 
+# The longest test files (measured with --durations), started first so that the shorter ones pack the workers' tails
+# (`make test` keeps this order: --dist loadfile --no-loadscope-reorder). The workbook's run alone is over a minute.
+LONGEST_FIRST = ("tests/workbook/test_workbook.py", "tests/sim/test_storage.py", "tests/sim/test_plan_live.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
 
 @pytest.fixture(autouse=True)
 def _isolated_workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
