@@ -3,6 +3,8 @@ notebooks show their plan, checked by the cluster's dry run, complete, and leave
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,14 +22,16 @@ from sugarlab.views.plan_only import NOT_RUN
 VOLATILE_KINDS = {"Event", "NodeMetrics", "PodMetrics", "Lease"}
 
 
-@pytest.fixture
-def live_kubeconfig(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], stop_later: Callable[[Path], None]
-) -> Iterator[str]:
-    """`sugarlab sim start -p sim_workers 2`: a cluster the lab then reaches as `--backend live`."""
-    workspace = tmp_path / "simulator"
-    assert main(["sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2", "-p", "speed", "120"]) == 0
-    yield capsys.readouterr().out.strip()
+@pytest.fixture(scope="module")
+def live_kubeconfig(tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]) -> Iterator[str]:
+    """`sugarlab sim start -p sim_workers 2`: a cluster the lab then reaches as `--backend live`. The module's
+    tests share it: each compares the cluster's objects with those it found, so neither needs it fresh."""
+    workspace = tmp_path_factory.mktemp("simulator")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        started = main(["sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2", "-p", "speed", "120"])
+    assert started == 0
+    yield printed.getvalue().strip()
     stop_later(workspace)
 
 
