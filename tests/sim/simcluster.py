@@ -25,9 +25,10 @@ def _sim(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def start(workspace: Path, *params: str) -> Path:
-    """Starts a simulator with two workers (and any further `-p NAME VALUE`); the path of its kubeconfig."""
-    code, out, err = _sim("start", "--workspace", str(workspace), "-p", "sim_workers", "2", *params)
+def start(workspace: Path, *params: str, workers: int = 2) -> Path:
+    """Starts a simulator with two workers (or `workers`, and any further `-p NAME VALUE`); the path of its
+    kubeconfig."""
+    code, out, err = _sim("start", "--workspace", str(workspace), "-p", "sim_workers", str(workers), *params)
     assert code == 0, err
     return Path(out.strip().splitlines()[-1])
 
