@@ -42,11 +42,13 @@ check: $(BIN)/sugarlab
 	BIN=$(BIN) .ci/check --static
 
 # Install, then the static checks, then every tier of tests/: workbook (the notebooks executed once,
-# checked as nbval checks them and end to end), unit (no simulator), sim (a simulator per module) and
-# live (skipped without $KUBECONFIG), on two workers, a file each at a time, the workbook first as it
-# takes longest. The slowest tests are listed at the end.
+# checked as nbval checks them and end to end), sim (a simulator per module), unit (no simulator) and
+# live (skipped without $KUBECONFIG), a file each at a time, in the order given: the longest files first
+# (tests/conftest.py), the many short unit files last to even out the workers. Three workers on two
+# cores: most tests wait on a simulator or a kernel, and a third worker cut the run by a third.
+# The slowest tests are listed at the end.
 test: check system-packages
-	$(BIN)/pytest tests/workbook tests/unit tests/sim tests/live -n 2 --dist loadfile --durations=15
+	$(BIN)/pytest tests/workbook tests/sim tests/unit tests/live -n 3 --dist loadfile --no-loadscope-reorder --durations=15
 
 # Re-record the outputs the notebooks keep (the cells marked NBVAL_CHECK_OUTPUT) from the
 # simulated cluster with the notebooks' default seed; every other output is stripped.

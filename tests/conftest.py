@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,18 @@ from sugarlab.core.workspace import Workspace
 from sugarlab.kube import simulator
 from sugarlab.kube.connect import Cluster, connect
 
+# The longest test files (measured with --durations), started first so that the shorter ones pack the workers' tails
+# (`make test` keeps this order: --dist loadfile --no-loadscope-reorder). The workbook's run alone is over a minute.
+LONGEST_FIRST = ("tests/workbook/test_workbook.py", "tests/sim/test_storage.py", "tests/sim/test_plan_live.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
 
 @pytest.fixture(autouse=True)
 def _isolated_workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -21,8 +34,22 @@ def _isolated_workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("SUGARLAB_WORKSPACE", str(tmp_path_factory.mktemp("default-workspace")))
 
 
+@pytest.fixture(scope="session")
+def stop_later() -> Iterator[Callable[[Path], None]]:
+    """Stop a workspace's simulator without waiting for it: a server takes a second or two to exit (its
+    graceful shutdown, then its pods' processes), time the next test need not spend idle. Every one is
+    stopped, and any failure to stop raised, before the session ends."""
+    stopping: list[Future[bool]] = []
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="sim-stop") as pool:
+        yield lambda workspace: stopping.append(pool.submit(simulator.stop, workspace))
+    for stopped in stopping:
+        stopped.result()
+
+
 @pytest.fixture
-def start_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Cluster]]:
+def start_sim(
+    tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]
+) -> Iterator[Callable[..., Cluster]]:
     """Start simulated clusters with given parameters; every one is stopped when the test ends."""
     workspaces: list[Path] = []
 
@@ -33,12 +60,14 @@ def start_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
         return connect(validate_parameters(values))
 
     yield start
-    for workspace in workspaces:
-        simulator.stop(workspace)
+    for workspace in dict.fromkeys(workspaces):  # each once: a test may start one workspace twice
+        stop_later(workspace)
 
 
 @pytest.fixture
-def open_sim_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Lab]]:
+def open_sim_lab(
+    tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]
+) -> Iterator[Callable[..., Lab]]:
     """Open labs on simulated clusters with given parameters; every cluster is stopped afterwards."""
     workspaces: list[Path] = []
 
@@ -49,20 +78,22 @@ def open_sim_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
         return open_lab(notebook, **values)
 
     yield start
-    for workspace in workspaces:
-        simulator.stop(workspace)
+    for workspace in dict.fromkeys(workspaces):  # each once: a test may start one workspace twice
+        stop_later(workspace)
 
 
 @pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def sim(tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]) -> Iterator[Cluster]:
     """One simulated cluster shared by a test module."""
     workspace = tmp_path_factory.mktemp("sim")
     yield connect(validate_parameters({"workspace": str(workspace), "speed": 120}))
-    simulator.stop(workspace)
+    stop_later(workspace)
 
 
 @pytest.fixture(scope="module")
-def shared_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Lab]]:
+def shared_lab(
+    tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]
+) -> Iterator[Callable[..., Lab]]:
     """Labs with given parameters on one simulated cluster of the default shape, shared by a test module:
     for tests that build manifests or read the cluster, and change nothing another test would see."""
     workspace = tmp_path_factory.mktemp("shared-sim")
@@ -77,4 +108,4 @@ def shared_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
         return Lab(params, cluster, Workspace(params.workspace_path, notebook).create())
 
     yield lab
-    simulator.stop(workspace)
+    stop_later(workspace)

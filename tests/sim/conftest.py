@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from simcluster import start, stop
+from simcluster import start
 
 from sugarlab.sim.kubeconfig import access
 
 
 @pytest.fixture(scope="module")
-def sim_workspace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def sim_workspace(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]
+) -> Iterator[Path]:
     """The module's workspace; whatever simulator runs in it is stopped when the module's tests are done."""
     workspace = tmp_path_factory.mktemp(request.module.__name__.removeprefix("test_").replace("_", "-"))
     try:
         yield workspace
     finally:
-        stop(workspace)
+        stop_later(workspace)
 
 
 @pytest.fixture(scope="module")

@@ -2,35 +2,40 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-SUGARLAB = Path(sys.executable).parent / "sugarlab"
+from sugarlab.core.cli import main
+
 KUBECTL = shutil.which("kubectl")
 needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine")
 
 
-def start(workspace: Path, *params: str) -> Path:
-    """Starts a simulator with two workers (and any further `-p NAME VALUE`); the path of its kubeconfig."""
-    started = subprocess.run(
-        [str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2", *params],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert started.returncode == 0, started.stderr
-    return Path(started.stdout.strip().splitlines()[-1])
+def _sim(*args: str) -> tuple[int, str, str]:
+    """`sugarlab sim ARGS` in this process (the command line's own code, without a second interpreter's
+    second of imports per module): its exit code, standard output and standard error."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["sim", *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def start(workspace: Path, *params: str, workers: int = 2) -> Path:
+    """Starts a simulator with two workers (or `workers`, and any further `-p NAME VALUE`); the path of its
+    kubeconfig."""
+    code, out, err = _sim("start", "--workspace", str(workspace), "-p", "sim_workers", str(workers), *params)
+    assert code == 0, err
+    return Path(out.strip().splitlines()[-1])
 
 
 def stop(workspace: Path) -> None:
-    subprocess.run(
-        [str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, check=False, timeout=60
-    )
+    code, _, err = _sim("stop", "--workspace", str(workspace))
+    assert code == 0, err
 
 
 def kubectl(

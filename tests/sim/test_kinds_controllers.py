@@ -7,8 +7,6 @@ from __future__ import annotations
 import base64
 import calendar
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,27 +15,21 @@ from typing import Any, TypeVar
 import pytest
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
+from simcluster import start
 
-SUGARLAB = Path(sys.executable).parent / "sugarlab"
 NS = "lab-kinds"
 T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[client.ApiClient]:
+def api(tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]) -> Iterator[client.ApiClient]:
     workspace = tmp_path_factory.mktemp("kinds")
-    started = subprocess.run(
-        [str(SUGARLAB), "sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2", "-p", "speed", "240"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
     try:
-        api_client = config.new_client_from_config(config_file=started.stdout.strip().splitlines()[-1])
+        api_client = config.new_client_from_config(config_file=str(start(workspace, "-p", "speed", "240")))
         client.CoreV1Api(api_client).create_namespace({"metadata": {"name": NS}})
         yield api_client
     finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, check=False)
+        stop_later(workspace)
 
 
 def eventually(probe: Callable[[], T | None], what: str, timeout: float = 20) -> T:

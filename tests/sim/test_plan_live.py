@@ -3,8 +3,10 @@ notebooks show their plan, checked by the cluster's dry run, complete, and leave
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +16,23 @@ from kubernetes import config, dynamic
 
 from sugarlab.core.cli import main
 from sugarlab.core.runner import run_lab
-from sugarlab.kube import simulator
 from sugarlab.views.plan_only import NOT_RUN
 
 # What the cluster itself keeps changing: events, metrics, and the kubelets' Lease renewals (a spec field).
 VOLATILE_KINDS = {"Event", "NodeMetrics", "PodMetrics", "Lease"}
 
 
-@pytest.fixture
-def live_kubeconfig(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[str]:
-    """`sugarlab sim start -p sim_workers 2`: a cluster the lab then reaches as `--backend live`."""
-    workspace = tmp_path / "simulator"
-    assert main(["sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2", "-p", "speed", "120"]) == 0
-    yield capsys.readouterr().out.strip()
-    simulator.stop(workspace)
+@pytest.fixture(scope="module")
+def live_kubeconfig(tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]) -> Iterator[str]:
+    """`sugarlab sim start -p sim_workers 2`: a cluster the lab then reaches as `--backend live`. The module's
+    tests share it: each compares the cluster's objects with those it found, so neither needs it fresh."""
+    workspace = tmp_path_factory.mktemp("simulator")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        started = main(["sim", "start", "--workspace", str(workspace), "-p", "sim_workers", "2", "-p", "speed", "120"])
+    assert started == 0
+    yield printed.getvalue().strip()
+    stop_later(workspace)
 
 
 def objects(kubeconfig: str) -> dict[str, Any]:

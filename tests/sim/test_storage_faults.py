@@ -4,7 +4,7 @@ as it does on k3s, and the writer survives a NAS that stops answering without lo
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,6 @@ import yaml
 
 from sugarlab.core.lab import Lab, open_lab
 from sugarlab.core.params import validate_parameters
-from sugarlab.kube import simulator
 from sugarlab.kube.errors import ApiError
 from sugarlab.steps.storage import failover, nfs_class, tutorial_as_written, writer
 
@@ -23,7 +22,7 @@ needs_bwrap = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+def lab(tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]) -> Iterator[Lab]:
     """One lab on one simulated cluster for the module, with the NFS class applied; its tests run in order."""
     workspace = tmp_path_factory.mktemp("storage-faults")
     lab = open_lab("test", workspace=str(workspace), sim_workers=1, speed=60, failures=["nas-outage"])
@@ -31,7 +30,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         nfs_class.apply(lab, nfs_class.manifest(lab.params, nfs_class.choose(lab, nfs_class.detect(lab))))
         yield lab
     finally:
-        simulator.stop(workspace)
+        stop_later(workspace)
 
 
 def test_the_statefulset_run_is_the_tutorials_own() -> None:

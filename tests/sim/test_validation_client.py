@@ -4,31 +4,26 @@ simulator answers with kube-apiserver's status code and message (v1.33), and sto
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from kubernetes import client, config
+from simcluster import start
 
-SUGARLAB = Path(sys.executable).parent / "sugarlab"
 QUANTITY_RE = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
 DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS1123_SUBDOMAIN = DNS1123_LABEL + "(\\." + DNS1123_LABEL + ")*"
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[client.ApiClient]:
+def api(tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]) -> Iterator[client.ApiClient]:
     workspace = tmp_path_factory.mktemp("validation")
-    started = subprocess.run(
-        [str(SUGARLAB), "sim", "start", "--workspace", str(workspace)], capture_output=True, text=True, check=True
-    )
     try:
-        yield config.new_client_from_config(started.stdout.strip().splitlines()[-1])
+        yield config.new_client_from_config(str(start(workspace, workers=0)))
     finally:
-        subprocess.run([str(SUGARLAB), "sim", "stop", "--workspace", str(workspace)], capture_output=True, check=False)
+        stop_later(workspace)
 
 
 def pod(name: str = "web", **spec: Any) -> dict[str, Any]:

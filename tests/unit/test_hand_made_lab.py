@@ -1,33 +1,18 @@
-"""A workspace made by hand following the tutorial, judged by the report: `kubectl top` text in
-`baseline/resource-snapshot.csv` (the tutorial's `kubectl top nodes | tee ...` then `kubectl top pods -A
-| tee -a ...`) and fio's normal text in `operations/fio-report.log` (its `kubectl logs job/fio-benchmark
-> ...`), from the real outputs in tests/data (their sources are in tests/data/README.md and
-tests/data/fio/README.md)."""
+"""A workspace made by hand following the tutorial (see tests/hand_made.py), judged by the report; notebook 07 judging
+one is in the workbook tier (tests/workbook/test_report_notebook.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hand_made import DATA, hand_made
 
 from sugarlab.report import LabFiles, build
 from sugarlab.report.figures import UNRECORDED_NODE
 from sugarlab.steps.baseline import read_snapshot
 
-DATA = Path(__file__).parents[1] / "data"
 MIB, GIB = 1024**2, 1024**3
-
-
-def hand_made(root: Path, fio_log: str) -> Path:
-    """What an operator's shell leaves: plain files, no registry of who wrote them."""
-    (root / "baseline").mkdir(parents=True)
-    (root / "operations").mkdir()
-    (root / "baseline/cluster-inventory.txt").write_text((DATA / "kubectl-get-nodes-wide.txt").read_text())
-    (root / "baseline/resource-snapshot.csv").write_text(
-        (DATA / "kubectl-top-nodes.txt").read_text() + (DATA / "kubectl-top-pods.txt").read_text()
-    )
-    (root / "operations/fio-report.log").write_text((DATA / "fio" / fio_log).read_text())
-    return root
 
 
 def test_kubectl_top_text_reads_as_the_snapshot() -> None:
@@ -67,37 +52,3 @@ def test_the_report_judges_a_hand_made_workspace(tmp_path: Path, fio_log: str, i
     assert "fio's 4k random reads ran at" in report.summary[4]
     inventory = {c.label: c for m in report.milestones for c in m.checks}["two or more new workers joined and Ready"]
     assert "expansion/nodes-after-join.txt" in inventory.evidence  # the baseline was read; the join was not made
-
-
-def test_notebook_07_judges_a_hand_made_workspace(tmp_path: Path) -> None:
-    import papermill
-
-    from sugarlab.kube import simulator
-
-    workspace = hand_made(tmp_path / "lab", "fio-3.33-tutorial-normal.log")
-    try:
-        papermill.execute_notebook(
-            str(Path(__file__).parents[2] / "notebooks" / "07-report.ipynb"),
-            str(tmp_path / "07-report.ipynb"),
-            parameters={"workspace": str(workspace)},
-            cwd=str(Path(__file__).parents[2] / "notebooks"),
-            progress_bar=False,
-        )
-    finally:
-        simulator.stop(workspace)  # notebook 07 opened its lab on the workspace's simulated cluster
-    checklist = (workspace / "final/milestone-checklist.md").read_text()
-    cells = [
-        [cell.strip() for cell in line.strip().strip("|").split("|")]
-        for line in checklist.splitlines()
-        if line.startswith("| ")
-    ]
-    figures = {row[1]: row[2:] for row in cells if len(row) == 5}
-    assert figures["nodes at baseline"] == ["3 nodes", "cluster", "baseline/resource-snapshot.csv"]
-    assert figures["CPU used at baseline"] == ["0.747 cores", "cluster", "baseline/resource-snapshot.csv"]
-    assert figures[f"fio 4k random-read IOPS, {UNRECORDED_NODE}"] == [
-        "13,918 IOPS",
-        "cluster",
-        "operations/fio-report.log",
-    ]
-    sources = {row[0]: row[1] for row in cells if len(row) == 5 and row[0].startswith("baseline/")}
-    assert sources["baseline/resource-snapshot.csv"] == "not recorded"
