@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
+import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,30 @@ def kubectl_out(kubeconfig: Path | str, *args: str, stdin: str | None = None, ti
     done = kubectl(kubeconfig, *args, stdin=stdin, timeout=timeout)
     assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr}"
     return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def port_forward(
+    kubeconfig: Path | str, target: str, remote: int, namespace: str | None = None
+) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    """`kubectl port-forward TARGET LOCAL:REMOTE` on 127.0.0.1, once it says it forwards: the local port and
+    kubectl's process (killed on leaving)."""
+    assert KUBECTL is not None
+    local = free_port()
+    scope = ["-n", namespace] if namespace else []
+    args = [KUBECTL, "--kubeconfig", str(kubeconfig), *scope, "port-forward", target, f"{local}:{remote}"]
+    with subprocess.Popen(
+        [*args, "--address", "127.0.0.1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None
+            assert process.stdout.readline().startswith(f"Forwarding from 127.0.0.1:{local} -> {remote}")
+            yield local, process
+        finally:
+            process.kill()

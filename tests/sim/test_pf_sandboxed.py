@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from kubernetes import client, config, watch
 from kubernetes.stream import portforward
-from simcluster import KUBECTL, kubectl_out, needs_kubectl
+from simcluster import KUBECTL, kubectl_out, needs_kubectl, port_forward
 
 from sugarlab.sim.images import HOST_PATH
 
@@ -117,39 +117,11 @@ def files(core: client.CoreV1Api) -> str:
     return "files"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def forwarding(kubeconfig: Path, web: str) -> Iterator[int]:
     """`kubectl port-forward pod/web LOCAL:8000`, once it says it forwards; the local port."""
-    assert KUBECTL is not None
-    local = _free_port()
-    process = subprocess.Popen(
-        [
-            KUBECTL,
-            "--kubeconfig",
-            str(kubeconfig),
-            "port-forward",
-            f"pod/{web}",
-            f"{local}:{HTTP_PORT}",
-            "--address",
-            "127.0.0.1",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        assert process.stdout.readline().startswith(f"Forwarding from 127.0.0.1:{local} -> {HTTP_PORT}")
+    with port_forward(kubeconfig, f"pod/{web}", HTTP_PORT) as (local, _):
         yield local
-    finally:
-        process.kill()
-        process.communicate(timeout=10)
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -178,24 +150,12 @@ def test_kubectl_port_forward_reaches_a_server_inside_the_container(forwarding: 
 @needs_root
 @needs_kubectl
 def test_kubectl_port_forward_to_a_port_nothing_listens_on_gets_containerds_error(kubeconfig: Path, web: str) -> None:
-    assert KUBECTL is not None
-    local = _free_port()
-    process = subprocess.Popen(
-        [KUBECTL, "--kubeconfig", str(kubeconfig), "port-forward", f"pod/{web}", f"{local}:{CLOSED_PORT}"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        assert process.stdout.readline().startswith(f"Forwarding from 127.0.0.1:{local} -> {CLOSED_PORT}")
+    with port_forward(kubeconfig, f"pod/{web}", CLOSED_PORT) as (local, process):
         with socket.create_connection(("127.0.0.1", local), timeout=10) as conn:
             conn.sendall(b"GET / HTTP/1.0\r\n\r\n")
             conn.settimeout(10)
             assert conn.recv(100) == b""
         _, err = process.communicate(timeout=15)  # kubectl stops forwarding after the pod's error
-    finally:
-        process.kill()
     assert f"error forwarding port {CLOSED_PORT} to pod" in err
     assert f"failed to connect to localhost:{CLOSED_PORT} inside namespace" in err
     assert f"IPv4: dial tcp4 127.0.0.1:{CLOSED_PORT}: connect: connection refused" in err

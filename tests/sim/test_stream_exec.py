@@ -17,7 +17,7 @@ from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward, stream
 from kubernetes.stream.ws_client import ERROR_CHANNEL
-from simcluster import KUBECTL, kubectl, needs_kubectl, start, stop
+from simcluster import KUBECTL, kubectl, needs_kubectl, port_forward, start, stop
 
 from sugarlab.payloads.edge_ai.sample_images import synthetic_jpeg
 
@@ -82,12 +82,6 @@ def inference(core: client.CoreV1Api, kubeconfig: Path) -> str:
         {"metadata": {"name": SERVICE}, "spec": {"selector": labels, "ports": [{"port": 9000, "targetPort": 9000}]}},
     )
     return _running(core, NAMESPACE, f"app={SERVICE}", ready=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- exec ----------------------------------------------------------------------------------------
@@ -259,28 +253,7 @@ def test_exec_as_a_plain_request_needs_an_upgrade(core: client.CoreV1Api, python
 @needs_kubectl
 def test_kubectl_port_forward_to_the_service_reaches_the_inference_service(kubeconfig: Path, inference: str) -> None:
     """The tutorial's `kubectl port-forward svc/vehicle-detector 9000:9000`, then an HTTP request through it."""
-    assert KUBECTL is not None
-    local = _free_port()
-    forwarding = subprocess.Popen(
-        [
-            KUBECTL,
-            "--kubeconfig",
-            str(kubeconfig),
-            "-n",
-            NAMESPACE,
-            "port-forward",
-            f"svc/{SERVICE}",
-            f"{local}:9000",
-            "--address",
-            "127.0.0.1",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert forwarding.stdout is not None
-        assert forwarding.stdout.readline().startswith(f"Forwarding from 127.0.0.1:{local} -> 9000")
+    with port_forward(kubeconfig, f"svc/{SERVICE}", 9000, NAMESPACE) as (local, _):
         answers = []
         for path in ("/healthz", "/readyz"):
             with urllib.request.urlopen(f"http://127.0.0.1:{local}{path}", timeout=10) as response:
@@ -308,44 +281,18 @@ def test_kubectl_port_forward_to_the_service_reaches_the_inference_service(kubec
             inferred = json.loads(response.read())
         assert len(photo) > 100_000
         assert inferred["top"] and inferred["timing_ms"]["total"] > 0
-    finally:
-        forwarding.kill()
-        forwarding.communicate(timeout=10)
 
 
 @needs_kubectl
 def test_kubectl_port_forward_to_a_port_nothing_listens_on_reports_the_pod_error(
     kubeconfig: Path, inference: str
 ) -> None:
-    assert KUBECTL is not None
-    local = _free_port()
-    forwarding = subprocess.Popen(
-        [
-            KUBECTL,
-            "--kubeconfig",
-            str(kubeconfig),
-            "-n",
-            NAMESPACE,
-            "port-forward",
-            f"pod/{inference}",
-            f"{local}:9100",
-            "--address",
-            "127.0.0.1",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert forwarding.stdout is not None
-        assert forwarding.stdout.readline().startswith(f"Forwarding from 127.0.0.1:{local} -> 9100")
+    with port_forward(kubeconfig, f"pod/{inference}", 9100, NAMESPACE) as (local, process):
         with socket.create_connection(("127.0.0.1", local), timeout=10) as conn:
             conn.sendall(b"GET / HTTP/1.0\r\n\r\n")
             conn.settimeout(10)
             assert conn.recv(100) == b""  # closed without an answer
-        _, err = forwarding.communicate(timeout=15)  # kubectl gives up on the pod after the error
-    finally:
-        forwarding.kill()
+        _, err = process.communicate(timeout=15)  # kubectl gives up on the pod after the error
     assert "error forwarding port 9100 to pod" in err
     assert "dial tcp4 127.0.0.1:9100: connect: connection refused" in err
 
