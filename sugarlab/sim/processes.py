@@ -123,17 +123,23 @@ class LocalProcesses:
     def stop(self, uid: str) -> None:
         self.fio.stop(uid)
         self.confined.stop(uid)
-        local = self._running.pop(uid, None)
-        if local is not None and local.process.poll() is None:
-            local.process.terminate()
-            try:
-                local.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                local.process.kill()
-                local.process.wait()
+        _terminate([self._running.pop(uid)] if uid in self._running else [])
 
     def stop_all(self) -> None:
+        """Every process at once: the services are asked to stop together, then awaited."""
         self.fio.stop_all()
         self.confined.stop_all()
-        for uid in list(self._running):
-            self.stop(uid)
+        _terminate([self._running.pop(uid) for uid in list(self._running)])
+
+
+def _terminate(services: list[LocalProcess]) -> None:
+    """SIGTERM to each, then wait for each (5 s, then SIGKILL), so their shutdowns overlap."""
+    running = [service.process for service in services if service.process.poll() is None]
+    for process in running:
+        process.terminate()
+    for process in running:
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
