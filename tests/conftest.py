@@ -102,7 +102,7 @@ def shared_lab(
 
     def lab(notebook: str = "test", **values: Any) -> Lab:
         params = validate_parameters({"speed": 120, **values, "workspace": str(workspace)})
-        shape = ("seed", "controller_profile", "sim_workers", "worker_profile", "metrics_server", "sim_nfs_provisioner")
+        shape = ("seed", "controller_profile", "sim_workers", "worker_profile", "sim_addons")
         if params.model_dump(include=set(shape)) != base.model_dump(include=set(shape)):
             raise ValueError("a shared lab has the default cluster shape; use open_sim_lab for another")
         return Lab(params, cluster, Workspace(params.workspace_path, notebook).create())

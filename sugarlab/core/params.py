@@ -21,6 +21,7 @@ DEFAULT_WORKSPACE = "~/sugarkube-labs/tutorial-13"
 Failure = Literal["delete-pod", "drain-node", "node-down", "power-off", "nas-outage"]
 FAILURES: tuple[Failure, ...] = ("delete-pod", "drain-node", "node-down", "power-off", "nas-outage")
 WORKER_TAINT = "sugarkube.io/role=worker:NoSchedule"  # the tutorial's INSTALL_K3S_EXEC
+SIM_ADDONS = ("metrics-server", "csi-driver-nfs", "nfs-subdir")
 TUTORIAL_STRESS_ARGS = ("--cpu", "2", "--io", "2", "--vm", "1", "--vm-bytes", "256M", "--timeout", "5m")
 HOSTNAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 TAINT = re.compile(r"[\w./-]+=[\w.-]*:(NoSchedule|PreferNoSchedule|NoExecute)")
@@ -68,9 +69,10 @@ class LabParams(BaseModel):
         0, ge=0, le=16, description="sim: workers the simulated cluster already has (Sugarkube starts with none)"
     )
     worker_profile: str = Field("pi4-4gb", description="sim: hardware of those workers")
-    metrics_server: bool = Field(True, description="sim: whether metrics-server runs (turn off to see the diagnosis)")
-    sim_nfs_provisioner: Literal["csi-driver-nfs", "nfs-subdir", "none"] = Field(
-        "csi-driver-nfs", description="sim: NFS provisioner installed (csi-driver-nfs, nfs-subdir, none)"
+    sim_addons: list[str] = Field(
+        default_factory=lambda: ["metrics-server", "csi-driver-nfs"],
+        description="sim: what runs beside k3s: metrics-server (leave it out to see the diagnosis), and "
+        "csi-driver-nfs or nfs-subdir",
     )
     retake_baseline: bool = Field(
         False, description=("replace a baseline that later notebooks already used (otherwise it is kept)")
@@ -278,6 +280,33 @@ class LabParams(BaseModel):
     def _known_profile(cls, value: str) -> str:
         return check_profile(value)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any, info: ValidationInfo) -> Any:
+        """Papermill's `-p` passes text: a list parameter given as text is its comma-separated items."""
+        field = cls.model_fields[str(info.field_name)]
+        if isinstance(value, str) and getattr(field.annotation, "__origin__", None) is list:
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("sim_addons")
+    @classmethod
+    def _addons(cls, addons: list[str]) -> list[str]:
+        unknown = [a for a in addons if a not in SIM_ADDONS]
+        if unknown or len(set(addons)) != len(addons):
+            raise ValueError(f"each of {', '.join(SIM_ADDONS)} at most once")
+        if {"csi-driver-nfs", "nfs-subdir"} <= set(addons):
+            raise ValueError("one NFS provisioner: csi-driver-nfs or nfs-subdir")
+        return addons
+
+    @property
+    def metrics_server(self) -> bool:
+        return "metrics-server" in self.sim_addons
+
+    @property
+    def sim_nfs_provisioner(self) -> str:
+        return next((a for a in self.sim_addons if a in ("csi-driver-nfs", "nfs-subdir")), "none")
+
     @property
     def nfs_server(self) -> str:
         return self.nfs_export.partition(":")[0]
@@ -313,8 +342,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "controller_profile",
         "sim_workers",
         "worker_profile",
-        "metrics_server",
-        "sim_nfs_provisioner",
+        "sim_addons",
         "retake_baseline",
     ),
     "02-expansion": (

@@ -94,12 +94,12 @@ def test_unknown_parameter_message_names_it_and_the_known_ones(
 def test_parameters_are_read_like_papermill_reads_them(tmp_path: Path) -> None:
     file = tmp_path / "params.yaml"
     file.write_text("seed: 4\nbackend: live\nspeed: 2.5\n")
-    pairs = [("seed", "007"), ("metrics_server", "False"), ("context", "1.5"), ("controller_profile", "pi5-8gb")]
+    pairs = [("seed", "007"), ("retake_baseline", "False"), ("context", "1.5"), ("controller_profile", "pi5-8gb")]
     assert _parameters(pairs, [file]) == {
         "seed": 7,
         "backend": "live",
         "speed": 2.5,
-        "metrics_server": False,
+        "retake_baseline": False,
         "context": 1.5,
         "controller_profile": "pi5-8gb",
     }

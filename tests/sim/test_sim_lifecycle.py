@@ -93,7 +93,7 @@ def test_workers_follow_their_profile(start_sim) -> None:
 
 
 def test_cluster_without_metrics_server_gives_the_tutorials_hint(start_sim) -> None:
-    cluster = start_sim(metrics_server=False)
+    cluster = start_sim(sim_addons=["csi-driver-nfs"])
     with pytest.raises(MetricsUnavailable, match="components.yaml"):
         top_nodes(cluster)
 

@@ -101,7 +101,7 @@ def test_a_changed_row_fails_the_verdict_too(open_sim_lab, monkeypatch) -> None:
 
 
 def test_without_an_nfs_provisioner_the_lab_says_how_to_install_one(open_sim_lab) -> None:
-    lab = open_sim_lab(sim_nfs_provisioner="none")
+    lab = open_sim_lab(sim_addons=["metrics-server"])
     assert nfs_class.detect(lab) == []
     with pytest.raises(nfs_class.NoNfsProvisioner) as missing:
         nfs_class.choose(lab, [])
@@ -109,7 +109,7 @@ def test_without_an_nfs_provisioner_the_lab_says_how_to_install_one(open_sim_lab
 
 
 def test_nfs_subdir_parameters_are_mapped_and_a_foreign_export_is_refused(open_sim_lab) -> None:
-    lab = open_sim_lab(sim_nfs_provisioner="nfs-subdir")
+    lab = open_sim_lab(sim_addons=["metrics-server", "nfs-subdir"])
     [found] = nfs_class.detect(lab)
     assert (found.kind, found.name, found.server, found.path) == (
         "nfs-subdir",

@@ -47,8 +47,15 @@ def _closed_port() -> int:
 
 
 def test_values_are_coerced_the_way_papermill_sends_them() -> None:
-    params = validate_parameters({"seed": "007", "context": 1, "speed": 30, "metrics_server": "false"})
-    assert (params.seed, params.context, params.speed, params.metrics_server) == (7, "1", 30.0, False)
+    params = validate_parameters({"seed": "007", "context": 1, "speed": 30, "retake_baseline": "false"})
+    assert (params.seed, params.context, params.speed, params.retake_baseline) == (7, "1", 30.0, False)
+    # a list parameter given as text, as Papermill's -p passes it: its comma-separated items
+    bare = validate_parameters({"sim_addons": "csi-driver-nfs", "failures": "delete-pod, drain-node"})
+    assert (bare.metrics_server, bare.sim_nfs_provisioner, bare.failures) == (
+        False,
+        "csi-driver-nfs",
+        ["delete-pod", "drain-node"],
+    )
     nas = validate_parameters({"nfs_export": "nas.local:/srv/nfs"})
     assert (nas.nfs_server, nas.nfs_path, nas.nfs_mount_options) == ("nas.local", "/srv/nfs", ["vers=4.1"])
 
@@ -62,6 +69,8 @@ def test_values_are_coerced_the_way_papermill_sends_them() -> None:
         ({"controller_profile": "pi3"}, "controller_profile", "pi4-2gb"),
         ({"workers": 2}, "workers", "not a lab parameter"),
         ({"nfs_export": "192.168.42.50"}, "nfs_export", "server:/path"),
+        ({"sim_addons": "metrics-server,traefik"}, "sim_addons", "metrics-server, csi-driver-nfs, nfs-subdir"),
+        ({"sim_addons": ["csi-driver-nfs", "nfs-subdir"]}, "sim_addons", "one NFS provisioner"),
         ({"nfs_mount_options": ["vers=4.1,hard"]}, "nfs_mount_options", "one per item"),
     ],
 )

@@ -29,7 +29,7 @@ def test_another_seed_makes_another_cluster(tmp_path: Path) -> None:
 
 
 def test_run_without_metrics_server_records_the_failed_step_with_the_hint(tmp_path: Path) -> None:
-    result = run_lab({"metrics_server": False}, notebooks=["01"], output_dir=tmp_path, progress=False)
+    result = run_lab({"sim_addons": "csi-driver-nfs"}, notebooks=["01"], output_dir=tmp_path, progress=False)
     assert result.status == "succeeded"  # the notebook completes and reports the failed step
     manifest = json.loads((result.run_dir / "manifest.json").read_text())
     (step,) = [s for s in manifest["steps"] if s["step"] == "resource snapshot"]
