@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import shutil
-import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sshd import free_port
 
 from sugarlab.core.cli import main
 
@@ -61,10 +64,20 @@ def kubectl_out(kubeconfig: Path | str, *args: str, stdin: str | None = None, ti
     return done.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def apply(kubeconfig: Path | str, manifest: dict[str, Any]) -> None:
+    """`kubectl apply -f -` of one manifest; kubectl's error fails the test."""
+    done = kubectl(kubeconfig, "apply", "--validate=false", "-f", "-", stdin=json.dumps(manifest))
+    assert done.returncode == 0, done.stderr
+
+
+def wait_for(what: str, check: Any, timeout: float = 60) -> Any:
+    """Poll `check` every half second until it returns something true; that, or a failure naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from simcluster import kubectl, needs_kubectl
+from simcluster import apply, kubectl, needs_kubectl, wait_for
 
 pytestmark = [
     needs_kubectl,
@@ -22,11 +22,6 @@ pytestmark = [
         reason="bubblewrap and busybox are not installed (`make system-packages`)",
     ),
 ]
-
-
-def apply(kubeconfig: Path, manifest: dict[str, Any]) -> None:
-    done = kubectl(kubeconfig, "apply", "--validate=false", "-f", "-", stdin=json.dumps(manifest))
-    assert done.returncode == 0, done.stderr
 
 
 def pod(name: str, image: str, command: list[str], **spec: Any) -> dict[str, Any]:
@@ -38,16 +33,6 @@ def status_of(kubeconfig: Path, name: str) -> dict[str, Any]:
     done = kubectl(kubeconfig, "get", "pod", name, "-o", "json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["status"]  # type: ignore[no-any-return]
-
-
-def wait_for(what: str, check: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from simcluster import kubectl, needs_kubectl
+from simcluster import apply, kubectl, needs_kubectl, wait_for
 
 from sugarlab.sim.kubeconfig import access
 
@@ -28,11 +28,6 @@ while True:
     db.execute('INSERT INTO rows VALUES (?)', (datetime.datetime.now(datetime.timezone.utc).isoformat(),))
     time.sleep(5)
 """
-
-
-def apply(kubeconfig: Path, manifest: dict[str, Any]) -> None:
-    done = kubectl(kubeconfig, "apply", "--validate=false", "-f", "-", stdin=json.dumps(manifest))
-    assert done.returncode == 0, done.stderr
 
 
 def nas_power(kubeconfig: Path, on: bool) -> dict[str, Any]:
@@ -68,15 +63,6 @@ def writer_pod(name: str, claim: str) -> dict[str, Any]:
 
 def pod_json(kubeconfig: Path, name: str) -> dict[str, Any]:
     return json.loads(kubectl(kubeconfig, "get", "pod", name, "-o", "json").stdout)  # type: ignore[no-any-return]
-
-
-def wait_for(what: str, check: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
