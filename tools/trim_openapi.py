@@ -7,7 +7,7 @@ scripts/constants.py names KUBERNETES_BRANCH = "release-1.33").
 
 It keeps the kinds the simulator serves, the paths that act on them and every definition they
 reach, and writes `sugarlab/sim/schema_data/swagger.json.gz`. The OpenAPI v3 documents the simulator
-serves per group-version are derived from this one at run time (`sugarlab.sim.openapi`), as
+serves per group-version are derived from this one at run time (`sugarlab.sim.apiserver.openapi.openapi`), as
 kube-apiserver derives both from the same definitions.
 
     git -C <python-client-clone> show 1cc7ca51bed5b924f5d35c91c1f3578158a703c0:kubernetes/swagger.json.unprocessed > swagger.json

@@ -15,7 +15,7 @@ from kubernetes.utils import parse_quantity
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from sugarlab.core.errors import ParameterError
-from sugarlab.sim.spec import check_fault, check_medium, check_profile
+from sugarlab.sim.world.spec import check_fault, check_medium, check_profile
 
 DEFAULT_WORKSPACE = "~/sugarkube-labs/tutorial-13"
 Failure = Literal["delete-pod", "drain-node", "node-down", "power-off", "nas-outage"]

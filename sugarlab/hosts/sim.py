@@ -1,7 +1,7 @@
 """Machines of the simulated cluster, reached through the simulator instead of SSH.
 
 They answer the same commands a Raspberry Pi answers in the expansion lab (see
-`sugarlab.sim.machines`), so the notebook's join code runs unchanged against either.
+`sugarlab.sim.world.machines`), so the notebook's join code runs unchanged against either.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from sugarlab.core.errors import ClusterUnreachable, ParameterError
 from sugarlab.core.params import LabParams
 from sugarlab.kube import simulator
 from sugarlab.kube.errors import ApiError
-from sugarlab.sim.spec import CONTEXT
+from sugarlab.sim.world.spec import CONTEXT
 
 Provenance = Literal["cluster", "local", "simulated"]
 

@@ -1,6 +1,6 @@
 """The workbook's side of the simulated cluster: a workspace's simulator, built from the lab's parameters.
 
-The simulator owns its spec and its launcher (`sugarlab.sim.spec`, `sugarlab.sim.lifecycle`); here the
+The simulator owns its spec and its launcher (`sugarlab.sim.world.spec`, `sugarlab.sim.lifecycle`); here the
 parameters build a `ClusterSpec`, the workspace gives the state directory, and the launcher's
 structured start failures become `SimulatorError`s that say what to do next.
 """
@@ -14,7 +14,7 @@ from sugarlab.core.errors import SimulatorError
 from sugarlab.core.params import LabParams
 from sugarlab.core.workspace import STATE_DIR
 from sugarlab.sim import lifecycle
-from sugarlab.sim.spec import ClusterSpec
+from sugarlab.sim.world.spec import ClusterSpec
 
 
 def state_dir(workspace: Path) -> Path:

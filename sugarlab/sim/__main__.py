@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sugarlab.sim.atomic import atomic_write_bytes
 from sugarlab.sim.lifecycle import START_FAILURE
+from sugarlab.sim.machinery.atomic import atomic_write_bytes
 from sugarlab.sim.server import SpecMismatch, open_store, serve
-from sugarlab.sim.spec import ClusterSpec
+from sugarlab.sim.world.spec import ClusterSpec
 
 
 def _give_up(state: Path, failure: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from sugarlab.sim.credentials import Credentials
-from sugarlab.sim.spec import CONTEXT
+from sugarlab.sim.world.spec import CONTEXT
 
 
 def kubeconfig(url: str, credentials: Credentials) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 from filelock import FileLock
 
 from sugarlab.sim.kubeconfig import version
-from sugarlab.sim.spec import ClusterSpec
+from sugarlab.sim.world.spec import ClusterSpec
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0

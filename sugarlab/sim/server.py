@@ -23,28 +23,28 @@ import yaml
 from starlette.applications import Starlette
 
 from sugarlab.sim import credentials
-from sugarlab.sim.api import SimApi
-from sugarlab.sim.atomic import atomic_write_bytes
-from sugarlab.sim.auth import authenticated
-from sugarlab.sim.clock import HEAD_START, VirtualClock, format_time, parse_time
-from sugarlab.sim.disruption import Budgets
-from sugarlab.sim.garbage import GarbageCollector
-from sugarlab.sim.jobs import JobController
-from sugarlab.sim.kinds import Controller, kind_controllers
+from sugarlab.sim.apiserver.api import SimApi
+from sugarlab.sim.apiserver.auth import authenticated
+from sugarlab.sim.controllers.disruption import Budgets
+from sugarlab.sim.controllers.garbage import GarbageCollector
+from sugarlab.sim.controllers.jobs import JobController
+from sugarlab.sim.controllers.kinds import Controller, kind_controllers
+from sugarlab.sim.controllers.namespaces import NamespaceController
+from sugarlab.sim.controllers.nodes import NodeLifecycle
+from sugarlab.sim.controllers.replicas import DeploymentController, ReplicaSetController
+from sugarlab.sim.controllers.scheduler import Scheduler
+from sugarlab.sim.controllers.statefulsets import StatefulSetController
+from sugarlab.sim.controllers.volumes import VolumeController
 from sugarlab.sim.kubeconfig import kubeconfig
-from sugarlab.sim.kubelet import Kubelets
-from sugarlab.sim.machines import Machines
-from sugarlab.sim.namespaces import NamespaceController
-from sugarlab.sim.nodes import NodeLifecycle
-from sugarlab.sim.processes import LocalProcesses
-from sugarlab.sim.replicas import DeploymentController, ReplicaSetController
-from sugarlab.sim.resources import BY_KIND
-from sugarlab.sim.scheduler import Scheduler
-from sugarlab.sim.seed import seed_cluster
-from sugarlab.sim.spec import ClusterSpec
-from sugarlab.sim.statefulsets import StatefulSetController
-from sugarlab.sim.store import Store
-from sugarlab.sim.volumes import VolumeController
+from sugarlab.sim.kubelet.kubelet import Kubelets
+from sugarlab.sim.kubelet.processes import LocalProcesses
+from sugarlab.sim.machinery.atomic import atomic_write_bytes
+from sugarlab.sim.machinery.clock import HEAD_START, VirtualClock, format_time, parse_time
+from sugarlab.sim.machinery.resources import BY_KIND
+from sugarlab.sim.storage.store import Store
+from sugarlab.sim.world.machines import Machines
+from sugarlab.sim.world.seed import seed_cluster
+from sugarlab.sim.world.spec import ClusterSpec
 
 log = logging.getLogger("sugarlab.sim")
 TICK_S = 0.05  # how often controllers reconcile, in real seconds
@@ -57,7 +57,7 @@ class SpecMismatch(Exception):
 def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store, str]:
     """Open the workspace's cluster, seeding it on first use; refuse a cluster of another spec."""
     # A new cluster's time starts behind the real time, so that it never runs ahead of the clients' clocks
-    # (`sugarlab.sim.clock`).
+    # (`sugarlab.sim.machinery.clock`).
     now = (datetime.now(timezone.utc) - HEAD_START).replace(microsecond=0)
     store = Store(state_dir / "cluster.db", VirtualClock(now, speed))
     stored = store.meta("spec")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sugarlab.hosts.sim import SimulatedHost
-from sugarlab.sim import sshd
+from sugarlab.sim.world import sshd
 from sugarlab.steps.operations import hardening
 
 

@@ -14,7 +14,7 @@ from kubernetes import config
 from simcluster import KUBECTL, needs_kubectl
 from simcluster import kubectl_out as kubectl
 
-from sugarlab.sim import discovery
+from sugarlab.sim.apiserver.openapi import discovery
 
 pytestmark = needs_kubectl
 

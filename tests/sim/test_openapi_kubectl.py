@@ -10,7 +10,7 @@ import httpx
 import pytest
 from simcluster import kubectl, needs_kubectl
 
-from sugarlab.sim import openapi_proto
+from sugarlab.sim.apiserver.openapi import openapi_proto
 
 TUTORIAL = Path(__file__).resolve().parent.parent / "data" / "tutorial"
 pytestmark = needs_kubectl

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.sim.file_volumes import MountFailed, keyed_files, write
+from sugarlab.sim.kubelet.file_volumes import MountFailed, keyed_files, write
 
 NOW = datetime(2026, 11, 30, 12, 0, 0)
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from sugarlab.sim import netns
-from sugarlab.sim.portforward import connector
+from sugarlab.sim.kubelet import netns
+from sugarlab.sim.kubelet.streaming.portforward import connector
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="entering a network namespace needs root")
 GONE = 2**22 + 1  # above the kernel's pid_max default: no such process

@@ -19,7 +19,7 @@ from kubernetes import client, config, watch
 from kubernetes.stream import portforward
 from simcluster import KUBECTL, kubectl_out, needs_kubectl, port_forward
 
-from sugarlab.sim.images import HOST_PATH
+from sugarlab.sim.world.images import HOST_PATH
 
 pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="bubblewrap is not installed (`make system-packages`): containers cannot run"

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.sim.cells import format_selector, human_duration, selector_string
-from sugarlab.sim.cron import Schedule, ScheduleError
-from sugarlab.sim.print_cluster import apiservice_cells, ingress_cells, slice_cells
-from sugarlab.sim.print_core import endpoints_cell, node_cells, pod_cells, quota_cells, service_cells
-from sugarlab.sim.print_workloads import cronjob_cells, hpa_cells, job_cells, revision_cells
-from sugarlab.sim.quotas import format_amount
-from sugarlab.sim.tables import table
+from sugarlab.sim.apiserver.printers.cells import format_selector, human_duration, selector_string
+from sugarlab.sim.apiserver.printers.print_cluster import apiservice_cells, ingress_cells, slice_cells
+from sugarlab.sim.apiserver.printers.print_core import endpoints_cell, node_cells, pod_cells, quota_cells, service_cells
+from sugarlab.sim.apiserver.printers.print_workloads import cronjob_cells, hpa_cells, job_cells, revision_cells
+from sugarlab.sim.apiserver.printers.tables import table
+from sugarlab.sim.controllers.quotas import format_amount
+from sugarlab.sim.machinery.cron import Schedule, ScheduleError
 
 NOW = datetime(2025, 8, 10, 12, 0, tzinfo=UTC)
 

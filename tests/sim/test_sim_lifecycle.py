@@ -16,7 +16,7 @@ from sugarlab.kube import simulator
 from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
 from sugarlab.kube.top import top_nodes
 from sugarlab.sim import lifecycle
-from sugarlab.sim.spec import ClusterSpec, SpecError
+from sugarlab.sim.world.spec import ClusterSpec, SpecError
 
 INVENTORY = [
     "name",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-from sugarlab.sim import spdy
+from sugarlab.sim.kubelet.streaming import spdy
 
 
 def _header_block(compressor: zlib._Compress, headers: dict[str, str]) -> bytes:

@@ -8,14 +8,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sugarlab.sim import openapi
-from sugarlab.sim.admission import go_print
-from sugarlab.sim.decoding import decode, parse_json
-from sugarlab.sim.quantity import BAD_SUFFIX, FORMAT_WRONG, quantity_error
-from sugarlab.sim.resources import BY_KIND
-from sugarlab.sim.seed import seed_cluster
-from sugarlab.sim.spec import ClusterSpec
-from sugarlab.sim.validation import validate
+from sugarlab.sim.apiserver.admission.admission import go_print
+from sugarlab.sim.apiserver.admission.validation import validate
+from sugarlab.sim.apiserver.openapi import openapi
+from sugarlab.sim.apiserver.wire.decoding import decode, parse_json
+from sugarlab.sim.machinery.quantity import BAD_SUFFIX, FORMAT_WRONG, quantity_error
+from sugarlab.sim.machinery.resources import BY_KIND
+from sugarlab.sim.world.seed import seed_cluster
+from sugarlab.sim.world.spec import ClusterSpec
 
 POD = "io.k8s.api.core.v1.Pod"
 

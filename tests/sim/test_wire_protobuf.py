@@ -9,7 +9,7 @@ import httpx
 from google.protobuf import message_factory
 from simcluster import kubectl, needs_kubectl
 
-from sugarlab.sim import proto_decode
+from sugarlab.sim.apiserver.wire import proto_decode
 
 
 def message(full_name: str, /, **fields: Any) -> Any:

@@ -12,7 +12,7 @@ from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 from simcluster import KUBECTL, needs_kubectl
 
-from sugarlab.sim.bodies import go_syntax_error
+from sugarlab.sim.apiserver.wire.bodies import go_syntax_error
 
 SUBDOMAIN = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "

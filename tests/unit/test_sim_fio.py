@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sugarlab.sim import fio as sim_fio
+from sugarlab.sim.world import fio as sim_fio
 from sugarlab.steps.operations.fio_output import fio_command, parse_fio
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)

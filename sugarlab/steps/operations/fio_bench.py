@@ -11,7 +11,7 @@ synchronous default (psync) and caps the depth at 1; the Jobs here use `libaio` 
 32 reads are really in flight.
 
 Provenance: `cluster` on a live cluster. On the simulator the report itself says what it is (its
-`"sugarlab"` object, see `sugarlab.sim.fio`): `local` when real fio ran on this machine, `simulated`
+`"sugarlab"` object, see `sugarlab.sim.world.fio`): `local` when real fio ran on this machine, `simulated`
 when the node's storage medium was modelled.
 """
 
@@ -40,7 +40,7 @@ MOUNT = "/data"
 MANIFESTS = "workloads/lab-scale/fio-benchmark-jobs.yaml"
 REPORT, RESULTS = "operations/fio-report.log", "operations/fio-results.csv"
 RESULT_COLUMNS = [*COLUMNS, "medium", "diagnosis"]
-MEDIUM_ANNOTATION = "sim.sugarlab.io/storage-medium"  # read by the simulator's fio (sugarlab.sim.fio)
+MEDIUM_ANNOTATION = "sim.sugarlab.io/storage-medium"  # read by the simulator's fio (sugarlab.sim.world.fio)
 HOSTNAME = "kubernetes.io/hostname"
 
 

@@ -1,0 +1,45 @@
+"""The API server's defaulting and normalisation of the kinds served beyond the workloads (the
+SetDefaults_* functions of pkg/apis/*/v1/defaults.go in kubernetes/kubernetes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sugarlab.sim.apis.replication import default_replication_controller
+from sugarlab.sim.apis.secrets import normalize_secret
+from sugarlab.sim.controllers.cronjobs import default_cronjob
+from sugarlab.sim.controllers.daemonsets import default_daemonset
+from sugarlab.sim.controllers.replicas import default_deployment_spec
+from sugarlab.sim.controllers.statefulsets import default_statefulset_spec
+
+Obj = dict[str, Any]
+
+
+def _priority_class(pc: Obj) -> None:
+    pc.setdefault("preemptionPolicy", "PreemptLowerPriority")
+
+
+NEW: dict[str, Callable[[Obj], None]] = {
+    "CronJob": default_cronjob,
+    "ReplicationController": default_replication_controller,
+    "PriorityClass": _priority_class,
+    "DaemonSet": default_daemonset,
+}
+EVERY_WRITE: dict[str, Callable[[Obj], None]] = {
+    "Secret": normalize_secret,
+    "Deployment": default_deployment_spec,
+    "StatefulSet": default_statefulset_spec,
+}
+
+
+def default_new(kind: str, obj: Obj) -> None:
+    """Defaults of a newly created object."""
+    if kind in NEW:
+        NEW[kind](obj)
+
+
+def normalize(kind: str, obj: Obj) -> None:
+    """What every write of the kind goes through: create, replace and patch."""
+    if kind in EVERY_WRITE:
+        EVERY_WRITE[kind](obj)

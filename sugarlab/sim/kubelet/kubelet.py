@@ -1,0 +1,256 @@
+"""The kubelets of all simulated nodes: they start bound pods and finish deleted ones.
+
+A container "starts" after its image is pulled (a few virtual seconds, shorter when the node
+already has the image) and then runs the behaviour `workloads` gives its image, or, when no
+behaviour models its command, the command itself, confined (`container_lifecycle`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sugarlab.sim.apis.pods import running_status, succeeded_status
+from sugarlab.sim.kubelet.container_lifecycle import ContainerLifecycle, runs_for_real
+from sugarlab.sim.kubelet.file_volumes import PendingMounts
+from sugarlab.sim.kubelet.init_containers import InitContainers
+from sugarlab.sim.kubelet.nas_outage import NasOutage
+from sugarlab.sim.kubelet.processes import LocalProcesses
+from sugarlab.sim.kubelet.sandbox import confine, remove_pod
+from sugarlab.sim.machinery.clock import format_time, parse_time
+from sugarlab.sim.storage import events
+from sugarlab.sim.storage.store import Store
+from sugarlab.sim.world import fio
+from sugarlab.sim.world.machines import powered_off
+from sugarlab.sim.world.workloads import behaviour
+
+Obj = dict[str, Any]
+PULL_SECONDS = (2.0, 9.0)  # an uncached image over a home connection onto a Pi, roughly
+CACHED_SECONDS = 0.5
+STOP_SECONDS = 1.0  # most containers exit promptly on SIGTERM
+
+
+class Kubelets:
+    def __init__(self, store: Store, seed: int, processes: LocalProcesses, state_dir: Path) -> None:
+        self.store, self.seed, self.processes, self.state_dir = store, seed, processes, state_dir
+        # pod uid -> when (virtual epoch seconds) it will be running, and each image's pull time (0: cached)
+        self._starting: dict[str, tuple[float, dict[str, float]]] = {}
+        self.lifecycle = ContainerLifecycle(store, processes, state_dir)  # containers that run for real
+        self.outage = NasOutage(store, processes, state_dir)  # volumes on a NAS that does not answer
+        self.inits = InitContainers(store, processes, state_dir)
+        self.mounts = PendingMounts(store)  # configMap, secret ... volumes whose source is missing
+
+    def reconcile(self) -> None:
+        now = self.store.clock.now()
+        nodes = {n["metadata"]["name"]: n for n in self.store.view(self.store.kind("Node"))}
+        pods = self.store.view(self.store.kind("Pod"))
+        off = powered_off(self.store)
+        for pod in pods:
+            node = nodes.get(pod["spec"].get("nodeName", ""))
+            if node is None:
+                continue
+            if node["metadata"]["name"] in off:  # a machine without power runs nothing
+                self.processes.confined.stop(pod["metadata"]["uid"])
+                continue
+            meta, phase = pod["metadata"], pod.get("status", {}).get("phase")
+            if "deletionTimestamp" in meta:
+                self._finish_deletion(pod, node, now.timestamp())
+            elif phase in (None, "Pending"):
+                self._start(pod, node, pods, now.timestamp())
+            elif phase == "Running" and any(runs_for_real(c) for c in pod["spec"]["containers"]):
+                if not self.outage.stalled(pod):
+                    self.lifecycle.tend(pod, node["metadata"]["name"], now)
+            elif phase == "Running" and any(behaviour(c).local for c in pod["spec"]["containers"]):
+                self._tend_local(pod)
+            elif phase == "Running":
+                self._finish_run(pod, node, now)
+
+    def _start(self, pod: Obj, node: Obj, pods: list[Obj], now: float) -> None:
+        uid = pod["metadata"]["uid"]
+        rng = random.Random(f"{self.seed}:{uid}")
+        host = node["metadata"]["name"]
+        if uid not in self._starting:
+            images_here = {
+                c["image"]
+                for p in pods
+                if p["spec"].get("nodeName") == host and p.get("status", {}).get("phase") == "Running"
+                for c in p["spec"]["containers"]
+            }
+            pulls = {
+                c["image"]: 0.0 if c["image"] in images_here else rng.uniform(*PULL_SECONDS)
+                for c in pod["spec"]["containers"]
+            }
+            for image in (i for i, seconds in pulls.items() if seconds):
+                events.record(self.store, pod, "Pulling", f'Pulling image "{image}"', "kubelet", host=host)
+            delay = sum(pulls.values()) + CACHED_SECONDS * len(pod["spec"]["containers"])
+            self._starting[uid] = (now + delay, pulls)
+
+            def creating(obj: Obj) -> None:
+                obj["status"]["containerStatuses"] = [
+                    {
+                        "name": c["name"],
+                        "image": c["image"],
+                        "imageID": "",
+                        "ready": False,
+                        "started": False,
+                        "restartCount": 0,
+                        "state": {"waiting": {"reason": "ContainerCreating"}},
+                        "lastState": {},
+                    }
+                    for c in obj["spec"]["containers"]
+                ]
+
+            self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], creating)
+            return
+        due, pulls = self._starting[uid]
+        if now < due or self.outage.holds(pod, host, self.store.clock.now()):
+            return
+        if self.mounts.holds(pod, host, self.store.clock.now()):
+            return
+        if not self.inits.done(pod, host, self.store.clock.now()):
+            return
+        del self._starting[uid]
+        host_ip = node["status"]["addresses"][0]["address"]
+        pod_ip = (
+            host_ip if pod["spec"].get("hostNetwork") else self._free_ip(node, self.store.view(self.store.kind("Pod")))
+        )  # pods started earlier this tick too
+        started = self.store.clock.stamp()
+
+        local = [c for c in pod["spec"]["containers"] if behaviour(c).local]
+        for container in local:
+            self.processes.start(pod, container)
+        for container in (c for c in pod["spec"]["containers"] if runs_for_real(c)):
+            self.lifecycle.start(pod, container, host)
+        self.processes.fio.start(
+            pod,
+            node,
+            self.store.clock.now(),
+            lambda container, argv: confine(self.store, self.state_dir, pod, container, argv),
+        )
+
+        def run(obj: Obj) -> None:
+            scheduled = next((c for c in obj["status"].get("conditions", []) if c["type"] == "PodScheduled"), None)
+            initialized = obj["status"].get("initContainerStatuses")
+            obj["status"] = running_status(obj, host_ip, pod_ip, started, rng)
+            if initialized:
+                obj["status"]["initContainerStatuses"] = initialized
+            if scheduled:  # the scheduler's own time, not the start's
+                obj["status"]["conditions"] = [
+                    scheduled if c["type"] == "PodScheduled" else c for c in obj["status"]["conditions"]
+                ]
+            if local:
+                _set_ready(obj, False)
+            self.lifecycle.initial_status(obj, started)
+
+        running = self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], run)
+        for container in pod["spec"]["containers"]:
+            image, seconds = container["image"], pulls.get(container["image"], 0.0)
+            pulled = (
+                f'Successfully pulled image "{image}" in {seconds:.3f}s'
+                if seconds
+                else f'Container image "{image}" already present on machine'
+            )
+            events.record(self.store, running, "Pulled", pulled, "kubelet", host=host)
+            events.record(
+                self.store, running, "Created", f"Created container: {container['name']}", "kubelet", host=host
+            )
+            events.record(
+                self.store, running, "Started", f"Started container {container['name']}", "kubelet", host=host
+            )
+
+    def _finish_run(self, pod: Obj, node: Obj, now: datetime) -> None:
+        """A pod whose containers all run for a set time ends when the longest is done."""
+        durations = [behaviour(c).duration for c in pod["spec"]["containers"]]
+        if any(d is None for d in durations):
+            return
+        started = pod["status"]["containerStatuses"][0]["state"]["running"]["startedAt"]
+        finished = parse_time(started) + timedelta(seconds=max(d for d in durations if d is not None))
+        exit_code = self.processes.fio.poll(pod["metadata"]["uid"], now)  # 0 for a pod without fio
+        if now < finished or exit_code is None:
+            return
+        rng = random.Random(f"{self.seed}:{pod['metadata']['uid']}:done")
+        host_ip = node["status"]["addresses"][0]["address"]
+        if pod["spec"].get("restartPolicy", "Always") == "Always":
+            restarted = format_time(now)
+
+            def restart(obj: Obj) -> None:
+                restarts = obj["status"]["containerStatuses"][0]["restartCount"] + 1
+                obj["status"] = running_status(obj, host_ip, obj["status"]["podIP"], restarted, rng)
+                for status in obj["status"]["containerStatuses"]:
+                    status["restartCount"] = restarts
+                obj["status"]["startTime"] = pod["status"]["startTime"]
+
+            self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], restart)
+            return
+
+        def complete(obj: Obj) -> None:
+            obj["status"] = succeeded_status(obj, host_ip, started, format_time(finished), rng)
+            if exit_code:
+                fio.failed(obj["status"], exit_code)
+
+        self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], complete)
+
+    def _tend_local(self, pod: Obj) -> None:
+        """Probe a real process for readiness; restart it, counting the restart, when it has exited."""
+        uid, meta = pod["metadata"]["uid"], pod["metadata"]
+        pods = self.store.kind("Pod")
+        if self.processes.exited(uid):
+            for container in (c for c in pod["spec"]["containers"] if behaviour(c).local):
+                self.processes.start(pod, container)
+
+            def restarted(obj: Obj) -> None:
+                _set_ready(obj, False)
+                for status in obj["status"]["containerStatuses"]:
+                    status["restartCount"] += 1
+
+            self.store.update(pods, meta["namespace"], meta["name"], restarted)
+        elif not _is_ready(pod) and self.processes.ready(uid):
+            self.store.update(pods, meta["namespace"], meta["name"], lambda obj: _set_ready(obj, True))
+
+    def _free_ip(self, node: Obj, pods: list[Obj]) -> str:
+        network = ipaddress.ip_network(node["spec"]["podCIDR"])
+        used = {p.get("status", {}).get("podIP") for p in pods if p["spec"].get("nodeName") == node["metadata"]["name"]}
+        for host in list(network.hosts())[1:]:  # .1 is the cni0 bridge
+            if str(host) not in used:
+                return str(host)
+        raise RuntimeError(f"pod CIDR {network} of node {node['metadata']['name']} is exhausted")
+
+    def _finish_deletion(self, pod: Obj, node: Obj, now: float) -> None:
+        meta = pod["metadata"]
+        grace = meta.get("deletionGracePeriodSeconds", 30)
+        requested = parse_time(meta["deletionTimestamp"]) - timedelta(seconds=grace)
+        if now < requested.timestamp() + min(grace, STOP_SECONDS):
+            return
+        if pod.get("status", {}).get("phase") == "Running":
+            for container in pod["spec"]["containers"]:
+                events.record(
+                    self.store,
+                    pod,
+                    "Killing",
+                    f"Stopping container {container['name']}",
+                    "kubelet",
+                    host=node["metadata"]["name"],
+                )
+        self._starting.pop(meta["uid"], None)
+        self.lifecycle.forget(meta["uid"])
+        self.outage.forget(meta["uid"])
+        self.inits.forget(meta["uid"])
+        self.mounts.forget(meta["uid"])
+        self.processes.stop(meta["uid"])
+        remove_pod(self.state_dir, meta["uid"])
+        self.store.delete(self.store.kind("Pod"), meta["namespace"], meta["name"])
+
+
+def _is_ready(pod: Obj) -> bool:
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in pod.get("status", {}).get("conditions", []))
+
+
+def _set_ready(pod: Obj, ready: bool) -> None:
+    for condition in pod["status"]["conditions"]:
+        if condition["type"] in ("Ready", "ContainersReady"):
+            condition["status"] = "True" if ready else "False"
+    for status in pod["status"]["containerStatuses"]:
+        status["ready"] = ready

@@ -1,0 +1,213 @@
+"""A container's process confined with bubblewrap (`bwrap`, Debian's `bubblewrap`).
+
+The root of the container is a directory of the lab workspace; over it bwrap mounts, read-only,
+this machine's shared libraries, one file per program the image holds (`images`) and the image's
+other files (its `Content`: nginx's configuration and pages), and the pod's volumes at their mount
+paths (`volumes.host_path`; configMap, secret and downward API ones as files, `file_volumes`). The
+process gets its own user, PID, IPC, UTS and network namespaces (only a loopback, so nothing beyond
+127.0.0.1; `netns` reaches into it for port-forward and probes), the pod's name as hostname,
+the container's environment on the image's PATH, and limits on CPU time, so whatever it runs stays
+inside the workspace and ends.
+
+The container's clock is the cluster's: libfaketime (Debian's `faketime`) starts its clock at the
+cluster's now and runs it at the cluster's speed, sleeps included, so `date` prints cluster time and
+a writer that sleeps 5 s between rows writes one row per 5 cluster seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sugarlab.sim.controllers.volumes import host_path
+from sugarlab.sim.kubelet.containers import Confined, SandboxMissing
+from sugarlab.sim.kubelet.downward import pod_field
+from sugarlab.sim.kubelet.file_volumes import is_file_volume, mount_source
+from sugarlab.sim.storage.store import Store
+from sugarlab.sim.world.images import DEFAULT_PATH, Image, host_program, lookup
+
+Obj = dict[str, Any]
+BIN = PurePosixPath("/usr/bin")
+LIBRARIES = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libexec")
+LIBFAKETIME = (
+    "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+    "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+    "/usr/lib/faketime/libfaketime.so.1",
+)
+MERGED_USR = {"/lib": "usr/lib", "/lib64": "usr/lib64", "/bin": "usr/bin", "/sbin": "usr/bin"}
+
+
+def bwrap() -> str:
+    found = shutil.which("bwrap")
+    if found is None:
+        raise SandboxMissing("bwrap is not installed: `make system-packages` installs Debian's bubblewrap")
+    return found
+
+
+def pod_dir(state_dir: Path, uid: str) -> Path:
+    return state_dir / "containers" / uid
+
+
+def container_root(state_dir: Path, pod: Obj, container: Obj) -> Path:
+    return pod_dir(state_dir, pod["metadata"]["uid"]) / container["name"]
+
+
+def remove_pod(state_dir: Path, uid: str) -> None:
+    """The pod is gone: so are its containers' roots and its own volumes (emptyDir), as the kubelet cleans up."""
+    shutil.rmtree(pod_dir(state_dir, uid), ignore_errors=True)
+
+
+def _program_binds(image: Image) -> list[str]:
+    args: list[str] = []
+    prefix = Path(sys.base_prefix).resolve()
+    bound_prefix = False
+    for program in image.programs:
+        real = host_program(image, program)
+        if real is None:
+            continue
+        if prefix in real.parents:  # an interpreter finds its library beside itself: keep its own path
+            if not bound_prefix:
+                args += ["--ro-bind", str(prefix), str(prefix)]
+                bound_prefix = True
+            args += ["--symlink", str(real), str(BIN / program)]
+        else:
+            args += ["--ro-bind", str(real), str(BIN / program)]
+    return args
+
+
+def _content_binds(image: Image, root: Path) -> list[str]:
+    """The image's own files (`Content`), written under the container's root and bound where the image has them:
+    read-only, except the directories its programs write into."""
+    content, args = image.content, []
+    for path, text in content.files.items():
+        real = root / "image" / path.lstrip("/")
+        real.parent.mkdir(parents=True, exist_ok=True)
+        real.write_text(text)
+        args += ["--ro-bind", str(real), path]
+    for path, host in content.host_files.items():
+        args += ["--ro-bind-try", host, path]
+    for path in content.writable:
+        real = root / path.lstrip("/")
+        real.mkdir(parents=True, exist_ok=True)
+        args += ["--bind", str(real), path]
+    for path, target in content.links.items():
+        if not any(PurePosixPath(w) in PurePosixPath(path).parents for w in content.writable):
+            args += ["--symlink", target, path]
+            continue
+        link = root / path.lstrip("/")  # in a directory it writes into: made there, so it may replace it
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+    return args
+
+
+def _content_dirs(image: Image) -> list[str]:
+    """The directories that hold the image's own files, made first and searchable by all (bwrap makes those it
+    needs for a mount point 0700), as an image's are for the unprivileged users its programs switch to."""
+    content = image.content
+    paths = [*content.files, *content.host_files, *content.writable, *content.links]
+    parents = {str(parent) for path in paths for parent in PurePosixPath(path).parents if str(parent) != "/"}
+    args: list[str] = []
+    for directory in sorted(parents, key=lambda d: (d.count("/"), d)):
+        args += ["--perms", "0755", "--dir", directory]
+    return args
+
+
+def _namespaces(image: Image) -> list[str]:
+    """Every namespace of its own; a user namespace unless its program must switch users, which maps only this
+    machine's user: then it runs as root with only the capabilities it needs (bwrap's `--cap-add`, root only)."""
+    if not image.content.capabilities or os.geteuid() != 0:
+        return ["--unshare-all"]
+    args = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    for capability in image.content.capabilities:
+        args += ["--cap-add", capability]
+    return args
+
+
+def _volume_binds(store: Store, state_dir: Path, pod: Obj, container: Obj) -> list[str]:
+    args: list[str] = []
+    volumes = {v["name"]: v for v in pod["spec"].get("volumes") or []}
+    for mount in container.get("volumeMounts") or []:
+        volume = volumes.get(mount["name"], {})
+        if is_file_volume(volume):  # API data as files: always mounted read-only, as the kubelet mounts them
+            files = pod_dir(state_dir, pod["metadata"]["uid"]) / ".files" / mount["name"]
+            source = mount_source(store, files, pod, volume) / (mount.get("subPath") or "")
+            args += ["--ro-bind", str(source), mount["mountPath"]]
+            continue
+        real = host_path(store, state_dir, pod, container, mount["mountPath"])
+        if real is None:  # not a claimed volume (emptyDir ...): a directory of the pod, shared by its containers
+            real = pod_dir(state_dir, pod["metadata"]["uid"]) / ".volumes" / mount["name"]  # no container is so named
+        real.mkdir(parents=True, exist_ok=True)
+        args += ["--ro-bind" if mount.get("readOnly") else "--bind", str(real), mount["mountPath"]]
+    return args
+
+
+def cluster_clock(now: datetime, speed: float) -> dict[str, str]:
+    """The environment that gives a process the cluster's clock (libfaketime's FAKETIME, `@start xSPEED`);
+    FAKETIME_DONT_RESET keeps the programs it starts on the same timeline instead of restarting it."""
+    library = next((path for path in LIBFAKETIME if Path(path).exists()), None)
+    if library is None:
+        return {}
+    return {"LD_PRELOAD": library, "FAKETIME": f"@{now:%Y-%m-%d %H:%M:%S} x{speed:g}", "FAKETIME_DONT_RESET": "1"}
+
+
+def environment(pod: Obj, container: Obj) -> dict[str, str]:
+    """The container's environment as the kubelet builds it: PATH and HOSTNAME, then the spec's `env`, whose
+    values are literal or, through the downward API, fields of the pod."""
+    env = {"PATH": DEFAULT_PATH, "HOSTNAME": pod["metadata"]["name"], "HOME": "/root"}
+    for entry in container.get("env") or []:
+        if "name" not in entry:
+            continue
+        field_ref = (entry.get("valueFrom") or {}).get("fieldRef") or {}
+        env[entry["name"]] = (
+            pod_field(pod, field_ref["fieldPath"]) if "fieldPath" in field_ref else str(entry.get("value", ""))
+        )
+    return env
+
+
+def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: list[str]) -> Confined:
+    """The bwrap command line that runs `command` inside the container."""
+    root = container_root(state_dir, pod, container)
+    for writable in ("tmp", "root"):
+        (root / writable).mkdir(parents=True, exist_ok=True)
+    image = lookup(container["image"])
+    args = [
+        bwrap(),
+        *_namespaces(image),
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--hostname",
+        pod["metadata"]["name"][:63],
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        *_content_dirs(image),
+    ]
+    for library in LIBRARIES:
+        args += ["--ro-bind-try", library, library]
+    for link, target in MERGED_USR.items():
+        args += ["--symlink", target, link]
+    args += [
+        "--ro-bind-try",
+        "/etc/ld.so.cache",
+        "/etc/ld.so.cache",
+        "--bind",
+        str(root / "tmp"),
+        "/tmp",
+        "--bind",
+        str(root / "root"),
+        "/root",
+    ]
+    args += _program_binds(image)
+    args += _content_binds(image, root)
+    args += _volume_binds(store, state_dir, pod, container)
+    clock = cluster_clock(store.clock.now(), store.clock.rate())
+    for name, value in {**clock, **environment(pod, container)}.items():
+        args += ["--setenv", name, value]
+    args += ["--chdir", container.get("workingDir") or "/", "--", *command]
+    return Confined(args, {"PATH": DEFAULT_PATH}, root)
