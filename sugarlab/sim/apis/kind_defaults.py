@@ -4,16 +4,14 @@ SetDefaults_* functions of pkg/apis/*/v1/defaults.go in kubernetes/kubernetes)."
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.replication import default_replication_controller
 from sugarlab.sim.apis.secrets import normalize_secret
 from sugarlab.sim.controllers.cronjobs import default_cronjob
 from sugarlab.sim.controllers.daemonsets import default_daemonset
 from sugarlab.sim.controllers.replicas import default_deployment_spec
 from sugarlab.sim.controllers.statefulsets import default_statefulset_spec
-
-Obj = dict[str, Any]
 
 
 def _priority_class(pc: Obj) -> None:

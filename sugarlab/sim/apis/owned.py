@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.pods_api import default_pod
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
-
-Obj = dict[str, Any]
 
 
 def owner_ref(owner: Obj) -> Obj:

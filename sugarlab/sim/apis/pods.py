@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from kubernetes.utils import parse_quantity
 
-Obj = dict[str, Any]
+from sugarlab.common.objects import Obj
 
 # Kubernetes' rand.String alphabet (k8s.io/apimachinery/pkg/util/rand): no vowels, no confusables.
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"

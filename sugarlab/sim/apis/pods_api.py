@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.pods import qos_class
 from sugarlab.sim.machinery.clock import parse_time
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.world.workloads import behaviour
-
-Obj = dict[str, Any]
 
 # Added by the DefaultTolerationSeconds admission plugin to every pod.
 DEFAULT_TOLERATIONS = [

@@ -3,11 +3,8 @@ the replication manager itself is the ReplicaSet controller run on them."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.errors import ApiError
-
-Obj = dict[str, Any]
 
 
 def default_replication_controller(rc: Obj) -> None:

@@ -4,11 +4,9 @@ dropped (pkg/apis/core/v1/conversion.go, Convert_v1_Secret_To_core_Secret); the 
 from __future__ import annotations
 
 import base64
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.errors import ApiError
-
-Obj = dict[str, Any]
 
 
 def normalize_secret(secret: Obj) -> None:

@@ -23,6 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.kind_defaults import default_new, normalize
 from sugarlab.sim.apis.pods_api import default_pod, pod_log
 from sugarlab.sim.apiserver import dry_run
@@ -61,7 +62,6 @@ from sugarlab.sim.storage.watch import Watch, embed, include_object
 from sugarlab.sim.world import metrics, nas
 from sugarlab.sim.world.machines import Machines
 
-Obj = dict[str, Any]
 log = logging.getLogger("sugarlab.sim")
 PROXY_TIMEOUT_S = 120.0
 SUBRESOURCE_VERBS = {

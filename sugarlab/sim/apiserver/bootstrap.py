@@ -14,13 +14,11 @@ All are recreated when deleted, as these controllers and hooks do.
 
 from __future__ import annotations
 
-from typing import Any
-
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.resources import groups
 from sugarlab.sim.machinery.since_boot import FirstPass
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 API_PORT = 6443  # k3s's --https-listen-port
 SERVICE_CIDR = "10.43.0.0/16"  # k3s's --service-cidr
 SERVICE_IP = "10.43.0.1"  # its first address

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apiserver.printers.cells import selector_string
 from sugarlab.sim.apiserver.wire.patch import PATCH_TYPES, apply_patch
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.machinery.resources import ResourceType
 from sugarlab.sim.storage.store import Store
-
-Obj = dict[str, Any]
 
 
 def scale_of(obj: Obj) -> Obj:

@@ -1,6 +1,7 @@
 """The CronJob controller, after pkg/controller/cronjob/cronjob_controllerv2.go (kubernetes/kubernetes).
 
 At each scheduled minute of cluster time it creates a Job named `<cronjob>-<minutes since the epoch>`
+from sugarlab.common.objects import Obj
 from the job template, owned by the CronJob, unless the CronJob is suspended or its
 `concurrencyPolicy` forbids it (`Forbid` skips while a Job is active, `Replace` deletes the active
 ones first). It keeps `status.active`, `lastScheduleTime` and `lastSuccessfulTime`, and deletes
@@ -12,7 +13,6 @@ from __future__ import annotations
 import copy
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sugarlab.sim.apis.owned import owned, owner_ref
 from sugarlab.sim.apiserver.printers.cells import parse_time
@@ -24,7 +24,6 @@ from sugarlab.sim.storage import events
 from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 SCHEDULED = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 COMPONENT = "cronjob-controller"
 

@@ -12,14 +12,12 @@ A node that joins gets its pods; a node that goes away loses them.
 
 from __future__ import annotations
 
-from typing import Any
-
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import create_pod, owned
 from sugarlab.sim.controllers.scheduler import affinity_matches, node_taints, tolerates
 from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 COMPONENT = "daemonset-controller"
 DAEMON_TOLERATIONS = [
     {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},

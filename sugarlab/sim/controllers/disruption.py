@@ -9,14 +9,12 @@ gracefully, as `kubectl drain` relies on.
 from __future__ import annotations
 
 import math
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.machinery.selectors import selects
 from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store
-
-Obj = dict[str, Any]
 
 
 def _healthy(pod: Obj) -> bool:

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import copy
 import random
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import owner_ref
 from sugarlab.sim.apis.pods import suffix
 from sugarlab.sim.machinery.since_boot import FirstPass
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 SERVICE_NAME = "kubernetes.io/service-name"
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 CONTROLLER = "endpointslice-controller.k8s.io"

@@ -7,14 +7,12 @@ template whose restartPolicy must be Never or OnFailure.
 
 from __future__ import annotations
 
-from typing import Any
-
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import create_pod
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 ACTIVE = ("Pending", "Running")
 
 

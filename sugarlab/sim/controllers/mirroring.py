@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import copy
 import random
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import owner_ref
 from sugarlab.sim.apis.pods import suffix
 from sugarlab.sim.controllers.endpoints import MANAGED_BY, SERVICE_NAME, SKIP_MIRROR
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 MIRROR = "endpointslicemirroring-controller.k8s.io"
 
 

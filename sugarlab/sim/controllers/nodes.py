@@ -13,8 +13,8 @@ force-deletes its pods.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.controllers.scheduler import tolerates
 from sugarlab.sim.machinery.clock import parse_time
 from sugarlab.sim.storage import events
@@ -22,7 +22,6 @@ from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.machines import Machines, mark_ready
 
-Obj = dict[str, Any]
 GRACE = timedelta(seconds=50)  # --node-monitor-grace-period, 50 s since Kubernetes v1.32
 BOOT = timedelta(seconds=45)  # a Pi booting Raspberry Pi OS and starting its k3s agent, roughly
 UNREACHABLE = "node.kubernetes.io/unreachable"

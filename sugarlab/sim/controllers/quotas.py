@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import partial
-from typing import Any
 
 from kubernetes.utils import parse_quantity
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.resources import RESOURCE_TYPES
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 COUNTED = {
     "pods": "pods",
     "services": "services",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import create_pod, owned, owner_ref
 from sugarlab.sim.apis.pods import NAME_ALPHABET
 from sugarlab.sim.machinery.errors import ApiError
@@ -20,7 +20,6 @@ from sugarlab.sim.storage import events
 from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 HASH_LABEL = "pod-template-hash"
 
 

@@ -9,13 +9,12 @@ revision the next number; at most `revisionHistoryLimit` (10) old revisions are 
 from __future__ import annotations
 
 import copy
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import owned, owner_ref
 from sugarlab.sim.controllers.replicas import template_hash
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 HASH_LABEL = "controller.kubernetes.io/hash"
 
 

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from typing import Any
 
 from kubernetes.utils import parse_quantity
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.pods import requests
 from sugarlab.sim.controllers.volumes import SELECTED_NODE, claim_class
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 DEFAULT_CPU, DEFAULT_MEMORY = 0.1, 200 * 1024 * 1024  # kube-scheduler's non-zero request defaults
 
 

@@ -10,8 +10,8 @@ replaces pods from the highest ordinal down, one at a time.
 from __future__ import annotations
 
 import copy
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import owned, owner_ref
 from sugarlab.sim.apis.pods_api import default_pod
 from sugarlab.sim.controllers.replicas import template_hash
@@ -20,7 +20,6 @@ from sugarlab.sim.storage import events
 from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 REVISION_LABEL = "controller-revision-hash"
 
 

@@ -14,15 +14,14 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world import nas
 from sugarlab.sim.world.workloads import image_name
 
-Obj = dict[str, Any]
 LOCAL_PATH = "rancher.io/local-path"
 CSI_NFS = "nfs.csi.k8s.io"
 LOCAL_PATH_ROOT = "/var/lib/rancher/k3s/storage"  # k3s's local-path-provisioner default

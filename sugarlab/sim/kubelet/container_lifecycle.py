@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.containers import Exit, SandboxMissing, command_of
 from sugarlab.sim.kubelet.exec import runnable
 from sugarlab.sim.kubelet.probes import Prober, initial
@@ -26,7 +26,6 @@ from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.images import lookup
 from sugarlab.sim.world.workloads import behaviour
 
-Obj = dict[str, Any]
 BACKOFF_S, MAX_BACKOFF_S = 10.0, 300.0
 
 

@@ -12,15 +12,14 @@ import resource
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psutil
 from kubernetes.utils import parse_quantity
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.netns import namespace_pid
 from sugarlab.sim.world.images import lookup
 
-Obj = dict[str, Any]
 OOM_EXIT = 137  # 128 + SIGKILL
 CPU_SECONDS = 600  # a runaway loop is stopped by the kernel (SIGXCPU, then SIGKILL)
 FILE_BYTES = 2 * 1024**3  # no single file of a container grows past this

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-Obj = dict[str, Any]
+from sugarlab.common.objects import Obj
 
 
 def pod_field(pod: Obj, path: str) -> str:

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.containers import SandboxMissing
 from sugarlab.sim.kubelet.sandbox import confine
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.images import host_program, lookup
 from sugarlab.sim.world.nas import MountError
 
-Obj = dict[str, Any]
 STDIN, STDOUT, STDERR, ERROR, RESIZE = 0, 1, 2, 3, 4
 EXEC_TIMEOUT_S = 60.0
 BIN_DIRS = ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")

@@ -20,15 +20,14 @@ import shutil
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.containers import SandboxMissing
 from sugarlab.sim.kubelet.downward import pod_field
 from sugarlab.sim.kubelet.nas_outage import MOUNT_RETRY_S
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 DEFAULT_MODE = 0o644
 DATA_LINK = "..data"
 KINDS = ("configMap", "secret", "downwardAPI", "projected")

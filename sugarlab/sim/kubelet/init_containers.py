@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.container_lifecycle import BACKOFF_S, MAX_BACKOFF_S
 from sugarlab.sim.kubelet.containers import command_of
 from sugarlab.sim.kubelet.processes import LocalProcesses
@@ -20,8 +20,6 @@ from sugarlab.sim.kubelet.sandbox import confine
 from sugarlab.sim.machinery.clock import format_time
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
-
-Obj = dict[str, Any]
 
 
 def _condition(kind: str, status: str, when: str, **extra: str) -> Obj:

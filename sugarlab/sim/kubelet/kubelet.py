@@ -11,8 +11,8 @@ import ipaddress
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.pods import running_status, succeeded_status
 from sugarlab.sim.kubelet.container_lifecycle import ContainerLifecycle, runs_for_real
 from sugarlab.sim.kubelet.file_volumes import PendingMounts
@@ -27,7 +27,6 @@ from sugarlab.sim.world import fio
 from sugarlab.sim.world.machines import powered_off
 from sugarlab.sim.world.workloads import behaviour
 
-Obj = dict[str, Any]
 PULL_SECONDS = (2.0, 9.0)  # an uncached image over a home connection onto a Pi, roughly
 CACHED_SECONDS = 0.5
 STOP_SECONDS = 1.0  # most containers exit promptly on SIGTERM

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world import nas
 
-Obj = dict[str, Any]
 MOUNT_RETRY_S = 122.0  # the volume manager's longest back-off, 2 min 2 s
 NFS_MOUNT_OPTIONS = "-t nfs"
 

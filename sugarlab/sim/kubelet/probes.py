@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet import netns
 from sugarlab.sim.kubelet.containers import RealContainers
 from sugarlab.sim.kubelet.exec import Command, Refused, plan
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 KINDS = ("startup", "liveness", "readiness")
 DEFAULTS = {"periodSeconds": 10, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3}
 MIN_TIMEOUT_S = 2.0

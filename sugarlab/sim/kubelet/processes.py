@@ -15,16 +15,15 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psutil
 from kubernetes.utils import parse_quantity
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.containers import RealContainers
 from sugarlab.sim.world.fio import FioRuns
 
-Obj = dict[str, Any]
 MODULE = "sugarlab.payloads.edge_ai"
 
 

@@ -21,8 +21,8 @@ import shutil
 import sys
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.controllers.volumes import host_path
 from sugarlab.sim.kubelet.containers import Confined, SandboxMissing
 from sugarlab.sim.kubelet.downward import pod_field
@@ -30,7 +30,6 @@ from sugarlab.sim.kubelet.file_volumes import is_file_volume, mount_source
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.images import DEFAULT_PATH, Image, host_program, lookup
 
-Obj = dict[str, Any]
 BIN = PurePosixPath("/usr/bin")
 LIBRARIES = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libexec")
 LIBFAKETIME = (

@@ -6,9 +6,7 @@ make afterwards (after a deletion, for a new namespace or node) is dated when it
 
 from __future__ import annotations
 
-from typing import Any
-
-Obj = dict[str, Any]
+from sugarlab.common.objects import Obj
 
 
 class FirstPass:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.clock import format_time
 from sugarlab.sim.machinery.resources import ResourceType
 from sugarlab.sim.storage.store import Store
-
-Obj = dict[str, Any]
 
 
 def delete_object(store: Store, rt: ResourceType, namespace: str, name: str, grace: int | None = None) -> Obj:

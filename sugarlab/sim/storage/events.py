@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.storage.store import Store
-
-Obj = dict[str, Any]
 
 
 def record(

@@ -21,12 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.machinery.resources import ResourceType
 from sugarlab.sim.storage import list_options
 from sugarlab.sim.storage.store import Store
 
-Obj = dict[str, Any]
 INCONSISTENT_CONTINUE = (
     "The provided continue parameter is too old to display a consistent list result. You can start a new list "
     "without the continue parameter, or use the continue token in this response to retrieve the remainder of the "

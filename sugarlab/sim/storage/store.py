@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.pods import suffix
 from sugarlab.sim.machinery.clock import VirtualClock
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.machinery.names import name_causes
 from sugarlab.sim.machinery.resources import BY_KIND, GENERATION_KINDS, RESOURCE_TYPES, ResourceType
-
-Obj = dict[str, Any]
 
 HISTORY = 5000
 

@@ -26,12 +26,12 @@ from typing import Any
 
 from starlette.responses import StreamingResponse
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.machinery.resources import ResourceType
 from sugarlab.sim.storage import list_options
 from sugarlab.sim.storage.store import Store, WatchEvent
 
-Obj = dict[str, Any]
 WATCH_TIMEOUT_S = 1800  # kube-apiserver's --min-request-timeout
 BOOKMARK_EVERY_S = 60.0  # the cacher's defaultBookmarkFrequency
 BOOKMARK_BEFORE_DEADLINE_S = 2.0

@@ -33,12 +33,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.containers import Confined, SandboxMissing
 from sugarlab.sim.world.profiles import NODE_PROFILES
 
-Obj = dict[str, Any]
 FIO_ENV = "SUGARLAB_FIO"
 MEDIUM_ANNOTATION = "sim.sugarlab.io/storage-medium"
 PROFILE_ANNOTATION = "sim.sugarlab.io/profile"

@@ -10,7 +10,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-Obj = dict[str, Any]
+from sugarlab.common.objects import Obj
+
 DNS_IP = "10.43.0.10"  # k3s's --cluster-dns
 CONTAINER_PORTS: dict[str, list[Obj]] = {
     "coredns": [

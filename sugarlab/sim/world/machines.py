@@ -23,8 +23,8 @@ import secrets
 import shlex
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.clock import format_time, parse_time
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
@@ -33,7 +33,6 @@ from sugarlab.sim.world.profiles import NODE_PROFILES
 from sugarlab.sim.world.seed import HEALTHY_CONDITIONS, node_object
 from sugarlab.sim.world.spec import FAULTS
 
-Obj = dict[str, Any]
 CONTROLLER_NAMES = ("sugarkube0", "controller", "controller.sugarkube.lan")
 INSTALL_SECONDS = (25.0, 50.0)  # get.k3s.io fetching and starting a ~70 MB binary on a Pi
 REGISTER_SECONDS = (6.0, 12.0)  # agent start to Node object

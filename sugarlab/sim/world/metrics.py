@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from kubernetes.utils import parse_quantity
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.clock import format_time, parse_time
 from sugarlab.sim.world.profiles import (
     K3S_AGENT_CPU_PI4,
@@ -26,7 +26,6 @@ from sugarlab.sim.world.profiles import (
 from sugarlab.sim.world.seed import PROFILE_ANNOTATION
 from sugarlab.sim.world.workloads import MI, behaviour, jitter
 
-Obj = dict[str, Any]
 Usage = tuple[str, float, int]  # container name, CPU cores, memory bytes
 Measure = Callable[[str, datetime], "tuple[float, int] | None"]  # pod uid, window -> measured cores, bytes
 WINDOW_S = 15

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.pods import running_status, succeeded_status, suffix
 from sugarlab.sim.apis.pods_api import DEFAULT_TOLERATIONS
 from sugarlab.sim.machinery.clock import format_time
@@ -20,8 +21,6 @@ from sugarlab.sim.world import nas
 from sugarlab.sim.world.k3s_addons import addon_services, with_ports
 from sugarlab.sim.world.profiles import NODE_PROFILES, NodeProfile
 from sugarlab.sim.world.spec import ClusterSpec
-
-Obj = dict[str, Any]
 
 # k3s releases and the containerd each ships (k3s release notes, v1.33 line).
 RELEASES = (

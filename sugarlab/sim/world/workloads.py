@@ -12,12 +12,11 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.processes import runs_locally
 from sugarlab.sim.world import fio
 
-Obj = dict[str, Any]
 MI = 1024 * 1024
 
 # image name (without registry and tag) -> (CPU cores at Pi 4 speed, memory MiB) per container

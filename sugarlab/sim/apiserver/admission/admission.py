@@ -20,13 +20,13 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apiserver.admission.validation import not_supported, validate
 from sugarlab.sim.apiserver.openapi import openapi
 from sugarlab.sim.apiserver.wire.decoding import Decoded, decode
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.machinery.resources import ResourceType
 
-Obj = dict[str, Any]
 STRICT, WARN, IGNORE = "Strict", "Warn", "Ignore"
 OPTIONS_KIND = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions"}
 

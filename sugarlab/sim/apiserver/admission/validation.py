@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.machinery.names import dns1123_label, dns1123_subdomain, regex_error
 from sugarlab.sim.machinery.resources import ResourceType
 
-Obj = dict[str, Any]
 MAX_SECRET_SIZE = 1024 * 1024  # core.MaxSecretSize, also the limit of a ConfigMap's data
 MAX_ANNOTATIONS_SIZE = 256 * 1024  # TotalAnnotationSizeLimitB: keys and values together
 

@@ -5,11 +5,9 @@ not ask gets the older per-group documents."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.resources import ResourceType
 
-Obj = dict[str, Any]
 MEDIA_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 UPDATE_VERBS = ["get", "patch", "update"]
 # What a subresource returns when it is not the object's own kind.

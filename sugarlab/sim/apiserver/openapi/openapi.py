@@ -23,10 +23,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apiserver.openapi import openapi_proto
 from sugarlab.sim.machinery.errors import ApiError
 
-Obj = dict[str, Any]
 # kube-openapi's handler (pkg/handler) accepts both names and answers with the dotted one, which Go's
 # mime parser can read ('@' is not a token character).
 V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"

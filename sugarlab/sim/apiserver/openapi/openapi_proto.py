@@ -18,9 +18,9 @@ from typing import Any
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import Message
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apiserver.openapi import openapi
 
-Obj = dict[str, Any]
 _F = descriptor_pb2.FieldDescriptorProto
 _STRING, _BOOL, _DOUBLE, _INT64, _MESSAGE = _F.TYPE_STRING, _F.TYPE_BOOL, _F.TYPE_DOUBLE, _F.TYPE_INT64, _F.TYPE_MESSAGE
 _REPEATED = _F.LABEL_REPEATED

@@ -7,9 +7,9 @@ Each follows the apimachinery or printers.go helper named beside it (kubernetes/
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-Obj = dict[str, Any]
+from sugarlab.common.objects import Obj
+
 NONE = "<none>"
 UNSET = "<unset>"
 

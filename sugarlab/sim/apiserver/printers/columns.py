@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-Obj = dict[str, Any]
+from sugarlab.common.objects import Obj
 
 # ObjectMeta's API documentation, which kube-apiserver gives as these columns' descriptions.
 NAME_DOC = (

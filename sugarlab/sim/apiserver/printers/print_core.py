@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apiserver.printers.cells import (
     NONE,
     UNSET,
@@ -17,7 +18,6 @@ from sugarlab.sim.apiserver.printers.cells import (
 )
 from sugarlab.sim.apiserver.printers.columns import AGE, CONTAINERS, IMAGES, NAME, SELECTOR, Column, Printer
 
-Obj = dict[str, Any]
 ROLE_PREFIX = "node-role.kubernetes.io/"
 NODE_UNREACHABLE_REASON = "NodeLost"  # pkg/util/node.NodeUnreachablePodReason
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apiserver.printers.cells import (
     NONE,
     UNSET,
@@ -20,8 +21,6 @@ from sugarlab.sim.apiserver.printers.cells import (
     since,
 )
 from sugarlab.sim.apiserver.printers.columns import AGE, CONTAINERS, IMAGES, NAME, SELECTOR, Column, Printer
-
-Obj = dict[str, Any]
 
 
 def _name(obj: Obj) -> str:

@@ -7,14 +7,13 @@ computed on the cluster's clock, as a real server computes them on its own.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apiserver.printers.columns import Printer
 from sugarlab.sim.apiserver.printers.print_cluster import CLUSTER_PRINTERS, DEFAULT
 from sugarlab.sim.apiserver.printers.print_core import CORE_PRINTERS
 from sugarlab.sim.apiserver.printers.print_workloads import WORKLOAD_PRINTERS
 
-Obj = dict[str, Any]
 PRINTERS: dict[str, Printer] = {**CORE_PRINTERS, **WORKLOAD_PRINTERS, **CLUSTER_PRINTERS}
 
 

@@ -17,10 +17,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apiserver.openapi import openapi
 from sugarlab.sim.machinery.quantity import json_quantity_error
 
-Obj = dict[str, Any]
 QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
 INT32 = (-(2**31), 2**31 - 1)

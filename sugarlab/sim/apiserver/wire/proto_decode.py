@@ -24,13 +24,13 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.errors import ApiError
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"
 META = "k8s.io.apimachinery.pkg.apis.meta.v1"
 RUNTIME = "k8s.io.apimachinery.pkg.runtime"
-Obj = dict[str, Any]
 
 
 @functools.cache

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any
 
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet import exec as commands
 from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.streaming import exec_session, portforward
@@ -23,7 +23,6 @@ from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.machines import Machines
 
-Obj = dict[str, Any]
 SUBRESOURCES = ("exec", "portforward")
 
 
