@@ -1,7 +1,6 @@
 """The CronJob controller, after pkg/controller/cronjob/cronjob_controllerv2.go (kubernetes/kubernetes).
 
 At each scheduled minute of cluster time it creates a Job named `<cronjob>-<minutes since the epoch>`
-from sugarlab.common.objects import Obj
 from the job template, owned by the CronJob, unless the CronJob is suspended or its
 `concurrencyPolicy` forbids it (`Forbid` skips while a Job is active, `Replace` deletes the active
 ones first). It keeps `status.active`, `lastScheduleTime` and `lastSuccessfulTime`, and deletes
@@ -14,6 +13,7 @@ import copy
 import uuid
 from datetime import datetime
 
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import owned, owner_ref
 from sugarlab.sim.apiserver.printers.cells import parse_time
 from sugarlab.sim.controllers.jobs import default_job, job_labels
