@@ -13,7 +13,7 @@ import os
 import secrets
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +50,11 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = PRIVATE) -> None:
 
 def new_lab_id() -> str:
     """A UTC timestamp plus a short random suffix: a run's id, and the id of a workspace of its own."""
-    return f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def sha256_file(path: Path) -> str:
@@ -96,7 +96,7 @@ class Workspace:
         self._steps = self.state_dir / "steps.json"
         self._lab_id = self.state_dir / "lab-id"
 
-    def create(self) -> "Workspace":
+    def create(self) -> Workspace:
         for section in SECTIONS:
             (self.root / section).mkdir(parents=True, exist_ok=True)
         self.state_dir.mkdir(parents=True, exist_ok=True)

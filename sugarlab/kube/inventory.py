@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -72,9 +72,9 @@ def parse_time(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def human_duration(d: timedelta) -> str:
@@ -342,7 +342,7 @@ def server_now(headers: Mapping[str, str] | None) -> datetime:
                 return parsedate_to_datetime(value)
             except (TypeError, ValueError):
                 break
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def list_nodes_frame(cluster: Cluster) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -190,9 +190,7 @@ def build(files: LabFiles) -> Report:
         _section("Inference latency", lambda: _latency(files)),
         _section("fio per node", lambda: _fio(files)),
     ]
-    return Report(
-        files.root, datetime.now(timezone.utc), judged, figures, summary(judged, figures), sections, sources(files)
-    )
+    return Report(files.root, datetime.now(UTC), judged, figures, summary(judged, figures), sections, sources(files))
 
 
 def save(lab: Lab, report: Report) -> Path:

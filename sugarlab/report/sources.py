@@ -58,12 +58,12 @@ class LabFiles:
         self.backend = backend  # sim or live: the provenance of figures whose artefact carries none
 
     @classmethod
-    def of_workspace(cls, workspace: Workspace, backend: str = "") -> "LabFiles":
+    def of_workspace(cls, workspace: Workspace, backend: str = "") -> LabFiles:
         origins = (Origin(a.path, a.notebook, a.sha256, a.written_at) for a in workspace.artefacts())
         return cls(workspace.root, origins, backend)
 
     @classmethod
-    def of_manifest(cls, run_dir: Path, manifest: Mapping[str, Any]) -> "LabFiles":
+    def of_manifest(cls, run_dir: Path, manifest: Mapping[str, Any]) -> LabFiles:
         """The `lab/` of an archived run; origins come from its manifest (archives leave the registry out)."""
         return cls(
             Path(run_dir) / "lab",

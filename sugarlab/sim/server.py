@@ -15,7 +15,7 @@ import os
 import socket
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import uvicorn
@@ -58,7 +58,7 @@ def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store,
     """Open the workspace's cluster, seeding it on first use; refuse a cluster of another spec."""
     # A new cluster's time starts behind the real time, so that it never runs ahead of the clients' clocks
     # (`sugarlab.sim.machinery.clock`).
-    now = (datetime.now(timezone.utc) - HEAD_START).replace(microsecond=0)
+    now = (datetime.now(UTC) - HEAD_START).replace(microsecond=0)
     store = Store(state_dir / "cluster.db", VirtualClock(now, speed))
     stored = store.meta("spec")
     if stored is None:

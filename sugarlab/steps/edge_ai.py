@@ -59,7 +59,7 @@ class Tuning:
         )
 
     @classmethod
-    def of(cls, row: pd.Series) -> "Tuning":
+    def of(cls, row: pd.Series) -> Tuning:
         """The setting a row of the study measured."""
         return cls(int(row["max_batch"]), int(row["intra_op_threads"]), int(row["replicas"]), str(row["cpu_limit"]))
 

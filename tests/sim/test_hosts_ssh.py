@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sshd import SSHServer, free_port, keygen, run_sshd, sshd_server  # noqa: F401  (pytest fixture)
+from sshd import SSHServer, free_port, keygen, run_sshd
 
 from sugarlab.core.errors import (
     AuthenticationRefused,

@@ -7,7 +7,7 @@ import ipaddress
 import json
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ def test_the_clusters_clock_never_runs_ahead_of_this_machines(kubeconfig: Path) 
     time.sleep(2)
     second = cluster_now(kubeconfig)
     assert second - first >= timedelta(seconds=30)  # it runs fast: 60 cluster seconds a second
-    assert second <= datetime.now(timezone.utc)
+    assert second <= datetime.now(UTC)
 
 
 def test_kubelet_heartbeats_and_node_leases_are_renewed_on_the_clusters_clock(kubeconfig: Path) -> None:

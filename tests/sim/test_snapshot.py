@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kubernetes import client
 
 from sugarlab.steps.operations import snapshot
 
-NOW = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 NFS_SHARED = {
     "metadata": {"name": "nfs-shared", "annotations": {"storageclass.kubernetes.io/is-default-class": "false"}},
     "provisioner": "nfs.csi.k8s.io",

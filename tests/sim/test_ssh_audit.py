@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -202,9 +202,7 @@ def test_checklist_shows_date_nodes_failures_and_fingerprints(
     hardened_audit: AuditResult, weak_audit: AuditResult, hardened: SSHServer, tmp_path: Path
 ) -> None:
     refused = audit(hardened, "worker-b", key_filename=keygen(tmp_path / "stranger"))
-    text = security_checklist_markdown(
-        [hardened_audit, weak_audit, refused], datetime(2025, 3, 14, 23, 30, tzinfo=timezone.utc)
-    )
+    text = security_checklist_markdown([hardened_audit, weak_audit, refused], datetime(2025, 3, 14, 23, 30, tzinfo=UTC))
     assert text.startswith("# Security checklist\n") and "Date: 2025-03-14" in text
     for node in ("## controller", "## worker-a", "## worker-b"):
         assert node in text

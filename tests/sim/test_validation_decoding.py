@@ -4,7 +4,7 @@ converter's, and every object a fresh simulated cluster holds passing both."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -121,7 +121,7 @@ def test_go_print_renders_a_patch_as_fmt_does() -> None:
 
 
 def test_every_object_of_a_fresh_cluster_decodes_and_validates_cleanly() -> None:
-    seeded = seed_cluster(ClusterSpec(workers=2), datetime(2026, 1, 1, tzinfo=timezone.utc))
+    seeded = seed_cluster(ClusterSpec(workers=2), datetime(2026, 1, 1, tzinfo=UTC))
     kinds = set()
     for obj in seeded.objects:
         rt = BY_KIND[obj["kind"]]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
-from test_report import lab, security_checklist, write  # noqa: F401  (lab is a fixture)
+from test_report import security_checklist, write
 
 from sugarlab.core import runner
 from sugarlab.views.plots import png_bytes
@@ -31,7 +31,7 @@ def rows_png() -> bytes:
 
 
 @pytest.fixture
-def run_dir(lab: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+def run_dir(lab: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run folder around the report's test lab, notebook 04's plot and security findings included."""
     write(lab, "storage/failover-rows.png", "")
     (lab / "storage/failover-rows.png").write_bytes(rows_png())

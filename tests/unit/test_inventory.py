@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,7 +23,7 @@ from sugarlab.kube.inventory import (
 )
 
 DATA = Path(__file__).parents[1] / "data"
-NOW = datetime(2026, 4, 18, 18, 24, 5, tzinfo=timezone.utc)  # the Date header of the noder capture
+NOW = datetime(2026, 4, 18, 18, 24, 5, tzinfo=UTC)  # the Date header of the noder capture
 
 
 def load(name: str) -> dict:

@@ -46,7 +46,7 @@ def test_verdicts_are_recorded_by_lab_steps_not_by_hand(notebook: Path) -> None:
 def test_the_parameters_cell_sets_exactly_the_declared_defaults(notebook: Path) -> None:
     (cell,) = [c for c in nbformat.read(notebook, as_version=4).cells if "parameters" in c.metadata.get("tags", [])]
     namespace: dict[str, object] = {}
-    exec(cell.source, namespace)  # noqa: S102 - the notebook's own cell, as the kernel runs it
+    exec(cell.source, namespace)
     defaults = LabParams().model_dump()
     set_there = {k: v for k, v in namespace.items() if not k.startswith("__")}
     assert set_there == {k: defaults[k] for k in declared_by(notebook.stem)}
@@ -56,7 +56,7 @@ def test_the_parameters_cell_sets_exactly_the_declared_defaults(notebook: Path) 
 def test_the_worker_taint_is_listed_and_settable_as_users_write_it() -> None:
     listed = papermill.inspect_notebook(str(NOTEBOOKS[1]))
     assert "worker_taint" in listed and "taint" in listed["worker_taint"]["help"]
-    assert eval(listed["worker_taint"]["default"]) == WORKER_TAINT  # noqa: S307 - Papermill's view of the default
+    assert eval(listed["worker_taint"]["default"]) == WORKER_TAINT
     given = _parameters([["worker_taint", "sugarkube.io/role=edge:NoSchedule"]])
     assert validate_parameters(given).worker_taint == "sugarkube.io/role=edge:NoSchedule"
 

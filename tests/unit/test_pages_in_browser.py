@@ -11,8 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from browser import CHROMIUM, Browser, headless_chromium
-from test_front_page import PLOTS, manifest, run_dir  # noqa: F401  (run_dir is a fixture)
-from test_report import lab  # noqa: F401  (a fixture run_dir uses)
+from test_front_page import PLOTS, manifest
 
 from sugarlab.core import runner
 from sugarlab.core.runner import run_lab
@@ -43,7 +42,7 @@ def notebook_pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run.run_dir / "html"
 
 
-def test_the_front_page_loads_whole_with_every_plot(browser: Browser, run_dir: Path, notebook_pages: Path) -> None:  # noqa: F811
+def test_the_front_page_loads_whole_with_every_plot(browser: Browser, run_dir: Path, notebook_pages: Path) -> None:
     shutil.rmtree(run_dir / "html")
     shutil.copytree(notebook_pages, run_dir / "html")
     pages = manifest()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import types
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -54,7 +54,7 @@ def fio_results_csv() -> str:
 
 
 def security_checklist(weak_node: str = "") -> str:
-    when = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
     results = [
         AuditResult(
             node,

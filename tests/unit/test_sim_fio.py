@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from sugarlab.sim.world import fio as sim_fio
 from sugarlab.steps.operations.fio_output import fio_command, parse_fio
 
-NOW = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 TUTORIAL = fio_command("/data/benchmark/testfile")  # 4k randread, 60 s, depth 32, libaio
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +13,7 @@ from sugarlab.kube.inventory import nodes_frame, pods_frame
 from sugarlab.views.tables import kubectl_table, nodes_table, pods_table, top_table
 
 DATA = Path(__file__).parents[1] / "data"
-NOW = datetime(2025, 8, 10, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 8, 10, 12, 0, tzinfo=UTC)
 
 
 def raspi_nodes() -> list[dict]:

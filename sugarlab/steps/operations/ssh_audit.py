@@ -18,8 +18,8 @@ import re
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from datetime import date as Date
-from datetime import datetime, timezone
 
 import pandas as pd
 
@@ -228,7 +228,7 @@ def audit_host(
     sshd_command: str = "sshd -T",
     sudo: bool = True,
     timeout: float = 30.0,
-    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> AuditResult:
     """Audit the SSH hardening of `host` by its effective configuration (`sshd -T`).
 
@@ -324,7 +324,7 @@ def _cell(value: object) -> str:
 
 
 def _when(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _summary(result: AuditResult) -> str:
@@ -366,8 +366,8 @@ def security_checklist_markdown(results: Sequence[AuditResult], date: Date | Non
     `date` is the checklist's date (a datetime is shown as its UTC day); None: today, UTC.
     """
     if date is None:
-        date = datetime.now(timezone.utc)
-    day = date.astimezone(timezone.utc) if isinstance(date, datetime) and date.tzinfo else date
+        date = datetime.now(UTC)
+    day = date.astimezone(UTC) if isinstance(date, datetime) and date.tzinfo else date
     lines = [
         "# Security checklist",
         "",
