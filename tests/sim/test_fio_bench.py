@@ -78,7 +78,9 @@ def test_installed_fio_runs_for_real_and_is_labelled_local(open_sim_lab, monkeyp
     results, raw = run(lab)
     row = results.iloc[0]
     assert (row.node, row.provenance, row.error, row.ioengine, row.iodepth) == ("sugarkube0", "local", 0, "libaio", 32)
-    assert row.read_iops > 100 and row.runtime_ms <= 3_500  # cut from 60 s to 3 s
+    # Cut from 60 s to 3 s; fio's own runtime overshoots on a loaded machine (3.7 s seen on two busy cores),
+    # so the bound tells the cut run from the 60 s one without timing the machine.
+    assert row.read_iops > 100 and row.runtime_ms < 30_000
     assert '"cut_from": {' in raw and "not a Raspberry Pi figure" in raw
     assert not list((lab.workspace.root / ".sugarlab" / "sim" / "fio").glob("*/data"))  # test file removed
 
