@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.apis.pods_api import default_pod
+from sugarlab.sim.apis.core_defaults import default_pod
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 

@@ -8,13 +8,6 @@ from kubernetes.utils import parse_quantity
 
 from sugarlab.common.objects import Obj
 
-# Kubernetes' rand.String alphabet (k8s.io/apimachinery/pkg/util/rand): no vowels, no confusables.
-NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-
-
-def suffix(rng: random.Random, length: int = 5) -> str:
-    return "".join(rng.choice(NAME_ALPHABET) for _ in range(length))
-
 
 def qos_class(pod: Obj) -> str:
     resources = [c.get("resources") or {} for c in pod.get("spec", {}).get("containers", [])]

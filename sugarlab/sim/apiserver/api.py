@@ -24,11 +24,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.apis.kind_defaults import default_new, normalize
-from sugarlab.sim.apis.pods_api import default_pod, pod_log
+from sugarlab.sim.apis.apps_defaults import default_deployment, default_statefulset
+from sugarlab.sim.apis.batch_defaults import default_job, job_labels
+from sugarlab.sim.apis.core_defaults import default_claim, default_pod
+from sugarlab.sim.apis.defaults import default_new, normalize
 from sugarlab.sim.apiserver import dry_run
 from sugarlab.sim.apiserver.admission import admission
 from sugarlab.sim.apiserver.admission.admission_plugins import admit_create, admit_delete
+from sugarlab.sim.apiserver.logs import pod_log
 from sugarlab.sim.apiserver.openapi import openapi
 from sugarlab.sim.apiserver.openapi.discovery import MEDIA_TYPE as DISCOVERY_V2
 from sugarlab.sim.apiserver.openapi.discovery import aggregated, wants_aggregated
@@ -45,10 +48,6 @@ from sugarlab.sim.apiserver.wire.patch import (
     strategic_merge,
 )
 from sugarlab.sim.controllers.disruption import Budgets
-from sugarlab.sim.controllers.jobs import default_job, job_labels
-from sugarlab.sim.controllers.replicas import default_deployment
-from sugarlab.sim.controllers.statefulsets import default_statefulset
-from sugarlab.sim.controllers.volumes import default_claim
 from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.streaming.streaming import SUBRESOURCES as STREAMED
 from sugarlab.sim.kubelet.streaming.streaming import Streams, upgrade_required

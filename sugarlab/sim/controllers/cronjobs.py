@@ -14,11 +14,10 @@ import uuid
 from datetime import datetime
 
 from sugarlab.common.objects import Obj
+from sugarlab.sim.apis.batch_defaults import default_job, job_labels
 from sugarlab.sim.apis.owned import owned, owner_ref
-from sugarlab.sim.apiserver.printers.cells import parse_time
-from sugarlab.sim.controllers.jobs import default_job, job_labels
-from sugarlab.sim.machinery.clock import format_time
-from sugarlab.sim.machinery.cron import Schedule, ScheduleError
+from sugarlab.sim.machinery.clock import format_time, parse_time
+from sugarlab.sim.machinery.cron import Schedule
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.deletion import delete_object
@@ -26,24 +25,6 @@ from sugarlab.sim.storage.store import Store
 
 SCHEDULED = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 COMPONENT = "cronjob-controller"
-
-
-def default_cronjob(cronjob: Obj) -> None:
-    """SetDefaults_CronJob, and the schedule's validation (a bad one is refused with 422)."""
-    spec = cronjob.setdefault("spec", {})
-    try:
-        Schedule.parse(str(spec.get("schedule", "")))
-    except ScheduleError as exc:
-        raise ApiError.invalid(
-            "CronJob",
-            cronjob["metadata"].get("name", ""),
-            [("spec.schedule", f'Invalid value: "{spec.get("schedule", "")}": {exc}')],
-        ) from None
-    spec.setdefault("concurrencyPolicy", "Allow")
-    spec.setdefault("suspend", False)
-    spec.setdefault("successfulJobsHistoryLimit", 3)
-    spec.setdefault("failedJobsHistoryLimit", 1)
-    cronjob["status"] = {}
 
 
 def _finished(job: Obj) -> str | None:
@@ -91,8 +72,8 @@ class CronJobController:
                 if state == "Complete" and job["status"].get("completionTime"):
                     status["lastSuccessfulTime"] = job["status"]["completionTime"]
         now = self.store.clock.now()
-        last = parse_time(status.get("lastScheduleTime")) or parse_time(cronjob["metadata"]["creationTimestamp"])
-        due = Schedule.parse(spec["schedule"]).latest(last, now) if last is not None else None
+        last = parse_time(status.get("lastScheduleTime") or cronjob["metadata"]["creationTimestamp"])
+        due = Schedule.parse(spec["schedule"]).latest(last, now)
         if due is not None and not spec.get("suspend"):
             deadline = spec.get("startingDeadlineSeconds")
             if deadline is None or (now - due).total_seconds() <= deadline:

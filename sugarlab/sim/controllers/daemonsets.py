@@ -34,17 +34,6 @@ HOST_NETWORK_TOLERATION = {
 }
 
 
-def default_daemonset(daemonset: Obj) -> None:
-    """SetDefaults_DaemonSet (pkg/apis/apps/v1/defaults.go): RollingUpdate with maxUnavailable 1, maxSurge 0."""
-    spec = daemonset.setdefault("spec", {})
-    strategy = spec.setdefault("updateStrategy", {})
-    strategy.setdefault("type", "RollingUpdate")
-    if strategy["type"] == "RollingUpdate":
-        strategy.setdefault("rollingUpdate", {}).setdefault("maxUnavailable", 1)
-        strategy["rollingUpdate"].setdefault("maxSurge", 0)
-    spec.setdefault("revisionHistoryLimit", 10)
-
-
 def daemon_tolerations(spec: Obj) -> list[Obj]:
     added = [*DAEMON_TOLERATIONS, *([HOST_NETWORK_TOLERATION] if spec.get("hostNetwork") else [])]
     own = list(spec.get("tolerations") or [])

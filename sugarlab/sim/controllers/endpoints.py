@@ -17,7 +17,7 @@ import random
 
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import owner_ref
-from sugarlab.sim.apis.pods import suffix
+from sugarlab.sim.machinery.names import suffix
 from sugarlab.sim.machinery.since_boot import FirstPass
 from sugarlab.sim.storage.store import Store
 

@@ -1,52 +1,14 @@
-"""The Job controller: runs a Job's pods to its completions, within its parallelism and backoff limit.
-
-Also the API server's Job defaulting and validation (pkg/apis/batch and the job REST strategy):
-the controller-uid selector and labels, completions and parallelism 1, backoffLimit 6, and a pod
-template whose restartPolicy must be Never or OnFailure.
-"""
+"""The Job controller: runs a Job's pods to its completions, within its parallelism and backoff limit."""
 
 from __future__ import annotations
 
 from sugarlab.common.objects import Obj
+from sugarlab.sim.apis.batch_defaults import job_selector_labels
 from sugarlab.sim.apis.owned import create_pod
-from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 
 ACTIVE = ("Pending", "Running")
-
-
-def default_job(job: Obj) -> None:
-    spec = job.setdefault("spec", {})
-    restart = ((spec.get("template") or {}).get("spec") or {}).get("restartPolicy")
-    if restart not in ("Never", "OnFailure"):
-        raise ApiError.invalid(
-            "Job",
-            job["metadata"].get("name", ""),
-            [
-                (
-                    "spec.template.spec.restartPolicy",
-                    f'Unsupported value: "{restart or ""}": supported values: "OnFailure", "Never"',
-                )
-            ],
-            "batch",
-        )
-    spec.setdefault("parallelism", 1)
-    spec.setdefault("completions", 1)
-    spec.setdefault("backoffLimit", 6)
-    spec.setdefault("completionMode", "NonIndexed")
-    spec.setdefault("suspend", False)
-    job["status"] = {}
-
-
-def _selector_labels(job: Obj) -> dict[str, str]:
-    uid, name = job["metadata"]["uid"], job["metadata"]["name"]
-    return {
-        "batch.kubernetes.io/controller-uid": uid,
-        "batch.kubernetes.io/job-name": name,
-        "controller-uid": uid,
-        "job-name": name,
-    }
 
 
 def finished(job: Obj) -> bool:
@@ -94,7 +56,7 @@ class JobController:
         else:
             wanted = min(spec["parallelism"], spec["completions"] - succeeded) - len(active)
             for _ in range(max(wanted, 0)):
-                active.append(create_pod(self.store, job, "job-controller", _selector_labels(job)))
+                active.append(create_pod(self.store, job, "job-controller", job_selector_labels(job)))
         ready = sum(
             any(c["type"] == "Ready" and c["status"] == "True" for c in p.get("status", {}).get("conditions", []))
             for p in active
@@ -137,11 +99,3 @@ def _condition(kind: str, now: str, reason: str, message: str) -> Obj:
         "reason": reason,
         "message": message,
     }
-
-
-def job_labels(job: Obj) -> None:
-    """What the API server adds to a new Job once it has a uid: selector and template labels."""
-    labels = _selector_labels(job)
-    job["spec"]["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": job["metadata"]["uid"]}}
-    template_meta = job["spec"]["template"].setdefault("metadata", {})
-    template_meta["labels"] = {**(template_meta.get("labels") or {}), **labels}

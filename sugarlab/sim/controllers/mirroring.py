@@ -11,8 +11,8 @@ import random
 
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import owner_ref
-from sugarlab.sim.apis.pods import suffix
 from sugarlab.sim.controllers.endpoints import MANAGED_BY, SERVICE_NAME, SKIP_MIRROR
+from sugarlab.sim.machinery.names import suffix
 from sugarlab.sim.storage.store import Store
 
 MIRROR = "endpointslicemirroring-controller.k8s.io"

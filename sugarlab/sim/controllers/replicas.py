@@ -14,41 +14,12 @@ import json
 
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import create_pod, owned, owner_ref
-from sugarlab.sim.apis.pods import NAME_ALPHABET
-from sugarlab.sim.machinery.errors import ApiError
+from sugarlab.sim.machinery.names import NAME_ALPHABET
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store
 
 HASH_LABEL = "pod-template-hash"
-
-
-def default_deployment(deployment: Obj) -> None:
-    spec = deployment.setdefault("spec", {})
-    name = deployment["metadata"].get("name", "")
-    selector = (spec.get("selector") or {}).get("matchLabels") or {}
-    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-    if not selector or any(labels.get(k) != v for k, v in selector.items()):
-        raise ApiError.invalid(
-            "Deployment",
-            name,
-            [("spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`")],
-            "apps",
-        )
-    default_deployment_spec(deployment)
-    deployment["status"] = {}
-
-
-def default_deployment_spec(deployment: Obj) -> None:
-    """SetDefaults_Deployment (pkg/apis/apps/v1/defaults.go), applied on every write as the API server decodes
-    each one: a patch that removes `replicas` leaves 1."""
-    spec = deployment.setdefault("spec", {})
-    spec.setdefault("replicas", 1)
-    spec.setdefault("revisionHistoryLimit", 10)
-    spec.setdefault("progressDeadlineSeconds", 600)
-    spec.setdefault(
-        "strategy", {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}
-    )
 
 
 def _template_key(template: Obj) -> str:

@@ -12,40 +12,14 @@ from __future__ import annotations
 import copy
 
 from sugarlab.common.objects import Obj
+from sugarlab.sim.apis.core_defaults import default_pod
 from sugarlab.sim.apis.owned import owned, owner_ref
-from sugarlab.sim.apis.pods_api import default_pod
 from sugarlab.sim.controllers.replicas import template_hash
-from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store
 
 REVISION_LABEL = "controller-revision-hash"
-
-
-def default_statefulset(sts: Obj) -> None:
-    spec = sts.setdefault("spec", {})
-    selector = (spec.get("selector") or {}).get("matchLabels") or {}
-    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-    if not selector or any(labels.get(k) != v for k, v in selector.items()):
-        raise ApiError.invalid(
-            "StatefulSet",
-            sts["metadata"].get("name", ""),
-            [("spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`")],
-            "apps",
-        )
-    default_statefulset_spec(sts)
-    sts["status"] = {"replicas": 0, "availableReplicas": 0}
-
-
-def default_statefulset_spec(sts: Obj) -> None:
-    """SetDefaults_StatefulSet (pkg/apis/apps/v1/defaults.go), applied on every write like the Deployment's."""
-    spec = sts.setdefault("spec", {})
-    spec.setdefault("replicas", 1)
-    spec.setdefault("podManagementPolicy", "OrderedReady")
-    spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
-    spec.setdefault("revisionHistoryLimit", 10)
-    spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
 
 
 def _ready(pod: Obj) -> bool:

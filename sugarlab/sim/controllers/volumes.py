@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world import nas
@@ -54,19 +53,6 @@ def running_provisioners(store: Store) -> dict[str, Provisioner]:
             elif image.endswith("nfs-subdir-external-provisioner") and env.get("PROVISIONER_NAME"):
                 found[env["PROVISIONER_NAME"]] = Provisioner(env["PROVISIONER_NAME"], "nfs-subdir", env)
     return found
-
-
-def default_claim(claim: Obj) -> None:
-    """The API server's validation of a new claim; it starts Pending."""
-    spec, causes = claim.setdefault("spec", {}), []
-    if not spec.get("accessModes"):
-        causes.append(("spec.accessModes", "Required value: at least 1 access mode is required"))
-    if not ((spec.get("resources") or {}).get("requests") or {}).get("storage"):
-        causes.append(("spec.resources[storage]", "Required value"))
-    if causes:
-        raise ApiError.invalid("PersistentVolumeClaim", claim["metadata"].get("name", ""), causes)
-    spec.setdefault("volumeMode", "Filesystem")
-    claim["status"] = {"phase": "Pending"}
 
 
 def default_class(store: Store) -> str:

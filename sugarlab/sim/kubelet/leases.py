@@ -15,8 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sugarlab.sim.apiserver.printers.cells import parse_time
-from sugarlab.sim.machinery.clock import format_time
+from sugarlab.sim.machinery.clock import format_time, parse_time
 from sugarlab.sim.machinery.since_boot import FirstPass
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.machines import powered_off
@@ -66,8 +65,8 @@ class NodeLeases:
                     },
                 )
                 continue
-            renewed = parse_time((lease.get("spec") or {}).get("renewTime"))
-            if renewed is None or now - renewed >= RENEW:
+            renewed = (lease.get("spec") or {}).get("renewTime")
+            if not renewed or now - parse_time(renewed) >= RENEW:
                 lease["spec"] = (lease.get("spec") or {}) | spec
                 self.store.replace(leases, lease)
         self.boot.done()
@@ -77,8 +76,8 @@ class NodeLeases:
         ready = next((c for c in conditions if c["type"] == "Ready"), None)
         if ready is None or ready["status"] != "True":  # node lifecycle owns a node that is not Ready
             return
-        beat = parse_time(ready.get("lastHeartbeatTime"))
-        if beat is not None and now - beat < STATUS_REPORT:
+        beat = ready.get("lastHeartbeatTime")
+        if beat and now - parse_time(beat) < STATUS_REPORT:
             return
 
         def post(obj: dict[str, Any]) -> None:

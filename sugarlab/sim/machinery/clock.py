@@ -48,4 +48,5 @@ def format_time(moment: datetime) -> str:
 
 
 def parse_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    """An RFC 3339 timestamp, with or without fractional seconds (metav1.Time and MicroTime)."""
+    return datetime.fromisoformat(text).astimezone(UTC)

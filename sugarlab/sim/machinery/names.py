@@ -5,11 +5,13 @@ NameIsDNSSubdomain in k8s.io/apimachinery `pkg/api/validation`); the messages ar
 `pkg/util/validation/validation.go` (IsDNS1123Label, IsDNS1123Subdomain, RegexError, MaxLenError).
 Some kinds follow rules of their own: RBAC objects take any path segment (pkg/apis/rbac/validation
 ValidateRBACName), so `system:node` is a name; an APIService is `<version>.<group>`, `v1.` for the
-core group (kube-aggregator's ValidateAPIServiceName).
+core group (kube-aggregator's ValidateAPIServiceName). Generated names take a random suffix as
+k8s.io/apiserver's storage/names SimpleNameGenerator makes it.
 """
 
 from __future__ import annotations
 
+import random
 import re
 
 LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -80,3 +82,11 @@ def name_causes(kind: str, name: str) -> list[tuple[str, str]]:
 def go_quote(value: str) -> str:
     """Go's %q of a string, as field.Invalid shows the value."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# Kubernetes' rand.String alphabet (k8s.io/apimachinery/pkg/util/rand): no vowels, no confusables.
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def suffix(rng: random.Random, length: int = 5) -> str:
+    return "".join(rng.choice(NAME_ALPHABET) for _ in range(length))

@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.apis.pods import suffix
 from sugarlab.sim.machinery.clock import VirtualClock
 from sugarlab.sim.machinery.errors import ApiError
-from sugarlab.sim.machinery.names import name_causes
+from sugarlab.sim.machinery.names import name_causes, suffix
 from sugarlab.sim.machinery.resources import BY_KIND, GENERATION_KINDS, RESOURCE_TYPES, ResourceType
 
 HISTORY = 5000

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.apis.pods import running_status, succeeded_status, suffix
-from sugarlab.sim.apis.pods_api import DEFAULT_TOLERATIONS
+from sugarlab.sim.apis.core_defaults import DEFAULT_TOLERATIONS
+from sugarlab.sim.apis.pods import running_status, succeeded_status
 from sugarlab.sim.machinery.clock import format_time
+from sugarlab.sim.machinery.names import suffix
 from sugarlab.sim.world import nas
 from sugarlab.sim.world.k3s_addons import addon_services, with_ports
 from sugarlab.sim.world.profiles import NODE_PROFILES, NodeProfile

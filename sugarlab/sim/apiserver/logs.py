@@ -1,37 +1,14 @@
-"""What the API server does to pods beyond storing them: defaulting and logs."""
+"""The `pods/log` subresource for containers the simulator models rather than runs: their scripted output,
+as `kubectl logs` reads it (tailLines, timestamps, the kubelet's errors for a missing or waiting container)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.apis.pods import qos_class
 from sugarlab.sim.machinery.clock import parse_time
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.world.workloads import behaviour
-
-# Added by the DefaultTolerationSeconds admission plugin to every pod.
-DEFAULT_TOLERATIONS = [
-    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
-    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
-]
-
-
-def default_pod(pod: Obj) -> None:
-    spec = pod["spec"]
-    spec.setdefault("restartPolicy", "Always")
-    spec.setdefault("schedulerName", "default-scheduler")
-    spec.setdefault("terminationGracePeriodSeconds", 30)
-    spec.setdefault("dnsPolicy", "ClusterFirst")
-    spec.setdefault("serviceAccountName", "default")
-    spec.setdefault("priority", 0)
-    keys = {t.get("key") for t in spec.get("tolerations") or []}
-    spec["tolerations"] = (spec.get("tolerations") or []) + [t for t in DEFAULT_TOLERATIONS if t["key"] not in keys]
-    for container in spec["containers"]:
-        latest = ":" not in container["image"].rsplit("/", 1)[-1] or container["image"].endswith(":latest")
-        container.setdefault("imagePullPolicy", "Always" if latest else "IfNotPresent")
-        container.setdefault("resources", {})
-    pod["status"] = {"phase": "Pending", "qosClass": qos_class(pod)}
 
 
 def pod_log(pod: Obj, query: Any) -> str:

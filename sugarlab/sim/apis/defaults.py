@@ -6,12 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.apis.replication import default_replication_controller
-from sugarlab.sim.apis.secrets import normalize_secret
-from sugarlab.sim.controllers.cronjobs import default_cronjob
-from sugarlab.sim.controllers.daemonsets import default_daemonset
-from sugarlab.sim.controllers.replicas import default_deployment_spec
-from sugarlab.sim.controllers.statefulsets import default_statefulset_spec
+from sugarlab.sim.apis.apps_defaults import default_daemonset, default_deployment_spec, default_statefulset_spec
+from sugarlab.sim.apis.batch_defaults import default_cronjob
+from sugarlab.sim.apis.core_defaults import default_replication_controller, normalize_secret
 
 
 def _priority_class(pc: Obj) -> None:
