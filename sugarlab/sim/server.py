@@ -25,6 +25,7 @@ from starlette.applications import Starlette
 from sugarlab.sim import credentials
 from sugarlab.sim.apiserver.api import SimApi
 from sugarlab.sim.apiserver.auth import authenticated
+from sugarlab.sim.apiserver.kubelet_client import KubeletClient
 from sugarlab.sim.controllers.disruption import Budgets
 from sugarlab.sim.controllers.garbage import GarbageCollector
 from sugarlab.sim.controllers.jobs import JobController
@@ -38,6 +39,7 @@ from sugarlab.sim.controllers.volumes import VolumeController
 from sugarlab.sim.kubeconfig import kubeconfig
 from sugarlab.sim.kubelet.kubelet import Kubelets
 from sugarlab.sim.kubelet.processes import LocalProcesses
+from sugarlab.sim.kubelet.streaming.streaming import Streams
 from sugarlab.sim.machinery.atomic import atomic_write_bytes
 from sugarlab.sim.machinery.clock import HEAD_START, VirtualClock, format_time, parse_time
 from sugarlab.sim.machinery.resources import BY_KIND
@@ -121,7 +123,8 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
     machines = Machines(store, spec.seed)
     machines.seed_from_nodes()
     processes = LocalProcesses(state_dir)
-    api = SimApi(store, machines, processes, spec.seed, version, spec.metrics_server, state_dir)
+    kubelet = KubeletClient(processes, Streams(store, machines, processes, state_dir))
+    api = SimApi(store, machines, kubelet, spec.seed, version, spec.metrics_server, state_dir)
     server: uvicorn.Server
 
     @contextlib.asynccontextmanager

@@ -31,6 +31,8 @@ from sugarlab.sim.apis.defaults import default_new, normalize
 from sugarlab.sim.apiserver import dry_run
 from sugarlab.sim.apiserver.admission import admission
 from sugarlab.sim.apiserver.admission.admission_plugins import admit_create, admit_delete
+from sugarlab.sim.apiserver.eviction import evict
+from sugarlab.sim.apiserver.kubelet_client import KubeletClient
 from sugarlab.sim.apiserver.logs import pod_log
 from sugarlab.sim.apiserver.openapi import openapi
 from sugarlab.sim.apiserver.openapi.discovery import MEDIA_TYPE as DISCOVERY_V2
@@ -47,12 +49,8 @@ from sugarlab.sim.apiserver.wire.patch import (
     apply_patch,
     strategic_merge,
 )
-from sugarlab.sim.controllers.disruption import Budgets
-from sugarlab.sim.kubelet.processes import LocalProcesses
-from sugarlab.sim.kubelet.streaming.streaming import SUBRESOURCES as STREAMED
-from sugarlab.sim.kubelet.streaming.streaming import Streams, upgrade_required
 from sugarlab.sim.machinery.errors import ApiError
-from sugarlab.sim.machinery.resources import ResourceType, find, groups
+from sugarlab.sim.machinery.resources import STREAMED_SUBRESOURCES, ResourceType, find, groups
 from sugarlab.sim.machinery.selectors import field_matcher, label_matcher
 from sugarlab.sim.storage import paging
 from sugarlab.sim.storage.deletion import delete_object
@@ -98,16 +96,14 @@ class SimApi:
         self,
         store: Store,
         machines: Machines,
-        processes: LocalProcesses,
+        kubelet: KubeletClient,
         seed: int,
         version: str,
         metrics_server: bool,
         state_dir: Path,
     ) -> None:
         self.state_dir = state_dir
-        self.store, self.machines, self.processes, self.seed = store, machines, processes, seed
-        self.budgets = Budgets(store)
-        self.streams = Streams(store, machines, processes, state_dir)
+        self.store, self.machines, self.kubelet, self.seed = store, machines, kubelet, seed
         self._next_endpoint = 0
         self.version, self.metrics_server = version, metrics_server
         self.last_request = time.monotonic()
@@ -232,8 +228,8 @@ class SimApi:
             if method == "DELETE":
                 return JSONResponse(self._delete_collection(target, query))
         else:
-            if target.subresource in STREAMED:
-                raise upgrade_required()
+            if target.subresource in STREAMED_SUBRESOURCES:  # served only as upgraded connections
+                raise ApiError.bad_request("Upgrade request required")
             if target.subresource == "scale":
                 body = await self._body(request) if method in ("PUT", "PATCH") else None
                 content_type = request.headers.get("content-type", "").split(";")[0].strip()
@@ -242,11 +238,11 @@ class SimApi:
                 )
             if target.subresource == "eviction" and method == "POST":
                 body = await self._body(request, required=False, target=target)
-                return JSONResponse(self.budgets.evict(target.namespace or "", target.name, body), status_code=201)
+                return JSONResponse(evict(self.store, target.namespace or "", target.name, body), status_code=201)
             if target.subresource == "log" and method == "GET":
                 pod = self.store.get(target.rt, target.namespace or "", target.name)
                 try:
-                    real = self.processes.log(
+                    real = self.kubelet.processes.log(
                         pod["metadata"]["uid"], query.get("container"), query.get("previous") in ("true", "1")
                     )
                 except LookupError as missing:  # kubelet's answer to --previous before any restart
@@ -446,7 +442,7 @@ class SimApi:
         self.last_request = time.monotonic()
         self.open_watches += 1
         try:
-            await self.streams.serve(websocket)
+            await self.kubelet.streams.serve(websocket)
         finally:
             self.open_watches -= 1
             self.last_request = time.monotonic()
@@ -458,7 +454,7 @@ class SimApi:
         svc = self.store.get(self.store.kind("Service"), namespace, name)
         selector = (svc.get("spec") or {}).get("selector") or {}
         ports = [
-            self.processes.endpoint(p["metadata"]["uid"])
+            self.kubelet.processes.endpoint(p["metadata"]["uid"])
             for p in self.store.view(self.store.kind("Pod"), namespace)
             if selector
             and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
@@ -594,9 +590,9 @@ class SimApi:
         pods = self.store.view(self.store.kind("Pod"), target.namespace if target.rt.plural == "pods" else None)
         now = self.store.clock.now()
         if target.rt.plural == "nodes":
-            items = metrics.node_metrics(nodes, pods, self.seed, now, self.processes.usage)
+            items = metrics.node_metrics(nodes, pods, self.seed, now, self.kubelet.processes.usage)
         else:
-            items = metrics.pod_metrics(nodes, pods, self.seed, now, self.processes.usage)
+            items = metrics.pod_metrics(nodes, pods, self.seed, now, self.kubelet.processes.usage)
         labels = label_matcher(request.query_params.get("labelSelector"))
         items = [i for i in items if labels(i)]
         if target.name:

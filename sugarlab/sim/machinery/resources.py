@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 READ_VERBS = ("get", "list")
+STREAMED_SUBRESOURCES = ("exec", "portforward")  # served only as upgraded (websocket) connections
 # Namespaces and Services have no `deletecollection` (their REST storage hides it: kubernetes/kubernetes
 # issues #20581 and #98994; `kubectl api-resources -o wide` shows the same).
 NO_COLLECTION_DELETE = ("create", "delete", "get", "list", "patch", "update", "watch")

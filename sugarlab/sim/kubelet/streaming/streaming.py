@@ -20,14 +20,9 @@ from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.streaming import exec_session, portforward
 from sugarlab.sim.kubelet.streaming.channels import negotiate, unsupported
 from sugarlab.sim.machinery.errors import ApiError
+from sugarlab.sim.machinery.resources import STREAMED_SUBRESOURCES
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.machines import Machines
-
-SUBRESOURCES = ("exec", "portforward")
-
-
-def upgrade_required() -> ApiError:
-    return ApiError.bad_request("Upgrade request required")
 
 
 class Streams:
@@ -42,7 +37,7 @@ class Streams:
                 len(parts) != 7
                 or parts[:3] != ["api", "v1", "namespaces"]
                 or parts[4] != "pods"
-                or parts[6] not in SUBRESOURCES
+                or parts[6] not in STREAMED_SUBRESOURCES
             ):
                 raise ApiError(404, "NotFound", "the server could not find the requested resource")
             pod = self.store.get(self.store.kind("Pod"), parts[3], parts[5])
