@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from sugarlab.sim.kubelet import fio_runs
 from sugarlab.sim.world import fio as sim_fio
 from sugarlab.steps.operations.fio_output import fio_command, parse_fio
 
@@ -63,7 +64,7 @@ def test_a_workload_the_model_does_not_cover_is_refused_with_the_way_out() -> No
 
 
 def test_real_runs_are_cut_down_and_keep_the_containers_paths() -> None:
-    argv, cut = sim_fio.local_argv(TUTORIAL)
+    argv, cut = fio_runs.local_argv(TUTORIAL)
     assert argv[0] == TUTORIAL[0] and "--filename=/data/benchmark/testfile" in argv
     assert "--size=16M" in argv and "--runtime=3" in argv and cut == {"size": "1G", "runtime": "60"}
     assert argv.count("--output-format=json") == TUTORIAL.count("--output-format=json")
@@ -71,8 +72,8 @@ def test_real_runs_are_cut_down_and_keep_the_containers_paths() -> None:
 
 def test_the_note_is_added_to_the_report_and_text_around_it_kept() -> None:
     text = "note: both iodepth and ioengine set\n" + json.dumps({"fio version": "fio-3.33", "jobs": [{}]}) + "\n"
-    marked = sim_fio.with_note(text, {"provenance": "local"})
+    marked = fio_runs.with_note(text, {"provenance": "local"})
     assert marked.startswith("note: both") and json.loads(marked.split("\n", 1)[1])["sugarlab"] == {
         "provenance": "local"
     }
-    assert sim_fio.with_note("fio: no such file\n", {"provenance": "local"}) == "fio: no such file\n"
+    assert fio_runs.with_note("fio: no such file\n", {"provenance": "local"}) == "fio: no such file\n"

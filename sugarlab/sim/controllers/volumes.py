@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from sugarlab.common.objects import Obj
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world import nas
+from sugarlab.sim.world.disks import node_disk, volume_dir
 from sugarlab.sim.world.workloads import image_name
 
 LOCAL_PATH = "rancher.io/local-path"
@@ -65,39 +66,6 @@ def default_class(store: Store) -> str:
 def claim_class(store: Store, claim: Obj) -> str:
     name = claim["spec"].get("storageClassName")
     return default_class(store) if name is None else str(name)
-
-
-def volume_dir(state_dir: Path, pv: Obj) -> Path:
-    """The real directory behind a PersistentVolume (raises nas.MountError for an unreachable export)."""
-    spec = pv["spec"]
-    if "csi" in spec:
-        attributes = spec["csi"]["volumeAttributes"]
-        return nas.export_dir(state_dir, attributes["server"], attributes["share"]) / attributes["subdir"]
-    if "nfs" in spec:
-        return nas.export_dir(state_dir, spec["nfs"]["server"], spec["nfs"]["path"])
-    node = spec["nodeAffinity"]["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]["values"][0]
-    return node_disk(state_dir, node) / PurePosixPath(spec["hostPath"]["path"]).relative_to("/")
-
-
-def host_path(store: Store, state_dir: Path, pod: Obj, container: Obj, path: str) -> Path | None:
-    """Where `path` inside the container lives on this machine, if it is on a claimed volume."""
-    wanted = PurePosixPath(path)
-    for mount in container.get("volumeMounts") or []:
-        root = PurePosixPath(mount["mountPath"])
-        if wanted != root and root not in wanted.parents:
-            continue
-        volume: Obj = next((v for v in pod["spec"].get("volumes") or [] if v["name"] == mount["name"]), {})
-        claim_name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
-        claim = claim_name and store.find(store.kind("PersistentVolumeClaim"), pod["metadata"]["namespace"], claim_name)
-        pv = claim and store.find(store.kind("PersistentVolume"), "", claim["spec"].get("volumeName", ""))
-        if not pv:
-            return None
-        return volume_dir(state_dir, pv) / (mount.get("subPath") or "") / wanted.relative_to(root)
-    return None
-
-
-def node_disk(state_dir: Path, node: str) -> Path:
-    return state_dir / "nodes" / node
 
 
 class VolumeController:

@@ -12,18 +12,18 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sugarlab.common.kubectl import format_time, parse_time
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.pods import running_status, succeeded_status
+from sugarlab.sim.kubelet import fio_runs
 from sugarlab.sim.kubelet.container_lifecycle import ContainerLifecycle, runs_for_real
 from sugarlab.sim.kubelet.file_volumes import PendingMounts
 from sugarlab.sim.kubelet.init_containers import InitContainers
 from sugarlab.sim.kubelet.nas_outage import NasOutage
 from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.sandbox import confine, remove_pod
-from sugarlab.sim.machinery.clock import format_time, parse_time
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
-from sugarlab.sim.world import fio
 from sugarlab.sim.world.machines import powered_off
 from sugarlab.sim.world.workloads import behaviour
 
@@ -188,7 +188,7 @@ class Kubelets:
         def complete(obj: Obj) -> None:
             obj["status"] = succeeded_status(obj, host_ip, started, format_time(finished), rng)
             if exit_code:
-                fio.failed(obj["status"], exit_code)
+                fio_runs.failed(obj["status"], exit_code)
 
         self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], complete)
 

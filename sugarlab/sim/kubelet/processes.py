@@ -22,13 +22,8 @@ from kubernetes.utils import parse_quantity
 
 from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.containers import RealContainers
-from sugarlab.sim.world.fio import FioRuns
-
-MODULE = "sugarlab.payloads.edge_ai"
-
-
-def runs_locally(container: Obj) -> bool:
-    return any(MODULE in word for word in [*container.get("command", []), *container.get("args", [])])
+from sugarlab.sim.kubelet.fio_runs import FioRuns
+from sugarlab.sim.world.workloads import MODULE
 
 
 def _free_port() -> int:

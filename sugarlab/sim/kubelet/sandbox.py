@@ -3,7 +3,7 @@
 The root of the container is a directory of the lab workspace; over it bwrap mounts, read-only,
 this machine's shared libraries, one file per program the image holds (`images`) and the image's
 other files (its `Content`: nginx's configuration and pages), and the pod's volumes at their mount
-paths (`volumes.host_path`; configMap, secret and downward API ones as files, `file_volumes`). The
+paths (`disks.host_path`; configMap, secret and downward API ones as files, `file_volumes`). The
 process gets its own user, PID, IPC, UTS and network namespaces (only a loopback, so nothing beyond
 127.0.0.1; `netns` reaches into it for port-forward and probes), the pod's name as hostname,
 the container's environment on the image's PATH, and limits on CPU time, so whatever it runs stays
@@ -23,11 +23,11 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.controllers.volumes import host_path
 from sugarlab.sim.kubelet.containers import Confined, SandboxMissing
 from sugarlab.sim.kubelet.downward import pod_field
 from sugarlab.sim.kubelet.file_volumes import is_file_volume, mount_source
 from sugarlab.sim.storage.store import Store
+from sugarlab.sim.world.disks import host_path
 from sugarlab.sim.world.images import DEFAULT_PATH, Image, host_program, lookup
 
 BIN = PurePosixPath("/usr/bin")

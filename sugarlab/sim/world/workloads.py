@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.kubelet.processes import runs_locally
 from sugarlab.sim.world import fio
 
 MI = 1024 * 1024
+MODULE = "sugarlab.payloads.edge_ai"  # the inference payload, run as a local process rather than modelled
 
 # image name (without registry and tag) -> (CPU cores at Pi 4 speed, memory MiB) per container
 IDLE_USAGE: dict[str, tuple[float, float]] = {
@@ -115,12 +115,17 @@ def _stress(argv: list[str]) -> Behaviour:
 
 def _fio(argv: list[str]) -> Behaviour:
     """fio waits on the disk: a fraction of a core and a small buffer, for its `--runtime` at least; its
-    report is its log, written by `sim.fio.FioRuns`, which the kubelet also waits for."""
+    report is its log, written by `sugarlab.sim.kubelet.fio_runs.FioRuns`, which the kubelet also waits for."""
     try:
         seconds = fio.runtime_s(fio.options(argv))
     except ValueError:
         seconds = 0.0  # fio refuses the option at once; the run reports it
     return Behaviour(FIO_CPU, FIO_MEMORY_MI * MI, False, seconds)
+
+
+def runs_locally(container: Obj) -> bool:
+    """Whether the container is the inference payload, which the kubelet runs for real."""
+    return any(MODULE in word for word in [*container.get("command", []), *container.get("args", [])])
 
 
 def behaviour(container: Obj) -> Behaviour:

@@ -29,9 +29,10 @@ from starlette.websockets import WebSocket
 
 from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet import netns
-from sugarlab.sim.kubelet.processes import LocalProcesses, runs_locally
+from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.streaming import spdy
 from sugarlab.sim.kubelet.streaming.channels import V1, V1_BASE64, V4, V4_BASE64, Channels
+from sugarlab.sim.world.workloads import runs_locally
 
 WEBSOCKET_PROTOCOLS = (V4, V4_BASE64, V1, V1_BASE64, "")
 TUNNEL_PROTOCOL = "SPDY/3.1+portforward.k8s.io"  # constants.WebsocketsSPDYTunnelingPrefix + "portforward.k8s.io"
