@@ -57,9 +57,9 @@ notebook-outputs: $(BIN)/sugarlab
 	SUGARLAB_WORKSPACE=$$ws $(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/[0-9]*.ipynb
 	$(BIN)/nbstripout --keep-count notebooks/[0-9]*.ipynb
 
-# Write the notebooks' parameters cells and the READMEs' parameter tables from sugarlab/core/params.py.
+# Write the notebooks' parameters cells and the READMEs' parameter tables from sugarlab/lab/params.py.
 parameter-docs: $(BIN)/sugarlab
-	$(BIN)/python -m sugarlab.core.param_docs
+	$(BIN)/python -m sugarlab.app.param_docs
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,7 +1,7 @@
 """sugarlab: Sugarkube's Tutorial 13 as runnable, repeatable experiments.
 
-The names below are what notebooks use; everything else is reached through its package (`core`,
-`kube`, `hosts`, `steps`, `report`, `views`, `payloads`, `sim`). They load on first use, so that
+The names below are what notebooks use; everything else is reached through its package (`app`,
+`lab`, `kube`, `hosts`, `steps`, `report`, `views`, `payloads`, `sim`, `common`). They load on first use, so that
 importing one package (the simulator, say) does not load the rest of the workbook.
 """
 
@@ -11,7 +11,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sugarlab.core.errors import (
+    from sugarlab.app.notebook import open_lab
+    from sugarlab.kube.errors import ApiError
+    from sugarlab.lab.errors import (
         AuthenticationRefused,
         ClusterError,
         ClusterUnreachable,
@@ -27,11 +29,10 @@ if TYPE_CHECKING:
         SugarlabError,
         WaitTimeout,
     )
-    from sugarlab.core.lab import Lab, open_lab
-    from sugarlab.kube.errors import ApiError
+    from sugarlab.lab.session import Lab
 
 _HOMES = {
-    "sugarlab.core.errors": [
+    "sugarlab.lab.errors": [
         "AuthenticationRefused",
         "ClusterError",
         "ClusterUnreachable",
@@ -47,7 +48,8 @@ _HOMES = {
         "SugarlabError",
         "WaitTimeout",
     ],
-    "sugarlab.core.lab": ["Lab", "open_lab"],
+    "sugarlab.lab.session": ["Lab"],
+    "sugarlab.app.notebook": ["open_lab"],
     "sugarlab.kube.errors": ["ApiError"],
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}

@@ -2,6 +2,6 @@
 
 import sys
 
-from sugarlab.core.cli import main
+from sugarlab.app.cli import main
 
 sys.exit(main())

@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
-from sugarlab.core.lab import Lab, open_lab
-from sugarlab.core.params import validate_parameters
-from sugarlab.core.workspace import Workspace
+from sugarlab.app.notebook import open_lab
 from sugarlab.kube import simulator
-from sugarlab.kube.connect import Cluster, connect
+from sugarlab.kube.connect import connect
+from sugarlab.lab.cluster import Cluster
+from sugarlab.lab.params import validate_parameters
+from sugarlab.lab.session import Lab
+from sugarlab.lab.workspace import Workspace
 
 # The longest test files (measured with --durations), started first so that the shorter ones pack the workers' tails
 # (`make test` keeps this order: --dist loadfile --no-loadscope-reorder). The workbook's run alone is over a minute.

@@ -2,7 +2,7 @@
 
 The expansion notebook joins workers through this seam and the SSH-hardening audit reads nodes
 through it. `Host` is the interface; `SSHHost` is the real one (paramiko), `sim.SimulatedHost` the
-simulator's; `factory` picks between them for a lab. Errors derive from `sugarlab.core.errors.HostError`.
+simulator's; `factory` picks between them for a lab. Errors derive from `sugarlab.lab.errors.HostError`.
 """
 
 from sugarlab.hosts.base import CommandResult, Host, redact

@@ -11,10 +11,10 @@ from functools import partial
 
 from kubernetes.client import Configuration
 
-from sugarlab.core.params import LabParams
 from sugarlab.hosts.base import Host
 from sugarlab.hosts.sim import SimulatedHost, nas_power, power, provision
 from sugarlab.hosts.ssh import SSHHost
+from sugarlab.lab.params import LabParams
 
 SIM_CONTROLLER = "sugarkube0"  # the simulated cluster's controller machine
 CONTROLLER = "controller"  # the name a live controller's host goes by in logs and errors

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import paramiko
 
-from sugarlab.core.errors import HostError, HostKeyRejected, HostUnreachable
+from sugarlab.lab.errors import HostError, HostKeyRejected, HostUnreachable
 
 # Host key algorithms to ask for, one connection each (RSA keys are offered with SHA-2 signatures).
 SCAN_ALGORITHMS = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512")

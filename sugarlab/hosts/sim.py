@@ -16,8 +16,8 @@ from typing import Self, cast
 import httpx
 from kubernetes.client import Configuration
 
-from sugarlab.core.errors import CommandFailed, HostUnreachable, ParameterError, SimulatorError
 from sugarlab.hosts.base import CommandResult, redact
+from sugarlab.lab.errors import CommandFailed, HostUnreachable, ParameterError, SimulatorError
 
 
 def _client(server: Configuration, path: str, timeout: float, api: str = "machines") -> httpx.Client:

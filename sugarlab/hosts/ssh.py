@@ -30,7 +30,9 @@ from typing import Self
 
 import paramiko
 
-from sugarlab.core.errors import (
+from sugarlab.hosts.base import CommandResult, redact
+from sugarlab.hosts.keys import HostKey, RecordNew, RejectUnknown, changed, known_hosts_name
+from sugarlab.lab.errors import (
     AuthenticationRefused,
     CommandFailed,
     CommandTimeout,
@@ -38,8 +40,6 @@ from sugarlab.core.errors import (
     HostUnreachable,
     ParameterError,
 )
-from sugarlab.hosts.base import CommandResult, redact
-from sugarlab.hosts.keys import HostKey, RecordNew, RejectUnknown, changed, known_hosts_name
 
 log = logging.getLogger(__name__)
 

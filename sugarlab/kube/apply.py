@@ -9,9 +9,9 @@ from typing import Any
 from kubernetes import dynamic
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.kube.connect import Cluster
 from sugarlab.kube.errors import ApiError
 from sugarlab.kube.labels import labelled, run_labels
+from sugarlab.lab.cluster import Cluster
 
 FIELD_MANAGER = "sugarlab"
 

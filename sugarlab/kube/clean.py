@@ -20,10 +20,10 @@ from typing import Any
 from kubernetes import dynamic
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.core.errors import ClusterError
-from sugarlab.kube.connect import Cluster
 from sugarlab.kube.labels import KEPT_ANNOTATION, LAB_SELECTOR
 from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.lab.cluster import Cluster
+from sugarlab.lab.errors import ClusterError
 
 STAGES = ("workloads", "claims", "classes, budgets and other cluster-wide objects", "namespaces")
 _CLAIMS, _CLUSTER_WIDE, _NAMESPACES = 1, 2, 3

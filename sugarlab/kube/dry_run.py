@@ -18,8 +18,8 @@ from kubernetes import dynamic
 from kubernetes.client.exceptions import ApiException
 
 from sugarlab.kube.apply import FIELD_MANAGER
-from sugarlab.kube.connect import Cluster
 from sugarlab.kube.labels import labelled
+from sugarlab.lab.cluster import Cluster
 
 STAND_IN_NAMESPACE = "default"
 

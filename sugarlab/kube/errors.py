@@ -14,7 +14,7 @@ from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.core.errors import ClusterError
+from sugarlab.lab.errors import ClusterError
 
 
 def _status_object(body: object) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import pandas as pd
 from kubernetes.client import ApiClient
 from kubernetes.utils import parse_quantity
 
-from sugarlab.kube.connect import Cluster
+from sugarlab.lab.cluster import Cluster
 
 NONE = "<none>"
 

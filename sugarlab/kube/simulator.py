@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sugarlab.core.errors import SimulatorError
-from sugarlab.core.params import LabParams
-from sugarlab.core.workspace import STATE_DIR
+from sugarlab.lab.errors import SimulatorError
+from sugarlab.lab.params import LabParams
+from sugarlab.lab.workspace import STATE_DIR
 from sugarlab.sim import lifecycle
 from sugarlab.sim.world.spec import ClusterSpec
 

@@ -14,9 +14,9 @@ import pandas as pd
 from kubernetes.client.exceptions import ApiException
 from kubernetes.utils import parse_quantity
 
-from sugarlab.core.errors import ClusterError, MetricsUnavailable
-from sugarlab.kube.connect import Cluster
 from sugarlab.kube.inventory import as_dict, parse_table, parse_time
+from sugarlab.lab.cluster import Cluster
+from sugarlab.lab.errors import ClusterError, MetricsUnavailable
 
 UNKNOWN = "<unknown>"
 METRICS_GROUP, METRICS_VERSION = "metrics.k8s.io", "v1beta1"

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
 
-from sugarlab.core.errors import WaitTimeout
+from sugarlab.lab.errors import WaitTimeout
 
 T = TypeVar("T")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab.core.errors import MissingBaseline
-from sugarlab.core.lab import Lab
+from sugarlab.lab.errors import MissingBaseline
+from sugarlab.lab.session import Lab
 from sugarlab.steps.baseline import SNAPSHOT, read_snapshot
 
 GIB = 1024**3

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab.core.errors import ParameterError
+from sugarlab.lab.errors import ParameterError
 from sugarlab.report.document import Report, build, png
 from sugarlab.report.front_page import STYLE
 from sugarlab.report.sources import LabFiles

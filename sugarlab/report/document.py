@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab.core.lab import Lab
+from sugarlab.lab.session import Lab
 from sugarlab.report import figures as key
 from sugarlab.report.baseline_comparison import comparison_figure
 from sugarlab.report.milestones import Milestone, milestones

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab.core.errors import FioOutputError
+from sugarlab.lab.errors import FioOutputError
 from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of, read_yaml_field
 from sugarlab.steps.baseline import read_snapshot
 from sugarlab.steps.operations.fio_bench import RESULT_COLUMNS

@@ -15,10 +15,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sugarlab.core.errors import ArtefactError as ArtefactError  # re-exported: the report catches it from here
-from sugarlab.core.errors import MissingArtefact as MissingArtefact
-from sugarlab.core.workspace import Workspace
 from sugarlab.kube.inventory import parse_table
+from sugarlab.lab.errors import ArtefactError as ArtefactError  # re-exported: the report catches it from here
+from sugarlab.lab.errors import MissingArtefact as MissingArtefact
+from sugarlab.lab.workspace import Workspace
 
 # Which notebook leaves each artefact the report reads.
 WRITERS = {

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sugarlab.core.errors import MetricsUnavailable
-from sugarlab.core.lab import Lab
-from sugarlab.kube.connect import Cluster
 from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
 from sugarlab.kube.top import diagnosis_markdown, top_nodes, top_pods, top_text_frame
+from sugarlab.lab.cluster import Cluster
+from sugarlab.lab.errors import MetricsUnavailable
+from sugarlab.lab.session import Lab
 from sugarlab.views.tables import nodes_table, pods_table
 
 INVENTORY = "baseline/cluster-inventory.txt"

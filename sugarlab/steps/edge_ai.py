@@ -25,20 +25,20 @@ from kubernetes import client
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-import sugarlab
-from sugarlab.core.errors import ClusterError, MetricsUnavailable, ParameterError, WaitTimeout
-from sugarlab.core.lab import Lab
-from sugarlab.core.params import LabParams
+from sugarlab import payloads
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.top import top_pods
 from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.lab.errors import ClusterError, MetricsUnavailable, ParameterError, WaitTimeout
+from sugarlab.lab.params import LabParams
+from sugarlab.lab.session import Lab
 from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg
 
 NAMESPACE, NAME, PORT = "edge-ai", "vehicle-detector", 9000
 CONFIGMAP = "workloads/edge-ai/vehicle-detector-configmap.yaml"
 DEPLOYMENT = "workloads/edge-ai/edge-ai-deployment.yaml"
 INFERENCE_LOG, USAGE, TUNING = "edge-ai/inference.log", "edge-ai/resource-usage.csv", "edge-ai/tuning-experiments.md"
-PACKAGE = Path(sugarlab.__file__).parent
+PACKAGE = Path(payloads.__file__).parent.parent  # the sugarlab package, as the pod mounts it
 # The service's modules (a payload imports nothing of the workbook); the packages around it are mounted empty.
 PACKAGES = ["__init__.py", "payloads/__init__.py"]
 SOURCES = sorted(p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "payloads" / "edge_ai").glob("*.py"))

@@ -14,13 +14,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from sugarlab.core.errors import HostError, PowerBudgetExceeded, WaitTimeout
-from sugarlab.core.lab import Lab, Verdict
 from sugarlab.hosts import Host
 from sugarlab.hosts.factory import open_controller, open_new_workers
 from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now, list_nodes_frame, parse_time
 from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.lab.errors import HostError, PowerBudgetExceeded, WaitTimeout
+from sugarlab.lab.session import Lab, Verdict
 from sugarlab.views.tables import nodes_table
 
 POWER_LIMIT = 0.8  # the tutorial's rule: stay under 80% of the supply's rated output

@@ -15,13 +15,13 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.core.errors import MetricsUnavailable, WaitTimeout
-from sugarlab.core.lab import Lab, Verdict
-from sugarlab.core.params import LabParams
 from sugarlab.kube.apply import create, ensure_namespace
 from sugarlab.kube.inventory import list_pods_frame, server_now
 from sugarlab.kube.top import top_nodes, top_pods
 from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.lab.errors import MetricsUnavailable, WaitTimeout
+from sugarlab.lab.params import LabParams
+from sugarlab.lab.session import Lab, Verdict
 from sugarlab.views.tables import pods_table
 
 NAMESPACE, JOB = "lab-scale", "stress-load"

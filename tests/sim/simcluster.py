@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sshd import free_port
 
-from sugarlab.core.cli import main
+from sugarlab.app.cli import main
 
 KUBECTL = shutil.which("kubectl")
 needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed on this machine")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from sugarlab.core.cli import main
-from sugarlab.core.lab import Lab
+from sugarlab.app.cli import main
 from sugarlab.kube import clean
 from sugarlab.kube.labels import KEPT_ANNOTATION, LAB_SELECTOR, RUN
+from sugarlab.lab.session import Lab
 from sugarlab.steps import workload
 from sugarlab.steps.operations import disruption
 from sugarlab.steps.storage import nfs_class, writer

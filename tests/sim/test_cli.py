@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 import sugarlab.kube
-from sugarlab.core.cli import _parameters, main
-from sugarlab.core.errors import SimulatorError
+from sugarlab.app.cli import _parameters, main
+from sugarlab.lab.errors import SimulatorError
 
 NOTEBOOKS = Path(__file__).parents[1] / "data" / "notebooks"
 
@@ -112,7 +112,7 @@ def test_run_passes_backend_and_selection(tmp_path: Path, monkeypatch: pytest.Mo
         seen.update(parameters=parameters, **options)
         raise SimulatorError("stop here")
 
-    monkeypatch.setattr("sugarlab.core.runner.run_lab", fake_run_lab)
+    monkeypatch.setattr("sugarlab.app.runner.run_lab", fake_run_lab)
     assert run(tmp_path, "--backend", "live", "--notebooks", "01, 03-workload", "-p", "seed", "2") == 1
     assert seen["parameters"] == {"seed": 2, "backend": "live"}
     assert seen["notebooks"] == ["01", "03-workload"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sugarlab.kube.connect import Cluster
 from sugarlab.kube.dry_run import check
+from sugarlab.lab.cluster import Cluster
 
 POD = {
     "apiVersion": "v1",

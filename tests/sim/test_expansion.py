@@ -94,7 +94,7 @@ def test_live_cluster_is_only_changed_with_apply(shared_lab) -> None:
 
 
 def test_unknown_machine_is_unreachable(shared_lab) -> None:
-    from sugarlab.core.errors import HostUnreachable
+    from sugarlab.lab.errors import HostUnreachable
 
     lab = shared_lab()
     with pytest.raises(HostUnreachable, match="no such machine"):

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from sshd import SSHServer, free_port, keygen, run_sshd
 
-from sugarlab.core.errors import (
+from sugarlab.hosts import Host, HostKey, SSHHost, host_key_fingerprints, redact
+from sugarlab.lab.errors import (
     AuthenticationRefused,
     CommandFailed,
     CommandTimeout,
@@ -23,7 +24,6 @@ from sugarlab.core.errors import (
     HostUnreachable,
     ParameterError,
 )
-from sugarlab.hosts import Host, HostKey, SSHHost, host_key_fingerprints, redact
 
 SECRET = "K10f00dfeedcafe::server:not-a-real-join-credential"
 
@@ -297,8 +297,8 @@ def test_write_file_places_a_secret_atomically_and_never_shows_it(
 
 
 def test_no_credential_to_offer_is_an_authentication_problem(sshd_server, tmp_path) -> None:
-    from sugarlab.core.errors import AuthenticationRefused
     from sugarlab.hosts import SSHHost
+    from sugarlab.lab.errors import AuthenticationRefused
 
     server = sshd_server()
     host = SSHHost(

@@ -31,7 +31,7 @@ def test_service_rolls_out_and_answers_through_the_proxy(open_sim_lab) -> None:
 
 
 def test_missing_sample_image_names_the_parameter(shared_lab, tmp_path) -> None:
-    from sugarlab.core.errors import ParameterError
+    from sugarlab.lab.errors import ParameterError
 
     lab = shared_lab(edge_sample_image=str(tmp_path / "nope.jpg"))
     with pytest.raises(ParameterError, match="'edge_sample_image'"):

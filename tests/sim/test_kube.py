@@ -9,8 +9,8 @@ from kubernetes.client.exceptions import ApiException
 
 from sugarlab import ApiError, ClusterError, SugarlabError, WaitTimeout
 from sugarlab.kube.apply import server_side_apply
-from sugarlab.kube.connect import Cluster
 from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.lab.cluster import Cluster
 
 
 def test_a_refused_request_raises_an_api_error_with_the_servers_status(sim: Cluster) -> None:

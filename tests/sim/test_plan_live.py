@@ -14,9 +14,9 @@ import nbformat
 import pytest
 from kubernetes import config, dynamic
 
-from sugarlab.core.cli import main
-from sugarlab.core.runner import run_lab
-from sugarlab.views.plan_only import NOT_RUN
+from sugarlab.app.cli import main
+from sugarlab.app.runner import run_lab
+from sugarlab.steps.plan import NOT_RUN
 
 # What the cluster itself keeps changing: events, metrics, and the kubelets' Lease renewals (a spec field).
 VOLATILE_KINDS = {"Event", "NodeMetrics", "PodMetrics", "Lease"}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sugarlab import SimulatorError, open_lab
-from sugarlab.core.cli import main
-from sugarlab.core.recorded import recorded_parameters
+from sugarlab.app.cli import main
+from sugarlab.lab.recorded import recorded_parameters
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.core.cli import main
+from sugarlab.app.cli import main
 
 NOTEBOOKS = Path(__file__).parents[1] / "data" / "resume-notebooks"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import sugarlab.kube
-from sugarlab.core import runner
-from sugarlab.core.errors import ParameterError, RunError
-from sugarlab.core.runner import RunResult, run_lab, select_notebooks
+from sugarlab.app import runner
+from sugarlab.app.runner import RunResult, run_lab, select_notebooks
+from sugarlab.lab.errors import ParameterError, RunError
 
 NOTEBOOKS = Path(__file__).parents[1] / "data" / "notebooks"
 EMBEDDED_PNG = re.compile(r'<img [^>]*src="data:image/png;base64,')

@@ -9,7 +9,7 @@ import pytest
 from kubernetes import client, dynamic, watch
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.kube.connect import Cluster
+from sugarlab.lab.cluster import Cluster
 
 SYSTEM_APPS = {"coredns", "local-path-provisioner", "metrics-server", "traefik", "svclb-traefik"}
 

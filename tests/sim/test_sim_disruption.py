@@ -9,7 +9,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.kube.connect import Cluster
+from sugarlab.lab.cluster import Cluster
 
 
 def _pdb(name: str, labels: dict[str, str], **budget: object) -> dict:

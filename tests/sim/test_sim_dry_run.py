@@ -12,9 +12,9 @@ import pytest
 from kubernetes import client, dynamic
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.core.params import validate_parameters
 from sugarlab.kube import simulator
-from sugarlab.kube.connect import Cluster
+from sugarlab.lab.cluster import Cluster
+from sugarlab.lab.params import validate_parameters
 
 NO_OPENAPI = ("--validate=false",)  # the simulator serves no OpenAPI document for kubectl's client-side checks
 JOB = {

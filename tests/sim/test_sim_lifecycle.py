@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.core.errors import MetricsUnavailable, SimulatorError
 from sugarlab.kube import simulator
 from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
 from sugarlab.kube.top import top_nodes
+from sugarlab.lab.errors import MetricsUnavailable, SimulatorError
 from sugarlab.sim import lifecycle
 from sugarlab.sim.world.spec import ClusterSpec, SpecError
 

@@ -10,7 +10,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
 
-from sugarlab.core.lab import Lab
+from sugarlab.lab.session import Lab
 from sugarlab.steps.storage import failover, nfs_class, writer
 from sugarlab.views.plots import png_bytes
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sugarlab.core.lab import Lab, open_lab
-from sugarlab.core.params import validate_parameters
+from sugarlab.app.notebook import open_lab
 from sugarlab.kube.errors import ApiError
+from sugarlab.lab.params import validate_parameters
+from sugarlab.lab.session import Lab
 from sugarlab.steps.storage import failover, nfs_class, tutorial_as_written, writer
 
 TUTORIAL = Path(__file__).parents[1] / "data" / "tutorial" / "statefulset-sqlite.yaml"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.core.cli import main
+from sugarlab.app.cli import main
 
 LAB = Path(__file__).parents[1] / "data" / "report-lab"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from sugarlab.core.cli import main
-from sugarlab.core.console import QuietKernelManager, failure_line, failure_text, logged_to
+from sugarlab.app.cli import main
+from sugarlab.app.console import QuietKernelManager, failure_line, failure_text, logged_to
 
 NOTEBOOKS = Path(__file__).parents[1] / "data" / "notebooks"
 NOISE = ("without encryption", "KeyboardInterrupt", "Traceback", "WARNING", "INFO")

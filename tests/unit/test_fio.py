@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.core.errors import ParameterError, SugarlabError
+from sugarlab.lab.errors import ParameterError, SugarlabError
 from sugarlab.steps.operations.fio_output import COLUMNS, FioOutputError, fio_command, parse_fio
 
 DATA = Path(__file__).parents[1] / "data" / "fio"

@@ -14,7 +14,7 @@ import pytest
 from matplotlib.figure import Figure
 from test_report import security_checklist, write
 
-from sugarlab.core import runner
+from sugarlab.app import runner
 from sugarlab.views.plots import png_bytes
 
 PLOTS = ("Baseline against post-expansion", "Storage failover", "Inference latency", "fio per node")

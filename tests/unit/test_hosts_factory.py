@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from kubernetes.client import Configuration
 
-from sugarlab.core.params import validate_parameters
 from sugarlab.hosts import SSHHost
 from sugarlab.hosts.factory import nas_switch, open_controller, open_host, open_new_workers, power_switch
 from sugarlab.hosts.sim import SimulatedHost
+from sugarlab.lab.params import validate_parameters
 
 SIM_API = Configuration(host="https://127.0.0.1:9")  # never contacted by these tests
 

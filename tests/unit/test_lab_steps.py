@@ -8,11 +8,11 @@ from typing import Any, cast
 import pytest
 
 from sugarlab import ParameterError, open_lab
-from sugarlab.core.lab import Lab, Verdict
-from sugarlab.core.params import LabParams, validate_parameters
-from sugarlab.core.recorded import record_parameters, record_path, recorded_parameters
-from sugarlab.core.workspace import Workspace
-from sugarlab.kube.connect import Cluster
+from sugarlab.lab.cluster import Cluster
+from sugarlab.lab.params import LabParams, validate_parameters
+from sugarlab.lab.recorded import record_parameters, record_path, recorded_parameters
+from sugarlab.lab.session import Lab, Verdict
+from sugarlab.lab.workspace import Workspace
 
 
 def _lab(root: Path) -> Lab:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sugarlab.core.params import validate_parameters
-from sugarlab.core.workspace import Workspace
 from sugarlab.kube.labels import LAB_LABELS, RUN, labelled, run_labels
+from sugarlab.lab.params import validate_parameters
+from sugarlab.lab.workspace import Workspace
 from sugarlab.steps import workload
 
 

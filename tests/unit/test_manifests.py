@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sugarlab.core.params import LabParams, validate_parameters
+from sugarlab.lab.params import LabParams, validate_parameters
 from sugarlab.steps import edge_ai, workload
 from sugarlab.steps.operations import fio_bench
 from sugarlab.steps.storage import nfs_class, writer

@@ -9,9 +9,9 @@ import nbformat
 import papermill
 import pytest
 
-from sugarlab.core import param_docs
-from sugarlab.core.cli import _parameters
-from sugarlab.core.params import WORKER_TAINT, LabParams, declared_by, validate_parameters
+from sugarlab.app import param_docs
+from sugarlab.app.cli import _parameters
+from sugarlab.lab.params import WORKER_TAINT, LabParams, declared_by, validate_parameters
 
 NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 MAX_CELL_LINES = 15

@@ -13,8 +13,8 @@ import pytest
 from browser import CHROMIUM, Browser, headless_chromium
 from test_front_page import PLOTS, manifest
 
-from sugarlab.core import runner
-from sugarlab.core.runner import run_lab
+from sugarlab.app import runner
+from sugarlab.app.runner import run_lab
 from sugarlab.report.notebook_html import notebook_html
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make system-packages)")

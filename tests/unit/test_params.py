@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from sugarlab import ClusterUnreachable, ParameterError, open_lab
-from sugarlab.core.params import (
+from sugarlab.lab.params import (
     EVERY_NOTEBOOK,
     PER_NOTEBOOK,
     SECTIONS,

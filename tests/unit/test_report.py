@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sugarlab.core.workspace import Workspace
 from sugarlab.kube.inventory import parse_table
+from sugarlab.lab.workspace import Workspace
 from sugarlab.report import CHECKLIST, ArtefactError, LabFiles, baseline_comparison, build, save
 from sugarlab.report.figures import expansion_per_node, fio_results, key_figures, tuning_study
 from sugarlab.report.milestones import new_workers, workload_nodes

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.core.errors import ClusterError, MetricsUnavailable
 from sugarlab.kube.top import diagnosis_markdown, top_nodes, top_nodes_frame, top_pods, top_pods_frame
+from sugarlab.lab.errors import ClusterError, MetricsUnavailable
 
 DATA = Path(__file__).parents[1] / "data"
 

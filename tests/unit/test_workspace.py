@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.core.workspace import Workspace, atomic_write_bytes
+from sugarlab.lab.workspace import Workspace, atomic_write_bytes
 
 
 def test_writes_are_recorded_with_hash_size_and_notebook(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-from sugarlab.core.runner import run_lab
+from sugarlab.app.runner import run_lab
 
 BASELINE = Path(__file__).parents[2] / "notebooks" / "01-baseline.ipynb"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sugarlab.core.runner import resume_lab, run_lab
+from sugarlab.app.runner import resume_lab, run_lab
 
 
 def test_a_storage_lab_given_too_little_time_resumes_and_succeeds(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from nbval.plugin import coalesce_streams, find_comment_markers
 
-from sugarlab.core.cli import main
+from sugarlab.app.cli import main
 
 WORKBOOK = Path(__file__).parents[2] / "notebooks"
 NOTEBOOKS = sorted(p.stem for p in WORKBOOK.glob("[0-9][0-9]-*.ipynb"))

@@ -26,10 +26,10 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.core.errors import ClusterError, WaitTimeout
-from sugarlab.core.lab import Lab
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.lab.errors import ClusterError, WaitTimeout
+from sugarlab.lab.session import Lab
 
 POLICY = "policies/pdb-core-services.yaml"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "sugarlab"}

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab.core.lab import Lab
 from sugarlab.kube.inventory import age, as_dict, parse_time, server_now
+from sugarlab.lab.session import Lab
 from sugarlab.views.tables import render
 
 LOG = "operations/events-post-expansion.log"

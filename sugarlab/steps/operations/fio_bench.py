@@ -28,11 +28,11 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from matplotlib.figure import Figure
 
-from sugarlab.core.errors import FioOutputError, ParameterError, WaitTimeout
-from sugarlab.core.lab import Lab, Verdict
-from sugarlab.core.params import LabParams
 from sugarlab.kube.apply import create, ensure_namespace
 from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.lab.errors import FioOutputError, ParameterError, WaitTimeout
+from sugarlab.lab.params import LabParams
+from sugarlab.lab.session import Lab, Verdict
 from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, fio_command, parse_fio
 
 NAMESPACE, APP = "lab-scale", "fio-benchmark"

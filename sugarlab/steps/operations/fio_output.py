@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from sugarlab.core.errors import FioOutputError, ParameterError
+from sugarlab.lab.errors import FioOutputError, ParameterError
 
 PERCENTILES = {"p50": 50.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9}
 DIRECTIONS = ("read", "write")

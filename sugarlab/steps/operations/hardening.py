@@ -12,9 +12,9 @@ from __future__ import annotations
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sugarlab.core.lab import Lab
 from sugarlab.hosts import Host
 from sugarlab.hosts.factory import open_host
+from sugarlab.lab.session import Lab
 from sugarlab.steps.operations.ssh_audit import FINDING_COLUMNS, AuditResult, audit_host, security_checklist_markdown
 
 CHECKLIST = "operations/security-checklist.md"

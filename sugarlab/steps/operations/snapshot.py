@@ -15,8 +15,8 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.core.lab import Lab
 from sugarlab.kube.inventory import age, list_nodes_frame, list_pods_frame, parse_time, server_now
+from sugarlab.lab.session import Lab
 from sugarlab.views.tables import nodes_table, pods_table
 
 NODES, PODS, STORAGE_CLASS = "final/nodes.txt", "final/pods.txt", "final/storageclass.txt"

@@ -23,9 +23,9 @@ from datetime import date as Date
 
 import pandas as pd
 
-from sugarlab.core.errors import HostError
 from sugarlab.hosts.base import Host
 from sugarlab.hosts.keys import HostKey, host_key_fingerprints
+from sugarlab.lab.errors import HostError
 
 FINDING_COLUMNS = ["node", "item", "setting", "expected", "found", "passed", "remediation"]
 

@@ -22,12 +22,12 @@ from kubernetes import client
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
-from sugarlab.core.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
-from sugarlab.core.lab import Lab
 from sugarlab.hosts.factory import nas_switch, open_host, power_switch
 from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now
 from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.lab.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
+from sugarlab.lab.session import Lab
 from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, history, probe
 
 REPORT, TABLE, PLOT = "storage/failover-report.md", "storage/failover-experiments.csv", "storage/failover-rows.png"

@@ -16,11 +16,11 @@ from typing import Any
 import yaml
 from kubernetes import client
 
-from sugarlab.core.errors import NoNfsProvisioner
-from sugarlab.core.lab import Lab
-from sugarlab.core.params import LabParams
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.errors import ApiError
+from sugarlab.lab.errors import NoNfsProvisioner
+from sugarlab.lab.params import LabParams
+from sugarlab.lab.session import Lab
 
 CLASS_NAME = "nfs-shared"
 MANIFEST = "storage/nfs-storageclass.yaml"

@@ -14,12 +14,12 @@ from typing import Any
 import yaml
 from kubernetes import client
 
-from sugarlab.core.errors import StoragePending, WaitTimeout
-from sugarlab.core.lab import Lab
-from sugarlab.core.params import LabParams
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.errors import ApiError
 from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.lab.errors import StoragePending, WaitTimeout
+from sugarlab.lab.params import LabParams
+from sugarlab.lab.session import Lab
 from sugarlab.steps.storage.writer import CLAIM, CONTAINER, NAME, NAMESPACE, POD, diagnose
 
 LOG = "storage/tutorial-statefulset-as-written.log"

@@ -20,12 +20,12 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
 
-from sugarlab.core.errors import ProbeFailed, StoragePending, WaitTimeout
-from sugarlab.core.lab import Lab
-from sugarlab.core.params import LabParams
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.inventory import cluster_now
 from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.lab.errors import ProbeFailed, StoragePending, WaitTimeout
+from sugarlab.lab.params import LabParams
+from sugarlab.lab.session import Lab
 from sugarlab.payloads import sqlite_writer
 
 NAMESPACE, NAME, CONTAINER = "lab-scale", "nfs-sqlite", "sqlite"

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sugarlab.core.params import LabParams, validate_parameters
-from sugarlab.core.recorded import recorded_parameters
 from sugarlab.kube import clean, simulator
 from sugarlab.kube.connect import connect
+from sugarlab.lab.params import LabParams, validate_parameters
+from sugarlab.lab.recorded import recorded_parameters
 
 
 def resolve(given: Mapping[str, Any]) -> LabParams:

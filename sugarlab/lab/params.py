@@ -14,7 +14,7 @@ from typing import Any, Literal
 from kubernetes.utils import parse_quantity
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from sugarlab.core.errors import ParameterError
+from sugarlab.lab.errors import ParameterError
 from sugarlab.sim.world.spec import check_fault, check_medium, check_profile
 
 DEFAULT_WORKSPACE = "~/sugarkube-labs/tutorial-13"
@@ -415,7 +415,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 }
 
 # Declared by every notebook that changes the cluster, each for itself, and never recorded for the
-# others: approving one notebook's changes is not approving the next one's (`sugarlab.core.plan`).
+# others: approving one notebook's changes is not approving the next one's (`sugarlab.steps.plan`).
 PER_NOTEBOOK = frozenset({"apply", "retake_baseline"})
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import yaml
 from papermill.cli import _resolve_type  # the conversion `papermill -p` applies to values
 
-from sugarlab.core.errors import ClusterUnreachable, ParameterError, SugarlabError
-from sugarlab.core.params import validate_parameters
-from sugarlab.core.recorded import record_parameters
+from sugarlab.lab.errors import ClusterUnreachable, ParameterError, SugarlabError
+from sugarlab.lab.params import validate_parameters
+from sugarlab.lab.recorded import record_parameters
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -165,7 +165,7 @@ def _parameters(pairs: Sequence[Sequence[str]], files: Sequence[Path] = ()) -> d
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sugarlab.core.runner import resume_lab, run_lab
+    from sugarlab.app.runner import resume_lab, run_lab
 
     parameters = _parameters(args.parameter, args.parameters_file)
     if args.resume:
@@ -225,7 +225,7 @@ def _sim(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from sugarlab.core.cleaning import clean_lab
+    from sugarlab.app.cleaning import clean_lab
 
     parameters = _parameters(args.parameter)
     if args.backend:
@@ -240,7 +240,7 @@ def _confirm(question: str) -> bool:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sugarlab.core.workspace import atomic_write_bytes
+    from sugarlab.lab.workspace import atomic_write_bytes
     from sugarlab.report.compare import compare_runs, comparison_html, comparison_text, open_run
 
     if args.html and not args.html.resolve().parent.is_dir():

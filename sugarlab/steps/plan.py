@@ -1,21 +1,77 @@
-"""Each changing notebook's plan: the manifests it applies and its disruptive actions, in order.
+"""Plan, then apply: what a notebook would change, shown before anything changes.
 
-`show(lab)` is the one call a notebook makes after opening the lab: it checks the plan with the
-cluster and shows it; when the notebook may not change the cluster (live, without `apply = True`), it
-records the notebook's `plan` step as plan only and ends the notebook there (`sugarlab.views.plan_only`).
+A plan lists the manifests the notebook applies, each checked by the cluster with a server-side dry
+run, then the disruptive actions in the order they run. On a live cluster a notebook changes nothing
+unless its own `apply` is True; on the simulator it always applies (a rehearsal). `apply` is one
+notebook's choice, not the lab's: approving the join of two workers is not approving five minutes of
+stress or fio on every disk, so each changing notebook declares it and it is never recorded for later
+notebooks (`sugarlab run -p apply True` approves every notebook of that run).
+
+`show_plan(lab)` is the one call a notebook makes after opening the lab: it checks the notebook's plan with
+the cluster and shows it; when the notebook may not change the cluster (live, without `apply = True`),
+it records the notebook's `plan` step as plan only and ends the notebook there.
+
+A plan-only run must complete (Papermill and `sugarlab run` treat it as succeeded) yet run none of the
+cells that would change the cluster or read what they would have made. IPython passes every cell's
+source through `input_transformers_cleanup` before running it
+(https://ipython.readthedocs.io/en/stable/config/inputtransforms.html), so the cells after the plan
+are replaced by one line saying they did not run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-from sugarlab.core.errors import SugarlabError
-from sugarlab.core.lab import Lab
-from sugarlab.core.plan import Plan, make_plan
+from IPython import get_ipython
+from IPython.display import Markdown, display
+
+from sugarlab.kube.dry_run import Checked, check
+from sugarlab.lab.errors import SugarlabError
+from sugarlab.lab.session import Lab
 from sugarlab.steps import edge_ai, workload
 from sugarlab.steps.operations import disruption, fio_bench
 from sugarlab.steps.storage import nfs_class, tutorial_as_written, writer
-from sugarlab.views import plan_only
+
+NOT_RUN = "plan only: this cell did not run (set apply = True to carry out the plan)"
+
+
+@dataclass
+class Plan:
+    notebook: str
+    applying: bool
+    checked: list[Checked] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[Checked]:
+        return [c for c in self.checked if not c.ok]
+
+    def markdown(self) -> str:
+        mode = (
+            "**Applying** this plan."
+            if self.applying
+            else "**Plan only**: nothing below runs and nothing changes; set `apply = True` to carry it out."
+        )
+        lines = [f"### What {self.notebook} changes", "", mode, "", "Manifests:", ""]
+        lines += [f"{i}. {c.describe()}" for i, c in enumerate(self.checked, 1)] or ["(none)"]
+        lines += ["", "Then, in this order:", ""]
+        lines += [f"{i}. {action}" for i, action in enumerate(self.actions, 1)] or ["(nothing else)"]
+        lines += ["", *[f"*{note}*" for note in self.notes]]
+        return "\n".join(lines).rstrip() + "\n"
+
+
+def make_plan(lab: Lab, manifests: list[dict[str, Any]], actions: list[str], notes: list[str] | None = None) -> Plan:
+    """Check each manifest (a namespace the lab would create first, as `ensure_namespace` does) by dry run."""
+    existing = {n.metadata.name for n in lab.cluster.core.list_namespace().items}
+    docs: list[dict[str, Any]] = []
+    for ns in dict.fromkeys(m["metadata"].get("namespace") for m in manifests):
+        if ns and ns not in existing:
+            docs.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    docs += manifests
+    return Plan(lab.workspace.notebook, lab.applying, [check(lab.cluster, doc) for doc in docs], actions, notes or [])
 
 
 class PlanRefused(SugarlabError):
@@ -107,10 +163,10 @@ PLANS: dict[str, Callable[[Lab], Plan]] = {
 }
 
 
-def show(lab: Lab) -> Plan:
+def show_plan(lab: Lab) -> Plan:
     """Check, show and record this notebook's plan; end a plan-only notebook here."""
     plan = PLANS[lab.workspace.notebook](lab)
-    plan_only.show(plan.markdown())
+    display(Markdown(plan.markdown()))
     refused = "; ".join(c.describe() for c in plan.refused)
     if plan.applying and refused:
         lab.workspace.record_step("plan", False, refused)
@@ -122,5 +178,15 @@ def show(lab: Lab) -> Plan:
             f"plan only: {len(plan.checked)} manifests checked, "
             f"{len(plan.actions)} actions not run" + (f"; {refused}" if refused else ""),
         )
-        plan_only.skip_remaining_cells()
+        skip_remaining_cells()
     return plan
+
+
+def skip_remaining_cells() -> bool:
+    """Make every later cell of this kernel print `NOT_RUN` instead of running; False outside IPython."""
+    shell = get_ipython()
+    if shell is None:
+        return False
+    replacement = [f"print({NOT_RUN!r})\n"]
+    shell.input_transformers_cleanup.append(lambda lines: replacement)
+    return True

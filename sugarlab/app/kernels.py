@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sugarlab.core.console import QuietKernelManager
+from sugarlab.app.console import QuietKernelManager
 
 LOG = "kernels.log"
 

@@ -1,6 +1,6 @@
 """The parameters a lab workspace was set up with, recorded so that later notebooks read them.
 
-Each notebook declares only its own section's parameters (`sugarlab.core.params.SECTIONS`); when it opens
+Each notebook declares only its own section's parameters (`sugarlab.lab.params.SECTIONS`); when it opens
 the lab, what it declared is recorded in `<workspace>/.sugarlab/parameters.json`, and every parameter
 it does not declare is read from there (its default when nothing recorded it). So the connection and
 the simulated cluster's shape are chosen once per workspace, by the first notebook, `sugarlab run` or
@@ -15,8 +15,8 @@ from typing import Any
 
 from filelock import FileLock
 
-from sugarlab.core.params import PER_NOTEBOOK, LabParams
-from sugarlab.core.workspace import STATE_DIR, atomic_write_bytes
+from sugarlab.lab.params import PER_NOTEBOOK, LabParams
+from sugarlab.lab.workspace import STATE_DIR, atomic_write_bytes
 
 RECORD = "parameters.json"
 

@@ -1,6 +1,6 @@
 """The notebooks' `parameters` cells and the READMEs' parameter tables, written from `LabParams`.
 
-`python -m sugarlab.core.param_docs` rewrites them; `--check` lists what is stale and exits 1 (a test runs
+`python -m sugarlab.app.param_docs` rewrites them; `--check` lists what is stale and exits 1 (a test runs
 the same check), so the notebooks, the model and the documentation cannot drift apart.
 
 A parameter line is `name: type = literal  # help`, the form Papermill reads for `--help-notebook`
@@ -20,7 +20,7 @@ from typing import Any
 
 import nbformat
 
-from sugarlab.core.params import EVERY_NOTEBOOK, SECTIONS, LabParams, declared_by
+from sugarlab.lab.params import EVERY_NOTEBOOK, SECTIONS, LabParams, declared_by
 
 REPO = Path(__file__).resolve().parents[2]
 BEGIN, END = "<!-- parameters:{} (written by `make parameter-docs`) -->", "<!-- /parameters -->"
