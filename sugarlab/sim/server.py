@@ -22,26 +22,17 @@ import uvicorn
 import yaml
 from starlette.applications import Starlette
 
+from sugarlab.common.kubectl import format_time, parse_time
 from sugarlab.sim import credentials
 from sugarlab.sim.apiserver.api import SimApi
 from sugarlab.sim.apiserver.auth import authenticated
 from sugarlab.sim.apiserver.kubelet_client import KubeletClient
-from sugarlab.sim.controllers.disruption import Budgets
-from sugarlab.sim.controllers.garbage import GarbageCollector
-from sugarlab.sim.controllers.jobs import JobController
-from sugarlab.sim.controllers.kinds import Controller, kind_controllers
-from sugarlab.sim.controllers.namespaces import NamespaceController
-from sugarlab.sim.controllers.nodes import NodeLifecycle
-from sugarlab.sim.controllers.replicas import DeploymentController, ReplicaSetController
-from sugarlab.sim.controllers.scheduler import Scheduler
-from sugarlab.sim.controllers.statefulsets import StatefulSetController
-from sugarlab.sim.controllers.volumes import VolumeController
 from sugarlab.sim.kubeconfig import kubeconfig
-from sugarlab.sim.kubelet.kubelet import Kubelets
 from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.streaming.streaming import Streams
+from sugarlab.sim.loops import reconcile_loops
 from sugarlab.sim.machinery.atomic import atomic_write_bytes
-from sugarlab.sim.machinery.clock import HEAD_START, VirtualClock, format_time, parse_time
+from sugarlab.sim.machinery.clock import HEAD_START, VirtualClock
 from sugarlab.sim.machinery.resources import BY_KIND
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.machines import Machines
@@ -80,28 +71,14 @@ def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store,
 async def run_controllers(
     store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses, state_dir: Path
 ) -> None:
-    controllers: list[Controller] = [
-        Scheduler(store, spec.seed),
-        Kubelets(store, spec.seed, processes, state_dir),
-        DeploymentController(store),
-        ReplicaSetController(store),
-        JobController(store),
-        NamespaceController(store),
-        StatefulSetController(store),
-        VolumeController(store, state_dir),
-        GarbageCollector(store),
-        Budgets(store),
-        NodeLifecycle(store, machines),
-        machines,
-        *kind_controllers(store, spec.metrics_server),
-    ]
+    loops = reconcile_loops(store, spec, machines, processes, state_dir)
     last_saved = time.monotonic()
     while True:
-        for controller in controllers:
+        for loop in loops:
             try:
-                controller.reconcile()
+                loop.reconcile()
             except Exception:  # a controller bug must not take the API server down
-                log.exception("%s failed", type(controller).__name__)
+                log.exception("%s failed", type(loop).__name__)
         if time.monotonic() - last_saved > 1:
             store.set_meta("virtual_now", store.clock.stamp())
             last_saved = time.monotonic()
