@@ -7,12 +7,8 @@ image's `sh` by dash, Python by the interpreter that runs the simulator. A progr
 but this machine lacks is left out, so the container reports it not found, as containerd would for
 an image that really lacked it.
 
-Contents are from the images themselves: busybox:1.36 holds busybox's applets and nothing else (no
-`apk`, no `sqlite3`); alpine adds `apk` (apk-tools) beside busybox; the official python images add
-`python3`/`python`/`pip` (the Debian `-slim` variant on dash and coreutils, the `-alpine` one on
-busybox); the stress image runs `stress` as its entrypoint; cloud-bulldozer's fio image `fio`; the
-nginx image `nginx` (Debian's) with the image's own configuration and pages (`nginx_image`), and it
-is the one image here whose own command runs for real when a pod gives none.
+`catalogue/images.yaml` lists what each image holds, from the images themselves; the nginx image is the
+one image here whose own command runs for real when a pod gives none (`nginx_image` holds its files).
 """
 
 from __future__ import annotations
@@ -22,144 +18,11 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from sugarlab.sim.world import nginx_image
+from sugarlab.sim.world.catalogues import Schema, load
 from sugarlab.sim.world.nginx_image import Content
-
-# The busybox applets a container script commonly calls (busybox 1.36's defconfig holds about 400).
-BUSYBOX_APPLETS = (
-    "sh",
-    "ash",
-    "awk",
-    "basename",
-    "cat",
-    "chmod",
-    "cp",
-    "cut",
-    "date",
-    "dd",
-    "df",
-    "dirname",
-    "du",
-    "echo",
-    "env",
-    "expr",
-    "false",
-    "find",
-    "free",
-    "grep",
-    "gzip",
-    "head",
-    "hostname",
-    "id",
-    "kill",
-    "ln",
-    "ls",
-    "md5sum",
-    "mkdir",
-    "mktemp",
-    "mv",
-    "nc",
-    "nslookup",
-    "ping",
-    "printenv",
-    "printf",
-    "ps",
-    "pwd",
-    "readlink",
-    "rm",
-    "rmdir",
-    "sed",
-    "seq",
-    "sha256sum",
-    "sleep",
-    "sort",
-    "stat",
-    "sync",
-    "tail",
-    "tar",
-    "tee",
-    "test",
-    "timeout",
-    "top",
-    "touch",
-    "tr",
-    "true",
-    "uname",
-    "uniq",
-    "uptime",
-    "vi",
-    "wc",
-    "wget",
-    "whoami",
-    "xargs",
-    "yes",
-)
-# The coreutils, dash and bash of a Debian base image (debian:bookworm-slim), which python:*-slim uses.
-DEBIAN_PROGRAMS = (
-    "sh",
-    "bash",
-    "dash",
-    "basename",
-    "cat",
-    "chmod",
-    "cp",
-    "cut",
-    "date",
-    "dd",
-    "df",
-    "dirname",
-    "du",
-    "echo",
-    "env",
-    "expr",
-    "false",
-    "find",
-    "grep",
-    "gzip",
-    "head",
-    "hostname",
-    "id",
-    "kill",
-    "ln",
-    "ls",
-    "md5sum",
-    "mkdir",
-    "mktemp",
-    "mv",
-    "printenv",
-    "printf",
-    "ps",
-    "pwd",
-    "readlink",
-    "rm",
-    "rmdir",
-    "sed",
-    "seq",
-    "sha256sum",
-    "sleep",
-    "sort",
-    "stat",
-    "sync",
-    "tail",
-    "tar",
-    "tee",
-    "test",
-    "timeout",
-    "touch",
-    "tr",
-    "true",
-    "uname",
-    "uniq",
-    "wc",
-    "whoami",
-    "xargs",
-    "yes",
-)
-PYTHON_PROGRAMS = ("python3", "python", "pip", "pip3")
-# containerd's default PATH for a container whose image sets none (oci/spec defaults).
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-HOST_PATH = DEFAULT_PATH  # where this machine's programs are looked up
 
 
 @dataclass(frozen=True)
@@ -173,33 +36,54 @@ class Image:
     content: Content = Content()  # what it holds besides its programs
 
 
-def _catalogue() -> dict[str, Image]:
-    alpine = Image((*BUSYBOX_APPLETS, "apk"), busybox=True)
-    return {
-        "busybox": Image(BUSYBOX_APPLETS, busybox=True),
-        "alpine": alpine,
-        "python-slim": Image((*DEBIAN_PROGRAMS, *PYTHON_PROGRAMS), busybox=False),
-        "python-alpine": Image((*BUSYBOX_APPLETS, "apk", *PYTHON_PROGRAMS), busybox=True),
-        "python": Image((*DEBIAN_PROGRAMS, *PYTHON_PROGRAMS, "sqlite3", "curl", "git"), busybox=False),
-        "alpine/stress": Image((*BUSYBOX_APPLETS, "apk", "stress"), busybox=True),
-        "cloud-bulldozer/fio": Image((*DEBIAN_PROGRAMS, "fio"), busybox=False),
-        "nginx": Image(
-            (*DEBIAN_PROGRAMS, "nginx"), busybox=False, command=nginx_image.COMMAND, content=nginx_image.NGINX
-        ),
-    }
+class ProgramSets(Schema):
+    """Programs that several images share."""
+
+    busybox: list[str]
+    debian: list[str]
+    python: list[str]
 
 
-CATALOGUE = _catalogue()
-# k3s's system images are single Go binaries on a scratch or distroless base: nothing but their entrypoint.
-SYSTEM_ENTRYPOINTS = {
-    "rancher/mirrored-coredns-coredns": "coredns",
-    "rancher/local-path-provisioner": "local-path-provisioner",
-    "rancher/mirrored-metrics-server": "metrics-server",
-    "rancher/mirrored-library-traefik": "traefik",
-    "rancher/klipper-lb": "entry",
-    "rancher/klipper-helm": "helm_v3",
-    "sig-storage/nfsplugin": "nfsplugin",
-}
+class ProgramSet(Schema):
+    """A reference, among an image's programs, to one of the `ProgramSets`."""
+
+    set: Literal["busybox", "debian", "python"]
+
+
+class ImageEntry(Schema):
+    programs: list[str | ProgramSet]
+    busybox: bool
+    contents: Literal["nginx"] | None = None  # the catalogue of its command and files
+
+
+class Images(Schema):
+    """`catalogue/images.yaml`."""
+
+    program_sets: ProgramSets
+    default_path: str
+    images: dict[str, ImageEntry]
+    system_entrypoints: dict[str, str]
+
+    def image(self, entry: ImageEntry) -> Image:
+        programs = [
+            p
+            for item in entry.programs
+            for p in (getattr(self.program_sets, item.set) if isinstance(item, ProgramSet) else [item])
+        ]
+        if entry.contents == "nginx":
+            return Image(tuple(programs), entry.busybox, command=nginx_image.COMMAND, content=nginx_image.NGINX)
+        return Image(tuple(programs), entry.busybox)
+
+
+_CATALOGUE = load("images.yaml", Images)
+
+BUSYBOX_APPLETS = tuple(_CATALOGUE.program_sets.busybox)
+DEBIAN_PROGRAMS = tuple(_CATALOGUE.program_sets.debian)
+PYTHON_PROGRAMS = tuple(_CATALOGUE.program_sets.python)
+DEFAULT_PATH = _CATALOGUE.default_path  # containerd's, for a container whose image sets none
+HOST_PATH = DEFAULT_PATH  # where this machine's programs are looked up
+CATALOGUE = {name: _CATALOGUE.image(entry) for name, entry in _CATALOGUE.images.items()}
+SYSTEM_ENTRYPOINTS = dict(_CATALOGUE.system_entrypoints)  # of k3s's system images, which hold nothing else
 
 
 def image_name(image: str) -> str:

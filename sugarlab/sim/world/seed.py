@@ -2,7 +2,8 @@
 
 Everything random comes from one `random.Random(seed)`, so the same spec gives the same cluster.
 The objects mirror what a fresh k3s install creates (k3s v1.33 bundled manifests: coredns,
-local-path-provisioner, metrics-server, traefik through the helm-controller, klipper-lb's svclb).
+local-path-provisioner, metrics-server, traefik through the helm-controller, klipper-lb's svclb);
+`catalogue/seed.yaml` holds their releases, images, containers and the rest of the data.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import model_validator
 
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.core_defaults import DEFAULT_TOLERATIONS
@@ -19,46 +22,95 @@ from sugarlab.sim.apis.pods import running_status, succeeded_status
 from sugarlab.sim.machinery.clock import format_time
 from sugarlab.sim.machinery.names import suffix
 from sugarlab.sim.world import nas
+from sugarlab.sim.world.catalogues import Schema, load
 from sugarlab.sim.world.k3s_addons import addon_services, with_ports
 from sugarlab.sim.world.profiles import NODE_PROFILES, NodeProfile
 from sugarlab.sim.world.spec import ClusterSpec
 
-# k3s releases and the containerd each ships (k3s release notes, v1.33 line).
-RELEASES = (
-    ("v1.33.3+k3s1", "containerd://2.0.5-k3s2"),
-    ("v1.33.4+k3s1", "containerd://2.0.5-k3s2"),
-    ("v1.33.5+k3s1", "containerd://2.1.4-k3s1"),
-)
-OS_IMAGE = "Debian GNU/Linux 12 (bookworm)"  # what Raspberry Pi OS (bookworm) reports
-HOME_SUBNETS = (1, 0, 42, 50, 68, 86)  # common third octets of home-router LANs
+Effect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class Release(Schema):
+    k3s: str
+    containerd: str
+
+
+class Condition(Schema):
+    type: str
+    status: Literal["True", "False", "Unknown"]
+    reason: str
+    message: str
+
+
+class Taint(Schema):
+    key: str
+    value: str
+    effect: Effect
+
+
+class Toleration(Schema):
+    key: str
+    operator: Literal["Exists", "Equal"]
+    effect: Effect | None = None
+
+
+class Container(Schema):
+    name: str
+    image: str  # a key of `images`
+    cpu: str | None = None
+    memory: str | None = None
+    memory_limit: str | None = None
+
+
+class AddonContainers(Schema):
+    """The containers of each add-on's pods."""
+
+    coredns: list[Container]
+    local_path_provisioner: list[Container]
+    metrics_server: list[Container]
+    helm_install: list[Container]
+    traefik: list[Container]
+    svclb_traefik: list[Container]
+    csi_nfs_controller: list[Container]
+    csi_nfs_node: list[Container]
+    nfs_subdir: list[Container]
+
+
+class Seed(Schema):
+    """`catalogue/seed.yaml`."""
+
+    releases: list[Release]
+    os_image: str
+    home_subnets: list[int]
+    worker_taint: Taint
+    healthy_conditions: list[Condition]
+    images: dict[str, str]
+    nfs_subdir_provisioner: str
+    control_plane_tolerations: list[Toleration]
+    containers: AddonContainers
+
+    @model_validator(mode="after")
+    def _images_exist(self) -> Seed:
+        for addon, containers in self.containers:
+            for container in containers:
+                if container.image not in self.images:
+                    raise ValueError(
+                        f"containers.{addon}: {container.name}'s image {container.image!r} is not in images"
+                    )
+        return self
+
+
+_CATALOGUE = load("seed.yaml", Seed)
+
+RELEASES = tuple((release.k3s, release.containerd) for release in _CATALOGUE.releases)
+OS_IMAGE = _CATALOGUE.os_image
+HOME_SUBNETS = tuple(_CATALOGUE.home_subnets)
 PROFILE_ANNOTATION = "sim.sugarlab.io/profile"
-# Workers join with the tutorial's `--node-taint sugarkube.io/role=worker:NoSchedule`.
-WORKER_TAINT = {"key": "sugarkube.io/role", "value": "worker", "effect": "NoSchedule"}
-
-IMAGES = {
-    "coredns": "rancher/mirrored-coredns-coredns:1.12.3",
-    "local-path-provisioner": "rancher/local-path-provisioner:v0.0.31",
-    "metrics-server": "rancher/mirrored-metrics-server:v0.8.0",
-    "traefik": "rancher/mirrored-library-traefik:3.3.6",
-    "klipper-lb": "rancher/klipper-lb:v0.4.13",
-    "klipper-helm": "rancher/klipper-helm:v0.9.8-build20250709",
-    # csi-driver-nfs v4.11.0's deploy/csi-nfs-controller.yaml
-    "csi-provisioner": "registry.k8s.io/sig-storage/csi-provisioner:v5.2.0",
-    "livenessprobe": "registry.k8s.io/sig-storage/livenessprobe:v2.15.0",
-    "node-driver-registrar": "registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.13.0",  # csi-nfs-node.yaml
-    "nfsplugin": "registry.k8s.io/sig-storage/nfsplugin:v4.11.0",
-    # nfs-subdir-external-provisioner's Helm chart 4.0.18
-    "nfs-subdir": "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2",
-}
-NFS_SUBDIR_PROVISIONER = "cluster.local/nfs-subdir-external-provisioner"  # the chart's default name
-
-
-# Add-ons that k3s runs on its servers tolerate the control-plane taints.
-CONTROL_PLANE_TOLERATIONS = [
-    {"key": "CriticalAddonsOnly", "operator": "Exists"},
-    {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"},
-    {"key": "node-role.kubernetes.io/master", "operator": "Exists", "effect": "NoSchedule"},
-]
+WORKER_TAINT = _CATALOGUE.worker_taint.model_dump()
+IMAGES = dict(_CATALOGUE.images)
+NFS_SUBDIR_PROVISIONER = _CATALOGUE.nfs_subdir_provisioner
+CONTROL_PLANE_TOLERATIONS = [t.model_dump(exclude_none=True) for t in _CATALOGUE.control_plane_tolerations]
+ADDON_CONTAINERS = _CATALOGUE.containers
 
 
 @dataclass(frozen=True)
@@ -72,12 +124,7 @@ def uid(rng: random.Random) -> str:
 
 
 # A healthy kubelet's node conditions: type, status, reason, message.
-HEALTHY_CONDITIONS = (
-    ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-    ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-    ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-    ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
-)
+HEALTHY_CONDITIONS = tuple((c.type, c.status, c.reason, c.message) for c in _CATALOGUE.healthy_conditions)
 
 
 def node_object(
@@ -186,6 +233,11 @@ def _container(
     if memory_limit:
         resources["limits"] = {"memory": memory_limit}
     return {"name": name, "image": image, "imagePullPolicy": "IfNotPresent", "resources": resources}
+
+
+def _containers(containers: list[Container]) -> list[Obj]:
+    """The seeded containers of an add-on's pod, with the ports its manifest declares."""
+    return [with_ports(_container(c.name, IMAGES[c.image], c.cpu, c.memory, c.memory_limit)) for c in containers]
 
 
 class _Builder:
@@ -427,7 +479,7 @@ class _Builder:
             "coredns",
             controller,
             next(ip),
-            [with_ports(_container("coredns", IMAGES["coredns"], "100m", "70Mi", "170Mi"))],
+            _containers(ADDON_CONTAINERS.coredns),
             21,
             selector={"k8s-app": "kube-dns"},
         )
@@ -435,7 +487,7 @@ class _Builder:
             "local-path-provisioner",
             controller,
             next(ip),
-            [_container("local-path-provisioner", IMAGES["local-path-provisioner"])],
+            _containers(ADDON_CONTAINERS.local_path_provisioner),
             22,
         )
         if self.spec.metrics_server:
@@ -443,13 +495,13 @@ class _Builder:
                 "metrics-server",
                 controller,
                 next(ip),
-                [with_ports(_container("metrics-server", IMAGES["metrics-server"], "100m", "70Mi"))],
+                _containers(ADDON_CONTAINERS.metrics_server),
                 23,
                 selector={"k8s-app": "metrics-server"},
             )
         for job, done in (("helm-install-traefik-crd", 48), ("helm-install-traefik", 61)):
             labels = {"helmcharts.helm.cattle.io/chart": job.removeprefix("helm-install-")}
-            spec = self.pod_spec([_container("helm", IMAGES["klipper-helm"])], [], None, "OnFailure", f"helm-{job}")
+            spec = self.pod_spec(_containers(ADDON_CONTAINERS.helm_install), [], None, "OnFailure", f"helm-{job}")
             complete = {
                 "type": "Complete",
                 "status": "True",
@@ -484,14 +536,14 @@ class _Builder:
             "traefik",
             controller,
             next(ip),
-            [with_ports(_container("traefik", IMAGES["traefik"]))],
+            _containers(ADDON_CONTAINERS.traefik),
             70,
             selector={"app.kubernetes.io/instance": "traefik-kube-system", "app.kubernetes.io/name": "traefik"},
         )
         daemonset = f"svclb-traefik-{self.rng.getrandbits(32):08x}"
         selector = {"app": "svclb-traefik", "svccontroller.k3s.cattle.io/svcname": "traefik"}
         spec = self.pod_spec(
-            [_container("lb-tcp-80", IMAGES["klipper-lb"]), _container("lb-tcp-443", IMAGES["klipper-lb"])],
+            _containers(ADDON_CONTAINERS.svclb_traefik),
             CONTROL_PLANE_TOLERATIONS[:2],
             None,
             "Always",
@@ -563,16 +615,12 @@ class _Builder:
                     },
                 }
             )
-            containers = [
-                _container("csi-provisioner", IMAGES["csi-provisioner"], "10m", "20Mi", "400Mi"),
-                _container("liveness-probe", IMAGES["livenessprobe"], "10m", "20Mi", "100Mi"),
-                _container("nfs", IMAGES["nfsplugin"], "10m", "20Mi", "300Mi"),
-            ]
+            containers = _containers(ADDON_CONTAINERS.csi_nfs_controller)
             # csi-nfs-controller.yaml runs the controller with `hostNetwork: true`: its IP is the node's
             self.deployment_pod("csi-nfs-controller", controller, host_ip, containers, installed_s, host_network=True)
             self.csi_nfs_node([node for node, _ in nodes], installed_s)
         elif self.spec.nfs_provisioner == "nfs-subdir":
-            container = _container("nfs-subdir-external-provisioner", IMAGES["nfs-subdir"])
+            [container] = _containers(ADDON_CONTAINERS.nfs_subdir)
             container["env"] = [
                 {"name": "PROVISIONER_NAME", "value": NFS_SUBDIR_PROVISIONER},
                 {"name": "NFS_SERVER", "value": nas.SERVER},
@@ -602,11 +650,7 @@ class _Builder:
         """csi-driver-nfs v4.11.0's node plugin (deploy/v4.11.0/csi-nfs-node.yaml): a DaemonSet on the host's
         network that tolerates every taint, so one pod on each node; the DaemonSet controller follows joins."""
         selector = {"app": "csi-nfs-node"}
-        containers = [
-            _container("liveness-probe", IMAGES["livenessprobe"], "10m", "20Mi", "100Mi"),
-            _container("node-driver-registrar", IMAGES["node-driver-registrar"], "10m", "20Mi", "100Mi"),
-            _container("nfs", IMAGES["nfsplugin"], "10m", "20Mi", "300Mi"),
-        ]
+        containers = _containers(ADDON_CONTAINERS.csi_nfs_node)
         spec = self.pod_spec(containers, [{"operator": "Exists"}], "system-node-critical", "Always", "csi-nfs-node-sa")
         spec |= {
             "hostNetwork": True,
