@@ -2,15 +2,15 @@
 
 Display columns hold exactly the text kubectl prints (including `<none>`), so `sugarlab.views.tables` can
 render them as-is; the extra columns (`created`, `cpu_allocatable`, ...) are typed for analysis.
-The STATUS, ROLES, READY and AGE rules follow kubectl's printers (k8s.io/kubernetes
-pkg/printers/internalversion/printers.go) and k8s.io/apimachinery's `duration.HumanDuration`.
+The STATUS, ROLES, READY and AGE rules are kubectl's printers' (`sugarlab.common.kubectl`, which the
+simulator's tables share).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -18,9 +18,17 @@ import pandas as pd
 from kubernetes.client import ApiClient
 from kubernetes.utils import parse_quantity
 
+from sugarlab.common.kubectl import (
+    NONE,
+    node_roles,
+    node_status,
+    parse_time,
+    pod_status,
+    readiness_gates,
+    restarts_text,
+    since,
+)
 from sugarlab.lab.cluster import Cluster
-
-NONE = "<none>"
 
 NODE_COLUMNS = [
     "name",
@@ -57,82 +65,12 @@ POD_COLUMNS = [
 ]
 POD_EXTRAS = ["phase", "created", "owner_kind", "cpu_request", "memory_request", "restart_count"]
 
-_ROLE_PREFIX = "node-role.kubernetes.io/"
-
 
 def as_dict(obj: Any) -> dict[str, Any]:
     """A plain dict for a kubernetes client model or a dict as the API returns it."""
     if isinstance(obj, Mapping):
         return dict(obj)
     return ApiClient().sanitize_for_serialization(obj)
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An aware datetime from an RFC 3339 string or a datetime, else None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def human_duration(d: timedelta) -> str:
-    """kubectl's AGE text: k8s.io/apimachinery/pkg/util/duration.HumanDuration, rule for rule."""
-    seconds = int(d.total_seconds())  # Go's int() truncates toward zero
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 60 * 2:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        s = seconds % 60
-        return f"{minutes}m" if s == 0 else f"{minutes}m{s}s"
-    if minutes < 60 * 3:
-        return f"{minutes}m"
-    hours = seconds // 3600
-    if hours < 8:
-        m = minutes % 60
-        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        h = hours % 24
-        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        dy = (hours // 24) % 365
-        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
-    return f"{hours // 24 // 365}y"
-
-
-def age(created: datetime | None, now: datetime) -> str:
-    return "<unknown>" if created is None else human_duration(now - created)
-
-
-def _node_status(node: dict[str, Any]) -> str:
-    conditions = {c.get("type"): c.get("status") for c in (node.get("status") or {}).get("conditions") or []}
-    status = []
-    if "Ready" in conditions:
-        status.append("Ready" if conditions["Ready"] == "True" else "NotReady")
-    if not status:
-        status.append("Unknown")
-    if (node.get("spec") or {}).get("unschedulable"):
-        status.append("SchedulingDisabled")
-    return ",".join(status)
-
-
-def node_roles(labels: Mapping[str, str]) -> str:
-    roles = set()
-    for key, value in labels.items():
-        if key.startswith(_ROLE_PREFIX) and key[len(_ROLE_PREFIX) :]:
-            roles.add(key[len(_ROLE_PREFIX) :])
-        elif key == "kubernetes.io/role" and value:
-            roles.add(value)
-    return ",".join(sorted(roles)) or NONE
 
 
 def _address(node: dict[str, Any], kind: str) -> str:
@@ -158,9 +96,9 @@ def node_row(obj: Any, now: datetime) -> dict[str, Any]:
     pods = _quantity(allocatable, "pods")
     return {
         "name": meta.get("name", ""),
-        "status": _node_status(node),
+        "status": node_status(node),
         "roles": node_roles(labels),
-        "age": age(created, now),
+        "age": since(created, now),
         "version": info.get("kubeletVersion") or "",
         "internal_ip": _address(node, "InternalIP"),
         "external_ip": _address(node, "ExternalIP"),
@@ -191,132 +129,34 @@ def nodes_frame(nodes: Iterable[Any], now: datetime) -> pd.DataFrame:
     return frame
 
 
-def _state(container: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
-    return (container.get("state") or {}).get(key)
-
-
-def _terminated_reason(term: Mapping[str, Any], prefix: str = "") -> str:
-    if term.get("reason"):
-        return prefix + term["reason"]
-    if term.get("signal"):
-        return f"{prefix}Signal:{term['signal']}"
-    return f"{prefix}ExitCode:{term.get('exitCode', 0)}"
-
-
-def _pod_status(pod: dict[str, Any]) -> tuple[str, int, int, int, datetime | None]:
-    """kubectl's STATUS, ready count, total count, restarts and last restart of one pod (printPod)."""
-    spec, status = pod.get("spec") or {}, pod.get("status") or {}
-    init_specs = spec.get("initContainers") or []
-    sidecars = {c.get("name") for c in init_specs if c.get("restartPolicy") == "Always"}
-    total = len(spec.get("containers") or []) + len(sidecars)
-    ready = restarts = sidecar_restarts = 0
-    last_restart: datetime | None = None
-
-    def note_restart(container: Mapping[str, Any]) -> None:
-        nonlocal last_restart
-        finished = parse_time(((container.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
-        if finished and (last_restart is None or finished > last_restart):
-            last_restart = finished
-
-    reason = status.get("reason") or status.get("phase") or ""
-    for condition in status.get("conditions") or []:
-        if condition.get("type") == "PodScheduled" and condition.get("reason") == "SchedulingGated":
-            reason = "SchedulingGated"
-
-    initializing = False
-    for i, container in enumerate(status.get("initContainerStatuses") or []):
-        restarts += int(container.get("restartCount") or 0)
-        if container.get("restartCount"):
-            note_restart(container)
-        is_sidecar = container.get("name") in sidecars
-        if is_sidecar:
-            sidecar_restarts += int(container.get("restartCount") or 0)
-        terminated, waiting = _state(container, "terminated"), _state(container, "waiting")
-        if terminated is not None and terminated.get("exitCode", 0) == 0:
-            continue
-        if is_sidecar and container.get("started"):
-            ready += 1 if container.get("ready") else 0
-            continue
-        if terminated is not None:
-            reason = _terminated_reason(terminated, "Init:")
-        elif waiting is not None and waiting.get("reason") and waiting["reason"] != "PodInitializing":
-            reason = "Init:" + waiting["reason"]
-        else:
-            reason = f"Init:{i}/{len(init_specs)}"
-        initializing = True
-        break
-
-    initialized = any(
-        c.get("type") == "Initialized" and c.get("status") == "True" for c in status.get("conditions") or []
-    )
-    if not initializing or initialized:
-        restarts = sidecar_restarts
-        has_running = False
-        for container in reversed(status.get("containerStatuses") or []):
-            restarts += int(container.get("restartCount") or 0)
-            if container.get("restartCount"):
-                note_restart(container)
-            waiting, terminated = _state(container, "waiting"), _state(container, "terminated")
-            if waiting is not None and waiting.get("reason"):
-                reason = waiting["reason"]
-            elif terminated is not None:
-                reason = _terminated_reason(terminated)
-            elif container.get("ready") and _state(container, "running") is not None:
-                has_running = True
-                ready += 1
-        if reason == "Completed" and has_running:
-            pod_ready = any(
-                c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or []
-            )
-            reason = "Running" if pod_ready else "NotReady"
-
-    deleting = (pod.get("metadata") or {}).get("deletionTimestamp") is not None
-    if deleting and status.get("reason") == "NodeLost":
-        reason = "Unknown"
-    elif deleting and status.get("phase") not in ("Succeeded", "Failed"):
-        reason = "Terminating"
-    return reason, ready, total, restarts, last_restart
-
-
 def _requests(spec: Mapping[str, Any], key: str) -> float:
     return sum(_quantity((c.get("resources") or {}).get("requests"), key) or 0.0 for c in spec.get("containers") or [])
-
-
-def _readiness_gates(pod: dict[str, Any]) -> str:
-    gates = (pod.get("spec") or {}).get("readinessGates") or []
-    if not gates:
-        return NONE
-    true = {c.get("type") for c in (pod.get("status") or {}).get("conditions") or [] if c.get("status") == "True"}
-    return f"{sum(g.get('conditionType') in true for g in gates)}/{len(gates)}"
 
 
 def pod_row(obj: Any, now: datetime) -> dict[str, Any]:
     pod = as_dict(obj)
     meta, spec, status = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
-    reason, ready, total, restarts, last_restart = _pod_status(pod)
+    figures = pod_status(pod)
     created = parse_time(meta.get("creationTimestamp"))
-    restarts_text = str(restarts)
-    if restarts and last_restart is not None:
-        restarts_text = f"{restarts} ({human_duration(now - last_restart)} ago)"
     owners = meta.get("ownerReferences") or []
     owner = next((o for o in owners if o.get("controller")), owners[0] if owners else {})
     return {
         "namespace": meta.get("namespace", ""),
         "name": meta.get("name", ""),
-        "ready": f"{ready}/{total}",
-        "status": reason,
-        "restarts": restarts_text,
-        "age": age(created, now),
+        "ready": f"{figures.ready}/{figures.total}",
+        "status": figures.reason,
+        "restarts": restarts_text(figures, now),
+        "age": since(created, now),
         "ip": status.get("podIP") or NONE,
         "node": spec.get("nodeName") or NONE,
         "nominated_node": status.get("nominatedNodeName") or NONE,
-        "readiness_gates": _readiness_gates(pod),
+        "readiness_gates": readiness_gates(pod),
         "phase": status.get("phase") or "",
         "created": created,
         "owner_kind": owner.get("kind") or NONE,
         "cpu_request": _requests(spec, "cpu"),
         "memory_request": int(_requests(spec, "memory")),
-        "restart_count": restarts,
+        "restart_count": figures.restarts,
     }
 
 

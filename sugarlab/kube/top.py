@@ -14,7 +14,8 @@ import pandas as pd
 from kubernetes.client.exceptions import ApiException
 from kubernetes.utils import parse_quantity
 
-from sugarlab.kube.inventory import as_dict, parse_table, parse_time
+from sugarlab.common.kubectl import parse_time
+from sugarlab.kube.inventory import as_dict, parse_table
 from sugarlab.lab.cluster import Cluster
 from sugarlab.lab.errors import ClusterError, MetricsUnavailable
 

@@ -14,10 +14,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
+from sugarlab.common.kubectl import parse_time
 from sugarlab.hosts import Host
 from sugarlab.hosts.factory import open_controller, open_new_workers
 from sugarlab.kube.errors import ApiError
-from sugarlab.kube.inventory import cluster_now, list_nodes_frame, parse_time
+from sugarlab.kube.inventory import cluster_now, list_nodes_frame
 from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.lab.errors import HostError, PowerBudgetExceeded, WaitTimeout
 from sugarlab.lab.session import Lab, Verdict

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.sim.apiserver.printers.cells import format_selector, human_duration, selector_string
+from sugarlab.common.kubectl import human_duration
+from sugarlab.sim.apiserver.printers.cells import format_selector, selector_string
 from sugarlab.sim.apiserver.printers.print_cluster import apiservice_cells, ingress_cells, slice_cells
 from sugarlab.sim.apiserver.printers.print_core import endpoints_cell, node_cells, pod_cells, quota_cells, service_cells
 from sugarlab.sim.apiserver.printers.print_workloads import cronjob_cells, hpa_cells, job_cells, revision_cells

@@ -11,10 +11,10 @@ from types import SimpleNamespace
 import pytest
 from kubernetes.client import ApiClient, V1NodeList, V1PodList
 
+from sugarlab.common.kubectl import human_duration
 from sugarlab.kube.inventory import (
     NODE_COLUMNS,
     POD_COLUMNS,
-    human_duration,
     list_nodes_frame,
     list_pods_frame,
     nodes_frame,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sugarlab.common.kubectl import parse_time
 from sugarlab.common.objects import Obj
-from sugarlab.sim.machinery.clock import parse_time
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.world.workloads import behaviour
 

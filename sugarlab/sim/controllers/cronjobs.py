@@ -13,10 +13,10 @@ import copy
 import uuid
 from datetime import datetime
 
+from sugarlab.common.kubectl import format_time, parse_time
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.batch_defaults import default_job, job_labels
 from sugarlab.sim.apis.owned import owned, owner_ref
-from sugarlab.sim.machinery.clock import format_time, parse_time
 from sugarlab.sim.machinery.cron import Schedule
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.storage import events

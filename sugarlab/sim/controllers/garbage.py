@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sugarlab.sim.machinery.clock import parse_time
+from sugarlab.common.kubectl import parse_time
 from sugarlab.sim.machinery.resources import RESOURCE_TYPES
 from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store

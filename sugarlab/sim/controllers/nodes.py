@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sugarlab.common.kubectl import parse_time
 from sugarlab.common.objects import Obj
 from sugarlab.sim.controllers.scheduler import tolerates
-from sugarlab.sim.machinery.clock import parse_time
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store

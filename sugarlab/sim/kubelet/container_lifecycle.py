@@ -14,13 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from sugarlab.common.kubectl import format_time, parse_time
 from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.containers import Exit, SandboxMissing, command_of
 from sugarlab.sim.kubelet.exec import runnable
 from sugarlab.sim.kubelet.probes import Prober, initial
 from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.sandbox import confine
-from sugarlab.sim.machinery.clock import format_time, parse_time
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.images import lookup

@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from sugarlab.common.kubectl import format_time
 from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.container_lifecycle import BACKOFF_S, MAX_BACKOFF_S
 from sugarlab.sim.kubelet.containers import command_of
 from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.sandbox import confine
-from sugarlab.sim.machinery.clock import format_time
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 

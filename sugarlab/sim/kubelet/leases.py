@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sugarlab.sim.machinery.clock import format_time, parse_time
+from sugarlab.common.kubectl import format_time, parse_time
 from sugarlab.sim.machinery.since_boot import FirstPass
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.machines import powered_off

@@ -14,6 +14,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+from sugarlab.common.kubectl import format_time
+
 HEAD_START = timedelta(hours=12)  # a full `sugarlab run` spends about four cluster hours at speed 60
 
 
@@ -41,12 +43,3 @@ class VirtualClock:
     def stamp(self) -> str:
         """Now, as the API server writes timestamps (RFC 3339, seconds)."""
         return format_time(self.now())
-
-
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(text: str) -> datetime:
-    """An RFC 3339 timestamp, with or without fractional seconds (metav1.Time and MicroTime)."""
-    return datetime.fromisoformat(text).astimezone(UTC)

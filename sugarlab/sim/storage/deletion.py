@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sugarlab.common.kubectl import format_time
 from sugarlab.common.objects import Obj
-from sugarlab.sim.machinery.clock import format_time
 from sugarlab.sim.machinery.resources import ResourceType
 from sugarlab.sim.storage.store import Store
 

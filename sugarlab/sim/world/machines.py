@@ -24,8 +24,8 @@ import shlex
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
+from sugarlab.common.kubectl import format_time, parse_time
 from sugarlab.common.objects import Obj
-from sugarlab.sim.machinery.clock import format_time, parse_time
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world import sshd

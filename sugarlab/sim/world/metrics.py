@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from kubernetes.utils import parse_quantity
 
+from sugarlab.common.kubectl import format_time, parse_time
 from sugarlab.common.objects import Obj
-from sugarlab.sim.machinery.clock import format_time, parse_time
 from sugarlab.sim.world.profiles import (
     K3S_AGENT_CPU_PI4,
     K3S_AGENT_MEMORY_KI,

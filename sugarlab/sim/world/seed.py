@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 from pydantic import model_validator
 
+from sugarlab.common.kubectl import format_time
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.core_defaults import DEFAULT_TOLERATIONS
 from sugarlab.sim.apis.pods import running_status, succeeded_status
-from sugarlab.sim.machinery.clock import format_time
 from sugarlab.sim.machinery.names import suffix
 from sugarlab.sim.world import nas
 from sugarlab.sim.world.catalogues import Schema, load

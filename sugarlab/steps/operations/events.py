@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sugarlab.kube.inventory import age, as_dict, parse_time, server_now
+from sugarlab.common.kubectl import parse_time, since
+from sugarlab.kube.inventory import as_dict, server_now
 from sugarlab.lab.session import Lab
 from sugarlab.views.tables import render
 
@@ -35,9 +36,9 @@ def _row(obj: Any, now: datetime) -> dict[str, Any]:
     series = event.get("series")
     if series:  # events.k8s.io-style repeats
         last, count = parse_time(series.get("lastObservedTime")) or last, int(series.get("count") or count)
-    seen = age(last, now)
+    seen = since(last, now)
     if count > 1:
-        seen = f"{seen} (x{count} over {age(first, now)})"
+        seen = f"{seen} (x{count} over {since(first, now)})"
     kind, name = str(involved.get("kind") or ""), str(involved.get("name") or "")
     source = event.get("source") or {}
     return {

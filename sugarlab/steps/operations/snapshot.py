@@ -15,7 +15,8 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from sugarlab.kube.inventory import age, list_nodes_frame, list_pods_frame, parse_time, server_now
+from sugarlab.common.kubectl import parse_time, since
+from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame, server_now
 from sugarlab.lab.session import Lab
 from sugarlab.views.tables import nodes_table, pods_table
 
@@ -59,7 +60,7 @@ def _events(events: list[dict[str, Any]], now: datetime) -> list[str]:
     for event in sorted(events, key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or "")):
         first, last = parse_time(event.get("firstTimestamp")), parse_time(event.get("lastTimestamp"))
         count = int(event.get("count") or 1)
-        seen = age(last or first, now) + (f" (x{count} over {age(first, now)})" if count > 1 else "")
+        seen = since(last or first, now) + (f" (x{count} over {since(first, now)})" if count > 1 else "")
         source = (event.get("source") or {}).get("component") or event.get("reportingComponent") or ""
         lines.append(
             f"  {event.get('type', '')}\t{event.get('reason', '')}\t{seen}\t{source}\t"

@@ -1,62 +1,16 @@
-"""Cell formats shared by the server-side printers: ages, label selectors, container lists.
+"""Cell formats shared by the server-side printers: labels, label selectors, container lists.
 
 Each follows the apimachinery or printers.go helper named beside it (kubernetes/kubernetes), so a
-`kubectl get` against the simulator prints what it prints against kube-apiserver.
+`kubectl get` against the simulator prints what it prints against kube-apiserver. Ages and the pod and
+node STATUS come from `sugarlab.common.kubectl`, which the workbook's frames share.
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 from sugarlab.common.objects import Obj
 
 NONE = "<none>"
 UNSET = "<unset>"
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(value).astimezone(UTC)
-
-
-def human_duration(d: timedelta) -> str:
-    """apimachinery/pkg/util/duration.HumanDuration."""
-    seconds = int(d.total_seconds())
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 120:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        return f"{minutes}m" if seconds % 60 == 0 else f"{minutes}m{seconds % 60}s"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = seconds // 3600
-    if hours < 8:
-        return f"{hours}h" if minutes % 60 == 0 else f"{hours}h{minutes % 60}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        return f"{hours // 24}d" if hours % 24 == 0 else f"{hours // 24}d{hours % 24}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        days = (hours // 24) % 365
-        return f"{hours // 24 // 365}y" if days == 0 else f"{hours // 24 // 365}y{days}d"
-    return f"{hours // 24 // 365}y"
-
-
-def since(stamp: str | None, now: datetime) -> str:
-    """printers.go translateTimestampSince: `<unknown>` for a zero time."""
-    moment = parse_time(stamp)
-    return "<unknown>" if moment is None else human_duration(now - moment)
-
-
-def age(obj: Obj, now: datetime) -> str:
-    return since(obj.get("metadata", {}).get("creationTimestamp"), now)
 
 
 def format_labels(labels: dict[str, str] | None) -> str:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sugarlab.common.kubectl import age
 from sugarlab.common.objects import Obj
-from sugarlab.sim.apiserver.printers.cells import NONE, UNSET, age, format_selector, listed
+from sugarlab.sim.apiserver.printers.cells import NONE, UNSET, format_selector, listed
 from sugarlab.sim.apiserver.printers.columns import AGE, CREATED_DOC, NAME, Column, Printer
 
 DEFAULT_CLASS = ("storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class")

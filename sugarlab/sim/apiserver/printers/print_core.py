@@ -5,127 +5,40 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sugarlab.common.objects import Obj
-from sugarlab.sim.apiserver.printers.cells import (
-    NONE,
-    UNSET,
-    access_modes,
+from sugarlab.common.kubectl import (
     age,
-    containers,
-    format_labels,
-    parse_time,
+    node_roles,
+    node_status,
+    pod_status,
+    readiness_gates,
+    restarts_text,
     since,
 )
+from sugarlab.common.objects import Obj
+from sugarlab.sim.apiserver.printers.cells import NONE, UNSET, access_modes, containers, format_labels
 from sugarlab.sim.apiserver.printers.columns import AGE, CONTAINERS, IMAGES, NAME, SELECTOR, Column, Printer
-
-ROLE_PREFIX = "node-role.kubernetes.io/"
-NODE_UNREACHABLE_REASON = "NodeLost"  # pkg/util/node.NodeUnreachablePodReason
 
 
 def _name(obj: Obj) -> str:
     return obj["metadata"]["name"]
 
 
-def _condition(conditions: list[Obj] | None, kind: str) -> Obj | None:
-    return next((c for c in conditions or [] if c.get("type") == kind), None)
-
-
 # -- pods ---------------------------------------------------------------------------------------------
-def _restartable_init(container: Obj | None) -> bool:
-    return container is not None and container.get("restartPolicy") == "Always"
-
-
-def _terminated_reason(term: Obj, prefix: str = "") -> str:
-    if term.get("reason"):
-        return prefix + term["reason"]
-    if term.get("signal"):
-        return f"{prefix}Signal:{term['signal']}"
-    return f"{prefix}ExitCode:{term.get('exitCode', 0)}"
-
-
 def pod_cells(pod: Obj, now: datetime) -> list[Any]:
     """printPod: READY, STATUS (the reason kubectl shows, not the phase), RESTARTS with the last restart."""
     spec, status = pod.get("spec") or {}, pod.get("status") or {}
-    init_specs = {c["name"]: c for c in spec.get("initContainers") or []}
-    total = len(spec.get("containers") or []) + sum(_restartable_init(c) for c in init_specs.values())
-    reason = status.get("reason") or status.get("phase") or ""
-    scheduled = _condition(status.get("conditions"), "PodScheduled")
-    if scheduled and scheduled.get("reason") == "SchedulingGated":
-        reason = "SchedulingGated"
-    restarts = init_restarts = ready = 0
-    last: datetime | None = None
-    last_init: datetime | None = None
-    initializing = False
-    for i, cs in enumerate(status.get("initContainerStatuses") or []):
-        restarts += cs.get("restartCount", 0)
-        finished = parse_time(((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
-        last = max(filter(None, (last, finished)), default=None)
-        restartable = _restartable_init(init_specs.get(cs.get("name", "")))
-        if restartable:
-            init_restarts += cs.get("restartCount", 0)
-            last_init = max(filter(None, (last_init, finished)), default=None)
-        state = cs.get("state") or {}
-        terminated, waiting = state.get("terminated"), state.get("waiting")
-        if terminated and terminated.get("exitCode", 0) == 0:
-            continue
-        if restartable and cs.get("started"):
-            ready += bool(cs.get("ready"))
-            continue
-        if terminated:
-            reason = _terminated_reason(terminated, "Init:")
-        elif waiting and waiting.get("reason") and waiting["reason"] != "PodInitializing":
-            reason = "Init:" + waiting["reason"]
-        else:
-            reason = f"Init:{i}/{len(init_specs)}"
-        initializing = True
-        break
-    initialized = _condition(status.get("conditions"), "Initialized")
-    if not initializing or (initialized and initialized.get("status") == "True"):
-        restarts, last = init_restarts, last_init
-        running = False
-        for cs in reversed(status.get("containerStatuses") or []):
-            restarts += cs.get("restartCount", 0)
-            finished = parse_time(((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
-            last = max(filter(None, (last, finished)), default=None)
-            state = cs.get("state") or {}
-            if (state.get("waiting") or {}).get("reason"):
-                reason = state["waiting"]["reason"]
-            elif state.get("terminated"):
-                reason = _terminated_reason(state["terminated"])
-            elif cs.get("ready") and "running" in state:
-                running = True
-                ready += 1
-        if reason == "Completed" and running:
-            pod_ready = _condition(status.get("conditions"), "Ready")
-            reason = "Running" if pod_ready and pod_ready.get("status") == "True" else "NotReady"
-    deleting = "deletionTimestamp" in pod["metadata"]
-    if deleting and status.get("reason") == NODE_UNREACHABLE_REASON:
-        reason = "Unknown"
-    elif deleting and status.get("phase") not in ("Succeeded", "Failed"):
-        reason = "Terminating"
-    restarts_cell = str(restarts)
-    if restarts and last is not None:
-        restarts_cell = f"{restarts} ({since(last.strftime('%Y-%m-%dT%H:%M:%SZ'), now)} ago)"
-    gates = spec.get("readinessGates") or []
-    gates_cell = NONE
-    if gates:
-        true = sum(
-            1
-            for g in gates
-            if (c := _condition(status.get("conditions"), g["conditionType"])) and c.get("status") == "True"
-        )
-        gates_cell = f"{true}/{len(gates)}"
+    figures = pod_status(pod)
     ips = status.get("podIPs") or []
     return [
         _name(pod),
-        f"{ready}/{total}",
-        reason,
-        restarts_cell,
+        f"{figures.ready}/{figures.total}",
+        figures.reason,
+        restarts_text(figures, now),
         age(pod, now),
         (ips[0].get("ip") if ips else "") or NONE,
         spec.get("nodeName") or NONE,
         status.get("nominatedNodeName") or NONE,
-        gates_cell,
+        readiness_gates(pod),
     ]
 
 
@@ -147,25 +60,15 @@ def pod_conditions(pod: Obj) -> list[Obj]:
 
 
 # -- nodes --------------------------------------------------------------------------------------------
-def node_roles(labels: dict[str, str]) -> str:
-    roles = {k[len(ROLE_PREFIX) :] for k in labels if k.startswith(ROLE_PREFIX) and len(k) > len(ROLE_PREFIX)}
-    roles |= {v for k, v in labels.items() if k == "kubernetes.io/role" and v}
-    return ",".join(sorted(roles)) or NONE
-
-
 def _address(node: Obj, kind: str) -> str:
     return next((a["address"] for a in node.get("status", {}).get("addresses") or [] if a["type"] == kind), NONE)
 
 
 def node_cells(node: Obj, now: datetime) -> list[Any]:
-    ready = _condition(node.get("status", {}).get("conditions"), "Ready")
-    status = ["Unknown"] if ready is None else ["Ready" if ready.get("status") == "True" else "NotReady"]
-    if (node.get("spec") or {}).get("unschedulable"):
-        status.append("SchedulingDisabled")
     info = node.get("status", {}).get("nodeInfo") or {}
     return [
         _name(node),
-        ",".join(status),
+        node_status(node),
         node_roles(node["metadata"].get("labels") or {}),
         age(node, now),
         info.get("kubeletVersion", ""),

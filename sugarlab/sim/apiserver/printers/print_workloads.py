@@ -6,19 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sugarlab.common.kubectl import age, condition_true, human_duration, parse_time, since
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apiserver.printers.cells import (
     NONE,
     UNSET,
-    age,
     bool_ptr,
     containers,
     format_labels,
     format_selector,
-    human_duration,
-    parse_time,
     selector_string,
-    since,
 )
 from sugarlab.sim.apiserver.printers.columns import AGE, CONTAINERS, IMAGES, NAME, SELECTOR, Column, Printer
 
@@ -103,11 +100,6 @@ def revision_cells(rev: Obj, now: datetime) -> list[Any]:
     return [_name(rev), controller, rev.get("revision", 0), age(rev, now)]
 
 
-def _job_condition(job: Obj, kind: str) -> bool:
-    condition = next((c for c in (job.get("status") or {}).get("conditions") or [] if c.get("type") == kind), None)
-    return condition is not None and condition.get("status") == "True"
-
-
 def job_cells(job: Obj, now: datetime) -> list[Any]:
     spec, status = job.get("spec") or {}, job.get("status") or {}
     succeeded = status.get("succeeded", 0)
@@ -119,15 +111,15 @@ def job_cells(job: Obj, now: datetime) -> list[Any]:
         completions = f"{succeeded}/1"
     start, end = parse_time(status.get("startTime")), parse_time(status.get("completionTime"))
     duration = "" if start is None else human_duration((end or now) - start)
-    if _job_condition(job, "Complete"):
+    if condition_true(job, "Complete"):
         state = "Complete"
-    elif _job_condition(job, "Failed"):
+    elif condition_true(job, "Failed"):
         state = "Failed"
     elif "deletionTimestamp" in job["metadata"]:
         state = "Terminating"
-    elif _job_condition(job, "Suspended"):
+    elif condition_true(job, "Suspended"):
         state = "Suspended"
-    elif _job_condition(job, "FailureTarget"):
+    elif condition_true(job, "FailureTarget"):
         state = "FailureTarget"
     else:
         state = "Running"
