@@ -26,8 +26,8 @@ from sugarlab.sim.controllers.scheduler import Scheduler
 from sugarlab.sim.controllers.serviceaccounts import ServiceAccountController
 from sugarlab.sim.controllers.statefulsets import StatefulSetController
 from sugarlab.sim.controllers.volumes import VolumeController
-from sugarlab.sim.kubelet.kubelet import Kubelets
 from sugarlab.sim.kubelet.leases import NodeLeases
+from sugarlab.sim.kubelet.pod_workers import Kubelets
 from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.machines import Machines

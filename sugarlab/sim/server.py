@@ -29,7 +29,7 @@ from sugarlab.sim.apiserver.auth import authenticated
 from sugarlab.sim.apiserver.kubelet_client import KubeletClient
 from sugarlab.sim.kubeconfig import kubeconfig
 from sugarlab.sim.kubelet.processes import LocalProcesses
-from sugarlab.sim.kubelet.streaming.streaming import Streams
+from sugarlab.sim.kubelet.streaming.server import Streams
 from sugarlab.sim.loops import reconcile_loops
 from sugarlab.sim.machinery.atomic import atomic_write_bytes
 from sugarlab.sim.machinery.clock import HEAD_START, VirtualClock
