@@ -1,0 +1,1 @@
+"""Server-side printing: the Table columns and cells of `kubectl get`, as pkg/printers/internalversion."""
