@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from sugarlab.common.kubectl import parse_time
+from sugarlab.common.kubectl import condition, node_ready, parse_time
 from sugarlab.hosts import Host
 from sugarlab.hosts.factory import open_controller, open_new_workers
 from sugarlab.kube.errors import ApiError
@@ -220,7 +220,7 @@ def join_worker(lab: Lab, controller: Host, worker: Host, progress: bool = True)
             ),
         )
     node = wait_for_ready(lab, worker.name, progress)
-    ready = _ready_condition(node) if node else None
+    ready = condition(node, "Ready") if node else None
     if node is None:
         return JoinResult(
             worker.name,
@@ -236,10 +236,6 @@ def join_worker(lab: Lab, controller: Host, worker: Host, progress: bool = True)
     return JoinResult(worker.name, requested, registered, None, "NotReady", diagnose(lab, worker, node, ""))
 
 
-def _ready_condition(node: dict) -> dict | None:
-    return next((c for c in node.get("status", {}).get("conditions", []) if c["type"] == "Ready"), None)
-
-
 def wait_for_ready(lab: Lab, name: str, progress: bool = True) -> dict | None:
     """Poll node `name` until Ready or the timeout; the node as last seen, or None if it never appeared."""
 
@@ -250,8 +246,7 @@ def wait_for_ready(lab: Lab, name: str, progress: bool = True) -> dict | None:
             if error.status != 404:  # not registered yet
                 raise
             return Pending(0, 2, "not registered")
-        condition = _ready_condition(node)
-        if condition and condition["status"] == "True":
+        if node_ready(node) == "True":
             return dict(node)
         return Pending(1, 2, "registered, not Ready", value=node)
 

@@ -6,6 +6,7 @@ import random
 
 from kubernetes.utils import parse_quantity
 
+from sugarlab.common.kubectl import new_condition
 from sugarlab.common.objects import Obj
 
 
@@ -33,10 +34,6 @@ def requests(pod: Obj) -> tuple[float, int]:
     return cpu, memory
 
 
-def _condition(kind: str, status: str, when: str, **extra: str) -> Obj:
-    return {"type": kind, "status": status, "lastProbeTime": None, "lastTransitionTime": when, **extra}
-
-
 def _container_statuses(pod: Obj, rng: random.Random, state: Obj, ready: bool) -> list[Obj]:
     return [
         {
@@ -58,7 +55,7 @@ def running_status(pod: Obj, host_ip: str, pod_ip: str, started: str, rng: rando
     return {
         "phase": "Running",
         "conditions": [
-            _condition(kind, "True", started)
+            new_condition(kind, "True", started)
             for kind in ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
         ],
         "hostIP": host_ip,
@@ -84,11 +81,11 @@ def succeeded_status(pod: Obj, host_ip: str, started: str, finished: str, rng: r
     return {
         "phase": "Succeeded",
         "conditions": [
-            _condition("PodReadyToStartContainers", "False", finished),
-            _condition("Initialized", "True", started, reason="PodCompleted"),
-            _condition("Ready", "False", finished, reason="PodCompleted"),
-            _condition("ContainersReady", "False", finished, reason="PodCompleted"),
-            _condition("PodScheduled", "True", started),
+            new_condition("PodReadyToStartContainers", "False", finished),
+            new_condition("Initialized", "True", started, reason="PodCompleted"),
+            new_condition("Ready", "False", finished, reason="PodCompleted"),
+            new_condition("ContainersReady", "False", finished, reason="PodCompleted"),
+            new_condition("PodScheduled", "True", started),
         ],
         "hostIP": host_ip,
         "hostIPs": [{"ip": host_ip}],

@@ -12,6 +12,7 @@ A node that joins gets its pods; a node that goes away loses them.
 
 from __future__ import annotations
 
+from sugarlab.common.kubectl import pod_ready
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import create_pod, owned
 from sugarlab.sim.controllers.scheduler import affinity_matches, node_taints, tolerates
@@ -71,10 +72,6 @@ def _pinned(daemonset: Obj, node_name: str) -> Obj:
     return {**daemonset, "spec": {**daemonset["spec"], "template": {**template, "spec": spec}}}
 
 
-def _ready(pod: Obj) -> bool:
-    return any(c["type"] == "Ready" and c["status"] == "True" for c in pod.get("status", {}).get("conditions", []))
-
-
 class DaemonSetController:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -105,7 +102,7 @@ class DaemonSetController:
             self._status(daemonset, wanted | set(placed), list(placed.values()))
 
     def _status(self, daemonset: Obj, wanted: set[str], pods: list[Obj]) -> None:
-        ready = sum(_ready(p) for p in pods)
+        ready = sum(pod_ready(p) for p in pods)
         status = {
             "currentNumberScheduled": len(pods),
             "desiredNumberScheduled": len(wanted),

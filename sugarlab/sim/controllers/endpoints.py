@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import random
 
+from sugarlab.common.kubectl import pod_ready
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import owner_ref
 from sugarlab.sim.machinery.names import suffix
@@ -25,12 +26,6 @@ SERVICE_NAME = "kubernetes.io/service-name"
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 CONTROLLER = "endpointslice-controller.k8s.io"
 SKIP_MIRROR = "endpointslice.kubernetes.io/skip-mirror"
-
-
-def _ready(pod: Obj) -> bool:
-    return any(
-        c["type"] == "Ready" and c["status"] == "True" for c in (pod.get("status") or {}).get("conditions") or []
-    )
 
 
 def _selected(pod: Obj, selector: dict[str, str]) -> bool:
@@ -88,7 +83,7 @@ def _endpoints(service: Obj, pods: list[Obj]) -> Obj:
             "nodeName": pod["spec"].get("nodeName", ""),
             "targetRef": _target(pod),
         }
-        key = "addresses" if publish or _ready(pod) else "notReadyAddresses"
+        key = "addresses" if publish or pod_ready(pod) else "notReadyAddresses"
         groups.setdefault(ports, {"addresses": [], "notReadyAddresses": []})[key].append(address)
     subsets = []
     for ports, addresses in sorted(groups.items()):
@@ -118,7 +113,7 @@ def _slices(service: Obj, pods: list[Obj]) -> dict[tuple[tuple[str, int, str], .
         if not ports and service["spec"].get("ports"):
             continue
         terminating = "deletionTimestamp" in pod["metadata"]
-        ready = _ready(pod)
+        ready = pod_ready(pod)
         groups.setdefault(ports, []).append(
             {
                 "addresses": [pod["status"]["podIP"]],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sugarlab.common.kubectl import new_condition
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.batch_defaults import job_selector_labels
 from sugarlab.sim.apis.owned import create_pod
@@ -91,11 +92,5 @@ class JobController:
 
 
 def _condition(kind: str, now: str, reason: str, message: str) -> Obj:
-    return {
-        "type": kind,
-        "status": "True",
-        "lastProbeTime": now,
-        "lastTransitionTime": now,
-        "reason": reason,
-        "message": message,
-    }
+    """A Job condition as pkg/controller/job newCondition writes it: True, probed and changed now."""
+    return new_condition(kind, "True", now, lastProbeTime=now, reason=reason, message=message)

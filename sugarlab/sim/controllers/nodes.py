@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sugarlab.common.kubectl import parse_time
+from sugarlab.common.kubectl import node_ready, parse_time
 from sugarlab.common.objects import Obj
 from sugarlab.sim.controllers.scheduler import tolerates
 from sugarlab.sim.storage import events
@@ -27,10 +27,6 @@ BOOT = timedelta(seconds=45)  # a Pi booting Raspberry Pi OS and starting its k3
 UNREACHABLE = "node.kubernetes.io/unreachable"
 OUT_OF_SERVICE = "node.kubernetes.io/out-of-service"
 PRESSURE = ("MemoryPressure", "DiskPressure", "PIDPressure")
-
-
-def _ready(node: Obj) -> str:
-    return next((c["status"] for c in node["status"].get("conditions", []) if c["type"] == "Ready"), "Unknown")
 
 
 class NodeLifecycle:
@@ -46,9 +42,9 @@ class NodeLifecycle:
             if machine is None or not machine.power_changed:
                 continue
             since = parse_time(machine.power_changed)
-            if not machine.powered and now - since >= GRACE and _ready(node) != "Unknown":
+            if not machine.powered and now - since >= GRACE and node_ready(node) != "Unknown":
                 self._lost(node, pods)
-            elif machine.powered and now - since >= BOOT and _ready(node) == "Unknown":
+            elif machine.powered and now - since >= BOOT and node_ready(node) == "Unknown":
                 self._back(node, pods)
         for node in self.store.view(self.store.kind("Node")):
             self._evict(node, [p for p in pods if p["spec"].get("nodeName") == node["metadata"]["name"]])
@@ -109,7 +105,7 @@ class NodeLifecycle:
         if not taints:
             return
         now = self.store.clock.now()
-        out_of_service = any(t["key"] == OUT_OF_SERVICE for t in taints) and _ready(node) != "True"
+        out_of_service = any(t["key"] == OUT_OF_SERVICE for t in taints) and node_ready(node) != "True"
         for pod in pods:
             meta = pod["metadata"]
             tolerations = pod["spec"].get("tolerations") or []

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 
+from sugarlab.common.kubectl import pod_ready
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.owned import create_pod, owned, owner_ref
 from sugarlab.sim.machinery.names import NAME_ALPHABET
@@ -31,10 +32,6 @@ def _template_key(template: Obj) -> str:
 def template_hash(template: Obj) -> str:
     digest = hashlib.sha256(_template_key(template).encode()).digest()
     return "".join(NAME_ALPHABET[b % len(NAME_ALPHABET)] for b in digest[:10])
-
-
-def _ready(pod: Obj) -> bool:
-    return any(c["type"] == "Ready" and c["status"] == "True" for c in pod.get("status", {}).get("conditions", []))
 
 
 class ReplicaSetController:
@@ -63,7 +60,7 @@ class ReplicaSetController:
             ]:
                 delete_object(self.store, self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"])
                 mine.remove(pod)
-            ready = sum(_ready(p) for p in mine)
+            ready = sum(pod_ready(p) for p in mine)
             status = {
                 "replicas": len(mine),
                 "fullyLabeledReplicas": len(mine),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 
+from sugarlab.common.kubectl import pod_ready
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.core_defaults import default_pod
 from sugarlab.sim.apis.owned import owned, owner_ref
@@ -22,10 +23,9 @@ from sugarlab.sim.storage.store import Store
 REVISION_LABEL = "controller-revision-hash"
 
 
-def _ready(pod: Obj) -> bool:
-    return pod.get("status", {}).get("phase") == "Running" and any(
-        c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", [])
-    )
+def _running_and_ready(pod: Obj) -> bool:
+    """pkg/controller/statefulset/stateful_set_utils.go isRunningAndReady."""
+    return pod.get("status", {}).get("phase") == "Running" and pod_ready(pod)
 
 
 class StatefulSetController:
@@ -56,7 +56,7 @@ class StatefulSetController:
             ):
                 delete_object(self.store, self.store.kind("Pod"), meta["namespace"], pod["metadata"]["name"], 0)
                 break
-            elif ordered and not _ready(pod):
+            elif ordered and not _running_and_ready(pod):
                 break
         extra = sorted(
             (p for n, p in pods.items() if int(n.rsplit("-", 1)[1]) >= replicas),
@@ -66,7 +66,7 @@ class StatefulSetController:
         live = [p for p in pods.values() if "deletionTimestamp" not in p["metadata"]]
         if extra and "deletionTimestamp" not in extra[0]["metadata"]:
             self._delete(sts, extra[0])
-        elif len(live) == replicas and all(_ready(p) for p in live):
+        elif len(live) == replicas and all(_running_and_ready(p) for p in live):
             outdated = [p for p in live if (p["metadata"].get("labels") or {}).get(REVISION_LABEL) != revision]
             if outdated:
                 self._delete(sts, max(outdated, key=lambda p: int(p["metadata"]["name"].rsplit("-", 1)[1])))
@@ -158,7 +158,7 @@ class StatefulSetController:
     def _status(self, sts: Obj, pods: list[Obj], revision: str) -> None:
         live = [p for p in pods if "deletionTimestamp" not in p["metadata"]]
         current = sum((p["metadata"].get("labels") or {}).get(REVISION_LABEL) == revision for p in live)
-        ready = sum(_ready(p) for p in live)
+        ready = sum(_running_and_ready(p) for p in live)
         status = {
             "observedGeneration": sts["metadata"].get("generation", 1),
             "replicas": len(live),

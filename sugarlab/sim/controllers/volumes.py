@@ -15,12 +15,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from sugarlab.common.kubectl import image_name
 from sugarlab.common.objects import Obj
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world import nas
 from sugarlab.sim.world.disks import node_disk, volume_dir
-from sugarlab.sim.world.workloads import image_name
 
 LOCAL_PATH = "rancher.io/local-path"
 CSI_NFS = "nfs.csi.k8s.io"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sugarlab.common.kubectl import format_time
+from sugarlab.common.kubectl import format_time, new_condition
 from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.container_lifecycle import BACKOFF_S, MAX_BACKOFF_S
 from sugarlab.sim.kubelet.containers import command_of
@@ -20,10 +20,6 @@ from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.sandbox import confine
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
-
-
-def _condition(kind: str, status: str, when: str, **extra: str) -> Obj:
-    return {"type": kind, "status": status, "lastProbeTime": None, "lastTransitionTime": when, **extra}
 
 
 class InitContainers:
@@ -160,20 +156,20 @@ class InitContainers:
             status["phase"] = "Failed" if failed else "Pending"
             scheduled = next(
                 (c for c in status.get("conditions", []) if c["type"] == "PodScheduled"),
-                _condition("PodScheduled", "True", stamp),
+                new_condition("PodScheduled", "True", stamp),
             )
             incomplete = f"containers with incomplete status: [{' '.join(pending)}]"
             unready = f"containers with unready status: [{' '.join(c['name'] for c in obj['spec']['containers'])}]"
             status["conditions"] = [
-                _condition("PodReadyToStartContainers", "True", stamp),
-                _condition(
+                new_condition("PodReadyToStartContainers", "True", stamp),
+                new_condition(
                     "Initialized",
                     "False" if pending else "True",
                     stamp,
                     **({"reason": "ContainersNotInitialized", "message": incomplete} if pending else {}),
                 ),
-                _condition("Ready", "False", stamp, reason="ContainersNotReady", message=unready),
-                _condition("ContainersReady", "False", stamp, reason="ContainersNotReady", message=unready),
+                new_condition("Ready", "False", stamp, reason="ContainersNotReady", message=unready),
+                new_condition("ContainersReady", "False", stamp, reason="ContainersNotReady", message=unready),
                 scheduled,
             ]
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from sugarlab.common.kubectl import image_name
 from sugarlab.sim.world import nginx_image
 from sugarlab.sim.world.catalogues import Schema, load
 from sugarlab.sim.world.nginx_image import Content
@@ -84,17 +85,6 @@ DEFAULT_PATH = _CATALOGUE.default_path  # containerd's, for a container whose im
 HOST_PATH = DEFAULT_PATH  # where this machine's programs are looked up
 CATALOGUE = {name: _CATALOGUE.image(entry) for name, entry in _CATALOGUE.images.items()}
 SYSTEM_ENTRYPOINTS = dict(_CATALOGUE.system_entrypoints)  # of k3s's system images, which hold nothing else
-
-
-def image_name(image: str) -> str:
-    """`registry/owner/name:tag@digest` -> `owner/name` (`name` for Docker's official images)."""
-    name = image.rsplit("@", 1)[0]
-    if ":" in name.rsplit("/", 1)[-1]:
-        name = name.rsplit(":", 1)[0]
-    parts = name.split("/")
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        parts = parts[1:]  # a registry host
-    return "/".join(parts).removeprefix("library/")
 
 
 def _tag(image: str) -> str:

@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from sugarlab.common.kubectl import image_name
 from sugarlab.common.objects import Obj
 from sugarlab.sim.world import fio
 
@@ -69,13 +70,6 @@ class Behaviour:
 
 
 LOCAL = Behaviour(0.0, 0, False, None, local=True)
-
-
-def image_name(image: str) -> str:
-    name = image.rsplit("@", 1)[0]
-    if ":" in name.rsplit("/", 1)[-1]:
-        name = name.rsplit(":", 1)[0]
-    return name.removeprefix("docker.io/").removeprefix("library/")
 
 
 def _size(text: str) -> int:

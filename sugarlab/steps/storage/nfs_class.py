@@ -16,8 +16,10 @@ from typing import Any
 import yaml
 from kubernetes import client
 
+from sugarlab.common.kubectl import pod_ready
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.errors import ApiError
+from sugarlab.kube.inventory import as_dict
 from sugarlab.lab.errors import NoNfsProvisioner
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.session import Lab
@@ -63,10 +65,6 @@ class Provisioner:
         return f"{self.kind} ({self.name}) in pod {self.namespace}/{self.pod}, {'ready' if self.ready else 'NOT ready'}{export}"
 
 
-def _ready(pod: client.V1Pod) -> bool:
-    return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
-
-
 def detect(lab: Lab) -> list[Provisioner]:
     """The NFS provisioners whose pods exist, read from their images and environment."""
     drivers = {d.metadata.name for d in client.StorageV1Api(lab.cluster.api).list_csi_driver().items}
@@ -74,7 +72,7 @@ def detect(lab: Lab) -> list[Provisioner]:
     for pod in lab.cluster.core.list_pod_for_all_namespaces().items:
         for container in pod.spec.containers:
             env = {e.name: e.value or "" for e in container.env or []}
-            where = (pod.metadata.namespace, pod.metadata.name, _ready(pod))
+            where = (pod.metadata.namespace, pod.metadata.name, pod_ready(as_dict(pod)))
             if "nfsplugin" in container.image and CSI_NFS in drivers:
                 found.append(Provisioner("csi-driver-nfs", CSI_NFS, *where))
             elif (
