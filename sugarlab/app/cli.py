@@ -240,7 +240,7 @@ def _confirm(question: str) -> bool:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sugarlab.lab.workspace import atomic_write_bytes
+    from sugarlab.common.files import atomic_write_bytes
     from sugarlab.report.compare import compare_runs, comparison_html, comparison_text, open_run
 
     if args.html and not args.html.resolve().parent.is_dir():

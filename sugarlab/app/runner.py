@@ -41,11 +41,12 @@ from tqdm import tqdm
 from sugarlab.app.console import RUN_LOG, failure_line, failure_text, logged_to
 from sugarlab.app.interrupts import Interrupted, as_interrupted, sigterm_interrupts
 from sugarlab.app.kernels import logging_kernel_manager
+from sugarlab.common.files import atomic_write_bytes
 from sugarlab.kube.connect import connect
 from sugarlab.lab.errors import ParameterError, RunError
 from sugarlab.lab.params import validate_parameters
 from sugarlab.lab.recorded import record_parameters
-from sugarlab.lab.workspace import SHARED, STATE_DIR, Workspace, atomic_write_bytes, new_lab_id, sha256_file
+from sugarlab.lab.workspace import SHARED, STATE_DIR, Workspace, new_lab_id, sha256_file
 from sugarlab.report import LabFiles
 from sugarlab.report import build as build_report
 from sugarlab.report.front_page import FRONT_PAGE, front_page_html

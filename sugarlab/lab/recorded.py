@@ -15,8 +15,9 @@ from typing import Any
 
 from filelock import FileLock
 
+from sugarlab.common.files import atomic_write_bytes
 from sugarlab.lab.params import PER_NOTEBOOK, LabParams
-from sugarlab.lab.workspace import STATE_DIR, atomic_write_bytes
+from sugarlab.lab.workspace import STATE_DIR
 
 RECORD = "parameters.json"
 

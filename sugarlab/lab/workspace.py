@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,33 +17,15 @@ from typing import Any
 
 from filelock import FileLock
 
+from sugarlab.common.files import atomic_write_bytes
+
 # The tutorial's layout: `mkdir -p ~/sugarkube-labs/tutorial-13/{baseline,...}` plus the folders
 # its later steps write into.
 SECTIONS = ("baseline", "expansion", "storage", "edge-ai", "operations", "final", "workloads", "policies")
 STATE_DIR = ".sugarlab"
 
 
-PRIVATE, SHARED = 0o600, 0o644  # file modes: the state that holds secrets; artefacts and reports
-
-
-def atomic_write_bytes(path: Path, data: bytes, mode: int = PRIVATE) -> None:
-    """Write `data` to `path` through a temporary file in the same directory and a rename.
-
-    The file ends with `mode`: private by default (the temporary file is created 0600, so nothing is
-    ever readable by others before its mode is set), `SHARED` for what a user keeps and shows.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+SHARED = 0o644  # the mode of artefacts and reports; the state that holds secrets stays PRIVATE (0600)
 
 
 def new_lab_id() -> str:

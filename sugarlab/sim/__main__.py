@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sugarlab.common.files import atomic_write_bytes
 from sugarlab.sim.lifecycle import START_FAILURE
-from sugarlab.sim.machinery.atomic import atomic_write_bytes
 from sugarlab.sim.server import SpecMismatch, open_store, serve
 from sugarlab.sim.world.spec import ClusterSpec
 

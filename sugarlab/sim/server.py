@@ -22,6 +22,7 @@ import uvicorn
 import yaml
 from starlette.applications import Starlette
 
+from sugarlab.common.files import atomic_write_bytes
 from sugarlab.common.kubectl import format_time, parse_time
 from sugarlab.sim import credentials
 from sugarlab.sim.apiserver.api import SimApi
@@ -31,7 +32,6 @@ from sugarlab.sim.kubeconfig import kubeconfig
 from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.streaming.server import Streams
 from sugarlab.sim.loops import reconcile_loops
-from sugarlab.sim.machinery.atomic import atomic_write_bytes
 from sugarlab.sim.machinery.clock import HEAD_START, VirtualClock
 from sugarlab.sim.machinery.resources import BY_KIND
 from sugarlab.sim.storage.store import Store

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.lab.workspace import Workspace, atomic_write_bytes
+from sugarlab.common.files import atomic_write_bytes
+from sugarlab.lab.workspace import Workspace
 
 
 def test_writes_are_recorded_with_hash_size_and_notebook(tmp_path: Path) -> None:

@@ -1,4 +1,8 @@
-"""The service's own file helpers: it runs in a pod with none of the workbook beside it."""
+"""The service's own file helpers: it runs in a pod with none of the workbook beside it.
+
+`sugarlab.steps.edge_ai` copies only this package's files into the pod, so the atomic write here stays a
+copy of `sugarlab.common.files.atomic_write_bytes` rather than an import of it.
+"""
 
 from __future__ import annotations
 
