@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from simcluster import start
 
 from sugarlab.sim.kubeconfig import access
+from tests.sim.simcluster import start
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def sim_workspace(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, stop_later: Callable[[Path], None]
 ) -> Iterator[Path]:
     """The module's workspace; whatever simulator runs in it is stopped when the module's tests are done."""
-    workspace = tmp_path_factory.mktemp(request.module.__name__.removeprefix("test_").replace("_", "-"))
+    workspace = tmp_path_factory.mktemp(request.path.stem.removeprefix("test_").replace("_", "-"))
     try:
         yield workspace
     finally:

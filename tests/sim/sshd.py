@@ -5,7 +5,7 @@ Use the `sshd_server` fixture, a factory: `sshd_server()` starts one with the de
 (sshd keeps the first value it reads, so they override the defaults; `Match` blocks go last). Each
 server is stopped when the test ends. Import it into a test module:
 
-    from sshd import SSHServer, sshd_server  # noqa: F401  (pytest fixture)
+    from tests.sim.sshd import SSHServer, sshd_server  # noqa: F401  (pytest fixture)
 
 For a server shared by a module, use `run_sshd(directory)` as a context manager in your own fixture.
 Tests skip with a reason when /usr/sbin/sshd or ssh-keygen is missing (`make system-packages`).

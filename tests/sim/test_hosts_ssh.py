@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sshd import SSHServer, free_port, keygen, run_sshd
 
 from sugarlab.hosts import Host, HostKey, SSHHost, host_key_fingerprints, redact
 from sugarlab.lab.errors import (
@@ -24,6 +23,7 @@ from sugarlab.lab.errors import (
     HostUnreachable,
     ParameterError,
 )
+from tests.sim.sshd import SSHServer, free_port, keygen, run_sshd, sshd_server  # noqa: F401  (pytest fixture)
 
 SECRET = "K10f00dfeedcafe::server:not-a-real-join-credential"
 
@@ -296,7 +296,9 @@ def test_write_file_places_a_secret_atomically_and_never_shows_it(
     assert "Starting session" in server.log_text() and SECRET not in server.log_text()
 
 
-def test_no_credential_to_offer_is_an_authentication_problem(sshd_server, tmp_path) -> None:
+def test_no_credential_to_offer_is_an_authentication_problem(
+    sshd_server: Callable[..., SSHServer], tmp_path: Path
+) -> None:
     from sugarlab.hosts import SSHHost
     from sugarlab.lab.errors import AuthenticationRefused
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from simcluster import apply, kubectl, needs_kubectl, wait_for
+
+from tests.sim.simcluster import apply, kubectl, needs_kubectl, wait_for
 
 pytestmark = [
     needs_kubectl,

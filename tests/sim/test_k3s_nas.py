@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from simcluster import apply, kubectl, needs_kubectl, wait_for
 
 from sugarlab.sim.kubeconfig import access
+from tests.sim.simcluster import apply, kubectl, needs_kubectl, wait_for
 
 pytestmark = [
     needs_kubectl,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from simcluster import kubectl, needs_kubectl
+from tests.sim.simcluster import kubectl, needs_kubectl
 
 pytestmark = needs_kubectl
 

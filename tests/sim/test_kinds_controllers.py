@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 import pytest
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
-from simcluster import start
+
+from tests.sim.simcluster import start
 
 NS = "lab-kinds"
 T = TypeVar("T")

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from kubernetes import config
-from simcluster import KUBECTL, needs_kubectl
-from simcluster import kubectl_out as kubectl
 
 from sugarlab.sim.apiserver.openapi import discovery
+from tests.sim.simcluster import KUBECTL, needs_kubectl
+from tests.sim.simcluster import kubectl_out as kubectl
 
 pytestmark = needs_kubectl
 

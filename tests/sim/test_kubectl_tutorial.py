@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simcluster import kubectl_out as kubectl
-from simcluster import needs_kubectl
+from tests.sim.simcluster import kubectl_out as kubectl
+from tests.sim.simcluster import needs_kubectl
 
 pytestmark = needs_kubectl
 TUTORIAL = Path(__file__).resolve().parents[1] / "data" / "tutorial"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from simcluster import kubectl, needs_kubectl
 
 from sugarlab.sim.apiserver.openapi import openapi_proto
 
+from tests.sim.simcluster import kubectl, needs_kubectl
 TUTORIAL = Path(__file__).resolve().parent.parent / "data" / "tutorial"
 pytestmark = needs_kubectl
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from kubernetes import client, config, watch
 from kubernetes.stream import portforward
-from simcluster import KUBECTL, kubectl_out, needs_kubectl, port_forward
 
 from sugarlab.sim.world.images import HOST_PATH
+from tests.sim.simcluster import KUBECTL, kubectl_out, needs_kubectl, port_forward
 
 pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="bubblewrap is not installed (`make system-packages`): containers cannot run"

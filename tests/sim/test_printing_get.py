@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from simcluster import kubectl_out as kubectl
-from simcluster import needs_kubectl, start
+
+from tests.sim.simcluster import kubectl_out as kubectl
+from tests.sim.simcluster import needs_kubectl, start
 
 NS = "lab-print"
 pytestmark = needs_kubectl

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sshd import SSHServer, free_port, keygen, run_sshd
 
 from sugarlab.hosts import CommandResult, HostKey, SSHHost
 from sugarlab.steps.operations.ssh_audit import (
@@ -21,6 +20,7 @@ from sugarlab.steps.operations.ssh_audit import (
     parse_sshd_t,
     security_checklist_markdown,
 )
+from tests.sim.sshd import SSHServer, free_port, keygen, run_sshd
 
 WEAK = ("PasswordAuthentication yes", "KbdInteractiveAuthentication yes", "PermitRootLogin yes")
 FAILING = {"password authentication off", "keyboard-interactive authentication off", "root login not by password"}

@@ -17,9 +17,9 @@ from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import portforward, stream
 from kubernetes.stream.ws_client import ERROR_CHANNEL
-from simcluster import KUBECTL, kubectl, needs_kubectl, port_forward, start, stop
 
 from sugarlab.payloads.edge_ai.sample_images import synthetic_jpeg
+from tests.sim.simcluster import KUBECTL, kubectl, needs_kubectl, port_forward, start, stop
 
 NAMESPACE = "edge-ai"
 SERVICE = "vehicle-detector"

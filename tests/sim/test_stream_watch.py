@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
-from simcluster import KUBECTL, kubectl, needs_kubectl, start, stop
 
 from sugarlab.sim.kubeconfig import access
+from tests.sim.simcluster import KUBECTL, kubectl, needs_kubectl, start, stop
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 

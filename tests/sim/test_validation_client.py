@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from kubernetes import client, config
-from simcluster import start
+
+from tests.sim.simcluster import start
 
 QUANTITY_RE = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
 DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"

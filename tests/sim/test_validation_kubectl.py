@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from simcluster import kubectl, needs_kubectl
+
+from tests.sim.simcluster import kubectl, needs_kubectl
 
 QUANTITY_RE = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
 pytestmark = needs_kubectl

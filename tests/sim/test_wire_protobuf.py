@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 from google.protobuf import message_factory
-from simcluster import kubectl, needs_kubectl
 
 from sugarlab.sim.apiserver.wire import proto_decode
+from tests.sim.simcluster import kubectl, needs_kubectl
 
 
 def message(full_name: str, /, **fields: Any) -> Any:

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
-from simcluster import KUBECTL, needs_kubectl
 
 from sugarlab.sim.apiserver.wire.bodies import go_syntax_error
+from tests.sim.simcluster import KUBECTL, needs_kubectl
 
 SUBDOMAIN = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "

@@ -13,7 +13,8 @@ import pytest
 import websocket
 import yaml
 from kubernetes import client, config
-from simcluster import KUBECTL, needs_kubectl
+
+from tests.sim.simcluster import KUBECTL, needs_kubectl
 
 UNAUTHORIZED = (
     b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized",'

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
-from test_report import security_checklist, write
 
 from sugarlab.app import runner
 from sugarlab.views.plots import png_bytes

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hand_made import DATA, hand_made
 
 from sugarlab.report import LabFiles, build
 from sugarlab.report.figures import UNRECORDED_NODE
 from sugarlab.steps.baseline import read_snapshot
+from tests.hand_made import DATA, hand_made
 
 MIB, GIB = 1024**2, 1024**3
 

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser import CHROMIUM, Browser, headless_chromium
-from test_front_page import PLOTS, manifest
 
 from sugarlab.app import runner
 from sugarlab.app.runner import run_lab
 from sugarlab.report.notebook_html import notebook_html
+from tests.unit.browser import CHROMIUM, Browser, headless_chromium
+from tests.unit.test_front_page import PLOTS, manifest, run_dir  # noqa: F401  (run_dir is a fixture)
+from tests.unit.test_report import lab  # noqa: F401  (a fixture run_dir uses)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make system-packages)")
 NOTEBOOKS = Path(__file__).parents[1] / "data" / "notebooks"

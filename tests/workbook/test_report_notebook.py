@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import papermill
-from hand_made import hand_made
 
 from sugarlab.report.figures import UNRECORDED_NODE
+from tests.hand_made import hand_made
 
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 
