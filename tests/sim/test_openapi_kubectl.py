@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from sugarlab.sim.apiserver.openapi import openapi_proto
-
 from tests.sim.simcluster import kubectl, needs_kubectl
+
 TUTORIAL = Path(__file__).resolve().parent.parent / "data" / "tutorial"
 pytestmark = needs_kubectl
 
