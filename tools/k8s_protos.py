@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 from google.protobuf import descriptor_pb2
-from grpc_tools import protoc  # type: ignore[import-untyped]
+from grpc_tools import protoc
 
 OUT = Path(__file__).resolve().parents[1] / "sugarlab" / "sim" / "proto"
 # The stable API groups kube-apiserver serves, plus the apimachinery types their messages use.

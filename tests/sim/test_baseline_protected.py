@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sugarlab.lab.session import Lab
 from sugarlab.steps import baseline
 
 
-def test_a_used_baseline_is_kept_unless_retaken(shared_lab) -> None:
+def test_a_used_baseline_is_kept_unless_retaken(shared_lab: Callable[..., Lab]) -> None:
     first = shared_lab("01-baseline")
     assert baseline.save(first, baseline.capture(first.cluster))[0] == baseline.INVENTORY
     again = shared_lab("01-baseline")

@@ -3,6 +3,8 @@ exactly that, in order, keeps retained volumes unless --purge, leaves the worker
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from kubernetes import client
 
@@ -33,7 +35,7 @@ def _ready_nodes(lab: Lab) -> list[str]:
 
 
 def test_clean_removes_every_lab_object_keeps_workers_and_retained_volumes(
-    open_sim_lab, capsys: pytest.CaptureFixture[str]
+    open_sim_lab: Callable[..., Lab], capsys: pytest.CaptureFixture[str]
 ) -> None:
     lab = open_sim_lab(sim_workers=2)
     _build(lab)
@@ -86,7 +88,7 @@ def test_clean_removes_every_lab_object_keeps_workers_and_retained_volumes(
 
 
 def test_clean_asks_first_and_deletes_nothing_when_declined(
-    open_sim_lab, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    open_sim_lab: Callable[..., Lab], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lab = open_sim_lab()
     workload.launch(lab, workload.job_manifest(lab.params))

@@ -23,9 +23,19 @@ def lifecycle(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
     """A stand-in `sugarlab.kube.simulator` recording its calls in `.calls`."""
     fake = types.ModuleType("sugarlab.kube.simulator")
     calls: list[tuple[str, Any]] = []
-    fake.start = lambda params: calls.append(("start", params)) or params.workspace_path / "kubeconfig"  # type: ignore[attr-defined]
-    fake.stop = lambda workspace: calls.append(("stop", workspace)) or True  # type: ignore[attr-defined]
-    fake.status = lambda workspace: calls.append(("status", workspace)) and None  # type: ignore[attr-defined]
+
+    def start(params: Any) -> Path:
+        calls.append(("start", params))
+        return Path(params.workspace_path) / "kubeconfig"
+
+    def stop(workspace: Path) -> bool:
+        calls.append(("stop", workspace))
+        return True
+
+    def status(workspace: Path) -> None:
+        calls.append(("status", workspace))
+
+    vars(fake).update(start=start, stop=stop, status=status)
     monkeypatch.setitem(sys.modules, "sugarlab.kube.simulator", fake)
     monkeypatch.setattr(sugarlab.kube, "simulator", fake, raising=False)
     return types.SimpleNamespace(module=fake, calls=calls)

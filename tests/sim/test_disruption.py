@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import yaml
 from kubernetes import client
 
+from sugarlab.lab.session import Lab
 from sugarlab.steps.operations import disruption
 from sugarlab.steps.operations.disruption import CRITICAL, Critical
 
@@ -19,7 +21,7 @@ def test_budgets_let_drains_proceed_except_where_they_should_stop() -> None:
     assert disruption.budget(writer, 2)[0] == {"maxUnavailable": 1}
 
 
-def _inference_deployment(lab, replicas: int) -> None:
+def _inference_deployment(lab: Lab, replicas: int) -> None:
     lab.cluster.core.create_namespace({"metadata": {"name": "edge-ai"}})
     labels = {"app": "vehicle-detector"}
     client.AppsV1Api(lab.cluster.api).create_namespaced_deployment(
@@ -51,7 +53,7 @@ def _inference_deployment(lab, replicas: int) -> None:
         time.sleep(0.2)
 
 
-def test_budgets_are_applied_and_an_eviction_that_would_breach_one_is_refused(open_sim_lab) -> None:
+def test_budgets_are_applied_and_an_eviction_that_would_breach_one_is_refused(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab()
     _inference_deployment(lab, 2)
     plan, manifests = disruption.discover(lab)
@@ -80,7 +82,7 @@ def test_budgets_are_applied_and_an_eviction_that_would_breach_one_is_refused(op
     )
 
 
-def test_a_budget_that_allows_nothing_is_proven_without_disrupting_anything(open_sim_lab) -> None:
+def test_a_budget_that_allows_nothing_is_proven_without_disrupting_anything(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab()
     _, manifests = disruption.discover(lab)
     (coredns,) = [m for m in manifests if m["metadata"]["name"] == "coredns-pdb"]

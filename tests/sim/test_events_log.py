@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from sugarlab.lab.session import Lab
 from sugarlab.steps.operations import events
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -67,10 +69,10 @@ def test_warnings_are_grouped_by_reason_and_object_with_their_occurrences() -> N
 
 
 def test_churn_counts_events_per_minute_and_widens_the_bin_for_long_histories() -> None:
-    counts, every = events.churn(events.events_frame(EVENTS, NOW))
+    counts, every = event_churn(events.events_frame(EVENTS, NOW))
     assert every == "1min" and len(counts) == 30 and counts["Warning"].sum() == 3 and counts["Normal"].sum() == 1
     old = EVENTS + [event("old", 60 * 24, "Started")]
-    assert events.churn(events.events_frame(old, NOW))[1] == "15min"
+    assert event_churn(events.events_frame(old, NOW))[1] == "15min"
 
 
 def test_no_events_reads_like_kubectl() -> None:
@@ -79,7 +81,7 @@ def test_no_events_reads_like_kubectl() -> None:
     events.churn_figure(frame, "simulated")
 
 
-def test_the_log_is_written_from_the_clusters_events(open_sim_lab) -> None:
+def test_the_log_is_written_from_the_clusters_events(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_workers=1)
     lab.cluster.core.create_namespaced_pod(
         "default", {"metadata": {"name": "probe"}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}

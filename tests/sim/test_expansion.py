@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pytest
 
 from sugarlab.hosts.sim import SimulatedHost
+from sugarlab.lab.errors import PowerBudgetExceeded
+from sugarlab.lab.session import Lab
 from sugarlab.steps import expansion
 
 
@@ -15,12 +18,12 @@ def test_power_budget_follows_the_80_percent_rule() -> None:
     assert within.ok and within.total_w == pytest.approx(50.3)
     over = expansion.power_budget({"pi5": 27.0, "pi4 a": 15.3, "pi4 b": 15.3, "switch": 8.0}, 75.0)
     assert not over.ok and "Over budget" in over.verdict()
-    with pytest.raises(expansion.PowerBudgetExceeded, match="above the tutorial's 80% rule"):
+    with pytest.raises(PowerBudgetExceeded, match="above the tutorial's 80% rule"):
         expansion.check_power(over, override=False)
     expansion.check_power(over, override=True)  # explicitly overridden: no error
 
 
-def test_preflight_finds_what_would_stop_a_join(open_sim_lab) -> None:
+def test_preflight_finds_what_would_stop_a_join(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(
         join_workers=["worker-a", "worker-b", "worker-c"],
         sim_faults={"worker-b": "clock-skew", "worker-c": "firewall-6443"},
@@ -35,7 +38,7 @@ def test_preflight_finds_what_would_stop_a_join(open_sim_lab) -> None:
     hosts.close()
 
 
-def test_workers_join_tainted_and_ready_one_at_a_time(open_sim_lab) -> None:
+def test_workers_join_tainted_and_ready_one_at_a_time(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab()
     hosts = expansion.open_hosts(lab)
     joined = expansion.join_all(lab, hosts.controller, hosts.workers, progress=False).set_index("worker")
@@ -50,7 +53,7 @@ def test_workers_join_tainted_and_ready_one_at_a_time(open_sim_lab) -> None:
     hosts.close()
 
 
-def test_not_ready_node_gets_a_diagnosis_from_its_conditions_and_log(open_sim_lab) -> None:
+def test_not_ready_node_gets_a_diagnosis_from_its_conditions_and_log(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(join_workers=["worker-a"], sim_faults={"worker-a": "flannel-blocked"}, join_timeout=240)
     hosts = expansion.open_hosts(lab)
     result = expansion.join_worker(lab, hosts.controller, hosts.workers["worker-a"], progress=False)
@@ -61,7 +64,7 @@ def test_not_ready_node_gets_a_diagnosis_from_its_conditions_and_log(open_sim_la
     hosts.close()
 
 
-def test_agent_with_a_skewed_clock_fails_to_install_with_the_reason(open_sim_lab) -> None:
+def test_agent_with_a_skewed_clock_fails_to_install_with_the_reason(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(join_workers=["worker-a"], sim_faults={"worker-a": "clock-skew"})
     hosts = expansion.open_hosts(lab)
     result = expansion.join_worker(lab, hosts.controller, hosts.workers["worker-a"], progress=False)
@@ -70,7 +73,7 @@ def test_agent_with_a_skewed_clock_fails_to_install_with_the_reason(open_sim_lab
     hosts.close()
 
 
-def test_a_forged_credential_is_refused(open_sim_lab) -> None:
+def test_a_forged_credential_is_refused(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(join_workers=["worker-a"])
     hosts = expansion.open_hosts(lab)
     worker = hosts.workers["worker-a"]
@@ -81,7 +84,7 @@ def test_a_forged_credential_is_refused(open_sim_lab) -> None:
     hosts.close()
 
 
-def test_live_cluster_is_only_changed_with_apply(shared_lab) -> None:
+def test_live_cluster_is_only_changed_with_apply(shared_lab: Callable[..., Lab]) -> None:
     lab = shared_lab()
     assert expansion.may_change_cluster(lab)
     live = lab.params.model_copy(update={"backend": "live"})
@@ -93,7 +96,7 @@ def test_live_cluster_is_only_changed_with_apply(shared_lab) -> None:
     assert "join-credential" in plan and "--node-taint sugarkube.io/role=worker:NoSchedule" in plan
 
 
-def test_unknown_machine_is_unreachable(shared_lab) -> None:
+def test_unknown_machine_is_unreachable(shared_lab: Callable[..., Lab]) -> None:
     from sugarlab.lab.errors import HostUnreachable
 
     lab = shared_lab()

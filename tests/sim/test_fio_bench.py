@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
 from sugarlab import ParameterError
+from sugarlab.lab.session import Lab
 from sugarlab.steps.operations import fio_bench
 
 
-def run(lab) -> tuple[pd.DataFrame, str]:
+def run(lab: Lab) -> tuple[pd.DataFrame, str]:
     nodes = fio_bench.target_nodes(lab)
     fio_bench.set_simulated_media(lab, nodes)
     fio_bench.launch(lab, [fio_bench.job_manifest(lab.params, n) for n in nodes])
@@ -22,12 +25,14 @@ def run(lab) -> tuple[pd.DataFrame, str]:
     return results, raw
 
 
-def pods_by_node(lab) -> dict[str, str]:
+def pods_by_node(lab: Lab) -> dict[str, str]:
     pods = lab.cluster.core.list_namespaced_pod(fio_bench.NAMESPACE, label_selector=f"app={fio_bench.APP}").items
     return {p.metadata.labels["sugarlab.io/node"]: p.spec.node_name for p in pods}
 
 
-def test_every_node_is_measured_on_itself_from_the_modelled_media(open_sim_lab, monkeypatch) -> None:
+def test_every_node_is_measured_on_itself_from_the_modelled_media(
+    open_sim_lab: Callable[..., Lab], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SUGARLAB_FIO", "")  # never run fio for real: the media are modelled
     lab = open_sim_lab(sim_workers=2, fio_sim_media={"sugarkube2": "nfs"})
     results, raw = run(lab)
@@ -47,7 +52,9 @@ def test_every_node_is_measured_on_itself_from_the_modelled_media(open_sim_lab, 
     assert pods_by_node(lab) == {}
 
 
-def test_a_job_that_fails_gives_a_row_with_its_diagnosis_and_the_others_still_count(open_sim_lab, monkeypatch) -> None:
+def test_a_job_that_fails_gives_a_row_with_its_diagnosis_and_the_others_still_count(
+    open_sim_lab: Callable[..., Lab], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SUGARLAB_FIO", "")
     lab = open_sim_lab(fio_size="1G")
     nodes = fio_bench.target_nodes(lab)
@@ -65,14 +72,16 @@ def test_a_job_that_fails_gives_a_row_with_its_diagnosis_and_the_others_still_co
     assert "models 4k random reads only" in raw
 
 
-def test_a_node_that_does_not_exist_is_named(shared_lab) -> None:
+def test_a_node_that_does_not_exist_is_named(shared_lab: Callable[..., Lab]) -> None:
     lab = shared_lab(fio_nodes=["sugarkube0", "pi-9"])
     with pytest.raises(ParameterError, match="no node called pi-9; the cluster's nodes are sugarkube0"):
         fio_bench.target_nodes(lab)
 
 
 @pytest.mark.skipif(not shutil.which("fio"), reason="fio is not installed (make system-packages installs it)")
-def test_installed_fio_runs_for_real_and_is_labelled_local(open_sim_lab, monkeypatch) -> None:
+def test_installed_fio_runs_for_real_and_is_labelled_local(
+    open_sim_lab: Callable[..., Lab], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SUGARLAB_FIO", raising=False)
     lab = open_sim_lab(fio_volume="hostPath")
     results, raw = run(lab)
@@ -85,7 +94,9 @@ def test_installed_fio_runs_for_real_and_is_labelled_local(open_sim_lab, monkeyp
     assert not list((lab.workspace.root / ".sugarlab" / "sim" / "fio").glob("*/data"))  # test file removed
 
 
-def test_a_fio_binary_that_cannot_run_fails_the_job_with_the_reason(open_sim_lab, monkeypatch, tmp_path) -> None:
+def test_a_fio_binary_that_cannot_run_fails_the_job_with_the_reason(
+    open_sim_lab: Callable[..., Lab], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("SUGARLAB_FIO", str(tmp_path / "no-fio-here"))
     lab = open_sim_lab()
     results, raw = run(lab)

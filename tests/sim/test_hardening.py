@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sugarlab.hosts.sim import SimulatedHost
+from sugarlab.lab.session import Lab
 from sugarlab.sim.world import sshd
 from sugarlab.steps.operations import hardening
 
 
-def test_a_simulated_pi_answers_like_a_fresh_bookworm_image(open_sim_lab) -> None:
+def test_a_simulated_pi_answers_like_a_fresh_bookworm_image(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab()
     with SimulatedHost(lab.cluster.api.configuration, "sugarkube0") as host:
         config = host.run("sshd -T", sudo=True).stdout
@@ -30,7 +33,7 @@ def test_fingerprints_differ_by_machine_and_seed_and_repeat_for_the_same() -> No
     assert len({sshd.fingerprint(7, "a", key), sshd.fingerprint(7, "b", key), sshd.fingerprint(8, "a", key)}) == 3
 
 
-def test_every_node_is_audited_and_the_checklist_names_each_fix(open_sim_lab) -> None:
+def test_every_node_is_audited_and_the_checklist_names_each_fix(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_workers=1)
     results = hardening.audit(lab, progress=False)
     assert [r.node for r in results] == ["sugarkube0", "sugarkube1"] and all(r.completed for r in results)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 import yaml
 
+from sugarlab.lab.session import Lab
 from sugarlab.steps import edge_ai
 
 
-def test_service_rolls_out_and_answers_through_the_proxy(open_sim_lab) -> None:
+def test_service_rolls_out_and_answers_through_the_proxy(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_workers=1, worker_profile="pi4-8gb", edge_replicas=1)
     configmap = edge_ai.source_configmap()
     docs = edge_ai.deployment_manifests(lab.params, edge_ai.Tuning(replicas=1))
@@ -30,7 +34,7 @@ def test_service_rolls_out_and_answers_through_the_proxy(open_sim_lab) -> None:
     assert len(list(yaml.safe_load_all(lab.workspace.read_text(edge_ai.DEPLOYMENT)))) == 2
 
 
-def test_missing_sample_image_names_the_parameter(shared_lab, tmp_path) -> None:
+def test_missing_sample_image_names_the_parameter(shared_lab: Callable[..., Lab], tmp_path: Path) -> None:
     from sugarlab.lab.errors import ParameterError
 
     lab = shared_lab(edge_sample_image=str(tmp_path / "nope.jpg"))

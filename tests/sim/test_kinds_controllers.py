@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import functools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -85,7 +86,7 @@ def test_every_namespace_gets_a_default_service_account_back_after_deletion(api:
     core = client.CoreV1Api(api)
     for namespace in ("default", "kube-system", "kube-public", "kube-node-lease", NS):
         assert eventually(
-            lambda n=namespace: core.read_namespaced_service_account("default", n), f"default SA in {namespace}"
+            functools.partial(core.read_namespaced_service_account, "default", namespace), f"default SA in {namespace}"
         )
     first = core.read_namespaced_service_account("default", NS).metadata.uid
     core.delete_namespaced_service_account("default", NS)

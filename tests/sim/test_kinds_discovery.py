@@ -252,7 +252,7 @@ def test_aggregated_discovery_is_served_to_clients_that_ask(kubeconfig: str) -> 
     assert json.loads(api.call_api(method, url, headers, body).read())["kind"] == "APIGroupList"
     trace = subprocess.run(
         [
-            KUBECTL,
+            str(KUBECTL),
             "--kubeconfig",
             kubeconfig,
             "--cache-dir",

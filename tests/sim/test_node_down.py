@@ -3,12 +3,15 @@ interface, NotReady, eviction, containers stopped, the out-of-service taint, the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sugarlab.lab.session import Lab
 from sugarlab.report import LabFiles, build
 from sugarlab.report.figures import key_figures
 from sugarlab.steps.storage import failover, nfs_class, writer
 
 
-def test_node_down_moves_the_writer_without_losing_a_row_and_the_node_returns(open_sim_lab) -> None:
+def test_node_down_moves_the_writer_without_losing_a_row_and_the_node_returns(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_workers=2, speed=60, failures=["node-down"])
     nfs_class.apply(lab, nfs_class.manifest(lab.params, nfs_class.choose(lab, nfs_class.detect(lab))))
     writer.deploy(lab, writer.manifests(lab.params))

@@ -8,6 +8,7 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from tests.sim.simcluster import needs_kubectl
 NS = "lab-describe"
 pytestmark = needs_kubectl
 
-OBJECTS = [
+OBJECTS: list[dict[str, Any]] = [
     {
         "apiVersion": "apps/v1",
         "kind": "Deployment",

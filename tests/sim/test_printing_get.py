@@ -8,6 +8,7 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from tests.sim.simcluster import needs_kubectl, start
 NS = "lab-print"
 pytestmark = needs_kubectl
 
-MANIFESTS = [
+MANIFESTS: list[dict[str, Any]] = [
     {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -190,7 +191,7 @@ MANIFESTS = [
         },
     },
 ]
-CLUSTER_MANIFESTS = [
+CLUSTER_MANIFESTS: list[dict[str, Any]] = [
     {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "lab-high"}, "value": 1000},
     {
         "apiVersion": "networking.k8s.io/v1",

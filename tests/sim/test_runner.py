@@ -27,7 +27,12 @@ def stopped() -> Iterator[list[Path]]:
     """Stand in for `sugarlab.kube.simulator` and record which workspaces the runner stopped."""
     calls: list[Path] = []
     fake = types.ModuleType("sugarlab.kube.simulator")
-    fake.stop = lambda workspace: calls.append(workspace) or False  # type: ignore[attr-defined]
+
+    def stop(workspace: Path) -> bool:
+        calls.append(workspace)
+        return False
+
+    vars(fake).update(stop=stop)
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(sys.modules, "sugarlab.kube.simulator", fake)
         patch.setattr(sugarlab.kube, "simulator", fake, raising=False)

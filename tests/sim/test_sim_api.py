@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from kubernetes import client, dynamic, watch
@@ -29,7 +31,9 @@ def lab_ns(sim: Cluster) -> str:
     return "lab-api"
 
 
-def _wait_for(sim: Cluster, namespace: str, name: str, condition, timeout: int = 20) -> client.V1Pod:
+def _wait_for(
+    sim: Cluster, namespace: str, name: str, condition: Callable[[dict[str, Any]], bool], timeout: int = 20
+) -> client.V1Pod:
     stream = watch.Watch().stream(
         sim.core.list_namespaced_pod, namespace, field_selector=f"metadata.name={name}", timeout_seconds=timeout
     )
@@ -149,7 +153,7 @@ def test_stale_update_conflicts(sim: Cluster, lab_ns: str) -> None:
 
 def test_server_side_apply_creates_then_merges(sim: Cluster, lab_ns: str) -> None:
     configmaps = dynamic.DynamicClient(sim.api).resources.get(api_version="v1", kind="ConfigMap")
-    body = {
+    body: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "applied", "namespace": lab_ns},
@@ -271,7 +275,7 @@ def _finished_job(cluster: Cluster, name: str) -> client.V1Job:
     raise AssertionError(f"job {name} did not complete")
 
 
-def test_job_runs_to_completion_spread_over_tolerated_workers(start_sim) -> None:
+def test_job_runs_to_completion_spread_over_tolerated_workers(start_sim: Callable[..., Cluster]) -> None:
     cluster = start_sim(sim_workers=2)
     client.BatchV1Api(cluster.api).create_namespaced_job("default", _stress_job("tolerant", tolerate=True))
     job = _finished_job(cluster, "tolerant")
@@ -292,7 +296,7 @@ def test_job_runs_to_completion_spread_over_tolerated_workers(start_sim) -> None
         time.sleep(0.1)
 
 
-def test_job_without_the_toleration_lands_every_pod_on_the_controller(start_sim) -> None:
+def test_job_without_the_toleration_lands_every_pod_on_the_controller(start_sim: Callable[..., Cluster]) -> None:
     cluster = start_sim(sim_workers=2)
     client.BatchV1Api(cluster.api).create_namespaced_job("default", _stress_job("untolerant", tolerate=False))
     _finished_job(cluster, "untolerant")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from kubernetes import client
 
+from sugarlab.lab.session import Lab
 from sugarlab.steps.operations import snapshot
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -61,7 +63,7 @@ def test_a_default_class_without_options_and_with_an_event() -> None:
     assert text[12].split()[:5] == ["Warning", "ProvisioningFailed", "2m", "(x2", "over"]
 
 
-def test_the_snapshot_files_and_a_missing_class(open_sim_lab) -> None:
+def test_the_snapshot_files_and_a_missing_class(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(storage_class="nfs-shared")
     texts = snapshot.take(lab)
     assert texts[snapshot.NODES].startswith("NAME ") and "sugarkube0   Ready" in texts[snapshot.NODES]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,7 @@ def test_hardened_config_passes_every_item(hardened_audit: AuditResult) -> None:
     found = dict(zip(findings["setting"], findings["found"]))
     assert found["PasswordAuthentication"] == "no" and found["KbdInteractiveAuthentication"] == "no"
     assert found["PermitRootLogin"] == "without-password"  # sshd -T's name for prohibit-password
-    assert hardened_audit.date.tzinfo is not None and hardened_audit.date.utcoffset().total_seconds() == 0
+    assert hardened_audit.date.tzinfo is not None and hardened_audit.date.utcoffset() == timedelta(0)
 
 
 def test_weak_config_fails_those_items_with_remediation(weak_audit: AuditResult) -> None:

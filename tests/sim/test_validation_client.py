@@ -116,7 +116,7 @@ def test_a_port_given_as_text_names_the_nested_struct(api: client.ApiClient) -> 
 
 
 def test_a_configmap_over_one_mebibyte_is_too_long(api: client.ApiClient) -> None:
-    big = {
+    big: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "big"},
@@ -397,15 +397,16 @@ VALID = {
         "spec": {"unschedulable": False, "taints": [{"key": "k", "effect": "NoSchedule"}]},
     },
 }
+WRONG_TYPES: tuple[object, ...] = (None, "x", 7, 1.5, True, [], {})  # null, text, a number, a bool, a list, a map
 
 
 @pytest.mark.parametrize("path", list(VALID))
 def test_no_value_of_the_wrong_type_anywhere_reaches_a_500(api: client.ApiClient, path: str) -> None:
     """Every field of a valid object replaced in turn by null, text, a number, a bool, a list and a map:
     each request is created or refused with a 400 or 422, and what is created is well formed."""
-    answers = []
+    answers: list[int] = []
     for where in _paths(VALID[path]):
-        for value in (None, "x", 7, 1.5, True, [], {}):
+        for value in WRONG_TYPES:
             status, _, body = send(api, "POST", path, _with(VALID[path], where, value))
             answers.append(status)
             assert status in (201, 400, 422), (where, value, body)

@@ -19,7 +19,7 @@ def make_run(root: Path, run_id: str, parameters: dict, statuses: dict[str, str]
     """A run folder as the runner leaves it: the report lab's artefacts, with `edit` (path -> text, or
     None to leave it out) applied, and a manifest recording each with its sha256."""
     run = root / run_id
-    files = {
+    files: dict[str, str | None] = {
         p.relative_to(LAB).as_posix(): p.read_text() for p in LAB.rglob("*") if p.is_file() and p.name != "README.md"
     }
     files.update(edit)
@@ -165,7 +165,7 @@ def test_paths_that_are_not_runs_exit_2_naming_the_argument(
     stray = tmp_path / "stray.tar.gz"
     with tarfile.open(stray, "w:gz") as tar:
         tar.add(tmp_path / "notes.txt", arcname="notes.txt")
-    cases = [
+    cases: list[tuple[list[str | Path], str, str]] = [
         (["empty", runs[1]], "'RUN_A'", "not a run: no manifest.json in it"),
         ([runs[0], "nowhere"], "'RUN_B'", "no such file or folder"),
         ([runs[0], "notes.txt"], "'RUN_B'", "not a folder and not a tar archive"),

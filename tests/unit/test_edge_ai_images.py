@@ -24,7 +24,7 @@ def reference(image: Image.Image) -> np.ndarray:
     short, long = min(width, height), max(width, height)
     new_long = int(256 * long / short)
     size = (256, new_long) if width == short else (new_long, 256)
-    pixels = np.array(image.convert("RGB").resize(size, Image.BILINEAR), dtype=np.float64) / 255
+    pixels = np.array(image.convert("RGB").resize(size, Image.Resampling.BILINEAR), dtype=np.float64) / 255
     rows, cols = pixels.shape[:2]
     top, left = int(round((rows - 224) / 2)), int(round((cols - 224) / 2))
     pixels = pixels[top : top + 224, left : left + 224]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -21,7 +22,7 @@ def _small_cnn(path: Path) -> Path:
         values = rng.standard_normal(shape).astype(np.float32).ravel() * 0.1
         return helper.make_tensor(name, TensorProto.FLOAT, shape, values)
 
-    conv = {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}
+    conv: dict[str, Any] = {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}
     graph = helper.make_graph(
         [
             helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], **conv),

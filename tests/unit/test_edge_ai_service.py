@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -60,7 +61,7 @@ def service() -> Iterator[str]:
         yield url
 
 
-def post_image(url: str, data: bytes, field: str = "image", **kwargs: object) -> httpx.Response:
+def post_image(url: str, data: bytes, field: str = "image", **kwargs: Any) -> httpx.Response:
     with httpx.Client(base_url=url, timeout=DEADLINE) as client:  # a fresh connection per request
         return client.post("/infer", files={field: ("upload.bin", data, "application/octet-stream")}, **kwargs)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sugarlab.lab.errors import ParameterError, SugarlabError
-from sugarlab.steps.operations.fio_output import COLUMNS, FioOutputError, fio_command, parse_fio
+from sugarlab.lab.errors import FioOutputError, ParameterError, SugarlabError
+from sugarlab.steps.operations.fio_output import COLUMNS, fio_command, parse_fio
 
 DATA = Path(__file__).parents[1] / "data" / "fio"
 

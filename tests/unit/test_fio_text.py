@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sugarlab.steps.operations.fio_output import COLUMNS, FioOutputError, parse_fio
+from sugarlab.lab.errors import FioOutputError
+from sugarlab.steps.operations.fio_output import COLUMNS, parse_fio
 from sugarlab.steps.operations.fio_text import parse_fio_text
 
 DATA = Path(__file__).parents[1] / "data" / "fio"

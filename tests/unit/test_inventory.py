@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from kubernetes.client import ApiClient, V1NodeList, V1PodList
@@ -21,6 +22,7 @@ from sugarlab.kube.inventory import (
     pods_frame,
     server_now,
 )
+from sugarlab.lab.cluster import Cluster
 
 DATA = Path(__file__).parents[1] / "data"
 NOW = datetime(2026, 4, 18, 18, 24, 5, tzinfo=UTC)  # the Date header of the noder capture
@@ -38,7 +40,7 @@ def completed_pod() -> dict:
     return load("k3s-pod-helm-install-completed.json")
 
 
-def to_model(obj: dict, kind: str):
+def to_model(obj: dict[str, Any], kind: str) -> Any:
     return ApiClient()._ApiClient__deserialize(obj, kind)
 
 
@@ -158,7 +160,7 @@ def test_real_completed_k3s_pod_shows_completed() -> None:
 
 
 # Hand-made pods for states the real fixture does not cover; shapes follow the Pod API.
-def pod(name: str, status: dict, spec: dict | None = None, **meta) -> dict:
+def pod(name: str, status: dict[str, Any], spec: dict[str, Any] | None = None, **meta: Any) -> dict[str, Any]:
     return {
         "metadata": {"name": name, "namespace": "lab-scale", "creationTimestamp": "2026-04-18T18:00:00Z", **meta},
         "spec": spec or {"containers": [{"name": "main"}], "nodeName": "worker-a"},
@@ -280,7 +282,7 @@ def test_server_clock_from_date_header() -> None:
     assert server_now({}).tzinfo is not None
 
 
-def fake_cluster() -> SimpleNamespace:
+def fake_cluster() -> Cluster:
     nodes = to_model({"items": k3s_nodes()}, "V1NodeList")
     pods = to_model({"items": [completed_pod()]}, "V1PodList")
     headers = {"Date": "Sat, 18 Apr 2026 18:24:05 GMT"}
@@ -289,7 +291,7 @@ def fake_cluster() -> SimpleNamespace:
         list_pod_for_all_namespaces_with_http_info=lambda: (pods, 200, headers),
         list_namespaced_pod_with_http_info=lambda ns: (V1PodList(items=[]), 200, headers),
     )
-    return SimpleNamespace(core=core)
+    return cast(Cluster, SimpleNamespace(core=core))  # the one client the fetchers use
 
 
 def test_fetchers_age_by_the_server_clock() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sugarlab.kube.labels import LAB_LABELS, RUN, labelled, run_labels
@@ -34,7 +36,7 @@ def test_a_run_id_that_is_no_label_value_is_refused() -> None:
         run_labels("has space")
 
 
-def test_a_workspace_keeps_its_lab_id(tmp_path) -> None:
+def test_a_workspace_keeps_its_lab_id(tmp_path: Path) -> None:
     first = Workspace(tmp_path).create().lab_id("run-1")
     assert first == "run-1" and Workspace(tmp_path).lab_id("run-2") == "run-1"
     assert run_labels(Workspace(tmp_path / "other").create().lab_id())[RUN]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import papermill
 import pytest
@@ -74,7 +75,9 @@ def test_values_are_coerced_the_way_papermill_sends_them() -> None:
         ({"nfs_mount_options": ["vers=4.1,hard"]}, "nfs_mount_options", "one per item"),
     ],
 )
-def test_bad_values_name_the_parameter_the_value_and_what_is_allowed(values, name, allowed) -> None:
+def test_bad_values_name_the_parameter_the_value_and_what_is_allowed(
+    values: dict[str, Any], name: str, allowed: str
+) -> None:
     with pytest.raises(ParameterError) as err:
         validate_parameters(values)
     assert err.value.name == name and allowed in str(err.value)

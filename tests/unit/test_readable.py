@@ -25,8 +25,8 @@ from sugarlab.views.readable import count, duration, number, quantity, readable_
         (float("nan"), ""),
     ],
 )
-def test_durations_read_like_a_person_writes_them(seconds: object, text: str) -> None:
-    assert duration(seconds) == text  # type: ignore[arg-type]
+def test_durations_read_like_a_person_writes_them(seconds: float | pd.Timedelta | None, text: str) -> None:
+    assert duration(seconds) == text
 
 
 def test_counts_sizes_and_measurements() -> None:
@@ -74,6 +74,8 @@ def test_a_notebook_shows_every_frame_readably_and_uncut() -> None:
     from sugarlab.views.readable import show_frames_readably
 
     shell = InteractiveShell.instance()
+    formatter = shell.display_formatter
+    assert formatter is not None  # an InteractiveShell always has one
     with pd.option_context("display.max_colwidth", 50):
         try:
             show_frames_readably()
@@ -87,11 +89,11 @@ def test_a_notebook_shows_every_frame_readably_and_uncut() -> None:
                     "memory_bytes": [1489157120.0],
                 }
             )
-            formatted, _ = shell.display_formatter.format(frame)
+            formatted, _ = formatter.format(frame)
             page = formatted["text/html"]
             assert command.replace('"', "&quot;") in page or command in page  # not cut at 50 characters
             assert "<td>19,220</td>" in page and "<td>15 s</td>" in page and "<td>1.39 GiB</td>" in page
             assert frame["iops"].iloc[0] == 19219.6  # the frame itself keeps its numbers
         finally:
-            shell.display_formatter.formatters["text/html"].pop(pd.DataFrame, None)
+            formatter.formatters["text/html"].pop(pd.DataFrame, None)
             InteractiveShell.clear_instance()

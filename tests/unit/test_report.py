@@ -87,7 +87,7 @@ def files(root: Path) -> LabFiles:
     return LabFiles.of_workspace(Workspace(root), "sim")
 
 
-def checks(report) -> dict[str, tuple[bool, str]]:
+def checks(report: Report) -> dict[str, tuple[bool, str]]:
     return {c.label: (c.passed, c.evidence) for m in report.milestones for c in m.checks}
 
 

@@ -6,12 +6,14 @@ import json
 import math
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, cast
 
 import pandas as pd
 import pytest
 from kubernetes.client.exceptions import ApiException
 
 from sugarlab.kube.top import diagnosis_markdown, top_nodes, top_nodes_frame, top_pods, top_pods_frame
+from sugarlab.lab.cluster import Cluster
 from sugarlab.lab.errors import ClusterError, MetricsUnavailable
 
 DATA = Path(__file__).parents[1] / "data"
@@ -90,7 +92,7 @@ def test_top_pods_sums_containers() -> None:
 
 
 class FakeCustom:
-    def __init__(self, responses: dict[str, object]) -> None:
+    def __init__(self, responses: dict[str, dict[str, Any] | Exception]) -> None:
         self.responses = responses
 
     def _answer(self, resource: str) -> dict:
@@ -107,11 +109,12 @@ class FakeCustom:
         return self._answer(plural)
 
 
-def cluster(responses: dict[str, object], provenance: str = "simulated") -> SimpleNamespace:
+def cluster(responses: dict[str, dict[str, Any] | Exception], provenance: str = "simulated") -> Cluster:
     items = SimpleNamespace(items=nodes())
-    return SimpleNamespace(
+    fake = SimpleNamespace(
         custom=FakeCustom(responses), core=SimpleNamespace(list_node=lambda: items), provenance=provenance
     )
+    return cast(Cluster, fake)  # what the fetchers use of a cluster
 
 
 def test_fetchers_carry_the_cluster_provenance() -> None:

@@ -12,9 +12,8 @@ def test_a_storage_lab_given_too_little_time_resumes_and_succeeds(tmp_path: Path
     given = {"sim_workers": 2, "failures": ["delete-pod"], "storage_timeout": 1}
     failed = run_lab(given, notebooks=["01", "04"], output_dir=tmp_path, progress=False)
     assert [nb.status for nb in failed.notebooks] == ["succeeded", "failed"]
-    assert "StoragePending" in (failed.failed.error or "") and "resume with: sugarlab run --resume" not in (
-        failed.failed.error or ""
-    )
+    error = (failed.failed.error if failed.failed else None) or ""
+    assert "StoragePending" in error and "resume with: sugarlab run --resume" not in error
 
     resumed = resume_lab(failed.run_dir, {"storage_timeout": 600}, progress=False)
     assert resumed.status == "succeeded" and resumed.run_dir == failed.run_dir
