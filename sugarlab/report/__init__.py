@@ -3,13 +3,12 @@ frames and plots in one place, and a summary written from the numbers.
 
     sources     the artefacts, parsed and traced to the notebook that wrote them
     milestones  the checklist: each milestone's checks, pass or fail, with evidence
-    figures     key frames, the long frame of key figures, the plots
+    figures     key frames and the long frame of key figures (their plots: `sugarlab.views.figures`)
     summary     sentences built from the key figures
     document    `Report`: all of the above, as markdown (final/milestone-checklist.md) and HTML
     front_page  a run's index.html
     notebook_html  an executed notebook as a standalone page (nothing fetched from a CDN)
     compare     two archived runs side by side (`sugarlab compare`)
-    baseline_comparison  notebook 03's baseline against the grown cluster, node by node
 """
 
 from sugarlab.report.document import CHECKLIST, Report, Section, build, save
@@ -22,7 +21,6 @@ __all__ = [
     "MissingArtefact",
     "Report",
     "Section",
-    "baseline_comparison",
     "build",
     "save",
 ]

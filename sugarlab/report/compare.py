@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sugarlab.lab.errors import ParameterError
 from sugarlab.report.document import Report, build, png
 from sugarlab.report.front_page import STYLE
 from sugarlab.report.sources import LabFiles
+from sugarlab.views.figures import run_change_figure
 
 RUN_SHAPE = "a run folder holding manifest.json (outputs/<run-id>/) or its archive (outputs/<run-id>.tar.gz)"
 NOT_SET = "(default)"
@@ -209,23 +209,6 @@ def comparison_text(c: Comparison) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def change_figure(c: Comparison) -> Figure:
-    """The relative change of every key figure both runs have."""
-    shared = c.figures.dropna(subset=["change"])
-    figure = Figure(figsize=(9, 1 + 0.35 * max(len(shared), 2)))
-    axes = figure.subplots()
-    axes.barh(
-        [f"{m} ({u})" for m, u in zip(shared["measure"], shared["unit"])],
-        shared["change"] * 100,
-        color=["tab:green" if v >= 0 else "tab:red" for v in shared["change"]],
-    )
-    axes.axvline(0, color="black", linewidth=0.8)
-    axes.invert_yaxis()
-    axes.set_xlabel(f"change from run A ({c.a.run_id}) to run B ({c.b.run_id}), %")
-    figure.tight_layout()
-    return figure
-
-
 def comparison_html(c: Comparison) -> str:
     parts = [
         f"<h2>{html.escape(title)}</h2>"
@@ -237,7 +220,7 @@ def comparison_html(c: Comparison) -> str:
         for title, frame, empty in _parts(c)
     ]
     plot = (
-        f'<img alt="change of the key figures" src="data:image/png;base64,{png(change_figure(c))}">'
+        f'<img alt="change of the key figures" src="data:image/png;base64,{png(run_change_figure(c.figures, c.a.run_id, c.b.run_id))}">'
         if c.figures["change"].notna().any()
         else ""
     )

@@ -20,12 +20,11 @@ from matplotlib.figure import Figure
 
 from sugarlab.lab.session import Lab
 from sugarlab.report import figures as key
-from sugarlab.report.baseline_comparison import comparison_figure
 from sugarlab.report.milestones import Milestone, milestones
 from sugarlab.report.sources import WRITERS, ArtefactError, LabFiles, provenance_of
 from sugarlab.report.summary import summary
 from sugarlab.steps.operations import fio_bench
-from sugarlab.views.plots import png_bytes
+from sugarlab.views.figures import baseline_comparison_figure, fio_results_figure, png_bytes, tuning_latency_figure
 from sugarlab.views.readable import readable_frame
 
 CHECKLIST = "final/milestone-checklist.md"
@@ -144,7 +143,7 @@ def _expansion(files: LabFiles) -> Section:
     return Section(
         "Baseline against post-expansion",
         (key.expansion_totals(files), per_node),
-        comparison_figure(per_node, provenance_of(per_node)),
+        baseline_comparison_figure(per_node, provenance_of(per_node)),
     )
 
 
@@ -155,12 +154,12 @@ def _failover(files: LabFiles) -> Section:
 
 def _latency(files: LabFiles) -> Section:
     study = key.tuning_study(files)
-    return Section("Inference latency", (study,), key.latency_figure(study))
+    return Section("Inference latency", (study,), tuning_latency_figure(study, provenance_of(study)))
 
 
 def _fio(files: LabFiles) -> Section:
     results = key.fio_results(files)
-    return Section("fio per node", (fio_bench.summary(results),), fio_bench.results_figure(results))
+    return Section("fio per node", (fio_bench.summary(results),), fio_results_figure(results))
 
 
 def sources(files: LabFiles) -> pd.DataFrame:

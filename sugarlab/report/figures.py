@@ -1,8 +1,10 @@
-"""The key frames of the lab in one place, read from its artefacts, and the report's plots.
+"""The key frames of the lab in one place, read from its artefacts (the plots of them are in
+`sugarlab.views.figures`).
 
-The fio frame and plot are notebook 06's own (`sugarlab.steps.operations.fio_bench`). `key_figures` flattens them into one long frame (section, measure, value, unit, provenance, source)
-that the report's summary, the checklist document and `sugarlab compare` all read. Every figure keeps
-the artefact it came from and its provenance (`cluster`, `local` or `simulated`).
+The fio frame is notebook 06's own (`sugarlab.steps.operations.fio_bench`). `key_figures` flattens the
+frames into one long frame (section, measure, value, unit, provenance, source) that the report's
+summary, the checklist document and `sugarlab compare` all read. Every figure keeps the artefact it
+came from and its provenance (`cluster`, `local` or `simulated`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import re
 from collections.abc import Callable
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sugarlab.lab.errors import FioOutputError
 from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of, read_yaml_field
@@ -226,25 +227,3 @@ def readable_figures(figures: pd.DataFrame) -> pd.DataFrame:
     """The key figures for people: each value with its unit (`15 s`, `19,220 IOPS`), no raw float."""
     shown = figures.assign(value=[quantity(v, u) for v, u in zip(figures["value"], figures["unit"])])
     return shown.drop(columns="unit")
-
-
-# -- plots ----------------------------------------------------------------------------------------------
-def latency_figure(study: pd.DataFrame) -> Figure:
-    """p50 and p95 of every setting of the tuning sweep at its highest concurrency; the chosen one marked."""
-    top = study[study["concurrency"] == study["concurrency"].max()].reset_index(drop=True)
-    labels = [
-        ("* " if r.chosen else "") + f"batch {r.max_batch:.0f}, {r.intra_op_threads:.0f} thr, "
-        f"{r.replicas:.0f} rep, cpu {r.cpu_limit}"
-        for r in top.itertuples()
-    ]
-    figure = Figure(figsize=(9, 1 + 0.45 * max(len(top), 2)))
-    axes = figure.subplots()
-    positions = range(len(top))
-    axes.barh([y - 0.2 for y in positions], top["p50_ms"], height=0.4, label="p50")
-    axes.barh([y + 0.2 for y in positions], top["p95_ms"], height=0.4, label="p95")
-    axes.set_yticks(list(positions), labels)
-    axes.set_xlabel(f"latency at concurrency {top['concurrency'].max():.0f} (ms)")
-    axes.legend(fontsize="small")
-    axes.set_title(f"Inference latency per setting, * chosen ({provenance_of(study)})")
-    figure.tight_layout()
-    return figure

@@ -22,7 +22,6 @@ import httpx
 import pandas as pd
 import yaml
 from kubernetes import client
-from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from sugarlab import payloads
@@ -62,6 +61,9 @@ class Tuning:
     def of(cls, row: pd.Series) -> Tuning:
         """The setting a row of the study measured."""
         return cls(int(row["max_batch"]), int(row["intra_op_threads"]), int(row["replicas"]), str(row["cpu_limit"]))
+
+
+DEFAULT_TUNING = asdict(Tuning())  # the setting each knob of the sweep is varied from
 
 
 # -- manifests ------------------------------------------------------------------------------------------
@@ -406,32 +408,3 @@ def tuning_report(study: pd.DataFrame, best: pd.Series, why: str, provenance: st
         f"`MAX_BATCH={best['max_batch']}`, `INTRA_OP_THREADS={best['intra_op_threads']}`, "
         f"replicas {best['replicas']}, CPU limit {best['cpu_limit']}.\n\n{why}\n"
     )
-
-
-def latency_figure(distributions: dict[str, list[float]], provenance: str) -> Figure:
-    shown = {k: v for k, v in distributions.items() if v}
-    figure = Figure(figsize=(9, 0.8 + 0.4 * len(shown)))
-    axes = figure.subplots()
-    axes.boxplot(list(shown.values()), vert=False, tick_labels=list(shown), showfliers=True)
-    axes.set_xlabel("latency through the service proxy (ms)")
-    axes.set_title(f"Latency distribution per setting and concurrency ({provenance})")
-    figure.tight_layout()
-    return figure
-
-
-def p95_figure(study: pd.DataFrame, provenance: str) -> Figure:
-    figure = Figure(figsize=(9, 3))
-    by_batch, by_threads = figure.subplots(1, 2, sharey=True)
-    for axes, knob in ((by_batch, "max_batch"), (by_threads, "intra_op_threads")):
-        others = [k for k in ("max_batch", "intra_op_threads", "replicas", "cpu_limit") if k != knob]
-        defaults = asdict(Tuning())
-        varied = study[(study[others] == pd.Series({k: defaults[k] for k in others})).all(axis=1)]
-        for concurrency, group in varied.groupby("concurrency"):
-            group = group.sort_values(knob)
-            axes.plot(group[knob], group["p95_ms"], marker="o", label=f"concurrency {concurrency}")
-        axes.set_xlabel(knob.replace("_", " "))
-    by_batch.set_ylabel("p95 latency (ms)")
-    by_batch.legend(fontsize="small")
-    figure.suptitle(f"p95 against batch size and threads ({provenance})")
-    figure.tight_layout()
-    return figure

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from sugarlab.common.kubectl import condition, node_ready, parse_time
@@ -67,22 +66,6 @@ def power_budget(devices: dict[str, float], rating_w: float) -> PowerBudget:
     frame = pd.DataFrame({"device": list(devices), "watts": list(devices.values())})
     frame["share_of_rating"] = frame["watts"] / rating_w
     return PowerBudget(frame, float(frame["watts"].sum()), rating_w)
-
-
-def power_figure(budget: PowerBudget) -> Figure:
-    figure = Figure(figsize=(8, 1.8 + 0.3 * len(budget.devices)))
-    axes = figure.subplots()
-    left = 0.0
-    for device, watts in zip(budget.devices["device"], budget.devices["watts"]):
-        axes.barh(["draw"], [watts], left=left, label=device)
-        left += watts
-    axes.axvline(budget.rating_w * POWER_LIMIT, color="tab:orange", linestyle="--", label="80% of rating")
-    axes.axvline(budget.rating_w, color="tab:red", label="rating")
-    axes.set_xlabel("watts (worst case)")
-    axes.set_title(f"Power budget: {budget.share:.0%} of the supply's rating")
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=3, fontsize="small")
-    figure.tight_layout()
-    return figure
 
 
 def check_power(budget: PowerBudget, override: bool) -> None:
@@ -303,16 +286,3 @@ def save_nodes(lab: Lab) -> pd.DataFrame:
     nodes = list_nodes_frame(lab.cluster)
     lab.workspace.write_text(NODES_AFTER_JOIN, nodes_table(nodes))
     return nodes
-
-
-def latency_figure(joined: pd.DataFrame, provenance: str) -> Figure:
-    done = joined[joined["latency_s"].notna()]
-    figure = Figure(figsize=(7, 0.9 + 0.45 * len(done)))
-    axes = figure.subplots()
-    bars = axes.barh(done["worker"], done["latency_s"])
-    axes.bar_label(bars, fmt="%.0f s", padding=3)
-    axes.invert_yaxis()
-    axes.set_xlabel("seconds from install request to Ready (cluster clock)")
-    axes.set_title(f"Join latency per node ({provenance})")
-    figure.tight_layout()
-    return figure

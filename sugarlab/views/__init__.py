@@ -1,3 +1,3 @@
 """Figures, kubectl-style text tables and widgets drawn from frames that are already computed."""
 
-__all__ = ["explorer", "plots", "tables"]
+__all__ = ["explorer", "figures", "readable", "tables"]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sugarlab.lab.session import Lab
 from sugarlab.steps.operations import events
+from sugarlab.views.figures.operations import event_churn, event_churn_figure
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -78,10 +77,10 @@ def test_churn_counts_events_per_minute_and_widens_the_bin_for_long_histories() 
 def test_no_events_reads_like_kubectl() -> None:
     frame = events.events_frame([], NOW)
     assert events.events_table(frame) == "No resources found\n" and events.warnings(frame).empty
-    events.churn_figure(frame, "simulated")
+    event_churn_figure(frame, "simulated")
 
 
-def test_the_log_is_written_from_the_clusters_events(open_sim_lab: Callable[..., Lab]) -> None:
+def test_the_log_is_written_from_the_clusters_events(open_sim_lab) -> None:
     lab = open_sim_lab(sim_workers=1)
     lab.cluster.core.create_namespaced_pod(
         "default", {"metadata": {"name": "probe"}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}
@@ -95,4 +94,4 @@ def test_the_log_is_written_from_the_clusters_events(open_sim_lab: Callable[...,
     text = events.save(lab, frame)
     assert lab.workspace.read_text(events.LOG) == text and "pod/probe" in text
     assert frame["created"].is_monotonic_increasing
-    assert events.churn_figure(frame, lab.cluster.provenance).get_suptitle().startswith("Event churn")
+    assert event_churn_figure(frame, lab.cluster.provenance).get_suptitle().startswith("Event churn")

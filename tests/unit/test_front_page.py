@@ -14,7 +14,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from sugarlab.app import runner
-from sugarlab.views.plots import png_bytes
+from sugarlab.views.figures import png_bytes
 from tests.unit.test_report import lab, security_checklist, write  # noqa: F401  (lab is a fixture)
 
 PLOTS = ("Baseline against post-expansion", "Storage failover", "Inference latency", "fio per node")

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sugarlab.common.kubectl import parse_time, since
 from sugarlab.kube.inventory import as_dict, server_now
@@ -23,8 +22,6 @@ LOG = "operations/events-post-expansion.log"
 TEXT_COLUMNS = ["namespace", "last_seen", "type", "reason", "object", "message"]
 HEADERS = ["NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
 EXTRA_COLUMNS = ["created", "first_seen", "last_timestamp", "count", "kind", "name", "source"]
-BINS = ("1min", "5min", "15min", "1h", "6h", "1D")  # the first that gives at most MAX_BINS bars
-MAX_BINS = 120
 
 
 def _row(obj: Any, now: datetime) -> dict[str, Any]:
@@ -99,36 +96,3 @@ def warnings(frame: pd.DataFrame) -> pd.DataFrame:
         message=("message", "last"),
     )
     return grouped.sort_values(["occurrences", "last_seen"], ascending=[False, False])[columns].reset_index(drop=True)
-
-
-def churn(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Events per time bin (by creation time) and type; the bin is the first of BINS that keeps the
-    plot readable (at most MAX_BINS bars). Returns the counts (index: bin start) and the bin."""
-    if frame.empty:
-        return pd.DataFrame(), BINS[0]
-    span = frame["created"].max() - frame["created"].min()
-    every = next((b for b in BINS if span / pd.Timedelta(b) <= MAX_BINS), BINS[-1])
-    counts = (
-        frame.assign(bin=frame["created"].dt.floor(every)).groupby(["bin", "type"]).size().unstack("type", fill_value=0)
-    )
-    full = pd.date_range(counts.index.min(), counts.index.max(), freq=every)
-    return counts.reindex(full, fill_value=0), every
-
-
-def churn_figure(frame: pd.DataFrame, provenance: str) -> Figure:
-    """Stacked bars of events per bin, Normal and Warning, over the cluster's event history."""
-    counts, every = churn(frame)
-    figure = Figure(figsize=(10, 3.2), layout="constrained")
-    axes = figure.subplots()
-    width = pd.Timedelta(every) * 0.9
-    bottom = None
-    for kind, colour in (("Normal", "tab:blue"), ("Warning", "tab:red")):
-        if kind in counts:
-            axes.bar(counts.index, counts[kind], width=width, bottom=bottom, color=colour, label=kind, align="edge")
-            bottom = counts[kind] if bottom is None else bottom + counts[kind]
-    axes.set_ylabel(f"events per {every}")
-    axes.set_xlabel("creation time (UTC)")
-    if not counts.empty:
-        axes.legend()
-    figure.suptitle(f"Event churn, all namespaces ({provenance}; {len(frame)} events)")
-    return figure

@@ -26,7 +26,6 @@ import pandas as pd
 import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
-from matplotlib.figure import Figure
 
 from sugarlab.kube.apply import create, ensure_namespace
 from sugarlab.kube.wait import Pending, wait_for
@@ -314,31 +313,6 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
         diagnosis=results["diagnosis"],
         provenance=results["provenance"],
     )
-
-
-def results_figure(results: pd.DataFrame) -> Figure:
-    """IOPS per node, and each node's completion-latency percentiles (log scale)."""
-    provenance = ", ".join(sorted(set(results["provenance"].astype(str)))) or "no results"
-    frame = results.sort_values("node", ascending=False)
-    figure = Figure(figsize=(10, 1.6 + 0.5 * max(len(frame), 2)), layout="constrained")
-    iops, latency = figure.subplots(1, 2, sharey=True)
-    bars = iops.barh(frame["node"], frame["read_iops"].fillna(0.0), color="tab:blue")
-    iops.bar_label(bars, labels=["no result" if pd.isna(v) else f"{v:,.0f}" for v in frame["read_iops"]], padding=3)
-    iops.set_xlabel("4k random-read IOPS")
-    iops.set_xlim(0, max(float(frame["read_iops"].max(skipna=True) or 0), 1.0) * 1.3)
-    for name, marker in zip(PERCENTILES, "o^sD"):
-        latency.plot(
-            frame[f"read_clat_{name}_us"] / 1000,
-            frame["node"],
-            marker=marker,
-            linestyle="",
-            label=name.replace("_", "."),
-        )
-    latency.set_xscale("log")
-    latency.set_xlabel("completion latency, ms (log scale)")
-    latency.legend(fontsize="small")
-    figure.suptitle(f"fio per node: 4k random read ({provenance})")
-    return figure
 
 
 def verdict(results: pd.DataFrame) -> Verdict:

@@ -19,8 +19,6 @@ from typing import Any
 
 import pandas as pd
 from kubernetes import client
-from matplotlib.dates import date2num
-from matplotlib.figure import Figure
 
 from sugarlab.hosts.factory import nas_switch, open_host, power_switch
 from sugarlab.kube.errors import ApiError
@@ -29,6 +27,7 @@ from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.lab.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
 from sugarlab.lab.session import Lab
 from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, history, probe
+from sugarlab.views.figures import FailureMark
 
 REPORT, TABLE, PLOT = "storage/failover-report.md", "storage/failover-experiments.csv", "storage/failover-rows.png"
 OUT_OF_SERVICE = {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown", "effect": "NoExecute"}
@@ -545,32 +544,9 @@ def timeline(experiments: list[Experiment]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["experiment", "event", "at", "after_s"])
 
 
-def rows_figure(history: pd.DataFrame, experiments: list[Experiment], provenance: str) -> Figure:
-    """Rows in the database over time, by the node that wrote them, with each failure and recovery marked."""
-    figure = Figure(figsize=(9, 4))
-    ax = figure.subplots()
-    for node, rows in history.groupby("node"):
-        ax.plot(rows["ts"], rows["id"], ".", markersize=3, label=f"written on {node}")
-    for experiment in (e for e in experiments if e.timeline):
-        ax.axvline(date2num(experiment.started), color="tab:red", linestyle="--", linewidth=1)
-        ax.annotate(
-            experiment.name,
-            (experiment.started, ax.get_ylim()[1]),
-            rotation=90,
-            va="top",
-            ha="right",
-            fontsize=8,
-            color="tab:red",
-        )
-        if (ready := experiment.at("Ready")) is not None:
-            ax.axvspan(date2num(experiment.started), date2num(ready), color="tab:red", alpha=0.12)
-    ax.set_xlabel("cluster time (UTC)")
-    ax.set_ylabel("row id")
-    ax.set_title(f"SQLite rows on the shared claim across failures ({provenance})")
-    ax.legend(loc="lower right", fontsize=8)
-    figure.autofmt_xdate()
-    figure.tight_layout()
-    return figure
+def marks(experiments: list[Experiment]) -> list[FailureMark]:
+    """The experiments that ran, as the rows plot marks them (`views.figures.failover_rows_figure`)."""
+    return [FailureMark(e.name, e.started, e.at("Ready")) for e in experiments if e.timeline]
 
 
 def report(lab: Lab, experiments: list[Experiment], class_summary: str) -> str:

@@ -1,9 +1,4 @@
-"""Figures for the workbook: node CPU and memory use, pods per node.
-
-Figures are built with `matplotlib.figure.Figure` (no pyplot), so nothing here picks a backend or
-calls `show()`; a notebook displays the returned Figure with `%matplotlib inline`. Each title says
-where the numbers came from (`cluster` or `simulated`).
-"""
+"""The cluster at a glance (notebook 01): node CPU and memory use, pods per node; and any figure as PNG."""
 
 from __future__ import annotations
 

@@ -1,0 +1,69 @@
+"""Notebook 06's figures and the report's: fio per node, and the cluster's event churn."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+BINS = ("1min", "5min", "15min", "1h", "6h", "1D")  # the first that gives at most MAX_BINS bars
+MAX_BINS = 120
+
+
+def fio_results_figure(results: pd.DataFrame) -> Figure:
+    """IOPS per node, and each node's completion-latency percentiles (log scale): every `read_clat_<p>_us`
+    column of the results, in their order."""
+    provenance = ", ".join(sorted(set(results["provenance"].astype(str)))) or "no results"
+    percentiles = [c.removeprefix("read_clat_").removesuffix("_us") for c in results if c.startswith("read_clat_")]
+    frame = results.sort_values("node", ascending=False)
+    figure = Figure(figsize=(10, 1.6 + 0.5 * max(len(frame), 2)), layout="constrained")
+    iops, latency = figure.subplots(1, 2, sharey=True)
+    bars = iops.barh(frame["node"], frame["read_iops"].fillna(0.0), color="tab:blue")
+    iops.bar_label(bars, labels=["no result" if pd.isna(v) else f"{v:,.0f}" for v in frame["read_iops"]], padding=3)
+    iops.set_xlabel("4k random-read IOPS")
+    iops.set_xlim(0, max(float(frame["read_iops"].max(skipna=True) or 0), 1.0) * 1.3)
+    for name, marker in zip(percentiles, "o^sD"):
+        latency.plot(
+            frame[f"read_clat_{name}_us"] / 1000,
+            frame["node"],
+            marker=marker,
+            linestyle="",
+            label=name.replace("_", "."),
+        )
+    latency.set_xscale("log")
+    latency.set_xlabel("completion latency, ms (log scale)")
+    latency.legend(fontsize="small")
+    figure.suptitle(f"fio per node: 4k random read ({provenance})")
+    return figure
+
+
+def event_churn(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Events per time bin (by creation time) and type; the bin is the first of BINS that keeps the
+    plot readable (at most MAX_BINS bars). Returns the counts (index: bin start) and the bin."""
+    if frame.empty:
+        return pd.DataFrame(), BINS[0]
+    span = frame["created"].max() - frame["created"].min()
+    every = next((b for b in BINS if span / pd.Timedelta(b) <= MAX_BINS), BINS[-1])
+    counts = (
+        frame.assign(bin=frame["created"].dt.floor(every)).groupby(["bin", "type"]).size().unstack("type", fill_value=0)
+    )
+    full = pd.date_range(counts.index.min(), counts.index.max(), freq=every)
+    return counts.reindex(full, fill_value=0), every
+
+
+def event_churn_figure(frame: pd.DataFrame, provenance: str) -> Figure:
+    """Stacked bars of events per bin, Normal and Warning, over the cluster's event history."""
+    counts, every = event_churn(frame)
+    figure = Figure(figsize=(10, 3.2), layout="constrained")
+    axes = figure.subplots()
+    width = pd.Timedelta(every) * 0.9
+    bottom = None
+    for kind, colour in (("Normal", "tab:blue"), ("Warning", "tab:red")):
+        if kind in counts:
+            axes.bar(counts.index, counts[kind], width=width, bottom=bottom, color=colour, label=kind, align="edge")
+            bottom = counts[kind] if bottom is None else bottom + counts[kind]
+    axes.set_ylabel(f"events per {every}")
+    axes.set_xlabel("creation time (UTC)")
+    if not counts.empty:
+        axes.legend()
+    figure.suptitle(f"Event churn, all namespaces ({provenance}; {len(frame)} events)")
+    return figure
