@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from sugarlab.lab.session import Lab
 from sugarlab.steps.operations import events
 from sugarlab.views.figures.operations import event_churn, event_churn_figure
 
@@ -80,7 +82,7 @@ def test_no_events_reads_like_kubectl() -> None:
     event_churn_figure(frame, "simulated")
 
 
-def test_the_log_is_written_from_the_clusters_events(open_sim_lab) -> None:
+def test_the_log_is_written_from_the_clusters_events(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_workers=1)
     lab.cluster.core.create_namespaced_pod(
         "default", {"metadata": {"name": "probe"}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}

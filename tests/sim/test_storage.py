@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
 
+from sugarlab.lab.errors import NoNfsProvisioner, StoragePending
 from sugarlab.lab.session import Lab
 from sugarlab.steps.storage import failover, nfs_class, writer
 from sugarlab.views.figures import failover_rows_figure, png_bytes
@@ -26,7 +28,7 @@ def _database(lab: Lab) -> Path:
     return db
 
 
-def test_every_failure_is_recovered_without_losing_a_row(open_sim_lab) -> None:
+def test_every_failure_is_recovered_without_losing_a_row(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_workers=2, speed=60, failures=["delete-pod", "drain-node", "power-off"])
     _writer(lab)
     pv = client.CoreV1Api(lab.cluster.api).read_persistent_volume(
@@ -65,7 +67,9 @@ def test_every_failure_is_recovered_without_losing_a_row(open_sim_lab) -> None:
     assert "](data:image/png;base64," in embedded and "](failover-rows.png)" not in embedded  # shows anywhere
 
 
-def test_rows_removed_behind_the_experiments_back_fail_the_verdict(open_sim_lab, monkeypatch) -> None:
+def test_rows_removed_behind_the_experiments_back_fail_the_verdict(
+    open_sim_lab: Callable[..., Lab], monkeypatch: pytest.MonkeyPatch
+) -> None:
     lab = open_sim_lab(sim_workers=2, speed=60, failures=["delete-pod"])
     _writer(lab)
     real_probe, calls = writer.probe, []
@@ -85,7 +89,7 @@ def test_rows_removed_behind_the_experiments_back_fail_the_verdict(open_sim_lab,
     assert [s.status for s in lab.workspace.steps() if s.step == "failover delete-pod"] == ["failed"]
 
 
-def test_a_changed_row_fails_the_verdict_too(open_sim_lab, monkeypatch) -> None:
+def test_a_changed_row_fails_the_verdict_too(open_sim_lab: Callable[..., Lab], monkeypatch: pytest.MonkeyPatch) -> None:
     lab = open_sim_lab(sim_workers=2, speed=60, failures=["delete-pod"])
     _writer(lab)
     real_probe, calls = writer.probe, []
@@ -102,15 +106,15 @@ def test_a_changed_row_fails_the_verdict_too(open_sim_lab, monkeypatch) -> None:
     assert experiment.verdict == "DATA LOST: earlier rows changed"
 
 
-def test_without_an_nfs_provisioner_the_lab_says_how_to_install_one(open_sim_lab) -> None:
+def test_without_an_nfs_provisioner_the_lab_says_how_to_install_one(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_addons=["metrics-server"])
     assert nfs_class.detect(lab) == []
-    with pytest.raises(nfs_class.NoNfsProvisioner) as missing:
+    with pytest.raises(NoNfsProvisioner) as missing:
         nfs_class.choose(lab, [])
     assert "helm install csi-driver-nfs" in str(missing.value) and "nfs-common" in str(missing.value)
 
 
-def test_nfs_subdir_parameters_are_mapped_and_a_foreign_export_is_refused(open_sim_lab) -> None:
+def test_nfs_subdir_parameters_are_mapped_and_a_foreign_export_is_refused(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_addons=["metrics-server", "nfs-subdir"])
     [found] = nfs_class.detect(lab)
     assert (found.kind, found.name, found.server, found.path) == (
@@ -122,18 +126,18 @@ def test_nfs_subdir_parameters_are_mapped_and_a_foreign_export_is_refused(open_s
     sc = nfs_class.manifest(lab.params, found)
     assert sc["provisioner"] == found.name and sc["parameters"] == {"archiveOnDelete": "true"}
     other = lab.params.model_copy(update={"nfs_export": "192.168.42.50:/export/other"})
-    with pytest.raises(nfs_class.NoNfsProvisioner, match="serves 192.168.42.50:/export/sugarkube"):
+    with pytest.raises(NoNfsProvisioner, match="serves 192.168.42.50:/export/sugarkube"):
         nfs_class.manifest(other, found)
-    with pytest.raises(nfs_class.NoNfsProvisioner, match="is not running"):
+    with pytest.raises(NoNfsProvisioner, match="is not running"):
         nfs_class.choose(
             type(lab)(lab.params.model_copy(update={"nfs_provisioner": "csi-driver-nfs"}), lab.cluster, lab.workspace),
             [found],
         )
 
 
-def test_a_claim_stuck_pending_is_diagnosed_with_its_events_and_the_nfs_hints(open_sim_lab) -> None:
+def test_a_claim_stuck_pending_is_diagnosed_with_its_events_and_the_nfs_hints(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_workers=1, nfs_export="192.168.42.99:/export/sugarkube", storage_timeout=60)
-    with pytest.raises(writer.StoragePending) as stuck:
+    with pytest.raises(StoragePending) as stuck:
         _writer(lab)
     text = str(stuck.value)
     assert "claim lab-scale/data-nfs-sqlite-0: Pending" in text
@@ -141,15 +145,15 @@ def test_a_claim_stuck_pending_is_diagnosed_with_its_events_and_the_nfs_hints(op
     assert "showmount -e" in text and "TCP/2049" in text
 
 
-def test_node_local_storage_cannot_follow_its_pod_to_another_node(open_sim_lab) -> None:
+def test_node_local_storage_cannot_follow_its_pod_to_another_node(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_workers=2, speed=60, storage_class="local-path", storage_timeout=240, failures=["power-off"])
     writer.deploy(lab, writer.manifests(lab.params))
     writer.wait_ready(lab, progress=False)
-    with pytest.raises(writer.StoragePending, match="volume node affinity conflict"):
+    with pytest.raises(StoragePending, match="volume node affinity conflict"):
         failover.power_off(lab, progress=False)
 
 
-def test_exec_runs_python_on_the_volume_and_refuses_what_the_image_lacks(open_sim_lab) -> None:
+def test_exec_runs_python_on_the_volume_and_refuses_what_the_image_lacks(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_workers=1, speed=60)
     _writer(lab)
     assert writer.probe(lab).integrity == "ok"
@@ -179,7 +183,7 @@ def test_exec_runs_python_on_the_volume_and_refuses_what_the_image_lacks(open_si
         )
 
 
-def test_the_statefulset_keeps_its_claim_when_it_is_deleted(open_sim_lab) -> None:
+def test_the_statefulset_keeps_its_claim_when_it_is_deleted(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_workers=1, speed=60)
     _writer(lab)
     client.AppsV1Api(lab.cluster.api).delete_namespaced_stateful_set(writer.NAME, "lab-scale")
@@ -187,7 +191,7 @@ def test_the_statefulset_keeps_its_claim_when_it_is_deleted(open_sim_lab) -> Non
     assert claim.status.phase == "Bound" and _database(lab).exists()
 
 
-def test_an_experiment_the_cluster_cannot_host_is_reported_not_judged(open_sim_lab) -> None:
+def test_an_experiment_the_cluster_cannot_host_is_reported_not_judged(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_workers=1, speed=60, failures=["drain-node"])
     _writer(lab)
     [experiment] = failover.run(lab, progress=False)

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pandas as pd
 import pytest
 import yaml
 
 from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
+from sugarlab.lab.errors import MissingBaseline
+from sugarlab.lab.session import Lab
 from sugarlab.steps import baseline, baseline_comparison, workload
 
 
-def test_missing_baseline_names_the_notebook_to_run_first(shared_lab) -> None:
+def test_missing_baseline_names_the_notebook_to_run_first(shared_lab: Callable[..., Lab]) -> None:
     lab = shared_lab()
-    with pytest.raises(baseline_comparison.MissingBaseline, match="run notebooks/01-baseline.ipynb first"):
+    with pytest.raises(MissingBaseline, match="run notebooks/01-baseline.ipynb first"):
         baseline_comparison.load_baseline(lab)
 
 
-def test_stress_job_is_watched_logged_and_compared(open_sim_lab) -> None:
+def test_stress_job_is_watched_logged_and_compared(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(
         sim_workers=2,
         worker_profile="pi4-8gb",
@@ -28,7 +31,7 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab) -> None:
     workload.launch(lab, workload.job_manifest(lab.params))
     observation = workload.observe(lab, progress=False)
     workload.save_observation(lab, observation)
-    assert 120 <= observation.runtime_s < 200
+    assert observation.runtime_s is not None and 120 <= observation.runtime_s < 200
     spread = workload.pods_per_node(observation)
     assert dict(zip(spread["node"], spread["pods"])) == {"sugarkube1": 2, "sugarkube2": 2}
     manifest = yaml.safe_load(lab.workspace.read_text(workload.MANIFEST))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from sugarlab.kube.top import top_nodes_frame
 from sugarlab.views.figures import node_usage_figure, pods_per_node_figure
@@ -37,6 +39,6 @@ def test_pods_per_node_counts() -> None:
     pods = pd.DataFrame({"node": ["pi-a", "pi-a", "pi-b", "<none>"]})
     fig = pods_per_node_figure(pods, "cluster")
     ax = fig.axes[0]
-    widths = {t.get_text(): p.get_width() for t, p in zip(ax.get_yticklabels(), ax.patches)}
+    widths = {t.get_text(): cast(Rectangle, p).get_width() for t, p in zip(ax.get_yticklabels(), ax.patches)}
     assert widths == {"pi-b": 1, "pi-a": 2, "<none>": 1}
     assert "cluster" in ax.get_title()

@@ -18,7 +18,7 @@ import pytest
 
 from sugarlab.kube.inventory import parse_table
 from sugarlab.lab.workspace import Workspace
-from sugarlab.report import CHECKLIST, ArtefactError, LabFiles, build, save
+from sugarlab.report import CHECKLIST, ArtefactError, LabFiles, Report, build, save
 from sugarlab.report.figures import expansion_per_node, fio_results, key_figures, tuning_study
 from sugarlab.report.milestones import new_workers, workload_nodes
 from sugarlab.report.sources import WRITERS
@@ -88,7 +88,7 @@ def files(root: Path) -> LabFiles:
     return LabFiles.of_workspace(Workspace(root), "sim")
 
 
-def checks(report) -> dict[str, tuple[bool, str]]:
+def checks(report: Report) -> dict[str, tuple[bool, str]]:
     return {c.label: (c.passed, c.evidence) for m in report.milestones for c in m.checks}
 
 
