@@ -4,8 +4,10 @@
 the same check), so the notebooks, the model and the documentation cannot drift apart.
 
 A parameter line is `name: type = literal  # help`, the form Papermill reads for `--help-notebook`
-and for `-p`. Papermill skips a line holding a second `=`, so an `=` inside a default is written as
-the escape `\\N{EQUALS SIGN}`: the value is unchanged, and the line still has only one.
+and for `-p`. Papermill's parser misreads a line holding a second `=`, in a string default or in the
+help comment (https://github.com/nteract/papermill/issues/864), so an `=` inside a default is written
+as the escape `\\N{EQUALS SIGN}` (the value is unchanged, and the line still has only one), and the
+line's help says so; help texts hold no `=`.
 """
 
 from __future__ import annotations
@@ -44,9 +46,14 @@ def literal(value: Any, escape_equals: bool = True) -> str:
     return repr(value)
 
 
+ESCAPE_NOTE = "(\\N{EQUALS SIGN} is an equals sign, escaped as Papermill misreads a second one: nteract/papermill#864)"
+
+
 def parameter_line(name: str) -> str:
-    value = default(name)
-    return f"{name}: {type(value).__name__} = {literal(value)}  # {LabParams.model_fields[name].description}"
+    value, meaning = default(name), LabParams.model_fields[name].description
+    written = literal(value)
+    note = f" {ESCAPE_NOTE}" if "\\N{EQUALS SIGN}" in written else ""
+    return f"{name}: {type(value).__name__} = {written}  # {meaning}{note}"
 
 
 def parameters_cell(notebook: str) -> str:
