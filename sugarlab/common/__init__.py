@@ -4,3 +4,5 @@
 kubectl prints them) and `files` (atomic writes). Nothing here imports anything else of `sugarlab`, so the
 simulator (which imports nothing of the workbook) and the workbook can both depend on it.
 """
+
+__all__ = ["files", "kubectl", "objects"]

@@ -66,10 +66,10 @@ _HOMES = {
 }
 
 __all__ = [
-    "DEFAULT_MODEL_SHA256",
-    "DEFAULT_MODEL_URL",
     "ChecksumMismatch",
     "Classifier",
+    "DEFAULT_MODEL_SHA256",
+    "DEFAULT_MODEL_URL",
     "EdgeAIError",
     "ImageRejected",
     "ImageTooLarge",
