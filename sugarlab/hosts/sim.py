@@ -18,33 +18,42 @@ from kubernetes.client import Configuration
 
 from sugarlab.hosts.base import CommandResult, redact
 from sugarlab.lab.errors import CommandFailed, HostUnreachable, ParameterError, SimulatorError
+from sugarlab.sim.control import (
+    MACHINES,
+    NAS,
+    ExecRequest,
+    ExecResult,
+    FileWrite,
+    NasState,
+    PowerRequest,
+    Provisioned,
+    ProvisionRequest,
+)
 
 
-def _client(server: Configuration, path: str, timeout: float, api: str = "machines") -> httpx.Client:
+def _client(server: Configuration, path: str, timeout: float, api: str = MACHINES) -> httpx.Client:
     """HTTPS to the simulator's machine (or NAS) API with the kubeconfig's CA and token, as the Kubernetes client
     has them."""
     settings = cast(dict[str, dict[str, str]], server.auth_settings())
     headers = {s["key"]: s["value"] for s in settings.values() if s["in"] == "header" and s["value"]}
     verify = ssl.create_default_context(cafile=server.ssl_ca_cert) if server.ssl_ca_cert else server.verify_ssl
-    return httpx.Client(
-        base_url=f"{server.host}/sugarlab/v1/{api}{path}", headers=headers, verify=verify, timeout=timeout
-    )
+    return httpx.Client(base_url=f"{server.host}{api}{path}", headers=headers, verify=verify, timeout=timeout)
 
 
 def provision(server: Configuration, name: str, profile: str, fault: str = "") -> str:
     """Image and boot a simulated Pi called `name` (the tutorial's steps 2.1-2.2); return its address."""
     with _client(server, "", 5.0) as http:
-        response = http.post("", json={"name": name, "profile": profile, "fault": fault})
+        response = http.post("", json=ProvisionRequest(name=name, profile=profile, fault=fault).model_dump())
     if response.status_code == 400:
         raise ParameterError("machine", name, response.json()["message"])
     response.raise_for_status()
-    return str(response.json()["ip"])
+    return Provisioned.model_validate(response.json()).ip
 
 
 def power(server: Configuration, name: str, on: bool) -> None:
     """Pull or restore the power of a simulated Pi; its node goes NotReady, or comes back."""
     with _client(server, f"/{name}", 30.0) as http:
-        response = http.post("/power", json={"on": on})
+        response = http.post("/power", json=PowerRequest(on=on).model_dump())
     if response.status_code == 404:
         raise ParameterError("machine", name, "a machine of the simulated cluster")
     response.raise_for_status()
@@ -53,10 +62,10 @@ def power(server: Configuration, name: str, on: bool) -> None:
 def nas_power(server: Configuration, on: bool) -> dict[str, object]:
     """Make the simulated NAS stop answering (`on` False) or answer again; its state, as the simulator reports it
     (`server`, `export`, `powered`, `since`)."""
-    with _client(server, "", 30.0, api="nas") as http:
-        response = http.post("/power", json={"on": on})
+    with _client(server, "", 30.0, api=NAS) as http:
+        response = http.post("/power", json=PowerRequest(on=on).model_dump())
     response.raise_for_status()
-    return cast(dict[str, object], response.json())
+    return NasState.model_validate(response.json()).model_dump()
 
 
 class SimulatedHost:
@@ -89,9 +98,10 @@ class SimulatedHost:
     ) -> CommandResult:
         shown = redact(command, list(secrets))
         started = time.monotonic()
-        answer = self._call("POST", "/exec", {"command": f"sudo {command}" if sudo else command}).json()
+        request = ExecRequest(command=f"sudo {command}" if sudo else command)
+        answer = ExecResult.model_validate(self._call("POST", "/exec", request.model_dump()).json())
         result = CommandResult(
-            self.name, shown, answer["exit_status"], answer["stdout"], answer["stderr"], time.monotonic() - started
+            self.name, shown, answer.exit_status, answer.stdout, answer.stderr, time.monotonic() - started
         )
         if check and not result.ok:
             raise CommandFailed(self.name, shown, result.exit_status, redact(result.stderr, list(secrets)))
@@ -100,9 +110,8 @@ class SimulatedHost:
     def write_file(
         self, path: str, data: bytes, mode: int, *, dir_mode: int | None = None, sudo: bool | None = None
     ) -> None:
-        self._call(
-            "PUT", "/files", {"path": path, "data": base64.b64encode(data).decode(), "mode": mode, "dir_mode": dir_mode}
-        )
+        body = FileWrite(path=path, data=base64.b64encode(data).decode(), mode=mode, dir_mode=dir_mode)
+        self._call("PUT", "/files", body.model_dump())
 
     def close(self) -> None:
         self._http.close()
