@@ -13,7 +13,7 @@ from tests.sim.simcluster import kubectl_out as kubectl
 from tests.sim.simcluster import needs_kubectl
 
 pytestmark = needs_kubectl
-TUTORIAL = Path(__file__).resolve().parents[1] / "data" / "tutorial"
+TUTORIAL = Path(__file__).resolve().parents[2] / "data" / "tutorial"
 
 
 def test_baseline_commands_show_nodes_pods_and_usage(kubeconfig: Path) -> None:

@@ -200,7 +200,7 @@ spec:
     )
 
 
-TUTORIAL = Path(__file__).resolve().parent.parent / "data" / "tutorial"
+TUTORIAL = Path(__file__).resolve().parents[2] / "data" / "tutorial"
 
 
 def test_reapplying_tutorial_manifests_with_immutable_changes_is_refused(kubeconfig: str, tmp_path: Path) -> None:

@@ -338,7 +338,7 @@ def test_quota_amounts_print_as_quantities(amount: str, binary: bool, text: str)
     assert format_amount(Decimal(amount), binary) == text
 
 
-DATA = Path(__file__).parent.parent / "data"
+DATA = Path(__file__).parents[2] / "data"
 
 
 def test_a_real_completed_k3s_pod_prints_as_kubectl_printed_it() -> None:

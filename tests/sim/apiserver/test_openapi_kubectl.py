@@ -13,7 +13,7 @@ import pytest
 from sugarlab.sim.apiserver.openapi import openapi_proto
 from tests.sim.simcluster import kubectl, needs_kubectl
 
-TUTORIAL = Path(__file__).resolve().parent.parent / "data" / "tutorial"
+TUTORIAL = Path(__file__).resolve().parents[2] / "data" / "tutorial"
 pytestmark = needs_kubectl
 
 
