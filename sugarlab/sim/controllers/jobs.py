@@ -44,15 +44,15 @@ class JobController:
         conditions: list[Obj] = []
         if failed > spec["backoffLimit"]:
             conditions = [
-                _condition("FailureTarget", now, "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
-                _condition("Failed", now, "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+                _job_condition("FailureTarget", now, "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+                _job_condition("Failed", now, "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
             ]
         elif succeeded >= spec["completions"]:
             conditions = [
-                _condition(
+                _job_condition(
                     "SuccessCriteriaMet", now, "CompletionsReached", "Reached expected number of succeeded pods"
                 ),
-                _condition("Complete", now, "CompletionsReached", "Reached expected number of succeeded pods"),
+                _job_condition("Complete", now, "CompletionsReached", "Reached expected number of succeeded pods"),
             ]
         else:
             wanted = min(spec["parallelism"], spec["completions"] - succeeded) - len(active)
@@ -91,6 +91,6 @@ class JobController:
             events.record(self.store, updated, reason, message, "job-controller", warning=reason != "Completed")
 
 
-def _condition(kind: str, now: str, reason: str, message: str) -> Obj:
+def _job_condition(kind: str, now: str, reason: str, message: str) -> Obj:
     """A Job condition as pkg/controller/job newCondition writes it: True, probed and changed now."""
     return new_condition(kind, "True", now, lastProbeTime=now, reason=reason, message=message)
