@@ -16,7 +16,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +78,16 @@ def generated_blocks() -> dict[str, str]:
     return {"every": table(EVERY_NOTEBOOK), **{nb: table(names) for nb, names in SECTIONS.items() if names}}
 
 
+def _literal(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A `re.sub` replacement that inserts `replacement` as it is, backslashes and all."""
+    return lambda _: replacement
+
+
 def _replace_blocks(text: str) -> str:
     for key, body in generated_blocks().items():
         begin = BEGIN.format(key)
         pattern = re.compile(re.escape(begin) + r"\n.*?" + re.escape(END), re.DOTALL)
-        text = pattern.sub(lambda _: f"{begin}\n{body}\n{END}", text)
+        text = pattern.sub(_literal(f"{begin}\n{body}\n{END}"), text)
     return text
 
 

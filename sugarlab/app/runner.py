@@ -274,7 +274,7 @@ def _execute_all(
     progress: bool,
     pages: ThreadPoolExecutor,
 ) -> None:
-    bar = tqdm(zip(selected, records), total=len(selected), unit="notebook", disable=not progress)
+    bar = tqdm(zip(selected, records, strict=True), total=len(selected), unit="notebook", disable=not progress)
     rendered: list[Future[None]] = []
     for path, record in bar:
         bar.set_description(record.name)

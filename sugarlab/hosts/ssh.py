@@ -282,9 +282,13 @@ def _exchange(channel: paramiko.Channel, command: str, stdin: bytes, deadline: f
             out += channel.recv(65536)
         while channel.recv_stderr_ready():
             err += channel.recv_stderr(65536)
-        if channel.exit_status_ready() and (channel.eof_received or channel.closed):
-            if not channel.recv_ready() and not channel.recv_stderr_ready():
-                return channel.recv_exit_status(), bytes(out), bytes(err)
+        if (
+            channel.exit_status_ready()
+            and (channel.eof_received or channel.closed)
+            and not channel.recv_ready()
+            and not channel.recv_stderr_ready()
+        ):
+            return channel.recv_exit_status(), bytes(out), bytes(err)
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from kubernetes import dynamic
@@ -100,7 +101,7 @@ def plan(cluster: Cluster, purge: bool = False) -> CleanPlan:
         if not _listable(kind) or (kind.group, kind.kind) in seen:
             continue
         seen.add((kind.group, kind.kind))
-        for item in _call(lambda: kind.get(label_selector=LAB_SELECTOR), f"list {kind.kind}").items:
+        for item in _call(partial(kind.get, label_selector=LAB_SELECTOR), f"list {kind.kind}").items:
             meta = item.metadata
             found.add(LabObject(kind.group_version, kind.kind, meta.namespace or "", meta.name))
     objects = sorted(found, key=lambda o: (o.stage, o.kind, o.namespace, o.name))
@@ -140,7 +141,7 @@ def execute(cluster: Cluster, chosen: CleanPlan, timeout_s: float = 300.0) -> li
             kind = resources.get(api_version=obj.api_version, kind=obj.kind)
             where = {"namespace": obj.namespace} if obj.namespace else {}
             _gone_ok(
-                lambda: kind.delete(name=obj.name, body={"propagationPolicy": "Background"}, **where),
+                partial(kind.delete, name=obj.name, body={"propagationPolicy": "Background"}, **where),
                 f"delete {obj.describe()}",
             )
             done.append(f"deleted {obj.describe()}")
@@ -151,8 +152,10 @@ def execute(cluster: Cluster, chosen: CleanPlan, timeout_s: float = 300.0) -> li
             done.append(f"purged PersistentVolume {volume.name}")
         elif volume.retained:
             _gone_ok(
-                lambda: cluster.core.patch_persistent_volume(
-                    volume.name, {"metadata": {"annotations": {KEPT_ANNOTATION: volume.claim}}}
+                partial(
+                    cluster.core.patch_persistent_volume,
+                    volume.name,
+                    {"metadata": {"annotations": {KEPT_ANNOTATION: volume.claim}}},
                 ),
                 f"annotate {volume.name}",
             )

@@ -100,7 +100,7 @@ def _workers_joined(files: LabFiles) -> tuple[bool, str]:
     new = new_workers(files)
     source, _ = nodes_after(files)
     ready = new[new["status"] == "Ready"]["name"]
-    others = [f"{n} ({s})" for n, s in zip(new["name"], new["status"]) if s != "Ready"]
+    others = [f"{n} ({s})" for n, s in zip(new["name"], new["status"], strict=True) if s != "Ready"]
     evidence = (
         f"{len(ready)} new Ready worker(s) against the baseline inventory: {_names(list(ready))}"
         + (f"; not Ready: {', '.join(others)}" if others else "")
@@ -232,7 +232,7 @@ def _security_drafted(files: LabFiles) -> tuple[bool, str]:
     audited = results[results["node"] != "-"]
     if audited.empty:
         return False, f"{files.describe(SECURITY)} lists no audited node"
-    outcome = "; ".join(f"{n}: {r}" for n, r in zip(audited["node"], audited["result"]))
+    outcome = "; ".join(f"{n}: {r}" for n, r in zip(audited["node"], audited["result"], strict=True))
     return True, f"{len(audited)} node(s) audited ({outcome}; from {files.describe(SECURITY)})"
 
 

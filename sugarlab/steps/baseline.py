@@ -76,7 +76,8 @@ def snapshot_frame(baseline: Baseline) -> pd.DataFrame:
         cpu_allocatable=float("nan"),
         memory_allocatable=float("nan"),
         node=[
-            placement.get((ns, name), "") for ns, name in zip(baseline.top_pods["namespace"], baseline.top_pods["name"])
+            placement.get((ns, name), "")
+            for ns, name in zip(baseline.top_pods["namespace"], baseline.top_pods["name"], strict=True)
         ],
     )
     frame = pd.concat([nodes, pods], ignore_index=True)[SNAPSHOT_COLUMNS]

@@ -46,7 +46,7 @@ def render(rows: Sequence[Sequence[str]], pad_last: bool = False) -> str:
     widths = [max(MIN_WIDTH, max(len(r[i]) for r in rows) + PADDING) for i in range(len(rows[0]))]
     lines = []
     for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
         if not pad_last:
             cells[-1] = row[-1]
         lines.append("".join(cells))

@@ -57,7 +57,7 @@ def test_budgets_are_applied_and_an_eviction_that_would_breach_one_is_refused(op
     lab = open_sim_lab()
     _inference_deployment(lab, 2)
     plan, manifests = disruption.discover(lab)
-    found = dict(zip(plan["workload"], plan["budget"]))
+    found = dict(zip(plan["workload"], plan["budget"], strict=True))
     assert (
         found["Deployment/coredns"] == "maxUnavailable 1" and found["Deployment/vehicle-detector"] == "maxUnavailable 1"
     )

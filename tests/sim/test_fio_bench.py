@@ -40,7 +40,7 @@ def test_every_node_is_measured_on_itself_from_the_modelled_media(
     assert list(results["node"]) == ["sugarkube0", "sugarkube1", "sugarkube2"]
     assert set(results["provenance"]) == {"simulated"} and results["error"].tolist() == [0, 0, 0]
     assert list(results["medium"]) == ["NVMe SSD on PCIe 2.0 x1 (Pi 5)", "microSD card (A1/A2)", "NFS over 1 GbE"]
-    iops = dict(zip(results["node"], results["read_iops"]))
+    iops = dict(zip(results["node"], results["read_iops"], strict=True))
     assert iops["sugarkube1"] < iops["sugarkube2"] < iops["sugarkube0"]
     assert (results["runtime_ms"] == 60_000).all() and (results["ioengine"] == "libaio").all()
     assert raw.count("==> sugarkube") == 3 and '"fio version": "fio-3.33"' in raw

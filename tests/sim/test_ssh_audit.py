@@ -89,7 +89,7 @@ def test_hardened_config_passes_every_item(hardened_audit: AuditResult) -> None:
     assert len(findings) == 5 and findings["passed"].all()
     assert hardened_audit.passed and hardened_audit.completed and hardened_audit.diagnosis == ""
     assert (findings["remediation"] == "").all() and (findings["node"] == "controller").all()
-    found = dict(zip(findings["setting"], findings["found"]))
+    found = dict(zip(findings["setting"], findings["found"], strict=True))
     assert found["PasswordAuthentication"] == "no" and found["KbdInteractiveAuthentication"] == "no"
     assert found["PermitRootLogin"] == "without-password"  # sshd -T's name for prohibit-password
     assert hardened_audit.date.tzinfo is not None and hardened_audit.date.utcoffset() == timedelta(0)

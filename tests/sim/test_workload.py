@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -17,7 +18,7 @@ from sugarlab.steps import baseline, baseline_comparison, workload
 
 def test_missing_baseline_names_the_notebook_to_run_first(shared_lab: Callable[..., Lab]) -> None:
     lab = shared_lab()
-    with pytest.raises(MissingBaseline, match="run notebooks/01-baseline.ipynb first"):
+    with pytest.raises(MissingBaseline, match=re.escape("run notebooks/01-baseline.ipynb first")):
         baseline_comparison.load_baseline(lab)
 
 
@@ -33,7 +34,7 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab: Callable[..., L
     workload.save_observation(lab, observation)
     assert observation.runtime_s is not None and 120 <= observation.runtime_s < 200
     spread = workload.pods_per_node(observation)
-    assert dict(zip(spread["node"], spread["pods"])) == {"sugarkube1": 2, "sugarkube2": 2}
+    assert dict(zip(spread["node"], spread["pods"], strict=True)) == {"sugarkube1": 2, "sugarkube2": 2}
     manifest = yaml.safe_load(lab.workspace.read_text(workload.MANIFEST))
     assert manifest["metadata"] == {"name": "stress-load", "namespace": "lab-scale"}
     assert "stress-load-" in lab.workspace.read_text(workload.DISTRIBUTION)

@@ -26,7 +26,7 @@ def reference(image: Image.Image) -> np.ndarray:
     size = (256, new_long) if width == short else (new_long, 256)
     pixels = np.array(image.convert("RGB").resize(size, Image.Resampling.BILINEAR), dtype=np.float64) / 255
     rows, cols = pixels.shape[:2]
-    top, left = int(round((rows - 224) / 2)), int(round((cols - 224) / 2))
+    top, left = round((rows - 224) / 2), round((cols - 224) / 2)
     pixels = pixels[top : top + 224, left : left + 224]
     return np.moveaxis((pixels - MEAN) / STD, -1, 0)
 
@@ -42,7 +42,7 @@ def test_preprocess_matches_the_reference_pipeline(size: tuple[int, int]) -> Non
 
 
 def test_an_image_of_the_mean_colour_normalises_to_zero() -> None:
-    mean_colour = tuple(int(round(m * 255)) for m in MEAN)
+    mean_colour = tuple(round(m * 255) for m in MEAN)
     tensor = preprocess(Image.new("RGB", (500, 300), mean_colour))
     assert np.abs(tensor).max() < GREY_LEVEL / 2  # within rounding to a grey level
 

@@ -151,7 +151,7 @@ def test_empty_jobs_and_empty_text_raise() -> None:
 
 def test_report_cut_short_raises_and_says_so() -> None:
     text = read("fio-3.33-libaio-randread.json")
-    with pytest.raises(FioOutputError, match="does not parse .*cut short"):
+    with pytest.raises(FioOutputError, match=r"does not parse .*cut short"):
         parse_fio(text[: len(text) // 2])
 
 

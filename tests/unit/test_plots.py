@@ -39,6 +39,8 @@ def test_pods_per_node_counts() -> None:
     pods = pd.DataFrame({"node": ["pi-a", "pi-a", "pi-b", "<none>"]})
     fig = pods_per_node_figure(pods, "cluster")
     ax = fig.axes[0]
-    widths = {t.get_text(): cast(Rectangle, p).get_width() for t, p in zip(ax.get_yticklabels(), ax.patches)}
+    widths = {
+        t.get_text(): cast(Rectangle, p).get_width() for t, p in zip(ax.get_yticklabels(), ax.patches, strict=True)
+    }
     assert widths == {"pi-b": 1, "pi-a": 2, "<none>": 1}
     assert "cluster" in ax.get_title()

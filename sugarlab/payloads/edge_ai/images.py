@@ -65,8 +65,8 @@ def preprocess(image: Image.Image) -> np.ndarray:
     of the work on a camera frame. Float rounding differs on a few pixels by one grey level at most.
     """
     width, height = resized_size(*image.size)
-    left = int(round((width - CROP_SIZE) / 2.0))
-    top = int(round((height - CROP_SIZE) / 2.0))
+    left = round((width - CROP_SIZE) / 2.0)
+    top = round((height - CROP_SIZE) / 2.0)
     x_scale, y_scale = image.width / width, image.height / height
     box = (left * x_scale, top * y_scale, (left + CROP_SIZE) * x_scale, (top + CROP_SIZE) * y_scale)
     image = image.resize((CROP_SIZE, CROP_SIZE), Image.Resampling.BILINEAR, box=box)

@@ -3,8 +3,15 @@ what it counts is `apis.budgets`, shared with the eviction subresource."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.budgets import budget_status
 from sugarlab.sim.storage.store import Store
+
+
+def _set_status(budget: Obj, status: Obj) -> None:
+    budget["status"] = status
 
 
 class Budgets:
@@ -23,5 +30,5 @@ class Budgets:
                     self.store.kind("PodDisruptionBudget"),
                     pdb["metadata"]["namespace"],
                     pdb["metadata"]["name"],
-                    lambda o: o.update(status=status),
+                    partial(_set_status, status=status),
                 )

@@ -187,7 +187,8 @@ class EndpointsController:
             }
             for ports, endpoints in sorted(groups.items())
         ] or [{"addressType": "IPv4", "endpoints": [], "ports": []}]
-        for body, live in zip(wanted, existing):
+        # Uneven on purpose: the slices beyond the shorter list are created or deleted below.
+        for body, live in zip(wanted, existing, strict=False):
             current = copy.deepcopy(live)
             if any(current.get(k) != v for k, v in body.items()) or current["metadata"].get("labels") != labels:
                 current["metadata"]["labels"] = labels

@@ -44,7 +44,9 @@ class JobController:
         conditions: list[Obj] = []
         if failed > spec["backoffLimit"]:
             conditions = [
-                _job_condition("FailureTarget", now, "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+                _job_condition(
+                    "FailureTarget", now, "BackoffLimitExceeded", "Job has reached the specified backoff limit"
+                ),
                 _job_condition("Failed", now, "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
             ]
         elif succeeded >= spec["completions"]:

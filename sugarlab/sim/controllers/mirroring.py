@@ -73,7 +73,8 @@ class EndpointsMirror:
         rt, meta = self.store.kind("EndpointSlice"), endpoints["metadata"]
         labels = {**(meta.get("labels") or {}), SERVICE_NAME: meta["name"], MANAGED_BY: MIRROR}
         bodies = [_slice_body(s) for s in endpoints.get("subsets") or []]
-        for body, live in zip(bodies, existing):
+        # Uneven on purpose: the slices beyond the shorter list are created or deleted below.
+        for body, live in zip(bodies, existing, strict=False):
             if any(live.get(k) != v for k, v in body.items()) or live["metadata"].get("labels") != labels:
                 current = copy.deepcopy(live)
                 current["metadata"]["labels"] = labels

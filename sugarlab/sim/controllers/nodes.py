@@ -62,7 +62,8 @@ class NodeLifecycle:
                         message="Kubelet stopped posting node status.",
                     )
             taints = [t for t in obj["spec"].get("taints") or [] if t["key"] != UNREACHABLE]
-            obj["spec"]["taints"] = taints + [
+            obj["spec"]["taints"] = [
+                *taints,
                 {"key": UNREACHABLE, "effect": "NoSchedule", "timeAdded": stamp},
                 {"key": UNREACHABLE, "effect": "NoExecute", "timeAdded": stamp},
             ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from functools import partial
 
 from sugarlab.common.kubectl import pod_ready
 from sugarlab.common.objects import Obj
@@ -21,6 +22,14 @@ from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store
 
 HASH_LABEL = "pod-template-hash"
+
+
+def _set_status(obj: Obj, status: Obj) -> None:
+    obj["status"] = status
+
+
+def _scale(replica_set: Obj, replicas: int) -> None:
+    replica_set["spec"]["replicas"] = replicas
 
 
 def _template_key(template: Obj) -> str:
@@ -73,7 +82,7 @@ class ReplicaSetController:
                     self.store.kind(self.kind),
                     rs["metadata"]["namespace"],
                     rs["metadata"]["name"],
-                    lambda o: o.update(status=status),
+                    partial(_set_status, status=status),
                 )
 
 
@@ -101,7 +110,7 @@ class DeploymentController:
                     rs_type,
                     rs["metadata"]["namespace"],
                     rs["metadata"]["name"],
-                    lambda o: o["spec"].update(replicas=replicas),
+                    partial(_scale, replicas=replicas),
                 )
         counts = [rs.get("status", {}) for rs in sets] or [{}]
         total = sum(c.get("replicas", 0) for c in counts)

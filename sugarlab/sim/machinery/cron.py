@@ -81,7 +81,7 @@ class Schedule:
         fields = MACROS.get(text.strip(), text).split()
         if len(fields) != 5:
             raise ScheduleError(f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]")
-        parsed = [_field(f, low, high, names) for f, (low, high, names) in zip(fields, FIELDS)]
+        parsed = [_field(f, low, high, names) for f, (low, high, names) in zip(fields, FIELDS, strict=True)]
         weekdays = frozenset(d % 7 for d in parsed[4][0])
         return cls(parsed[0][0], parsed[1][0], parsed[2][0], parsed[3][0], weekdays, parsed[2][1], parsed[4][1])
 

@@ -81,7 +81,7 @@ def field_matcher(selector: str | None, supported: tuple[str, ...], kind: str) -
         if not eq:
             raise ApiError.bad_request(f"invalid field selector: {term!r}")
         path, op, value = eq.groups()
-        if path not in ("metadata.name", "metadata.namespace") + supported:
+        if path not in ("metadata.name", "metadata.namespace", *supported):
             raise ApiError.bad_request(f"field label not supported: {path}", reason="BadRequest")
         if op == "!=":
             checks.append(_bind(lambda obj, p, v: field_value(obj, p) != v, path, value))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -34,7 +34,7 @@ class Image:
     busybox: bool  # its shell and tools are busybox applets
     catalogued: bool = True
     command: tuple[str, ...] = ()  # its ENTRYPOINT and CMD, run when the pod gives no command: modelled if none
-    content: Content = Content()  # what it holds besides its programs
+    content: Content = field(default_factory=Content)  # what it holds besides its programs
 
 
 class ProgramSets(Schema):

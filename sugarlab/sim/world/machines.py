@@ -276,7 +276,9 @@ class Machines:
         index = 1 + max(int(n["spec"]["podCIDR"].split(".")[2]) for n in nodes)
         controller = next(n for n in nodes if "node-role.kubernetes.io/control-plane" in n["metadata"]["labels"])
         info = controller["status"]["nodeInfo"]
-        taints = [dict(zip(("key", "value", "effect"), re.split(r"[=:]", t))) for t in machine.join["taints"]]
+        taints = [
+            dict(zip(("key", "value", "effect"), re.split(r"[=:]", t), strict=True)) for t in machine.join["taints"]
+        ]
         node = node_object(
             machine.name,
             NODE_PROFILES[machine.profile],

@@ -129,6 +129,6 @@ def parse_fio_text(text: str, *, node: str = "", provenance: str = "") -> pd.Dat
     ends = [m.start() for m in jobs[1:]] + [len(text)]
     rows = [
         _job_row(text, job, end, version.group(1) if version else None, node, provenance)
-        for job, end in zip(jobs, ends)
+        for job, end in zip(jobs, ends, strict=True)
     ]
     return pd.DataFrame(rows, columns=COLUMNS).astype({"iodepth": "Int64", "error": "int64"})

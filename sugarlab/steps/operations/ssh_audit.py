@@ -52,7 +52,7 @@ class Check:
 
     def judge(self, config: dict[str, str]) -> tuple[str, str, bool]:
         """(setting, found, passed) for this item in a parsed `sshd -T` output."""
-        for keyword, setting in zip(self.keywords, self.settings):
+        for keyword, setting in zip(self.keywords, self.settings, strict=True):
             if keyword in config:
                 return setting, config[keyword], config[keyword].lower() in self.safe
         return self.settings[0], "not reported by sshd -T", False

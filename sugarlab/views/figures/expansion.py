@@ -11,7 +11,7 @@ def power_budget_figure(devices: pd.DataFrame, rating_w: float, limit: float) ->
     figure = Figure(figsize=(8, 1.8 + 0.3 * len(devices)))
     axes = figure.subplots()
     left = 0.0
-    for device, watts in zip(devices["device"], devices["watts"]):
+    for device, watts in zip(devices["device"], devices["watts"], strict=True):
         axes.barh(["draw"], [watts], left=left, label=device)
         left += watts
     axes.axvline(rating_w * limit, color="tab:orange", linestyle="--", label=f"{limit:.0%} of rating")

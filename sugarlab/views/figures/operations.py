@@ -21,7 +21,7 @@ def fio_results_figure(results: pd.DataFrame) -> Figure:
     iops.bar_label(bars, labels=["no result" if pd.isna(v) else f"{v:,.0f}" for v in frame["read_iops"]], padding=3)
     iops.set_xlabel("4k random-read IOPS")
     iops.set_xlim(0, max(float(frame["read_iops"].max(skipna=True) or 0), 1.0) * 1.3)
-    for name, marker in zip(percentiles, "o^sD"):
+    for name, marker in zip(percentiles, "o^sD", strict=False):  # markers to spare: a frame may hold fewer percentiles
         latency.plot(
             frame[f"read_clat_{name}_us"] / 1000,
             frame["node"],

@@ -12,7 +12,7 @@ def run_change_figure(figures: pd.DataFrame, run_a: str, run_b: str) -> Figure:
     figure = Figure(figsize=(9, 1 + 0.35 * max(len(shared), 2)))
     axes = figure.subplots()
     axes.barh(
-        [f"{m} ({u})" for m, u in zip(shared["measure"], shared["unit"])],
+        [f"{m} ({u})" for m, u in zip(shared["measure"], shared["unit"], strict=True)],
         shared["change"] * 100,
         color=["tab:green" if v >= 0 else "tab:red" for v in shared["change"]],
     )

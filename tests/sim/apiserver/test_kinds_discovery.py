@@ -94,7 +94,9 @@ def wide_rows(text: str) -> dict[tuple[str, str], dict[str, str]]:
     header, *lines = text.rstrip("\n").splitlines()
     names = re.split(r"\s{2,}", header.strip())
     starts = [header.index(name) for name in names]
-    table = [{n: line[a:b].strip() for n, a, b in zip(names, starts, [*starts[1:], None])} for line in lines]
+    table = [
+        {n: line[a:b].strip() for n, a, b in zip(names, starts, [*starts[1:], None], strict=True)} for line in lines
+    ]
     return {(r["NAME"], r["APIVERSION"]): r for r in table}
 
 

@@ -252,8 +252,8 @@ def rows(text: str) -> list[dict[str, str]]:
         at = header.index(name, at)
         starts.append(at)
         at += len(name)
-    bounds = list(zip(starts, starts[1:] + [None]))
-    return [{name: line[a:b].strip() for name, (a, b) in zip(names, bounds)} for line in lines]
+    bounds = list(zip(starts, [*starts[1:], None], strict=True))
+    return [{name: line[a:b].strip() for name, (a, b) in zip(names, bounds, strict=True)} for line in lines]
 
 
 def header(text: str) -> list[str]:

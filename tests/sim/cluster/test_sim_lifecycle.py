@@ -97,7 +97,7 @@ def test_workers_follow_their_profile(start_sim: Callable[..., Cluster]) -> None
 
 def test_cluster_without_metrics_server_gives_the_tutorials_hint(start_sim: Callable[..., Cluster]) -> None:
     cluster = start_sim(sim_addons=["csi-driver-nfs"])
-    with pytest.raises(MetricsUnavailable, match="components.yaml"):
+    with pytest.raises(MetricsUnavailable, match=r"components\.yaml"):
         top_nodes(cluster)
 
 
@@ -131,7 +131,7 @@ def test_a_dying_simulator_fails_with_its_exit_code_and_log(tmp_path: Path) -> N
 
 
 def test_the_spec_checks_its_own_catalogues() -> None:
-    with pytest.raises(SpecError, match="allowed profiles: .*pi4-4gb"):
+    with pytest.raises(SpecError, match=r"allowed profiles: .*pi4-4gb"):
         ClusterSpec(worker_profile="pi3")
     with pytest.raises(SpecError, match="nfs_provisioner"):
         ClusterSpec(nfs_provisioner="nfs-ganesha")

@@ -36,6 +36,6 @@ def test_items_pick_keys_to_paths_with_their_own_modes() -> None:
 
 def test_a_missing_item_key_fails_unless_the_source_is_optional() -> None:
     source = {"items": [{"key": "nope", "path": "n"}]}
-    with pytest.raises(MountFailed, match="^configmap references non-existent config key: nope$"):
+    with pytest.raises(MountFailed, match=r"^configmap references non-existent config key: nope$"):
         keyed_files({"a": b""}, source, 0o644, "configmap")
     assert keyed_files({"a": b""}, {**source, "optional": True}, 0o644, "configmap") == {}
