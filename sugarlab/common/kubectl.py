@@ -145,7 +145,8 @@ def _restartable(container: Obj | None) -> bool:
 
 def _terminated_reason(terminated: Mapping[str, Any], prefix: str = "") -> str:
     if terminated.get("reason"):
-        return prefix + terminated["reason"]
+        reason: str = terminated["reason"]
+        return prefix + reason
     if terminated.get("signal"):
         return f"{prefix}Signal:{terminated['signal']}"
     return f"{prefix}ExitCode:{terminated.get('exitCode', 0)}"

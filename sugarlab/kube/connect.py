@@ -24,7 +24,7 @@ from sugarlab.lab.params import LabParams
 from sugarlab.sim.world.spec import CONTEXT
 
 
-class StatusApiClient(client.ApiClient):
+class StatusApiClient(client.ApiClient):  # type: ignore[misc]  # the client is untyped (see pyproject.toml)
     """The official client, except that a refused request raises `ApiError` with the server's `Status`,
     and its pooled connections are closed when it goes rather than left to the garbage collector."""
 

@@ -28,7 +28,7 @@ def _status_object(body: object) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) and parsed.get("kind") == "Status" else {}
 
 
-class ApiError(ClusterError, ApiException):
+class ApiError(ClusterError, ApiException):  # type: ignore[misc]  # the client is untyped (see pyproject.toml)
     """The API server answered a request with an error; `api_status` is its `Status` object."""
 
     def __init__(self, request: str, cause: ApiException) -> None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from kubernetes.client import ApiClient
@@ -70,7 +70,7 @@ def as_dict(obj: Any) -> dict[str, Any]:
     """A plain dict for a kubernetes client model or a dict as the API returns it."""
     if isinstance(obj, Mapping):
         return dict(obj)
-    return ApiClient().sanitize_for_serialization(obj)
+    return cast(dict[str, Any], ApiClient().sanitize_for_serialization(obj))
 
 
 def _address(node: dict[str, Any], kind: str) -> str:
@@ -212,7 +212,7 @@ def parse_table(text: str) -> pd.DataFrame:
         raise ValueError(f"not a kubectl table: it should begin with a header such as NAME, not {text[:40]!r}")
     head = lines[0]
     starts = [0] + [m.end() for m in re.finditer(r" {2,}(?=\S)", head)]
-    bounds = list(zip(starts, starts[1:] + [None]))
+    bounds = list(zip(starts, [*starts[1:], None], strict=True))
     names = [head[a:b].strip().lower().replace("-", "_").replace(" ", "_") for a, b in bounds]
     rows = [[line[a:b].strip() for a, b in bounds] for line in lines[1:]]
     return pd.DataFrame(rows, columns=names, dtype=object)

@@ -8,7 +8,7 @@ Every frame has a `provenance` column (`cluster` or `simulated`), from the Clust
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from kubernetes.client.exceptions import ApiException
@@ -156,8 +156,10 @@ def _metrics_error(exc: ApiException, resource: str) -> MetricsUnavailable | Clu
 def _list_metrics(cluster: Cluster, resource: str, namespace: str | None = None) -> dict[str, Any]:
     try:
         if namespace:
-            return cluster.custom.list_namespaced_custom_object(METRICS_GROUP, METRICS_VERSION, namespace, resource)
-        return cluster.custom.list_cluster_custom_object(METRICS_GROUP, METRICS_VERSION, resource)
+            listed = cluster.custom.list_namespaced_custom_object(METRICS_GROUP, METRICS_VERSION, namespace, resource)
+        else:
+            listed = cluster.custom.list_cluster_custom_object(METRICS_GROUP, METRICS_VERSION, resource)
+        return cast(dict[str, Any], listed)
     except ApiException as exc:
         raise _metrics_error(exc, resource) from None
 
@@ -174,7 +176,7 @@ def top_pods(cluster: Cluster, namespace: str | None = None) -> pd.DataFrame:
 
 
 def unreported_nodes(top: pd.DataFrame) -> list[str]:
-    return top.loc[top["status"] == UNKNOWN, "name"].tolist()
+    return cast(list[str], top.loc[top["status"] == UNKNOWN, "name"].tolist())
 
 
 def diagnosis_markdown(top: pd.DataFrame | None = None, error: Exception | None = None) -> str:

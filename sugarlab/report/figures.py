@@ -139,12 +139,16 @@ def failover(files: LabFiles) -> pd.DataFrame:
 
 
 # -- key figures ----------------------------------------------------------------------------------------
-def _rows(section: str, source: str, read: Callable[[], list[tuple[str, float, str, str]]]) -> list[dict]:
+def _rows(section: str, source: str, read: Callable[[], list[tuple[str, float, str, str]]]) -> list[dict[str, object]]:
     try:
         found = read()
     except ArtefactError:
         return []
-    return [dict(zip(FIGURE_COLUMNS, (section, m, float(v), u, p, source))) for m, v, u, p in found if pd.notna(v)]
+    return [
+        dict(zip(FIGURE_COLUMNS, (section, m, float(v), u, p, source), strict=True))
+        for m, v, u, p in found
+        if pd.notna(v)
+    ]
 
 
 def _baseline_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
@@ -225,5 +229,5 @@ def key_figures(files: LabFiles) -> pd.DataFrame:
 
 def readable_figures(figures: pd.DataFrame) -> pd.DataFrame:
     """The key figures for people: each value with its unit (`15 s`, `19,220 IOPS`), no raw float."""
-    shown = figures.assign(value=[quantity(v, u) for v, u in zip(figures["value"], figures["unit"])])
+    shown = figures.assign(value=[quantity(v, u) for v, u in zip(figures["value"], figures["unit"], strict=True)])
     return shown.drop(columns="unit")

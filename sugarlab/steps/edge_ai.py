@@ -16,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pandas as pd
@@ -216,7 +216,7 @@ def infer(http: httpx.Client, image: bytes) -> dict[str, Any]:
     response = http.post("/infer", files={"image": ("image.jpg", image, "image/jpeg")})
     if response.status_code != 200:
         raise ClusterError(f"POST /infer through the service proxy answered {response.status_code}: {response.text}")
-    return response.json()
+    return cast(dict[str, Any], response.json())
 
 
 def log_inference(lab: Lab, answer: dict[str, Any], what: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -121,7 +122,7 @@ def preflight_verdict(checks: pd.DataFrame) -> Verdict:
     """Passed when every new worker is ready to join; the detail names each one's problems."""
     return Verdict(
         bool(checks["ready_to_join"].all()),
-        "; ".join(f"{w}: {p}" for w, p in zip(checks["worker"], checks["problems"]) if p),
+        "; ".join(f"{w}: {p}" for w, p in zip(checks["worker"], checks["problems"], strict=True) if p),
     )
 
 
@@ -219,10 +220,10 @@ def join_worker(lab: Lab, controller: Host, worker: Host, progress: bool = True)
     return JoinResult(worker.name, requested, registered, None, "NotReady", diagnose(lab, worker, node, ""))
 
 
-def wait_for_ready(lab: Lab, name: str, progress: bool = True) -> dict | None:
+def wait_for_ready(lab: Lab, name: str, progress: bool = True) -> dict[str, Any] | None:
     """Poll node `name` until Ready or the timeout; the node as last seen, or None if it never appeared."""
 
-    def ready() -> dict | Pending:
+    def ready() -> dict[str, Any] | Pending:
         try:
             node = lab.cluster.api.sanitize_for_serialization(lab.cluster.core.read_node(name))
         except ApiError as error:
@@ -238,10 +239,11 @@ def wait_for_ready(lab: Lab, name: str, progress: bool = True) -> dict | None:
             ready, f"{name}: registered, Ready", lab.params.join_timeout, speed=lab.cluster.speed, progress=progress
         )
     except WaitTimeout as late:
-        return late.last.value
+        last_seen: dict[str, Any] | None = late.last.value
+        return last_seen
 
 
-def diagnose(lab: Lab, worker: Host, node: dict | None, what: str) -> str:
+def diagnose(lab: Lab, worker: Host, node: dict[str, Any] | None, what: str) -> str:
     """Markdown: what went wrong, the node's own conditions, the agent's log, and the tutorial's hints."""
     parts = [f"**{worker.name} did not become Ready.** {what}".strip()]
     if node is not None:

@@ -97,7 +97,7 @@ class Observation:
         status = self.job.get("status", {})
         if not status.get("completionTime"):
             return None
-        return (pd.Timestamp(status["completionTime"]) - pd.Timestamp(status["startTime"])).total_seconds()
+        return float((pd.Timestamp(status["completionTime"]) - pd.Timestamp(status["startTime"])).total_seconds())
 
 
 def observe(lab: Lab, progress: bool = True) -> Observation:
@@ -191,7 +191,7 @@ def pods_per_node(observation: Observation) -> pd.DataFrame:
 
 def spread_verdict(spread: pd.DataFrame) -> Verdict:
     """The load spread when the busiest moment had pods on at least two nodes."""
-    return Verdict(len(spread) >= 2, f"busiest moment: {dict(zip(spread['node'], spread['pods']))}")
+    return Verdict(len(spread) >= 2, f"busiest moment: {dict(zip(spread['node'], spread['pods'], strict=True))}")
 
 
 def runtime_verdict(observation: Observation) -> Verdict:

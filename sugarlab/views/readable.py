@@ -38,7 +38,7 @@ def duration(seconds: float | pd.Timedelta | None) -> str:
         return f"{sign}{value * 1000:.0f} ms"
     if value < 60:
         return f"{sign}{value:.1f} s" if value < 10 and value != int(value) else f"{sign}{value:.0f} s"
-    whole = int(round(value))
+    whole = round(value)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
@@ -110,7 +110,8 @@ def readable_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def _frame_html(frame: pd.DataFrame) -> str | None:
     """The frame's HTML for IPython; None (IPython's own rendering) should a frame defeat the formatting."""
     try:
-        return readable_frame(frame)._repr_html_()
+        html: str = readable_frame(frame)._repr_html_()
+        return html
     except (TypeError, ValueError):
         return None
 

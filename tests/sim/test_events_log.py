@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sugarlab.lab.session import Lab
 from sugarlab.steps.operations import events
@@ -22,7 +23,7 @@ def event(
     first_min_ago: float | None = None,
     message: str = "m",
     namespace: str = "lab-scale",
-) -> dict:
+) -> dict[str, Any]:
     created = NOW - timedelta(minutes=created_min_ago)
     first = NOW - timedelta(minutes=first_min_ago if first_min_ago is not None else created_min_ago)
 
@@ -62,7 +63,7 @@ def test_rows_are_sorted_by_creation_and_read_like_kubectl() -> None:
 
 def test_warnings_are_grouped_by_reason_and_object_with_their_occurrences() -> None:
     grouped = events.warnings(events.events_frame(EVENTS, NOW))
-    assert list(zip(grouped["reason"], grouped["object"], grouped["events"], grouped["occurrences"])) == [
+    assert list(zip(grouped["reason"], grouped["object"], grouped["events"], grouped["occurrences"], strict=True)) == [
         ("BackOff", "pod/web-1", 2, 6),
         ("FailedScheduling", "pod/fio-1", 1, 1),
     ]
@@ -72,7 +73,7 @@ def test_warnings_are_grouped_by_reason_and_object_with_their_occurrences() -> N
 def test_churn_counts_events_per_minute_and_widens_the_bin_for_long_histories() -> None:
     counts, every = event_churn(events.events_frame(EVENTS, NOW))
     assert every == "1min" and len(counts) == 30 and counts["Warning"].sum() == 3 and counts["Normal"].sum() == 1
-    old = EVENTS + [event("old", 60 * 24, "Started")]
+    old = [*EVENTS, event("old", 60 * 24, "Started")]
     assert event_churn(events.events_frame(old, NOW))[1] == "15min"
 
 

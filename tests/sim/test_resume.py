@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -18,8 +19,8 @@ from sugarlab.app.cli import main
 NOTEBOOKS = Path(__file__).parents[1] / "data" / "resume-notebooks"
 
 
-def _manifest(run_dir: Path) -> dict:
-    return json.loads((run_dir / "manifest.json").read_text())
+def _manifest(run_dir: Path) -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads((run_dir / "manifest.json").read_text()))
 
 
 def test_a_failed_run_resumes_with_a_fix_and_keeps_both_attempts(

@@ -10,6 +10,7 @@ import tarfile
 import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -134,7 +135,9 @@ def test_the_runs_cluster_is_stopped(run: RunResult, stopped: list[Path]) -> Non
         ({}, ["07"], "notebooks"),
     ],
 )
-def test_bad_input_creates_nothing(tmp_path: Path, parameters: dict, selection: list[str] | None, name: str) -> None:
+def test_bad_input_creates_nothing(
+    tmp_path: Path, parameters: dict[str, Any], selection: list[str] | None, name: str
+) -> None:
     with pytest.raises(ParameterError) as caught:
         run_lab(parameters, notebooks=selection, notebooks_dir=NOTEBOOKS, output_dir=tmp_path / "out")
     assert caught.value.name == name
@@ -191,7 +194,7 @@ def test_a_report_that_cannot_be_made_leaves_no_front_page_but_says_why(
         raise KeyError("cpu_cores")
 
     monkeypatch.setattr(runner, "build_report", broken)
-    manifest: dict = {"run_id": "r", "notebooks": []}
+    manifest: dict[str, Any] = {"run_id": "r", "notebooks": []}
     assert runner._write_front_page(tmp_path, manifest) is None
     assert manifest["front_page_error"] == "KeyError: 'cpu_cores'"
     assert not (tmp_path / "index.html").exists()

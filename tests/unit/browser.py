@@ -64,7 +64,8 @@ class Browser:
             if message.get("id") == self._ids:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
-                return message.get("result", {})
+                result: dict[str, Any] = message.get("result", {})
+                return result
             events.append(message)
 
     def load(self, page: Path, width: int = 1280, media: str = "screen") -> Loaded:

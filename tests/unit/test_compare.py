@@ -7,6 +7,7 @@ import json
 import re
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,9 @@ from sugarlab.app.cli import main
 LAB = Path(__file__).parents[1] / "data" / "report-lab"
 
 
-def make_run(root: Path, run_id: str, parameters: dict, statuses: dict[str, str], edit: dict[str, str | None]) -> Path:
+def make_run(
+    root: Path, run_id: str, parameters: dict[str, Any], statuses: dict[str, str], edit: dict[str, str | None]
+) -> Path:
     """A run folder as the runner leaves it: the report lab's artefacts, with `edit` (path -> text, or
     None to leave it out) applied, and a manifest recording each with its sha256."""
     run = root / run_id

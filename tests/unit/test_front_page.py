@@ -9,6 +9,7 @@ import re
 import shutil
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from matplotlib.figure import Figure
@@ -43,7 +44,7 @@ def run_dir(lab: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def manifest() -> dict:
+def manifest() -> dict[str, Any]:
     return {
         "run_id": "20261130-100000-abcd",
         "status": "failed",

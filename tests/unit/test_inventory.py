@@ -28,15 +28,16 @@ DATA = Path(__file__).parents[1] / "data"
 NOW = datetime(2026, 4, 18, 18, 24, 5, tzinfo=UTC)  # the Date header of the noder capture
 
 
-def load(name: str) -> dict:
-    return json.loads((DATA / name).read_text())
+def load(name: str) -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads((DATA / name).read_text()))
 
 
-def k3s_nodes() -> list[dict]:
-    return load("k3s-nodes.json")["items"]
+def k3s_nodes() -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = load("k3s-nodes.json")["items"]
+    return items
 
 
-def completed_pod() -> dict:
+def completed_pod() -> dict[str, Any]:
     return load("k3s-pod-helm-install-completed.json")
 
 
@@ -103,7 +104,7 @@ def test_real_k3s_agent_has_no_role() -> None:
     assert agent["cpu_allocatable"] == 2.0
 
 
-def pi_node() -> dict:
+def pi_node() -> dict[str, Any]:
     """The real k3s server node re-dressed as a Raspberry Pi (arm64 values from tests/data/kubectl-get-nodes-wide.txt)."""
     node = copy.deepcopy(k3s_nodes()[0])
     node["metadata"]["labels"].update({"kubernetes.io/arch": "arm64", "beta.kubernetes.io/arch": "arm64"})

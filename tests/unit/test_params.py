@@ -44,7 +44,8 @@ def _kubeconfig(tmp_path: Path, server: str, contexts: tuple[str, ...] = ("home"
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def test_values_are_coerced_the_way_papermill_sends_them() -> None:
@@ -86,14 +87,14 @@ def test_bad_values_name_the_parameter_the_value_and_what_is_allowed(
 
 def test_missing_kubeconfig_is_named_before_any_work(tmp_path: Path) -> None:
     workspace = tmp_path / "lab"
-    with pytest.raises(ParameterError, match="'kubeconfig' = '.*nope.yaml' is not allowed: no such file"):
+    with pytest.raises(ParameterError, match=r"'kubeconfig' = '.*nope\.yaml' is not allowed: no such file"):
         open_lab("01-baseline", backend="live", kubeconfig=str(tmp_path / "nope.yaml"), workspace=str(workspace))
     assert not workspace.exists()
 
 
 def test_unknown_context_lists_the_contexts_there_are(tmp_path: Path) -> None:
     kubeconfig = _kubeconfig(tmp_path, "https://127.0.0.1:6443", ("home", "office"))
-    with pytest.raises(ParameterError, match="contexts in .*: home, office"):
+    with pytest.raises(ParameterError, match=r"contexts in .*: home, office"):
         open_lab(
             "01-baseline", backend="live", kubeconfig=str(kubeconfig), context="lab", workspace=str(tmp_path / "w")
         )

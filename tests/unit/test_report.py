@@ -51,7 +51,8 @@ def fio_results_csv() -> str:
         parse_fio((DATA / "fio" / name).read_text(), node=node, provenance="simulated").iloc[:1]
         for node, name in FIO_REPORTS.items()
     ]
-    return pd.concat(rows).assign(medium="USB SSD", diagnosis="").to_csv(index=False)
+    csv: str = pd.concat(rows).assign(medium="USB SSD", diagnosis="").to_csv(index=False)
+    return csv
 
 
 def security_checklist(weak_node: str = "") -> str:

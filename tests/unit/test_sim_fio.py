@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 TUTORIAL = fio_command("/data/benchmark/testfile")  # 4k randread, 60 s, depth 32, libaio
 
 
-def modelled(argv: list[str], medium: str) -> dict:
+def modelled(argv: list[str], medium: str) -> dict[str, Any]:
     return sim_fio.modelled_report(argv, sim_fio.MEDIA[medium], random.Random(1), NOW)
 
 
@@ -60,7 +61,7 @@ def test_percentiles_are_fio_histogram_values() -> None:
 
 def test_a_workload_the_model_does_not_cover_is_refused_with_the_way_out() -> None:
     with pytest.raises(sim_fio.UnsupportedJob, match="install fio"):
-        modelled(fio_command("/data/t")[:4] + ["--rw=randwrite", "--bs=4k"], "nvme")
+        modelled([*fio_command("/data/t")[:4], "--rw=randwrite", "--bs=4k"], "nvme")
 
 
 def test_real_runs_are_cut_down_and_keep_the_containers_paths() -> None:

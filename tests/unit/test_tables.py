@@ -6,6 +6,7 @@ import copy
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -16,7 +17,7 @@ DATA = Path(__file__).parents[1] / "data"
 NOW = datetime(2025, 8, 10, 12, 0, tzinfo=UTC)
 
 
-def raspi_nodes() -> list[dict]:
+def raspi_nodes() -> list[dict[str, Any]]:
     """The three Pis of kubectl-get-nodes-wide.txt, built on the real k3s node object (values from that row)."""
     template = json.loads((DATA / "k3s-nodes.json").read_text())["items"][0]
     rows = [

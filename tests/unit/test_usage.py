@@ -19,15 +19,16 @@ from sugarlab.lab.errors import ClusterError, MetricsUnavailable
 DATA = Path(__file__).parents[1] / "data"
 
 
-def load(name: str) -> dict:
-    return json.loads((DATA / name).read_text())
+def load(name: str) -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads((DATA / name).read_text()))
 
 
-def nodes() -> list[dict]:
-    return load("k3s-nodes.json")["items"]
+def nodes() -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = load("k3s-nodes.json")["items"]
+    return items
 
 
-def node_metrics() -> dict:
+def node_metrics() -> dict[str, Any]:
     """The real k3s NodeMetricsList, its one sample renamed to the real server node `noder` to pair them."""
     listing = load("node-metrics-list-k3s.json")
     listing["items"][0]["metadata"]["name"] = "noder"
@@ -95,17 +96,17 @@ class FakeCustom:
     def __init__(self, responses: dict[str, dict[str, Any] | Exception]) -> None:
         self.responses = responses
 
-    def _answer(self, resource: str) -> dict:
+    def _answer(self, resource: str) -> dict[str, Any]:
         answer = self.responses[resource]
         if isinstance(answer, Exception):
             raise answer
         return answer
 
-    def list_cluster_custom_object(self, group: str, version: str, plural: str) -> dict:
+    def list_cluster_custom_object(self, group: str, version: str, plural: str) -> dict[str, Any]:
         assert (group, version) == ("metrics.k8s.io", "v1beta1")
         return self._answer(plural)
 
-    def list_namespaced_custom_object(self, group: str, version: str, namespace: str, plural: str) -> dict:
+    def list_namespaced_custom_object(self, group: str, version: str, namespace: str, plural: str) -> dict[str, Any]:
         return self._answer(plural)
 
 

@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pandas as pd
@@ -38,7 +39,7 @@ def run_on_disk(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def archived_run(run_on_disk: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+def archived_run(run_on_disk: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     extracted = tmp_path_factory.mktemp("extracted")
     with tarfile.open(run_on_disk.with_name(run_on_disk.name + ".tar.gz")) as tar:
         tar.extractall(extracted, filter="data")
@@ -85,7 +86,7 @@ def test_every_cell_ran_and_checked_outputs_reproduce(run_on_disk: Path, name: s
     committed = _code_cells(nbformat.read(WORKBOOK / f"{name}.ipynb", as_version=4))
     executed = _code_cells(nbformat.read(run_on_disk / "notebooks" / f"{name}.ipynb", as_version=4))
     assert [c.source for c in executed] == [c.source for c in committed]
-    for reference, ran in zip(committed, executed):
+    for reference, ran in zip(committed, executed, strict=True):
         assert not [o for o in ran.outputs if o.output_type == "error"], ran.source
         if dict(find_comment_markers(reference.source)).get("check"):
             assert _compared(ran.outputs) == _compared(reference.outputs), ran.source
@@ -108,7 +109,7 @@ def test_a_parameter_one_notebook_declares_reaches_those_that_read_it(run_on_dis
     assert [name for name, cells in injected.items() if "worker_taint" in "".join(cells)] == ["02-expansion"]
 
 
-def test_archive_holds_every_notebook_executed_and_rendered(archived_run: tuple[Path, dict]) -> None:
+def test_archive_holds_every_notebook_executed_and_rendered(archived_run: tuple[Path, dict[str, Any]]) -> None:
     run_dir, manifest = archived_run
     assert manifest["status"] == "succeeded" and manifest["backend"] == "sim"
     assert [nb["name"] for nb in manifest["notebooks"]] == NOTEBOOKS
@@ -119,7 +120,7 @@ def test_archive_holds_every_notebook_executed_and_rendered(archived_run: tuple[
         assert re.search(r'<img [^>]*src="data:image/png;base64,', html), f"{name}.html has no embedded plot"
 
 
-def test_archive_holds_the_baseline_artefacts_with_matching_hashes(archived_run: tuple[Path, dict]) -> None:
+def test_archive_holds_the_baseline_artefacts_with_matching_hashes(archived_run: tuple[Path, dict[str, Any]]) -> None:
     run_dir, manifest = archived_run
     paths = {a["path"] for a in manifest["artefacts"]}
     assert {
@@ -147,7 +148,7 @@ def test_archive_holds_the_baseline_artefacts_with_matching_hashes(archived_run:
     assert all(line.endswith(",simulated") for line in snapshot[1:])
 
 
-def test_archive_records_steps_and_leaves_out_internal_state(archived_run: tuple[Path, dict]) -> None:
+def test_archive_records_steps_and_leaves_out_internal_state(archived_run: tuple[Path, dict[str, Any]]) -> None:
     run_dir, manifest = archived_run
     assert {(s["step"], s["status"]) for s in manifest["steps"]} >= {
         ("inventory", "passed"),
@@ -168,7 +169,7 @@ def test_archive_records_steps_and_leaves_out_internal_state(archived_run: tuple
     assert manifest["simulator_stopped"] is True
 
 
-def test_the_report_is_the_front_page_and_judges_every_milestone(archived_run: tuple[Path, dict]) -> None:
+def test_the_report_is_the_front_page_and_judges_every_milestone(archived_run: tuple[Path, dict[str, Any]]) -> None:
     run_dir, manifest = archived_run
     assert manifest["front_page"] == "index.html" and "front_page_error" not in manifest
     assert "final/milestone-checklist.md" in {a["path"] for a in manifest["artefacts"] if a["notebook"] == "07-report"}
@@ -197,7 +198,9 @@ def test_bad_parameters_create_no_run(tmp_path: Path, capsys: pytest.CaptureFixt
     assert [e.split("'")[1] for e in errors] == ["backend", "sim_workers", "kubeconfig"]
 
 
-def test_no_join_credential_in_anything_the_run_wrote(run_on_disk: Path, archived_run: tuple[Path, dict]) -> None:
+def test_no_join_credential_in_anything_the_run_wrote(
+    run_on_disk: Path, archived_run: tuple[Path, dict[str, Any]]
+) -> None:
     hashes = issued_token_hashes(run_on_disk)
     assert len(hashes) == 2  # one credential per joined worker
     assert leaked_credentials(run_on_disk, hashes) == []
@@ -210,7 +213,7 @@ def test_the_leak_check_finds_a_leaked_credential(tmp_path: Path) -> None:
     assert leaked_credentials(tmp_path, {hashlib.sha256(token).hexdigest()}) == ["notes.log"]
 
 
-def test_operations_leave_budgets_events_fio_audit_and_snapshot(archived_run: tuple[Path, dict]) -> None:
+def test_operations_leave_budgets_events_fio_audit_and_snapshot(archived_run: tuple[Path, dict[str, Any]]) -> None:
     run_dir, manifest = archived_run
     lab = run_dir / "lab"
     written = {a["path"] for a in manifest["artefacts"] if a["notebook"] == "06-operations"}
@@ -254,7 +257,7 @@ def test_operations_leave_budgets_events_fio_audit_and_snapshot(archived_run: tu
         assert (lab / "final" / "storageclass.txt").read_text().startswith("Name:                  nfs-shared\n")
 
 
-def test_storage_failover_is_proven_from_the_database(archived_run: tuple[Path, dict]) -> None:
+def test_storage_failover_is_proven_from_the_database(archived_run: tuple[Path, dict[str, Any]]) -> None:
     run_dir, manifest = archived_run
     lab = run_dir / "lab"
     written = {a["path"] for a in manifest["artefacts"] if a["notebook"] == "04-storage"}

@@ -55,7 +55,8 @@ class Classifier:
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Row-wise softmax, shifted by each row's maximum so large logits do not overflow."""
     shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
+    probabilities: np.ndarray = shifted / shifted.sum(axis=1, keepdims=True)
+    return probabilities
 
 
 def session_options(settings: Settings) -> ort.SessionOptions:

@@ -29,7 +29,7 @@ from sugarlab.payloads.edge_ai.settings import Settings
 PER_CHANNEL_OPSET = 13  # DequantizeLinear takes a per-channel axis from opset 13
 
 
-class _Images(CalibrationDataReader):
+class _Images(CalibrationDataReader):  # type: ignore[misc]  # onnxruntime ships no type hints
     def __init__(self, input_name: str, images: Sequence[np.ndarray]) -> None:
         self._feeds: Iterator[dict[str, np.ndarray]] = iter([{input_name: image[None]} for image in images])
 

@@ -30,7 +30,8 @@ COMPONENT = "cronjob-controller"
 def _finished(job: Obj) -> str | None:
     for condition in (job.get("status") or {}).get("conditions") or []:
         if condition.get("type") in ("Complete", "Failed") and condition.get("status") == "True":
-            return condition["type"]
+            finished: str = condition["type"]
+            return finished
     return None
 
 

@@ -47,7 +47,7 @@ def status(exit_code: int, command: list[str]) -> dict[str, Any]:
 
 
 def container_of(pod: Obj, name: str | None) -> Obj:
-    containers = pod["spec"]["containers"]
+    containers: list[Obj] = pod["spec"]["containers"]
     if not name:
         if len(containers) > 1:
             raise ExecError(

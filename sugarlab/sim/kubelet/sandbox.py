@@ -52,7 +52,8 @@ def pod_dir(state_dir: Path, uid: str) -> Path:
 
 
 def container_root(state_dir: Path, pod: Obj, container: Obj) -> Path:
-    return pod_dir(state_dir, pod["metadata"]["uid"]) / container["name"]
+    name: str = container["name"]
+    return pod_dir(state_dir, pod["metadata"]["uid"]) / name
 
 
 def remove_pod(state_dir: Path, uid: str) -> None:

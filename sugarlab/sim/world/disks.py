@@ -20,7 +20,8 @@ def volume_dir(state_dir: Path, pv: Obj) -> Path:
     spec = pv["spec"]
     if "csi" in spec:
         attributes = spec["csi"]["volumeAttributes"]
-        return nas.export_dir(state_dir, attributes["server"], attributes["share"]) / attributes["subdir"]
+        subdir: str = attributes["subdir"]
+        return nas.export_dir(state_dir, attributes["server"], attributes["share"]) / subdir
     if "nfs" in spec:
         return nas.export_dir(state_dir, spec["nfs"]["server"], spec["nfs"]["path"])
     node = spec["nodeAffinity"]["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]["values"][0]

@@ -284,7 +284,8 @@ def drain_node(lab: Lab, progress: bool = True) -> Experiment:
 def _deleted_at(pod: client.V1Pod) -> datetime:
     """When the pod was deleted, on the cluster's clock: kube-apiserver sets deletionTimestamp to the time
     of the request plus the grace period (k8s.io/apiserver pkg/registry/rest/delete.go, BeforeDelete)."""
-    return pod.metadata.deletion_timestamp - timedelta(seconds=pod.metadata.deletion_grace_period_seconds or 0)
+    deleted: datetime = pod.metadata.deletion_timestamp
+    return deleted - timedelta(seconds=pod.metadata.deletion_grace_period_seconds or 0)
 
 
 def _node_ready(lab: Lab, node: str) -> tuple[str, datetime | None]:

@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,7 +68,7 @@ def test_label_selectors_sort_requirements_by_key() -> None:
     assert format_selector(None) == "<none>" and format_selector({}) == "<none>"
 
 
-def pod(**status: object) -> dict:
+def pod(**status: object) -> dict[str, Any]:
     return {
         "metadata": {"name": "p", "creationTimestamp": stamp(timedelta(minutes=5))},
         "spec": {"containers": [{"name": "a"}, {"name": "b"}], "nodeName": "sugarkube1"},
@@ -360,7 +361,7 @@ def test_a_real_completed_k3s_pod_prints_as_kubectl_printed_it() -> None:
 def test_real_k3s_nodes_print_the_rows_of_kubectl_get_nodes_wide() -> None:
     """The real `noder` Node re-dressed with the values of each row of tests/data/kubectl-get-nodes-wide.txt."""
     template = json.loads((DATA / "k3s-nodes.json").read_text())["items"][0]
-    header, *lines = (DATA / "kubectl-get-nodes-wide.txt").read_text().splitlines()
+    _header, *lines = (DATA / "kubectl-get-nodes-wide.txt").read_text().splitlines()
     ages = {
         "raspi64-0": timedelta(days=6, minutes=30),
         "raspi64-1": timedelta(days=5, hours=23, minutes=10),

@@ -16,7 +16,7 @@ from sugarlab.lab.cluster import Cluster
 SYSTEM_APPS = {"coredns", "local-path-provisioner", "metrics-server", "traefik", "svclb-traefik"}
 
 
-def _pod(name: str, **spec: object) -> dict:
+def _pod(name: str, **spec: object) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -242,8 +242,8 @@ def test_kubectl_gets_its_table_columns(sim: Cluster) -> None:
     assert body["rows"][0]["cells"][:3] == ["sugarkube0", "Ready", "control-plane,master"]
 
 
-def _stress_job(name: str, tolerate: bool) -> dict:
-    spec: dict = {
+def _stress_job(name: str, tolerate: bool) -> dict[str, Any]:
+    spec: dict[str, Any] = {
         "restartPolicy": "Never",
         "containers": [
             {

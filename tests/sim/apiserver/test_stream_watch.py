@@ -44,12 +44,14 @@ def _get(kubeconfig: Path, path: str, accept: str = "application/json", timeout:
     return urllib.request.urlopen(request, timeout=timeout, context=trust)
 
 
-def _watch_lines(kubeconfig: Path, path: str, accept: str = "application/json", timeout: float = 15) -> list[dict]:
+def _watch_lines(
+    kubeconfig: Path, path: str, accept: str = "application/json", timeout: float = 15
+) -> list[dict[str, Any]]:
     with _get(kubeconfig, path, accept, timeout) as response:
         return [json.loads(line) for line in response]
 
 
-def _configmap(name: str, **labels: str) -> dict:
+def _configmap(name: str, **labels: str) -> dict[str, Any]:
     return {"metadata": {"name": name, "labels": labels}, "data": {"k": "v"}}
 
 

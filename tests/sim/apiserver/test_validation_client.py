@@ -327,8 +327,8 @@ def test_unknown_and_duplicate_fields_are_warned_about_or_ignored_and_dropped(
 ) -> None:
     name = f"fv-{directive.lower() or 'default'}"
     raw = (
-        '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s","name":"%s"},"data":{"a":"1"},'
-        '"dta":{"b":"2"}}' % ("dup", name)
+        '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"' + name + '"},"data":{"a":"1"},'
+        '"dta":{"b":"2"}}'
     )
     status, headers, stored = send(api, "POST", CONFIGMAPS, raw, [("fieldValidation", directive)] if directive else [])
     assert status == 201
@@ -357,8 +357,8 @@ def _paths(value: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[str
 
 
 def _with(obj: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
-    changed = json.loads(json.dumps(obj))
-    target = changed
+    changed: dict[str, Any] = json.loads(json.dumps(obj))
+    target: Any = changed
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value

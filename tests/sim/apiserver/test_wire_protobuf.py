@@ -21,7 +21,8 @@ def envelope(api_version: str, kind: str, obj: Any) -> bytes:
     unknown = message("k8s.io.apimachinery.pkg.runtime.Unknown", raw=obj.SerializeToString())
     if kind:
         unknown.typeMeta.apiVersion, unknown.typeMeta.kind = api_version, kind
-    return proto_decode.MAGIC + unknown.SerializeToString()
+    serialized: bytes = unknown.SerializeToString()
+    return proto_decode.MAGIC + serialized
 
 
 META, CORE = "k8s.io.apimachinery.pkg.apis.meta.v1", "k8s.io.api.core.v1"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 from kubernetes import client
@@ -12,7 +13,7 @@ from kubernetes.client.exceptions import ApiException
 from sugarlab.lab.cluster import Cluster
 
 
-def _pdb(name: str, labels: dict[str, str], **budget: object) -> dict:
+def _pdb(name: str, labels: dict[str, str], **budget: object) -> dict[str, Any]:
     return {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",

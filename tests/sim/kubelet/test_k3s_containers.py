@@ -33,7 +33,8 @@ def pod(name: str, image: str, command: list[str], **spec: Any) -> dict[str, Any
 def status_of(kubeconfig: Path, name: str) -> dict[str, Any]:
     done = kubectl(kubeconfig, "get", "pod", name, "-o", "json")
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)["status"]
+    status: dict[str, Any] = json.loads(done.stdout)["status"]
+    return status
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +160,7 @@ def _sqlite_status(kubeconfig: Path, name: str) -> dict[str, Any] | None:
     done = kubectl(kubeconfig, "get", "pod", name, "-n", "lab-scale", "-o", "json")
     if done.returncode:
         return None
-    statuses = json.loads(done.stdout)["status"].get("containerStatuses") or [{}]
+    statuses: list[dict[str, Any]] = json.loads(done.stdout)["status"].get("containerStatuses") or [{}]
     return statuses[0]
 
 

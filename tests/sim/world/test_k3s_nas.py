@@ -9,7 +9,7 @@ import sqlite3
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -39,7 +39,7 @@ def nas_power(kubeconfig: Path, on: bool) -> dict[str, Any]:
         headers={"Content-Type": "application/json", **auth},
     )
     with urllib.request.urlopen(request, timeout=10, context=trust) as answer:
-        return json.loads(answer.read())
+        return cast(dict[str, Any], json.loads(answer.read()))
 
 
 def writer_pod(name: str, claim: str) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def writer_pod(name: str, claim: str) -> dict[str, Any]:
 
 
 def pod_json(kubeconfig: Path, name: str) -> dict[str, Any]:
-    return json.loads(kubectl(kubeconfig, "get", "pod", name, "-o", "json").stdout)
+    return cast(dict[str, Any], json.loads(kubectl(kubeconfig, "get", "pod", name, "-o", "json").stdout))
 
 
 @pytest.fixture(scope="module")

@@ -132,7 +132,8 @@ def decode_body(rt: ResourceType, body: Obj) -> Obj:
         raise ApiError.bad_request(prefix + _strict_message(decoded.strict))
     if directive == WARN:
         _state().warnings.extend(decoded.strict)
-    return decoded.obj
+    obj: Obj = decoded.obj
+    return obj
 
 
 def decode_patched(rt: ResourceType, patched: Obj, strategic_patch: Any = None) -> Obj:
@@ -157,7 +158,8 @@ def decode_patched(rt: ResourceType, patched: Obj, strategic_patch: Any = None) 
         )
     if directive == WARN:
         _state().warnings.extend(decoded.strict)
-    return decoded.obj
+    obj: Obj = decoded.obj
+    return obj
 
 
 def admit(rt: ResourceType, obj: Obj, old: Obj | None = None) -> Obj:

@@ -131,7 +131,8 @@ def v2_protobuf() -> bytes:
     document.info.title, document.info.version = spec["info"]["title"], spec["info"]["version"]
     for name, schema in spec["definitions"].items():
         _schema(schema, document.definitions.additional_properties.add(name=name).value)
-    return document.SerializeToString(deterministic=True)
+    serialized: bytes = document.SerializeToString(deterministic=True)
+    return serialized
 
 
 def document_class() -> type[Message]:

@@ -16,7 +16,8 @@ DEFAULT_CLASS = ("storageclass.kubernetes.io/is-default-class", "storageclass.be
 
 
 def _name(obj: Obj) -> str:
-    return obj["metadata"]["name"]
+    name: str = obj["metadata"]["name"]
+    return name
 
 
 def storage_class_cells(sc: Obj, now: datetime) -> list[Any]:
@@ -123,7 +124,8 @@ def _parameters(ref: Obj | None) -> str:
     """printIngressClass: `Kind.apiGroup/name` of the parameters resource."""
     if not ref:
         return NONE
-    return ref["kind"] + (f".{ref['apiGroup']}" if ref.get("apiGroup") else "") + f"/{ref['name']}"
+    group = f".{ref['apiGroup']}" if ref.get("apiGroup") else ""
+    return f"{ref['kind']}{group}/{ref['name']}"
 
 
 def default_cells(obj: Obj, now: datetime) -> list[Any]:

@@ -20,7 +20,8 @@ from sugarlab.sim.apiserver.printers.columns import AGE, CONTAINERS, IMAGES, NAM
 
 
 def _name(obj: Obj) -> str:
-    return obj["metadata"]["name"]
+    name: str = obj["metadata"]["name"]
+    return name
 
 
 # -- pods ---------------------------------------------------------------------------------------------
@@ -91,7 +92,8 @@ def _external_ip(service: Obj) -> str:
         balancers = sorted({i.get("ip") or i.get("hostname") for i in ingress if i.get("ip") or i.get("hostname")})
         return ",".join([*balancers, *external]) or "<pending>"
     if kind == "ExternalName":
-        return spec.get("externalName", "")
+        external_name: str = spec.get("externalName", "")
+        return external_name
     return "<unknown>"
 
 

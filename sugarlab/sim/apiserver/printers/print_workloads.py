@@ -21,7 +21,8 @@ from sugarlab.sim.apiserver.printers.columns import AGE, CONTAINERS, IMAGES, NAM
 
 
 def _name(obj: Obj) -> str:
-    return obj["metadata"]["name"]
+    name: str = obj["metadata"]["name"]
+    return name
 
 
 def _template_spec(obj: Obj) -> Obj:

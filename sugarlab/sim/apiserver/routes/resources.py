@@ -157,8 +157,8 @@ def _prepare(target: Target, body: Any) -> Obj:
             f"the API version in the data ({body.get('apiVersion')}) and kind ({body.get('kind')}) do not "
             f"match the endpoint {rt.api_version}, {rt.plural}"
         )
-    body = admission.decode_body(rt, body)
-    meta = body.setdefault("metadata", {})
+    obj = admission.decode_body(rt, body)
+    meta = obj.setdefault("metadata", {})
     if rt.namespaced:
         if meta.get("namespace") and meta["namespace"] != target.namespace:
             raise ApiError.bad_request(
@@ -169,8 +169,8 @@ def _prepare(target: Target, body: Any) -> Obj:
         raise ApiError.bad_request("the name of the object does not match the name on the URL")
     if target.name:
         meta["name"] = target.name
-    normalize(rt.kind, body)
-    return body
+    normalize(rt.kind, obj)
+    return obj
 
 
 def create(ctx: Context, target: Target, body: Any) -> Obj:

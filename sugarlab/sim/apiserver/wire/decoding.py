@@ -114,7 +114,8 @@ class _Decoder:
                 return "v1.ResourceList"  # the named map type of every quantity map in core/v1
             return "map[string]" + self.go_type(values)
         if kind == "integer":
-            return resolved.get("format", "int64")
+            integer: str = resolved.get("format", "int64")
+            return integer
         if kind == "number":
             return "float64"
         if kind == "boolean":

@@ -72,11 +72,13 @@ def apply_patch(content_type: str, current: dict[str, Any], body: Any) -> dict[s
         if not isinstance(body, list):
             raise ApiError.bad_request("json patch must be a list of operations")
         try:
-            return jsonpatch.apply_patch(current, body)
+            patched: dict[str, Any] = jsonpatch.apply_patch(current, body)
+            return patched
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
             raise ApiError(422, "Invalid", f"the json patch could not be applied: {exc}") from None
     if not isinstance(body, dict):
         raise ApiError.bad_request(f"a {content_type} body must be an object")
-    if content_type == MERGE_PATCH:
-        return merge_patch(current, body)
-    return strategic_merge(current, body)
+    merged: dict[str, Any] = (
+        merge_patch(current, body) if content_type == MERGE_PATCH else strategic_merge(current, body)
+    )
+    return merged
