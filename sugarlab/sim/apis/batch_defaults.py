@@ -4,6 +4,8 @@ backoffLimit 6, a pod template whose restartPolicy must be Never or OnFailure, a
 
 from __future__ import annotations
 
+import uuid
+
 from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.cron import Schedule, ScheduleError
 from sugarlab.sim.machinery.errors import ApiError
@@ -48,6 +50,14 @@ def job_labels(job: Obj) -> None:
     job["spec"]["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": job["metadata"]["uid"]}}
     template_meta = job["spec"]["template"].setdefault("metadata", {})
     template_meta["labels"] = {**(template_meta.get("labels") or {}), **labels}
+
+
+def new_job(job: Obj) -> None:
+    """A Job as the API server creates it, whoever asks (pkg/registry/batch/job's PrepareForCreate, which runs
+    once the object has its uid): defaults, then the controller-uid selector and labels."""
+    default_job(job)
+    job["metadata"].setdefault("uid", str(uuid.uuid4()))
+    job_labels(job)
 
 
 def default_cronjob(cronjob: Obj) -> None:

@@ -87,3 +87,10 @@ def default_claim(claim: Obj) -> None:
         raise ApiError.invalid("PersistentVolumeClaim", claim["metadata"].get("name", ""), causes)
     spec.setdefault("volumeMode", "Filesystem")
     claim["status"] = {"phase": "Pending"}
+
+
+def new_namespace(namespace: Obj) -> None:
+    """A new Namespace: Active, and labelled with its own name (the NamespaceDefaultLabelName feature)."""
+    namespace["status"] = {"phase": "Active"}
+    meta = namespace["metadata"]
+    meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta.get("name", "")

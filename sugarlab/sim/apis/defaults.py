@@ -1,14 +1,27 @@
-"""The API server's defaulting and normalisation of the kinds served beyond the workloads (the
-SetDefaults_* functions of pkg/apis/*/v1/defaults.go in kubernetes/kubernetes)."""
+"""Which defaulting and normalisation each kind goes through (the SetDefaults_* functions of
+pkg/apis/*/v1/defaults.go and the REST strategies' PrepareForCreate in kubernetes/kubernetes): on create,
+and on every write. A Service's ClusterIP is the API server's own to allocate (`apiserver.services`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.apis.apps_defaults import default_daemonset, default_deployment_spec, default_statefulset_spec
-from sugarlab.sim.apis.batch_defaults import default_cronjob
-from sugarlab.sim.apis.core_defaults import default_replication_controller, normalize_secret
+from sugarlab.sim.apis.apps_defaults import (
+    default_daemonset,
+    default_deployment,
+    default_deployment_spec,
+    default_statefulset,
+    default_statefulset_spec,
+)
+from sugarlab.sim.apis.batch_defaults import default_cronjob, new_job
+from sugarlab.sim.apis.core_defaults import (
+    default_claim,
+    default_pod,
+    default_replication_controller,
+    new_namespace,
+    normalize_secret,
+)
 
 
 def _priority_class(pc: Obj) -> None:
@@ -16,6 +29,12 @@ def _priority_class(pc: Obj) -> None:
 
 
 NEW: dict[str, Callable[[Obj], None]] = {
+    "Pod": default_pod,
+    "Deployment": default_deployment,
+    "StatefulSet": default_statefulset,
+    "PersistentVolumeClaim": default_claim,
+    "Job": new_job,
+    "Namespace": new_namespace,
     "CronJob": default_cronjob,
     "ReplicationController": default_replication_controller,
     "PriorityClass": _priority_class,

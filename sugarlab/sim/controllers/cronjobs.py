@@ -10,12 +10,11 @@ finished Jobs beyond `successfulJobsHistoryLimit` (3) and `failedJobsHistoryLimi
 from __future__ import annotations
 
 import copy
-import uuid
 from datetime import datetime
 
 from sugarlab.common.kubectl import format_time, parse_time
 from sugarlab.common.objects import Obj
-from sugarlab.sim.apis.batch_defaults import default_job, job_labels
+from sugarlab.sim.apis.batch_defaults import new_job
 from sugarlab.sim.apis.owned import owned, owner_ref
 from sugarlab.sim.machinery.cron import Schedule
 from sugarlab.sim.machinery.errors import ApiError
@@ -120,13 +119,11 @@ class CronJobController:
                 "labels": meta.get("labels") or {},
                 "annotations": {**(meta.get("annotations") or {}), SCHEDULED: format_time(due)},
                 "ownerReferences": [owner_ref(cronjob)],
-                "uid": str(uuid.uuid4()),
             },
             "spec": template.get("spec") or {},
         }
         try:
-            default_job(job)
-            job_labels(job)
+            new_job(job)
             created = self.store.create(self.store.kind("Job"), job)
         except ApiError as exc:
             events.record(

@@ -5,7 +5,6 @@ and pkg/registry/generic/registry's Store)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -14,9 +13,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.apis.apps_defaults import default_deployment, default_statefulset
-from sugarlab.sim.apis.batch_defaults import default_job, job_labels
-from sugarlab.sim.apis.core_defaults import default_claim, default_pod
 from sugarlab.sim.apis.defaults import default_new, normalize
 from sugarlab.sim.apiserver import dry_run
 from sugarlab.sim.apiserver.admission import admission
@@ -180,23 +176,8 @@ def create(ctx: Context, target: Target, body: Any) -> Obj:
     for field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
         obj["metadata"].pop(field, None)
     admit_create(ctx.store, target.rt, obj)
-    if target.rt.kind == "Pod":
-        default_pod(obj)
-    elif target.rt.kind == "Deployment":
-        default_deployment(obj)
-    elif target.rt.kind == "StatefulSet":
-        default_statefulset(obj)
-    elif target.rt.kind == "PersistentVolumeClaim":
-        default_claim(obj)
-    elif target.rt.kind == "Service":
+    if target.rt.kind == "Service":
         default_service(obj, ctx.store)
-    elif target.rt.kind == "Job":
-        default_job(obj)
-        obj["metadata"]["uid"] = str(uuid.uuid4())
-        job_labels(obj)
-    elif target.rt.kind == "Namespace":
-        obj["status"] = {"phase": "Active"}
-        obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"].get("name", "")
     default_new(target.rt.kind, obj)
     return ctx.store.create(target.rt, obj)
 
