@@ -1,8 +1,9 @@
 """The kubelets of all simulated nodes: they start bound pods and finish deleted ones.
 
-A container "starts" after its image is pulled (a few virtual seconds, shorter when the node
-already has the image) and then runs the behaviour `workloads` gives its image, or, when no
-behaviour models its command, the command itself, confined (`container_lifecycle`).
+A container starts once its volumes are mounted, its image is on the node (`image_manager`: pulled, or
+waiting in ErrImagePull and ImagePullBackOff) and its init containers are done, and then runs the
+behaviour `workloads` gives its image, or, when no behaviour models its command, the command itself,
+confined (`container_lifecycle`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sugarlab.sim.apis.pods import running_status, succeeded_status
 from sugarlab.sim.kubelet import fio_runs
 from sugarlab.sim.kubelet.container_lifecycle import ContainerLifecycle, runs_for_real
 from sugarlab.sim.kubelet.file_volumes import PendingMounts
+from sugarlab.sim.kubelet.image_manager import ImageManager
 from sugarlab.sim.kubelet.init_containers import InitContainers
 from sugarlab.sim.kubelet.nas_outage import NasOutage
 from sugarlab.sim.kubelet.processes import LocalProcesses
@@ -27,16 +29,14 @@ from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.machines import powered_off
 from sugarlab.sim.world.workloads import behaviour
 
-PULL_SECONDS = (2.0, 9.0)  # an uncached image over a home connection onto a Pi, roughly
-CACHED_SECONDS = 0.5
 STOP_SECONDS = 1.0  # most containers exit promptly on SIGTERM
 
 
 class Kubelets:
     def __init__(self, store: Store, seed: int, processes: LocalProcesses, state_dir: Path) -> None:
         self.store, self.seed, self.processes, self.state_dir = store, seed, processes, state_dir
-        # pod uid -> when (virtual epoch seconds) it will be running, and each image's pull time (0: cached)
-        self._starting: dict[str, tuple[float, dict[str, float]]] = {}
+        self._starting: set[str] = set()  # uids of pods being started: their images pulled, volumes mounted ...
+        self.images = ImageManager(store)  # each node's images and the pulls
         self.lifecycle = ContainerLifecycle(store, processes, state_dir)  # containers that run for real
         self.outage = NasOutage(store, processes, state_dir)  # volumes on a NAS that does not answer
         self.inits = InitContainers(store, processes, state_dir)
@@ -46,6 +46,7 @@ class Kubelets:
         now = self.store.clock.now()
         nodes = {n["metadata"]["name"]: n for n in self.store.view(self.store.kind("Node"))}
         pods = self.store.view(self.store.kind("Pod"))
+        self.images.tend_nodes(list(nodes.values()), pods)
         off = powered_off(self.store)
         for pod in pods:
             node = nodes.get(pod["spec"].get("nodeName", ""))
@@ -58,7 +59,7 @@ class Kubelets:
             if "deletionTimestamp" in meta:
                 self._finish_deletion(pod, node, now.timestamp())
             elif phase in (None, "Pending"):
-                self._start(pod, node, pods, now.timestamp())
+                self._start(pod, node, now.timestamp())
             elif phase == "Running" and any(runs_for_real(c) for c in pod["spec"]["containers"]):
                 if not self.outage.stalled(pod):
                     self.lifecycle.tend(pod, node["metadata"]["name"], now)
@@ -67,25 +68,12 @@ class Kubelets:
             elif phase == "Running":
                 self._finish_run(pod, node, now)
 
-    def _start(self, pod: Obj, node: Obj, pods: list[Obj], now: float) -> None:
+    def _start(self, pod: Obj, node: Obj, now: float) -> None:
         uid = pod["metadata"]["uid"]
         rng = random.Random(f"{self.seed}:{uid}")
         host = node["metadata"]["name"]
         if uid not in self._starting:
-            images_here = {
-                c["image"]
-                for p in pods
-                if p["spec"].get("nodeName") == host and p.get("status", {}).get("phase") == "Running"
-                for c in p["spec"]["containers"]
-            }
-            pulls = {
-                c["image"]: 0.0 if c["image"] in images_here else rng.uniform(*PULL_SECONDS)
-                for c in pod["spec"]["containers"]
-            }
-            for image in (i for i, seconds in pulls.items() if seconds):
-                events.record(self.store, pod, "Pulling", f'Pulling image "{image}"', "kubelet", host=host)
-            delay = sum(pulls.values()) + CACHED_SECONDS * len(pod["spec"]["containers"])
-            self._starting[uid] = (now + delay, pulls)
+            self._starting.add(uid)
 
             def creating(obj: Obj) -> None:
                 obj["status"]["containerStatuses"] = [
@@ -104,14 +92,13 @@ class Kubelets:
 
             self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], creating)
             return
-        due, pulls = self._starting[uid]
-        if now < due or self.outage.holds(pod, host, self.store.clock.now()):
+        if self.outage.holds(pod, host, self.store.clock.now()) or self.mounts.holds(pod, host, self.store.clock.now()):
             return
-        if self.mounts.holds(pod, host, self.store.clock.now()):
+        if not self.images.ready(pod, node, now):
             return
         if not self.inits.done(pod, host, self.store.clock.now()):
             return
-        del self._starting[uid]
+        self._starting.discard(uid)
         host_ip = node["status"]["addresses"][0]["address"]
         pod_ip = (
             host_ip if pod["spec"].get("hostNetwork") else self._free_ip(node, self.store.view(self.store.kind("Pod")))
@@ -140,19 +127,14 @@ class Kubelets:
                 obj["status"]["conditions"] = [
                     scheduled if c["type"] == "PodScheduled" else c for c in obj["status"]["conditions"]
                 ]
+            for status in obj["status"]["containerStatuses"]:
+                status["imageID"] = self.images.image_id(host, status["image"]) or status["imageID"]
             if local:
                 _set_ready(obj, False)
             self.lifecycle.initial_status(obj, started)
 
         running = self.store.update(self.store.kind("Pod"), pod["metadata"]["namespace"], pod["metadata"]["name"], run)
         for container in pod["spec"]["containers"]:
-            image, seconds = container["image"], pulls.get(container["image"], 0.0)
-            pulled = (
-                f'Successfully pulled image "{image}" in {seconds:.3f}s'
-                if seconds
-                else f'Container image "{image}" already present on machine'
-            )
-            events.record(self.store, running, "Pulled", pulled, "kubelet", host=host)
             events.record(
                 self.store, running, "Created", f"Created container: {container['name']}", "kubelet", host=host
             )
@@ -233,7 +215,8 @@ class Kubelets:
                     "kubelet",
                     host=node["metadata"]["name"],
                 )
-        self._starting.pop(meta["uid"], None)
+        self._starting.discard(meta["uid"])
+        self.images.forget(meta["uid"])
         self.lifecycle.forget(meta["uid"])
         self.outage.forget(meta["uid"])
         self.inits.forget(meta["uid"])

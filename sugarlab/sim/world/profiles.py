@@ -25,6 +25,7 @@ class NodeProfile:
     kernel: str
     root_fs_ki: int  # size of the root filesystem (kubelet's nodefs)
     storage_medium: str
+    image_pull_mb_per_s: float  # compressed image bytes pulled and unpacked per second, in MB (10^6 bytes)
 
     @property
     def allocatable_memory_ki(self) -> int:
@@ -45,6 +46,7 @@ class Board(Schema):
     kernel: str
     root_fs_ki: int
     storage_medium: str
+    image_pull_mb_per_s: float
     memory_ki: dict[int, int]  # nominal GB -> MemTotal
 
     def profiles(self) -> list[NodeProfile]:
@@ -58,6 +60,7 @@ class Board(Schema):
                 kernel=self.kernel,
                 root_fs_ki=self.root_fs_ki,
                 storage_medium=self.storage_medium,
+                image_pull_mb_per_s=self.image_pull_mb_per_s,
             )
             for gb, memory_ki in self.memory_ki.items()
         ]

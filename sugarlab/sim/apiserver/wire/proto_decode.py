@@ -25,6 +25,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError
 
 from sugarlab.common.objects import Obj
+from sugarlab.sim.machinery.durations import go_duration
 from sugarlab.sim.machinery.errors import ApiError
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
@@ -62,23 +63,6 @@ def package(api_version: str) -> str:
     return f"k8s.io.api.{group.split('.')[0] if group else 'core'}.{version}"
 
 
-def _go_duration(nanoseconds: int) -> str:
-    """time.Duration.String(): `1h2m3.5s`, `1.5s`, `250ms`, `0s`."""
-    if nanoseconds == 0:
-        return "0s"
-    sign, n = ("-" if nanoseconds < 0 else ""), abs(nanoseconds)
-    if n < 1_000_000_000:
-        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
-            if n >= size:
-                return sign + f"{n / size:.9f}".rstrip("0").rstrip(".") + unit
-    hours, rest = divmod(n, 3_600_000_000_000)
-    minutes, rest = divmod(rest, 60_000_000_000)
-    seconds = f"{rest / 1e9:.9f}".rstrip("0").rstrip(".") + "s"
-    if hours:
-        return f"{sign}{hours}h{minutes}m{seconds}"
-    return f"{sign}{minutes}m{seconds}" if minutes else sign + seconds
-
-
 def _time(message: Any, micro: bool) -> str | None:
     seconds, nanos = message.seconds, message.nanos
     if seconds == 0 and nanos == 0:
@@ -105,7 +89,7 @@ _SPECIAL: dict[str, Callable[[Any], Any]] = {
     "k8s.io.apimachinery.pkg.api.resource.Quantity": lambda m: m.string,
     f"{META}.Time": lambda m: _time(m, micro=False),
     f"{META}.MicroTime": lambda m: _time(m, micro=True),
-    f"{META}.Duration": lambda m: _go_duration(m.duration),
+    f"{META}.Duration": lambda m: go_duration(m.duration),
     f"{META}.FieldsV1": lambda m: json.loads(m.Raw) if m.Raw else None,
     "k8s.io.apimachinery.pkg.util.intstr.IntOrString": lambda m: m.strVal if m.type == 1 else m.intVal,
     f"{RUNTIME}.RawExtension": lambda m: _raw_object(m.raw),
