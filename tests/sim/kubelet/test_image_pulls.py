@@ -51,7 +51,7 @@ def test_a_misspelled_image_fails_to_pull_then_backs_off(kubeconfig: Path) -> No
         'failed to resolve reference "docker.io/library/pyhton:3.11-slim": pull access denied, repository does '
         "not exist or may require authorization: server message: insufficient_scope: authorization failed"
     )
-    seen = set()
+    seen: set[str] = set()
     while time.monotonic() - began < 30 and seen != {"ErrImagePull", "ImagePullBackOff"}:
         seen.add(waiting(kubeconfig, "typo").get("reason", ""))
         seen.discard("")

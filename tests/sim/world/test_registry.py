@@ -72,4 +72,3 @@ def test_an_image_without_a_build_for_the_node_has_no_match_for_its_platform() -
 def test_an_unknown_registry_host_does_not_resolve() -> None:
     with pytest.raises(PullError, match=r"dial tcp: lookup registry\.example: no such host$"):
         resolve(parse("registry.example/app:1"), "arm64")
-
