@@ -160,3 +160,4 @@ def _find(reference: Reference, repository: Repository) -> tuple[str, Tag] | Non
 
 
 K3S_IMAGES = tuple(parse(image) for image in _CATALOGUE.k3s_images)  # on every node from the start
+REPOSITORIES = tuple(_CATALOGUE.repositories)  # domain/path of each repository the registries hold

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sugarlab.sim.world.registry import InvalidReference, PullError, digest_of, parse, resolve
+from sugarlab.common.kubectl import image_name
+from sugarlab.sim.world import images
+from sugarlab.sim.world.registry import REPOSITORIES, InvalidReference, PullError, digest_of, parse, resolve
 
 
 @pytest.mark.parametrize(
@@ -72,3 +74,9 @@ def test_an_image_without_a_build_for_the_node_has_no_match_for_its_platform() -
 def test_an_unknown_registry_host_does_not_resolve() -> None:
     with pytest.raises(PullError, match=r"dial tcp: lookup registry\.example: no such host$"):
         resolve(parse("registry.example/app:1"), "arm64")
+
+
+def test_every_image_whose_contents_are_catalogued_is_in_a_registry() -> None:
+    held = {image_name(repository) for repository in REPOSITORIES}
+    described = {name for name in images.CATALOGUE if not name.startswith("python-")} | set(images.SYSTEM_ENTRYPOINTS)
+    assert described - held == set()
