@@ -268,7 +268,7 @@ def test_kubectl_wait_for_a_job_to_complete_and_read_its_logs(kubeconfig: Path, 
                         "containers": [
                             {
                                 "name": "stress",
-                                "image": "polinux/stress",
+                                "image": "ghcr.io/alpine/stress:1.0.4",
                                 "command": ["stress", "--cpu", "1", "--timeout", "60s"],
                             }
                         ],
