@@ -3,6 +3,6 @@ with the machines, NAS and hardware behind its nodes. The workbook uses it throu
 find a workspace's server), `world.spec` (the cluster's spec) and `control` (the machines and NAS endpoints).
 
 Map, top to bottom (an import only points down): the root wiring (`server`, `loops`, `lifecycle`,
-`kubeconfig`, `credentials`, `__main__`); `apiserver` | `controllers` | `kubelet`; `world`; `apis`;
+`kubeconfig`, `credentials`, `__main__`); `apiserver` | `controllers` | `kubelet`; `network`; `world`; `apis`;
 `storage`; `machinery` (and `control`, the models shared with the workbook).
 """

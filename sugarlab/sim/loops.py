@@ -2,7 +2,7 @@
 the kubelets, the controllers of kube-controller-manager, the machines behind the nodes, then what keeps
 the kinds k3s serves beyond the workloads (the API server's own objects, ServiceAccounts, Endpoints and
 EndpointSlices, node Leases, ReplicationControllers, CronJobs, ControllerRevisions, ResourceQuota status,
-DaemonSets)."""
+DaemonSets), and last kube-proxy, which follows the Services and their endpoints."""
 
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ from sugarlab.sim.controllers.volumes import VolumeController
 from sugarlab.sim.kubelet.leases import NodeLeases
 from sugarlab.sim.kubelet.pod_workers import Kubelets
 from sugarlab.sim.kubelet.processes import LocalProcesses
+from sugarlab.sim.network.cni import PodNetwork
+from sugarlab.sim.network.proxy import KubeProxy
 from sugarlab.sim.storage.store import Store
+from sugarlab.sim.world.k3s_addons import DNS_IP
 from sugarlab.sim.world.machines import Machines
 from sugarlab.sim.world.spec import ClusterSpec
 
@@ -39,11 +42,11 @@ class Loop(Protocol):
 
 
 def reconcile_loops(
-    store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses, state_dir: Path
+    store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses, network: PodNetwork, state_dir: Path
 ) -> list[Loop]:
     return [
         Scheduler(store, spec.seed),
-        Kubelets(store, spec.seed, processes, state_dir),
+        Kubelets(store, spec.seed, processes, state_dir, network),
         DeploymentController(store),
         ReplicaSetController(store),
         JobController(store),
@@ -64,4 +67,5 @@ def reconcile_loops(
         RevisionHistory(store),
         QuotaController(store),
         DaemonSetController(store),
+        KubeProxy(store, network, {DNS_IP}),  # the DNS server answers at its Service's address itself
     ]

@@ -34,7 +34,10 @@ from sugarlab.sim.kubelet.streaming.server import Streams
 from sugarlab.sim.loops import reconcile_loops
 from sugarlab.sim.machinery.clock import HEAD_START, VirtualClock
 from sugarlab.sim.machinery.resources import BY_KIND
+from sugarlab.sim.network.cni import PodNetwork
+from sugarlab.sim.network.dns import ClusterDns
 from sugarlab.sim.storage.store import Store
+from sugarlab.sim.world.k3s_addons import DNS_IP
 from sugarlab.sim.world.machines import Machines
 from sugarlab.sim.world.seed import seed_cluster
 from sugarlab.sim.world.spec import ClusterSpec
@@ -69,9 +72,9 @@ def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store,
 
 
 async def run_controllers(
-    store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses, state_dir: Path
+    store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses, network: PodNetwork, state_dir: Path
 ) -> None:
-    loops = reconcile_loops(store, spec, machines, processes, state_dir)
+    loops = reconcile_loops(store, spec, machines, processes, network, state_dir)
     last_saved = time.monotonic()
     while True:
         for loop in loops:
@@ -100,14 +103,17 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
     machines = Machines(store, spec.seed)
     machines.seed_from_nodes()
     processes = LocalProcesses(state_dir)
+    network = PodNetwork(state_dir)
+    dns = ClusterDns(store, network, DNS_IP)
     kubelet = KubeletClient(processes, Streams(store, machines, processes, state_dir))
     api = SimApi(store, machines, kubelet, spec.seed, version, spec.metrics_server, state_dir)
     server: uvicorn.Server
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await dns.start()
         tasks = [
-            asyncio.create_task(run_controllers(store, spec, machines, processes, state_dir)),
+            asyncio.create_task(run_controllers(store, spec, machines, processes, network, state_dir)),
             asyncio.create_task(idle_watch()),
         ]
         atomic_write_bytes(state_dir / "kubeconfig.yaml", yaml.safe_dump(kubeconfig(url, access)).encode())
@@ -126,6 +132,8 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
             for task in tasks:
                 task.cancel()
             processes.stop_all()
+            dns.close()
+            network.close()
             (state_dir / "server.json").unlink(missing_ok=True)
             store.set_meta("virtual_now", store.clock.stamp())
             store.close()

@@ -17,7 +17,6 @@ import psutil
 from kubernetes.utils import parse_quantity
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.kubelet.netns import namespace_pid
 from sugarlab.sim.world.images import lookup
 
 OOM_EXIT = 137  # 128 + SIGKILL
@@ -107,15 +106,10 @@ class RealContainers:
         """Whether this simulator process started the container (one started before a restart is gone)."""
         return (uid, name) in self._runs
 
-    def namespaces(self, uid: str) -> list[int]:
-        """For each running container of the pod, a process inside its namespaces (`netns.namespace_pid`)."""
-        pids = (run.process.pid for (pod, _), run in self._runs.items() if pod == uid and run.process.poll() is None)
-        return [pid for pid in map(namespace_pid, pids) if pid is not None]
-
-    def namespace(self, uid: str, name: str) -> int | None:
-        """A process inside the namespaces of the container's current run, while it runs."""
+    def running(self, uid: str, name: str) -> bool:
+        """Whether the container's current run is still going."""
         run = self._runs.get((uid, name))
-        return namespace_pid(run.process.pid) if run is not None and run.process.poll() is None else None
+        return run is not None and run.process.poll() is None
 
     def poll(self, uid: str, name: str) -> Exit | None:
         """How the container's current run ended, or None while it runs (killing it past its memory limit)."""

@@ -3,7 +3,10 @@
 A container starts once its volumes are mounted, its image is on the node (`image_manager`: pulled, or
 waiting in ErrImagePull and ImagePullBackOff) and its init containers are done, and then runs the
 behaviour `workloads` gives its image, or, when no behaviour models its command, the command itself,
-confined (`container_lifecycle`).
+confined (`container_lifecycle`). Before any of a pod's containers runs, init containers included, its
+network is set up (`sugarlab.sim.network.cni`: its namespace and address, which `status.podIP` reports)
+and its `/etc/resolv.conf` and `/etc/hosts` written (`dns_config`), as the kubelet runs the sandbox
+first; the network goes with the pod.
 """
 
 from __future__ import annotations
@@ -13,19 +16,23 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sugarlab.common.files import atomic_write_bytes
 from sugarlab.common.kubectl import format_time, parse_time
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.pods import running_status, succeeded_status
 from sugarlab.sim.kubelet import fio_runs
 from sugarlab.sim.kubelet.container_lifecycle import ContainerLifecycle, runs_for_real
+from sugarlab.sim.kubelet.dns_config import etc_hosts, resolv_conf
 from sugarlab.sim.kubelet.file_volumes import PendingMounts
 from sugarlab.sim.kubelet.image_manager import ImageManager
 from sugarlab.sim.kubelet.init_containers import InitContainers
 from sugarlab.sim.kubelet.nas_outage import NasOutage
 from sugarlab.sim.kubelet.processes import LocalProcesses
-from sugarlab.sim.kubelet.sandbox import confine, remove_pod
+from sugarlab.sim.kubelet.sandbox import confine, etc_dir, remove_pod
+from sugarlab.sim.network.cni import PodNetwork
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
+from sugarlab.sim.world.k3s_addons import DNS_IP
 from sugarlab.sim.world.machines import powered_off
 from sugarlab.sim.world.workloads import behaviour
 
@@ -33,10 +40,14 @@ STOP_SECONDS = 1.0  # most containers exit promptly on SIGTERM
 
 
 class Kubelets:
-    def __init__(self, store: Store, seed: int, processes: LocalProcesses, state_dir: Path) -> None:
+    def __init__(
+        self, store: Store, seed: int, processes: LocalProcesses, state_dir: Path, network: PodNetwork
+    ) -> None:
         self.store, self.seed, self.processes, self.state_dir = store, seed, processes, state_dir
         self._starting: set[str] = set()  # uids of pods being started: their images pulled, volumes mounted ...
         self.images = ImageManager(store)  # each node's images and the pulls
+        self.network = network
+        self._ips: dict[str, str] = {}  # pod uid -> its address, from when its sandbox is set up
         self.lifecycle = ContainerLifecycle(store, processes, state_dir)  # containers that run for real
         self.outage = NasOutage(store, processes, state_dir)  # volumes on a NAS that does not answer
         self.inits = InitContainers(store, processes, state_dir)
@@ -48,6 +59,11 @@ class Kubelets:
         pods = self.store.view(self.store.kind("Pod"))
         self.images.tend_nodes(list(nodes.values()), pods)
         off = powered_off(self.store)
+        for each in nodes.values():
+            self.network.add_node(each)
+        for gone in self.network.attached() - {p["metadata"]["uid"] for p in pods}:  # deleted without a kubelet
+            self.network.detach(gone)
+            self._ips.pop(gone, None)
         for pod in pods:
             node = nodes.get(pod["spec"].get("nodeName", ""))
             if node is None:
@@ -61,6 +77,7 @@ class Kubelets:
             elif phase in (None, "Pending"):
                 self._start(pod, node, now.timestamp())
             elif phase == "Running" and any(runs_for_real(c) for c in pod["spec"]["containers"]):
+                self._sandbox(pod, node, pods)  # again after the simulator restarted
                 if not self.outage.stalled(pod):
                     self.lifecycle.tend(pod, node["metadata"]["name"], now)
             elif phase == "Running" and any(behaviour(c).local for c in pod["spec"]["containers"]):
@@ -96,13 +113,11 @@ class Kubelets:
             return
         if not self.images.ready(pod, node, now):
             return
+        pod_ip = self._sandbox(pod, node, self.store.view(self.store.kind("Pod")))  # pods set up this tick too
         if not self.inits.done(pod, host, self.store.clock.now()):
             return
         self._starting.discard(uid)
         host_ip = node["status"]["addresses"][0]["address"]
-        pod_ip = (
-            host_ip if pod["spec"].get("hostNetwork") else self._free_ip(node, self.store.view(self.store.kind("Pod")))
-        )  # pods started earlier this tick too
         started = self.store.clock.stamp()
 
         local = [c for c in pod["spec"]["containers"] if behaviour(c).local]
@@ -191,9 +206,28 @@ class Kubelets:
         elif not _is_ready(pod) and self.processes.ready(uid):
             self.store.update(pods, meta["namespace"], meta["name"], lambda obj: _set_ready(obj, True))
 
+    def _sandbox(self, pod: Obj, node: Obj, pods: list[Obj]) -> str:
+        """The pod's address, its network set up and its resolv.conf and hosts written, the first time."""
+        uid = pod["metadata"]["uid"]
+        if uid in self._ips:
+            return self._ips[uid]
+        host_network = bool(pod["spec"].get("hostNetwork"))
+        ip = node["status"]["addresses"][0]["address"] if host_network else None
+        ip = ip or pod.get("status", {}).get("podIP") or self._free_ip(node, pods)
+        self._ips[uid] = ip
+        if not host_network:
+            self.network.attach(uid, node, ip)
+        etc = etc_dir(self.state_dir, uid)
+        etc.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(etc / "resolv.conf", resolv_conf(pod, DNS_IP).encode(), 0o644)
+        atomic_write_bytes(etc / "hosts", etc_hosts(pod, ip).encode(), 0o644)
+        return ip
+
     def _free_ip(self, node: Obj, pods: list[Obj]) -> str:
+        """host-local IPAM: the first free address of the node's pod CIDR (pods set up this tick hold theirs)."""
         network = ipaddress.ip_network(node["spec"]["podCIDR"])
         used = {p.get("status", {}).get("podIP") for p in pods if p["spec"].get("nodeName") == node["metadata"]["name"]}
+        used |= set(self._ips.values())
         for host in list(network.hosts())[1:]:  # .1 is the cni0 bridge
             if str(host) not in used:
                 return str(host)
@@ -217,6 +251,8 @@ class Kubelets:
                 )
         self._starting.discard(meta["uid"])
         self.images.forget(meta["uid"])
+        self._ips.pop(meta["uid"], None)
+        self.network.detach(meta["uid"])
         self.lifecycle.forget(meta["uid"])
         self.outage.forget(meta["uid"])
         self.inits.forget(meta["uid"])

@@ -11,9 +11,8 @@ its next run. Every failed probe is a Warning event `Unhealthy` "<Kind> probe fa
 (pkg/kubelet/prober/prober.go), the same failure again at most once per 5 minutes.
 
 An `exec` probe runs its command in the container as `kubectl exec` does (`exec.plan`): exit code 0
-passes, anything else (and a timeout) fails. `tcpSocket` and `httpGet` probes are dialled inside the
-container's network namespace (`netns`), at its loopback where the kubelet dials the pod's IP; the
-messages name the pod's IP as the kubelet's do. `grpc` probes are not run: they count as passing.
+passes, anything else (and a timeout) fails. `tcpSocket` and `httpGet` probes dial the pod's IP as the
+kubelet does, from inside the pod's network namespace (`sugarlab.sim.network.dial`). `grpc` probes are not run: they count as passing.
 Probes run beside the controllers in two threads. Their times are cluster seconds, but a process
 still takes real time to start, so a probe's timeout is at least `MIN_TIMEOUT_S` real seconds and a
 container is probed at most every `MIN_GAP_S` real seconds: at high speeds thresholds count the same
@@ -31,9 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.kubelet import netns
 from sugarlab.sim.kubelet.containers import RealContainers
 from sugarlab.sim.kubelet.exec import Command, Refused, plan
+from sugarlab.sim.kubelet.sandbox import network_namespace
+from sugarlab.sim.network import dial as netns
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 
@@ -116,8 +116,9 @@ def _port(container: Obj, port: Any) -> int:
     return next(int(p["containerPort"]) for p in container.get("ports") or [] if p.get("name") == port)
 
 
-def attempt(pid: int, container: Obj, probe: Obj, pod_ip: str) -> str | None:
-    """Run one probe inside the namespace of `pid`: None when it passes, else the kubelet's failure message."""
+def attempt(namespace: Path | None, container: Obj, probe: Obj, pod_ip: str) -> str | None:
+    """Run one probe inside the pod's network namespace: None when it passes, else the kubelet's failure
+    message."""
     handler = probe.get("tcpSocket") or probe.get("httpGet") or {}
     try:
         port = _port(container, handler.get("port"))
@@ -125,8 +126,10 @@ def attempt(pid: int, container: Obj, probe: Obj, pod_ip: str) -> str | None:
         return f"port {handler.get('port')!r} is not a port of the container"
     timeout = float(probe["timeoutSeconds"])
     address = f"{pod_ip}:{port}"
+    if namespace is None:
+        return f"dial tcp {address}: connect: network is unreachable"
     try:
-        sock = netns.dial(pid, port, timeout)
+        sock = netns.dial(namespace, pod_ip, port, timeout)
     except netns.DialFailed:
         error = f"dial tcp {address}: connect: connection refused"
         return error if "tcpSocket" in probe else f'Get "http://{address}{handler.get("path", "/")}": {error}'
@@ -153,10 +156,10 @@ def _http(sock: socket.socket, handler: Obj, address: str, timeout: float) -> st
     return None if 200 <= code < 400 else f"HTTP probe failed with statuscode: {code}"
 
 
-def _dial(pid: int | None, container: Obj, probe: Obj, pod_ip: str) -> Outcome:
-    if pid is None:  # the container's process is gone: its exit is seen on the next tend
+def _dial(running: bool, namespace: Path | None, container: Obj, probe: Obj, pod_ip: str) -> Outcome:
+    if not running:  # the container's process is gone: its exit is seen on the next tend
         return Outcome("success")
-    failure = attempt(pid, container, probe, pod_ip)
+    failure = attempt(namespace, container, probe, pod_ip)
     return Outcome("success") if failure is None else Outcome("failure", failure)
 
 
@@ -231,7 +234,9 @@ class Prober:
             timeout = max(float(worker.spec["timeoutSeconds"]) / self.store.clock.rate(), MIN_TIMEOUT_S)
             worker.pending = self._pool.submit(_run, command, timeout)
         elif "tcpSocket" in worker.spec or "httpGet" in worker.spec:
-            pid = self.containers.namespace(pod["metadata"]["uid"], container["name"])
-            worker.pending = self._pool.submit(_dial, pid, container, worker.spec, pod["status"].get("podIP", ""))
+            running = self.containers.running(pod["metadata"]["uid"], container["name"])
+            namespace = network_namespace(self.state_dir, pod)
+            pod_ip = pod["status"].get("podIP", "")
+            worker.pending = self._pool.submit(_dial, running, namespace, container, worker.spec, pod_ip)
         else:  # grpc: see the module's docstring
             worker.pending = self._pool.submit(Outcome, "success")

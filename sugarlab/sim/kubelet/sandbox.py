@@ -3,11 +3,14 @@
 The root of the container is a directory of the lab workspace; over it bwrap mounts, read-only,
 this machine's shared libraries, one file per program the image holds (`images`) and the image's
 other files (its `Content`: nginx's configuration and pages), and the pod's volumes at their mount
-paths (`disks.host_path`; configMap, secret and downward API ones as files, `file_volumes`). The
-process gets its own user, PID, IPC, UTS and network namespaces (only a loopback, so nothing beyond
-127.0.0.1; `netns` reaches into it for port-forward and probes), the pod's name as hostname,
-the container's environment on the image's PATH, and limits on CPU time, so whatever it runs stays
-inside the workspace and ends.
+paths (`disks.host_path`; configMap, secret and downward API ones as files, `file_volumes`), and the
+pod's `/etc/resolv.conf` and `/etc/hosts` (`dns_config`). The process gets its own user, PID, IPC and
+UTS namespaces and joins the pod's network namespace (`sugarlab.sim.network`: every container of the
+pod shares it, as they share the pause container's; a hostNetwork pod joins its node's), entered with
+util-linux's `nsenter` before bwrap starts, as `ip netns exec` does. Where the simulator could make no
+pod network, the container gets a network namespace of its own with only a loopback. It gets the pod's
+name as hostname, the container's environment on the image's PATH, and limits on CPU time, so
+whatever it runs stays inside the workspace and ends.
 
 The container's clock is the cluster's: libfaketime (Debian's `faketime`) starts its clock at the
 cluster's now and runs it at the cluster's speed, sleeps included, so `date` prints cluster time and
@@ -26,6 +29,7 @@ from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.containers import Confined, SandboxMissing
 from sugarlab.sim.kubelet.downward import pod_field
 from sugarlab.sim.kubelet.file_volumes import is_file_volume, mount_source
+from sugarlab.sim.network import netns
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world.disks import host_path
 from sugarlab.sim.world.images import DEFAULT_PATH, Image, host_program, lookup
@@ -47,8 +51,31 @@ def bwrap() -> str:
     return found
 
 
+def nsenter() -> str:
+    found = shutil.which("nsenter")
+    if found is None:
+        raise SandboxMissing("nsenter is not installed: Debian's util-linux holds it")
+    return found
+
+
 def pod_dir(state_dir: Path, uid: str) -> Path:
     return state_dir / "containers" / uid
+
+
+def etc_dir(state_dir: Path, uid: str) -> Path:
+    """The pod's `resolv.conf` and `hosts`, written by the kubelet when it sets up the pod's network."""
+    return pod_dir(state_dir, uid) / ".etc"
+
+
+def network_namespace(state_dir: Path, pod: Obj) -> Path | None:
+    """The network namespace the pod's containers join: the pod's own, its node's for a hostNetwork pod;
+    None where there is no pod network."""
+    path = (
+        netns.cluster_path(state_dir)
+        if pod["spec"].get("hostNetwork")
+        else netns.pod_path(state_dir, pod["metadata"]["uid"])
+    )
+    return path if path.exists() else None
 
 
 def container_root(state_dir: Path, pod: Obj, container: Obj) -> Path:
@@ -116,12 +143,14 @@ def _content_dirs(image: Image) -> list[str]:
     return args
 
 
-def _namespaces(image: Image) -> list[str]:
-    """Every namespace of its own; a user namespace unless its program must switch users, which maps only this
-    machine's user: then it runs as root with only the capabilities it needs (bwrap's `--cap-add`, root only)."""
+def _namespaces(image: Image, shared_net: bool) -> list[str]:
+    """Namespaces of its own (the network's too, unless it joins the pod's); a user namespace unless its program
+    must switch users, which maps only this machine's user: then it runs as root with only the capabilities it
+    needs (bwrap's `--cap-add`, root only)."""
+    args = ["--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"]
+    args += [] if shared_net else ["--unshare-net"]
     if not image.content.capabilities or os.geteuid() != 0:
-        return ["--unshare-all"]
-    args = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+        return ["--unshare-user-try", *args]
     for capability in image.content.capabilities:
         args += ["--cap-add", capability]
     return args
@@ -174,9 +203,11 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
     for writable in ("tmp", "root"):
         (root / writable).mkdir(parents=True, exist_ok=True)
     image = lookup(container["image"])
-    args = [
+    network = network_namespace(state_dir, pod)
+    args = [nsenter(), f"--net={network}", "--"] if network is not None else []
+    args += [
         bwrap(),
-        *_namespaces(image),
+        *_namespaces(image, network is not None),
         "--die-with-parent",
         "--new-session",
         "--clearenv",
@@ -203,6 +234,10 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
         str(root / "root"),
         "/root",
     ]
+    etc = etc_dir(state_dir, pod["metadata"]["uid"])
+    args += ["--perms", "0755", "--dir", "/etc"]
+    for name in ("resolv.conf", "hosts"):
+        args += ["--ro-bind-try", str(etc / name), f"/etc/{name}"]
     args += _program_binds(image)
     args += _content_binds(image, root)
     args += _volume_binds(store, state_dir, pod, container)

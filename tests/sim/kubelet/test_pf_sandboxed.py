@@ -277,8 +277,9 @@ def test_a_pod_whose_configmap_is_missing_waits_with_failed_mount_then_starts(co
 
 @needs_root
 def test_a_startup_probe_holds_readiness_until_the_port_listens_inside_the_container(core: client.CoreV1Api) -> None:
-    """Two cluster minutes pass before the server listens: the pod runs, unready, its probe failing, then is ready."""
-    server = "import socket, time; time.sleep(120); s = socket.socket(); s.bind(('127.0.0.1', 7000)); s.listen(); time.sleep(3600)"
+    """Two cluster minutes pass before the server listens: the pod runs, unready, its probe failing, then is ready.
+    The kubelet dials the pod's IP, so the server listens on every address, not only the loopback."""
+    server = "import socket, time; time.sleep(120); s = socket.socket(); s.bind(('0.0.0.0', 7000)); s.listen(); time.sleep(3600)"
     core.create_namespaced_pod(
         "default",
         {

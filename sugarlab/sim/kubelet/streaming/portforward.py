@@ -9,8 +9,8 @@ Two protocols, both as kubelet serves them:
   an error stream and a data stream per connection, with `streamType`, `port` and `requestID`
   headers, and the server pairs them (kubelet's cri/streaming/portforward/httpstream.go).
 A pod whose container runs for real on this machine (the inference service) is reached on the port
-it listens on; a sandboxed container (`sandbox`) inside its own network namespace, entered as
-containerd enters a pod's (`netns`); where nothing listens, the error stream says so as containerd
+it listens on; a sandboxed container (`sandbox`) inside the pod's network namespace, entered as
+containerd enters it (`sugarlab.sim.network.dial`); where nothing listens, the error stream says so as containerd
 does, and a modelled pod has nothing listening.
 """
 
@@ -20,18 +20,19 @@ import asyncio
 import contextlib
 import hashlib
 import struct
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from starlette.websockets import WebSocket
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.kubelet import netns
 from sugarlab.sim.kubelet.processes import LocalProcesses
+from sugarlab.sim.kubelet.sandbox import network_namespace
 from sugarlab.sim.kubelet.streaming import spdy
 from sugarlab.sim.kubelet.streaming.channels import V1, V1_BASE64, V4, V4_BASE64, Channels
+from sugarlab.sim.network import dial as netns
 from sugarlab.sim.world.workloads import runs_locally
 
 WEBSOCKET_PROTOCOLS = (V4, V4_BASE64, V1, V1_BASE64, "")
@@ -59,9 +60,9 @@ def ports_of(query: Any) -> list[int]:
     return ports
 
 
-def connector(processes: LocalProcesses, pod: Obj) -> Connector:
+def connector(processes: LocalProcesses, pod: Obj, state_dir: Path) -> Connector:
     """Dials a port of `pod`: the real process's port where the pod runs one (the inference service),
-    else the port inside a sandboxed container's network namespace (`netns`), else nothing listens."""
+    else the port inside the pod's network namespace (`sandbox.network_namespace`), else nothing listens."""
     listening: dict[int, int] = {}
     uid = pod["metadata"]["uid"]
     real = processes.endpoint(uid)
@@ -69,8 +70,8 @@ def connector(processes: LocalProcesses, pod: Obj) -> Connector:
         if real is not None and runs_locally(container):
             listening |= {port: real for port in _pod_ports(container)}
     sandbox = hashlib.sha256(uid.encode()).hexdigest()
-    namespace = f"/var/run/netns/cni-{uuid.UUID(hex=sandbox[:32])}"
-    in_namespace = f'failed to execute portforward in network namespace "{namespace}"'
+    namespace = network_namespace(state_dir, pod)
+    in_namespace = f'failed to execute portforward in network namespace "{namespace or ""}"'
 
     async def dial(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | str:
         if port in listening:
@@ -82,9 +83,11 @@ def connector(processes: LocalProcesses, pod: Obj) -> Connector:
             f"IPv6 dial tcp6 [::1]:{port}: connect: connection refused "
         )
         failure = f'{in_namespace}: failed to connect to localhost:{port} inside namespace "{sandbox}", {refused}'
-        for pid in processes.confined.namespaces(uid):  # one namespace per container here, one per pod in k3s
+        if namespace is None:  # no pod network on this machine
+            failure = f"{in_namespace}: the pod has no network namespace"
+        else:
             try:
-                return await asyncio.open_connection(sock=await netns.connect(pid, port))
+                return await asyncio.open_connection(sock=await netns.connect(namespace, port))
             except netns.EnterFailed as cannot:
                 failure = f"{in_namespace}: {cannot.strerror}"
             except netns.DialFailed as nothing:

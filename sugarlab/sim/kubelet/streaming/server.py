@@ -87,7 +87,7 @@ class Streams:
             await exec_session.serve(websocket, protocol, planned, command)
 
     async def _portforward(self, websocket: WebSocket, pod: Obj, offered: str) -> None:
-        dial = portforward.connector(self.processes, pod)
+        dial = portforward.connector(self.processes, pod, self.state_dir)
         if negotiate(offered, (portforward.TUNNEL_PROTOCOL,)):
             await websocket.accept(subprotocol=portforward.TUNNEL_PROTOCOL)
             with contextlib.suppress(WebSocketDisconnect, RuntimeError):
