@@ -1,8 +1,8 @@
 """Every reconcile loop of the simulated cluster, in the one order they run each tick: the scheduler,
 the kubelets, the controllers of kube-controller-manager, the machines behind the nodes, then what keeps
-the kinds k3s serves beyond the workloads (the API server's own objects, ServiceAccounts, Endpoints and
-EndpointSlices, node Leases, ReplicationControllers, CronJobs, ControllerRevisions, ResourceQuota status,
-DaemonSets)."""
+the kinds k3s serves beyond the workloads (the API server's own objects, ServiceAccounts, the root CA's
+ConfigMaps, Endpoints and EndpointSlices, node Leases, ReplicationControllers, CronJobs, ControllerRevisions,
+ResourceQuota status, DaemonSets)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from sugarlab.sim.controllers.nodes import NodeLifecycle
 from sugarlab.sim.controllers.quotas import QuotaController
 from sugarlab.sim.controllers.replicas import DeploymentController, ReplicaSetController
 from sugarlab.sim.controllers.revisions import RevisionHistory
+from sugarlab.sim.controllers.root_ca import RootCaPublisher
 from sugarlab.sim.controllers.scheduler import Scheduler
 from sugarlab.sim.controllers.serviceaccounts import ServiceAccountController
 from sugarlab.sim.controllers.statefulsets import StatefulSetController
@@ -39,7 +40,7 @@ class Loop(Protocol):
 
 
 def reconcile_loops(
-    store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses, state_dir: Path
+    store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses, state_dir: Path, ca_pem: bytes
 ) -> list[Loop]:
     return [
         Scheduler(store, spec.seed),
@@ -56,6 +57,7 @@ def reconcile_loops(
         machines,
         ApiServerBootstrap(store, spec.metrics_server),
         ServiceAccountController(store),
+        RootCaPublisher(store, ca_pem),
         EndpointsController(store),
         EndpointsMirror(store),
         NodeLeases(store),
