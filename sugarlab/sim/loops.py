@@ -1,8 +1,8 @@
-"""Every reconcile loop of the simulated cluster, in the one order they run each tick: the scheduler,
-the kubelets, the controllers of kube-controller-manager, the machines behind the nodes, then what keeps
-the kinds k3s serves beyond the workloads (the API server's own objects, ServiceAccounts, the root CA's
-ConfigMaps, Endpoints and EndpointSlices, node Leases, ReplicationControllers, CronJobs, ControllerRevisions,
-ResourceQuota status, DaemonSets)."""
+"""Every reconcile loop of the simulated cluster, in the one order they run each tick: the root CA's
+ConfigMaps, the scheduler, the kubelets, the controllers of kube-controller-manager, the machines behind the
+nodes, then what keeps the kinds k3s serves beyond the workloads (the API server's own objects,
+ServiceAccounts, Endpoints and EndpointSlices, node Leases, ReplicationControllers, CronJobs,
+ControllerRevisions, ResourceQuota status, DaemonSets)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,8 @@ def reconcile_loops(
     store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses, state_dir: Path, ca_pem: bytes
 ) -> list[Loop]:
     return [
+        # first, as the publisher reacts to a new namespace at once: its pods find kube-root-ca.crt to mount
+        RootCaPublisher(store, ca_pem),
         Scheduler(store, spec.seed),
         Kubelets(store, spec.seed, processes, state_dir),
         DeploymentController(store),
@@ -57,7 +59,6 @@ def reconcile_loops(
         machines,
         ApiServerBootstrap(store, spec.metrics_server),
         ServiceAccountController(store),
-        RootCaPublisher(store, ca_pem),
         EndpointsController(store),
         EndpointsMirror(store),
         NodeLeases(store),
