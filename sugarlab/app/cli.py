@@ -18,6 +18,7 @@ from sugarlab.lab.params import validate_parameters
 from sugarlab.lab.recorded import record_parameters
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+HAND_STARTED_SPEED = 1.0  # `sugarlab sim start` without `-p speed`: real time
 
 EXIT_CODES = """\
 exit codes:
@@ -207,7 +208,8 @@ def _sim(args: argparse.Namespace) -> int:
 
     workspace = params.workspace_path
     if args.action == "start":
-        print(simulator.start(params))
+        # By hand, the cluster runs on real time unless asked otherwise (`sugarlab.sim.machinery.clock`).
+        print(simulator.start(params, params.speed if "speed" in parameters else HAND_STARTED_SPEED))
         record_parameters(params, frozenset(parameters))  # the notebooks of this workspace read them
     elif args.action == "stop":
         if simulator.stop(workspace, reset=args.reset):

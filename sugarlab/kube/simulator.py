@@ -43,11 +43,12 @@ def _advice(failure: lifecycle.SimulatorStartFailed, workspace: Path) -> str:
     return f"the simulated cluster did not start ({failure.message}); see its log, {failure.log}"
 
 
-def start(params: LabParams) -> Path:
-    """The kubeconfig of the workspace's simulator, started first if it is not running."""
+def start(params: LabParams, speed: float | None = None) -> Path:
+    """The kubeconfig of the workspace's simulator, started first if it is not running (at `speed`, or the
+    parameters' speed, restarted if it runs at another)."""
     workspace = params.workspace_path
     try:
-        return lifecycle.ensure_running(state_dir(workspace), cluster_spec(params), params.speed)
+        return lifecycle.ensure_running(state_dir(workspace), cluster_spec(params), speed or params.speed)
     except lifecycle.SimulatorStartFailed as failure:
         raise SimulatorError(_advice(failure, workspace)) from None
 

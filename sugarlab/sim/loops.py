@@ -1,8 +1,8 @@
-"""Every reconcile loop of the simulated cluster, in the one order they run each tick: the scheduler,
-the kubelets, the controllers of kube-controller-manager, the machines behind the nodes, then what keeps
-the kinds k3s serves beyond the workloads (the API server's own objects, ServiceAccounts, Endpoints and
-EndpointSlices, node Leases, ReplicationControllers, CronJobs, ControllerRevisions, ResourceQuota status,
-DaemonSets), and last kube-proxy, which follows the Services and their endpoints."""
+"""Every reconcile loop of the simulated cluster, in the one order they run each tick: the root CA's
+ConfigMaps, the scheduler, the kubelets, the controllers of kube-controller-manager, the machines behind the
+nodes, then what keeps the kinds k3s serves beyond the workloads (the API server's own objects,
+ServiceAccounts, Endpoints and EndpointSlices, node Leases, ReplicationControllers, CronJobs,
+ControllerRevisions, ResourceQuota status, DaemonSets), and last kube-proxy, which follows the Services and their endpoints."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from sugarlab.sim.controllers.nodes import NodeLifecycle
 from sugarlab.sim.controllers.quotas import QuotaController
 from sugarlab.sim.controllers.replicas import DeploymentController, ReplicaSetController
 from sugarlab.sim.controllers.revisions import RevisionHistory
+from sugarlab.sim.controllers.root_ca import RootCaPublisher
 from sugarlab.sim.controllers.scheduler import Scheduler
 from sugarlab.sim.controllers.serviceaccounts import ServiceAccountController
 from sugarlab.sim.controllers.statefulsets import StatefulSetController
@@ -42,9 +43,17 @@ class Loop(Protocol):
 
 
 def reconcile_loops(
-    store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses, network: PodNetwork, state_dir: Path
+    store: Store,
+    spec: ClusterSpec,
+    machines: Machines,
+    processes: LocalProcesses,
+    network: PodNetwork,
+    state_dir: Path,
+    ca_pem: bytes,
 ) -> list[Loop]:
     return [
+        # first, as the publisher reacts to a new namespace at once: its pods find kube-root-ca.crt to mount
+        RootCaPublisher(store, ca_pem),
         Scheduler(store, spec.seed),
         Kubelets(store, spec.seed, processes, state_dir, network),
         DeploymentController(store),

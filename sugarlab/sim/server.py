@@ -15,7 +15,7 @@ import os
 import socket
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import uvicorn
@@ -52,9 +52,9 @@ class SpecMismatch(Exception):
 
 def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store, str]:
     """Open the workspace's cluster, seeding it on first use; refuse a cluster of another spec."""
-    # A new cluster's time starts behind the real time, so that it never runs ahead of the clients' clocks
-    # (`sugarlab.sim.machinery.clock`).
-    now = (datetime.now(UTC) - HEAD_START).replace(microsecond=0)
+    # A new accelerated cluster's time starts behind the real time, so that it never runs ahead of the clients'
+    # clocks; one on real time needs no head start (`sugarlab.sim.machinery.clock`).
+    now = (datetime.now(UTC) - (HEAD_START if speed > 1 else timedelta(0))).replace(microsecond=0)
     store = Store(state_dir / "cluster.db", VirtualClock(now, speed))
     stored = store.meta("spec")
     if stored is None:
@@ -72,9 +72,15 @@ def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store,
 
 
 async def run_controllers(
-    store: Store, spec: ClusterSpec, machines: Machines, processes: LocalProcesses, network: PodNetwork, state_dir: Path
+    store: Store,
+    spec: ClusterSpec,
+    machines: Machines,
+    processes: LocalProcesses,
+    network: PodNetwork,
+    state_dir: Path,
+    ca_pem: bytes,
 ) -> None:
-    loops = reconcile_loops(store, spec, machines, processes, network, state_dir)
+    loops = reconcile_loops(store, spec, machines, processes, network, state_dir, ca_pem)
     last_saved = time.monotonic()
     while True:
         for loop in loops:
@@ -113,7 +119,7 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await dns.start()
         tasks = [
-            asyncio.create_task(run_controllers(store, spec, machines, processes, network, state_dir)),
+            asyncio.create_task(run_controllers(store, spec, machines, processes, network, state_dir, access.ca_pem)),
             asyncio.create_task(idle_watch()),
         ]
         atomic_write_bytes(state_dir / "kubeconfig.yaml", yaml.safe_dump(kubeconfig(url, access)).encode())

@@ -31,9 +31,10 @@ def _sim(*args: str) -> tuple[int, str, str]:
 
 
 def start(workspace: Path, *params: str, workers: int = 2) -> Path:
-    """Starts a simulator with two workers (or `workers`, and any further `-p NAME VALUE`); the path of its
-    kubeconfig."""
-    code, out, err = _sim("start", "--workspace", str(workspace), "-p", "sim_workers", str(workers), *params)
+    """Starts a simulator with two workers (or `workers`, and any further `-p NAME VALUE`) at the workbook's
+    speed unless `params` give one; the path of its kubeconfig."""
+    speed = () if "speed" in params else ("-p", "speed", "60")
+    code, out, err = _sim("start", "--workspace", str(workspace), "-p", "sim_workers", str(workers), *speed, *params)
     assert code == 0, err
     return Path(out.strip().splitlines()[-1])
 

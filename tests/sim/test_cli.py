@@ -24,8 +24,8 @@ def lifecycle(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
     fake = types.ModuleType("sugarlab.kube.simulator")
     calls: list[tuple[str, Any]] = []
 
-    def start(params: Any) -> Path:
-        calls.append(("start", params))
+    def start(params: Any, speed: float | None = None) -> Path:
+        calls.append(("start", speed or params.speed))
         return Path(params.workspace_path) / "kubeconfig"
 
     def stop(workspace: Path) -> bool:
@@ -151,6 +151,16 @@ def test_sim_start_status_stop_reset(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert f"stopped the simulated cluster of {tmp_path.resolve()}" in out and "forgot" in out
     assert main(["sim", "status", "--workspace", workspace]) == 0
     assert f"no simulated cluster is running in {tmp_path.resolve()}" in capsys.readouterr().out
+
+
+def test_sim_start_by_hand_runs_on_real_time(
+    tmp_path: Path, lifecycle: types.SimpleNamespace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cluster started by hand keeps real time, so kubectl's own ages agree with the server's; an asked
+    speed is kept."""
+    assert main(["sim", "start", "--workspace", str(tmp_path)]) == 0
+    assert main(["sim", "start", "--workspace", str(tmp_path), "-p", "speed", "120"]) == 0
+    assert lifecycle.calls == [("start", 1.0), ("start", 120.0)]
 
 
 def test_sim_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

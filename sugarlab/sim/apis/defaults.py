@@ -28,6 +28,12 @@ def _priority_class(pc: Obj) -> None:
     pc.setdefault("preemptionPolicy", "PreemptLowerPriority")
 
 
+def _storage_class(sc: Obj) -> None:
+    """SetDefaults_StorageClass (pkg/apis/storage/v1/defaults.go)."""
+    sc.setdefault("reclaimPolicy", "Delete")
+    sc.setdefault("volumeBindingMode", "Immediate")
+
+
 NEW: dict[str, Callable[[Obj], None]] = {
     "Pod": default_pod,
     "Deployment": default_deployment,
@@ -44,6 +50,7 @@ EVERY_WRITE: dict[str, Callable[[Obj], None]] = {
     "Secret": normalize_secret,
     "Deployment": default_deployment_spec,
     "StatefulSet": default_statefulset_spec,
+    "StorageClass": _storage_class,
 }
 
 

@@ -6,6 +6,7 @@ import copy
 
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.core_defaults import default_pod
+from sugarlab.sim.apis.service_accounts import admit_pod
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 
@@ -38,6 +39,7 @@ def create_pod(store: Store, owner: Obj, controller: str, labels: dict[str, str]
     )
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": template["spec"]}
     default_pod(pod)
+    admit_pod(store, pod, require_account=False)
     created = store.create(store.kind("Pod"), pod)
     events.record(store, owner, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", controller)
     return created

@@ -15,6 +15,7 @@ from sugarlab.common.kubectl import pod_ready
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.core_defaults import default_pod
 from sugarlab.sim.apis.owned import owned, owner_ref
+from sugarlab.sim.apis.service_accounts import admit_pod
 from sugarlab.sim.controllers.replicas import template_hash
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.deletion import delete_object
@@ -108,6 +109,7 @@ class StatefulSetController:
             },
         }
         default_pod(pod)
+        admit_pod(self.store, pod, require_account=False)
         created = self.store.create(self.store.kind("Pod"), pod)
         events.record(
             self.store,

@@ -7,10 +7,17 @@ exit). The first restart is at once; each later one waits a back-off that starts
 up to 5 minutes, measured from the last exit, while the container waits in `CrashLoopBackOff`. The
 exit is kept in `lastState.terminated` with its exit code and reason, and `restartCount` counts the
 restarts. A pod none of whose containers will run again ends `Succeeded` (every exit 0) or `Failed`.
+
+A container the kubelet has just started counts as running only once its next relist of the runtime
+(PLEG, pkg/kubelet/pleg/generic.go, every second: `genericPlegRelistPeriod` in pkg/kubelet/kubelet.go) finds
+it running; only then is a probe-less one ready and are its probes run. One whose process exits before
+that is reported terminated and is never ready, so a container that fails at once never makes its
+pod Ready, nor a rollout complete.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +25,7 @@ from sugarlab.common.kubectl import format_time, parse_time
 from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.containers import Exit, SandboxMissing, command_of
 from sugarlab.sim.kubelet.exec import runnable
-from sugarlab.sim.kubelet.probes import Prober, initial
+from sugarlab.sim.kubelet.probes import Prober
 from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.sandbox import confine
 from sugarlab.sim.storage import events
@@ -27,6 +34,8 @@ from sugarlab.sim.world.images import lookup
 from sugarlab.sim.world.workloads import behaviour
 
 BACKOFF_S, MAX_BACKOFF_S = 10.0, 300.0
+RELIST_S = 1.0  # real seconds: the runtime's processes run in real time, whatever the cluster's speed
+UNSEEN = {"ready": False, "started": False}  # a container started since the last relist
 
 
 def runs_for_real(container: Obj) -> bool:
@@ -43,6 +52,7 @@ class ContainerLifecycle:
         self._backoff: dict[tuple[str, str], float] = {}  # (pod uid, container) -> current back-off, seconds
         self._restart_at: dict[tuple[str, str], float] = {}  # (pod uid, container) -> when it starts again
         self._refused: dict[tuple[str, str], str] = {}  # (pod uid, container) -> why its program could not start
+        self._relist_at: dict[tuple[str, str], float] = {}  # (pod uid, container) -> when a relist first sees it
         self.prober = Prober(store, state_dir, processes.confined)
 
     def start(self, pod: Obj, container: Obj, host: str) -> None:
@@ -66,6 +76,7 @@ class ContainerLifecycle:
         self._refused.pop(key, None)
         self.prober.restarted(*key)
         self.processes.confined.start(key[0], container, confined)
+        self._relist_at[key] = time.monotonic() + RELIST_S
         if not lookup(container["image"]).catalogued:
             events.record(
                 self.store,
@@ -88,12 +99,10 @@ class ContainerLifecycle:
             if waiting is not None and waiting.get("reason") == "CrashLoopBackOff":
                 if now.timestamp() >= self._restart_at.get(key, 0.0):
                     self.start(pod, container, host)
-                    fresh = initial(container)
                     changes[name] = {
                         "state": {"running": {"startedAt": stamp}},
                         "restartCount": status["restartCount"] + 1,
-                        "ready": fresh.ready,
-                        "started": fresh.started,
+                        **UNSEEN,
                     }
                     self._started_events(pod, name, host)
                 continue
@@ -137,13 +146,11 @@ class ContainerLifecycle:
         if backoff is None:  # the first exit: restarted at once
             self.start(pod, container, host)
             self._started_events(pod, name, host)
-            fresh = initial(container)
             return {
                 "state": {"running": {"startedAt": stamp}},
                 "lastState": {"terminated": terminated},
                 "restartCount": status["restartCount"] + 1,
-                "ready": fresh.ready,
-                "started": fresh.started,
+                **UNSEEN,
             }
         self._restart_at[key] = now.timestamp() + backoff
         message = (
@@ -168,8 +175,11 @@ class ContainerLifecycle:
         }
 
     def _probe(self, pod: Obj, container: Obj, status: Obj, now: datetime, host: str, changes: dict[str, Obj]) -> None:
-        """Run the container's probes; kill it when its liveness or startup probe fails for good."""
+        """Run the container's probes once a relist has seen it running; kill it when its liveness or startup
+        probe fails for good."""
         name = container["name"]
+        if time.monotonic() < self._relist_at.get((pod["metadata"]["uid"], name), 0.0):
+            return
         started_at = parse_time(status["state"]["running"]["startedAt"]).timestamp()
         verdict = self.prober.verdict(pod, container, started_at, now.timestamp(), host)
         if verdict.kill:
@@ -179,9 +189,9 @@ class ContainerLifecycle:
             changes[name] = {"started": verdict.started, "ready": verdict.ready}
 
     def initial_status(self, pod: Obj, stamp: str) -> None:
-        """A pod whose real containers just started: not ready (or started) until their probes say so."""
-        fresh = {c["name"]: initial(c) for c in pod["spec"]["containers"] if runs_for_real(c)}
-        _apply(pod, {name: {"ready": v.ready, "started": v.started} for name, v in fresh.items()}, stamp)
+        """A pod whose real containers just started: not ready (or started) until a relist sees them running
+        and their probes say so."""
+        _apply(pod, {c["name"]: dict(UNSEEN) for c in pod["spec"]["containers"] if runs_for_real(c)}, stamp)
 
     def _started_events(self, pod: Obj, name: str, host: str) -> None:
         image = next(c["image"] for c in pod["spec"]["containers"] if c["name"] == name)
@@ -193,7 +203,8 @@ class ContainerLifecycle:
 
     def forget(self, uid: str) -> None:
         self.prober.forget(uid)
-        for key in [k for k in {*self._backoff, *self._restart_at, *self._refused} if k[0] == uid]:
+        for key in [k for k in {*self._backoff, *self._restart_at, *self._refused, *self._relist_at} if k[0] == uid]:
+            self._relist_at.pop(key, None)
             self._backoff.pop(key, None)
             self._restart_at.pop(key, None)
             self._refused.pop(key, None)

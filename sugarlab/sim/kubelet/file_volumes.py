@@ -8,8 +8,8 @@ As the kubelet's volume plugins do (pkg/volume/configmap, secret, downwardapi an
 lays them out: a timestamped `..<time>` directory holding them, a `..data` link to it, and one link
 per top-level name, so a later write swaps every file at once. The directory is mounted read-only.
 
-A projected volume's `serviceAccountToken` source writes nothing: the simulator issues no tokens
-for service accounts.
+A projected volume's `serviceAccountToken` source writes the token at its `path`: an unsigned one
+(`sugarlab.sim.kubelet.tokens`), since the simulator's API accepts no service-account tokens.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.containers import SandboxMissing
 from sugarlab.sim.kubelet.downward import pod_field
 from sugarlab.sim.kubelet.nas_outage import MOUNT_RETRY_S
+from sugarlab.sim.kubelet.tokens import bound_token
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 
@@ -108,7 +109,19 @@ def payload(store: Store, pod: Obj, volume: Obj) -> Payload:
             files |= _object_source(store, pod, source["secret"], "Secret", mode)
         elif "downwardAPI" in source:
             files |= _downward(pod, source["downwardAPI"], mode)
+        elif "serviceAccountToken" in source:
+            files |= _token(store, pod, source["serviceAccountToken"], mode)
     return files
+
+
+def _token(store: Store, pod: Obj, source: Obj, mode: int) -> Payload:
+    """A `serviceAccountToken` source (pkg/volume/projected `collectData`): the token at `path`, valid
+    `expirationSeconds` (an hour by default)."""
+    name = pod["spec"].get("serviceAccountName") or "default"
+    account = store.find(store.kind("ServiceAccount"), pod["metadata"]["namespace"], name)
+    uid = account["metadata"]["uid"] if account else ""
+    token = bound_token(pod, uid, source.get("expirationSeconds", 3600), store.clock.now())
+    return {source["path"]: (token.encode(), mode)}
 
 
 def _top_names(paths: Iterable[str]) -> set[str]:

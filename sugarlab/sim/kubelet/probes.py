@@ -81,12 +81,6 @@ def probes_of(container: Obj) -> dict[str, Obj]:
     return {kind: DEFAULTS | spec for kind, spec in found.items() if spec}
 
 
-def initial(container: Obj) -> Verdict:
-    """A container just started: started unless a startup probe must pass, ready unless a probe must say so."""
-    probes = probes_of(container)
-    return Verdict(started="startup" not in probes, ready=not ({"startup", "readiness"} & probes.keys()))
-
-
 def _run(command: Command | Refused, timeout: float) -> Outcome:
     if isinstance(command, Refused):  # the runtime refused: the program is not in the image
         return Outcome("failure", command.stderr.decode(errors="replace"))

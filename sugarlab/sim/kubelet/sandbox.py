@@ -156,21 +156,30 @@ def _namespaces(image: Image, shared_net: bool) -> list[str]:
     return args
 
 
-def _volume_binds(store: Store, state_dir: Path, pod: Obj, container: Obj) -> list[str]:
+def _in_image(path: str, links: dict[str, str]) -> str:
+    """A mount path with the image's links in it followed, as runc resolves it inside the root (securejoin):
+    the service-account mount under /var/run lands in /run where /var/run links there."""
+    for link, target in links.items():
+        if target.startswith("/") and PurePosixPath(link) in PurePosixPath(path).parents:
+            return str(PurePosixPath(target) / PurePosixPath(path).relative_to(link))
+    return path
+
+
+def _volume_binds(store: Store, state_dir: Path, pod: Obj, container: Obj, links: dict[str, str]) -> list[str]:
     args: list[str] = []
     volumes = {v["name"]: v for v in pod["spec"].get("volumes") or []}
     for mount in container.get("volumeMounts") or []:
-        volume = volumes.get(mount["name"], {})
+        volume, target = volumes.get(mount["name"], {}), _in_image(mount["mountPath"], links)
         if is_file_volume(volume):  # API data as files: always mounted read-only, as the kubelet mounts them
             files = pod_dir(state_dir, pod["metadata"]["uid"]) / ".files" / mount["name"]
             source = mount_source(store, files, pod, volume) / (mount.get("subPath") or "")
-            args += ["--ro-bind", str(source), mount["mountPath"]]
+            args += ["--ro-bind", str(source), target]
             continue
         real = host_path(store, state_dir, pod, container, mount["mountPath"])
         if real is None:  # not a claimed volume (emptyDir ...): a directory of the pod, shared by its containers
             real = pod_dir(state_dir, pod["metadata"]["uid"]) / ".volumes" / mount["name"]  # no container is so named
         real.mkdir(parents=True, exist_ok=True)
-        args += ["--ro-bind" if mount.get("readOnly") else "--bind", str(real), mount["mountPath"]]
+        args += ["--ro-bind" if mount.get("readOnly") else "--bind", str(real), target]
     return args
 
 
@@ -240,7 +249,7 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
         args += ["--ro-bind-try", str(etc / name), f"/etc/{name}"]
     args += _program_binds(image)
     args += _content_binds(image, root)
-    args += _volume_binds(store, state_dir, pod, container)
+    args += _volume_binds(store, state_dir, pod, container, image.content.links)
     clock = cluster_clock(store.clock.now(), store.clock.rate())
     for name, value in {**clock, **environment(pod, container)}.items():
         args += ["--setenv", name, value]

@@ -7,6 +7,11 @@ clock (kubectl's `describe` events, `get --watch` rows): a timestamp ahead of th
 ages kubectl computes itself read up to `HEAD_START` too old, and after about
 HEAD_START / (speed - 1) of real time (12 minutes at speed 60) waits take real time. The clock
 resumes where it stopped when the simulator restarts, so a cluster's timeline never jumps.
+
+A cluster started by hand (`sugarlab sim start` without `-p speed`) runs on real time, speed 1, and a new
+one starts without a head start: the ages kubectl computes itself then agree with the server's. The
+workbook's runs keep the accelerated clock they need. A cluster seeded at speed 60 and then started by
+hand resumes where its clock stopped, still behind the wall clock by what was left of its head start.
 """
 
 from __future__ import annotations

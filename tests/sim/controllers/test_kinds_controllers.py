@@ -343,7 +343,7 @@ def test_resource_quota_reports_what_the_namespace_uses(api: client.ApiClient) -
             (q := core.read_namespaced_resource_quota("budget", "lab-quota")).status
             and q.status.used
             and q.status.used.get("pods") == "2"
-            and q.status.used.get("configmaps") == "1"
+            and q.status.used.get("configmaps") == "2"  # settings, and the namespace's kube-root-ca.crt
             and q
         ),
         "the quota's usage",
@@ -360,7 +360,7 @@ def test_resource_quota_reports_what_the_namespace_uses(api: client.ApiClient) -
         "requests.cpu": "500m",
         "requests.memory": "256Mi",
         "limits.memory": "512Mi",
-        "configmaps": "1",
+        "configmaps": "2",
     }
 
 

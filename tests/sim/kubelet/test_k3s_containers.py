@@ -412,3 +412,36 @@ def test_a_readiness_probe_holds_the_pod_not_ready_until_it_passes(kubeconfig: P
     done = kubectl(kubeconfig, "wait", "--for=condition=Ready", "pod/readiness", "--timeout=60s")
     assert done.returncode == 0, done.stderr
     assert status_of(kubeconfig, "readiness")["containerStatuses"][0]["restartCount"] == 0
+
+
+def test_a_container_that_exits_at_once_never_makes_its_pod_ready(kubeconfig: Path) -> None:
+    """The tutorial's busybox StatefulSet runs `apk`, which busybox lacks: its container exits 127 before the
+    kubelet's next relist sees it running, so on k3s its pod is never Ready and its rollout never completes."""
+    script = "set -euo pipefail\napk add --no-cache sqlite\nsleep 3600\n"
+    labels = {"app": "apk-less"}
+    container = {"name": "sqlite", "image": "docker.io/library/busybox:1.36", "command": ["/bin/sh", "-c", script]}
+    apply(
+        kubeconfig,
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "apk-less"},
+            "spec": {
+                "serviceName": "apk-less",
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+            },
+        },
+    )
+    rollout = kubectl(kubeconfig, "rollout", "status", "statefulset/apk-less", "--timeout=15s")
+    assert rollout.returncode != 0 and "roll out complete" not in rollout.stdout, rollout.stdout
+    pod = wait_for(
+        "the container's exit",
+        lambda: (s := status_of(kubeconfig, "apk-less-0"))["containerStatuses"][0]["restartCount"] >= 1 and s,
+    )
+    assert pod["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 127
+    ready = next(c for c in pod["conditions"] if c["type"] == "Ready")
+    # never Ready: the condition has been False since the pod started
+    assert ready["status"] == "False" and ready["lastTransitionTime"] == pod["startTime"], pod["conditions"]
+    sts = json.loads(kubectl(kubeconfig, "get", "statefulset", "apk-less", "-o", "json").stdout)
+    assert not sts["status"].get("readyReplicas")

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.defaults import default_new, normalize
+from sugarlab.sim.apis.service_accounts import admit_pod
 from sugarlab.sim.apiserver import dry_run
 from sugarlab.sim.apiserver.admission import admission
 from sugarlab.sim.apiserver.admission.admission_plugins import admit_create, admit_delete
@@ -24,7 +25,7 @@ from sugarlab.sim.apiserver.router import Match
 from sugarlab.sim.apiserver.routes import metrics, subresources
 from sugarlab.sim.apiserver.routes.discovery import resource_list
 from sugarlab.sim.apiserver.routes.targets import Target, read_body, resolve
-from sugarlab.sim.apiserver.services import default_service
+from sugarlab.sim.apiserver.services import default_service, keep_allocated
 from sugarlab.sim.apiserver.wire import bodies
 from sugarlab.sim.apiserver.wire.patch import (
     APPLY_PATCH,
@@ -179,6 +180,8 @@ def create(ctx: Context, target: Target, body: Any) -> Obj:
     if target.rt.kind == "Service":
         default_service(obj, ctx.store)
     default_new(target.rt.kind, obj)
+    if target.rt.kind == "Pod":
+        admit_pod(ctx.store, obj)
     return ctx.store.create(target.rt, obj)
 
 
@@ -190,6 +193,8 @@ def _replace(ctx: Context, target: Target, body: Any) -> Obj:
         new = current
     else:
         new = obj | {"status": current.get("status")} if "status" in current else obj
+        if target.rt.kind == "Service":
+            keep_allocated(new, current)
     return ctx.store.replace(
         target.rt, admission.admit(target.rt, new, current), expect_rv=obj["metadata"].get("resourceVersion")
     )
