@@ -23,7 +23,7 @@ from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.sandbox import confine
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
-from sugarlab.sim.world.images import lookup
+from sugarlab.sim.world.images import lookup, stand_in
 from sugarlab.sim.world.workloads import behaviour
 
 BACKOFF_S, MAX_BACKOFF_S = 10.0, 300.0
@@ -66,7 +66,12 @@ class ContainerLifecycle:
         self._refused.pop(key, None)
         self.prober.restarted(*key)
         self.processes.confined.start(key[0], container, confined)
-        if not lookup(container["image"]).catalogued:
+        image = lookup(container["image"])
+        if (stand_in_message := stand_in(image)) is not None:
+            events.record(
+                self.store, pod, "Pulled", f'Image "{container["image"]}": {stand_in_message}', "kubelet", host=host
+            )
+        if not image.catalogued:
             events.record(
                 self.store,
                 pod,
