@@ -102,7 +102,7 @@ def _kept(path: str, dist_info: str) -> bool:
 
 
 def rebuild(dist: importlib.metadata.Distribution, dest: Path) -> Path:
-    """Write `dist` as a wheel into `dest` (through a temporary name): its installed files and a fresh RECORD."""
+    """Write `dist` as a wheel into `dest` (through a temporary directory): its installed files and a fresh RECORD."""
     dest.mkdir(parents=True, exist_ok=True)
     name, dist_info = wheel_name(dist), _dist_info(dist)
     root = Path(str(dist.locate_file("")))
