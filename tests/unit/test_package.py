@@ -71,7 +71,7 @@ def test_every_name_a_notebook_imports_is_exported() -> None:
             assert hasattr(module, name), f"{module_name} has no {name}"
 
 
-CONDA_NAMES = {"python-kubernetes": "kubernetes"}  # conda-forge's name for the PyPI package
+CONDA_NAMES = {"python-kubernetes": "kubernetes", "uvicorn-standard": "uvicorn"}  # conda-forge's names
 
 
 def _name(requirement: str) -> str:

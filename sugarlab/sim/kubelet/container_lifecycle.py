@@ -30,7 +30,7 @@ from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.sandbox import confine
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
-from sugarlab.sim.world.images import lookup
+from sugarlab.sim.world.images import lookup, stand_in
 from sugarlab.sim.world.workloads import behaviour
 
 BACKOFF_S, MAX_BACKOFF_S = 10.0, 300.0
@@ -77,7 +77,12 @@ class ContainerLifecycle:
         self.prober.restarted(*key)
         self.processes.confined.start(key[0], container, confined)
         self._relist_at[key] = time.monotonic() + RELIST_S
-        if not lookup(container["image"]).catalogued:
+        image = lookup(container["image"])
+        if (stand_in_message := stand_in(image)) is not None:
+            events.record(
+                self.store, pod, "Pulled", f'Image "{container["image"]}": {stand_in_message}', "kubelet", host=host
+            )
+        if not image.catalogued:
             events.record(
                 self.store,
                 pod,

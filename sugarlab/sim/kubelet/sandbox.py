@@ -31,6 +31,7 @@ from sugarlab.sim.kubelet.downward import pod_field
 from sugarlab.sim.kubelet.file_volumes import is_file_volume, mount_source
 from sugarlab.sim.network import netns
 from sugarlab.sim.storage.store import Store
+from sugarlab.sim.world import python_image
 from sugarlab.sim.world.disks import host_path
 from sugarlab.sim.world.images import DEFAULT_PATH, Image, host_program, lookup
 
@@ -104,6 +105,29 @@ def _program_binds(image: Image) -> list[str]:
         else:
             args += ["--ro-bind", str(real), str(BIN / program)]
     return args
+
+
+def _python_binds(image: Image, root: Path, state_dir: Path) -> list[str]:
+    """A python image's own environment (`python_image`): a writable site-packages of the container holding its
+    layer read-only (this machine's site-packages stays hidden), its scripts directory at the interpreter's
+    `bin` and, through a link, at `/usr/local/bin` (where the official images have python and pip), and the
+    image's trust store, which OpenSSL's default paths reach through `/usr/lib/ssl`."""
+    if image.python is None:
+        return []
+    own = python_image.layer(state_dir)
+    site, scripts = root / "site-packages", root / "bin"
+    site.mkdir(exist_ok=True)
+    scripts.mkdir(exist_ok=True)
+    for script in python_image.PIP_SCRIPTS:
+        if not (scripts / script).exists():  # the image's, until the container's own pip replaces it
+            shutil.copy2(own / "bin" / script, scripts / script)
+    args = ["--bind", str(site), str(python_image.SITE_PACKAGES)]
+    for entry in sorted((own / "site-packages").iterdir()):
+        args += ["--ro-bind", str(entry), str(python_image.SITE_PACKAGES / entry.name)]
+    interpreter = str(python_image.INTERPRETER)
+    args += ["--bind", str(scripts), str(python_image.PREFIX / "bin"), "--ro-bind", interpreter, interpreter]
+    args += ["--symlink", str(python_image.PREFIX / "bin"), "/usr/local/bin"]
+    return [*args, "--ro-bind", str(own / "ca-certificates.crt"), "/etc/ssl/certs/ca-certificates.crt"]
 
 
 def _content_binds(image: Image, root: Path) -> list[str]:
@@ -248,6 +272,7 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
     for name in ("resolv.conf", "hosts"):
         args += ["--ro-bind-try", str(etc / name), f"/etc/{name}"]
     args += _program_binds(image)
+    args += _python_binds(image, root, state_dir)
     args += _content_binds(image, root)
     args += _volume_binds(store, state_dir, pod, container, image.content.links)
     clock = cluster_clock(store.clock.now(), store.clock.rate())
