@@ -28,6 +28,7 @@ from sugarlab.sim import credentials
 from sugarlab.sim.apiserver.api import SimApi
 from sugarlab.sim.apiserver.auth import authenticated
 from sugarlab.sim.apiserver.kubelet_client import KubeletClient
+from sugarlab.sim.internet import servers as outside
 from sugarlab.sim.kubeconfig import kubeconfig
 from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.streaming.server import Streams
@@ -37,6 +38,7 @@ from sugarlab.sim.machinery.resources import BY_KIND
 from sugarlab.sim.network.cni import PodNetwork
 from sugarlab.sim.network.dns import ClusterDns
 from sugarlab.sim.storage.store import Store
+from sugarlab.sim.world import internet as internet_hosts
 from sugarlab.sim.world.k3s_addons import DNS_IP
 from sugarlab.sim.world.machines import Machines
 from sugarlab.sim.world.seed import seed_cluster
@@ -110,7 +112,7 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
     machines.seed_from_nodes()
     processes = LocalProcesses(state_dir)
     network = PodNetwork(state_dir)
-    dns = ClusterDns(store, network, DNS_IP)
+    dns = ClusterDns(store, network, DNS_IP, internet_hosts.address_of)  # CoreDNS forwards the rest outside
     kubelet = KubeletClient(processes, Streams(store, machines, processes, state_dir))
     api = SimApi(store, machines, kubelet, spec.seed, version, spec.metrics_server, state_dir)
     server: uvicorn.Server
@@ -118,6 +120,7 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await dns.start()
+        internet = await outside.serve(network.listen, state_dir) if network.available else None
         tasks = [
             asyncio.create_task(run_controllers(store, spec, machines, processes, network, state_dir, access.ca_pem)),
             asyncio.create_task(idle_watch()),
@@ -139,6 +142,8 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
                 task.cancel()
             processes.stop_all()
             dns.close()
+            if internet is not None:
+                await internet.stop()
             network.close()
             (state_dir / "server.json").unlink(missing_ok=True)
             store.set_meta("virtual_now", store.clock.stamp())

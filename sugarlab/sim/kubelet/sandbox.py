@@ -1,6 +1,8 @@
 """A container's process confined with bubblewrap (`bwrap`, Debian's `bubblewrap`).
 
-The root of the container is a directory of the lab workspace; over it bwrap mounts, read-only,
+The root of the container is one writable directory of the lab workspace (`rootfs`), bound at `/` as
+containerd's snapshotter gives a container one writable root filesystem: a file renamed from `/tmp` to
+any other directory stays on it (os.replace works, as it does in a real container). Over it bwrap mounts, read-only,
 this machine's shared libraries, one file per program the image holds (`images`) and the image's
 other files (its `Content`: nginx's configuration and pages), and the pod's volumes at their mount
 paths (`disks.host_path`; configMap, secret and downward API ones as files, `file_volumes`), and the
@@ -107,7 +109,7 @@ def _program_binds(image: Image) -> list[str]:
     return args
 
 
-def _python_binds(image: Image, root: Path, state_dir: Path) -> list[str]:
+def _python_binds(image: Image, rootfs: Path, state_dir: Path) -> list[str]:
     """A python image's own environment (`python_image`): a writable site-packages of the container holding its
     layer read-only (this machine's site-packages stays hidden), its scripts directory at the interpreter's
     `bin` and, through a link, at `/usr/local/bin` (where the official images have python and pip), and the
@@ -115,9 +117,10 @@ def _python_binds(image: Image, root: Path, state_dir: Path) -> list[str]:
     if image.python is None:
         return []
     own = python_image.layer(state_dir)
-    site, scripts = root / "site-packages", root / "bin"
-    site.mkdir(exist_ok=True)
-    scripts.mkdir(exist_ok=True)
+    site = rootfs / python_image.SITE_PACKAGES.relative_to("/")  # where they are, bound over the read-only prefix
+    scripts = rootfs / (python_image.PREFIX / "bin").relative_to("/")
+    site.mkdir(parents=True, exist_ok=True)
+    scripts.mkdir(parents=True, exist_ok=True)
     for script in python_image.PIP_SCRIPTS:
         if not (scripts / script).exists():  # the image's, until the container's own pip replaces it
             shutil.copy2(own / "bin" / script, scripts / script)
@@ -130,7 +133,7 @@ def _python_binds(image: Image, root: Path, state_dir: Path) -> list[str]:
     return [*args, "--ro-bind", str(own / "ca-certificates.crt"), "/etc/ssl/certs/ca-certificates.crt"]
 
 
-def _content_binds(image: Image, root: Path) -> list[str]:
+def _content_binds(image: Image, root: Path, rootfs: Path) -> list[str]:
     """The image's own files (`Content`), written under the container's root and bound where the image has them:
     read-only, except the directories its programs write into."""
     content, args = image.content, []
@@ -142,14 +145,14 @@ def _content_binds(image: Image, root: Path) -> list[str]:
     for path, host in content.host_files.items():
         args += ["--ro-bind-try", host, path]
     for path in content.writable:
-        real = root / path.lstrip("/")
+        real = rootfs / path.lstrip("/")
         real.mkdir(parents=True, exist_ok=True)
         args += ["--bind", str(real), path]
     for path, target in content.links.items():
         if not any(PurePosixPath(w) in PurePosixPath(path).parents for w in content.writable):
             args += ["--symlink", target, path]
             continue
-        link = root / path.lstrip("/")  # in a directory it writes into: made there, so it may replace it
+        link = rootfs / path.lstrip("/")  # in a directory it writes into: made there, so it may replace it
         link.unlink(missing_ok=True)
         link.symlink_to(target)
     return args
@@ -233,14 +236,18 @@ def environment(pod: Obj, container: Obj) -> dict[str, str]:
 def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: list[str]) -> Confined:
     """The bwrap command line that runs `command` inside the container."""
     root = container_root(state_dir, pod, container)
+    rootfs = root / "rootfs"
     for writable in ("tmp", "root"):
-        (root / writable).mkdir(parents=True, exist_ok=True)
+        (rootfs / writable).mkdir(parents=True, exist_ok=True)
     image = lookup(container["image"])
     network = network_namespace(state_dir, pod)
     args = [nsenter(), f"--net={network}", "--"] if network is not None else []
     args += [
         bwrap(),
         *_namespaces(image, network is not None),
+        "--bind",
+        str(rootfs),
+        "/",
         "--die-with-parent",
         "--new-session",
         "--clearenv",
@@ -260,20 +267,14 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
         "--ro-bind-try",
         "/etc/ld.so.cache",
         "/etc/ld.so.cache",
-        "--bind",
-        str(root / "tmp"),
-        "/tmp",
-        "--bind",
-        str(root / "root"),
-        "/root",
     ]
     etc = etc_dir(state_dir, pod["metadata"]["uid"])
     args += ["--perms", "0755", "--dir", "/etc"]
     for name in ("resolv.conf", "hosts"):
         args += ["--ro-bind-try", str(etc / name), f"/etc/{name}"]
     args += _program_binds(image)
-    args += _python_binds(image, root, state_dir)
-    args += _content_binds(image, root)
+    args += _python_binds(image, rootfs, state_dir)
+    args += _content_binds(image, root, rootfs)
     args += _volume_binds(store, state_dir, pod, container, image.content.links)
     clock = cluster_clock(store.clock.now(), store.clock.rate())
     for name, value in {**clock, **environment(pod, container)}.items():
