@@ -280,4 +280,27 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
     for name, value in {**clock, **environment(pod, container)}.items():
         args += ["--setenv", name, value]
     args += ["--chdir", container.get("workingDir") or "/", "--", *command]
-    return Confined(args, {"PATH": DEFAULT_PATH}, root)
+    return Confined(_without_made_links(args, rootfs), {"PATH": DEFAULT_PATH}, root)
+
+
+def _without_made_links(args: list[str], rootfs: Path) -> list[str]:
+    """The command line without the `--symlink`s an earlier run already made in the root filesystem (bwrap 0.8
+    refuses a link that exists; the container's first run and every `kubectl exec` into it share the root)."""
+    kept: list[str] = []
+    i = 0
+    while i < len(args):
+        if args[i] == "--symlink" and _links(rootfs / args[i + 2].lstrip("/"), args[i + 1]):
+            i += 3
+            continue
+        if args[i] == "--":
+            return kept + args[i:]
+        kept.append(args[i])
+        i += 1
+    return kept
+
+
+def _links(path: Path, target: str) -> bool:
+    try:
+        return os.readlink(path) == target
+    except OSError:
+        return False
