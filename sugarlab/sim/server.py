@@ -165,6 +165,9 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
         ssl_certfile=str(access.cert_file),
         ssl_keyfile=str(access.key_file),
         ws="wsproto",
+        # asyncio's own loop: with uvicorn[standard] installed (the simulated PyPI serves it), uvicorn's "auto"
+        # would pick uvloop, under which the workbook's edge-AI replicas no longer came up in time
+        loop="asyncio",
     )  # accepts kubectl's `SPDY/3.1+portforward.k8s.io` subprotocol
     server = uvicorn.Server(config)
     server.run(sockets=[sock])

@@ -17,7 +17,8 @@ def main() -> int:
     except SettingError as error:
         print(f"edge-ai: {error}", file=sys.stderr)
         return 2
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    # asyncio's own loop, not uvloop, which uvicorn's "auto" picks where uvicorn[standard] is installed
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning", loop="asyncio")
     return 0
 
 
