@@ -279,8 +279,8 @@ def confine(store: Store, state_dir: Path, pod: Obj, container: Obj, command: li
     clock = cluster_clock(store.clock.now(), store.clock.rate())
     for name, value in {**clock, **environment(pod, container)}.items():
         args += ["--setenv", name, value]
-    args += ["--chdir", container.get("workingDir") or "/", "--", *command]
-    return Confined(_without_made_links(args, rootfs), {"PATH": DEFAULT_PATH}, root)
+    args = [*_without_made_links(args, rootfs), "--chdir", container.get("workingDir") or "/", "--", *command]
+    return Confined(args, {"PATH": DEFAULT_PATH}, root)
 
 
 def _without_made_links(args: list[str], rootfs: Path) -> list[str]:
@@ -292,8 +292,6 @@ def _without_made_links(args: list[str], rootfs: Path) -> list[str]:
         if args[i] == "--symlink" and _links(rootfs / args[i + 2].lstrip("/"), args[i + 1]):
             i += 3
             continue
-        if args[i] == "--":
-            return kept + args[i:]
         kept.append(args[i])
         i += 1
     return kept
