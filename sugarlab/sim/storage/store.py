@@ -65,6 +65,7 @@ class Store:
         self._rv = int(self.meta("resourceVersion", 0))
         self._history: deque[WatchEvent] = deque(maxlen=HISTORY)
         self._subscribers: set[asyncio.Queue[WatchEvent]] = set()
+        self._custom: tuple[ResourceType, ...] | None = None  # what the CRDs declare, until one changes
 
     # -- metadata of the store itself -------------------------------------------------------------
     def meta(self, key: str, default: Any = None) -> Any:
@@ -105,7 +106,9 @@ class Store:
 
     def custom_types(self) -> tuple[ResourceType, ...]:
         """The types the stored CustomResourceDefinitions declare."""
-        return custom_types(self.view(BY_KIND["CustomResourceDefinition"]))
+        if self._custom is None:
+            self._custom = custom_types(self.view(BY_KIND["CustomResourceDefinition"]))
+        return self._custom
 
     def type_of(self, api_version: str, kind: str) -> ResourceType:
         """The served type of `kind` in `api_version`, built-in or custom."""
@@ -218,6 +221,8 @@ class Store:
 
     # -- watch ------------------------------------------------------------------------------------
     def _publish(self, event: WatchEvent) -> None:
+        if event.rt.kind == "CustomResourceDefinition":
+            self._custom = None
         self._history.append(event)
         for queue in self._subscribers:
             queue.put_nowait(event)
