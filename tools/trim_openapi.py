@@ -31,6 +31,7 @@ SERVED = (
         ("", "v1", kind)
         for kind in (
             "Binding",
+            "ComponentStatus",
             "ConfigMap",
             "Endpoints",
             "Event",
@@ -64,6 +65,8 @@ SERVED = (
         ("scheduling.k8s.io", "v1", "PriorityClass"),
         ("apiregistration.k8s.io", "v1", "APIService"),
         ("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+        ("authentication.k8s.io", "v1", "TokenReview"),
+        ("authentication.k8s.io", "v1", "SelfSubjectReview"),
     }
     | {
         ("rbac.authorization.k8s.io", "v1", kind)

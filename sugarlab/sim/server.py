@@ -34,7 +34,6 @@ from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.kubelet.streaming.server import Streams
 from sugarlab.sim.loops import reconcile_loops
 from sugarlab.sim.machinery.clock import HEAD_START, VirtualClock
-from sugarlab.sim.machinery.resources import BY_KIND
 from sugarlab.sim.network.cni import PodNetwork
 from sugarlab.sim.network.dns import ClusterDns
 from sugarlab.sim.storage.store import Store
@@ -62,7 +61,7 @@ def open_store(state_dir: Path, spec: ClusterSpec, speed: float) -> tuple[Store,
     if stored is None:
         seeded = seed_cluster(spec, now)
         for obj in seeded.objects:
-            store.create(BY_KIND[obj["kind"]], obj)
+            store.create(store.type_of(obj["apiVersion"], obj["kind"]), obj)
         store.set_meta("spec", spec.as_dict())
         store.set_meta("version", seeded.version)
         store.set_meta("virtual_now", format_time(now))
@@ -114,7 +113,7 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
     network = PodNetwork(state_dir)
     dns = ClusterDns(store, network, DNS_IP, internet_hosts.address_of)  # CoreDNS forwards the rest outside
     kubelet = KubeletClient(processes, Streams(store, machines, processes, state_dir))
-    api = SimApi(store, machines, kubelet, spec.seed, version, spec.metrics_server, state_dir)
+    api = SimApi(store, machines, kubelet, spec.seed, version, spec.metrics_server, state_dir, access.token)
     server: uvicorn.Server
 
     @contextlib.asynccontextmanager

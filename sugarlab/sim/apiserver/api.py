@@ -55,8 +55,9 @@ class SimApi:
         version: str,
         metrics_server: bool,
         state_dir: Path,
+        token: str,
     ) -> None:
-        self.context = Context(store, machines, kubelet, seed, version, metrics_server, state_dir)
+        self.context = Context(store, machines, kubelet, seed, version, metrics_server, state_dir, token)
 
     @property
     def last_request(self) -> float:

@@ -4,9 +4,10 @@
   with its Endpoints and EndpointSlice, kept by pkg/controlplane/controller/kubernetesservice and the
   endpoint reconciler;
 - an APIService for every group version served (kube-aggregator's autoregister controller), local ones
-  always Available, metrics.k8s.io through the metrics-server Service;
+  (custom resources' too) always Available, metrics.k8s.io through the metrics-server Service;
 - the default ServiceCIDR (k3s's 10.43.0.0/16) and an IPAddress for every Service's ClusterIP, as the
   ServiceCIDR allocator (MultiCIDRServiceAllocator, GA in v1.33) records them;
+- the status that serves a CustomResourceDefinition (`apiextensions`);
 - the post-start hooks' objects: the two system PriorityClasses (pkg/apis/scheduling
   SystemPriorityClasses) and RBAC's `cluster-admin` ClusterRole and its binding to `system:masters`.
 All are recreated when deleted, as these controllers and hooks do.
@@ -15,6 +16,7 @@ All are recreated when deleted, as these controllers and hooks do.
 from __future__ import annotations
 
 from sugarlab.common.objects import Obj
+from sugarlab.sim.apiserver.apiextensions import establish
 from sugarlab.sim.machinery.resources import groups
 from sugarlab.sim.machinery.since_boot import FirstPass
 from sugarlab.sim.storage.store import Store
@@ -29,6 +31,7 @@ PRIORITIES: dict[str, tuple[int, int]] = {
     "v1": (18000, 1),
     "apiregistration.k8s.io/v1": (18000, 15),
     "apps/v1": (17800, 15),
+    "authentication.k8s.io/v1": (17700, 15),
     "autoscaling/v2": (17500, 30),
     "batch/v1": (17400, 15),
     "networking.k8s.io/v1": (17200, 15),
@@ -77,10 +80,13 @@ def _apiservice(group: str, version: str, stamp: str) -> Obj:
         condition = {"reason": "Passed", "message": "all checks passed"}
         labels = {"k8s-app": "metrics-server"}
     else:
-        minimum, priority = PRIORITIES[f"{group}/{version}" if group else version]
+        # A CRD's group version is registered by the crdRegistrationController, at priority 1000/100
+        # (kube-aggregator pkg/controllers/autoregister and pkg/controlplane/controller/crdregistration).
+        builtin = f"{group}/{version}" if group else version
+        minimum, priority = PRIORITIES.get(builtin, (1000, 100))
         spec = {"group": group, "version": version, "groupPriorityMinimum": minimum, "versionPriority": priority}
         condition = {"reason": "Local", "message": "Local APIServices are always available"}
-        labels = {"kube-aggregator.kubernetes.io/automanaged": "onstart"}
+        labels = {"kube-aggregator.kubernetes.io/automanaged": "onstart" if builtin in PRIORITIES else "true"}
     return {
         "metadata": {"name": name, "labels": labels},
         "spec": spec,
@@ -100,8 +106,9 @@ class ApiServerBootstrap:
             self.store.create(self.store.kind(kind), {**obj, "metadata": self.boot.dated(meta, born)})
 
     def reconcile(self) -> None:
+        establish(self.store)
         stamp = self.store.clock.stamp()
-        for group, versions in groups(self.metrics_server).items():
+        for group, versions in groups(self.metrics_server, self.store.custom_types()).items():
             for version in versions:
                 self._ensure("APIService", _apiservice(group, version, stamp))
         for name, value, description in PRIORITY_CLASSES:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sugarlab.common.kubectl import parse_time
-from sugarlab.sim.machinery.resources import RESOURCE_TYPES
 from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store
 
@@ -20,8 +19,9 @@ class GarbageCollector:
         self.store = store
 
     def reconcile(self) -> None:
-        existing = {o["metadata"]["uid"] for rt in RESOURCE_TYPES for o in self.store.view(rt)}
-        for rt in RESOURCE_TYPES:
+        types = self.store.stored_types()
+        existing = {o["metadata"]["uid"] for rt in types for o in self.store.view(rt)}
+        for rt in types:
             for obj in self.store.view(rt):
                 owners = obj["metadata"].get("ownerReferences") or []
                 if owners and not any(ref["uid"] in existing for ref in owners):

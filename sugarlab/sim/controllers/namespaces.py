@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sugarlab.sim.machinery.resources import RESOURCE_TYPES
 from sugarlab.sim.storage.deletion import delete_object
 from sugarlab.sim.storage.store import Store
 
@@ -17,7 +16,9 @@ class NamespaceController:
             if ns.get("status", {}).get("phase") != "Terminating":
                 continue
             name = ns["metadata"]["name"]
-            remaining = [(rt, obj) for rt in RESOURCE_TYPES if rt.namespaced for obj in self.store.view(rt, name)]
+            remaining = [
+                (rt, obj) for rt in self.store.stored_types() if rt.namespaced for obj in self.store.view(rt, name)
+            ]
             for rt, obj in remaining:
                 delete_object(self.store, rt, name, obj["metadata"]["name"])
             if not remaining:

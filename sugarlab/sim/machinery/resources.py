@@ -10,6 +10,19 @@ STREAMED_SUBRESOURCES = ("exec", "portforward")  # served only as upgraded (webs
 # Namespaces and Services have no `deletecollection` (their REST storage hides it: kubernetes/kubernetes
 # issues #20581 and #98994; `kubectl api-resources -o wide` shows the same).
 NO_COLLECTION_DELETE = ("create", "delete", "get", "list", "patch", "update", "watch")
+CREATE_ONLY = ("create",)
+
+
+@dataclass(frozen=True)
+class PrinterColumn:
+    """One of a CRD version's additionalPrinterColumns (apiextensions.k8s.io/v1 CustomResourceColumnDefinition)."""
+
+    name: str
+    type: str
+    json_path: str
+    priority: int = 0
+    description: str = ""
+    format: str = ""
 
 
 @dataclass(frozen=True)
@@ -26,6 +39,18 @@ class ResourceType:
     fields: tuple[str, ...] = field(default=(), compare=False)
     # Discovery's categories: `kubectl get all` asks for every resource in category "all".
     categories: tuple[str, ...] = ()
+    # A custom resource's table columns (its CRD's additionalPrinterColumns for this version).
+    columns: tuple[PrinterColumn, ...] = field(default=(), compare=False)
+    singular: str = ""  # discovery's singularName: the kind in lower case unless a CRD names another
+    custom: bool = False  # declared by a CustomResourceDefinition
+
+    @property
+    def has_generation(self) -> bool:
+        return self.custom or self.kind in GENERATION_KINDS
+
+    @property
+    def singular_name(self) -> str:
+        return self.singular or self.kind.lower()
 
     @property
     def api_version(self) -> str:
@@ -74,6 +99,8 @@ def _core(kind: str, plural: str, namespaced: bool = True, **kw: object) -> Reso
 # categories and verbs as kube-apiserver's discovery reports them; the REST storage of each kind in
 # pkg/registry/*/*/storage/storage.go of kubernetes/kubernetes declares them).
 K3S_KINDS: tuple[ResourceType, ...] = (
+    _core("Binding", "bindings", verbs=CREATE_ONLY),
+    _core("ComponentStatus", "componentstatuses", False, short_names=("cs",), verbs=READ_VERBS),
     _core("Secret", "secrets"),
     _core("Endpoints", "endpoints", short_names=("ep",)),
     _core("LimitRange", "limitranges", short_names=("limits",)),
@@ -126,7 +153,13 @@ K3S_KINDS: tuple[ResourceType, ...] = (
     ResourceType(
         "apiregistration.k8s.io", "v1", "APIService", "apiservices", False, (), ("status",), categories=API_EXTENSIONS
     ),
+    ResourceType("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", False, verbs=CREATE_ONLY),
+    ResourceType("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", False, verbs=CREATE_ONLY),
 )
+# Kinds answered by the API server without storing anything (pkg/registry's REST implementations that
+# have no generic store behind them): a Binding updates its pod, a ComponentStatus is probed when read,
+# a review is answered in its response.
+UNSTORED_KINDS = frozenset({"Binding", "ComponentStatus", "SelfSubjectReview", "TokenReview"})
 
 # Field selector support mirrors the field label conversion functions of the real API server
 # (pkg/registry/core/*/strategy.go in kubernetes/kubernetes).
@@ -145,7 +178,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
         "Pod",
         "pods",
         short_names=("po",),
-        subresources=("status", "log", "eviction", "exec", "portforward"),
+        subresources=("status", "binding", "log", "eviction", "exec", "portforward"),
         fields=(
             "spec.nodeName",
             "spec.restartPolicy",
@@ -208,16 +241,19 @@ METRICS_TYPES: tuple[ResourceType, ...] = (
 BY_KIND = {rt.kind: rt for rt in RESOURCE_TYPES}
 
 
-def groups(metrics_server: bool) -> dict[str, dict[str, list[ResourceType]]]:
-    """group -> version -> resource types, as discovery reports them."""
+def groups(metrics_server: bool, custom: tuple[ResourceType, ...] = ()) -> dict[str, dict[str, list[ResourceType]]]:
+    """group -> version -> resource types, as discovery reports them: the built-in ones, metrics-server's,
+    then those of the custom resource definitions (`custom`)."""
     served: dict[str, dict[str, list[ResourceType]]] = {}
-    for rt in RESOURCE_TYPES + (METRICS_TYPES if metrics_server else ()):
+    for rt in RESOURCE_TYPES + (METRICS_TYPES if metrics_server else ()) + custom:
         served.setdefault(rt.group, {}).setdefault(rt.version, []).append(rt)
     return served
 
 
-def find(group: str, version: str, plural: str, metrics_server: bool) -> ResourceType | None:
-    for rt in groups(metrics_server).get(group, {}).get(version, []):
+def find(
+    group: str, version: str, plural: str, metrics_server: bool, custom: tuple[ResourceType, ...] = ()
+) -> ResourceType | None:
+    for rt in groups(metrics_server, custom).get(group, {}).get(version, []):
         if rt.plural == plural:
             return rt
     return None

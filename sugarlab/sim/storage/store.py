@@ -22,9 +22,10 @@ from typing import Any
 
 from sugarlab.common.objects import Obj
 from sugarlab.sim.machinery.clock import VirtualClock
+from sugarlab.sim.machinery.custom_resources import custom_types
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.machinery.names import name_causes, suffix
-from sugarlab.sim.machinery.resources import BY_KIND, GENERATION_KINDS, RESOURCE_TYPES, ResourceType
+from sugarlab.sim.machinery.resources import BY_KIND, RESOURCE_TYPES, ResourceType
 
 HISTORY = 5000
 
@@ -59,12 +60,12 @@ class Store:
         self._db.execute("CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, body TEXT NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._objects: dict[str, Obj] = {}
-        self._types = {rt.key: rt for rt in RESOURCE_TYPES}
         for key, body in self._db.execute("SELECT key, body FROM objects"):
             self._objects[key] = json.loads(body)
         self._rv = int(self.meta("resourceVersion", 0))
         self._history: deque[WatchEvent] = deque(maxlen=HISTORY)
         self._subscribers: set[asyncio.Queue[WatchEvent]] = set()
+        self._custom: tuple[ResourceType, ...] | None = None  # what the CRDs declare, until one changes
 
     # -- metadata of the store itself -------------------------------------------------------------
     def meta(self, key: str, default: Any = None) -> Any:
@@ -103,6 +104,24 @@ class Store:
     def kind(self, kind: str) -> ResourceType:
         return BY_KIND[kind]
 
+    def custom_types(self) -> tuple[ResourceType, ...]:
+        """The types the stored CustomResourceDefinitions declare."""
+        if self._custom is None:
+            self._custom = custom_types(self.view(BY_KIND["CustomResourceDefinition"]))
+        return self._custom
+
+    def type_of(self, api_version: str, kind: str) -> ResourceType:
+        """The served type of `kind` in `api_version`, built-in or custom."""
+        for rt in RESOURCE_TYPES + self.custom_types():
+            if (rt.api_version, rt.kind) == (api_version, kind):
+                return rt
+        raise ApiError.bad_request(f'no kind "{kind}" is registered for version "{api_version}"')
+
+    def stored_types(self) -> tuple[ResourceType, ...]:
+        """Every type whose objects this store may hold, once each (a custom resource's versions share its
+        objects): the built-in ones and the custom ones."""
+        return tuple({rt.key: rt for rt in reversed(RESOURCE_TYPES + self.custom_types())}.values())[::-1]
+
     # -- writes -----------------------------------------------------------------------------------
     def create(self, rt: ResourceType, obj: Obj) -> Obj:
         obj = copy.deepcopy(obj)
@@ -120,7 +139,7 @@ class Store:
             raise ApiError.already_exists(rt.plural, name, rt.group)
         meta.setdefault("uid", str(uuid.uuid4()))
         meta.setdefault("creationTimestamp", self.clock.stamp())
-        if rt.kind in GENERATION_KINDS:
+        if rt.has_generation:
             meta["generation"] = 1
         else:
             meta.pop("generation", None)
@@ -144,7 +163,7 @@ class Store:
         obj = copy.deepcopy(obj)
         for fixed in ("uid", "creationTimestamp"):
             obj["metadata"][fixed] = current["metadata"][fixed]
-        if rt.kind not in GENERATION_KINDS:
+        if not rt.has_generation:
             obj["metadata"].pop("generation", None)
         elif obj.get("spec") != current.get("spec"):
             obj["metadata"]["generation"] = current["metadata"].get("generation", 1) + 1
@@ -202,6 +221,8 @@ class Store:
 
     # -- watch ------------------------------------------------------------------------------------
     def _publish(self, event: WatchEvent) -> None:
+        if event.rt.kind == "CustomResourceDefinition":
+            self._custom = None
         self._history.append(event)
         for queue in self._subscribers:
             queue.put_nowait(event)

@@ -24,6 +24,7 @@ from sugarlab.sim.machinery.names import suffix
 from sugarlab.sim.world import nas
 from sugarlab.sim.world.catalogues import Schema, load
 from sugarlab.sim.world.k3s_addons import addon_services, with_ports
+from sugarlab.sim.world.k3s_crds import k3s_crds
 from sugarlab.sim.world.profiles import NODE_PROFILES, NodeProfile
 from sugarlab.sim.world.spec import ClusterSpec
 
@@ -688,4 +689,6 @@ def seed_cluster(spec: ClusterSpec, start: datetime) -> SeededCluster:
     nodes = builder.nodes()
     builder.system_pods(*nodes[0])
     builder.storage(nodes)
+    crd_rng = random.Random(f"{spec.seed}/crds")  # its own, so the rest of the seed draws what it always drew
+    builder.objects += k3s_crds(builder.stamp, lambda: uid(crd_rng))
     return SeededCluster(builder.objects, builder.version)

@@ -19,10 +19,12 @@ from tests.sim.simcluster import kubectl_out as kubectl
 pytestmark = needs_kubectl
 
 # `kubectl api-resources` against k3s v1.33 (metrics-server on), for the groups served: NAME, SHORTNAMES,
-# APIVERSION, NAMESPACED, KIND. Not served: bindings and componentstatuses (v1), and the groups
-# admissionregistration, authentication, authorization, certificates, events.k8s.io, flowcontrol,
-# node.k8s.io, autoscaling/v1 and k3s's own CRDs (helm.cattle.io, k3s.cattle.io, traefik.io).
+# APIVERSION, NAMESPACED, KIND, k3s's CRDs and the traefik chart's included. Not served: the groups
+# admissionregistration, authorization, certificates, events.k8s.io, flowcontrol, node.k8s.io,
+# autoscaling/v1.
 API_RESOURCES = """
+bindings - v1 true Binding
+componentstatuses cs v1 false ComponentStatus
 configmaps cm v1 true ConfigMap
 endpoints ep v1 true Endpoints
 events ev v1 true Event
@@ -45,11 +47,28 @@ daemonsets ds apps/v1 true DaemonSet
 deployments deploy apps/v1 true Deployment
 replicasets rs apps/v1 true ReplicaSet
 statefulsets sts apps/v1 true StatefulSet
+selfsubjectreviews - authentication.k8s.io/v1 false SelfSubjectReview
+tokenreviews - authentication.k8s.io/v1 false TokenReview
 horizontalpodautoscalers hpa autoscaling/v2 true HorizontalPodAutoscaler
 cronjobs cj batch/v1 true CronJob
 jobs - batch/v1 true Job
 leases - coordination.k8s.io/v1 true Lease
 endpointslices - discovery.k8s.io/v1 true EndpointSlice
+helmchartconfigs - helm.cattle.io/v1 true HelmChartConfig
+helmcharts - helm.cattle.io/v1 true HelmChart
+accesscontrolpolicies - hub.traefik.io/v1alpha1 false AccessControlPolicy
+aiservices - hub.traefik.io/v1alpha1 true AIService
+apiaccesses - hub.traefik.io/v1alpha1 true APIAccess
+apibundles - hub.traefik.io/v1alpha1 true APIBundle
+apicatalogitems - hub.traefik.io/v1alpha1 true APICatalogItem
+apiplans - hub.traefik.io/v1alpha1 true APIPlan
+apiportals - hub.traefik.io/v1alpha1 true APIPortal
+apiratelimits - hub.traefik.io/v1alpha1 true APIRateLimit
+apis - hub.traefik.io/v1alpha1 true API
+apiversions - hub.traefik.io/v1alpha1 true APIVersion
+managedsubscriptions - hub.traefik.io/v1alpha1 true ManagedSubscription
+addons - k3s.cattle.io/v1 true Addon
+etcdsnapshotfiles - k3s.cattle.io/v1 false ETCDSnapshotFile
 nodes - metrics.k8s.io/v1beta1 false NodeMetrics
 pods - metrics.k8s.io/v1beta1 true PodMetrics
 ingressclasses - networking.k8s.io/v1 false IngressClass
@@ -68,6 +87,16 @@ csinodes - storage.k8s.io/v1 false CSINode
 csistoragecapacities - storage.k8s.io/v1 true CSIStorageCapacity
 storageclasses sc storage.k8s.io/v1 false StorageClass
 volumeattachments - storage.k8s.io/v1 false VolumeAttachment
+ingressroutes - traefik.io/v1alpha1 true IngressRoute
+ingressroutetcps - traefik.io/v1alpha1 true IngressRouteTCP
+ingressrouteudps - traefik.io/v1alpha1 true IngressRouteUDP
+middlewares - traefik.io/v1alpha1 true Middleware
+middlewaretcps - traefik.io/v1alpha1 true MiddlewareTCP
+serverstransports - traefik.io/v1alpha1 true ServersTransport
+serverstransporttcps - traefik.io/v1alpha1 true ServersTransportTCP
+tlsoptions - traefik.io/v1alpha1 true TLSOption
+tlsstores - traefik.io/v1alpha1 true TLSStore
+traefikservices - traefik.io/v1alpha1 true TraefikService
 """
 ALL_VERBS = "create,delete,deletecollection,get,list,patch,update,watch"
 CATEGORY_ALL = {
@@ -111,6 +140,10 @@ def test_verbs_and_categories_are_kube_apiservers(kubeconfig: str) -> None:
     assert table[("namespaces", "v1")]["VERBS"] == "create,delete,get,list,patch,update,watch"
     assert table[("services", "v1")]["VERBS"] == "create,delete,get,list,patch,update,watch"
     assert table[("nodes", "metrics.k8s.io/v1beta1")]["VERBS"] == "get,list"
+    assert table[("componentstatuses", "v1")]["VERBS"] == "get,list"
+    for key in [("bindings", "v1"), ("tokenreviews", "authentication.k8s.io/v1")]:
+        assert table[key]["VERBS"] == "create"
+    assert table[("helmcharts", "helm.cattle.io/v1")]["VERBS"] == ALL_VERBS
     for key in [
         ("secrets", "v1"),
         ("leases", "coordination.k8s.io/v1"),
@@ -156,6 +189,7 @@ def test_verbs_and_categories_are_kube_apiservers(kubeconfig: str) -> None:
         "crds",
         "hpa",
         "ip",
+        "cs",
     ],
 )
 def test_short_names_resolve(kubeconfig: str, short: str) -> None:

@@ -21,6 +21,7 @@ from sugarlab.sim.apiserver.printers.print_workloads import cronjob_cells, hpa_c
 from sugarlab.sim.apiserver.printers.tables import table
 from sugarlab.sim.controllers.quotas import format_amount
 from sugarlab.sim.machinery.cron import Schedule, ScheduleError
+from sugarlab.sim.machinery.resources import BY_KIND
 
 NOW = datetime(2025, 8, 10, 12, 0, tzinfo=UTC)
 
@@ -291,7 +292,7 @@ def test_revisions_quotas_hpas_ingresses_and_apiservices() -> None:
 
 def test_kinds_without_a_printer_get_name_and_created_at() -> None:
     role = {"metadata": {"name": "reader", "creationTimestamp": "2025-08-01T10:00:00Z"}}
-    served = table("Role", [role], NOW, "42")
+    served = table(BY_KIND["Role"], [role], NOW, "42")
     assert [c["name"] for c in served["columnDefinitions"]] == ["Name", "Created At"]
     assert served["columnDefinitions"][1]["type"] == "date"
     assert served["rows"][0]["cells"] == ["reader", "2025-08-01T10:00:00Z"]

@@ -124,7 +124,9 @@ def test_every_object_of_a_fresh_cluster_decodes_and_validates_cleanly() -> None
     seeded = seed_cluster(ClusterSpec(workers=2), datetime(2026, 1, 1, tzinfo=UTC))
     kinds = set()
     for obj in seeded.objects:
-        rt = BY_KIND[obj["kind"]]
+        rt = BY_KIND.get(obj["kind"])
+        if rt is None:  # a custom resource (the traefik HelmCharts): its CRD's schema is not checked here
+            continue
         definition = next(
             name
             for name, schema in openapi.swagger()["definitions"].items()

@@ -68,6 +68,11 @@ def with_warnings(app: ASGIApp) -> ASGIApp:
     return wrapped
 
 
+def warn(text: str) -> None:
+    """Send `text` with the current response as a `Warning` header."""
+    _state().warnings.append(text)
+
+
 def _directive() -> str:
     state = _state()
     if state.directive not in ("", IGNORE, WARN, STRICT):

@@ -320,7 +320,28 @@ def _template(obj: Obj, path: str) -> list[FieldError]:
     return pod_spec(template.get("spec") or {}, f"{path}.spec")
 
 
+def custom_resource_definition(crd: Obj) -> list[FieldError]:
+    """The checks of ValidateCustomResourceDefinition (apiextensions-apiserver pkg/apis/apiextensions/validation)
+    that decide what is served: names, scope, exactly one storage version."""
+    spec = crd.get("spec") or {}
+    names = spec.get("names") or {}
+    errors = [required(f"spec.names.{n}") for n in ("plural", "kind") if not names.get(n)]
+    if not spec.get("group"):
+        errors.append(required("spec.group"))
+    name = (crd.get("metadata") or {}).get("name", "")
+    if names.get("plural") and spec.get("group") and name != f"{names['plural']}.{spec['group']}":
+        errors.append(invalid("metadata.name", name, 'must be spec.names.plural+"."+spec.group'))
+    if spec.get("scope") not in ("Cluster", "Namespaced"):
+        errors.append(not_supported("spec.scope", str(spec.get("scope") or ""), ("Cluster", "Namespaced")))
+    versions = spec.get("versions") or []
+    if not versions or sum(1 for v in versions if v.get("storage")) != 1:
+        shown = [v.get("name") for v in versions]  # kube-apiserver prints the Go values of the versions
+        errors.append(invalid("spec.versions", shown, "must have exactly one version marked as storage version"))
+    return errors
+
+
 BY_KIND: dict[str, Callable[[Obj], list[FieldError]]] = {
+    "CustomResourceDefinition": custom_resource_definition,
     "Pod": lambda o: pod_spec(o.get("spec") or {}, "spec"),
     "ConfigMap": config_map,
     "Secret": secret,

@@ -14,6 +14,7 @@ UPDATE_VERBS = ["get", "patch", "update"]
 SUBRESOURCE_KINDS = {
     "scale": {"group": "autoscaling", "version": "v1", "kind": "Scale"},
     "eviction": {"group": "policy", "version": "v1", "kind": "Eviction"},
+    "binding": {"group": "", "version": "v1", "kind": "Binding"},
 }
 
 
@@ -38,7 +39,7 @@ def _resource(rt: ResourceType, subresource_verbs: dict[str, list[str]]) -> Obj:
         "resource": rt.plural,
         "responseKind": {"group": rt.group, "version": rt.version, "kind": rt.kind},
         "scope": "Namespaced" if rt.namespaced else "Cluster",
-        "singularResource": rt.kind.lower(),
+        "singularResource": rt.singular_name,
         "verbs": list(rt.verbs),
     }
     if rt.short_names:

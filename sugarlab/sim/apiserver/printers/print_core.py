@@ -234,7 +234,25 @@ def template_cells(template: Obj, now: datetime) -> list[Any]:
     return [_name(template), names, images, format_labels((inner.get("metadata") or {}).get("labels"))]
 
 
+def component_status_cells(cs: Obj, now: datetime) -> list[Any]:
+    """printComponentStatus: the Healthy condition's status, message and error."""
+    healthy = next((c for c in cs.get("conditions") or [] if c.get("type") == "Healthy"), None)
+    if healthy is None:
+        return [cs["metadata"]["name"], "Unknown", "", ""]
+    status = "Healthy" if healthy.get("status") == "True" else "Unhealthy"
+    return [cs["metadata"]["name"], status, healthy.get("message", ""), healthy.get("error", "")]
+
+
 CORE_PRINTERS: dict[str, Printer] = {
+    "ComponentStatus": Printer(
+        (
+            NAME,
+            Column("Status", description="Status of the component conditions"),
+            Column("Message", description="Message of the component conditions"),
+            Column("Error", description="Error of the component conditions"),
+        ),
+        component_status_cells,
+    ),
     "Pod": Printer(
         (
             NAME,

@@ -13,11 +13,12 @@ from sugarlab.sim.apiserver.openapi.discovery import MEDIA_TYPE as DISCOVERY_V2
 from sugarlab.sim.apiserver.openapi.discovery import aggregated, wants_aggregated
 from sugarlab.sim.apiserver.router import Match
 from sugarlab.sim.machinery.errors import ApiError
-from sugarlab.sim.machinery.resources import groups
+from sugarlab.sim.machinery.resources import ResourceType, groups
 
 SUBRESOURCE_VERBS = {
     "log": ["get"],
     "eviction": ["create"],
+    "binding": ["create"],
     "exec": ["create", "get"],
     "portforward": ["create", "get"],
 }
@@ -50,7 +51,8 @@ async def openapi_documents(ctx: Context, request: Request, match: Match) -> Res
 
 async def core_versions(ctx: Context, request: Request, match: Match) -> Response:
     if wants_aggregated(request.headers.get("accept", "")):
-        return JSONResponse(aggregated(groups(ctx.metrics_server), True, SUBRESOURCE_VERBS), media_type=DISCOVERY_V2)
+        served = groups(ctx.metrics_server, ctx.custom_types)
+        return JSONResponse(aggregated(served, True, SUBRESOURCE_VERBS), media_type=DISCOVERY_V2)
     return JSONResponse(
         {
             "kind": "APIVersions",
@@ -61,36 +63,34 @@ async def core_versions(ctx: Context, request: Request, match: Match) -> Respons
 
 
 async def group_list(ctx: Context, request: Request, match: Match) -> Response:
+    served = groups(ctx.metrics_server, ctx.custom_types)
     if wants_aggregated(request.headers.get("accept", "")):
-        return JSONResponse(aggregated(groups(ctx.metrics_server), False, SUBRESOURCE_VERBS), media_type=DISCOVERY_V2)
+        return JSONResponse(aggregated(served, False, SUBRESOURCE_VERBS), media_type=DISCOVERY_V2)
     return JSONResponse(
-        {
-            "kind": "APIGroupList",
-            "apiVersion": "v1",
-            "groups": [_group(ctx, g) for g in groups(ctx.metrics_server) if g],
-        }
+        {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group(served, g) for g in served if g]}
     )
 
 
 async def group(ctx: Context, request: Request, match: Match) -> Response:
     name = match.values["group"]
-    if name not in groups(ctx.metrics_server):
+    served = groups(ctx.metrics_server, ctx.custom_types)
+    if name not in served:
         raise ApiError.no_route(404)
-    return JSONResponse({"kind": "APIGroup", "apiVersion": "v1", **_group(ctx, name)})
+    return JSONResponse({"kind": "APIGroup", "apiVersion": "v1", **_group(served, name)})
 
 
-def _group(ctx: Context, group: str) -> Obj:
-    versions = [{"groupVersion": f"{group}/{v}", "version": v} for v in groups(ctx.metrics_server)[group]]
+def _group(served: dict[str, dict[str, list[ResourceType]]], group: str) -> Obj:
+    versions = [{"groupVersion": f"{group}/{v}", "version": v} for v in served[group]]
     return {"name": group, "versions": versions, "preferredVersion": versions[0]}
 
 
 def resource_list(ctx: Context, group: str, version: str) -> Obj:
     resources: list[Obj] = []
-    for rt in groups(ctx.metrics_server)[group][version]:
+    for rt in groups(ctx.metrics_server, ctx.custom_types)[group][version]:
         resources.append(
             {
                 "name": rt.plural,
-                "singularName": rt.kind.lower(),
+                "singularName": rt.singular_name,
                 "namespaced": rt.namespaced,
                 "kind": rt.kind,
                 "verbs": list(rt.verbs),
@@ -111,6 +111,8 @@ def resource_list(ctx: Context, group: str, version: str) -> Obj:
             )
             if sub == "eviction":  # kubectl drain evicts (rather than deletes) only where discovery says so
                 resources[-1] |= {"group": "policy", "version": "v1", "kind": "Eviction"}
+            if sub == "binding":
+                resources[-1]["kind"] = "Binding"
     return {
         "kind": "APIResourceList",
         "apiVersion": "v1",

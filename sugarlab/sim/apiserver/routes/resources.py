@@ -18,13 +18,14 @@ from sugarlab.sim.apis.service_accounts import admit_pod
 from sugarlab.sim.apiserver import dry_run
 from sugarlab.sim.apiserver.admission import admission
 from sugarlab.sim.apiserver.admission.admission_plugins import admit_create, admit_delete
+from sugarlab.sim.apiserver.apiextensions import remove_instances
 from sugarlab.sim.apiserver.context import Context
 from sugarlab.sim.apiserver.printers.tables import table, wants_table
 from sugarlab.sim.apiserver.query import check as check_query
 from sugarlab.sim.apiserver.router import Match
-from sugarlab.sim.apiserver.routes import metrics, subresources
+from sugarlab.sim.apiserver.routes import metrics, subresources, unstored
 from sugarlab.sim.apiserver.routes.discovery import resource_list
-from sugarlab.sim.apiserver.routes.targets import Target, read_body, resolve
+from sugarlab.sim.apiserver.routes.targets import Target, prepare, read_body, resolve
 from sugarlab.sim.apiserver.services import default_service, keep_allocated
 from sugarlab.sim.apiserver.wire import bodies
 from sugarlab.sim.apiserver.wire.patch import (
@@ -34,8 +35,9 @@ from sugarlab.sim.apiserver.wire.patch import (
     apply_patch,
     strategic_merge,
 )
+from sugarlab.sim.machinery.custom_resources import established_status
 from sugarlab.sim.machinery.errors import ApiError
-from sugarlab.sim.machinery.resources import groups
+from sugarlab.sim.machinery.resources import UNSTORED_KINDS, groups
 from sugarlab.sim.machinery.selectors import field_matcher, label_matcher
 from sugarlab.sim.storage import paging
 from sugarlab.sim.storage.deletion import delete_object
@@ -47,14 +49,18 @@ async def group_version(ctx: Context, request: Request, match: Match) -> Respons
     group, version = match.values.get("group", ""), match.values["version"]
     bodies.negotiate(request.headers.get("accept", ""))
     check_query(request.query_params)
-    if version not in groups(ctx.metrics_server).get(group, {}):
+    custom = ctx.custom_types
+    if version not in groups(ctx.metrics_server, custom).get(group, {}):
         raise ApiError.no_route(404)
     if not match.rest:
         return JSONResponse(resource_list(ctx, group, version))
-    target = resolve(group, version, match.rest, ctx.metrics_server)
+    target = resolve(group, version, match.rest, ctx.metrics_server, custom)
     if target.rt.group == "metrics.k8s.io":
         return metrics.serve(ctx, request, target)
-    return await serve(dry_run.view(ctx) if await dry_run.requested(request) else ctx, request, target)
+    ctx = dry_run.view(ctx) if await dry_run.requested(request) else ctx
+    if target.rt.kind in UNSTORED_KINDS:
+        return await unstored.serve(ctx, request, target)
+    return await serve(ctx, request, target)
 
 
 async def serve(ctx: Context, request: Request, target: Target) -> Response:
@@ -77,9 +83,7 @@ async def serve(ctx: Context, request: Request, target: Target) -> Response:
         if method == "GET":
             obj = ctx.store.get(target.rt, target.namespace or "", target.name)
             if wants_table(request.headers.get("accept", "")):
-                return JSONResponse(
-                    table(target.rt.kind, [obj], ctx.store.clock.now(), str(ctx.store.resource_version))
-                )
+                return JSONResponse(table(target.rt, [obj], ctx.store.clock.now(), str(ctx.store.resource_version)))
             return JSONResponse(obj)
         if method == "PUT":
             return JSONResponse(_replace(ctx, target, await read_body(request, target=target)))
@@ -87,6 +91,8 @@ async def serve(ctx: Context, request: Request, target: Target) -> Response:
             return await _patch(ctx, request, target)
         if method == "DELETE":
             admit_delete(target.rt, target.name)
+            if target.rt.kind == "CustomResourceDefinition":
+                remove_instances(ctx.store, ctx.store.get(target.rt, "", target.name))
             body = await read_body(request, required=False, target=target) or {}
             grace = body.get("gracePeriodSeconds", request.query_params.get("gracePeriodSeconds"))
             return JSONResponse(
@@ -128,13 +134,13 @@ def _list(ctx: Context, target: Target, query: Any) -> Obj:
 
 def _list_table(ctx: Context, target: Target, query: Any) -> Obj:
     listed = paging.page(ctx.store, target.rt, target.namespace, query, _matcher(target, query))
-    rows = table(target.rt.kind, listed.items, ctx.store.clock.now(), listed.metadata["resourceVersion"])
+    rows = table(target.rt, listed.items, ctx.store.clock.now(), listed.metadata["resourceVersion"])
     return embed(rows, listed.items, include_object(query)) | {"metadata": listed.metadata}
 
 
 def _watch(ctx: Context, target: Target, query: Any, as_table: bool) -> StreamingResponse:
     def tabulate(objects: list[Obj], now: datetime, rv: str) -> Obj:
-        return table(target.rt.kind, objects, now, rv)
+        return table(target.rt, objects, now, rv)
 
     def count(change: int) -> None:
         ctx.activity.open_watches += change
@@ -145,35 +151,10 @@ def _watch(ctx: Context, target: Target, query: Any, as_table: bool) -> Streamin
 
 
 # -- writes ---------------------------------------------------------------------------------------
-def _prepare(target: Target, body: Any) -> Obj:
-    if not isinstance(body, dict):
-        raise ApiError.bad_request("the request body must be a JSON object")
-    rt = target.rt
-    if body.get("kind", rt.kind) != rt.kind or body.get("apiVersion", rt.api_version) != rt.api_version:
-        raise ApiError.bad_request(
-            f"the API version in the data ({body.get('apiVersion')}) and kind ({body.get('kind')}) do not "
-            f"match the endpoint {rt.api_version}, {rt.plural}"
-        )
-    obj = admission.decode_body(rt, body)
-    meta = obj.setdefault("metadata", {})
-    if rt.namespaced:
-        if meta.get("namespace") and meta["namespace"] != target.namespace:
-            raise ApiError.bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request"
-            )
-        meta["namespace"] = target.namespace
-    if target.name and meta.get("name", target.name) != target.name:
-        raise ApiError.bad_request("the name of the object does not match the name on the URL")
-    if target.name:
-        meta["name"] = target.name
-    normalize(rt.kind, obj)
-    return obj
-
-
 def create(ctx: Context, target: Target, body: Any) -> Obj:
     if target.namespace is None and target.rt.namespaced:
         raise ApiError.no_route(404)
-    obj = admission.admit(target.rt, _prepare(target, body))
+    obj = admission.admit(target.rt, prepare(target, body))
     for field in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
         obj["metadata"].pop(field, None)
     admit_create(ctx.store, target.rt, obj)
@@ -182,11 +163,13 @@ def create(ctx: Context, target: Target, body: Any) -> Obj:
     default_new(target.rt.kind, obj)
     if target.rt.kind == "Pod":
         admit_pod(ctx.store, obj)
+    if target.rt.kind == "CustomResourceDefinition":  # established at once: no other definition claims its names
+        obj["status"] = established_status(obj, ctx.store.clock.stamp())
     return ctx.store.create(target.rt, obj)
 
 
 def _replace(ctx: Context, target: Target, body: Any) -> Obj:
-    obj = _prepare(target, body)
+    obj = prepare(target, body)
     current = ctx.store.get(target.rt, target.namespace or "", target.name)
     if target.subresource == "status":
         current["status"] = obj.get("status", {})
@@ -220,10 +203,10 @@ async def _patch(ctx: Context, request: Request, target: Target) -> Response:
         current = ctx.store.find(target.rt, namespace, target.name)
         if current is None:
             return JSONResponse(
-                create(ctx, Target(target.rt, target.namespace, "", ""), _prepare(target, body)),
+                create(ctx, Target(target.rt, target.namespace, "", ""), prepare(target, body)),
                 status_code=201,
             )
-        patched = strategic_merge(current, _prepare(target, body))
+        patched = strategic_merge(current, prepare(target, body))
     else:
         current = ctx.store.get(target.rt, namespace, target.name)
         patched = apply_patch(content_type, current, body)

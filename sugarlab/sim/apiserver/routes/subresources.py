@@ -1,5 +1,5 @@
 """A pod's and a workload's subresources beyond status: `scale` (pkg/registry/apps/deployment's ScaleREST and
-kin), `pods/eviction` (`apiserver.eviction`), `pods/log` (the kubelet's real log, or the modelled one), and
+kin), `pods/eviction` (`apiserver.eviction`), `pods/binding` (`apiserver.binding`), `pods/log` (the kubelet's real log, or the modelled one), and
 `exec`/`portforward`, which plain HTTP reaches only to be told to upgrade. `status` is served by `resources`,
 as the main resource is, on its own part of the object."""
 
@@ -12,6 +12,7 @@ from sugarlab.sim.apiserver.context import Context
 from sugarlab.sim.apiserver.eviction import evict
 from sugarlab.sim.apiserver.logs import pod_log
 from sugarlab.sim.apiserver.routes.targets import Target, read_body
+from sugarlab.sim.apiserver.routes.unstored import bind_pod
 from sugarlab.sim.apiserver.scale import serve_scale
 from sugarlab.sim.machinery.errors import ApiError
 from sugarlab.sim.machinery.resources import STREAMED_SUBRESOURCES
@@ -31,6 +32,8 @@ async def serve(ctx: Context, request: Request, target: Target) -> Response | No
     if target.subresource == "eviction" and method == "POST":
         body = await read_body(request, required=False, target=target)
         return JSONResponse(evict(ctx.store, target.namespace or "", target.name, body), status_code=201)
+    if target.subresource == "binding" and method == "POST":
+        return await bind_pod(ctx, request, target)
     if target.subresource == "log" and method == "GET":
         pod = ctx.store.get(target.rt, target.namespace or "", target.name)
         try:

@@ -51,11 +51,13 @@ def negotiate(accept: str) -> None:
 
 def decoded_into(method: str, rt: ResourceType, subresource: str) -> tuple[str, str]:
     """The kind and API version a handler decodes its body into: DeleteOptions for a DELETE, an Eviction for
-    `pods/eviction`, otherwise the resource's own kind."""
+    `pods/eviction`, a Binding for `pods/binding`, otherwise the resource's own kind."""
     if method == "DELETE":
         return "DeleteOptions", "v1"
     if subresource == "eviction":
         return "Eviction", "policy/v1"
+    if subresource == "binding":
+        return "Binding", "v1"
     return rt.kind, rt.api_version
 
 
