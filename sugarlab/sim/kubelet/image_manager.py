@@ -46,8 +46,10 @@ from sugarlab.sim.world.registry import (
 from sugarlab.sim.world.seed import PROFILE_ANNOTATION
 
 BACKOFF_S, MAX_BACKOFF_S = 10.0, 300.0  # pkg/kubelet/kubelet.go backOffPeriod, MaxImageBackOff
-SYNC_S = 10.0  # pod_workers.go workerBackOffPeriod: a pod whose sync failed is synced again after this
-FIRST_RESYNC_S = 1.0  # the status update of a failure wakes the pod worker again at once, roughly
+# pod_workers.go: a pod whose sync failed (ErrImagePull among the errors) is queued again after the kubelet's
+# backOffPeriod, 10 s (plus up to half again of jitter, left out): so ErrImagePull shows that long before the
+# next sync finds the image's back-off and reports ImagePullBackOff
+SYNC_S = 10.0
 REGISTRY_S = 0.6  # a token, the image index and the manifest: a few round trips from a home connection
 MAX_NODE_IMAGES, MAX_NAMES = 50, 5  # nodeStatusMaxImages, MaxNamesPerImageInNodeStatus
 PULL_MB_PER_S = 6.0  # a node without a known profile pulls as a Pi 4 does
@@ -217,7 +219,7 @@ class ImageManager:
             expired = previous is None or now - previous.last_update > 2 * MAX_BACKOFF_S
             period = BACKOFF_S if expired or previous is None else min(previous.period * 2, MAX_BACKOFF_S)
             self._backoff[backoff_key] = _Backoff(period, now, error)
-            self._next_sync[key] = now + FIRST_RESYNC_S
+            self._next_sync[key] = now + SYNC_S
             return ("ErrImagePull", error)
         self._hold(host, pull.result)
         took, waited = _truncated(pull.ends - pull.begins), _truncated(pull.ends - pull.asked)
