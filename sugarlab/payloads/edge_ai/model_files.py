@@ -1,7 +1,9 @@
 """Where the model comes from: a verified download for live clusters, or the offline graph.
 
-Live clusters use the tutorial's ResNet-50 v2 from the ONNX model zoo. Its SHA-256 is the digest the
-zoo publishes in the file's Git LFS pointer (onnx/models, commit b9a54e8, size 102442450 bytes); a
+Live clusters use the tutorial's ResNet-50 v2 from the ONNX model zoo, at the path it has had since the zoo
+moved its models under `validated/` in December 2023 (onnx/models#636, #646): the tutorial's own URL, without
+`validated/`, answers 404. Its SHA-256 is the digest the zoo publishes in the file's Git LFS pointer
+(onnx/models, commit b9a54e8, size 102442450 bytes); a
 download is hashed while it streams into a temporary file beside its destination and renamed into
 place only when the digest matches, so a failed or tampered download never leaves a file behind.
 
@@ -25,7 +27,9 @@ from pathlib import Path
 from sugarlab.payloads.edge_ai.errors import ChecksumMismatch, ModelError
 from sugarlab.payloads.edge_ai.files import sha256_file
 
-DEFAULT_MODEL_URL = "https://github.com/onnx/models/raw/main/vision/classification/resnet/model/resnet50-v2-7.onnx"
+DEFAULT_MODEL_URL = (
+    "https://github.com/onnx/models/raw/main/validated/vision/classification/resnet/model/resnet50-v2-7.onnx"
+)
 DEFAULT_MODEL_SHA256 = "1e80e8a7c8eec8e8b20c440d7dd7f2f8590779c7c2859dc4514870dc463845d3"
 OFFLINE_MODEL_NOTE = (
     "offline stand-in: ResNet-50 compute with synthetic constant weights; every class scores the same, "

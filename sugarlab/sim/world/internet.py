@@ -38,7 +38,6 @@ class Answer(Schema):
     file: PackageFile | None = None
     text: str | None = None
     content_type: str = "application/octet-stream"
-    moved: bool = False  # the real host no longer answers it (the file moved upstream); kept for the tutorial
 
     @model_validator(mode="after")
     def _one_kind(self) -> Answer:

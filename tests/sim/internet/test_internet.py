@@ -98,14 +98,16 @@ def test_port_80_redirects_to_https(world: World) -> None:
     assert (answer.status_code, answer.headers["location"]) == (301, "https://github.com/onnx/models")
 
 
-def test_the_tutorials_model_url_redirects_to_githubs_lfs_host_and_answers_the_offline_model(world: World) -> None:
+def test_the_model_zoos_url_redirects_to_githubs_lfs_host_and_answers_the_offline_model(world: World) -> None:
     with _opener(world).open(DEFAULT_MODEL_URL, timeout=60) as answer:
         assert answer.url.startswith("https://media.githubusercontent.com/media/onnx/models/main/")
         body = answer.read()
     assert hashlib.sha256(body).digest() == hashlib.sha256(offline_model_path().read_bytes()).digest()
-    with pytest.raises(urllib.error.HTTPError) as missing:
-        _opener(world).open("https://github.com/onnx/models/raw/main/no/such/model.onnx", timeout=60)
-    assert missing.value.code == 404
+    moved = DEFAULT_MODEL_URL.replace("/main/validated/", "/main/")  # the tutorial's, gone since onnx/models#636
+    for gone in (moved, "https://github.com/onnx/models/raw/main/no/such/model.onnx"):
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            _opener(world).open(gone, timeout=60)
+        assert missing.value.code == 404
 
 
 def test_the_tutorials_photo_url_answers_a_jpeg(world: World) -> None:
