@@ -66,6 +66,7 @@ class _Pull:
     begins: float
     ends: float
     result: Image | PullError
+    host: str
 
 
 @dataclass
@@ -199,10 +200,13 @@ class ImageManager:
         result: Image | PullError
         try:
             result = resolve(reference, _arch(node))
-            seconds = REGISTRY_S + (0.0 if held else result.size / (_pull_rate(node) * 1e6))
+            # serialized pulls (the kubelet's default): one queued behind a pull of the same image finds its
+            # layers in containerd's content store, and only resolves the manifest
+            queued = any(p.host == host and p.result == result for p in self._pulls.values())
+            seconds = REGISTRY_S + (0.0 if held or queued else result.size / (_pull_rate(node) * 1e6))
         except PullError as e:
             result, seconds = e, REGISTRY_S
-        self._pulls[key] = _Pull(now, begins, begins + seconds, result)
+        self._pulls[key] = _Pull(now, begins, begins + seconds, result, host)
         self._puller_free[host] = begins + seconds
         return self._waiting.get(key) or PULLING
 
@@ -281,7 +285,7 @@ def _pull_rate(node: Obj) -> float:
 
 def _truncated(seconds: float) -> str:
     """The kubelet prints pull times as Go durations truncated to the millisecond: `2.021s`, `604ms`."""
-    return go_duration(int(seconds * 1000) * 1_000_000)
+    return go_duration(round(seconds * 1e6) // 1000 * 1_000_000)  # rounded to the microsecond first: 0.6 s is 600ms
 
 
 def _creating(pod: Obj, name: str) -> Waiting:

@@ -121,6 +121,18 @@ def test_a_catalogued_image_is_pulled_once_per_node_then_already_present(kubecon
     assert image_id.startswith("docker.io/library/alpine@sha256:") and image_id in names
 
 
+def test_pods_queued_behind_a_pull_of_their_image_only_resolve_its_manifest(real_time: Path) -> None:
+    kubeconfig = real_time
+    names = ["queued-0", "queued-1", "queued-2"]
+    apply(kubeconfig, {"apiVersion": "v1", "kind": "List", "items": [pod(name, "nginx:1.15.4") for name in names]})
+    for name in names:
+        assert kubectl(kubeconfig, "wait", "--for=condition=Ready", f"pod/{name}", "--timeout=60s").returncode == 0
+    took = [
+        m.split(" in ", 1)[1].split(" ", 1)[0] for name in names for r, m in events(kubeconfig, name) if r == "Pulled"
+    ]
+    assert len(took) == 3 and took.count("600ms") == 2, took  # the registry's round trips only for two of them
+
+
 def test_pull_policy_never_needs_the_image_on_the_node(kubeconfig: Path) -> None:
     apply(kubeconfig, pod("never", "nginx:1.27-alpine", imagePullPolicy="Never"))
     wait_for("ErrImageNeverPull", lambda: waiting(kubeconfig, "never").get("reason") == "ErrImageNeverPull")
