@@ -34,7 +34,10 @@ from sugarlab.sim.world.images import lookup, stand_in
 from sugarlab.sim.world.workloads import behaviour
 
 BACKOFF_S, MAX_BACKOFF_S = 10.0, 300.0
-RELIST_S = 1.0  # real seconds: the runtime's processes run in real time, whatever the cluster's speed
+RELIST_S = 1.0  # pkg/kubelet/pleg/generic.go: the runtime is relisted every second (of the cluster's clock)
+# the processes run in real time, whatever the cluster's speed: a relist never comes sooner than this after a
+# start, so a process that dies at once (a program not found, a bad option) is never seen running
+SEEN_AFTER_S = 0.3
 UNSEEN = {"ready": False, "started": False}  # a container started since the last relist
 
 
@@ -76,7 +79,7 @@ class ContainerLifecycle:
         self._refused.pop(key, None)
         self.prober.restarted(*key)
         self.processes.confined.start(key[0], container, confined)
-        self._relist_at[key] = time.monotonic() + RELIST_S
+        self._relist_at[key] = time.monotonic() + max(RELIST_S / self.store.clock.rate(), SEEN_AFTER_S)
         image = lookup(container["image"])
         if (stand_in_message := stand_in(image)) is not None:
             events.record(
