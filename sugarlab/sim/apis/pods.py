@@ -34,6 +34,20 @@ def requests(pod: Obj) -> tuple[float, int]:
     return cpu, memory
 
 
+def waiting_status(container: Obj, reason: str) -> Obj:
+    """A container's status before it first runs, waiting for `reason` (ContainerCreating, PodInitializing)."""
+    return {
+        "name": container["name"],
+        "image": container["image"],
+        "imageID": "",
+        "ready": False,
+        "started": False,
+        "restartCount": 0,
+        "lastState": {},
+        "state": {"waiting": {"reason": reason}},
+    }
+
+
 def _container_statuses(pod: Obj, rng: random.Random, state: Obj, ready: bool) -> list[Obj]:
     return [
         {

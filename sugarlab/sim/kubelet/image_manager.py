@@ -30,6 +30,7 @@ import functools
 from dataclasses import dataclass
 
 from sugarlab.common.objects import Obj
+from sugarlab.sim.apis.pods import waiting_status
 from sugarlab.sim.machinery.durations import go_duration
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
@@ -309,20 +310,9 @@ def _write_waiting(pod: Obj, waiting: dict[str, Waiting]) -> None:
         known = {s["name"]: s for s in status.get(field) or []}
         statuses = []
         for container in containers:
-            current = known.get(container["name"]) or {
-                "name": container["name"],
-                "image": container["image"],
-                "imageID": "",
-                "ready": False,
-                "started": False,
-                "restartCount": 0,
-                "lastState": {},
-                "state": {
-                    "waiting": {
-                        "reason": "PodInitializing" if field == "initContainerStatuses" else "ContainerCreating"
-                    }
-                },
-            }
+            current = known.get(container["name"]) or waiting_status(
+                container, "PodInitializing" if field == "initContainerStatuses" else "ContainerCreating"
+            )
             if container["name"] in waiting:
                 reason, message = waiting[container["name"]]
                 current = {

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sugarlab.common.kubectl import format_time, new_condition
 from sugarlab.common.objects import Obj
+from sugarlab.sim.apis.pods import waiting_status
 from sugarlab.sim.kubelet.container_lifecycle import BACKOFF_S, MAX_BACKOFF_S
 from sugarlab.sim.kubelet.containers import command_of
 from sugarlab.sim.kubelet.processes import LocalProcesses
@@ -38,16 +39,7 @@ class InitContainers:
         changed: dict[str, Obj] = {}
         for container in inits:
             name, key = container["name"], (uid, container["name"])
-            status = statuses.get(name) or {
-                "name": name,
-                "image": container["image"],
-                "imageID": "",
-                "ready": False,
-                "started": False,
-                "restartCount": 0,
-                "lastState": {},
-                "state": {"waiting": {"reason": "PodInitializing"}},
-            }
+            status = statuses.get(name) or waiting_status(container, "PodInitializing")
             state = status["state"]
             if (state.get("terminated") or {}).get("exitCode") == 0:
                 continue
