@@ -24,7 +24,14 @@ from sugarlab.sim.world.internet_ca import authority
 
 Listen = Callable[[str, int], socket.socket]
 HTTPS, HTTP = 443, 80
-QUIET: dict[str, Any] = {"lifespan": "off", "log_config": None, "access_log": False, "server_header": False}
+# a stop waits at most a second for open connections (a pod's pip keeps its connection alive), as the API's does
+QUIET: dict[str, Any] = {
+    "lifespan": "off",
+    "log_config": None,
+    "access_log": False,
+    "server_header": False,
+    "timeout_graceful_shutdown": 1,
+}
 
 
 def addresses() -> list[str]:
