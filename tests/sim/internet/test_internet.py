@@ -107,6 +107,7 @@ def test_the_model_zoos_url_redirects_to_githubs_lfs_host_and_answers_the_offlin
     for gone in (moved, "https://github.com/onnx/models/raw/main/no/such/model.onnx"):
         with pytest.raises(urllib.error.HTTPError) as missing:
             _opener(world).open(gone, timeout=60)
+        missing.value.close()
         assert missing.value.code == 404
 
 

@@ -45,12 +45,27 @@ def _proxy(
         if local is None:  # as a resolver without an answer: the client sees the proxy fail
             writer.write(b"HTTP/1.1 502 Bad Gateway\r\n\r\n")
             writer.close()
+            await writer.wait_closed()
             return
         upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", local)
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+        try:
+            await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+        finally:  # cancelled at the end too: no stream outlives the loop
+            for each in (writer, upstream_writer):
+                each.close()
+                with contextlib.suppress(Exception):
+                    await each.wait_closed()
 
     return tunnel
+
+
+async def _cancel_tunnels() -> None:
+    tunnels = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tunnels:
+        task.cancel()
+    await asyncio.gather(*tunnels, return_exceptions=True)
+    await asyncio.sleep(0.1)  # the closed streams' transports close on the loop's next rounds
 
 
 @contextlib.contextmanager
@@ -73,6 +88,7 @@ def internet(state_dir: Path) -> Iterator[World]:
         finally:
             proxy.close()
             asyncio.run_coroutine_threadsafe(running.stop(), loop).result(30)
+            asyncio.run_coroutine_threadsafe(_cancel_tunnels(), loop).result(10)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
