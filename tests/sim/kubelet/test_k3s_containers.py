@@ -189,7 +189,8 @@ def test_the_tutorials_statefulset_crash_loops_because_busybox_has_no_apk(
     assert previous.returncode == 0, previous.stderr
     assert previous.stdout == "/bin/sh: apk: not found\n"
     table = kubectl(kubeconfig, "get", "pod", tutorial_statefulset, "-n", "lab-scale", "--no-headers")
-    assert table.stdout.split()[1:3] in (["0/1", "CrashLoopBackOff"], ["0/1", "Error"], ["1/1", "Running"])
+    # a restarted container is Running, not yet ready, until the kubelet's next relist sees it alive
+    assert table.stdout.split()[1:3] in (["0/1", "CrashLoopBackOff"], ["0/1", "Error"], ["0/1", "Running"])
 
 
 def test_the_back_off_doubles_between_restarts(kubeconfig: Path, tutorial_statefulset: str) -> None:
