@@ -105,3 +105,28 @@ def test_pillows_own_bomb_guard_is_reported_as_too_large(monkeypatch: pytest.Mon
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10_000)
     with pytest.raises(ImageTooLarge, match="decompression bomb"):
         decode_image(encode(Image.new("L", (300, 300)), "PNG"), max_pixels=LIMIT)
+
+
+def _chelsea_jpeg(scale: int) -> bytes:
+    import skimage.data
+
+    cat = Image.fromarray(skimage.data.chelsea())  # type: ignore[no-untyped-call]
+    return encode(cat.resize((cat.width * scale, cat.height * scale), Image.Resampling.BICUBIC))
+
+
+def test_a_camera_frame_decodes_at_the_smallest_dct_scale_that_covers_the_resize() -> None:
+    assert decode_image(synthetic_jpeg(1920, 1080), LIMIT).size == (480, 270)  # 1/4: 270 rows still cover 256
+    assert decode_image(synthetic_jpeg(1920, 1080), LIMIT, reduce=False).size == (1920, 1080)
+    assert decode_image(synthetic_jpeg(400, 300), LIMIT).size == (400, 300)  # 1/2 would leave 150 rows
+
+
+@pytest.mark.parametrize(
+    "data",
+    [synthetic_jpeg(1920, 1080), _chelsea_jpeg(4), encode(synthetic_image(2400, 1600), "PNG")],
+    ids=["synthetic-1080p-jpeg", "chelsea-x4-jpeg", "synthetic-png"],
+)
+def test_a_reduced_decode_gives_the_tensor_of_a_full_decode_within_a_few_grey_levels(data: bytes) -> None:
+    full = decode_image(data, LIMIT, reduce=False)
+    reference_tensor = reference(full)  # full resolution, resized in one step
+    levels = np.abs(preprocess(decode_image(data, LIMIT)) - reference_tensor) / GREY_LEVEL
+    assert levels.mean() < 1.5 and np.percentile(levels, 99) < 8
