@@ -118,8 +118,7 @@ def create_app(settings: Settings) -> FastAPI:
         except Exception as error:  # reported by /readyz, never hidden in a log
             state.failure = f"{type(error).__name__}: {error}"
             return
-        timeout = settings.batch_timeout_ms / 1000
-        state.batcher = MicroBatcher(classifier.probabilities, classifier.max_batch, timeout)
+        state.batcher = MicroBatcher(classifier.probabilities, classifier.max_batch)
         state.batcher.start()
         state.classifier = classifier
 

@@ -1,10 +1,12 @@
 """Micro-batching: concurrent requests share one model run, off the event loop.
 
-One loop task takes the first waiting image, everything else already waiting (up to `max_batch`),
-then waits at most `timeout` for more while the batch is not full, and runs the batch on a single
-inference thread. Batches run one at a time because ONNX Runtime already spreads one run over the
-intra-op threads; while a batch runs, the next requests queue up and form the next batch, so under
-load batches fill without any waiting and at low load nothing waits longer than `timeout`.
+One loop task takes the first waiting image and everything else already waiting (up to `max_batch`)
+and runs them at once on a single inference thread: it never waits for a batch to fill. Batches run
+one at a time because ONNX Runtime already spreads one run over the intra-op threads; while a batch
+runs, the next requests (decoded meanwhile on the service's decode threads) queue up and form the
+next batch, so under load batches fill by themselves, and a request that finds the model idle and
+nothing queued runs at once. (Waiting up to 2 ms for a batch to fill gained no throughput on a
+2-core machine and added its whole wait to a lone request, so the option to wait is gone.)
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ class _Pending:
 class MicroBatcher:
     """Runs `run(batch) -> per-image rows` over batches of up to `max_batch` submitted images."""
 
-    def __init__(self, run: Callable[[np.ndarray], np.ndarray], max_batch: int, timeout: float) -> None:
-        self._run, self.max_batch, self.timeout = run, max_batch, timeout
+    def __init__(self, run: Callable[[np.ndarray], np.ndarray], max_batch: int) -> None:
+        self._run, self.max_batch = run, max_batch
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="inference")
         self._task: asyncio.Task[None] | None = None
@@ -67,13 +69,6 @@ class MicroBatcher:
         batch = [await self._queue.get()]
         while len(batch) < self.max_batch and not self._queue.empty():
             batch.append(self._queue.get_nowait())
-        deadline = time.monotonic() + self.timeout
-        while len(batch) < self.max_batch and (remaining := deadline - time.monotonic()) > 0:
-            try:
-                async with asyncio.timeout(remaining):
-                    batch.append(await self._queue.get())
-            except TimeoutError:
-                break
         return [pending for pending in batch if not pending.future.done()]  # drop clients that left
 
     async def _loop(self) -> None:
@@ -83,8 +78,9 @@ class MicroBatcher:
             if not batch:
                 continue
             started = time.perf_counter()
+            images = batch[0].image[None] if len(batch) == 1 else np.stack([p.image for p in batch])  # a view alone
             try:
-                rows = await loop.run_in_executor(self._executor, self._run, np.stack([p.image for p in batch]))
+                rows = await loop.run_in_executor(self._executor, self._run, images)
             except asyncio.CancelledError:
                 for pending in batch:
                     pending.future.cancel()
