@@ -179,13 +179,13 @@ def test_settings_come_from_the_environment() -> None:
         {
             "PORT": "9100",
             "MAX_BATCH": "8",
-            "BATCH_TIMEOUT_MS": "1.5",
+            "OFFLINE_MODEL": "ResNet50",
             "GRAPH_OPTIMIZATION": "Extended",
             "MODEL_PATH": "/models/r.onnx",
             "MODEL_URL": DEFAULT_MODEL_URL,
         }
     )
-    assert (settings.port, settings.max_batch, settings.batch_timeout_ms) == (9100, 8, 1.5)
+    assert (settings.port, settings.max_batch, settings.offline_model) == (9100, 8, "resnet50")
     assert settings.graph_optimization == "extended" and settings.model_path == Path("/models/r.onnx")
     assert settings_from_env({}).host == "127.0.0.1"
 
@@ -195,7 +195,7 @@ def test_settings_come_from_the_environment() -> None:
     [
         ({"PORT": "http"}, "PORT"),
         ({"MAX_BATCH": "0"}, "MAX_BATCH"),
-        ({"BATCH_TIMEOUT_MS": "-1"}, "BATCH_TIMEOUT_MS"),
+        ({"OFFLINE_MODEL": "mobilenet"}, "OFFLINE_MODEL"),
         ({"QUEUE_LIMIT": "1.5"}, "QUEUE_LIMIT"),
         ({"GRAPH_OPTIMIZATION": "max"}, "GRAPH_OPTIMIZATION"),
         ({"MAX_UPLOAD_BYTES": "12"}, "MAX_UPLOAD_BYTES"),

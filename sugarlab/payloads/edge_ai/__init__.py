@@ -2,7 +2,8 @@
 
 `python -m sugarlab.payloads.edge_ai` serves it (settings from the environment, see `settings`); notebooks and
 tests use the names below. Module by module: `settings` (environment), `model_files` (download with
-SHA-256, offline model), `model_graph` (batch dimension, output kind), `classifier` (ONNX Runtime
+SHA-256, offline models), `torch_weights` (a PyTorch `.pth` read without PyTorch), `efficientnet_lite`
+(the trained EfficientNet-Lite0 built as an ONNX graph), `model_graph` (batch dimension, output kind), `classifier` (ONNX Runtime
 session), `images` (decode and preprocess), `batching` (micro-batches), `app` (HTTP), `quantization`
 (static INT8 and its measured comparison), `sample_images` (synthetic test images), `files`
 (hashing and atomic writes).

@@ -10,6 +10,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
+from sugarlab.payloads.edge_ai.efficientnet_lite import load_efficientnet_lite0
 from sugarlab.payloads.edge_ai.errors import ModelError
 from sugarlab.payloads.edge_ai.images import CROP_SIZE
 from sugarlab.payloads.edge_ai.model_files import OFFLINE_MODEL_NOTE, ensure_model, offline_model_path
@@ -89,12 +90,24 @@ def _batches_agree(session: ort.InferenceSession, input_name: str) -> bool:
     return together.shape == alone.shape and bool(np.allclose(together, alone, rtol=1e-4, atol=1e-5))
 
 
-def load_classifier(settings: Settings) -> Classifier:
-    """Fetch (if needed), check and load the configured model; any failure is a `ModelError`."""
+def _model(settings: Settings) -> tuple[onnx.ModelProto, str, str | None]:
+    """The configured model's graph, its name and a note on what its answers mean."""
+    if settings.model_path is None and settings.offline_model == "efficientnet-lite0":
+        return load_efficientnet_lite0(), "efficientnet-lite0 (trained, ImageNet)", None
     path = ensure_model(settings.model_path, settings.model_url, settings.model_sha256)
-    offline = path == offline_model_path()
     try:
         model = onnx.load(str(path))
+    except Exception as error:  # onnx raises many types for a bad file
+        raise ModelError(f"could not load the model {path}: {error}") from None
+    if path == offline_model_path():
+        return model, "light_resnet50 (synthetic weights)", OFFLINE_MODEL_NOTE
+    return model, path.stem, None
+
+
+def load_classifier(settings: Settings) -> Classifier:
+    """Fetch (if needed), check and load the configured model; any failure is a `ModelError`."""
+    model, name, note = _model(settings)
+    try:
         input_name = image_input(model).name
         probabilities = outputs_probabilities(model)
         options = session_options(settings)
@@ -109,10 +122,10 @@ def load_classifier(settings: Settings) -> Classifier:
             else:
                 session = None
         if session is None:
-            session = ort.InferenceSession(str(path), options, providers=providers)
+            session = ort.InferenceSession(model.SerializeToString(), options, providers=providers)
             max_batch = 1 if fixed else max_batch
     except Exception as error:  # onnx and onnxruntime raise many types for a bad file
-        raise ModelError(f"could not load the model {path}: {error}") from None
+        raise ModelError(f"could not load the model {name}: {error}") from None
     try:
         labels = read_labels(settings.labels_path) if settings.labels_path else None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -122,11 +135,11 @@ def load_classifier(settings: Settings) -> Classifier:
         raise ModelError(f"{settings.labels_path} has {len(labels)} labels but the model has {classes} classes")
     return Classifier(
         session=session,
-        name="light_resnet50 (synthetic weights)" if offline else path.stem,
+        name=name,
         input_name=input_name,
         outputs_probabilities=probabilities,
         max_batch=max_batch,
         batching=batching,
         labels=labels,
-        note=OFFLINE_MODEL_NOTE if offline else None,
+        note=note,
     )

