@@ -8,9 +8,10 @@ workbook. Against it, the script times a full `sugarlab run` on the simulated cl
 as a user runs it) and prints each notebook's share from the run's manifest, the time spent outside
 the notebooks, and the slowest cells (from Papermill's per-cell timings) as the place to look next.
 The target is 12 times the floor. Measuring both in one run keeps the ratio meaningful on a shared
-machine, where absolute times drift with the load: the floor is measured just before the run and
-again just after it, and the ratio uses their mean (on a busy machine one floor alone can be a
-quarter off); the load average is printed too, so that two measurements can be compared honestly.
+machine, where absolute times drift with the load: the floor is measured several times (`--floors`,
+5 by default), half just before the run and half just after it, and the ratio uses their median (on
+a busy machine one floor alone can be a quarter off, and a mean follows its outliers); the load
+average is printed too, so that two measurements can be compared honestly.
 
 `--make-test` also clones this repository into a temporary folder and times `make test` there,
 install included (target: under 5 minutes). This is a measurement, not a test: it reports against
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -89,18 +91,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--make-test", action="store_true", help="also time `make test` in a fresh clone")
     parser.add_argument("--cells", type=int, default=5, metavar="N", help="list the N slowest cells (default 5)")
+    parser.add_argument("--floors", type=int, default=5, metavar="N", help="Papermill floors to take the median of")
     args = parser.parse_args()
+    if args.floors < 1:
+        parser.error("--floors must be at least 1")
     with tempfile.TemporaryDirectory(prefix="sugarlab-speed-") as tmp:
         folder = Path(tmp)
         load_before = os.getloadavg()[0]
-        floor_before = papermill_floor(folder / "before")
+        before = [papermill_floor(folder / f"before-{i}") for i in range((args.floors + 1) // 2)]
         run, per_notebook = sugarlab_run(folder / "outputs")
-        floor_after = papermill_floor(folder / "after")
-        floor = (floor_before + floor_after) / 2
+        after = [papermill_floor(folder / f"after-{i}") for i in range(args.floors // 2)]
+        floor = statistics.median(before + after)
         print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
         print(
-            f"papermill floor (7 one-cell notebooks): {floor:6.1f} s "
-            f"(mean of {floor_before:.1f} s before the run and {floor_after:.1f} s after it)"
+            f"papermill floor (7 one-cell notebooks): {floor:6.1f} s, the median of "
+            f"{', '.join(f'{s:.1f}' for s in before)} s before the run and {', '.join(f'{s:.1f}' for s in after)} s after it"
         )
         for name, seconds in per_notebook.items():
             print(f"  {name:<16} {seconds:6.1f} s  {seconds / floor * NOTEBOOKS:5.1f}x a one-cell notebook")
