@@ -9,6 +9,7 @@ labelled `local`: it is not a Raspberry Pi figure.
 
 from __future__ import annotations
 
+import math
 import ssl
 import statistics
 import threading
@@ -32,6 +33,7 @@ from sugarlab.lab.errors import ClusterError, MetricsUnavailable, ParameterError
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.session import Lab
 from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg
+from sugarlab.payloads.edge_ai.settings import OFFLINE_MODELS
 
 NAMESPACE, NAME, PORT = "edge-ai", "vehicle-detector", 9000
 CONFIGMAP = "workloads/edge-ai/vehicle-detector-configmap.yaml"
@@ -43,6 +45,14 @@ PACKAGES = ["__init__.py", "payloads/__init__.py"]
 SOURCES = sorted(p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "payloads" / "edge_ai").glob("*.py"))
 # What the container installs at start, the service's own dependencies.
 PIP = "fastapi uvicorn python-multipart onnxruntime onnx numpy pillow filelock"
+# A rehearsal's model: trained, so its answers mean something (the service's own default offline).
+OFFLINE_MODEL = "efficientnet-lite0"
+
+
+def downloads(p: LabParams) -> bool:
+    """Whether the pods download their model: always live (no URL publishes the EfficientNet-Lite0 graph,
+    so live pods keep the tutorial's ResNet-50 from the model zoo), or when a rehearsal names a URL."""
+    return p.backend == "live" or bool(p.edge_model_url)
 
 
 @dataclass(frozen=True)
@@ -83,15 +93,18 @@ def source_configmap() -> dict[str, Any]:
     }
 
 
-def deployment_manifests(p: LabParams, tuning: Tuning) -> list[dict[str, Any]]:
+def deployment_manifests(p: LabParams, tuning: Tuning, offline_model: str = OFFLINE_MODEL) -> list[dict[str, Any]]:
+    """The Deployment and Service; a rehearsal runs `offline_model`, a live cluster the model at its URL."""
     env = {
         "HOST": "0.0.0.0",
         "PORT": str(PORT),  # in the container, for the Service to reach it
         "MAX_BATCH": str(tuning.max_batch),
         "INTRA_OP_THREADS": str(tuning.intra_op_threads),
     }
-    if p.backend == "live" or p.edge_model_url:  # a rehearsal runs the offline graph
+    if downloads(p):
         env |= {"MODEL_URL": p.edge_model_url or DEFAULT_MODEL_URL, "MODEL_PATH": "/models/resnet50-v2-7.onnx"}
+    else:
+        env["OFFLINE_MODEL"] = offline_model
     cpu_request = tuning.cpu_limit if p.edge_pin_cpus else p.edge_cpu_request
     memory_request = p.edge_memory_limit if p.edge_pin_cpus else p.edge_memory_request
     key, rest = p.worker_taint.split("=", 1)
@@ -382,7 +395,9 @@ def choose(study: pd.DataFrame) -> tuple[pd.Series, str]:
     return best, why + "."
 
 
-def tuning_report(study: pd.DataFrame, best: pd.Series, why: str, provenance: str) -> str:
+def tuning_report(
+    study: pd.DataFrame, best: pd.Series, why: str, provenance: str, models: pd.DataFrame | None = None
+) -> str:
     columns = [
         "max_batch",
         "intra_op_threads",
@@ -407,4 +422,75 @@ def tuning_report(study: pd.DataFrame, best: pd.Series, why: str, provenance: st
         f"latencies are {where}.\n\n{table}\n\n## Chosen setting\n\n"
         f"`MAX_BATCH={best['max_batch']}`, `INTRA_OP_THREADS={best['intra_op_threads']}`, "
         f"replicas {best['replicas']}, CPU limit {best['cpu_limit']}.\n\n{why}\n"
+        + (_models_section(models) if models is not None else "")
+    )
+
+
+# -- models and floors ---------------------------------------------------------------------------------------
+FLOOR_REPEATS = 9
+
+
+def floors(model: str, image: bytes) -> tuple[float, float]:
+    """p50 milliseconds of the model alone (ONNX Runtime's default session options, one image) and of the
+    service's preprocessing alone (DCT-scaled decode, resize, normalise), measured in this process."""
+    import onnxruntime as ort  # only this study needs ONNX Runtime in the notebook's own process
+
+    from sugarlab.payloads.edge_ai.classifier import read_model
+    from sugarlab.payloads.edge_ai.images import decode_image, preprocess
+    from sugarlab.payloads.edge_ai.settings import Settings
+
+    graph, _, _ = read_model(Settings(offline_model=model))
+    session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    tensor = preprocess(decode_image(image, Settings.max_image_pixels))[None]
+    session.run(None, {name: tensor})  # the first run allocates
+    model_ms, prep_ms = [], []
+    for _ in range(FLOOR_REPEATS):
+        began = time.perf_counter()
+        session.run(None, {name: tensor})
+        model_ms.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        preprocess(decode_image(image, Settings.max_image_pixels))
+        prep_ms.append((time.perf_counter() - began) * 1000)
+    return statistics.median(model_ms), statistics.median(prep_ms)
+
+
+def model_comparison(lab: Lab, http: httpx.Client, image: bytes, tuning: Tuning, progress: bool = True) -> pd.DataFrame:
+    """Each model the pods can run, deployed with `tuning`: a lone request's p50 against the floors measured
+    in this process, and the throughput at the sweep's highest concurrency. On a live cluster only the
+    tutorial's ResNet-50 (its URL) is compared; a rehearsal compares the trained EfficientNet-Lite0 with
+    the offline ResNet-50. The caller redeploys the setting it keeps."""
+    top = max(c for _, concurrencies in sweep(lab.params.sweep_size) for c in concurrencies)
+    models = ["resnet50 (MODEL_URL)"] if downloads(lab.params) else list(OFFLINE_MODELS)
+    rows = []
+    for model in tqdm(models, desc="models", unit="model", disable=not progress):
+        apply(lab, deployment_manifests(lab.params, tuning, model.split()[0]))
+        wait_rollout(lab, progress=False)
+        answer = infer(http, image)  # warms the new pods, and names the model they loaded
+        alone = load(http, image, 1, max(8, lab.params.sweep_requests // 2)).summary()
+        loaded = load(http, image, top, lab.params.sweep_requests).summary()
+        model_ms, prep_ms = floors(model.split()[0], image) if not downloads(lab.params) else (math.nan, math.nan)
+        rows.append(
+            {
+                "model": answer["model"],
+                "p50_ms_alone": alone["p50_ms"],
+                "model_floor_ms": model_ms,
+                "preprocess_floor_ms": prep_ms,
+                "p50_over_floors": alone["p50_ms"] / (model_ms + prep_ms),
+                "concurrency": top,
+                "throughput_rps": loaded["throughput_rps"],
+                "errors": alone["errors"] + loaded["errors"],
+                "provenance": _provenance(lab),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _models_section(models: pd.DataFrame) -> str:
+    table = models.drop(columns=["provenance"]).to_markdown(index=False, floatfmt=".2f")
+    return (
+        "\n## Models\n\nThe chosen setting with each model: a lone request's p50 through the service proxy "
+        "against the floors measured in the notebook's process (the model alone with ONNX Runtime's default "
+        "options, and the service's preprocessing alone; `benchmarks/edge_ai_latency.py` compares the service "
+        f"with the tutorial's app on 127.0.0.1, without the proxy), and the throughput under load.\n\n{table}\n"
     )

@@ -19,7 +19,10 @@ def test_inference_manifests_carry_probes_resources_toleration_and_the_source() 
         "limits": {"cpu": "2", "memory": "1536Mi"},
     }
     assert {e["name"]: e["value"] for e in container["env"]}["HOST"] == "0.0.0.0"
-    assert "MODEL_URL" not in {e["name"] for e in container["env"]}  # the offline graph on the simulator
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert "MODEL_URL" not in env and env["OFFLINE_MODEL"] == "efficientnet-lite0"  # trained, offline
+    resnet = edge_ai.deployment_manifests(LabParams(), edge_ai.Tuning(), "resnet50")[0]["spec"]["template"]["spec"]
+    assert {"name": "OFFLINE_MODEL", "value": "resnet50"} in resnet["containers"][0]["env"]
     assert pod["tolerations"][0]["key"] == "sugarkube.io/role"
     assert service["spec"]["ports"] == [{"port": 9000, "targetPort": 9000}]
     configmap = edge_ai.source_configmap()
@@ -36,6 +39,7 @@ def test_pinned_cpus_make_guaranteed_pods_and_live_downloads_the_tutorials_model
     assert container["resources"]["requests"] == container["resources"]["limits"] == {"cpu": "1", "memory": "1536Mi"}
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env["MODEL_URL"].endswith("resnet50-v2-7.onnx") and env["MODEL_PATH"].startswith("/models/")
+    assert "OFFLINE_MODEL" not in env  # no URL publishes the EfficientNet-Lite0 graph
 
 
 def test_the_stress_job_tolerates_the_worker_taint_unless_told_not_to() -> None:

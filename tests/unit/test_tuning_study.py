@@ -86,3 +86,40 @@ def test_choice_prefers_throughput_without_errors_at_the_highest_concurrency() -
     assert "2 errors for the default setting" in edge_ai.choose(failing_default)[1]
     with pytest.raises(Exception, match="every setting had errors"):
         edge_ai.choose(study.assign(errors=1))
+
+
+def test_the_report_compares_both_models_with_their_floors() -> None:
+    study = pd.DataFrame([{**vars(edge_ai.Tuning()), "concurrency": 8, "requests": 16, "errors": 0, "p50_ms": 90.0}])
+    study = study.assign(p95_ms=120.0, p99_ms=130.0, throughput_rps=20.0, provenance="local")
+    best, why = edge_ai.choose(study)
+    models = pd.DataFrame(
+        [
+            {
+                "model": "efficientnet-lite0 (trained, ImageNet)",
+                "p50_ms_alone": 30.0,
+                "model_floor_ms": 6.0,
+                "preprocess_floor_ms": 8.0,
+                "p50_over_floors": 30 / 14,
+                "concurrency": 8,
+                "throughput_rps": 60.0,
+                "errors": 0,
+                "provenance": "local",
+            },
+            {
+                "model": "light_resnet50 (synthetic weights)",
+                "p50_ms_alone": 60.0,
+                "model_floor_ms": 27.0,
+                "preprocess_floor_ms": 8.0,
+                "p50_over_floors": 60 / 35,
+                "concurrency": 8,
+                "throughput_rps": 25.0,
+                "errors": 0,
+                "provenance": "local",
+            },
+        ]
+    )
+    report = edge_ai.tuning_report(study, best, why, "local", models)
+    chosen, compared = report.split("## Models")
+    assert "`MAX_BATCH=4`" in chosen  # the line the report's figures read stays where it was
+    assert "efficientnet-lite0 (trained, ImageNet)" in compared and "light_resnet50" in compared
+    assert "2.14" in compared and "1.71" in compared  # a lone request against the sum of the floors

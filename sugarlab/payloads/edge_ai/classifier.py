@@ -90,7 +90,7 @@ def _batches_agree(session: ort.InferenceSession, input_name: str) -> bool:
     return together.shape == alone.shape and bool(np.allclose(together, alone, rtol=1e-4, atol=1e-5))
 
 
-def _model(settings: Settings) -> tuple[onnx.ModelProto, str, str | None]:
+def read_model(settings: Settings) -> tuple[onnx.ModelProto, str, str | None]:
     """The configured model's graph, its name and a note on what its answers mean."""
     if settings.model_path is None and settings.offline_model == "efficientnet-lite0":
         return load_efficientnet_lite0(), "efficientnet-lite0 (trained, ImageNet)", None
@@ -106,7 +106,7 @@ def _model(settings: Settings) -> tuple[onnx.ModelProto, str, str | None]:
 
 def load_classifier(settings: Settings) -> Classifier:
     """Fetch (if needed), check and load the configured model; any failure is a `ModelError`."""
-    model, name, note = _model(settings)
+    model, name, note = read_model(settings)
     try:
         input_name = image_input(model).name
         probabilities = outputs_probabilities(model)
