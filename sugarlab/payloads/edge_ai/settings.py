@@ -21,13 +21,23 @@ OFFLINE_MODELS = ("efficientnet-lite0", "resnet50")
 class Settings:
     """How the service runs.
 
-    The tuning defaults come from benchmarks/edge_ai_latency.py on a 2-core x86 machine (offline
-    ResNet-50, 1080p JPEG; throughput of 120 requests at concurrency 16, which varies by about 10%
-    between runs on that shared machine): 2 intra-op threads beat 1 (19.1 vs 15.4 req/s, and 59 vs
-    101 ms alone); batches of up to 4 beat 1 (18.9 vs 15.0 req/s) and equal 8 (19.1) with a lower
-    p95 and faster probes; 2 decode threads beat 1 (18.5 vs 17.0). Waiting 2 ms for a batch to fill
-    gained no throughput (18.7) and adds its whole wait to a lone request: requests already queue
-    while the previous batch runs, so the default is not to wait.
+    Thread counts. ONNX Runtime runs one batch at a time on `intra_op_threads` threads (one graph
+    node at a time: `inter_op_threads` 1), while `decode_threads` decode and preprocess the next
+    uploads, so decoding overlaps inference. The defaults, 2 and 2 (fewer on fewer cores), suit:
+    - a 2-core x86 machine: 2 intra-op threads are ONNX Runtime's own default there, so a lone request
+      runs as fast as the model-only floor (measured earlier with the same benchmark, offline ResNet-50:
+      59 ms with 2 threads against 101 ms with 1; 19.1 against 15.4 requests/s at 16 clients; batches
+      of up to 4 beat 1, 18.9 against 15.0, and equal 8 with a lower p95); decoding at DCT scale costs
+      about a fifth of a model run, so 2 decode threads keep a batch ready (18.5 against 17.0 with 1);
+    - a 4-core Pi: the workbook's pods get a CPU limit of 2 (`sugarlab.steps.edge_ai.Tuning`), so the
+      same 2 + 2 fill the cores a pod may use; the tuning study in notebook 05 varies the thread count.
+      A pod given all 4 cores may set INTRA_OP_THREADS=4, ONNX Runtime's own default there (not
+      measured: no Pi was at hand).
+    `benchmarks/edge_ai_latency.py --sweep` measures every combination of 1, 2 and the core count at
+    16 clients, side by side in alternating rounds. On a 2-core machine shared with a load average of
+    16 (other work on it), 1 intra-op thread served more than 2 (1.77 against 1.19 requests/s with 2
+    decode threads): a parallel run waits at each node for its slowest thread, and a preempted thread
+    stalls it. That is a starved machine, not a Pi's case; repeat the sweep on the machine that serves.
     """
 
     host: str = "127.0.0.1"
