@@ -14,8 +14,8 @@ import yaml
 from papermill.cli import _resolve_type  # the conversion `papermill -p` applies to values
 
 from sugarlab.lab.errors import ClusterUnreachable, ParameterError, SugarlabError
-from sugarlab.lab.params import validate_parameters
-from sugarlab.lab.recorded import record_parameters
+from sugarlab.lab.params import CONNECTION, LIVE_WORKSPACE, REHEARSAL_WORKSPACE, validate_parameters
+from sugarlab.lab.recorded import lab_parameters, record_parameters, record_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 HAND_STARTED_SPEED = 1.0  # `sugarlab sim start` without `-p speed`: real time
@@ -73,15 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--backend", choices=("sim", "live"), help="cluster to run against (default: the notebooks')")
     _add_parameter_option(run)
-    run.add_argument(
-        "-f",
-        "--parameters-file",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="FILE",
-        help="YAML mapping of parameters; -p values override it",
-    )
+    _add_file_option(run)
     run.add_argument("--notebooks", help="comma-separated selection by number or name, e.g. 01,03-workload")
     run.add_argument("--output-dir", type=Path, default=Path("outputs"), help="where runs go (default: outputs)")
     run.add_argument("--notebooks-dir", type=Path, help="folder of NN-name.ipynb notebooks (default: the workbook's)")
@@ -94,11 +86,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(command=_run)
 
+    use = verbs.add_parser(
+        "use",
+        help="point the lab at your k3s cluster once: the notebooks follow it",
+        description="Check that your cluster answers, then record its connection (backend live, the kubeconfig "
+        "file's absolute path and the context) in the lab workspace: the tutorial's folder "
+        f"{LIVE_WORKSPACE}, unless --workspace or $SUGARLAB_WORKSPACE name another. Notebooks whose backend, "
+        "kubeconfig and context are left empty, as the workbook's are, then run against it. The other "
+        "parameters of a -f file are checked but not recorded: each notebook's parameters cell sets its own, "
+        "and `sugarlab run -f` passes them all.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    use.add_argument("--workspace", help=f"lab workspace root (default: $SUGARLAB_WORKSPACE or {LIVE_WORKSPACE})")
+    _add_parameter_option(use)
+    _add_file_option(use)
+    use.set_defaults(command=_use)
+
     sim = verbs.add_parser("sim", help="start, stop or inspect the simulated cluster of a lab workspace")
     sim.add_argument("action", choices=("start", "stop", "status"))
-    sim.add_argument(
-        "--workspace", help="lab workspace root (default: $SUGARLAB_WORKSPACE or ~/sugarkube-labs/tutorial-13)"
-    )
+    sim.add_argument("--workspace", help=f"lab workspace root (default: $SUGARLAB_WORKSPACE or {REHEARSAL_WORKSPACE})")
     sim.add_argument("--reset", action="store_true", help="with stop: also forget the cluster, to start afresh")
     _add_parameter_option(sim)
     sim.set_defaults(command=_sim)
@@ -150,6 +157,18 @@ def _add_parameter_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_file_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-f",
+        "--parameters-file",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="YAML mapping of parameters; -p values override it",
+    )
+
+
 def _parameters(pairs: Sequence[Sequence[str]], files: Sequence[Path] = ()) -> dict[str, Any]:
     """Merge parameter files, then `-p` pairs, in Papermill's order and with its value conversion."""
     merged: dict[str, Any] = {}
@@ -196,6 +215,26 @@ def _run(args: argparse.Namespace) -> int:
         )
         return result.interrupted.exit_code
     result.raise_for_status()
+    return EXIT_OK
+
+
+def _use(args: argparse.Namespace) -> int:
+    from sugarlab.kube.connect import connect
+
+    given = _parameters(args.parameter, args.parameters_file)
+    if given.setdefault("backend", "live") != "live":
+        raise ParameterError("backend", given["backend"], "live: the simulator needs no choosing")
+    if args.workspace:
+        given["workspace"] = args.workspace
+    validate_parameters(given)  # the whole file is checked, though only the connection is recorded
+    params = lab_parameters({name: value for name, value in given.items() if name in (*CONNECTION, "workspace")})
+    cluster = connect(params)  # nothing is recorded before the cluster answers
+    found = {"kubeconfig": str(params.kubeconfig_path.resolve()), "context": cluster.context}
+    chosen = params.model_copy(update=found if params.kubeconfig_path.is_file() else {})  # else in-cluster
+    record_parameters(chosen, frozenset(CONNECTION))
+    print(f"lab workspace: {params.workspace_path}")
+    print(f"cluster: {cluster.server} (context {cluster.context!r}, kubeconfig {chosen.kubeconfig})")
+    print(f"recorded in {record_path(params.workspace_path)}; notebooks with an empty backend follow it")
     return EXIT_OK
 
 
