@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 from sugarlab import ParameterError, open_lab
 from sugarlab.app.cli import main
 from sugarlab.app.param_docs import parameters_cell
+from sugarlab.kube import simulator
 from sugarlab.lab.recorded import lab_parameters, recorded_parameters
 from tests.sim.simcluster import start, stop
 
@@ -75,7 +76,6 @@ def test_a_rehearsal_in_the_default_folders_leaves_the_tutorials_folder_to_the_l
     real_cluster: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    stop_later: Callable[[Path], None],
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("SUGARLAB_WORKSPACE")
@@ -84,22 +84,23 @@ def test_a_rehearsal_in_the_default_folders_leaves_the_tutorials_folder_to_the_l
         tmp_path / "sugarkube-labs" / "tutorial-13",
         tmp_path / "sugarkube-labs" / "tutorial-13-rehearsal",
     )
-    stop_later(rehearsal)
+    try:
+        # Nothing chosen yet: the notebooks rehearse on the simulator, in the rehearsal's folder.
+        rehearsed = open_lab("01-baseline", cell("01-baseline", speed=120.0))
+        assert (rehearsed.params.backend, rehearsed.workspace.root) == ("sim", rehearsal)
+        assert recorded_parameters(rehearsal)["backend"] == "sim"
+        assert sugarlab("sim", "status")[1].startswith("{")  # `sugarlab sim` finds the same folder
+        assert not tutorial.exists()
 
-    # Nothing chosen yet: the notebooks rehearse on the simulator, in the rehearsal's folder.
-    rehearsed = open_lab("01-baseline", cell("01-baseline", speed=120.0))
-    assert (rehearsed.params.backend, rehearsed.workspace.root) == ("sim", rehearsal)
-    assert recorded_parameters(rehearsal)["backend"] == "sim"
-    assert sugarlab("sim", "status")[1].startswith("{")  # `sugarlab sim` finds the same folder
-    assert not tutorial.exists()
+        # Pointed at the real cluster once, the tutorial's folder holds the live lab and every notebook follows.
+        assert sugarlab("use", "-p", "kubeconfig", str(real_cluster))[0] == 0
+        for notebook in ("01-baseline", "02-expansion", "07-report"):
+            lab = open_lab(notebook, cell(notebook))
+            assert (lab.params.backend, lab.workspace.root) == ("live", tutorial)
+        assert lab_parameters({}).workspace_path == tutorial  # as `sugarlab clean` resolves it
 
-    # Pointed at the real cluster once, the tutorial's folder holds the live lab and every notebook follows.
-    assert sugarlab("use", "-p", "kubeconfig", str(real_cluster))[0] == 0
-    for notebook in ("01-baseline", "02-expansion", "07-report"):
-        lab = open_lab(notebook, cell(notebook))
-        assert (lab.params.backend, lab.workspace.root) == ("live", tutorial)
-    assert lab_parameters({}).workspace_path == tutorial  # as `sugarlab clean` resolves it
-
-    # The rehearsal goes on beside it when asked for by name.
-    again = open_lab("03-workload", cell("03-workload", backend="sim"))
-    assert (again.params.backend, again.workspace.root, again.params.speed) == ("sim", rehearsal, 120.0)
+        # The rehearsal goes on beside it when asked for by name.
+        again = open_lab("03-workload", cell("03-workload", backend="sim"))
+        assert (again.params.backend, again.workspace.root, again.params.speed) == ("sim", rehearsal, 120.0)
+    finally:
+        simulator.stop(rehearsal)  # now: pytest may remove the folder, and its state, before the session ends
