@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 from sugarlab import payloads
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.top import top_pods
-from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.kube.wait import Pending, Pods, wait_for
 from sugarlab.lab.errors import ClusterError, MetricsUnavailable, ParameterError, WaitTimeout
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.session import Lab
@@ -175,7 +175,12 @@ def wait_rollout(lab: Lab, progress: bool = True) -> dict[str, Any]:
 
     try:
         return wait_for(
-            rolled_out, f"{NAME} rollout", lab.params.edge_rollout_timeout, speed=lab.cluster.speed, progress=progress
+            rolled_out,
+            f"{NAME} rollout",
+            lab.params.edge_rollout_timeout,
+            speed=lab.cluster.speed,
+            progress=progress,
+            pods=Pods(lab.cluster.core, NAMESPACE, f"app={NAME}", "edge_image"),
         )
     except WaitTimeout as late:
         raise ClusterError(

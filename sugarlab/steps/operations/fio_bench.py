@@ -28,7 +28,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from sugarlab.kube.apply import create, ensure_namespace
-from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.kube.wait import Pending, Pods, wait_for
 from sugarlab.lab.errors import FioOutputError, ParameterError, WaitTimeout
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.session import Lab, Verdict
@@ -215,6 +215,7 @@ def wait(lab: Lab, nodes: list[str], progress: bool = True) -> dict[str, str]:
             speed=lab.cluster.speed,
             interval=min(5.0 / lab.cluster.speed, 1.0),
             progress=progress,
+            pods=Pods(lab.cluster.core, NAMESPACE, f"app={APP}", "fio_image"),
         )
     except WaitTimeout as late:  # the Jobs still running are reported as such
         return dict(late.last.value)

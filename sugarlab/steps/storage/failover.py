@@ -26,7 +26,7 @@ from sugarlab.kube.inventory import cluster_now
 from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.lab.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
 from sugarlab.lab.session import Lab
-from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, history, probe
+from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, history, probe, writer_pods
 from sugarlab.views.figures import FailureMark
 
 REPORT, TABLE, PLOT = "storage/failover-report.md", "storage/failover-experiments.csv", "storage/failover-rows.png"
@@ -149,6 +149,7 @@ def _follow(
             speed=lab.cluster.speed,
             interval=0.1,
             progress=progress,
+            pods=writer_pods(lab),
         )
     except WaitTimeout:
         raise StoragePending(
