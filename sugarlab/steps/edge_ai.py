@@ -32,6 +32,7 @@ from sugarlab.lab.errors import ClusterError, MetricsUnavailable, ParameterError
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.session import Lab
 from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg
+from sugarlab.steps.operations.events import keep as keep_events
 
 NAMESPACE, NAME, PORT = "edge-ai", "vehicle-detector", 9000
 CONFIGMAP = "workloads/edge-ai/vehicle-detector-configmap.yaml"
@@ -352,6 +353,7 @@ def tuning_study(lab: Lab, http: httpx.Client, image: bytes, progress: bool = Tr
     ):
         apply(lab, deployment_manifests(lab.params, tuning))  # unchanged settings and replica counts start no pods
         wait_rollout(lab, progress=False)
+        keep_events(lab)  # each setting's rollout, before the sweep outlasts the event TTL
         infer(http, image)  # warm every path once before measuring
         for concurrency in concurrencies:
             if tuning == Tuning() and concurrency == max(concurrencies):
