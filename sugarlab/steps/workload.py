@@ -18,7 +18,7 @@ from kubernetes.client.exceptions import ApiException
 from sugarlab.kube.apply import create, ensure_namespace
 from sugarlab.kube.inventory import list_pods_frame, server_now
 from sugarlab.kube.top import top_nodes, top_pods
-from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.kube.wait import Pending, Pods, wait_for
 from sugarlab.lab.errors import MetricsUnavailable, WaitTimeout
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.session import Lab, Verdict
@@ -130,6 +130,7 @@ def observe(lab: Lab, progress: bool = True) -> Observation:
             speed=lab.cluster.speed,
             interval=p.sample_every / lab.cluster.speed,
             progress=progress,
+            pods=Pods(lab.cluster.core, NAMESPACE, f"job-name={JOB}", "stress_image"),
         )
     except WaitTimeout as late:  # what was observed until then is the result
         job = late.last.value

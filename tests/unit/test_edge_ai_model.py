@@ -89,6 +89,20 @@ def test_ensure_model_downloads_once_then_checks_the_file(file_server: str, tmp_
         ensure_model(dest, None, PAYLOAD_SHA256)
 
 
+def test_a_cached_model_is_used_once_its_digest_matches_and_fetched_again_when_it_does_not(
+    file_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest, url = tmp_path / "cache" / "m.onnx", f"{file_server}/model.onnx"
+    ensure_model(dest, url, PAYLOAD_SHA256)
+    assert ensure_model(dest, url, PAYLOAD_SHA256) == dest
+    dest.write_bytes(b"a file another tool broke")
+    assert ensure_model(dest, url, PAYLOAD_SHA256) == dest and dest.read_bytes() == PAYLOAD
+    said = [line.split(": ", 2)[2] for line in capsys.readouterr().err.splitlines()]
+    assert said[0] == f"downloading {url}" and said[1] == "cached on this node, SHA-256 verified"
+    assert said[2].endswith("downloading it again") and said[3] == f"downloading {url}"
+    assert sorted(p.name for p in dest.parent.iterdir()) == [".m.onnx.lock", "m.onnx"]
+
+
 def test_ensure_model_without_a_source_says_what_to_set(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="MODEL_URL"):
         ensure_model(tmp_path / "absent.onnx")

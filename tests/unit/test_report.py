@@ -253,7 +253,7 @@ def test_the_summary_is_written_from_the_numbers(lab: Path) -> None:
         paragraphs[2] == "2 of 2 failover experiments lost no data; the slowest was ready again after 95 s (simulated)."
     )
     assert "599 ms at p50 and 981 ms at p95 with 8 requests in flight, 11.8 requests/s (local)" in paragraphs[3]
-    assert f"ran at {min(iops):.0f} to {max(iops):.0f} IOPS across 3 node(s)" in paragraphs[4]
+    assert f"reads ran at {min(iops):,.0f} to {max(iops):,.0f} IOPS across 3 nodes" in paragraphs[4]
 
 
 def test_an_empty_workspace_still_renders_every_item_failed(tmp_path: Path) -> None:

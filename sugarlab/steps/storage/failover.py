@@ -26,7 +26,8 @@ from sugarlab.kube.inventory import cluster_now
 from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.lab.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
 from sugarlab.lab.session import Lab
-from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, history, probe
+from sugarlab.steps.operations.events import keep as keep_events
+from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, history, probe, writer_pods
 from sugarlab.views.figures import FailureMark
 
 REPORT, TABLE, PLOT = "storage/failover-report.md", "storage/failover-experiments.csv", "storage/failover-rows.png"
@@ -149,6 +150,7 @@ def _follow(
             speed=lab.cluster.speed,
             interval=0.1,
             progress=progress,
+            pods=writer_pods(lab),
         )
     except WaitTimeout:
         raise StoragePending(
@@ -527,6 +529,7 @@ def run(lab: Lab, progress: bool = True) -> list[Experiment]:
             continue
         lab.workspace.record_step(f"failover {name}", experiment.verdict == VERDICT_OK, experiment.verdict)
         done.append(experiment)
+        keep_events(lab)  # before the next experiments outlast the event TTL
     return done
 
 
