@@ -94,14 +94,16 @@ def wait_for(
     interval: float = 0.2,
     progress: bool = False,
     pods: Pods | None = None,
+    real_floor: float = 0.0,
 ) -> T:
     """Call `poll` until it returns something other than `Pending`, and return that.
 
     `timeout` is in cluster seconds, `interval` in real seconds. After the timeout, one last poll has
     run; `WaitTimeout` then carries its `Pending` as `last`. With `pods`, every pending poll is followed
-    by a look at their images: `ImagePullFailed` ends the wait when one cannot be pulled.
+    by a look at their images: `ImagePullFailed` ends the wait when one cannot be pulled. The wait lasts
+    at least `real_floor` real seconds, for what runs on the wall clock whatever the cluster's speed.
     """
-    deadline = time.monotonic() + timeout / speed
+    deadline = time.monotonic() + max(timeout / speed, real_floor)
     with tqdm(desc=what, disable=not progress, leave=False) as bar:
         while True:
             answer = poll()
