@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sugarlab.app.folders import writable_folder
 from sugarlab.kube import clean, simulator
 from sugarlab.kube.connect import connect
 from sugarlab.lab.params import LabParams, validate_parameters
@@ -19,6 +20,7 @@ from sugarlab.lab.recorded import recorded_parameters
 def resolve(given: Mapping[str, Any]) -> LabParams:
     """The workspace's recorded parameters with `given` over them."""
     root = validate_parameters({"workspace": given.get("workspace", "")}).workspace_path
+    writable_folder("workspace", root)
     recorded = {k: v for k, v in recorded_parameters(root).items() if k in LabParams.model_fields}
     return validate_parameters({**recorded, **given})
 

@@ -43,6 +43,7 @@ import papermill
 from tqdm import tqdm
 
 from sugarlab.app.console import RUN_LOG, failure_line, failure_text, logged_to
+from sugarlab.app.folders import writable_folder
 from sugarlab.app.interrupts import Interrupted, as_interrupted, sigterm_interrupts
 from sugarlab.app.kernels import logging_kernel_manager
 from sugarlab.app.liveness import still_running, this_runner
@@ -63,6 +64,7 @@ from sugarlab.views.readable import duration
 KERNEL = "python3"
 CELL_TIMEOUT_S = 3600  # no lab cell takes an hour, even live; a stalled kernel fails instead of hanging
 DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+RUN_MANIFEST_KEYS = frozenset({"run_id", "status", "parameters", "notebooks", "notebooks_dir"})  # what --resume reads
 VERSIONED_PACKAGES = ("sugarlab", "papermill", "kubernetes", "pandas", "matplotlib", "nbconvert")
 
 
@@ -150,6 +152,7 @@ def run_lab(
     _check_workspace(given)
 
     output_dir = Path(output_dir).resolve()
+    writable_folder("--output-dir", output_dir)
     run_id = _new_run_id(output_dir)
     run_dir = output_dir / run_id
     lab = run_dir / "lab"
@@ -184,6 +187,9 @@ def resume_lab(
         old = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise ParameterError("--resume", str(run), "the folder of a run, holding its manifest.json") from None
+    lacking = sorted(RUN_MANIFEST_KEYS - old.keys()) if isinstance(old, dict) else ["everything (not a mapping)"]
+    if lacking:
+        raise ParameterError("--resume", str(run), f"a run's folder; its manifest.json lacks {', '.join(lacking)}")
     if old["status"] == "succeeded":
         raise ParameterError("--resume", str(run), "a failed or interrupted run; this one succeeded")
     if old["status"] == "running":

@@ -175,7 +175,8 @@ def test_a_run_that_is_still_running_is_not_resumed(tmp_path: Path, capsys: pyte
 
     run_dir = tmp_path / "20261207-120000-abcd"
     run_dir.mkdir()
-    manifest = {"run_id": run_dir.name, "status": "running", "runner": this_runner(), "notebooks": []}
+    manifest = {"run_id": run_dir.name, "status": "running", "runner": this_runner()}
+    manifest |= {"parameters": {}, "notebooks": [], "notebooks_dir": str(NOTEBOOKS)}
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
     assert main(["run", "--resume", str(run_dir)]) == 2
     assert f"this one is still running (pid {os.getpid()})" in capsys.readouterr().err
