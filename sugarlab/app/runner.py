@@ -35,6 +35,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -406,7 +407,7 @@ def _manifest(
         "ended": _now(),
         "notebooks_dir": str(folder),
         "git_commit": _git_commit(folder),
-        "versions": _versions(),
+        "versions": dict(_versions()),
         "simulator_stopped": simulator_stopped,
         "notebooks": [asdict(nb) for nb in result.notebooks],
         "steps": [asdict(step) for step in Workspace(lab).steps()],
@@ -449,6 +450,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+@cache  # the manifest is written after every notebook; neither changes while the runner lives
 def _git_commit(folder: Path) -> str | None:
     try:
         done = subprocess.run(
@@ -459,6 +461,7 @@ def _git_commit(folder: Path) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+@cache
 def _versions() -> dict[str, str | None]:
     versions: dict[str, str | None] = {"python": platform.python_version()}
     for name in VERSIONED_PACKAGES:
