@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -129,16 +130,17 @@ def test_a_run_killed_outright_leaves_no_simulator_and_resumes(tmp_path: Path) -
     out, parameters = tmp_path / "out", tmp_path / "stress.yaml"
     parameters.write_text('stress_args: ["--cpu", "1", "--timeout", "60m"]\nstress_completions: 8\n')
     command = ["run", "--notebooks", "01,02,03", "-f", str(parameters), "--output-dir", str(out)]
-    runner = subprocess.Popen(
-        [sys.executable, "-m", "sugarlab", *command],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with (tmp_path / "terminal").open("w") as terminal:
+        runner = subprocess.Popen([sys.executable, "-m", "sugarlab", *command], stdout=terminal, stderr=terminal)
     deadline = time.monotonic() + 300
     while (found := _doing(out)) is None or found[1] != "03-workload stress spread":
         assert time.monotonic() < deadline and runner.poll() is None, f"notebook 03's stress never ran: {found}"
         time.sleep(0.2)
     run_dir = found[0]
+    while "03-workload · stress spread" not in (line := (tmp_path / "terminal").read_text()):  # while its cell runs
+        assert time.monotonic() < deadline and runner.poll() is None, f"the progress line never said it: {line}"
+        time.sleep(0.2)
+    assert re.search(r"cell \d+ of \d+", line.split("03-workload · stress spread")[-1])
     manifest = _manifest(run_dir)  # written from the run's first second
     assert manifest["status"] == "running" and manifest["runner"]["pid"] == runner.pid
     assert [nb["status"] for nb in manifest["notebooks"]] == ["succeeded", "succeeded", "running"]
