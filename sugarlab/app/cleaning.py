@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sugarlab.app.folders import writable_folder
 from sugarlab.kube import clean, simulator
 from sugarlab.kube.connect import connect
 from sugarlab.lab.recorded import lab_parameters
@@ -25,6 +26,7 @@ def clean_lab(
     """List what will go, ask `confirm` (None: do not ask), delete it; 0 when done or nothing to do,
     1 when the user declined."""
     params = lab_parameters(given)
+    writable_folder("workspace", params.workspace_path)
     was_running = params.backend != "sim" or bool(simulator.status(params.workspace_path))
     try:
         cluster = connect(params)

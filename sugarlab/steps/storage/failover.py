@@ -520,10 +520,11 @@ EXPERIMENTS: dict[str, Callable[..., Experiment]] = {
 def run(lab: Lab, progress: bool = True) -> list[Experiment]:
     """Every experiment of `failures`, in order; one that cannot run here is reported, not hidden."""
     done = []
-    for name in lab.params.failures:
+    for number, name in enumerate(lab.params.failures, 1):
         time.sleep(lab.real_seconds(3 * lab.params.write_interval))  # a few rows on the current node first
         try:
-            experiment = EXPERIMENTS[name](lab, progress)
+            with lab.doing(name, (number, len(lab.params.failures))):
+                experiment = EXPERIMENTS[name](lab, progress)
         except ExperimentSkipped as skipped:
             done.append(Experiment(name, skipped=str(skipped)))  # reported, neither passed nor failed
             continue
