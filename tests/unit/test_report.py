@@ -101,7 +101,7 @@ def test_every_milestone_passes_with_evidence_traced_to_its_artefact(lab: Path) 
     assert "2 new Ready worker(s) against the baseline inventory: worker-a, worker-b" in joined
     assert "`expansion/nodes-after-join.txt`, written by 02-expansion, sha256 " in joined
     assert (
-        "stress pods ran on 2 of the 2 new workers (pods per node: worker-a 2, worker-b 2"
+        "stress pods ran on 2 of the 2 Ready workers of the expansion (pods per node: worker-a 2, worker-b 2"
         in found["workloads scheduled across the new workers"][1]
     )
     assert "2 of 2 experiments recovered with no data lost" in found["node disruption recovered without data loss"][1]
@@ -123,7 +123,7 @@ def test_performance_comparison_evidence_is_computed_from_the_csv(lab: Path) -> 
     assert passed
     assert (
         f"{per_node['baseline_cpu_cores'].sum():.2f} cores at baseline, {load:.2f} cores under the stress Job, "
-        f"{share:.0%} of it on the new workers (simulated;"
+        f"{share:.0%} of it on the workers of the expansion (simulated;"
     ) in evidence
 
 
@@ -208,7 +208,7 @@ def test_workloads_all_on_the_controller_are_not_spread(lab: Path) -> None:
     write(lab, "expansion/pod-distribution.txt", spread)
     assert workload_nodes(files(lab)).to_dict() == {"sugarkube0": 4}
     passed, evidence = checks(build(files(lab)))["workloads scheduled across the new workers"]
-    assert not passed and "stress pods ran on 0 of the 2 new workers (pods per node: sugarkube0 4" in evidence
+    assert not passed and "stress pods ran on 0 of the 2 Ready workers of the expansion (pods per node: sugarkube0 4" in evidence
 
 
 def test_a_security_checklist_with_findings_is_still_a_draft_and_shows_them(lab: Path) -> None:
