@@ -208,7 +208,10 @@ def test_workloads_all_on_the_controller_are_not_spread(lab: Path) -> None:
     write(lab, "expansion/pod-distribution.txt", spread)
     assert workload_nodes(files(lab)).to_dict() == {"sugarkube0": 4}
     passed, evidence = checks(build(files(lab)))["workloads scheduled across the new workers"]
-    assert not passed and "stress pods ran on 0 of the 2 Ready workers of the expansion (pods per node: sugarkube0 4" in evidence
+    assert (
+        not passed
+        and "stress pods ran on 0 of the 2 Ready workers of the expansion (pods per node: sugarkube0 4" in evidence
+    )
 
 
 def test_a_security_checklist_with_findings_is_still_a_draft_and_shows_them(lab: Path) -> None:
