@@ -9,6 +9,7 @@ from sugarlab.common.kubectl import parse_time
 from sugarlab.lab.session import Lab
 from sugarlab.steps import expansion
 from sugarlab.steps.operations import hardening
+from sugarlab.steps.storage import failover
 
 
 def addressed_as_live(lab: Lab, **values: object) -> Lab:
@@ -99,3 +100,19 @@ def test_a_machine_the_ssh_audit_cannot_reach_is_an_open_finding(open_sim_lab: C
     (step,) = [s for s in lab.workspace.steps() if s.step == "ssh hardening audit"]
     assert step.status == "passed" and "0 of 2 node(s) audited" in step.detail
     assert "open: sugarkube0 was not audited: " in step.detail
+
+
+def test_a_node_left_cordoned_by_an_interrupted_drain_is_released_and_one_cordoned_by_hand_is_not(
+    open_sim_lab: Callable[..., Lab],
+) -> None:
+    lab = open_sim_lab("04-storage", sim_workers=2)
+    core = lab.cluster.core
+    left = {"metadata": {"annotations": {failover.CORDONED_BY: "drain-node"}}, "spec": {"unschedulable": True}}
+    core.patch_node("sugarkube1", left)  # as a drain killed before its `finally` leaves it
+    core.patch_node("sugarkube2", {"spec": {"unschedulable": True}})  # the user's own cordon
+    assert failover.release_cordons(lab) == ["sugarkube1"]
+    released = core.read_node("sugarkube1")
+    assert not released.spec.unschedulable
+    assert failover.CORDONED_BY not in (released.metadata.annotations or {})
+    assert core.read_node("sugarkube2").spec.unschedulable
+    assert failover.release_cordons(lab) == []

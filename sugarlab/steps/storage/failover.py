@@ -32,6 +32,7 @@ from sugarlab.views.figures import FailureMark
 REPORT, TABLE, PLOT = "storage/failover-report.md", "storage/failover-experiments.csv", "storage/failover-rows.png"
 OUT_OF_SERVICE = {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown", "effect": "NoExecute"}
 VERDICT_OK = "no data lost"
+CORDONED_BY = "sugarlab.dev/cordoned-by"  # on a node the drain experiment cordoned, until it uncordons it
 RETRY_EVICTION_S = 5.0  # cluster seconds between eviction attempts a budget refused, as kubectl drain
 
 
@@ -270,15 +271,38 @@ def drain_node(lab: Lab, progress: bool = True) -> Experiment:
     experiment, pod = _start(lab, "drain-node", needs_spare=True)
     node = pod.spec.node_name
     experiment.mark("cordon", cluster_now(lab.cluster))
-    lab.cluster.core.patch_node(node, {"spec": {"unschedulable": True}})
+    cordon = {"metadata": {"annotations": {CORDONED_BY: "drain-node"}}, "spec": {"unschedulable": True}}
+    lab.cluster.core.patch_node(node, cordon)
     try:
         _evict_all(lab, experiment, node)
         new = _follow(lab, experiment, pod.metadata.uid, progress)
         experiment.node_after = new.spec.node_name
         _read_after(lab, experiment)
     finally:
-        lab.cluster.core.patch_node(node, {"spec": {"unschedulable": False}})
+        _uncordon(lab, node)
     return experiment
+
+
+def _uncordon(lab: Lab, node: str) -> None:
+    # null removes the annotation: RFC 7386 merge patches, and strategic merge patches alike
+    lab.cluster.core.patch_node(
+        node, {"metadata": {"annotations": {CORDONED_BY: None}}, "spec": {"unschedulable": False}}
+    )
+
+
+def release_cordons(lab: Lab) -> list[str]:
+    """Uncordon the nodes a drain of this lab left cordoned when its run was killed before it could uncordon
+    them (they carry `CORDONED_BY`), so each experiment starts from a known state; a node cordoned by hand,
+    without the annotation, stays cordoned."""
+    left = [
+        node.metadata.name
+        for node in lab.cluster.core.list_node().items
+        if node.spec.unschedulable and CORDONED_BY in (node.metadata.annotations or {})
+    ]
+    for name in left:
+        _uncordon(lab, name)
+        lab.workspace.record_step(f"uncordon {name}", True, f"{name} was left cordoned by an interrupted drain-node")
+    return left
 
 
 def _deleted_at(pod: client.V1Pod) -> datetime:
@@ -517,6 +541,7 @@ EXPERIMENTS: dict[str, Callable[..., Experiment]] = {
 
 def run(lab: Lab, progress: bool = True) -> list[Experiment]:
     """Every experiment of `failures`, in order; one that cannot run here is reported, not hidden."""
+    release_cordons(lab)
     done = []
     for name in lab.params.failures:
         time.sleep(lab.real_seconds(3 * lab.params.write_interval))  # a few rows on the current node first
