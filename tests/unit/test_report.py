@@ -350,3 +350,40 @@ def test_a_baseline_retaken_after_the_join_leaves_no_summary_the_checklist_denie
     expansion = report.summary[1]
     assert expansion.startswith("No expansion is summarised: the checklist finds no new workers")
     assert "grew" not in expansion and "new workers (" not in expansion.split("(", 1)[0]
+
+
+def test_workers_that_were_members_before_the_baseline_count_as_the_expansion(lab: Path) -> None:
+    from sugarlab.report.milestones import INVENTORY, NODES_AFTER_JOIN, WORKERS
+
+    write(lab, INVENTORY, (lab / NODES_AFTER_JOIN).read_text())  # the baseline already had both workers
+    write(
+        lab,
+        WORKERS,
+        "worker,how,status,requested,registered,ready,latency_s,provenance\n"
+        "worker-a,already a member,Ready,,2026-11-02 08:43:12+00:00,2026-11-02 08:43:12+00:00,,cluster\n"
+        "worker-b,joined by this lab,Ready,2026-11-26 10:20:00+00:00,,2026-11-26 10:21:00+00:00,60,cluster\n",
+    )
+    report = build(files(lab))
+    found = checks(report)
+    passed, evidence = found["two or more new workers joined and Ready"]
+    assert passed
+    assert "2 Ready worker(s) of the expansion: worker-a (already a member), worker-b (joined by this lab)" in evidence
+    assert "`expansion/workers.csv`, written by 02-expansion" in evidence
+    assert found["workloads scheduled across the new workers"][0]
+    assert not report.summary[1].startswith("No expansion is summarised")
+
+
+def test_a_named_worker_that_is_not_ready_is_no_worker_of_the_expansion(lab: Path) -> None:
+    from sugarlab.report.milestones import WORKERS
+
+    write(
+        lab,
+        WORKERS,
+        "worker,how,status,requested,registered,ready,latency_s,provenance\n"
+        "worker-a,already a member,Ready,,,,,cluster\nworker-b,already a member,NotReady,,,,,cluster\n",
+    )
+    passed, evidence = checks(build(files(lab)))["two or more new workers joined and Ready"]
+    assert (
+        not passed
+        and "1 Ready worker(s) of the expansion: worker-a (already a member); not Ready: worker-b" in evidence
+    )
