@@ -23,6 +23,7 @@ from kubernetes import client
 from sugarlab.hosts.factory import nas_switch, open_host, power_switch
 from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now
+from sugarlab.kube.labels import MANAGED_BY
 from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.lab.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
 from sugarlab.lab.session import Lab
@@ -273,6 +274,7 @@ def drain_node(lab: Lab, progress: bool = True) -> Experiment:
     experiment.mark("cordon", cluster_now(lab.cluster))
     cordon = {"metadata": {"annotations": {CORDONED_BY: "drain-node"}}, "spec": {"unschedulable": True}}
     lab.cluster.core.patch_node(node, cordon)
+    lifted = _lift_budgets(lab, experiment, pod)
     try:
         _evict_all(lab, experiment, node)
         new = _follow(lab, experiment, pod.metadata.uid, progress)
@@ -280,7 +282,37 @@ def drain_node(lab: Lab, progress: bool = True) -> Experiment:
         _read_after(lab, experiment)
     finally:
         _uncordon(lab, node)
+        _restore_budgets(lab, lifted)
     return experiment
+
+
+def _lift_budgets(lab: Lab, experiment: Experiment, pod: client.V1Pod) -> list[dict[str, Any]]:
+    """Remove the lab's own PodDisruptionBudgets that cover the writer (notebook 06's `minAvailable: 1`, left by
+    an earlier run) for the drain: the experiment moves the only writer on purpose, which such a budget is
+    there to stop, so with it every eviction would be refused until the drain timed out. A budget the lab
+    did not make is left in place, and its refusal fails the drain as `kubectl drain` would stop."""
+    policy = client.PolicyV1Api(lab.cluster.api)
+    labels = pod.metadata.labels or {}
+    lifted = []
+    for budget in policy.list_namespaced_pod_disruption_budget(
+        NAMESPACE, label_selector=f"{MANAGED_BY}=sugarlab"
+    ).items:
+        wanted = (budget.spec.selector.match_labels or {}) if budget.spec.selector else {}
+        if wanted and all(labels.get(k) == v for k, v in wanted.items()):
+            lifted.append(lab.cluster.api.sanitize_for_serialization(budget))
+            policy.delete_namespaced_pod_disruption_budget(budget.metadata.name, NAMESPACE)
+            experiment.notes.append(
+                f"the lab's PodDisruptionBudget {NAMESPACE}/{budget.metadata.name} was lifted for the drain and "
+                "put back after it"
+            )
+    return lifted
+
+
+def _restore_budgets(lab: Lab, budgets: list[dict[str, Any]]) -> None:
+    policy = client.PolicyV1Api(lab.cluster.api)
+    for budget in budgets:
+        meta = {k: v for k, v in budget["metadata"].items() if k in ("name", "namespace", "labels", "annotations")}
+        policy.create_namespaced_pod_disruption_budget(NAMESPACE, {**budget, "metadata": meta, "status": None})
 
 
 def _uncordon(lab: Lab, node: str) -> None:
