@@ -23,7 +23,7 @@ from sugarlab.report import LabFiles, build
 from sugarlab.report.milestones import multi_node_prototype
 
 MANAGED = "app.kubernetes.io/managed-by=sugarlab"
-MADE_BY_CONTROLLERS = {"Pod", "ReplicaSet", "ControllerRevision", "EndpointSlice", "Endpoints", "Event"}
+MADE_BY_CONTROLLERS = {"Pod", "PodMetrics", "ReplicaSet", "ControllerRevision", "EndpointSlice", "Endpoints", "Event"}
 
 
 @pytest.fixture(scope="module")
