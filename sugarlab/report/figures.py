@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from sugarlab.lab.errors import FioOutputError
+from sugarlab.report.milestones import new_workers
 from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of, read_yaml_field
 from sugarlab.steps.baseline import read_snapshot
 from sugarlab.steps.operations.fio_bench import RESULT_COLUMNS
@@ -164,7 +165,11 @@ def _baseline_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
 def _expansion_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
     now = expansion_per_node(files)
     p = provenance_of(now)
-    new = now[now["new"].astype(bool)]
+    try:  # the workers notebook 02 recorded, members of the cluster before the lab included
+        workers = new_workers(files)
+        new = now[now["node"].isin(workers[workers["status"] == "Ready"]["name"])]
+    except ArtefactError:
+        new = now[now["new"].astype(bool)]
     return [
         ("nodes after expansion", len(now), "nodes", p),
         ("CPU used under the stress Job", now["load_cpu_cores"].sum(min_count=1), "cores", p),

@@ -53,15 +53,18 @@ def _expansion(figures: pd.DataFrame, milestones: list[Milestone]) -> str:
         )
     idle, load = _value(figures, "CPU used at baseline"), _value(figures, "CPU used under the stress Job")
     on_new = _value(figures, "CPU used under the stress Job on new workers")
-    grew = f"from {before:.0f} to {after:.0f} nodes" if before is not None else f"to {after:.0f} nodes"
-    share = f", {on_new / load:.0%} of it on the new workers" if load and on_new is not None else ""
+    if before == after:  # its workers were members before the baseline was taken: nothing grew
+        grew = f"has {after:.0f} nodes, as at the baseline"
+    else:
+        grew = f"grew from {before:.0f} to {after:.0f} nodes" if before is not None else f"grew to {after:.0f} nodes"
+    share = f", {on_new / load:.0%} of it on the workers of the expansion" if load and on_new is not None else ""
     base = f" against {idle:.2f} cores at the idle baseline" if idle is not None else ""
     used = (
         f"under the stress Job it used {load:.2f} CPU cores{base}{share}"
         if load is not None
         else "the comparison holds no CPU use under the stress Job"
     )
-    return f"The cluster grew {grew}; {used} ({_provenance(figures, 'expansion')})."
+    return f"The cluster {grew}; {used} ({_provenance(figures, 'expansion')})."
 
 
 def _storage(figures: pd.DataFrame) -> str:
