@@ -34,6 +34,21 @@ def job_manifest(p: LabParams) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "restartPolicy": "Never",
         "containers": [{"name": "stress", "image": p.stress_image, "args": list(p.stress_args)}],
+        # The load must reach every node the pods may use, the new workers included. kube-scheduler's default
+        # spreading covers only pods of Services and workload controllers, not Jobs (kubernetes.io, "Pod Topology
+        # Spread Constraints", cluster-level default constraints), and its LeastAllocated
+        # score alone can put every stress pod on the emptiest node, say when a rerun finds the lab's other
+        # pods on the workers. Tainted nodes the pods do not tolerate are no domain (`Honor`), so a Job
+        # without the toleration still runs, all on the controller, as the tutorial's does.
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "DoNotSchedule",
+                "nodeTaintsPolicy": "Honor",
+                "labelSelector": {"matchLabels": {"app": JOB}},
+            }
+        ],
     }
     if p.tolerate_worker_taint:
         key, rest = p.worker_taint.split("=", 1)

@@ -94,10 +94,9 @@ def run_twice(kubeconfig: str, output_dir: Path, model_url: str) -> None:
         files = LabFiles.of_workspace(Workspace(result.run_dir / "lab"), "live")
         milestone = multi_node_prototype(files)
         joined, spread, compared = milestone.checks
-        assert joined.passed and compared.passed, (attempt, joined.evidence, compared.evidence)
-        # Open: on the second run the first run's inference Deployment (05) and writer (04) still hold the
-        # workers when 03's stress Job is scheduled, and LeastAllocated may put all its pods on one worker.
-        assert spread.passed or attempt == 2, spread.evidence
+        # The second run's stress Job finds the first run's writer (04) and inference pods (05) on the workers,
+        # and still spreads over every node (its topology spread constraint).
+        assert milestone.passed, (attempt, joined.evidence, spread.evidence, compared.evidence)
         assert "sugarkube1 (already a member), sugarkube2 (already a member)" in milestone.checks[0].evidence
         steps = {s.step: s for s in Workspace(result.run_dir / "lab").steps()}
         assert steps["join sugarkube1"].detail.startswith("sugarkube1: already a Ready member since ")
