@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pandas as pd
 
 from sugarlab.lab.session import Lab
 from sugarlab.steps.operations import events
@@ -84,17 +87,21 @@ def test_no_events_reads_like_kubectl() -> None:
     event_churn_figure(frame, "simulated")
 
 
-def test_the_log_is_written_from_the_clusters_events(open_sim_lab: Callable[..., Lab]) -> None:
-    lab = open_sim_lab(sim_workers=1)
+def started_probe(lab: Lab) -> pd.DataFrame:
+    """Start a busybox pod `probe` and return the lab's events once its container has started."""
     lab.cluster.core.create_namespaced_pod(
         "default", {"metadata": {"name": "probe"}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}
     )
-    import time
-
     deadline = time.monotonic() + 30
     while not (frame := events.list_events(lab))["reason"].isin(["Started"]).any():
         assert time.monotonic() < deadline
         time.sleep(0.2)
+    return frame
+
+
+def test_the_log_is_written_from_the_clusters_events(open_sim_lab: Callable[..., Lab]) -> None:
+    lab = open_sim_lab(sim_workers=1)
+    frame = started_probe(lab)
     text = events.save(lab, frame)
     assert lab.workspace.read_text(events.LOG) == text and "pod/probe" in text
     assert frame["created"].is_monotonic_increasing
@@ -114,19 +121,12 @@ def test_a_repeated_event_is_kept_once_at_its_latest_count() -> None:
 
 def test_kept_events_outlive_the_event_ttl(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(sim_workers=1, speed=1200)  # the API server's hour is three real seconds
-    lab.cluster.core.create_namespaced_pod(
-        "default", {"metadata": {"name": "probe"}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}
-    )
-    import time
-
-    deadline = time.monotonic() + 30
-    while not (frame := events.list_events(lab))["reason"].isin(["Started"]).any():
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    frame = started_probe(lab)
     assert events.keep(lab) == len(frame)
     lab.cluster.core.delete_namespaced_pod("probe", "default")
+    deadline = time.monotonic() + 30
     while lab.cluster.core.list_namespaced_event("default", field_selector="involvedObject.name=probe").items:
-        assert time.monotonic() < deadline + 30, "the simulator never expired the pod's events"
+        assert time.monotonic() < deadline, "the simulator never expired the pod's events"
         time.sleep(0.5)
     text = events.save(lab, events.list_events(lab))
     assert "Started" in text and "pod/probe" in text  # gone from the cluster, kept in the workspace
