@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import yaml
 from sugarlab.lab.session import Lab
 from sugarlab.payloads.edge_ai.model_files import offline_model_path
 from sugarlab.steps import edge_ai
+from tests.file_server import serving
 
 
 def test_service_rolls_out_and_answers_through_the_proxy(open_sim_lab: Callable[..., Lab]) -> None:
@@ -50,27 +49,8 @@ def test_missing_sample_image_names_the_parameter(shared_lab: Callable[..., Lab]
 def model_server() -> Iterator[tuple[str, list[str]]]:
     """The offline model over HTTP on 127.0.0.1, and the paths of the GETs it answered (its access log).
     The simulator runs the inference pods as local processes, which reach 127.0.0.1."""
-    served: list[str] = []
-    model = offline_model_path().read_bytes()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            served.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(model)))
-            self.end_headers()
-            self.wfile.write(model)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/resnet50.onnx", served
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving({"/resnet50.onnx": offline_model_path().read_bytes()}) as (base, served):
+        yield f"{base}/resnet50.onnx", served
 
 
 def test_the_model_is_downloaded_once_per_node_and_pods_after_it_use_the_nodes_copy(

@@ -4,12 +4,8 @@ whose two workers joined before the lab, addressed as a live one, with a control
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
-import shutil
-import threading
 from collections.abc import Callable, Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,24 +17,18 @@ from sugarlab.lab.workspace import Workspace
 from sugarlab.payloads.edge_ai.model_files import offline_model_path
 from sugarlab.report import LabFiles, build
 from sugarlab.report.milestones import multi_node_prototype
+from tests.file_server import serving
 
 MANAGED = "app.kubernetes.io/managed-by=sugarlab"
 MADE_BY_CONTROLLERS = {"Pod", "PodMetrics", "ReplicaSet", "ControllerRevision", "EndpointSlice", "Endpoints", "Event"}
 
 
 @pytest.fixture(scope="module")
-def model_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def model_url() -> Iterator[str]:
     """The model a live cluster's inference pods download, served on 127.0.0.1: the simulator runs those pods
     as processes of this machine, which reach neither its simulated internet nor the real one."""
-    folder = tmp_path_factory.mktemp("model")
-    shutil.copy(offline_model_path(), folder / "resnet50-v2-7.onnx")
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
-    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_address[1]}/resnet50-v2-7.onnx"
-        server.shutdown()
-        thread.join()
+    with serving({"/resnet50-v2-7.onnx": offline_model_path().read_bytes()}) as (base, _):
+        yield f"{base}/resnet50-v2-7.onnx"
 
 
 def lab_objects(kubeconfig: str) -> set[str]:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from sugarlab.payloads.edge_ai.model_files import (
 )
 from sugarlab.payloads.edge_ai.model_graph import batch_dim, make_batch_dynamic, outputs_probabilities
 from sugarlab.payloads.edge_ai.settings import Settings, settings_from_env
+from tests.file_server import serving
 
 PAYLOAD = b"pretend model bytes " * 5000
 PAYLOAD_SHA256 = hashlib.sha256(PAYLOAD).hexdigest()
@@ -37,26 +36,8 @@ PAYLOAD_SHA256 = hashlib.sha256(PAYLOAD).hexdigest()
 def file_server() -> Iterator[str]:
     """A local HTTP server on 127.0.0.1: /model.onnx serves PAYLOAD, anything else is 404."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path != "/model.onnx":
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(PAYLOAD)))
-            self.end_headers()
-            self.wfile.write(PAYLOAD)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving({"/model.onnx": PAYLOAD}) as (base, _):
+        yield base
 
 
 def test_download_with_the_right_digest_lands_atomically(file_server: str, tmp_path: Path) -> None:
