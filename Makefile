@@ -1,17 +1,21 @@
-# The two commands of the README: `make lab` and `make test`. Both install into .venv first.
+# The commands of the README: `make lab` and `make test`, which install into .venv first, and `make install`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lab check test sim-packages system-packages notebook-outputs parameter-docs clean
+.PHONY: install lab check test sim-packages system-packages notebook-outputs parameter-docs clean
 
 $(BIN)/sugarlab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
+
+# Only install: sugarlab and its Python packages into .venv, and the Debian packages the simulator's
+# containers need (a live lab rehearses on it first). Nothing runs.
+install: $(BIN)/sugarlab sim-packages
 
 # Install, run every notebook on the simulated cluster, and archive the run under outputs/.
 lab: $(BIN)/sugarlab sim-packages

@@ -19,7 +19,12 @@ from sugarlab.lab.workspace import Workspace
 
 # The longest test files (measured with --durations), started first so that the shorter ones pack the workers' tails
 # (`make test` keeps this order: --dist loadfile --no-loadscope-reorder). The workbook's run alone is over a minute.
-LONGEST_FIRST = ("tests/workbook/test_workbook.py", "tests/sim/test_storage.py", "tests/sim/test_plan_live.py")
+LONGEST_FIRST = (
+    "tests/sim/test_run_again.py",
+    "tests/workbook/test_workbook.py",
+    "tests/sim/test_storage.py",
+    "tests/sim/test_plan_live.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -10,17 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from sugarlab.app.folders import writable_folder
 from sugarlab.kube import clean, simulator
 from sugarlab.kube.connect import connect
-from sugarlab.lab.params import LabParams, validate_parameters
-from sugarlab.lab.recorded import recorded_parameters
-
-
-def resolve(given: Mapping[str, Any]) -> LabParams:
-    """The workspace's recorded parameters with `given` over them."""
-    root = validate_parameters({"workspace": given.get("workspace", "")}).workspace_path
-    recorded = {k: v for k, v in recorded_parameters(root).items() if k in LabParams.model_fields}
-    return validate_parameters({**recorded, **given})
+from sugarlab.lab.recorded import lab_parameters
 
 
 def clean_lab(
@@ -32,7 +25,8 @@ def clean_lab(
 ) -> int:
     """List what will go, ask `confirm` (None: do not ask), delete it; 0 when done or nothing to do,
     1 when the user declined."""
-    params = resolve(given)
+    params = lab_parameters(given)
+    writable_folder("workspace", params.workspace_path)
     was_running = params.backend != "sim" or bool(simulator.status(params.workspace_path))
     try:
         cluster = connect(params)

@@ -13,9 +13,10 @@ from typing import Any
 import yaml
 from papermill.cli import _resolve_type  # the conversion `papermill -p` applies to values
 
+from sugarlab.app.folders import writable_folder
 from sugarlab.lab.errors import ClusterUnreachable, ParameterError, SugarlabError
-from sugarlab.lab.params import validate_parameters
-from sugarlab.lab.recorded import record_parameters
+from sugarlab.lab.params import CONNECTION, LIVE_WORKSPACE, REHEARSAL_WORKSPACE, validate_parameters
+from sugarlab.lab.recorded import lab_parameters, record_parameters, record_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 HAND_STARTED_SPEED = 1.0  # `sugarlab sim start` without `-p speed`: real time
@@ -47,9 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(exc, EXIT_UNREACHABLE)
     except SugarlabError as exc:
         return _fail(exc, EXIT_FAILED)
+    except OSError as exc:  # the machine refused something the checks above could not foresee (a full disk)
+        return _fail(exc, EXIT_FAILED)
 
 
-def _fail(exc: SugarlabError, code: int) -> int:
+def _fail(exc: Exception, code: int) -> int:
     print(f"sugarlab: error: {exc}", file=sys.stderr)
     return code
 
@@ -72,16 +75,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--backend", choices=("sim", "live"), help="cluster to run against (default: the notebooks')")
-    _add_parameter_option(run)
-    run.add_argument(
-        "-f",
-        "--parameters-file",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="FILE",
-        help="YAML mapping of parameters; -p values override it",
-    )
+    _add_parameter_options(run)
     run.add_argument("--notebooks", help="comma-separated selection by number or name, e.g. 01,03-workload")
     run.add_argument("--output-dir", type=Path, default=Path("outputs"), help="where runs go (default: outputs)")
     run.add_argument("--notebooks-dir", type=Path, help="folder of NN-name.ipynb notebooks (default: the workbook's)")
@@ -94,11 +88,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(command=_run)
 
+    use = verbs.add_parser(
+        "use",
+        help="point the lab at your k3s cluster once: the notebooks follow it",
+        description="Check that your cluster answers, then record its connection (backend live, the kubeconfig "
+        "file's absolute path and the context) in the lab workspace: the tutorial's folder "
+        f"{LIVE_WORKSPACE}, unless --workspace or $SUGARLAB_WORKSPACE name another. Notebooks whose backend, "
+        "kubeconfig and context are left empty, as the workbook's are, then run against it. The other "
+        "parameters of a -f file are checked but not recorded: each notebook's parameters cell sets its own, "
+        "and `sugarlab run -f` passes them all.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    use.add_argument("--workspace", help=f"lab workspace root (default: $SUGARLAB_WORKSPACE or {LIVE_WORKSPACE})")
+    _add_parameter_options(use)
+    use.set_defaults(command=_use)
+
     sim = verbs.add_parser("sim", help="start, stop or inspect the simulated cluster of a lab workspace")
     sim.add_argument("action", choices=("start", "stop", "status"))
-    sim.add_argument(
-        "--workspace", help="lab workspace root (default: $SUGARLAB_WORKSPACE or ~/sugarkube-labs/tutorial-13)"
-    )
+    sim.add_argument("--workspace", help=f"lab workspace root (default: $SUGARLAB_WORKSPACE or {REHEARSAL_WORKSPACE})")
     sim.add_argument("--reset", action="store_true", help="with stop: also forget the cluster, to start afresh")
     _add_parameter_option(sim)
     sim.set_defaults(command=_sim)
@@ -108,14 +116,14 @@ def _parser() -> argparse.ArgumentParser:
         help="delete from the cluster everything the lab created (the workers stay joined)",
         description="Delete every object labelled app.kubernetes.io/managed-by=sugarlab and "
         "app.kubernetes.io/part-of=tutorial-13 from the cluster the parameters name (the lab workspace's "
-        "recorded connection, or --backend and -p as for run): workloads, then claims, then classes and "
+        "recorded connection, or --backend, -f and -p as for run, so one parameters file drives both): workloads, then claims, then classes and "
         "budgets, then namespaces, waiting for each to go. Volumes whose class retains data are kept unless "
         "--purge. It lists what it will delete and asks first, unless --yes.",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     clean.add_argument("--backend", choices=("sim", "live"), help="cluster to clean (default: the workspace's)")
-    _add_parameter_option(clean)
+    _add_parameter_options(clean)
     clean.add_argument("--yes", action="store_true", help="do not ask before deleting")
     clean.add_argument("--purge", action="store_true", help="also delete volumes kept because their class retains data")
     clean.set_defaults(command=_clean)
@@ -150,19 +158,40 @@ def _add_parameter_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_parameter_options(parser: argparse.ArgumentParser) -> None:
+    """`-p NAME VALUE` and `-f FILE`, so that one parameters file drives `run`, `use` and `clean` alike."""
+    _add_parameter_option(parser)
+    parser.add_argument(
+        "-f",
+        "--parameters-file",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="YAML mapping of parameters; -p values override it",
+    )
+
+
 def _parameters(pairs: Sequence[Sequence[str]], files: Sequence[Path] = ()) -> dict[str, Any]:
     """Merge parameter files, then `-p` pairs, in Papermill's order and with its value conversion."""
     merged: dict[str, Any] = {}
     for file in files:
         try:
             loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ParameterError("--parameters-file", str(file), f"a readable YAML file ({exc})") from None
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise ParameterError("--parameters-file", str(file), f"a readable YAML file ({_why(exc)})") from None
         if not isinstance(loaded, dict):
             raise ParameterError("--parameters-file", str(file), "a YAML mapping of parameter names to values")
         merged.update(loaded)
     merged.update((name, _resolve_type(value)) for name, value in pairs)
     return merged
+
+
+def _why(exc: Exception) -> str:
+    """What is wrong with a file, in one line: where a YAML error lies, or the error itself."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem and exc.problem_mark:
+        return f"{exc.problem} at line {exc.problem_mark.line + 1}, column {exc.problem_mark.column + 1}"
+    return " ".join(str(exc).split())
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -199,6 +228,26 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _use(args: argparse.Namespace) -> int:
+    from sugarlab.kube.connect import connect
+
+    given = _parameters(args.parameter, args.parameters_file)
+    if given.setdefault("backend", "live") != "live":
+        raise ParameterError("backend", given["backend"], "live: the simulator needs no choosing")
+    if args.workspace:
+        given["workspace"] = args.workspace
+    validate_parameters(given)  # the whole file is checked, though only the connection is recorded
+    params = lab_parameters({name: value for name, value in given.items() if name in (*CONNECTION, "workspace")})
+    cluster = connect(params)  # nothing is recorded before the cluster answers
+    found = {"kubeconfig": str(params.kubeconfig_path.resolve()), "context": cluster.context}
+    chosen = params.model_copy(update=found if params.kubeconfig_path.is_file() else {})  # else in-cluster
+    record_parameters(chosen, frozenset(CONNECTION))
+    print(f"lab workspace: {params.workspace_path}")
+    print(f"cluster: {cluster.server} (context {cluster.context!r}, kubeconfig {chosen.kubeconfig})")
+    print(f"recorded in {record_path(params.workspace_path)}; notebooks with an empty backend follow it")
+    return EXIT_OK
+
+
 def _sim(args: argparse.Namespace) -> int:
     parameters = _parameters(args.parameter)
     if args.workspace:
@@ -207,6 +256,7 @@ def _sim(args: argparse.Namespace) -> int:
     from sugarlab.kube import simulator
 
     workspace = params.workspace_path
+    writable_folder("--workspace", workspace)
     if args.action == "start":
         # By hand, the cluster runs on real time unless asked otherwise (`sugarlab.sim.machinery.clock`).
         print(simulator.start(params, params.speed if "speed" in parameters else HAND_STARTED_SPEED))
@@ -229,7 +279,7 @@ def _sim(args: argparse.Namespace) -> int:
 def _clean(args: argparse.Namespace) -> int:
     from sugarlab.app.cleaning import clean_lab
 
-    parameters = _parameters(args.parameter)
+    parameters = _parameters(args.parameter, args.parameters_file)
     if args.backend:
         parameters["backend"] = args.backend
     return clean_lab(parameters, purge=args.purge, confirm=None if args.yes else _confirm)

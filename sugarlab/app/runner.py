@@ -5,7 +5,9 @@ A run lives in `<output_dir>/<run-id>/`:
     notebooks/NN-name.ipynb   executed notebooks
     html/NN-name.html         the same, as HTML with plots embedded
     lab/                      the run's lab workspace (the tutorial's artefacts)
-    manifest.json             parameters, versions, timings, statuses, artefact hashes
+    manifest.json             parameters, versions, timings, statuses, artefact hashes; written (atomically)
+                              when the run starts, `running`, and after every notebook, so a run whose
+                              runner was killed outright still resumes
     run.log                   what the libraries under the run logged (the terminal shows only
                               the progress bar, a line per notebook and the run folder)
     index.html                the front page: the report (milestone checklist, summary, key figures
@@ -15,7 +17,9 @@ and `<output_dir>/<run-id>.tar.gz` archives that folder without any `.sugarlab/`
 (the simulator's state and kubeconfig live there and never leave the machine).
 
 Everything the user gave is checked before the run folder is created, so bad input leaves nothing
-behind. Notebooks keep `%matplotlib inline`, so their plots survive headless runs.
+behind. A run's kernels name the runner as the owner of the simulator they start (`sugarlab.kube.simulator`),
+so it stops itself when the runner is killed; a manifest left `running` by a runner that is gone
+(`sugarlab.app.liveness`) is an interrupted run, and the notebook it was running counts as interrupted. Notebooks keep `%matplotlib inline`, so their plots survive headless runs.
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ import json
 import logging
 import platform
 import subprocess
-import sys
 import tarfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -39,10 +44,14 @@ import papermill
 from tqdm import tqdm
 
 from sugarlab.app.console import RUN_LOG, failure_line, failure_text, logged_to
+from sugarlab.app.folders import writable_folder
 from sugarlab.app.interrupts import Interrupted, as_interrupted, sigterm_interrupts
 from sugarlab.app.kernels import logging_kernel_manager
+from sugarlab.app.liveness import still_running, this_runner
+from sugarlab.app.progress import ENGINE, shown
 from sugarlab.common.files import atomic_write_bytes
 from sugarlab.kube.connect import connect
+from sugarlab.kube.simulator import owner_environment
 from sugarlab.lab.errors import ParameterError, RunError
 from sugarlab.lab.params import validate_parameters
 from sugarlab.lab.recorded import record_parameters
@@ -56,13 +65,14 @@ from sugarlab.views.readable import duration
 KERNEL = "python3"
 CELL_TIMEOUT_S = 3600  # no lab cell takes an hour, even live; a stalled kernel fails instead of hanging
 DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+RUN_MANIFEST_KEYS = frozenset({"run_id", "status", "parameters", "notebooks", "notebooks_dir"})  # what --resume reads
 VERSIONED_PACKAGES = ("sugarlab", "papermill", "kubernetes", "pandas", "matplotlib", "nbconvert")
 
 
 @dataclass
 class NotebookResult:
     name: str
-    status: str  # succeeded, failed, interrupted or not run
+    status: str  # succeeded, failed, interrupted, not run, or running (in a manifest written while it runs)
     duration_seconds: float = 0.0
     error: str | None = None
     attempt: int = 1  # the attempt of the run that last ran it (`--resume` adds attempts)
@@ -143,6 +153,7 @@ def run_lab(
     _check_workspace(given)
 
     output_dir = Path(output_dir).resolve()
+    writable_folder("--output-dir", output_dir)
     run_id = _new_run_id(output_dir)
     run_dir = output_dir / run_id
     lab = run_dir / "lab"
@@ -177,8 +188,17 @@ def resume_lab(
         old = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise ParameterError("--resume", str(run), "the folder of a run, holding its manifest.json") from None
+    lacking = sorted(RUN_MANIFEST_KEYS - old.keys()) if isinstance(old, dict) else ["everything (not a mapping)"]
+    if lacking:
+        raise ParameterError("--resume", str(run), f"a run's folder; its manifest.json lacks {', '.join(lacking)}")
     if old["status"] == "succeeded":
         raise ParameterError("--resume", str(run), "a failed or interrupted run; this one succeeded")
+    if old["status"] == "running":
+        if still_running(old.get("runner")):
+            raise ParameterError(
+                "--resume", str(run), f"a run that has stopped; this one is still running (pid {old['runner']['pid']})"
+            )
+        _ended_unseen(old)
     given = dict(overrides or {})
     _check_workspace(given)
     folder = Path(notebooks_dir or old["notebooks_dir"]).resolve()
@@ -205,6 +225,21 @@ def resume_lab(
     return result
 
 
+def _ended_unseen(manifest: dict[str, Any]) -> None:
+    """Mark what the manifest of a runner that died shows as running (its last attempt and the notebook it
+    was running) as interrupted."""
+    pid = manifest.get("runner", {}).get("pid", "?")
+    for attempt in manifest.get("attempts", [])[-1:]:
+        if attempt["status"] == "running":
+            attempt["status"] = "interrupted"
+    for rows in (manifest["notebooks"], *(a["notebooks"] for a in manifest.get("attempts", [])[-1:])):
+        for nb in rows:
+            if nb["status"] == "running":
+                nb["status"] = "interrupted"
+                nb["error"] = f"notebook {nb['name']} interrupted: the run's process (pid {pid}) ended while it ran"
+    manifest["status"] = "interrupted"
+
+
 def _attempt(
     result: RunResult,
     selected: Sequence[Path],
@@ -217,8 +252,34 @@ def _attempt(
     first: int = 0,
 ) -> None:
     """Run `selected[first:]`, then always stop the simulator, write the manifest and archive; a signal
-    ends the attempt (recorded in `result.interrupted`), not the process."""
+    ends the attempt (recorded in `result.interrupted`), not the process. The manifest is written, `running`,
+    before the first notebook and after each one."""
     started, stopped = _now(), None
+    attempt: dict[str, Any] = {
+        "attempt": len(attempts) + 1,
+        "started": started,
+        "ended": None,
+        "parameters": dict(injected),
+        "status": "running",
+        "notebooks": [],
+    }
+    attempts.append(attempt)
+    runner = this_runner()
+
+    def save(final: bool = False) -> None:
+        attempt["notebooks"] = [asdict(nb) for nb in result.notebooks[first:]]
+        if final:
+            attempt["status"], attempt["ended"] = result.status, _now()
+        manifest = _manifest(result, backend, injected, folder, attempts[0]["started"], stopped)
+        manifest["runner"] = runner
+        manifest["attempts"] = attempts
+        if final:
+            manifest["front_page"] = _write_front_page(result.run_dir, manifest)
+        else:
+            manifest["status"], manifest["ended"] = "running", None
+        atomic_write_bytes(result.run_dir / "manifest.json", json.dumps(manifest, indent=2).encode(), SHARED)
+
+    save()
     try:
         # A notebook's HTML page is rendered on a worker thread while the next notebook runs (the runner
         # mostly waits on the kernel meanwhile); leaving the block waits for every page, before the archive.
@@ -226,7 +287,7 @@ def _attempt(
         with sigterm_interrupts(), logged_to(result.run_dir / RUN_LOG), pages:
             try:
                 records = result.notebooks[first:]
-                _execute_all(selected[first:], result, records, injected, declared, folder, progress, pages)
+                _execute_all(selected[first:], result, records, injected, declared, folder, progress, pages, save)
             except KeyboardInterrupt:
                 # The interrupted cell's abandoned asyncio task logs "Task exception was never retrieved"
                 # whenever it is collected, maybe after the run log is closed; the run says what happened.
@@ -239,21 +300,7 @@ def _attempt(
             try:
                 stopped = _stop_cluster(result.run_dir / "lab")
             finally:
-                ran = [asdict(nb) for nb in result.notebooks[first:]]
-                attempts.append(
-                    {
-                        "attempt": len(attempts) + 1,
-                        "started": started,
-                        "ended": _now(),
-                        "parameters": dict(injected),
-                        "status": result.status,
-                        "notebooks": ran,
-                    }
-                )
-                manifest = _manifest(result, backend, injected, folder, attempts[0]["started"], stopped)
-                manifest["attempts"] = attempts
-                manifest["front_page"] = _write_front_page(result.run_dir, manifest)
-                atomic_write_bytes(result.run_dir / "manifest.json", json.dumps(manifest, indent=2).encode(), SHARED)
+                save(final=True)
                 _archive(result.run_dir, result.archive)
 
 
@@ -273,27 +320,35 @@ def _execute_all(
     folder: Path,
     progress: bool,
     pages: ThreadPoolExecutor,
+    save: Callable[[], None],
 ) -> None:
     bar = tqdm(zip(selected, records, strict=True), total=len(selected), unit="notebook", disable=not progress)
     rendered: list[Future[None]] = []
+    kernels = logging_kernel_manager(result.run_dir, owner_environment())
+    state_dir = result.run_dir / "lab" / STATE_DIR
     for path, record in bar:
         bar.set_description(record.name)
         executed = result.run_dir / "notebooks" / path.name
+        record.status = "running"
+        save()
         began = time.monotonic()
         try:
-            papermill.execute_notebook(
-                str(path),
-                str(executed),
-                parameters={k: v for k, v in injected.items() if k in declared[record.name]},
-                kernel_name=KERNEL,
-                cwd=str(folder),
-                progress_bar=progress and sys.stderr.isatty(),
-                execution_timeout=CELL_TIMEOUT_S,
-                kernel_manager_class=logging_kernel_manager(result.run_dir),
-                # The cells have finished and the notebook is saved: the kernel is stopped at once rather than
-                # asked to tear its interpreter down, which takes about a second after the workbook's imports.
-                shutdown_kernel="immediate",
-            )
+            with shown(bar, state_dir, record.name) if progress else nullcontext(None) as on_cell:
+                papermill.execute_notebook(
+                    str(path),
+                    str(executed),
+                    parameters={k: v for k, v in injected.items() if k in declared[record.name]},
+                    engine_name=ENGINE,
+                    on_cell=on_cell,
+                    kernel_name=KERNEL,
+                    cwd=str(folder),
+                    progress_bar=False,  # the run's own line shows the cell (`sugarlab.app.progress`)
+                    execution_timeout=CELL_TIMEOUT_S,
+                    kernel_manager_class=kernels,
+                    # The cells have finished and the notebook is saved: the kernel is stopped at once rather than
+                    # asked to tear its interpreter down, which takes about a second after the workbook's imports.
+                    shutdown_kernel="immediate",
+                )
         except Exception as exc:  # any failure stops the run; it is reported, not raised
             record.status, record.error = "failed", failure_text(record.name, exc)
         except KeyboardInterrupt as exc:
@@ -306,6 +361,7 @@ def _execute_all(
             record.duration_seconds = round(time.monotonic() - began, 3)
             if executed.exists():
                 rendered.append(pages.submit(_export_html, executed, result.run_dir / "html" / f"{path.stem}.html"))
+        save()
         if progress:
             bar.write(f"{record.name}: {record.status} in {duration(record.duration_seconds)}")
         if record.status == "failed":
@@ -351,7 +407,7 @@ def _manifest(
         "ended": _now(),
         "notebooks_dir": str(folder),
         "git_commit": _git_commit(folder),
-        "versions": _versions(),
+        "versions": dict(_versions()),
         "simulator_stopped": simulator_stopped,
         "notebooks": [asdict(nb) for nb in result.notebooks],
         "steps": [asdict(step) for step in Workspace(lab).steps()],
@@ -394,6 +450,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+@cache  # the manifest is written after every notebook; neither changes while the runner lives
 def _git_commit(folder: Path) -> str | None:
     try:
         done = subprocess.run(
@@ -404,6 +461,7 @@ def _git_commit(folder: Path) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+@cache
 def _versions() -> dict[str, str | None]:
     versions: dict[str, str | None] = {"python": platform.python_version()}
     for name in VERSIONED_PACKAGES:

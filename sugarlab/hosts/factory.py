@@ -6,7 +6,7 @@ Pi is decided here, from the lab's `backend`, and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from kubernetes.client import Configuration
@@ -55,13 +55,14 @@ def open_controller(params: LabParams, api: Configuration) -> Host:
     return open_host(params, api, CONTROLLER, params.controller_host)
 
 
-def open_new_workers(params: LabParams, api: Configuration) -> dict[str, Host]:
-    """The machines to join, by name. Simulated ones are imaged and booted first (the tutorial's steps
-    2.1-2.2, done by hand on real Pis); real ones are reached at `worker_addresses` or `<name>.sugarkube.lan`."""
+def open_new_workers(params: LabParams, api: Configuration, names: Sequence[str] | None = None) -> dict[str, Host]:
+    """The machines to join, by name (`names`, default all of `join_workers`). Simulated ones are imaged and
+    booted first (the tutorial's steps 2.1-2.2, done by hand on real Pis); real ones are reached at
+    `worker_addresses` or `<name>.sugarkube.lan`."""
+    names = params.join_workers if names is None else names
     if params.backend == "sim":
-        for name in params.join_workers:
+        for name in names:
             provision(api, name, params.join_profile, params.sim_faults.get(name, ""))
     return {
-        name: open_host(params, api, name, params.worker_addresses.get(name, f"{name}.sugarkube.lan"))
-        for name in params.join_workers
+        name: open_host(params, api, name, params.worker_addresses.get(name, f"{name}.sugarkube.lan")) for name in names
     }

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import urllib3
+import yaml
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
@@ -54,12 +55,25 @@ def _client(kubeconfig: str, context: str | None) -> StatusApiClient:
     return StatusApiClient(configuration)
 
 
+# What the official client's loader raises for a file that is not a kubeconfig: its own ConfigException, or,
+# for YAML that is not a mapping of the expected shape, whatever indexing it first trips on.
+NOT_A_KUBECONFIG = (ConfigException, yaml.YAMLError, UnicodeDecodeError, TypeError, AttributeError, KeyError)
+
+
+def _not_a_kubeconfig(kubeconfig: str, exc: Exception) -> ParameterError:
+    if isinstance(exc, TypeError | AttributeError | KeyError):  # YAML, but not a kubeconfig's shape
+        why = "not a mapping of clusters, contexts and users"
+    else:
+        why = " ".join(str(exc).split()) or type(exc).__name__
+    return ParameterError("kubeconfig", kubeconfig, f"not a usable kubeconfig ({why})")
+
+
 def _context_names(kubeconfig: str) -> tuple[list[str], str]:
     try:
         contexts, current = config.list_kube_config_contexts(config_file=kubeconfig)
-    except ConfigException as exc:
-        raise ParameterError("kubeconfig", kubeconfig, f"not a usable kubeconfig ({exc})") from None
-    return [c["name"] for c in contexts], (current or {}).get("name", "")
+        return [c["name"] for c in contexts], (current or {}).get("name", "")
+    except NOT_A_KUBECONFIG as exc:
+        raise _not_a_kubeconfig(kubeconfig, exc) from None
 
 
 def _live_client(params: LabParams) -> tuple[client.ApiClient, str]:
@@ -79,7 +93,10 @@ def _live_client(params: LabParams) -> tuple[client.ApiClient, str]:
     names, current = _context_names(kubeconfig)
     if params.context and params.context not in names:
         raise ParameterError("context", params.context, f"contexts in {kubeconfig}: {', '.join(names) or 'none'}")
-    return _client(kubeconfig, params.context or None), params.context or current
+    try:
+        return _client(kubeconfig, params.context or None), params.context or current
+    except NOT_A_KUBECONFIG as exc:
+        raise _not_a_kubeconfig(kubeconfig, exc) from None
 
 
 def connect(params: LabParams) -> Cluster:

@@ -3,10 +3,15 @@
 The simulator owns its spec and its launcher (`sugarlab.sim.world.spec`, `sugarlab.sim.lifecycle`); here the
 parameters build a `ClusterSpec`, the workspace gives the state directory, and the launcher's
 structured start failures become `SimulatorError`s that say what to do next.
+
+A headless run names itself in `SUGARLAB_SIM_OWNER` for the kernels it starts (`owner_environment`), so the
+simulator its notebooks start stops itself once the run is gone, even killed outright; a simulator started
+by hand or from JupyterLab has no owner and runs until stopped (or idle for 30 minutes).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +19,25 @@ from sugarlab.lab.errors import SimulatorError
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.workspace import STATE_DIR
 from sugarlab.sim import lifecycle
+from sugarlab.sim.owner import Owner
 from sugarlab.sim.world.spec import ClusterSpec
+
+OWNER_ENV = "SUGARLAB_SIM_OWNER"
+
+
+def owner_environment() -> dict[str, str]:
+    """The environment that makes this process the owner of the simulators started under it."""
+    return {OWNER_ENV: str(Owner.of(os.getpid()))}
+
+
+def _owner() -> Owner | None:
+    named = os.environ.get(OWNER_ENV)
+    if not named:
+        return None
+    try:
+        return Owner.parse(named)
+    except ValueError as exc:
+        raise SimulatorError(f"{OWNER_ENV}: {exc}; it names the process a simulator stops with") from None
 
 
 def state_dir(workspace: Path) -> Path:
@@ -48,7 +71,9 @@ def start(params: LabParams, speed: float | None = None) -> Path:
     parameters' speed, restarted if it runs at another)."""
     workspace = params.workspace_path
     try:
-        return lifecycle.ensure_running(state_dir(workspace), cluster_spec(params), speed or params.speed)
+        return lifecycle.ensure_running(
+            state_dir(workspace), cluster_spec(params), speed or params.speed, owner=_owner()
+        )
     except lifecycle.SimulatorStartFailed as failure:
         raise SimulatorError(_advice(failure, workspace)) from None
 

@@ -8,7 +8,8 @@ Every error a notebook should handle derives from one base, so a cell can catch 
      │    ├── ApiError             the server answered with an error `Status` (in `sugarlab.kube.errors`,
      │    │                        as it is also the client's `ApiException`)
      │    ├── ClusterUnreachable   no API server answered at the configured address
-     │    └── WaitTimeout          a condition did not hold within its time (`sugarlab.kube.wait_for`)
+     │    ├── WaitTimeout          a condition did not hold within its time (`sugarlab.kube.wait_for`)
+     │    └── ImagePullFailed      a pod a wait is for cannot pull its image, naming the parameter to change
      ├── MetricsUnavailable    metrics-server is missing or has no figures yet
      ├── SimulatorError        the simulated cluster could not start or does not match the request
      ├── RunError              a notebook failed during `sugarlab run`
@@ -69,6 +70,21 @@ class WaitTimeout(ClusterError, TimeoutError):
         seen = getattr(last, "seen", "")
         super().__init__(
             f"{waited_for}: not within {timeout:g} s of cluster time" + (f"; last seen: {seen}" if seen else "")
+        )
+
+
+class ImagePullFailed(ClusterError):
+    """A pod the lab waits for cannot pull its image (`ErrImagePull`, `ImagePullBackOff`, ...): waiting
+    longer will not help, so the wait ends at once with what the kubelet said and the parameter to change."""
+
+    def __init__(self, pod: str, node: str, image: str, reason: str, message: str, parameter: str) -> None:
+        self.pod, self.node, self.image, self.reason, self.message = pod, node, image, reason, message
+        self.parameter = parameter
+        change = f"change the parameter `{parameter}`" if parameter else "change the manifest's image"
+        super().__init__(
+            f"pod {pod} on {node or 'no node yet'} cannot pull image {image!r} ({reason}); {change} "
+            "(check the name and tag, that the node reaches the registry, and that the image is published "
+            f"for the node's architecture, arm64 on a Pi). The kubelet says: {message}"
         )
 
 

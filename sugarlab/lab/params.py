@@ -17,7 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from sugarlab.lab.errors import ParameterError
 from sugarlab.sim.world.spec import check_fault, check_medium, check_profile
 
-DEFAULT_WORKSPACE = "~/sugarkube-labs/tutorial-13"
+# The tutorial's own folder (`mkdir -p ~/sugarkube-labs/tutorial-13/...`) holds the lab on your cluster; a
+# rehearsal on the simulator has a folder of its own, so that it never holds the tutorial's folder for itself.
+LIVE_WORKSPACE = "~/sugarkube-labs/tutorial-13"
+REHEARSAL_WORKSPACE = "~/sugarkube-labs/tutorial-13-rehearsal"
+# Left empty, these follow what the lab workspace recorded: the cluster is chosen once per workspace.
+CONNECTION = ("backend", "kubeconfig", "context")
 Failure = Literal["delete-pod", "drain-node", "node-down", "power-off", "nas-outage"]
 FAILURES: tuple[Failure, ...] = ("delete-pod", "drain-node", "node-down", "power-off", "nas-outage")
 WORKER_TAINT = "sugarkube.io/role=worker:NoSchedule"  # the tutorial's INSTALL_K3S_EXEC
@@ -45,15 +50,25 @@ class LabParams(BaseModel):
 
     # Every notebook
     backend: Literal["sim", "live"] = Field(
-        "sim", description="sim: the simulated Sugarkube cluster; live: your k3s cluster"
+        "",  # empty is sim once validated (`_backend`)
+        validate_default=True,
+        description="sim: the simulated Sugarkube cluster; live: your k3s cluster (empty: as the lab workspace "
+        "recorded it, else sim)",
     )
     workspace: str = Field(
-        "", description="lab workspace root (empty: $SUGARLAB_WORKSPACE or " + DEFAULT_WORKSPACE + ")"
+        "",
+        description=f"lab workspace root (empty: $SUGARLAB_WORKSPACE, else {LIVE_WORKSPACE} for live and "
+        f"{REHEARSAL_WORKSPACE} for sim)",
     )
 
     # 01-baseline: the connection and the simulated cluster's shape, chosen once per workspace
-    kubeconfig: str = Field("", description="live: kubeconfig file (empty: $KUBECONFIG or ~/.kube/config)")
-    context: str = Field("", description="live: kubeconfig context (empty: the current context)")
+    kubeconfig: str = Field(
+        "",
+        description="live: kubeconfig file (empty: as the workspace recorded it, else $KUBECONFIG or ~/.kube/config)",
+    )
+    context: str = Field(
+        "", description="live: kubeconfig context (empty: as the workspace recorded it, else the current context)"
+    )
     ssh_user: str = Field("pi", description="live: SSH user on every node (Tutorial 10)")
     ssh_key: str = Field("", description="live: private key file (empty: the SSH agent and ~/.ssh keys)")
     host_key_policy: Literal["strict", "accept-new", "insecure"] = Field(
@@ -196,6 +211,13 @@ class LabParams(BaseModel):
         default_factory=dict, description="sim: node and its medium: microsd, usb-ssd, nvme or nfs (empty: its profile)"
     )
 
+    @field_validator("backend", mode="before")
+    @classmethod
+    def _backend(cls, value: Any) -> Any:
+        """Empty is what nothing chose: the simulator (`sugarlab.lab.recorded.lab_parameters` first puts the
+        workspace's recorded backend in its place)."""
+        return value or "sim"
+
     @field_validator("fio_size")
     @classmethod
     def _fio_size(cls, value: str) -> str:
@@ -317,7 +339,8 @@ class LabParams(BaseModel):
 
     @property
     def workspace_path(self) -> Path:
-        root = self.workspace or os.environ.get("SUGARLAB_WORKSPACE") or DEFAULT_WORKSPACE
+        default = LIVE_WORKSPACE if self.backend == "live" else REHEARSAL_WORKSPACE
+        root = self.workspace or os.environ.get("SUGARLAB_WORKSPACE") or default
         return Path(root).expanduser().resolve()
 
     @property

@@ -1,19 +1,24 @@
 """The lab a notebook works in: its parameters, its cluster and its workspace, and the steps it records.
 
 Notebooks open one with `sugarlab.open_lab` (`sugarlab.app.notebook`); the steps take it as their
-first argument.
+first argument. What the lab is doing now (`Lab.doing`, and every `Lab.step`) is kept in the workspace's
+`.sugarlab/doing.json`, which a headless run shows on its progress line while a long cell runs.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from sugarlab.common.files import atomic_write_bytes
 from sugarlab.lab.cluster import Cluster
 from sugarlab.lab.params import LabParams
-from sugarlab.lab.workspace import Workspace
+from sugarlab.lab.workspace import SHARED, Workspace
+
+DOING = "doing.json"  # in the workspace's state directory: {"notebook", "doing", "position"}
 
 
 class Verdict(NamedTuple):
@@ -39,6 +44,9 @@ class Lab:
     params: LabParams
     cluster: Cluster
     workspace: Workspace
+    _doing: list[tuple[str, tuple[int, int] | None]] = field(
+        default_factory=list, init=False, compare=False, repr=False
+    )
 
     @property
     def applying(self) -> bool:
@@ -63,8 +71,26 @@ class Lab:
         raises (the error still propagates), otherwise as the block judged it (passed by default)."""
         outcome = StepOutcome()
         try:
-            yield outcome
+            with self.doing(name):
+                yield outcome
         except Exception as exc:
             self.workspace.record_step(name, False, next(iter(str(exc).splitlines()), type(exc).__name__))
             raise
         self.workspace.record_step(name, outcome.passed, outcome.detail)
+
+    @contextmanager
+    def doing(self, what: str, position: tuple[int, int] | None = None) -> Iterator[None]:
+        """Say what the lab is doing while the block runs (`position`: the k-th of n such things), for the
+        progress line of a headless run; the enclosing activity is shown again afterwards."""
+        self._doing.append((what, position))
+        self._save_doing()
+        try:
+            yield
+        finally:
+            self._doing.pop()
+            self._save_doing()
+
+    def _save_doing(self) -> None:
+        what, position = self._doing[-1] if self._doing else (None, None)
+        record = {"notebook": self.workspace.notebook, "doing": what, "position": position}
+        atomic_write_bytes(self.workspace.state_dir / DOING, json.dumps(record).encode(), SHARED)

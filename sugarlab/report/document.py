@@ -24,6 +24,7 @@ from sugarlab.report.milestones import Milestone, milestones
 from sugarlab.report.sources import WRITERS, ArtefactError, LabFiles, provenance_of
 from sugarlab.report.summary import summary
 from sugarlab.steps.operations import fio_bench
+from sugarlab.steps.operations.fio_output import measured
 from sugarlab.views.figures import baseline_comparison_figure, fio_results_figure, png_bytes, tuning_latency_figure
 from sugarlab.views.readable import readable_frame
 
@@ -159,7 +160,7 @@ def _latency(files: LabFiles) -> Section:
 
 def _fio(files: LabFiles) -> Section:
     results = key.fio_results(files)
-    return Section("fio per node", (fio_bench.summary(results),), fio_results_figure(results))
+    return Section("fio per node", (fio_bench.summary(results),), fio_results_figure(measured(results)))
 
 
 def sources(files: LabFiles) -> pd.DataFrame:

@@ -15,10 +15,11 @@ from collections.abc import Callable
 import pandas as pd
 
 from sugarlab.lab.errors import FioOutputError
+from sugarlab.report.milestones import new_workers
 from sugarlab.report.sources import ArtefactError, LabFiles, provenance_of, read_yaml_field
 from sugarlab.steps.baseline import read_snapshot
 from sugarlab.steps.operations.fio_bench import RESULT_COLUMNS
-from sugarlab.steps.operations.fio_output import parse_fio
+from sugarlab.steps.operations.fio_output import measured, parse_fio
 from sugarlab.views.readable import quantity
 
 GIB = 1024**3
@@ -156,29 +157,39 @@ def _baseline_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
     p = provenance_of(nodes)
     return [
         ("nodes at baseline", len(nodes), "nodes", p),
-        ("CPU used at baseline", nodes["cpu_cores"].sum(), "cores", p),
-        ("memory used at baseline", nodes["memory_bytes"].sum() / GIB, "GiB", p),
+        ("CPU used at baseline", nodes["cpu_cores"].sum(min_count=1), "cores", p),
+        ("memory used at baseline", nodes["memory_bytes"].sum(min_count=1) / GIB, "GiB", p),
     ]
 
 
 def _expansion_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
     now = expansion_per_node(files)
     p = provenance_of(now)
-    new = now[now["new"].astype(bool)]
+    try:  # the workers notebook 02 recorded, members of the cluster before the lab included
+        workers = new_workers(files)
+        new = now[now["node"].isin(workers[workers["status"] == "Ready"]["name"])]
+    except ArtefactError:
+        new = now[now["new"].astype(bool)]
     return [
         ("nodes after expansion", len(now), "nodes", p),
-        ("CPU used under the stress Job", now["load_cpu_cores"].sum(), "cores", p),
-        ("CPU used under the stress Job on new workers", new["load_cpu_cores"].sum(), "cores", p),
-        ("memory used under the stress Job", now["load_memory_bytes"].sum() / GIB, "GiB", p),
+        ("CPU used under the stress Job", now["load_cpu_cores"].sum(min_count=1), "cores", p),
+        ("CPU used under the stress Job on new workers", new["load_cpu_cores"].sum(min_count=1), "cores", p),
+        ("memory used under the stress Job", now["load_memory_bytes"].sum(min_count=1) / GIB, "GiB", p),
     ]
 
 
 def _fio_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
+    """Per job, the IOPS and p95 latency of each direction it moved data in (a write job's as write
+    figures); a report with several jobs on one node names the job too."""
+    results = measured(fio_results(files))
+    jobs = results.drop_duplicates(["node", "job"])["node"]
+    shared_nodes = set(jobs[jobs.duplicated(keep=False)])
     rows = []
-    for r in fio_results(files).itertuples():
+    for r in results[results["direction"].notna()].itertuples():
+        where = f"{r.node} ({r.job})" if r.node in shared_nodes else str(r.node)
         rows += [
-            (f"fio 4k random-read IOPS, {r.node}", r.read_iops, "IOPS", r.provenance),
-            (f"fio p95 completion latency, {r.node}", r.read_clat_p95_us / 1000, "ms", r.provenance),
+            (f"fio {r.workload} IOPS, {where}", r.iops, "IOPS", r.provenance),
+            (f"fio {r.workload} p95 completion latency, {where}", r.clat_p95_us / 1000, "ms", r.provenance),
         ]
     return rows
 
@@ -207,7 +218,12 @@ def _failover_figures(files: LabFiles) -> list[tuple[str, float, str, str]]:
         ("failover experiments", len(frame), "experiments", p),
         ("failover experiments with no data lost", (frame["verdict"] == "no data lost").sum(), "experiments", p),
         ("longest failover time to ready", pd.to_numeric(frame["time_to_ready_s"], errors="coerce").max(), "s", p),
-        ("rows missing after failover", pd.to_numeric(frame["rows_missing"], errors="coerce").sum(), "rows", p),
+        (
+            "rows missing after failover",
+            pd.to_numeric(frame["rows_missing"], errors="coerce").sum(min_count=1),
+            "rows",
+            p,
+        ),
         *[
             (f"failover time to ready, {row.experiment}", pd.to_numeric(row.time_to_ready_s, errors="coerce"), "s", p)
             for row in frame.itertuples()

@@ -7,6 +7,7 @@ notebook to run, so the checklist always renders.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ INVENTORY, NODES_AFTER_JOIN, FINAL_NODES = (
     "final/nodes.txt",
 )
 DISTRIBUTION, COMPARISON = "expansion/pod-distribution.txt", "expansion/baseline-comparison.csv"
+WORKERS = "expansion/workers.csv"  # notebook 02's record: each named worker, joined by the lab or found a member
+AGAINST_BASELINE = "new against the baseline inventory"
 FAILOVER_CSV, FAILOVER_REPORT = "storage/failover-experiments.csv", "storage/failover-report.md"
 TUNING, SECURITY = "edge-ai/tuning-experiments.md", "operations/security-checklist.md"
 NO_DATA_LOST = "no data lost"  # the verdict notebook 04 writes for an experiment that passed
@@ -90,22 +93,41 @@ def nodes_after(files: LabFiles) -> tuple[str, pd.DataFrame]:
 
 
 def new_workers(files: LabFiles) -> pd.DataFrame:
-    """Nodes present after the join and absent from the baseline inventory, with their STATUS."""
+    """The expansion's workers as the lab knows them (name, status, how): notebook 02's record of each named
+    worker, joined by this lab or found a member, so a cluster whose workers joined before the lab counts.
+    Without that record (a workspace made by hand with the tutorial's commands): the nodes present after
+    the join and absent from the baseline inventory."""
+    if files.exists(WORKERS):
+        text = files.text(WORKERS)
+        try:
+            recorded = pd.read_csv(io.StringIO(text), dtype=str).fillna("")
+        except pd.errors.ParserError as exc:
+            raise ArtefactError(WORKERS, f"is not a readable CSV ({exc})") from None
+        missing = [c for c in ("worker", "how", "status") if c not in recorded]
+        if missing:
+            raise ArtefactError(WORKERS, f"lacks the columns {', '.join(missing)}")
+        return recorded.rename(columns={"worker": "name"})[["name", "status", "how"]]
     before = baseline_nodes(files)
     _, after = nodes_after(files)
-    return after[~after["name"].isin(before)][["name", "status"]]
+    return after[~after["name"].isin(before)][["name", "status"]].assign(how=AGAINST_BASELINE)
+
+
+def workers_source(files: LabFiles) -> str:
+    if files.exists(WORKERS):
+        return files.describe(WORKERS)
+    return f"{files.describe(INVENTORY)} and {files.describe(nodes_after(files)[0])}"
 
 
 def _workers_joined(files: LabFiles) -> tuple[bool, str]:
-    new = new_workers(files)
-    source, _ = nodes_after(files)
-    ready = new[new["status"] == "Ready"]["name"]
-    others = [f"{n} ({s})" for n, s in zip(new["name"], new["status"], strict=True) if s != "Ready"]
-    evidence = (
-        f"{len(ready)} new Ready worker(s) against the baseline inventory: {_names(list(ready))}"
-        + (f"; not Ready: {', '.join(others)}" if others else "")
-        + f" (from {files.describe(source)})"
-    )
+    workers = new_workers(files)
+    ready = workers[workers["status"] == "Ready"]
+    others = [f"{n} ({s})" for n, s in zip(workers["name"], workers["status"], strict=True) if s != "Ready"]
+    if files.exists(WORKERS):
+        listed = [f"{n} ({how})" for n, how in zip(ready["name"], ready["how"], strict=True)]
+        head = f"{len(ready)} Ready worker(s) of the expansion: {', '.join(listed) or 'none'}"
+    else:
+        head = f"{len(ready)} new Ready worker(s) against the baseline inventory: {_names(list(ready['name']))}"
+    evidence = head + (f"; not Ready: {', '.join(others)}" if others else "") + f" (from {workers_source(files)})"
     return len(ready) >= MIN_NEW_WORKERS, evidence
 
 
@@ -119,12 +141,13 @@ def workload_nodes(files: LabFiles) -> pd.Series:
 
 def _workloads_spread(files: LabFiles) -> tuple[bool, str]:
     per_node = workload_nodes(files)
-    new = set(new_workers(files)["name"])
+    workers = new_workers(files)
+    new = set(workers[workers["status"] == "Ready"]["name"])
     on_new = per_node[per_node.index.isin(new)]
     spread = ", ".join(f"{node} {count}" for node, count in per_node.items()) or "no pod ran"
     evidence = (
-        f"stress pods ran on {len(on_new)} of the {len(new)} new workers (pods per node: {spread}; "
-        f"from {files.describe(DISTRIBUTION)})"
+        f"stress pods ran on {len(on_new)} of the {len(new)} Ready workers of the expansion (pods per node: "
+        f"{spread}; from {files.describe(DISTRIBUTION)}; workers from {workers_source(files)})"
     )
     return bool(new) and len(on_new) >= min(MIN_NEW_WORKERS, len(new)), evidence
 
@@ -134,11 +157,12 @@ def _compared(files: LabFiles) -> tuple[bool, str]:
     if frame["load_cpu_cores"].isna().all() or frame["baseline_cpu_cores"].isna().all():
         return False, f"{files.describe(COMPARISON)} has no usage figures to compare"
     base, load = frame["baseline_cpu_cores"].sum(), frame["load_cpu_cores"].sum()
-    on_new = frame.loc[frame["new"].astype(bool), "load_cpu_cores"].sum()
+    workers = new_workers(files)
+    on_new = frame.loc[frame["node"].isin(workers[workers["status"] == "Ready"]["name"]), "load_cpu_cores"].sum()
     share = on_new / load if load else 0.0
     return True, (
         f"CPU used: {base:.2f} cores at baseline, {load:.2f} cores under the stress Job, "
-        f"{share:.0%} of it on the new workers ({provenance_of(frame)}; from {files.describe(COMPARISON)})"
+        f"{share:.0%} of it on the workers of the expansion ({provenance_of(frame)}; from {files.describe(COMPARISON)})"
     )
 
 
@@ -149,7 +173,7 @@ def multi_node_prototype(files: LabFiles) -> Milestone:
         (
             _check(
                 "two or more new workers joined and Ready",
-                (INVENTORY, NODES_AFTER_JOIN),
+                (WORKERS, INVENTORY, NODES_AFTER_JOIN),
                 lambda: _workers_joined(files),
             ),
             _check("workloads scheduled across the new workers", (DISTRIBUTION,), lambda: _workloads_spread(files)),

@@ -25,6 +25,7 @@ WRITERS = {
     "baseline/cluster-inventory.txt": "01-baseline",
     "baseline/resource-snapshot.csv": "01-baseline",
     "expansion/nodes-after-join.txt": "02-expansion",
+    "expansion/workers.csv": "02-expansion",
     "expansion/pod-distribution.txt": "03-workload",
     "expansion/baseline-comparison.csv": "03-workload",
     "storage/failover-experiments.csv": "04-storage",

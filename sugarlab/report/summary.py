@@ -6,6 +6,8 @@ section without figures says which artefact is missing instead.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from sugarlab.report.milestones import Milestone
@@ -50,14 +52,19 @@ def _expansion(figures: pd.DataFrame, milestones: list[Milestone]) -> str:
             "and 03 again so that the comparison and the inventory describe the same cluster."
         )
     idle, load = _value(figures, "CPU used at baseline"), _value(figures, "CPU used under the stress Job")
-    on_new = _value(figures, "CPU used under the stress Job on new workers") or 0.0
-    grew = f"from {before:.0f} to {after:.0f} nodes" if before is not None else f"to {after:.0f} nodes"
-    share = f", {on_new / load:.0%} of it on the new workers" if load else ""
+    on_new = _value(figures, "CPU used under the stress Job on new workers")
+    if before == after:  # its workers were members before the baseline was taken: nothing grew
+        grew = f"has {after:.0f} nodes, as at the baseline"
+    else:
+        grew = f"grew from {before:.0f} to {after:.0f} nodes" if before is not None else f"grew to {after:.0f} nodes"
+    share = f", {on_new / load:.0%} of it on the workers of the expansion" if load and on_new is not None else ""
     base = f" against {idle:.2f} cores at the idle baseline" if idle is not None else ""
-    return (
-        f"The cluster grew {grew}; under the stress Job it used {load or 0:.2f} CPU cores{base}{share} "
-        f"({_provenance(figures, 'expansion')})."
+    used = (
+        f"under the stress Job it used {load:.2f} CPU cores{base}{share}"
+        if load is not None
+        else "the comparison holds no CPU use under the stress Job"
     )
+    return f"The cluster {grew}; {used} ({_provenance(figures, 'expansion')})."
 
 
 def _storage(figures: pd.DataFrame) -> str:
@@ -84,20 +91,32 @@ def _edge_ai(figures: pd.DataFrame) -> str:
     )
 
 
-def _node(row: pd.Series) -> str:
-    return str(row["measure"]).rsplit(", ", 1)[1]
+FIO_IOPS = re.compile(r"^fio (?P<workload>.+) IOPS, (?P<where>.+)$")
+
+
+def _plural(workload: str) -> str:
+    """`4k random-read` -> `4k random reads`, `write` -> `writes`."""
+    head, _, direction = workload.rpartition("-") if "-" in workload else ("", "", workload)
+    return f"{head} {direction}s" if head else f"{direction}s"
 
 
 def _fio(figures: pd.DataFrame) -> str:
-    iops = figures[figures["measure"].str.startswith("fio 4k random-read IOPS, ")]
-    if iops.empty:
+    """A sentence per workload the fio report holds (a write job's IOPS as writes), from its figures only."""
+    found = figures["measure"].str.extract(FIO_IOPS).assign(value=figures["value"]).dropna(subset=["workload"])
+    if found.empty:
         return _absent("fio", "operations/fio-results.csv")
-    fastest, slowest = iops.loc[iops["value"].idxmax()], iops.loc[iops["value"].idxmin()]
-    return (
-        f"fio's 4k random reads ran at {slowest['value']:.0f} to {fastest['value']:.0f} IOPS across "
-        f"{len(iops)} node(s), fastest on {_node(fastest)}, slowest on {_node(slowest)} "
-        f"({_provenance(figures, 'operations')})."
-    )
+    sentences = []
+    for workload, rows in found.groupby("workload", sort=False):
+        fastest, slowest = rows.loc[rows["value"].idxmax()], rows.loc[rows["value"].idxmin()]
+        if len(rows) == 1:
+            ran = f"at {fastest['value']:,.0f} IOPS on {fastest['where']}"
+        else:
+            ran = (
+                f"at {slowest['value']:,.0f} to {fastest['value']:,.0f} IOPS across {len(rows)} nodes, "
+                f"fastest on {fastest['where']}, slowest on {slowest['where']}"
+            )
+        sentences.append(f"fio's {_plural(str(workload))} ran {ran}")
+    return "; ".join(sentences) + f" ({_provenance(figures, 'operations')})."
 
 
 def summary(milestones: list[Milestone], figures: pd.DataFrame) -> list[str]:

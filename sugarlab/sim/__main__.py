@@ -1,4 +1,4 @@
-"""`python -m sugarlab.sim serve --state DIR --spec JSON --speed N`: the simulator process.
+"""`python -m sugarlab.sim serve --state DIR --spec JSON --speed N [--owner PID:START_TIME]`: the simulator process.
 
 When it cannot start it writes why to `<state>/start-failure.json` (see `lifecycle`) and exits non-zero.
 """
@@ -15,6 +15,7 @@ from typing import Any
 
 from sugarlab.common.files import atomic_write_bytes
 from sugarlab.sim.lifecycle import START_FAILURE
+from sugarlab.sim.owner import Owner
 from sugarlab.sim.server import SpecMismatch, open_store, serve
 from sugarlab.sim.world.spec import ClusterSpec
 
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--speed", type=float, default=60.0, help="virtual seconds per real second")
     run.add_argument("--idle-timeout", type=float, default=1800.0, help="stop after this many idle seconds")
     run.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    run.add_argument("--owner", type=Owner.parse, help="PID:START_TIME of the process to stop with (see owner)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     spec = ClusterSpec(**args.spec)
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         _give_up(args.state, {"reason": "spec-mismatch", "stored": json.loads(str(mismatch))})
         return 3
     try:
-        return serve(args.state, spec, args.speed, args.idle_timeout, args.port)
+        return serve(args.state, spec, args.speed, args.idle_timeout, args.port, args.owner)
     except OSError as error:
         if error.errno != errno.EADDRINUSE:
             raise

@@ -3,7 +3,9 @@
 One simulator serves one state directory: every client that asks for it gets the same server back
 while it is alive, and a lock keeps two of them from starting two servers at once. A start that
 fails raises `SimulatorStartFailed`, whose fields come from the JSON file the child writes when it
-gives up (`start-failure.json`), never from parsing its log.
+gives up (`start-failure.json`), never from parsing its log. A simulator started for an owner
+(`sugarlab.sim.owner`) stops when that process is gone; one started without keeps running until stopped
+or idle.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from filelock import FileLock
 
 from sugarlab.sim.kubeconfig import version
+from sugarlab.sim.owner import Owner
 from sugarlab.sim.world.spec import ClusterSpec
 
 START_TIMEOUT_S = 30.0
@@ -84,18 +87,23 @@ def status(state_dir: Path) -> dict[str, Any] | None:
     return info if _alive(info) else None
 
 
-def ensure_running(state_dir: Path, spec: ClusterSpec, speed: float, port: int = 0) -> Path:
-    """The kubeconfig of the simulator serving `state_dir`, started first if it is not running."""
+def ensure_running(state_dir: Path, spec: ClusterSpec, speed: float, port: int = 0, owner: Owner | None = None) -> Path:
+    """The kubeconfig of the simulator serving `state_dir`, started first if it is not running. A simulator
+    running at another speed or for another owner is replaced by one for these (the cluster itself is kept)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(state_dir / "lock"), timeout=START_TIMEOUT_S):
         info = status(state_dir)
         if info is not None:
             if info["spec"] != spec.as_dict():
                 raise _mismatch(state_dir, info["spec"], spec)
-            if info["speed"] == speed:
+            if info["speed"] == speed and info.get("owner") == _text(owner):
                 return Path(info["kubeconfig"])
-            _stop(state_dir, info)  # a new speed needs a new process; the cluster itself is kept
-        return _start(state_dir, spec, speed, port)
+            _stop(state_dir, info)
+        return _start(state_dir, spec, speed, port, owner)
+
+
+def _text(owner: Owner | None) -> str | None:
+    return None if owner is None else str(owner)
 
 
 def _mismatch(state_dir: Path, stored: dict[str, Any], wanted: ClusterSpec) -> SimulatorStartFailed:
@@ -119,7 +127,7 @@ def _failure(state_dir: Path, spec: ClusterSpec, exit_code: int) -> SimulatorSta
     return SimulatorStartFailed("exited", state_dir, f"the simulator exited with code {exit_code}", exit_code=exit_code)
 
 
-def _start(state_dir: Path, spec: ClusterSpec, speed: float, port: int) -> Path:
+def _start(state_dir: Path, spec: ClusterSpec, speed: float, port: int, owner: Owner | None) -> Path:
     for name in (SERVER_INFO, START_FAILURE):
         (state_dir / name).unlink(missing_ok=True)
     command = [
@@ -135,6 +143,7 @@ def _start(state_dir: Path, spec: ClusterSpec, speed: float, port: int) -> Path:
         str(speed),
         "--port",
         str(port),
+        *(() if owner is None else ("--owner", str(owner))),
     ]
     with open(state_dir / LOG, "ab") as log:
         process = subprocess.Popen(

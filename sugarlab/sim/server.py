@@ -2,7 +2,8 @@
 
 Started by `sugarlab.sim.lifecycle` as `python -m sugarlab.sim serve ...`; one per workspace. It
 writes its kubeconfig and `server.json` once it listens, removes `server.json` when it stops, and
-stops by itself after a spell with no requests, so a forgotten server does not linger.
+stops by itself after a spell with no requests, so a forgotten server does not linger, and as soon as the
+process it was started for is gone, when one was named (`sugarlab.sim.owner`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from sugarlab.sim.loops import reconcile_loops
 from sugarlab.sim.machinery.clock import HEAD_START, VirtualClock
 from sugarlab.sim.network.cni import PodNetwork
 from sugarlab.sim.network.dns import ClusterDns
+from sugarlab.sim.owner import POLL_S, Owner
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world import internet as internet_hosts
 from sugarlab.sim.world.k3s_addons import DNS_IP
@@ -95,7 +97,9 @@ async def run_controllers(
         await asyncio.sleep(TICK_S)
 
 
-def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float, port: int = 0) -> int:
+def serve(
+    state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float, port: int = 0, owner: Owner | None = None
+) -> int:
     state_dir.mkdir(parents=True, exist_ok=True)
     try:
         store, version = open_store(state_dir, spec, speed)
@@ -124,6 +128,8 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
             asyncio.create_task(run_controllers(store, spec, machines, processes, network, state_dir, access.ca_pem)),
             asyncio.create_task(idle_watch()),
         ]
+        if owner is not None:
+            tasks.append(asyncio.create_task(owner_watch(owner)))
         atomic_write_bytes(state_dir / "kubeconfig.yaml", yaml.safe_dump(kubeconfig(url, access)).encode())
         info = {
             "pid": os.getpid(),
@@ -132,6 +138,7 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
             "spec": spec.as_dict(),
             "speed": speed,
             "version": version,
+            "owner": None if owner is None else str(owner),
         }
         atomic_write_bytes(state_dir / "server.json", json.dumps(info, indent=1).encode())
         try:
@@ -154,6 +161,12 @@ def serve(state_dir: Path, spec: ClusterSpec, speed: float, idle_timeout: float,
             if api.open_watches == 0 and time.monotonic() - api.last_request > idle_timeout:
                 log.warning("no requests for %.0f s: stopping", idle_timeout)
                 server.should_exit = True
+
+    async def owner_watch(owner: Owner) -> None:
+        while owner.alive():
+            await asyncio.sleep(POLL_S)
+        log.warning("its owner, process %d, is gone: stopping", owner.pid)
+        server.should_exit = True  # what SIGTERM (`sugarlab sim stop`) does: the lifespan's clean-up follows
 
     config = uvicorn.Config(
         authenticated(api.app(lifespan=lifespan), access.token),

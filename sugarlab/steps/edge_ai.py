@@ -5,10 +5,15 @@ reached on 127.0.0.1 only, through the API server's service proxy with the kubec
 credentials (the tutorial's caution: nothing is exposed beyond this machine). On the simulator the
 pods run the real service as local processes, so every latency here is measured on this machine and
 labelled `local`: it is not a Raspberry Pi figure.
+
+A downloaded model (live, or `edge_model_url`) is kept on each node in `MODEL_CACHE`, a hostPath
+directory, under a name made from its URL: a pod restart, a redeploy of the tuning sweep or a second
+replica on the same node finds it there (its SHA-256 checked) instead of downloading 100 MB again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import ssl
 import statistics
@@ -28,14 +33,19 @@ from tqdm.auto import tqdm
 from sugarlab import payloads
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.top import top_pods
-from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.kube.wait import Pending, Pods, wait_for
 from sugarlab.lab.errors import ClusterError, MetricsUnavailable, ParameterError, WaitTimeout
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.session import Lab
 from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL, synthetic_jpeg
 from sugarlab.payloads.edge_ai.settings import OFFLINE_MODELS
+from sugarlab.steps.operations.events import keep as keep_events
 
 NAMESPACE, NAME, PORT = "edge-ai", "vehicle-detector", 9000
+# The simulator runs each inference pod as a process of this machine, which imports ONNX Runtime and builds
+# its model on the wall clock (seconds on 2 idle cores, many more on a loaded machine), while the
+# cluster's clock runs `speed` times faster: its rollout waits at least this long in real seconds.
+LOCAL_START_S = 120.0
 CONFIGMAP = "workloads/edge-ai/vehicle-detector-configmap.yaml"
 DEPLOYMENT = "workloads/edge-ai/edge-ai-deployment.yaml"
 INFERENCE_LOG, USAGE, TUNING = "edge-ai/inference.log", "edge-ai/resource-usage.csv", "edge-ai/tuning-experiments.md"
@@ -43,6 +53,7 @@ PACKAGE = Path(payloads.__file__).parent.parent  # the sugarlab package, as the 
 # The service's modules (a payload imports nothing of the workbook); the packages around it are mounted empty.
 PACKAGES = ["__init__.py", "payloads/__init__.py"]
 SOURCES = sorted(p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "payloads" / "edge_ai").glob("*.py"))
+MODEL_CACHE = "/var/lib/sugarlab/models"  # on each node; the pods mount it at /models
 # What the container installs at start, the service's own dependencies.
 PIP = "fastapi uvicorn python-multipart onnxruntime onnx numpy pillow filelock"
 # A rehearsal's model: trained, so its answers mean something (the service's own default offline).
@@ -93,6 +104,13 @@ def source_configmap() -> dict[str, Any]:
     }
 
 
+def cached_model_name(url: str) -> str:
+    """The model's file name in the node's cache: its URL's own name behind a digest of the whole URL, so
+    two URLs never share a file."""
+    name = url.rstrip("/").rsplit("/", 1)[-1] or "model.onnx"
+    return f"{hashlib.sha256(url.encode()).hexdigest()[:12]}-{name}"
+
+
 def deployment_manifests(p: LabParams, tuning: Tuning, offline_model: str = OFFLINE_MODEL) -> list[dict[str, Any]]:
     """The Deployment and Service; a rehearsal runs `offline_model`, a live cluster the model at its URL."""
     env = {
@@ -102,7 +120,8 @@ def deployment_manifests(p: LabParams, tuning: Tuning, offline_model: str = OFFL
         "INTRA_OP_THREADS": str(tuning.intra_op_threads),
     }
     if downloads(p):
-        env |= {"MODEL_URL": p.edge_model_url or DEFAULT_MODEL_URL, "MODEL_PATH": "/models/resnet50-v2-7.onnx"}
+        url = p.edge_model_url or DEFAULT_MODEL_URL
+        env |= {"MODEL_URL": url, "MODEL_PATH": f"/models/{cached_model_name(url)}"}
     else:
         env["OFFLINE_MODEL"] = offline_model
     cpu_request = tuning.cpu_limit if p.edge_pin_cpus else p.edge_cpu_request
@@ -145,7 +164,7 @@ def deployment_manifests(p: LabParams, tuning: Tuning, offline_model: str = OFFL
                     "tolerations": [{"key": key, "operator": "Equal", "value": value, "effect": effect}],
                     "volumes": [
                         {"name": "app-code", "configMap": {"name": f"{NAME}-code", "items": items}},
-                        {"name": "models", "emptyDir": {}},
+                        {"name": "models", "hostPath": {"path": MODEL_CACHE, "type": "DirectoryOrCreate"}},
                     ],
                 },
             },
@@ -188,7 +207,13 @@ def wait_rollout(lab: Lab, progress: bool = True) -> dict[str, Any]:
 
     try:
         return wait_for(
-            rolled_out, f"{NAME} rollout", lab.params.edge_rollout_timeout, speed=lab.cluster.speed, progress=progress
+            rolled_out,
+            f"{NAME} rollout",
+            lab.params.edge_rollout_timeout,
+            speed=lab.cluster.speed,
+            progress=progress,
+            pods=Pods(lab.cluster.core, NAMESPACE, f"app={NAME}", "edge_image"),
+            real_floor=LOCAL_START_S if lab.cluster.rehearsal else 0.0,
         )
     except WaitTimeout as late:
         raise ClusterError(
@@ -360,6 +385,7 @@ def tuning_study(lab: Lab, http: httpx.Client, image: bytes, progress: bool = Tr
     ):
         apply(lab, deployment_manifests(lab.params, tuning))  # unchanged settings and replica counts start no pods
         wait_rollout(lab, progress=False)
+        keep_events(lab)  # each setting's rollout, before the sweep outlasts the event TTL
         infer(http, image)  # warm every path once before measuring
         for concurrency in concurrencies:
             if tuning == Tuning() and concurrency == max(concurrencies):

@@ -1,5 +1,10 @@
 """Tutorial step 2, "Join new worker nodes": power budget, preflight, join one node at a time, wait.
 
+A worker named in `join_workers` that is already a node of this cluster is a member: it is recorded as
+found (since the node's own creationTimestamp) and never dialled. Only the others are opened over SSH,
+and the controller only when at least one of them needs joining, so the lab starts on a cluster whose
+workers joined long ago, and a rerun of this step joins nothing again.
+
 The join credential is created on the controller at the moment of use and handed straight to the
 worker's token file (directory 0700, file 0600). It lives in one local variable of `join_worker`:
 it is never a parameter, never printed, never in a frame, an error, a log or an artefact.
@@ -28,6 +33,9 @@ POWER_LIMIT = 0.8  # the tutorial's rule: stay under 80% of the supply's rated o
 TOKEN_FILE = "/etc/rancher/k3s/join-credential"
 AGENT_STATE = "/var/lib/rancher/k3s/agent"
 NODES_AFTER_JOIN = "expansion/nodes-after-join.txt"
+WORKERS = "expansion/workers.csv"  # each named worker: joined by this lab or found a member, and its state
+JOINED, MEMBER = "joined by this lab", "already a member"
+RESULT_COLUMNS = ["worker", "how", "status", "requested", "registered", "ready", "latency_s", "diagnosis"]
 NOT_READY_HINTS = (
     "- Time: a node whose clock is off cannot complete TLS with the controller; fix with "
     "`sudo timedatectl set-ntp true` on the worker.\n"
@@ -77,25 +85,88 @@ def check_power(budget: PowerBudget, override: bool) -> None:
 # -- hosts --------------------------------------------------------------------------------------------
 @dataclass
 class Hosts:
-    controller: Host
+    controller: Host | None  # None when no worker needs joining
     workers: dict[str, Host]
 
     def close(self) -> None:
         for host in (self.controller, *self.workers.values()):
-            host.close()
+            if host is not None:
+                host.close()
 
 
-def open_hosts(lab: Lab) -> Hosts:
-    """The controller and the new workers: simulated machines (imaged and booted first) or SSH."""
-    return Hosts(
-        open_controller(lab.params, lab.cluster.api.configuration),
-        open_new_workers(lab.params, lab.cluster.api.configuration),
+def open_hosts(lab: Lab, names: list[str]) -> Hosts:
+    """The workers `names` that still need a join, and the controller if there is one: simulated machines
+    (imaged and booted first) or SSH. No name, no machine: nothing is dialled."""
+    api = lab.cluster.api.configuration
+    if not names:
+        return Hosts(None, {})
+    return Hosts(open_controller(lab.params, api), open_new_workers(lab.params, api, names))
+
+
+# -- members ----------------------------------------------------------------------------------------------
+def find_members(lab: Lab) -> dict[str, JoinResult]:
+    """The workers of `join_workers` that are already nodes of this cluster, as the API server has them.
+
+    A Ready one is recorded as joined, since the node's creationTimestamp (when it registered; the Ready
+    condition's lastTransitionTime is when it last became Ready); one that is not Ready is a member all the
+    same: it is not joined again (its agent state is its own), and its step fails with its conditions."""
+    nodes = {
+        node["metadata"]["name"]: node
+        for node in lab.cluster.api.sanitize_for_serialization(lab.cluster.core.list_node().items)
+    }
+    members = {}
+    for name in lab.params.join_workers:
+        if (node := nodes.get(name)) is None:
+            continue
+        registered = parse_time(node["metadata"]["creationTimestamp"])
+        ready = condition(node, "Ready")
+        if ready is not None and ready.get("status") == "True":
+            result = JoinResult(name, None, registered, parse_time(ready["lastTransitionTime"]), "Ready", "", MEMBER)
+            detail = f"{name}: already a Ready member since {_when(registered)}; not joined again"
+        else:
+            diagnosis = (
+                f"**{name} is a member of the cluster but not Ready.** It registered {_when(registered)}; it is "
+                "not joined again.\n\n"
+                + _conditions(node)
+                + "\n\nWhat to check, from the tutorial:\n\n"
+                + NOT_READY_HINTS
+            )
+            result = JoinResult(name, None, registered, None, "NotReady", diagnosis, MEMBER)
+            detail = diagnosis
+        lab.workspace.record_step(f"join {name}", result.status == "Ready", detail)
+        members[name] = result
+    return members
+
+
+def to_join(lab: Lab, members: dict[str, JoinResult]) -> list[str]:
+    """The named workers that are not members yet, in `join_workers` order."""
+    return [name for name in lab.params.join_workers if name not in members]
+
+
+def members_note(members: dict[str, JoinResult]) -> str:
+    """Markdown: the named workers found in the cluster, which this notebook leaves as they are."""
+    lines = [
+        f"- **{m.worker}**: "
+        + ("Ready" if m.status == "Ready" else "**not Ready**")
+        + f", registered {_when(m.registered)}"
+        for m in members.values()
+    ]
+    return (
+        ("Already members of this cluster, not joined again and not dialled:\n\n" + "\n".join(lines)) if lines else ""
     )
 
 
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "at an unknown time"
+
+
 # -- preflight ----------------------------------------------------------------------------------------
-def preflight(lab: Lab, controller: Host, workers: dict[str, Host]) -> pd.DataFrame:
-    """One row per worker: what must hold before its agent can join."""
+def preflight(lab: Lab, controller: Host | None, workers: dict[str, Host]) -> pd.DataFrame:
+    """One row per worker: what must hold before its agent can join (no worker: no row, nothing dialled)."""
+    if not workers:
+        return pd.DataFrame(columns=["worker", "ssh", "problems", "ready_to_join"])
+    if controller is None:
+        raise ValueError("the preflight of a worker needs the controller, to compare clocks")
     reference = int(controller.run("date -u +%s").stdout)
     rows = []
     for name, host in workers.items():
@@ -155,30 +226,32 @@ def install_command(lab: Lab) -> str:
     )
 
 
-def join_plan(lab: Lab) -> pd.DataFrame:
-    """What joining does, host by host and in order; the credential shows only as its file."""
+def join_plan(lab: Lab, names: list[str]) -> pd.DataFrame:
+    """What joining the workers `names` does, host by host and in order; the credential shows only as its file."""
     steps = [("controller", "sudo k3s token create --print   # the output goes straight to the worker, unseen")]
-    for name in lab.params.join_workers:
+    for name in names:
         steps += [
             (name, f"sudo install -d -m 700 /etc/rancher/k3s && write {TOKEN_FILE} (mode 600)"),
             (name, f'sudo sh -c "{install_command(lab)}"'),
             ("cluster", f"wait until node {name} is Ready (at most {lab.params.join_timeout:.0f} s)"),
         ]
-    return pd.DataFrame(steps, columns=["where", "command"])
+    return pd.DataFrame(steps if names else [], columns=["where", "command"])
 
 
 @dataclass(frozen=True)
 class JoinResult:
     worker: str
-    requested: datetime
+    requested: datetime | None  # None for a member: this lab asked for nothing
     registered: datetime | None
     ready: datetime | None
     status: str  # Ready, NotReady, not registered, or install failed
     diagnosis: str  # markdown; empty when Ready
+    how: str = JOINED  # JOINED or MEMBER
 
     @property
     def latency_s(self) -> float | None:
-        return (self.ready - self.requested).total_seconds() if self.ready else None
+        """From the install request to Ready; None for a member, whose join this lab did not time."""
+        return (self.ready - self.requested).total_seconds() if self.ready and self.requested else None
 
 
 def join_worker(lab: Lab, controller: Host, worker: Host, progress: bool = True) -> JoinResult:
@@ -247,13 +320,7 @@ def diagnose(lab: Lab, worker: Host, node: dict[str, Any] | None, what: str) -> 
     """Markdown: what went wrong, the node's own conditions, the agent's log, and the tutorial's hints."""
     parts = [f"**{worker.name} did not become Ready.** {what}".strip()]
     if node is not None:
-        conditions = node.get("status", {}).get("conditions", [])
-        parts.append(
-            "Node conditions:\n\n"
-            + "\n".join(
-                f"- {c['type']} = {c['status']} ({c.get('reason', '')}): {c.get('message', '')}" for c in conditions
-            )
-        )
+        parts.append(_conditions(node))
     try:
         journal = worker.run("journalctl -u k3s-agent --no-pager -n 20", sudo=True, check=False).stdout.strip()
     except HostError as error:
@@ -263,15 +330,24 @@ def diagnose(lab: Lab, worker: Host, node: dict[str, Any] | None, what: str) -> 
     return "\n\n".join(parts)
 
 
+def _conditions(node: dict[str, Any]) -> str:
+    conditions = node.get("status", {}).get("conditions", [])
+    return "Node conditions:\n\n" + "\n".join(
+        f"- {c['type']} = {c['status']} ({c.get('reason', '')}): {c.get('message', '')}" for c in conditions
+    )
+
+
 def may_change_cluster(lab: Lab) -> bool:
     """Mutating steps run on the simulator always, on a live cluster only with `apply = True`."""
     return lab.cluster.rehearsal or lab.params.apply
 
 
-def join_all(lab: Lab, controller: Host, workers: dict[str, Host], progress: bool = True) -> pd.DataFrame:
+def join_all(lab: Lab, controller: Host | None, workers: dict[str, Host], progress: bool = True) -> pd.DataFrame:
     """Join each worker in turn, waiting for each before the next (the tutorial: one node at a time)."""
     results = []
     for name, host in tqdm(workers.items(), desc="joining", unit="node", disable=not progress):
+        if controller is None:
+            raise ValueError("joining a worker needs the controller, to create its join credential")
         result = join_worker(lab, controller, host, progress)
         results.append(result)
         lab.workspace.record_step(
@@ -279,8 +355,24 @@ def join_all(lab: Lab, controller: Host, workers: dict[str, Host], progress: boo
             result.status == "Ready",
             result.diagnosis or f"Ready {result.latency_s:.0f} s after the install was requested",
         )
-    frame = pd.DataFrame([{**vars(r), "latency_s": r.latency_s} for r in results])
+    return results_frame(lab, results)
+
+
+def results_frame(lab: Lab, results: list[JoinResult]) -> pd.DataFrame:
+    frame = pd.DataFrame([{**vars(r), "latency_s": r.latency_s} for r in results], columns=RESULT_COLUMNS)
     frame.attrs["provenance"] = lab.cluster.provenance
+    return frame
+
+
+def save_workers(lab: Lab, members: dict[str, JoinResult], joined: pd.DataFrame | None) -> pd.DataFrame:
+    """Every named worker, members first, then those this run joined: `expansion/workers.csv`, which the
+    report judges the expansion by (the lab's own record, not a difference with the baseline)."""
+    parts = [f for f in (results_frame(lab, list(members.values())), joined) if f is not None and len(f)]
+    frame = pd.concat(parts, ignore_index=True) if parts else results_frame(lab, [])
+    frame.attrs["provenance"] = lab.cluster.provenance
+    lab.workspace.write_text(
+        WORKERS, frame.drop(columns="diagnosis").assign(provenance=lab.cluster.provenance).to_csv(index=False)
+    )
     return frame
 
 

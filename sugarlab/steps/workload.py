@@ -18,7 +18,7 @@ from kubernetes.client.exceptions import ApiException
 from sugarlab.kube.apply import create, ensure_namespace
 from sugarlab.kube.inventory import list_pods_frame, server_now
 from sugarlab.kube.top import top_nodes, top_pods
-from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.kube.wait import Pending, Pods, wait_for
 from sugarlab.lab.errors import MetricsUnavailable, WaitTimeout
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.session import Lab, Verdict
@@ -34,6 +34,21 @@ def job_manifest(p: LabParams) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "restartPolicy": "Never",
         "containers": [{"name": "stress", "image": p.stress_image, "args": list(p.stress_args)}],
+        # The load must reach every node the pods may use, the new workers included. kube-scheduler's default
+        # spreading covers only pods of Services and workload controllers, not Jobs (kubernetes.io, "Pod Topology
+        # Spread Constraints", cluster-level default constraints), and its LeastAllocated
+        # score alone can put every stress pod on the emptiest node, say when a rerun finds the lab's other
+        # pods on the workers. Tainted nodes the pods do not tolerate are no domain (`Honor`), so a Job
+        # without the toleration still runs, all on the controller, as the tutorial's does.
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "DoNotSchedule",
+                "nodeTaintsPolicy": "Honor",
+                "labelSelector": {"matchLabels": {"app": JOB}},
+            }
+        ],
     }
     if p.tolerate_worker_taint:
         key, rest = p.worker_taint.split("=", 1)
@@ -130,6 +145,7 @@ def observe(lab: Lab, progress: bool = True) -> Observation:
             speed=lab.cluster.speed,
             interval=p.sample_every / lab.cluster.speed,
             progress=progress,
+            pods=Pods(lab.cluster.core, NAMESPACE, f"job-name={JOB}", "stress_image"),
         )
     except WaitTimeout as late:  # what was observed until then is the result
         job = late.last.value

@@ -56,6 +56,6 @@ def test_the_inventory_lists_the_nodes_kubectl_lists(lab: Lab, kubeconfig: str) 
 
 def test_a_join_is_only_planned_without_apply(lab: Lab) -> None:
     assert not expansion.may_change_cluster(lab)
-    plan = expansion.join_plan(lab)
+    plan = expansion.join_plan(lab, lab.params.join_workers)
     hosts = [where for worker in lab.params.join_workers for where in (worker, worker, "cluster")]
     assert list(plan["where"]) == ["controller", *hosts]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pandas as pd
 
 from sugarlab.lab.session import Lab
 from sugarlab.steps.operations import events
@@ -83,18 +87,48 @@ def test_no_events_reads_like_kubectl() -> None:
     event_churn_figure(frame, "simulated")
 
 
-def test_the_log_is_written_from_the_clusters_events(open_sim_lab: Callable[..., Lab]) -> None:
-    lab = open_sim_lab(sim_workers=1)
+def started_probe(lab: Lab) -> pd.DataFrame:
+    """Start a busybox pod `probe` and return the lab's events once its container has started."""
     lab.cluster.core.create_namespaced_pod(
         "default", {"metadata": {"name": "probe"}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}
     )
-    import time
-
     deadline = time.monotonic() + 30
     while not (frame := events.list_events(lab))["reason"].isin(["Started"]).any():
         assert time.monotonic() < deadline
         time.sleep(0.2)
+    return frame
+
+
+def test_the_log_is_written_from_the_clusters_events(open_sim_lab: Callable[..., Lab]) -> None:
+    lab = open_sim_lab(sim_workers=1)
+    frame = started_probe(lab)
     text = events.save(lab, frame)
     assert lab.workspace.read_text(events.LOG) == text and "pod/probe" in text
     assert frame["created"].is_monotonic_increasing
     assert event_churn_figure(frame, lab.cluster.provenance).get_suptitle().startswith("Event churn")
+
+
+def test_a_repeated_event_is_kept_once_at_its_latest_count() -> None:
+    first = event("web-1", 5, "BackOff", type_="Warning", count=2, first_min_ago=9)
+    later = event("web-1", 1, "BackOff", type_="Warning", count=7, first_min_ago=9)
+    later["metadata"]["creationTimestamp"] = first["metadata"]["creationTimestamp"]  # updated in place
+    other = event("web-2", 3, "Started")
+    for e, uid in ((first, "u1"), (later, "u1"), (other, "u2")):
+        e["metadata"]["uid"] = uid
+    kept = events.merged([later, other], [first])  # an older read after a newer one changes nothing
+    assert [(e["metadata"]["uid"], e["count"]) for e in kept] == [("u1", 7), ("u2", 1)]
+
+
+def test_kept_events_outlive_the_event_ttl(open_sim_lab: Callable[..., Lab]) -> None:
+    lab = open_sim_lab(sim_workers=1, speed=1200)  # the API server's hour is three real seconds
+    frame = started_probe(lab)
+    assert events.keep(lab) == len(frame)
+    lab.cluster.core.delete_namespaced_pod("probe", "default")
+    deadline = time.monotonic() + 30
+    while lab.cluster.core.list_namespaced_event("default", field_selector="involvedObject.name=probe").items:
+        assert time.monotonic() < deadline, "the simulator never expired the pod's events"
+        time.sleep(0.5)
+    text = events.save(lab, events.list_events(lab))
+    assert "Started" in text and "pod/probe" in text  # gone from the cluster, kept in the workspace
+    kept = lab.workspace.read_text(f"{events.KEPT}/test.jsonl").splitlines()
+    assert len(kept) == len({json.loads(line)["metadata"]["uid"] for line in kept})

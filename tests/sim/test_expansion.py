@@ -28,7 +28,7 @@ def test_preflight_finds_what_would_stop_a_join(open_sim_lab: Callable[..., Lab]
         join_workers=["worker-a", "worker-b", "worker-c"],
         sim_faults={"worker-b": "clock-skew", "worker-c": "firewall-6443"},
     )
-    hosts = expansion.open_hosts(lab)
+    hosts = expansion.open_hosts(lab, lab.params.join_workers)
     checks = expansion.preflight(lab, hosts.controller, hosts.workers).set_index("worker")
     assert checks.loc["worker-a", "ready_to_join"]
     assert checks.loc["worker-a", "arch"] == "aarch64"
@@ -40,7 +40,7 @@ def test_preflight_finds_what_would_stop_a_join(open_sim_lab: Callable[..., Lab]
 
 def test_workers_join_tainted_and_ready_one_at_a_time(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab()
-    hosts = expansion.open_hosts(lab)
+    hosts = expansion.open_hosts(lab, lab.params.join_workers)
     joined = expansion.join_all(lab, hosts.controller, hosts.workers, progress=False).set_index("worker")
     assert list(joined["status"]) == ["Ready", "Ready"]
     assert (joined["latency_s"] > 0).all()
@@ -55,7 +55,8 @@ def test_workers_join_tainted_and_ready_one_at_a_time(open_sim_lab: Callable[...
 
 def test_not_ready_node_gets_a_diagnosis_from_its_conditions_and_log(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(join_workers=["worker-a"], sim_faults={"worker-a": "flannel-blocked"}, join_timeout=240)
-    hosts = expansion.open_hosts(lab)
+    hosts = expansion.open_hosts(lab, lab.params.join_workers)
+    assert hosts.controller is not None
     result = expansion.join_worker(lab, hosts.controller, hosts.workers["worker-a"], progress=False)
     assert result.status == "NotReady" and result.latency_s is None
     assert "cni plugin not initialized" in result.diagnosis
@@ -66,7 +67,8 @@ def test_not_ready_node_gets_a_diagnosis_from_its_conditions_and_log(open_sim_la
 
 def test_agent_with_a_skewed_clock_fails_to_install_with_the_reason(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(join_workers=["worker-a"], sim_faults={"worker-a": "clock-skew"})
-    hosts = expansion.open_hosts(lab)
+    hosts = expansion.open_hosts(lab, lab.params.join_workers)
+    assert hosts.controller is not None
     result = expansion.join_worker(lab, hosts.controller, hosts.workers["worker-a"], progress=False)
     assert result.status == "install failed"
     assert "certificate has expired or is not yet valid" in result.diagnosis
@@ -75,7 +77,7 @@ def test_agent_with_a_skewed_clock_fails_to_install_with_the_reason(open_sim_lab
 
 def test_a_forged_credential_is_refused(open_sim_lab: Callable[..., Lab]) -> None:
     lab = open_sim_lab(join_workers=["worker-a"])
-    hosts = expansion.open_hosts(lab)
+    hosts = expansion.open_hosts(lab, lab.params.join_workers)
     worker = hosts.workers["worker-a"]
     worker.write_file(expansion.TOKEN_FILE, b"abcdef.0123456789abcdef", 0o600, dir_mode=0o700)
     install = worker.run(expansion.install_command(lab), sudo=True, check=False)
@@ -92,7 +94,7 @@ def test_live_cluster_is_only_changed_with_apply(shared_lab: Callable[..., Lab])
     assert not expansion.may_change_cluster(type(lab)(live, cluster, lab.workspace))
     applied = live.model_copy(update={"apply": True})
     assert expansion.may_change_cluster(type(lab)(applied, cluster, lab.workspace))
-    plan = "\n".join(expansion.join_plan(lab)["command"])
+    plan = "\n".join(expansion.join_plan(lab, lab.params.join_workers)["command"])
     assert "join-credential" in plan and "--node-taint sugarkube.io/role=worker:NoSchedule" in plan
 
 

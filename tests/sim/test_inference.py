@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import skimage.data
@@ -11,8 +12,10 @@ import yaml
 from PIL import Image
 
 from sugarlab.lab.session import Lab
+from sugarlab.payloads.edge_ai.model_files import offline_model_path
 from sugarlab.payloads.edge_ai.sample_images import encode
 from sugarlab.steps import edge_ai
+from tests.file_server import serving
 
 
 def test_service_rolls_out_and_answers_through_the_proxy(open_sim_lab: Callable[..., Lab]) -> None:
@@ -45,3 +48,46 @@ def test_missing_sample_image_names_the_parameter(shared_lab: Callable[..., Lab]
     lab = shared_lab(edge_sample_image=str(tmp_path / "nope.jpg"))
     with pytest.raises(ParameterError, match="'edge_sample_image'"):
         edge_ai.sample_image(lab)
+
+
+@pytest.fixture
+def model_server() -> Iterator[tuple[str, list[str]]]:
+    """The offline model over HTTP on 127.0.0.1, and the paths of the GETs it answered (its access log).
+    The simulator runs the inference pods as local processes, which reach 127.0.0.1."""
+    with serving({"/resnet50.onnx": offline_model_path().read_bytes()}) as (base, served):
+        yield f"{base}/resnet50.onnx", served
+
+
+def test_the_model_is_downloaded_once_per_node_and_pods_after_it_use_the_nodes_copy(
+    open_sim_lab: Callable[..., Lab], model_server: tuple[str, list[str]]
+) -> None:
+    url, served = model_server
+    lab = open_sim_lab(sim_workers=1, worker_profile="pi4-8gb", edge_model_url=url, edge_rollout_timeout=7200)
+
+    def on_one_node(tuning: edge_ai.Tuning) -> list[dict[str, Any]]:
+        docs = edge_ai.deployment_manifests(lab.params, tuning)
+        docs[0]["spec"]["template"]["spec"]["nodeSelector"] = {"kubernetes.io/hostname": "sugarkube1"}
+        return docs
+
+    edge_ai.apply(lab, [edge_ai.source_configmap(), *on_one_node(edge_ai.Tuning(replicas=2))])
+    edge_ai.wait_rollout(lab, progress=False)
+    core = lab.cluster.core
+
+    def model_lines() -> dict[str, str]:
+        """Each pod's line about the model, by pod name."""
+        pods = core.list_namespaced_pod("edge-ai").items
+        assert {p.spec.node_name for p in pods} == {"sugarkube1"}  # one node, whose cache the replicas share
+        logs = {p.metadata.name: core.read_namespaced_pod_log(p.metadata.name, "edge-ai") for p in pods}
+        return {name: next(x for x in log.splitlines() if "edge-ai: model" in x) for name, log in logs.items()}
+
+    first = model_lines()
+    assert served == ["/resnet50.onnx"]  # two pods started together; one fetched, the other waited for it
+    assert sum("cached on this node" in line for line in first.values()) == 1
+    core.delete_namespaced_pod(next(iter(first)), "edge-ai")  # a restart: its replacement starts afresh
+    edge_ai.apply(lab, on_one_node(edge_ai.Tuning(replicas=2, max_batch=2)))
+    edge_ai.wait_rollout(lab, progress=False)  # ... and a redeploy of the sweep
+    now = model_lines()
+    assert set(now).isdisjoint(first) and all("cached on this node" in line for line in now.values())
+    assert served == ["/resnet50.onnx"]
+    cached = Path(lab.params.workspace) / ".sugarlab/sim/nodes/sugarkube1/var/lib/sugarlab/models"
+    assert [p.name for p in cached.glob("*.onnx")] == [edge_ai.cached_model_name(url)]

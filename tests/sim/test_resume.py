@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from typing import Any, cast
 import pytest
 
 from sugarlab.app.cli import main
+from sugarlab.sim.network import netns
+from sugarlab.sim.owner import start_time
 
 NOTEBOOKS = Path(__file__).parents[1] / "data" / "resume-notebooks"
 
@@ -94,3 +97,88 @@ def test_a_signal_stops_the_notebook_archives_and_exits_with_one_line(tmp_path: 
     manifest = _manifest(run_dir)
     assert manifest["status"] == "interrupted" and run_dir.with_name(f"{run_dir.name}.tar.gz").is_file()
     assert [nb["status"] for nb in manifest["notebooks"]] == ["succeeded", "interrupted"]
+
+
+def _of_the_run(run_dir: Path) -> list[int]:
+    """Processes that name the run's folder on their command line or hold a file of it open: its simulator,
+    the containers and kernels of its notebooks."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            named = str(run_dir) in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            held = any(str(run_dir) in os.readlink(fd) for fd in (proc / "fd").iterdir())
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if named or held:
+            found.append(int(proc.name))
+    return found
+
+
+def _doing(out: Path) -> tuple[Path, str] | None:
+    for record in out.glob("*/lab/.sugarlab/doing.json"):
+        try:
+            doing = json.loads(record.read_text())
+        except (OSError, ValueError):
+            continue
+        return record.parents[2], f"{doing['notebook']} {doing['doing']}"
+    return None
+
+
+def test_a_run_killed_outright_leaves_no_simulator_and_resumes(tmp_path: Path) -> None:
+    out, parameters = tmp_path / "out", tmp_path / "stress.yaml"
+    parameters.write_text('stress_args: ["--cpu", "1", "--timeout", "60m"]\nstress_completions: 8\n')
+    command = ["run", "--notebooks", "01,02,03", "-f", str(parameters), "--output-dir", str(out)]
+    with (tmp_path / "terminal").open("w") as terminal:
+        runner = subprocess.Popen([sys.executable, "-m", "sugarlab", *command], stdout=terminal, stderr=terminal)
+    deadline = time.monotonic() + 300
+    while (found := _doing(out)) is None or found[1] != "03-workload stress spread":
+        assert time.monotonic() < deadline and runner.poll() is None, f"notebook 03's stress never ran: {found}"
+        time.sleep(0.2)
+    run_dir = found[0]
+    while "03-workload · stress spread" not in (line := (tmp_path / "terminal").read_text()):  # while its cell runs
+        assert time.monotonic() < deadline and runner.poll() is None, f"the progress line never said it: {line}"
+        time.sleep(0.2)
+    assert re.search(r"cell \d+ of \d+", line.split("03-workload · stress spread")[-1])
+    manifest = _manifest(run_dir)  # written from the run's first second
+    assert manifest["status"] == "running" and manifest["runner"]["pid"] == runner.pid
+    assert [nb["status"] for nb in manifest["notebooks"]] == ["succeeded", "succeeded", "running"]
+    server = json.loads((run_dir / "lab" / ".sugarlab" / "sim" / "server.json").read_text())["pid"]
+
+    runner.kill()
+    runner.wait()
+    killed = time.monotonic()
+    while _of_the_run(run_dir) and time.monotonic() - killed < 60:
+        time.sleep(0.5)
+    assert not _of_the_run(run_dir), "processes of the run outlived it by a minute"
+    assert start_time(server) is None  # exited (a zombie until whoever adopted it reaps it)
+    mine = netns.prefix(run_dir / "lab" / ".sugarlab" / "sim")
+    left = os.listdir(netns.RUN_DIR) if netns.RUN_DIR.is_dir() else []
+    assert not [name for name in left if name.startswith(mine)]  # its pod network removed
+    assert _manifest(run_dir)["status"] == "running"  # as the runner left it
+
+    assert main(["run", "--resume", str(run_dir), "-p", "stress_args", '["--cpu", "1", "--timeout", "5m"]']) == 0
+    manifest = _manifest(run_dir)
+    assert manifest["status"] == "succeeded" and run_dir.with_name(f"{run_dir.name}.tar.gz").is_file()
+    assert [a["status"] for a in manifest["attempts"]] == ["interrupted", "succeeded"]
+    lost = manifest["attempts"][0]["notebooks"][-1]
+    assert lost["status"] == "interrupted" and f"pid {runner.pid}" in lost["error"]
+    assert [(nb["name"], nb["attempt"]) for nb in manifest["notebooks"]] == [
+        ("01-baseline", 1),
+        ("02-expansion", 1),
+        ("03-workload", 2),
+    ]
+    assert not _of_the_run(run_dir)
+
+
+def test_a_run_that_is_still_running_is_not_resumed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sugarlab.app.liveness import this_runner
+
+    run_dir = tmp_path / "20261207-120000-abcd"
+    run_dir.mkdir()
+    manifest = {"run_id": run_dir.name, "status": "running", "runner": this_runner()}
+    manifest |= {"parameters": {}, "notebooks": [], "notebooks_dir": str(NOTEBOOKS)}
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["run", "--resume", str(run_dir)]) == 2
+    assert f"this one is still running (pid {os.getpid()})" in capsys.readouterr().err

@@ -34,7 +34,8 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab: Callable[..., L
     workload.save_observation(lab, observation)
     assert observation.runtime_s is not None and 120 <= observation.runtime_s < 200
     spread = workload.pods_per_node(observation)
-    assert dict(zip(spread["node"], spread["pods"], strict=True)) == {"sugarkube1": 2, "sugarkube2": 2}
+    pods_on = dict(zip(spread["node"], spread["pods"], strict=True))  # spread over every node, one apart at most
+    assert set(pods_on) == {"sugarkube0", "sugarkube1", "sugarkube2"} and sorted(pods_on.values()) == [1, 1, 2]
     manifest = yaml.safe_load(lab.workspace.read_text(workload.MANIFEST))
     assert manifest["metadata"] == {"name": "stress-load", "namespace": "lab-scale"}
     assert "stress-load-" in lab.workspace.read_text(workload.DISTRIBUTION)
@@ -42,8 +43,9 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab: Callable[..., L
     assert report.count("successful run completed in 120s") == 4
 
     peak = baseline_comparison.peak_usage(observation.node_usage)
-    assert peak.loc["sugarkube1", "cpu_percent"] > 90  # 2 pods x 3 busy workers on 4 cores
-    assert peak.loc["sugarkube0", "cpu_percent"] < 10
+    busiest = max(pods_on, key=lambda node: pods_on[node])
+    assert peak.loc[busiest, "cpu_percent"] > 90  # 2 pods x 3 busy workers on 4 cores
+    assert all(60 < peak.loc[node, "cpu_percent"] < 90 for node in pods_on if node != busiest)  # 3 on 4 cores
     pods = workload.pod_usage_summary(observation).set_index("name")
     held = 129 * 2**20  # one --vm worker holding 128M, and the process itself
     assert len(pods) == 4 and ((pods["peak_memory_bytes"] - held).abs() < 0.05 * held).all()
@@ -52,7 +54,7 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab: Callable[..., L
     per_node = baseline_comparison.compare_nodes(
         baseline_comparison.load_baseline(lab), nodes, list_pods_frame(lab.cluster), peak
     )
-    assert (per_node.set_index("node").loc["sugarkube1", "delta_cpu_cores"]) > 3
+    assert (per_node.set_index("node").loc[busiest, "delta_cpu_cores"]) > 3
     cluster = baseline_comparison.compare_cluster(baseline_comparison.load_baseline(lab), nodes, per_node).set_index(
         "measure"
     )

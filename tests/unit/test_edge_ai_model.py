@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from sugarlab.payloads.edge_ai.model_files import (
 )
 from sugarlab.payloads.edge_ai.model_graph import batch_dim, make_batch_dynamic, outputs_probabilities
 from sugarlab.payloads.edge_ai.settings import Settings, settings_from_env
+from tests.file_server import serving
 
 PAYLOAD = b"pretend model bytes " * 5000
 PAYLOAD_SHA256 = hashlib.sha256(PAYLOAD).hexdigest()
@@ -37,26 +36,8 @@ PAYLOAD_SHA256 = hashlib.sha256(PAYLOAD).hexdigest()
 def file_server() -> Iterator[str]:
     """A local HTTP server on 127.0.0.1: /model.onnx serves PAYLOAD, anything else is 404."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path != "/model.onnx":
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(PAYLOAD)))
-            self.end_headers()
-            self.wfile.write(PAYLOAD)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving({"/model.onnx": PAYLOAD}) as (base, _):
+        yield base
 
 
 def test_download_with_the_right_digest_lands_atomically(file_server: str, tmp_path: Path) -> None:
@@ -87,6 +68,20 @@ def test_ensure_model_downloads_once_then_checks_the_file(file_server: str, tmp_
     dest.write_bytes(b"tampered")
     with pytest.raises(ModelError, match="expected"):
         ensure_model(dest, None, PAYLOAD_SHA256)
+
+
+def test_a_cached_model_is_used_once_its_digest_matches_and_fetched_again_when_it_does_not(
+    file_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest, url = tmp_path / "cache" / "m.onnx", f"{file_server}/model.onnx"
+    ensure_model(dest, url, PAYLOAD_SHA256)
+    assert ensure_model(dest, url, PAYLOAD_SHA256) == dest
+    dest.write_bytes(b"a file another tool broke")
+    assert ensure_model(dest, url, PAYLOAD_SHA256) == dest and dest.read_bytes() == PAYLOAD
+    said = [line.split(": ", 2)[2] for line in capsys.readouterr().err.splitlines()]
+    assert said[0] == f"downloading {url}" and said[1] == "cached on this node, SHA-256 verified"
+    assert said[2].endswith("downloading it again") and said[3] == f"downloading {url}"
+    assert sorted(p.name for p in dest.parent.iterdir()) == [".m.onnx.lock", "m.onnx"]
 
 
 def test_ensure_model_without_a_source_says_what_to_set(tmp_path: Path) -> None:

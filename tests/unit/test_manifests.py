@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sugarlab.lab.params import LabParams, validate_parameters
+from sugarlab.payloads.edge_ai import DEFAULT_MODEL_URL
 from sugarlab.steps import edge_ai, workload
 from sugarlab.steps.operations import fio_bench
 from sugarlab.steps.storage import nfs_class, writer
@@ -40,6 +41,18 @@ def test_pinned_cpus_make_guaranteed_pods_and_live_downloads_the_tutorials_model
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env["MODEL_URL"].endswith("resnet50-v2-7.onnx") and env["MODEL_PATH"].startswith("/models/")
     assert "OFFLINE_MODEL" not in env  # no URL publishes the EfficientNet-Lite0 graph
+
+
+def test_the_model_is_kept_on_the_node_under_a_name_of_its_url() -> None:
+    params = validate_parameters({"backend": "live"})
+    spec = edge_ai.deployment_manifests(params, edge_ai.Tuning())[0]["spec"]["template"]["spec"]
+    models = next(v for v in spec["volumes"] if v["name"] == "models")
+    assert models == {"name": "models", "hostPath": {"path": "/var/lib/sugarlab/models", "type": "DirectoryOrCreate"}}
+    other = edge_ai.cached_model_name("https://example.org/b/resnet50-v2-7.onnx")
+    default = edge_ai.cached_model_name(DEFAULT_MODEL_URL)
+    assert default.endswith("-resnet50-v2-7.onnx") and other.endswith("-resnet50-v2-7.onnx") and other != default
+    env = {e["name"]: e["value"] for e in spec["containers"][0]["env"]}
+    assert env["MODEL_PATH"] == f"/models/{default}"
 
 
 def test_the_stress_job_tolerates_the_worker_taint_unless_told_not_to() -> None:

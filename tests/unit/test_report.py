@@ -101,7 +101,7 @@ def test_every_milestone_passes_with_evidence_traced_to_its_artefact(lab: Path) 
     assert "2 new Ready worker(s) against the baseline inventory: worker-a, worker-b" in joined
     assert "`expansion/nodes-after-join.txt`, written by 02-expansion, sha256 " in joined
     assert (
-        "stress pods ran on 2 of the 2 new workers (pods per node: worker-a 2, worker-b 2"
+        "stress pods ran on 2 of the 2 Ready workers of the expansion (pods per node: worker-a 2, worker-b 2"
         in found["workloads scheduled across the new workers"][1]
     )
     assert "2 of 2 experiments recovered with no data lost" in found["node disruption recovered without data loss"][1]
@@ -123,7 +123,7 @@ def test_performance_comparison_evidence_is_computed_from_the_csv(lab: Path) -> 
     assert passed
     assert (
         f"{per_node['baseline_cpu_cores'].sum():.2f} cores at baseline, {load:.2f} cores under the stress Job, "
-        f"{share:.0%} of it on the new workers (simulated;"
+        f"{share:.0%} of it on the workers of the expansion (simulated;"
     ) in evidence
 
 
@@ -208,7 +208,10 @@ def test_workloads_all_on_the_controller_are_not_spread(lab: Path) -> None:
     write(lab, "expansion/pod-distribution.txt", spread)
     assert workload_nodes(files(lab)).to_dict() == {"sugarkube0": 4}
     passed, evidence = checks(build(files(lab)))["workloads scheduled across the new workers"]
-    assert not passed and "stress pods ran on 0 of the 2 new workers (pods per node: sugarkube0 4" in evidence
+    assert (
+        not passed
+        and "stress pods ran on 0 of the 2 Ready workers of the expansion (pods per node: sugarkube0 4" in evidence
+    )
 
 
 def test_a_security_checklist_with_findings_is_still_a_draft_and_shows_them(lab: Path) -> None:
@@ -253,7 +256,7 @@ def test_the_summary_is_written_from_the_numbers(lab: Path) -> None:
         paragraphs[2] == "2 of 2 failover experiments lost no data; the slowest was ready again after 95 s (simulated)."
     )
     assert "599 ms at p50 and 981 ms at p95 with 8 requests in flight, 11.8 requests/s (local)" in paragraphs[3]
-    assert f"ran at {min(iops):.0f} to {max(iops):.0f} IOPS across 3 node(s)" in paragraphs[4]
+    assert f"reads ran at {min(iops):,.0f} to {max(iops):,.0f} IOPS across 3 nodes" in paragraphs[4]
 
 
 def test_an_empty_workspace_still_renders_every_item_failed(tmp_path: Path) -> None:
@@ -347,3 +350,40 @@ def test_a_baseline_retaken_after_the_join_leaves_no_summary_the_checklist_denie
     expansion = report.summary[1]
     assert expansion.startswith("No expansion is summarised: the checklist finds no new workers")
     assert "grew" not in expansion and "new workers (" not in expansion.split("(", 1)[0]
+
+
+def test_workers_that_were_members_before_the_baseline_count_as_the_expansion(lab: Path) -> None:
+    from sugarlab.report.milestones import INVENTORY, NODES_AFTER_JOIN, WORKERS
+
+    write(lab, INVENTORY, (lab / NODES_AFTER_JOIN).read_text())  # the baseline already had both workers
+    write(
+        lab,
+        WORKERS,
+        "worker,how,status,requested,registered,ready,latency_s,provenance\n"
+        "worker-a,already a member,Ready,,2026-11-02 08:43:12+00:00,2026-11-02 08:43:12+00:00,,cluster\n"
+        "worker-b,joined by this lab,Ready,2026-11-26 10:20:00+00:00,,2026-11-26 10:21:00+00:00,60,cluster\n",
+    )
+    report = build(files(lab))
+    found = checks(report)
+    passed, evidence = found["two or more new workers joined and Ready"]
+    assert passed
+    assert "2 Ready worker(s) of the expansion: worker-a (already a member), worker-b (joined by this lab)" in evidence
+    assert "`expansion/workers.csv`, written by 02-expansion" in evidence
+    assert found["workloads scheduled across the new workers"][0]
+    assert not report.summary[1].startswith("No expansion is summarised")
+
+
+def test_a_named_worker_that_is_not_ready_is_no_worker_of_the_expansion(lab: Path) -> None:
+    from sugarlab.report.milestones import WORKERS
+
+    write(
+        lab,
+        WORKERS,
+        "worker,how,status,requested,registered,ready,latency_s,provenance\n"
+        "worker-a,already a member,Ready,,,,,cluster\nworker-b,already a member,NotReady,,,,,cluster\n",
+    )
+    passed, evidence = checks(build(files(lab)))["two or more new workers joined and Ready"]
+    assert (
+        not passed
+        and "1 Ready worker(s) of the expansion: worker-a (already a member); not Ready: worker-b" in evidence
+    )

@@ -24,10 +24,14 @@ all 1000 classes receive the same score: its predictions mean nothing.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import sys
 import tempfile
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -99,20 +103,55 @@ def download_model(url: str, dest: Path, sha256: str | None = None, timeout: flo
 def ensure_model(path: Path | None, url: str | None = None, sha256: str | None = None) -> Path:
     """The model file to load: `path` (downloaded from `url` first if missing), else the offline graph.
 
-    The zoo's published digest is used for the tutorial's URL when no other digest is given; an
-    existing file is checked against an explicit MODEL_SHA256 too.
+    `path` is a node's cache (a hostPath volume): a pod that finds the file there uses it without a
+    download, once its SHA-256 matches (the zoo's published digest for the tutorial's URL, else an
+    explicit MODEL_SHA256). A cached file that does not match is downloaded again when `url` is set.
+    Every download is renamed into place whole, so two pods of one node never read half a file.
+    Each outcome is one line on stderr, which `kubectl logs` shows.
     """
     if path is None:
         return offline_model_path()
+    if sha256 is None and url == DEFAULT_MODEL_URL:
+        sha256 = DEFAULT_MODEL_SHA256
+    with _node_lock(path):  # the node's other pods wait for this one's download instead of starting their own
+        return _cached_or_downloaded(path, url, sha256)
+
+
+@contextmanager
+def _node_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on `.<name>.lock` beside the model (flock(2), released if the process dies). In a
+    place this process cannot write (a model baked into a read-only image) there is nothing to download,
+    so nothing to lock."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path.with_name(f".{path.name}.lock"), "a")  # noqa: SIM115 (closed below)
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _cached_or_downloaded(path: Path, url: str | None, sha256: str | None) -> Path:
     if path.is_file():
-        if sha256 is not None and (actual := sha256_file(path)) != sha256.lower():
+        if sha256 is None:
+            _say(f"model {path}: cached on this node (no SHA-256 given to check it against)")
+            return path
+        if (actual := sha256_file(path)) == sha256.lower():
+            _say(f"model {path}: cached on this node, SHA-256 verified")
+            return path
+        if url is None:
             raise ModelError(
                 f"{path} has SHA-256 {actual}, expected {sha256.lower()} (MODEL_SHA256); "
                 "remove the file to download it again"
             )
-        return path
-    if url is None:
+        _say(f"model {path}: SHA-256 {actual} is not {sha256.lower()}; downloading it again")
+    elif url is None:
         raise ModelError(f"model file {path} does not exist and no MODEL_URL is set to download it")
-    if sha256 is None and url == DEFAULT_MODEL_URL:
-        sha256 = DEFAULT_MODEL_SHA256
+    _say(f"model {path}: downloading {url}")
     return download_model(url, path, sha256)
+
+
+def _say(line: str) -> None:
+    print(f"edge-ai: {line}", file=sys.stderr, flush=True)

@@ -1,7 +1,8 @@
 """kube-scheduler's filters and default scoring, for the simulated cluster.
 
 Filters: node Ready and schedulable, taints (NoSchedule, NoExecute) tolerated, nodeSelector and
-required node affinity, resource requests against allocatable, pod count. Score: LeastAllocated,
+required node affinity, resource requests against allocatable, pod count, hard topology spread
+constraints (`topology_spread`). Score: LeastAllocated,
 with the scheduler's non-zero defaults for pods that request nothing (100m CPU, 200Mi memory),
 which is what spreads identical pods across identical nodes.
 """
@@ -15,6 +16,7 @@ from kubernetes.utils import parse_quantity
 
 from sugarlab.common.objects import Obj
 from sugarlab.sim.apis.pods import requests
+from sugarlab.sim.controllers.topology_spread import spread_refusal
 from sugarlab.sim.controllers.volumes import SELECTED_NODE, claim_class
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
@@ -71,6 +73,13 @@ def affinity_matches(pod: Obj, node: Obj) -> bool:
     terms = required.get("nodeSelectorTerms") or []
     return not terms or any(
         all(_expression_matches(e, labels) for e in term.get("matchExpressions") or []) for term in terms
+    )
+
+
+def _tolerated(pod: Obj, node: Obj) -> bool:
+    tolerations = pod["spec"].get("tolerations") or []
+    return all(
+        tolerates(tolerations, taint) for taint in node_taints(node) if taint["effect"] in ("NoSchedule", "NoExecute")
     )
 
 
@@ -134,7 +143,9 @@ class Scheduler:
         reasons: Counter[str] = Counter()
         fits: list[tuple[float, Obj]] = []
         for node in nodes:
-            reason = self._filter(pod, node, pods, cpu, memory)
+            reason = self._filter(pod, node, pods, cpu, memory) or spread_refusal(
+                pod, node, nodes, pods, lambda n: affinity_matches(pod, n), lambda n: _tolerated(pod, n)
+            )
             if not reason and not all(_volume_fits(pv, node) for pv in bound):
                 reason = "node(s) had volume node affinity conflict"
             if reason:

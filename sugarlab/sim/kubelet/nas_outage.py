@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sugarlab.common.objects import Obj
-from sugarlab.sim.kubelet.processes import LocalProcesses
 from sugarlab.sim.storage import events
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world import nas
 
 MOUNT_RETRY_S = 122.0  # the volume manager's longest back-off, 2 min 2 s
 NFS_MOUNT_OPTIONS = "-t nfs"
+
+if TYPE_CHECKING:  # processes imports the sandbox, which imports file_volumes, which imports this module
+    from sugarlab.sim.kubelet.processes import LocalProcesses
 
 
 def nfs_volumes(store: Store, pod: Obj) -> list[Obj]:

@@ -4,7 +4,9 @@ A pod whose container runs `python -m sugarlab.payloads.edge_ai` gets a real ser
 real model; the service proxy forwards to it, its readiness probe is really probed, its log is its
 real output, and its CPU and memory are measured (psutil). Such figures are this machine's, not a
 Raspberry Pi's: whoever reports them labels them `local`. Without cgroups, a container's CPU limit
-is approximated by pinning its process to that many whole cores.
+is approximated by pinning its process to that many whole cores. Without a mount namespace, the paths its
+environment names (MODEL_PATH, LABELS_PATH) are moved to their volume's directory: a hostPath one on the
+node's disk, shared by the node's pods as a node's model cache is, any other in the pod's own directory.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import socket
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import httpx
 import psutil
@@ -23,7 +25,10 @@ from kubernetes.utils import parse_quantity
 from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.containers import RealContainers
 from sugarlab.sim.kubelet.fio_runs import FioRuns
+from sugarlab.sim.kubelet.sandbox import host_path_dir, pod_dir
 from sugarlab.sim.world.workloads import MODULE
+
+PATH_VARIABLES = {"MODEL_PATH", "LABELS_PATH"}  # the service's settings that name files (payloads/edge_ai/settings.py)
 
 
 def _free_port() -> int:
@@ -44,7 +49,7 @@ class LocalProcess:
 
 class LocalProcesses:
     def __init__(self, state_dir: Path) -> None:
-        self.logs = state_dir / "logs"
+        self.state_dir, self.logs = state_dir, state_dir / "logs"
         self._running: dict[str, LocalProcess] = {}  # pod uid -> its process
         self.fio = FioRuns(state_dir)  # containers that run fio (see `sugarlab.sim.world.fio`)
         self.confined = RealContainers(state_dir)  # containers whose command runs confined (`sim.containers`)
@@ -61,6 +66,8 @@ class LocalProcesses:
             "HOST": "127.0.0.1",
             "PORT": str(port),
         }
+        for name in PATH_VARIABLES & env.keys():
+            env[name] = str(self._on_this_machine(pod, container, env[name]))
         with log.open("ab") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", MODULE], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
@@ -74,6 +81,23 @@ class LocalProcesses:
         measured = psutil.Process(process.pid)
         measured.cpu_percent()  # the first call only starts psutil's interval
         self._running[uid] = LocalProcess(process, port, log, probe, measured)
+
+    def _on_this_machine(self, pod: Obj, container: Obj, path: str) -> Path | str:
+        """Where `path` of the container is for this process: in its volume's directory when a mount holds
+        it (a path outside every mount is left as it is)."""
+        wanted = PurePosixPath(path)
+        volumes = {v["name"]: v for v in pod["spec"].get("volumes") or []}
+        for mount in container.get("volumeMounts") or []:
+            root = PurePosixPath(mount["mountPath"])
+            if wanted == root or root in wanted.parents:
+                volume = volumes.get(mount["name"], {"name": mount["name"]})
+                if "hostPath" in volume:
+                    real = host_path_dir(self.state_dir, pod, volume)
+                else:
+                    real = pod_dir(self.state_dir, pod["metadata"]["uid"]) / ".volumes" / mount["name"]
+                    real.mkdir(parents=True, exist_ok=True)
+                return real / (mount.get("subPath") or "") / wanted.relative_to(root)
+        return path
 
     def endpoint(self, uid: str) -> int | None:
         local = self._running.get(uid)

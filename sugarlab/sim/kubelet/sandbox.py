@@ -5,7 +5,8 @@ containerd's snapshotter gives a container one writable root filesystem: a file 
 any other directory stays on it (os.replace works, as it does in a real container). Over it bwrap mounts, read-only,
 this machine's shared libraries, one file per program the image holds (`images`) and the image's
 other files (its `Content`: nginx's configuration and pages), and the pod's volumes at their mount
-paths (`disks.host_path`; configMap, secret and downward API ones as files, `file_volumes`), and the
+paths (`disks.host_path`; hostPath ones in the node's own directory, which outlives its pods,
+`disks.node_host_path`; configMap, secret and downward API ones as files, `file_volumes`), and the
 pod's `/etc/resolv.conf` and `/etc/hosts` (`dns_config`). The process gets its own user, PID, IPC and
 UTS namespaces and joins the pod's network namespace (`sugarlab.sim.network`: every container of the
 pod shares it, as they share the pause container's; a hostNetwork pod joins its node's), entered with
@@ -30,11 +31,11 @@ from pathlib import Path, PurePosixPath
 from sugarlab.common.objects import Obj
 from sugarlab.sim.kubelet.containers import Confined, SandboxMissing
 from sugarlab.sim.kubelet.downward import pod_field
-from sugarlab.sim.kubelet.file_volumes import is_file_volume, mount_source
+from sugarlab.sim.kubelet.file_volumes import MountFailed, is_file_volume, mount_source
 from sugarlab.sim.network import netns
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world import python_image
-from sugarlab.sim.world.disks import host_path
+from sugarlab.sim.world.disks import host_path, node_host_path
 from sugarlab.sim.world.images import DEFAULT_PATH, Image, host_program, lookup
 
 BIN = PurePosixPath("/usr/bin")
@@ -202,12 +203,34 @@ def _volume_binds(store: Store, state_dir: Path, pod: Obj, container: Obj, links
             source = mount_source(store, files, pod, volume) / (mount.get("subPath") or "")
             args += ["--ro-bind", str(source), target]
             continue
-        real = host_path(store, state_dir, pod, container, mount["mountPath"])
+        real: Path | None
+        if "hostPath" in volume:
+            real = host_path_dir(state_dir, pod, volume) / (mount.get("subPath") or "")
+        else:
+            real = host_path(store, state_dir, pod, container, mount["mountPath"])
         if real is None:  # not a claimed volume (emptyDir ...): a directory of the pod, shared by its containers
             real = pod_dir(state_dir, pod["metadata"]["uid"]) / ".volumes" / mount["name"]  # no container is so named
         real.mkdir(parents=True, exist_ok=True)
         args += ["--ro-bind" if mount.get("readOnly") else "--bind", str(real), target]
     return args
+
+
+# pkg/volume/hostpath/host_path.go (`checkType`, `checkTypeInternal`): DirectoryOrCreate makes a missing
+# directory (0755), Directory must exist, "" checks nothing (and containerd's CRI makes a missing bind source a
+# directory). The file, socket and device types are not modelled.
+HOST_PATH_DIRECTORY_TYPES = ("", "DirectoryOrCreate", "Directory")
+
+
+def host_path_dir(state_dir: Path, pod: Obj, volume: Obj) -> Path:
+    """A hostPath volume's directory on the pod's node, checked as the kubelet checks its type."""
+    source, failed = volume["hostPath"], f'MountVolume.SetUp failed for volume "{volume["name"]}" : '
+    kind, real = source.get("type") or "", node_host_path(state_dir, pod["spec"]["nodeName"], source["path"])
+    if kind not in HOST_PATH_DIRECTORY_TYPES:
+        raise MountFailed(f"{failed}hostPath type {kind} is not modelled by the simulator (only directories)")
+    if kind == "Directory" and not real.is_dir():
+        raise MountFailed(f"{failed}hostPath type check failed: {source['path']} is not a directory")
+    real.mkdir(mode=0o755, parents=True, exist_ok=True)
+    return real
 
 
 def cluster_clock(now: datetime, speed: float) -> dict[str, str]:

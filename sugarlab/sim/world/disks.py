@@ -1,5 +1,5 @@
 """Where a volume lives on the simulated disks: a real directory under the simulator's state, node-local
-volumes under that node's disk and NFS ones under the NAS export (`nas`). Used by the volume controller,
+volumes and a pod's hostPath volumes under that node's disk and NFS ones under the NAS export (`nas`). Used by the volume controller,
 which provisions and removes them, and by the kubelet's sandbox, which mounts them into containers."""
 
 from __future__ import annotations
@@ -15,6 +15,12 @@ def node_disk(state_dir: Path, node: str) -> Path:
     return state_dir / "nodes" / node
 
 
+def node_host_path(state_dir: Path, node: str, path: str) -> Path:
+    """A path of a node's own filesystem (a hostPath): under that node's disk, so it outlives the pods that
+    mount it and no other node sees it."""
+    return node_disk(state_dir, node) / PurePosixPath(path).relative_to("/")
+
+
 def volume_dir(state_dir: Path, pv: Obj) -> Path:
     """The real directory behind a PersistentVolume (raises nas.MountError for an unreachable export)."""
     spec = pv["spec"]
@@ -25,7 +31,7 @@ def volume_dir(state_dir: Path, pv: Obj) -> Path:
     if "nfs" in spec:
         return nas.export_dir(state_dir, spec["nfs"]["server"], spec["nfs"]["path"])
     node = spec["nodeAffinity"]["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]["values"][0]
-    return node_disk(state_dir, node) / PurePosixPath(spec["hostPath"]["path"]).relative_to("/")
+    return node_host_path(state_dir, node, spec["hostPath"]["path"])
 
 
 def host_path(store: Store, state_dir: Path, pod: Obj, container: Obj, path: str) -> Path | None:

@@ -4,10 +4,16 @@ The text is what kubectl prints, column for column (kubectl's event printer in
 k8s.io/kubernetes pkg/printers/internalversion/printers.go): LAST SEEN is the age of the last
 occurrence, with `(xN over AGE)` when the event repeated; OBJECT is `kind/name` in lower case.
 The frame keeps the same rows with typed times and counts, for grouping warnings and plotting churn.
+
+Events live one hour (kube-apiserver's `--event-ttl`, default 1h: cmd/kube-apiserver/app/options), which
+the simulator's clock passes in a minute and a lab on Pis passes too. So each notebook that changes the
+cluster keeps the events of what it did before they expire (`keep`: `operations/events/<notebook>.jsonl`),
+and 06's log and churn figures are the kept events merged with what the cluster still holds.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +25,7 @@ from sugarlab.lab.session import Lab
 from sugarlab.views.tables import render
 
 LOG = "operations/events-post-expansion.log"
+KEPT = "operations/events"  # one <notebook>.jsonl per notebook that keeps its events
 TEXT_COLUMNS = ["namespace", "last_seen", "type", "reason", "object", "message"]
 HEADERS = ["NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
 EXTRA_COLUMNS = ["created", "first_seen", "last_timestamp", "count", "kind", "name", "source"]
@@ -63,10 +70,58 @@ def events_frame(events: list[Any], now: datetime) -> pd.DataFrame:
     return frame.sort_values("created", kind="stable", na_position="first").reset_index(drop=True)
 
 
-def list_events(lab: Lab) -> pd.DataFrame:
-    """Every namespace's events, aged by the API server's clock."""
+def _version(event: dict[str, Any]) -> tuple[int, str]:
+    """How far an event has got: the API server updates a repeating event in place (same uid), raising
+    its count and lastTimestamp (or, for events.k8s.io, its series), so the higher one is the later."""
+    series = event.get("series") or {}
+    count = int(series.get("count") or event.get("count") or 0)
+    return count, str(series.get("lastObservedTime") or event.get("lastTimestamp") or event.get("eventTime") or "")
+
+
+def merged(*sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events from several reads, one per uid (its latest version), oldest first by creation."""
+    latest: dict[str, dict[str, Any]] = {}
+    for event in (e for source in sources for e in source):
+        uid = str((event.get("metadata") or {}).get("uid") or id(event))
+        if uid not in latest or _version(event) >= _version(latest[uid]):
+            latest[uid] = event
+    return sorted(latest.values(), key=lambda e: str((e.get("metadata") or {}).get("creationTimestamp") or ""))
+
+
+def _cluster_events(lab: Lab) -> tuple[list[dict[str, Any]], datetime]:
     data, _, headers = lab.cluster.core.list_event_for_all_namespaces_with_http_info()
-    return events_frame(data.items, server_now(headers))
+    return [as_dict(e) for e in data.items], server_now(headers)
+
+
+def _read_jsonl(lab: Lab, relative: str) -> list[dict[str, Any]]:
+    path = lab.workspace.path(relative)
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def keep(lab: Lab) -> int:
+    """Merge the cluster's events into this notebook's kept events (rewritten atomically); return how many
+    it keeps. Call it at the end of a notebook that changes the cluster and after its long steps."""
+    relative = f"{KEPT}/{lab.workspace.notebook or 'lab'}.jsonl"
+    now, _ = _cluster_events(lab)
+    events = merged(_read_jsonl(lab, relative), now)
+    lab.workspace.write_text(relative, "".join(json.dumps(e, sort_keys=True) + "\n" for e in events))
+    return len(events)
+
+
+def kept(lab: Lab) -> list[dict[str, Any]]:
+    """Every notebook's kept events."""
+    folder = lab.workspace.path(KEPT)
+    files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    return merged(*(_read_jsonl(lab, f"{KEPT}/{f.name}") for f in files))
+
+
+def list_events(lab: Lab) -> pd.DataFrame:
+    """The whole lab's events: those the notebooks kept and those the cluster still holds, aged by the
+    API server's clock."""
+    now, at = _cluster_events(lab)
+    return events_frame(merged(kept(lab), now), at)
 
 
 def events_table(frame: pd.DataFrame) -> str:

@@ -28,11 +28,11 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from sugarlab.kube.apply import create, ensure_namespace
-from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.kube.wait import Pending, Pods, wait_for
 from sugarlab.lab.errors import FioOutputError, ParameterError, WaitTimeout
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.session import Lab, Verdict
-from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, fio_command, parse_fio
+from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, fio_command, measured, parse_fio
 
 NAMESPACE, APP = "lab-scale", "fio-benchmark"
 MOUNT = "/data"
@@ -215,6 +215,7 @@ def wait(lab: Lab, nodes: list[str], progress: bool = True) -> dict[str, str]:
             speed=lab.cluster.speed,
             interval=min(5.0 / lab.cluster.speed, 1.0),
             progress=progress,
+            pods=Pods(lab.cluster.core, NAMESPACE, f"app={APP}", "fio_image"),
         )
     except WaitTimeout as late:  # the Jobs still running are reported as such
         return dict(late.last.value)
@@ -296,22 +297,25 @@ def save(lab: Lab, results: pd.DataFrame, raw: str) -> None:
 
 
 def summary(results: pd.DataFrame) -> pd.DataFrame:
-    """What a reader compares between nodes: IOPS, MiB/s, latency percentiles in ms, runtime, errors."""
+    """What a reader compares between nodes, per job and direction it moved data in: IOPS, MiB/s, latency
+    percentiles in ms, runtime, errors."""
+    rows = measured(results)
     frame = pd.DataFrame(
         {
-            "node": results["node"],
-            "medium": results["medium"],
-            "iops": results["read_iops"].round(0),
-            "MiB/s": (results["read_bw_kib_s"] / 1024).round(1),
+            "node": rows["node"],
+            "medium": rows["medium"],
+            "workload": rows["workload"],
+            "iops": rows["iops"].round(0),
+            "MiB/s": (rows["bw_kib_s"] / 1024).round(1),
         }
     )
     for name in PERCENTILES:
-        frame[f"clat {name.replace('_', '.')} ms"] = (results[f"read_clat_{name}_us"] / 1000).round(3)
+        frame[f"clat {name.replace('_', '.')} ms"] = (rows[f"clat_{name}_us"] / 1000).round(3)
     return frame.assign(
-        runtime_s=results["runtime_ms"] / 1000,
-        error=results["error"],
-        diagnosis=results["diagnosis"],
-        provenance=results["provenance"],
+        runtime_s=rows["runtime_ms"] / 1000,
+        error=rows["error"],
+        diagnosis=rows["diagnosis"],
+        provenance=rows["provenance"],
     )
 
 
@@ -320,7 +324,9 @@ def verdict(results: pd.DataFrame) -> Verdict:
     return Verdict(
         bool(results["diagnosis"].fillna("").eq("").all()),
         "; ".join(
-            f"{r.node}: {r.read_iops:,.0f} IOPS ({r.provenance})" if r.diagnosis == "" else f"{r.node}: {r.diagnosis}"
-            for r in results.itertuples()
+            f"{r.node}: {r.iops:,.0f} {r.workload} IOPS ({r.provenance})"
+            if r.diagnosis == ""
+            else f"{r.node}: {r.diagnosis}"
+            for r in measured(results).itertuples()
         ),
     )

@@ -13,6 +13,9 @@ has IOPS and bandwidth 0 and latencies NaN: there is no latency to report, and 0
 very fast disk. A job's `error` is fio's own errno-style code (28 is ENOSPC, "No space left on
 device"); 0 means the job finished cleanly.
 
+`measured` turns the rows into one per job and direction it moved data in, so that a write job's figures
+are write figures and nothing reads a direction a job did not have as 0 IOPS.
+
 Output that holds no fio report raises `FioOutputError`, a `SugarlabError`, whose message says what
 was wrong and shows the start of the text.
 """
@@ -51,6 +54,18 @@ COLUMNS = [
     "provenance",
 ]
 IOENGINES = ("libaio", "io_uring", "psync", "posixaio")
+# The directions each `rw` pattern moves data in (fio's HOWTO, "rw, readwrite"); trim is left out.
+PATTERN_DIRECTIONS = {
+    "read": ("read",),
+    "randread": ("read",),
+    "write": ("write",),
+    "randwrite": ("write",),
+    "trimwrite": ("write",),
+    "rw": ("read", "write"),
+    "readwrite": ("read", "write"),
+    "randrw": ("read", "write"),
+}
+MEASURED = ["node", "job", "workload", "direction", "iops", "bw_kib_s", *(f"clat_{p}_us" for p in PERCENTILES)]
 
 
 def fio_command(
@@ -242,3 +257,32 @@ def _integer(value: str | None) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def workload(rw: object, bs: object, direction: str) -> str:
+    """What a figure measured: `4k random-read`, `sequential-write`, or the direction alone when the
+    report does not name the pattern."""
+    if not isinstance(rw, str) or rw not in PATTERN_DIRECTIONS:
+        return direction
+    pattern = "random" if rw.startswith("rand") else "sequential"
+    return f"{bs} {pattern}-{direction}" if isinstance(bs, str) and bs else f"{pattern}-{direction}"
+
+
+def measured(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per job and direction it moved data in (MEASURED, then the results' other columns such as
+    medium, diagnosis and provenance): a randrw job gives two rows, a write job one of write figures.
+    A job whose pattern the report does not name counts the directions that moved data (fio prints
+    nothing for the others); a job with none (it failed) keeps one row with no figures."""
+    kept = [c for c in results.columns if c not in COLUMNS or c in ("runtime_ms", "error", "provenance")]
+    rows = []
+    for job in results.to_dict("records"):
+        rw = job.get("rw")
+        directions: tuple[str | None, ...] = PATTERN_DIRECTIONS.get(rw, ()) if isinstance(rw, str) else ()
+        directions = directions or tuple(d for d in DIRECTIONS if _number(job.get(f"{d}_iops"), math.nan) > 0)
+        for direction in directions or (None,):
+            row = {"node": job.get("node"), "job": job.get("job"), "direction": direction}
+            row["workload"] = workload(rw, job.get("bs"), direction) if direction else ""
+            for name in ["iops", "bw_kib_s", *(f"clat_{p}_us" for p in PERCENTILES)]:
+                row[name] = job.get(f"{direction}_{name}", math.nan) if direction else math.nan
+            rows.append(row | {k: job[k] for k in kept})
+    return pd.DataFrame(rows, columns=[*MEASURED, *kept])

@@ -23,15 +23,18 @@ from kubernetes import client
 from sugarlab.hosts.factory import nas_switch, open_host, power_switch
 from sugarlab.kube.errors import ApiError
 from sugarlab.kube.inventory import cluster_now
+from sugarlab.kube.labels import MANAGED_BY
 from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.lab.errors import ClusterError, ExperimentSkipped, ProbeFailed, StoragePending, WaitTimeout
 from sugarlab.lab.session import Lab
-from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, history, probe
+from sugarlab.steps.operations.events import keep as keep_events
+from sugarlab.steps.storage.writer import NAME, NAMESPACE, POD, Probe, diagnose, history, probe, writer_pods
 from sugarlab.views.figures import FailureMark
 
 REPORT, TABLE, PLOT = "storage/failover-report.md", "storage/failover-experiments.csv", "storage/failover-rows.png"
 OUT_OF_SERVICE = {"key": "node.kubernetes.io/out-of-service", "value": "nodeshutdown", "effect": "NoExecute"}
 VERDICT_OK = "no data lost"
+CORDONED_BY = "sugarlab.dev/cordoned-by"  # on a node the drain experiment cordoned, until it uncordons it
 RETRY_EVICTION_S = 5.0  # cluster seconds between eviction attempts a budget refused, as kubectl drain
 
 
@@ -149,6 +152,7 @@ def _follow(
             speed=lab.cluster.speed,
             interval=0.1,
             progress=progress,
+            pods=writer_pods(lab),
         )
     except WaitTimeout:
         raise StoragePending(
@@ -270,15 +274,69 @@ def drain_node(lab: Lab, progress: bool = True) -> Experiment:
     experiment, pod = _start(lab, "drain-node", needs_spare=True)
     node = pod.spec.node_name
     experiment.mark("cordon", cluster_now(lab.cluster))
-    lab.cluster.core.patch_node(node, {"spec": {"unschedulable": True}})
+    cordon = {"metadata": {"annotations": {CORDONED_BY: "drain-node"}}, "spec": {"unschedulable": True}}
+    lab.cluster.core.patch_node(node, cordon)
+    lifted = _lift_budgets(lab, experiment, pod)
     try:
         _evict_all(lab, experiment, node)
         new = _follow(lab, experiment, pod.metadata.uid, progress)
         experiment.node_after = new.spec.node_name
         _read_after(lab, experiment)
     finally:
-        lab.cluster.core.patch_node(node, {"spec": {"unschedulable": False}})
+        _uncordon(lab, node)
+        _restore_budgets(lab, lifted)
     return experiment
+
+
+def _lift_budgets(lab: Lab, experiment: Experiment, pod: client.V1Pod) -> list[dict[str, Any]]:
+    """Remove the lab's own PodDisruptionBudgets that cover the writer (notebook 06's `minAvailable: 1`, left by
+    an earlier run) for the drain: the experiment moves the only writer on purpose, which such a budget is
+    there to stop, so with it every eviction would be refused until the drain timed out. A budget the lab
+    did not make is left in place, and its refusal fails the drain as `kubectl drain` would stop."""
+    policy = client.PolicyV1Api(lab.cluster.api)
+    labels = pod.metadata.labels or {}
+    lifted = []
+    for budget in policy.list_namespaced_pod_disruption_budget(
+        NAMESPACE, label_selector=f"{MANAGED_BY}=sugarlab"
+    ).items:
+        wanted = (budget.spec.selector.match_labels or {}) if budget.spec.selector else {}
+        if wanted and all(labels.get(k) == v for k, v in wanted.items()):
+            lifted.append(lab.cluster.api.sanitize_for_serialization(budget))
+            policy.delete_namespaced_pod_disruption_budget(budget.metadata.name, NAMESPACE)
+            experiment.notes.append(
+                f"the lab's PodDisruptionBudget {NAMESPACE}/{budget.metadata.name} was lifted for the drain and "
+                "put back after it"
+            )
+    return lifted
+
+
+def _restore_budgets(lab: Lab, budgets: list[dict[str, Any]]) -> None:
+    policy = client.PolicyV1Api(lab.cluster.api)
+    for budget in budgets:
+        meta = {k: v for k, v in budget["metadata"].items() if k in ("name", "namespace", "labels", "annotations")}
+        policy.create_namespaced_pod_disruption_budget(NAMESPACE, {**budget, "metadata": meta, "status": None})
+
+
+def _uncordon(lab: Lab, node: str) -> None:
+    # null removes the annotation: RFC 7386 merge patches, and strategic merge patches alike
+    lab.cluster.core.patch_node(
+        node, {"metadata": {"annotations": {CORDONED_BY: None}}, "spec": {"unschedulable": False}}
+    )
+
+
+def release_cordons(lab: Lab) -> list[str]:
+    """Uncordon the nodes a drain of this lab left cordoned when its run was killed before it could uncordon
+    them (they carry `CORDONED_BY`), so each experiment starts from a known state; a node cordoned by hand,
+    without the annotation, stays cordoned."""
+    left = [
+        node.metadata.name
+        for node in lab.cluster.core.list_node().items
+        if node.spec.unschedulable and CORDONED_BY in (node.metadata.annotations or {})
+    ]
+    for name in left:
+        _uncordon(lab, name)
+        lab.workspace.record_step(f"uncordon {name}", True, f"{name} was left cordoned by an interrupted drain-node")
+    return left
 
 
 def _deleted_at(pod: client.V1Pod) -> datetime:
@@ -517,16 +575,19 @@ EXPERIMENTS: dict[str, Callable[..., Experiment]] = {
 
 def run(lab: Lab, progress: bool = True) -> list[Experiment]:
     """Every experiment of `failures`, in order; one that cannot run here is reported, not hidden."""
+    release_cordons(lab)
     done = []
-    for name in lab.params.failures:
+    for number, name in enumerate(lab.params.failures, 1):
         time.sleep(lab.real_seconds(3 * lab.params.write_interval))  # a few rows on the current node first
         try:
-            experiment = EXPERIMENTS[name](lab, progress)
+            with lab.doing(name, (number, len(lab.params.failures))):
+                experiment = EXPERIMENTS[name](lab, progress)
         except ExperimentSkipped as skipped:
             done.append(Experiment(name, skipped=str(skipped)))  # reported, neither passed nor failed
             continue
         lab.workspace.record_step(f"failover {name}", experiment.verdict == VERDICT_OK, experiment.verdict)
         done.append(experiment)
+        keep_events(lab)  # before the next experiments outlast the event TTL
     return done
 
 

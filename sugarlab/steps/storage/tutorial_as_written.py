@@ -16,7 +16,7 @@ from kubernetes import client
 
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.errors import ApiError
-from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.kube.wait import Pending, Pods, wait_for
 from sugarlab.lab.errors import StoragePending, WaitTimeout
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.session import Lab
@@ -126,6 +126,7 @@ def run(lab: Lab, progress: bool = True) -> Crash:
             CRASH_TIMEOUT_S,
             speed=lab.cluster.speed,
             progress=progress,
+            pods=Pods(lab.cluster.core, NAMESPACE, f"app={NAME}", ""),  # the tutorial's own image
         )
     except WaitTimeout as late:
         raise StoragePending(

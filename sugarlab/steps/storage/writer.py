@@ -22,7 +22,7 @@ from kubernetes.stream import stream
 
 from sugarlab.kube.apply import server_side_apply
 from sugarlab.kube.inventory import cluster_now
-from sugarlab.kube.wait import Pending, wait_for
+from sugarlab.kube.wait import Pending, Pods, wait_for
 from sugarlab.lab.errors import ProbeFailed, StoragePending, WaitTimeout
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.session import Lab
@@ -157,6 +157,11 @@ def ready_pod(lab: Lab) -> client.V1Pod | None:
     return pod if ok else None
 
 
+def writer_pods(lab: Lab) -> Pods:
+    """The writer's pods, for waits that end at once when its image cannot be pulled."""
+    return Pods(lab.cluster.core, NAMESPACE, f"app={NAME}", "storage_image")
+
+
 def wait_ready(lab: Lab, timeout: float | None = None, progress: bool = True) -> client.V1Pod:
     """`kubectl rollout status statefulset/nfs-sqlite`; a claim or pod stuck Pending gets a diagnosis."""
 
@@ -166,7 +171,12 @@ def wait_ready(lab: Lab, timeout: float | None = None, progress: bool = True) ->
 
     try:
         return wait_for(
-            ready, f"{NAME} rollout", timeout or lab.params.storage_timeout, speed=lab.cluster.speed, progress=progress
+            ready,
+            f"{NAME} rollout",
+            timeout or lab.params.storage_timeout,
+            speed=lab.cluster.speed,
+            progress=progress,
+            pods=writer_pods(lab),
         )
     except WaitTimeout:
         raise StoragePending(diagnose(lab)) from None

@@ -9,30 +9,27 @@ BINS = ("1min", "5min", "15min", "1h", "6h", "1D")  # the first that gives at mo
 MAX_BINS = 120
 
 
-def fio_results_figure(results: pd.DataFrame) -> Figure:
-    """IOPS per node, and each node's completion-latency percentiles (log scale): every `read_clat_<p>_us`
-    column of the results, in their order."""
-    provenance = ", ".join(sorted(set(results["provenance"].astype(str)))) or "no results"
-    percentiles = [c.removeprefix("read_clat_").removesuffix("_us") for c in results if c.startswith("read_clat_")]
-    frame = results.sort_values("node", ascending=False)
+def fio_results_figure(measured: pd.DataFrame) -> Figure:
+    """IOPS per node, and each node's completion-latency percentiles (log scale), from fio's results one
+    row per job and direction (`sugarlab.steps.operations.fio_output.measured`): every `clat_<p>_us`
+    column, in their order. A report with more than one workload labels each bar with it."""
+    provenance = ", ".join(sorted(set(measured["provenance"].astype(str)))) or "no results"
+    percentiles = [c.removeprefix("clat_").removesuffix("_us") for c in measured if c.startswith("clat_")]
+    frame = measured.sort_values(["node", "workload"], ascending=False)
+    workloads = sorted({w for w in frame["workload"] if w})
+    labels = frame["node"] if len(workloads) <= 1 else frame["node"] + " · " + frame["workload"]
     figure = Figure(figsize=(10, 1.6 + 0.5 * max(len(frame), 2)), layout="constrained")
     iops, latency = figure.subplots(1, 2, sharey=True)
-    bars = iops.barh(frame["node"], frame["read_iops"].fillna(0.0), color="tab:blue")
-    iops.bar_label(bars, labels=["no result" if pd.isna(v) else f"{v:,.0f}" for v in frame["read_iops"]], padding=3)
-    iops.set_xlabel("4k random-read IOPS")
-    iops.set_xlim(0, max(float(frame["read_iops"].max(skipna=True) or 0), 1.0) * 1.3)
+    bars = iops.barh(labels, frame["iops"].fillna(0.0), color="tab:blue")
+    iops.bar_label(bars, labels=["no result" if pd.isna(v) else f"{v:,.0f}" for v in frame["iops"]], padding=3)
+    iops.set_xlabel(f"{workloads[0]} IOPS" if len(workloads) == 1 else "IOPS")
+    iops.set_xlim(0, max(float(frame["iops"].max(skipna=True) or 0), 1.0) * 1.3)
     for name, marker in zip(percentiles, "o^sD", strict=False):  # markers to spare: a frame may hold fewer percentiles
-        latency.plot(
-            frame[f"read_clat_{name}_us"] / 1000,
-            frame["node"],
-            marker=marker,
-            linestyle="",
-            label=name.replace("_", "."),
-        )
+        latency.plot(frame[f"clat_{name}_us"] / 1000, labels, marker=marker, linestyle="", label=name.replace("_", "."))
     latency.set_xscale("log")
     latency.set_xlabel("completion latency, ms (log scale)")
     latency.legend(fontsize="small")
-    figure.suptitle(f"fio per node: 4k random read ({provenance})")
+    figure.suptitle(f"fio per node: {', '.join(workloads) or 'no results'} ({provenance})")
     return figure
 
 

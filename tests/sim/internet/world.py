@@ -60,6 +60,12 @@ def _proxy(
     return tunnel
 
 
+async def _close(server: asyncio.Server) -> None:
+    """Close the proxy on its own loop: `Server.close` is not thread-safe, and from another thread it races
+    with a tunnel that ends at the same moment (both wake the server's waiters, the second finds none)."""
+    server.close()
+
+
 async def _cancel_tunnels() -> None:
     tunnels = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
     for task in tunnels:
@@ -86,7 +92,7 @@ def internet(state_dir: Path) -> Iterator[World]:
         try:
             yield World(state_dir, ca_bundle(state_dir), f"http://127.0.0.1:{proxy.sockets[0].getsockname()[1]}", ports)
         finally:
-            proxy.close()
+            asyncio.run_coroutine_threadsafe(_close(proxy), loop).result(10)
             asyncio.run_coroutine_threadsafe(running.stop(), loop).result(30)
             asyncio.run_coroutine_threadsafe(_cancel_tunnels(), loop).result(10)
     finally:

@@ -446,3 +446,27 @@ def test_a_container_that_exits_at_once_never_makes_its_pod_ready(kubeconfig: Pa
     assert ready["status"] == "False" and ready["lastTransitionTime"] == pod["startTime"], pod["conditions"]
     sts = json.loads(kubectl(kubeconfig, "get", "statefulset", "apk-less", "-o", "json").stdout)
     assert not sts["status"].get("readyReplicas")
+
+
+def test_a_host_path_is_the_nodes_own_directory_and_outlives_its_pods(kubeconfig: Path) -> None:
+    cache = {"name": "cache", "hostPath": {"path": "/var/lib/sugarlab/test-cache", "type": "DirectoryOrCreate"}}
+    mounted = {"volumeMounts": [{"name": "cache", "mountPath": "/cache"}]}
+
+    def run(name: str, node: str, script: str) -> str:
+        spec = {"nodeName": node, "restartPolicy": "Never", "volumes": [cache], "container": mounted}
+        apply(kubeconfig, pod(name, "busybox:1.36", ["sh", "-c", script], **spec))
+        wait_for(f"{name} to end", lambda: status_of(kubeconfig, name).get("phase") in ("Succeeded", "Failed"))
+        return kubectl(kubeconfig, "logs", name).stdout
+
+    run("hp-write", "sugarkube1", "echo kept > /cache/model")
+    assert run("hp-read", "sugarkube1", "cat /cache/model") == "kept\n"  # another pod of the node finds it
+    assert "No such file" in run("hp-elsewhere", "sugarkube2", "cat /cache/model 2>&1")  # no other node sees it
+    missing = {"name": "cache", "hostPath": {"path": "/var/lib/sugarlab/absent", "type": "Directory"}}
+    apply(kubeconfig, pod("hp-missing", "busybox:1.36", ["true"], volumes=[missing], container=mounted))
+    wait_for(
+        "the mount to fail",
+        lambda: any(
+            "hostPath type check failed: /var/lib/sugarlab/absent is not a directory" in m
+            for _, m in _events(kubeconfig, "hp-missing")
+        ),
+    )
