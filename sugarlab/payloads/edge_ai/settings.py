@@ -25,10 +25,13 @@ class Settings:
     node at a time: `inter_op_threads` 1), while `decode_threads` decode and preprocess the next
     uploads, so decoding overlaps inference. The defaults, 2 and 2 (fewer on fewer cores), suit:
     - a 2-core x86 machine: 2 intra-op threads are ONNX Runtime's own default there, so a lone request
-      runs as fast as the model-only floor (measured earlier with the same benchmark, offline ResNet-50:
-      59 ms with 2 threads against 101 ms with 1; 19.1 against 15.4 requests/s at 16 clients; batches
-      of up to 4 beat 1, 18.9 against 15.0, and equal 8 with a lower p95); decoding at DCT scale costs
-      about a fifth of a model run, so 2 decode threads keep a batch ready (18.5 against 17.0 with 1);
+      runs as fast as the model-only floor. Measured on a quiet 2-core AMD EPYC (ONNX Runtime 1.32, the
+      offline ResNet-50, one 224x224 image): 41 ms with 2 threads against 83 ms with 1; back to back,
+      23.7 images/s in batches of 4 with 2 threads, the same as two concurrent runs of 1 thread (23.6),
+      and 17.4 with thread spinning off, so spinning stays on. Batches do not lower the cost per image
+      (40 to 43 ms from batch 1 to 8); they let requests decoded meanwhile share the next run. Decoding
+      at DCT scale costs about a sixth of a model run (7 ms for a 1080p JPEG), so 2 decode threads keep
+      the next batch ready (18.5 against 17.0 requests/s with 1, at 16 clients on a loaded machine);
     - a 4-core Pi: the workbook's pods get a CPU limit of 2 (`sugarlab.steps.edge_ai.Tuning`), so the
       same 2 + 2 fill the cores a pod may use; the tuning study in notebook 05 varies the thread count.
       A pod given all 4 cores may set INTRA_OP_THREADS=4, ONNX Runtime's own default there (not
