@@ -342,6 +342,15 @@ def test_cluster_kinds_print_their_columns(kubeconfig: str, resource: str, colum
 
 
 def test_events_wide_columns_sit_between_and_after(kubeconfig: str) -> None:
+    # Events live an hour (kube-apiserver's --event-ttl), 30 real seconds at speed 120: the fixture's are
+    # gone when this test runs late, so a Deployment of its own (in a namespace of its own, leaving the
+    # other tests' objects as they are) makes a fresh ScalingReplicaSet event.
+    kubectl(kubeconfig, "create", "namespace", "events-demo")
+    kubectl(kubeconfig, "create", "deployment", "web", "--image=nginx:1.27", "-n", "events-demo")
+    deadline = time.monotonic() + 20
+    while "deployment/web" not in kubectl(kubeconfig, "get", "events", "-n", "events-demo"):
+        assert time.monotonic() < deadline, "the deployment controller never reported scaling events-demo/web"
+        time.sleep(0.2)
     assert header(kubectl(kubeconfig, "get", "events", "-A")) == [
         "NAMESPACE",
         "LAST SEEN",
@@ -350,7 +359,7 @@ def test_events_wide_columns_sit_between_and_after(kubeconfig: str) -> None:
         "OBJECT",
         "MESSAGE",
     ]
-    assert header(kubectl(kubeconfig, "get", "events", "-n", NS, "-o", "wide")) == [
+    assert header(kubectl(kubeconfig, "get", "events", "-n", "events-demo", "-o", "wide")) == [
         "LAST SEEN",
         "TYPE",
         "REASON",
@@ -364,7 +373,7 @@ def test_events_wide_columns_sit_between_and_after(kubeconfig: str) -> None:
     ]
     scaled = [
         r
-        for r in rows(kubectl(kubeconfig, "get", "events", "-n", NS, "-o", "wide"))
+        for r in rows(kubectl(kubeconfig, "get", "events", "-n", "events-demo", "-o", "wide"))
         if r["REASON"] == "ScalingReplicaSet"
     ]
     assert scaled and scaled[0]["OBJECT"] == "deployment/web" and scaled[0]["SOURCE"] == "deployment-controller"
