@@ -189,7 +189,7 @@ def show_plan(lab: Lab) -> Plan:
     if plan.applying and refused:
         lab.workspace.record_step(STEP, False, refused)
         raise PlanRefused(f"the cluster refused the plan, so nothing was changed: {refused}")
-    if plan.applying:  # the notebook's own steps record what an applied plan did
+    if plan.applying:  # the notebook's own steps record what an applied plan did, once it no longer reads plan only
         PlanOnlyStop.lift()
         replace_plan_only_record(lab.workspace)
         return plan
@@ -247,14 +247,12 @@ class PlanOnlyStop:
         return lines if runs_when_plan_only("".join(lines)) else [f"print({NOT_RUN!r})\n"]
 
     @staticmethod
-    def install(workspace: Workspace) -> bool:
-        """Stop the changing cells after this one (one stop per kernel); False outside IPython."""
+    def install(workspace: Workspace) -> None:
+        """Stop the changing cells after this one (one stop per kernel; none outside IPython)."""
         shell = get_ipython()
-        if shell is None:
-            return False
-        PlanOnlyStop.lift()
-        shell.input_transformers_cleanup.append(PlanOnlyStop(workspace))
-        return True
+        if shell is not None:
+            PlanOnlyStop.lift()
+            shell.input_transformers_cleanup.append(PlanOnlyStop(workspace))
 
     @staticmethod
     def lift() -> None:
