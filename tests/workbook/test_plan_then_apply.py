@@ -55,7 +55,7 @@ class Kernel:
 
 @pytest.fixture
 def kernel(tmp_path: Path) -> Iterator[Kernel]:
-    manager, kernel_client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    manager, kernel_client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path), startup_timeout=120)
     try:
         yield Kernel(kernel_client)
     finally:
