@@ -9,20 +9,26 @@ notebooks (`sugarlab run -p apply True` approves every notebook of that run).
 
 `show_plan(lab)` is the one call a notebook makes after opening the lab: it checks the notebook's plan with
 the cluster and shows it; when the notebook may not change the cluster (live, without `apply = True`),
-it records the notebook's `plan` step as plan only and ends the notebook there.
+it records the notebook's `plan` step as plan only and stops the cells below that would change it.
 
 A plan-only run must complete (Papermill and `sugarlab run` treat it as succeeded) yet run none of the
 cells that would change the cluster or read what they would have made. IPython passes every cell's
 source through `input_transformers_cleanup` before running it
-(https://ipython.readthedocs.io/en/stable/config/inputtransforms.html), so the cells after the plan
-are replaced by one line saying they did not run.
+(https://ipython.readthedocs.io/en/stable/config/inputtransforms.html), so such a cell is replaced by
+one line saying it did not run and what to do. In JupyterLab the same kernel carries on: a cell that sets
+`apply` runs, and once the kernel's `apply` is True the stop lifts itself, so the cells run again from
+there carry the plan out without a restart. Cells that only read run after a plan-only stop too: those
+that open the lab or show the plan, those that only import, and those whose first line is `READS_ONLY`
+(06's events, SSH audit and final snapshot).
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from IPython import get_ipython
 from IPython.display import Markdown, display
@@ -30,11 +36,18 @@ from IPython.display import Markdown, display
 from sugarlab.kube.dry_run import Checked, check
 from sugarlab.lab.errors import SugarlabError
 from sugarlab.lab.session import Lab
+from sugarlab.lab.workspace import Workspace
 from sugarlab.steps import edge_ai, workload
 from sugarlab.steps.operations import disruption, fio_bench
 from sugarlab.steps.storage import nfs_class, tutorial_as_written, writer
 
-NOT_RUN = "plan only: this cell did not run (set apply = True to carry out the plan)"
+NOT_RUN = (
+    "plan only: this cell did not run. To carry out the plan: set `apply = True` in the parameters cell "
+    "(or any cell), run it, then run this cell and the ones below; no restart needed."
+)
+READS_ONLY = "# reads only"  # a cell's first line: it changes nothing, so it runs after a plan-only stop too
+ASSIGNS_APPLY = re.compile(r"^apply\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)  # `apply = True`, `apply: bool = True`
+STEP = "plan"
 
 
 @dataclass
@@ -53,7 +66,8 @@ class Plan:
         mode = (
             "**Applying** this plan."
             if self.applying
-            else "**Plan only**: nothing below runs and nothing changes; set `apply = True` to carry it out."
+            else "**Plan only**: nothing changes, and the cells below that would change the cluster do not run; "
+            "set `apply = True` and run the cells again to carry it out (no restart needed)."
         )
         lines = [f"### What {self.notebook} changes", "", mode, "", "Manifests:", ""]
         lines += [f"{i}. {c.describe()}" for i, c in enumerate(self.checked, 1)] or ["(none)"]
@@ -164,29 +178,85 @@ PLANS: dict[str, Callable[[Lab], Plan]] = {
 
 
 def show_plan(lab: Lab) -> Plan:
-    """Check, show and record this notebook's plan; end a plan-only notebook here."""
+    """Check, show and record this notebook's plan; stop a plan-only notebook's changing cells here.
+
+    The kernel's `apply` counts too: a lab opened before `apply = True` was set in this kernel carries out
+    the plan it was shown, as the stop's message promises."""
     plan = PLANS[lab.workspace.notebook](lab)
+    plan.applying = plan.applying or kernel_apply()
     display(Markdown(plan.markdown()))
     refused = "; ".join(c.describe() for c in plan.refused)
     if plan.applying and refused:
-        lab.workspace.record_step("plan", False, refused)
+        lab.workspace.record_step(STEP, False, refused)
         raise PlanRefused(f"the cluster refused the plan, so nothing was changed: {refused}")
-    if not plan.applying:  # the notebook's own steps record what an applied plan did
-        lab.workspace.record_step(
-            "plan",
-            not refused,
-            f"plan only: {len(plan.checked)} manifests checked, "
-            f"{len(plan.actions)} actions not run" + (f"; {refused}" if refused else ""),
-        )
-        skip_remaining_cells()
+    if plan.applying:  # the notebook's own steps record what an applied plan did, once it no longer reads plan only
+        PlanOnlyStop.lift()
+        replace_plan_only_record(lab.workspace)
+        return plan
+    lab.workspace.record_step(
+        STEP,
+        not refused,
+        f"plan only: {len(plan.checked)} manifests checked, "
+        f"{len(plan.actions)} actions not run" + (f"; {refused}" if refused else ""),
+    )
+    PlanOnlyStop.install(lab.workspace)
     return plan
 
 
-def skip_remaining_cells() -> bool:
-    """Make every later cell of this kernel print `NOT_RUN` instead of running; False outside IPython."""
+def kernel_apply() -> bool:
+    """Whether this IPython kernel's `apply` is True (False outside IPython)."""
     shell = get_ipython()
-    if shell is None:
+    return shell is not None and shell.user_ns.get("apply") is True
+
+
+def replace_plan_only_record(workspace: Workspace) -> None:
+    """A plan carried out after a plan-only stop no longer stands as plan only in the workspace's steps."""
+    step = next((s for s in workspace.steps() if (s.notebook, s.step) == (workspace.notebook, STEP)), None)
+    if step is not None and step.detail.startswith("plan only:"):
+        workspace.record_step(STEP, True, "applied after a plan-only stop (apply = True set in the same kernel)")
+
+
+def runs_when_plan_only(source: str) -> bool:
+    """Whether a cell runs after a plan-only stop: it sets `apply`, opens the lab, shows the plan, only
+    imports, or is marked `READS_ONLY`."""
+    if source.lstrip().startswith(READS_ONLY) or ASSIGNS_APPLY.search(source):
+        return True
+    if "open_lab(" in source or "show_plan(" in source:
+        return True
+    code = "".join(line for line in source.splitlines(keepends=True) if not line.lstrip().startswith("%"))
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
         return False
-    replacement = [f"print({NOT_RUN!r})\n"]
-    shell.input_transformers_cleanup.append(lambda lines: replacement)
-    return True
+    return bool(body) and all(isinstance(statement, ast.Import | ast.ImportFrom) for statement in body)
+
+
+@dataclass
+class PlanOnlyStop:
+    """The input transformer of a plan-only stop: a cell that would change the cluster prints `NOT_RUN`
+    instead of running, until the kernel's `apply` is True."""
+
+    workspace: Workspace
+    has_side_effects: ClassVar[bool] = True  # IPython's check_complete then leaves it out (inputtransformer2.py)
+
+    def __call__(self, lines: list[str]) -> list[str]:
+        if kernel_apply():
+            PlanOnlyStop.lift()
+            replace_plan_only_record(self.workspace)
+            return lines
+        return lines if runs_when_plan_only("".join(lines)) else [f"print({NOT_RUN!r})\n"]
+
+    @staticmethod
+    def install(workspace: Workspace) -> None:
+        """Stop the changing cells after this one (one stop per kernel; none outside IPython)."""
+        shell = get_ipython()
+        if shell is not None:
+            PlanOnlyStop.lift()
+            shell.input_transformers_cleanup.append(PlanOnlyStop(workspace))
+
+    @staticmethod
+    def lift() -> None:
+        shell = get_ipython()
+        if shell is not None:
+            cleanup = shell.input_transformers_cleanup
+            cleanup[:] = [t for t in cleanup if not isinstance(t, PlanOnlyStop)]

@@ -1,5 +1,6 @@
 """Plan, then apply, on a simulated cluster addressed as a live one: without `apply` the changing
-notebooks show their plan, checked by the cluster's dry run, complete, and leave every object as it was."""
+notebooks show their plan, checked by the cluster's dry run, complete, and leave every object as it was;
+what they only read (06's events, SSH audit and final snapshot) runs all the same."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from typing import Any
 
 import nbformat
 import pytest
-from kubernetes import config, dynamic
+from kubernetes import client, config, dynamic
 
 from sugarlab.app.cli import main
 from sugarlab.app.runner import run_lab
+from sugarlab.steps.operations import events, hardening, snapshot
 from sugarlab.steps.plan import NOT_RUN
 
 # What the cluster itself keeps changing: events, metrics, and the kubelets' Lease renewals (a spec field).
@@ -52,8 +54,11 @@ def objects(kubeconfig: str) -> dict[str, Any]:
 
 def test_notebooks_without_apply_show_their_plan_and_change_nothing(live_kubeconfig: str, tmp_path: Path) -> None:
     before = objects(live_kubeconfig)
+    core = client.CoreV1Api(config.new_client_from_config(config_file=live_kubeconfig))
+    # 06's SSH audit reads every node over SSH: here at an address where nothing listens, so each is an open finding.
+    nowhere = {node.metadata.name: "127.0.0.1" for node in core.list_node().items}
     result = run_lab(
-        {"backend": "live", "kubeconfig": live_kubeconfig},
+        {"backend": "live", "kubeconfig": live_kubeconfig, "worker_addresses": nowhere},
         notebooks=["01", "03", "04", "06"],
         output_dir=tmp_path / "out",
         progress=False,
@@ -67,6 +72,13 @@ def test_notebooks_without_apply_show_their_plan_and_change_nothing(live_kubecon
         assert "REFUSED" not in text, name
     steps = {(s["notebook"], s["step"]): s for s in json.loads((result.run_dir / "manifest.json").read_text())["steps"]}
     assert steps[("06-operations", "plan")]["detail"].startswith("plan only:")
+    # What 06 only reads does not wait for apply: the events, the SSH audit and the final snapshot.
+    lab = result.run_dir / "lab"
+    for artefact in (events.LOG, hardening.CHECKLIST, snapshot.NODES, snapshot.PODS, snapshot.STORAGE_CLASS):
+        assert (lab / artefact).is_file(), artefact
+    assert "0 of 3 node(s) audited" in steps[("06-operations", "ssh hardening audit")]["detail"]
+    assert "3 node(s)" in steps[("06-operations", "final snapshot")]["detail"]
+    assert ("06-operations", "fio per node") not in steps
 
 
 def test_with_apply_the_notebook_does_its_work_and_clean_removes_it(
