@@ -178,4 +178,11 @@ def remove(lab: Lab, progress: bool = True) -> None:
                     raise
         return True if not left else Pending(len(objects) - len(left), len(objects), ", ".join(left))
 
-    wait_for(gone, f"{NAME} (as written) removed", REMOVE_TIMEOUT_S, speed=lab.cluster.speed, progress=progress)
+    wait_for(
+        gone,
+        f"{NAME} (as written) removed",
+        REMOVE_TIMEOUT_S,
+        speed=lab.cluster.speed,
+        progress=progress,
+        counts=lambda _: (len(objects), len(objects)),  # all gone, also when the first look found none
+    )
