@@ -7,6 +7,10 @@ so a five-minute rollout on k3s takes five minutes, and `300 / speed` real secon
 A wait for pods names them (`Pods`): every poll then also looks at their containers, and one that cannot
 pull its image ends the wait at once (`ImagePullFailed`) instead of after the whole timeout, since the
 kubelet only backs off and retries (up to five minutes apart) while the image stays unpullable.
+
+The bar tells the truth in a notebook: it moves with each `Pending`'s counts, stays when the wait ends,
+complete and green when the condition held, red when the wait failed (tqdm.notebook styles a bar
+'danger' when it closes short of its total, `tqdm_notebook.close` in tqdm/notebook.py).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any, TypeVar
 
 from kubernetes import client
 from tqdm.auto import tqdm
+from tqdm.notebook import tqdm_notebook
 
 from sugarlab.lab.errors import ImagePullFailed, WaitTimeout
 
@@ -95,6 +100,7 @@ def wait_for(
     progress: bool = False,
     pods: Pods | None = None,
     real_floor: float = 0.0,
+    counts: Callable[[T], tuple[int, int]] | None = None,
 ) -> T:
     """Call `poll` until it returns something other than `Pending`, and return that.
 
@@ -102,17 +108,38 @@ def wait_for(
     run; `WaitTimeout` then carries its `Pending` as `last`. With `pods`, every pending poll is followed
     by a look at their images: `ImagePullFailed` ends the wait when one cannot be pulled. The wait lasts
     at least `real_floor` real seconds, for what runs on the wall clock whatever the cluster's speed.
+
+    The bar ends on `counts(result)` (done, total), for a result that may fall short (a Job that failed
+    ends its bar red at the completions it made); without `counts`, on the last total a poll gave, done.
     """
     deadline = time.monotonic() + max(timeout / speed, real_floor)
-    with tqdm(desc=what, disable=not progress, leave=False) as bar:
-        while True:
-            answer = poll()
-            if not isinstance(answer, Pending):
-                return answer
-            bar.total, bar.n = answer.total, answer.done
-            bar.refresh()
-            if pods is not None:
-                pods.check_images()
-            if time.monotonic() > deadline:
-                raise WaitTimeout(what, timeout, answer)
-            time.sleep(interval)
+    with tqdm(desc=what, disable=not progress) as bar:
+        try:
+            while True:
+                answer = poll()
+                if not isinstance(answer, Pending):
+                    _show(bar, *(counts(answer) if counts else (int(bar.total or 1),) * 2))
+                    return answer
+                _show(bar, answer.done, answer.total)
+                if pods is not None:
+                    pods.check_images()
+                if time.monotonic() > deadline:
+                    raise WaitTimeout(what, timeout, answer)
+                time.sleep(interval)
+        except BaseException:
+            if isinstance(bar, tqdm_notebook) and not bar.disable:
+                bar.display(bar_style="danger")  # as tqdm_notebook.update does when the loop raises
+            raise
+
+
+def _show(bar: tqdm[Any], done: int, total: int | None) -> None:
+    """`done` of `total` on the bar. A notebook bar's widget keeps the total it was made with unless
+    `reset` gives it another (tqdm/notebook.py `tqdm_notebook.reset`); its start time is kept for the rate."""
+    if bar.disable:
+        return
+    if total is not None and total != bar.total:
+        started = bar.start_t
+        bar.reset(total=total)
+        bar.start_t = started
+    bar.n = done
+    bar.refresh()

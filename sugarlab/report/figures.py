@@ -107,12 +107,8 @@ def tuning_study(files: LabFiles) -> pd.DataFrame:
     """Notebook 05's sweep, read back from the table in `edge-ai/tuning-experiments.md`, with the chosen
     setting marked and the provenance its inference log records."""
     text = files.text(TUNING)
-    lines = list(
-        itertools.takewhile(
-            lambda line: line.startswith("|"),
-            itertools.dropwhile(lambda line: not line.startswith("|"), text.splitlines()),
-        )
-    )  # the first table: the sweep's (a later section compares the models)
+    rows = itertools.dropwhile(lambda line: not line.startswith("|"), text.splitlines())
+    lines = list(itertools.takewhile(lambda line: line.startswith("|"), rows))  # the first table: the models' follows
     if len(lines) < 3:
         raise ArtefactError(TUNING, "holds no results table; rerun notebooks/05-edge-ai.ipynb")
     cells = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]

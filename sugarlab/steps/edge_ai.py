@@ -214,6 +214,10 @@ def wait_rollout(lab: Lab, progress: bool = True) -> dict[str, Any]:
             progress=progress,
             pods=Pods(lab.cluster.core, NAMESPACE, f"app={NAME}", "edge_image"),
             real_floor=LOCAL_START_S if lab.cluster.rehearsal else 0.0,
+            counts=lambda deployment: (
+                deployment["status"].get("availableReplicas", 0),
+                deployment["spec"]["replicas"],
+            ),
         )
     except WaitTimeout as late:
         raise ClusterError(

@@ -343,18 +343,21 @@ def may_change_cluster(lab: Lab) -> bool:
 
 
 def join_all(lab: Lab, controller: Host | None, workers: dict[str, Host], progress: bool = True) -> pd.DataFrame:
-    """Join each worker in turn, waiting for each before the next (the tutorial: one node at a time)."""
+    """Join each worker in turn, waiting for each before the next (the tutorial: one node at a time). The bar
+    counts the workers that became Ready: one that did not leaves it short, red in a notebook."""
     results = []
-    for name, host in tqdm(workers.items(), desc="joining", unit="node", disable=not progress):
-        if controller is None:
-            raise ValueError("joining a worker needs the controller, to create its join credential")
-        result = join_worker(lab, controller, host, progress)
-        results.append(result)
-        lab.workspace.record_step(
-            f"join {name}",
-            result.status == "Ready",
-            result.diagnosis or f"Ready {result.latency_s:.0f} s after the install was requested",
-        )
+    with tqdm(total=len(workers), desc="joining", unit="node", disable=not progress) as bar:
+        for name, host in workers.items():
+            if controller is None:
+                raise ValueError("joining a worker needs the controller, to create its join credential")
+            result = join_worker(lab, controller, host, progress)
+            results.append(result)
+            lab.workspace.record_step(
+                f"join {name}",
+                result.status == "Ready",
+                result.diagnosis or f"Ready {result.latency_s:.0f} s after the install was requested",
+            )
+            bar.update(result.status == "Ready")
     return results_frame(lab, results)
 
 

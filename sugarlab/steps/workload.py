@@ -146,6 +146,7 @@ def observe(lab: Lab, progress: bool = True) -> Observation:
             interval=p.sample_every / lab.cluster.speed,
             progress=progress,
             pods=Pods(lab.cluster.core, NAMESPACE, f"job-name={JOB}", "stress_image"),
+            counts=lambda job: (job.status.succeeded or 0, p.stress_completions),  # a failed Job ends short
         )
     except WaitTimeout as late:  # what was observed until then is the result
         job = late.last.value

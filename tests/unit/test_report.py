@@ -242,6 +242,16 @@ def test_the_chosen_tuning_setting_is_marked_once_per_concurrency(lab: Path) -> 
     assert set(chosen["intra_op_threads"]) == {1} and set(chosen["max_batch"]) == {4}
 
 
+def test_the_tuning_study_is_the_sweeps_table_not_the_models_after_it(lab: Path) -> None:
+    sweep = tuning_study(files(lab))
+    models = (
+        "\n## Models\n\n| model | p50_ms_alone | concurrency | throughput_rps | errors |\n"
+        "|:--|--:|--:|--:|--:|\n| efficientnet-lite0 | 73.97 | 8 | 33.32 | 0 |\n"
+    )
+    write(lab, "edge-ai/tuning-experiments.md", files(lab).text("edge-ai/tuning-experiments.md") + models)
+    pd.testing.assert_frame_equal(tuning_study(files(lab)), sweep)
+
+
 def test_the_summary_is_written_from_the_numbers(lab: Path) -> None:
     report = build(files(lab))
     figures = report.figures.set_index("measure")["value"]

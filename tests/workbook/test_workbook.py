@@ -9,6 +9,7 @@ taint has: notebook 02 declares it, records it, and notebooks 03 to 06 must tole
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import shutil
@@ -90,6 +91,33 @@ def test_every_cell_ran_and_checked_outputs_reproduce(run_on_disk: Path, name: s
         assert not [o for o in ran.outputs if o.output_type == "error"], ran.source
         if dict(find_comment_markers(reference.source)).get("check"):
             assert _compared(ran.outputs) == _compared(reference.outputs), ran.source
+
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+PROGRESS_MODELS = {"FloatProgressModel", "IntProgressModel"}
+WAITING = {"02-expansion", "03-workload", "04-storage", "05-edge-ai", "06-operations"}  # notebooks with bars
+
+
+def progress_bars(notebook: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every progress bar in a notebook's saved widget state, named by the text tqdm shows beside it."""
+    state: dict[str, Any] = notebook["metadata"].get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    labels = {}
+    for box in (m["state"] for m in state.values() if m["model_name"] == "HBoxModel"):
+        children = [c.removeprefix("IPY_MODEL_") for c in box.get("children", [])]
+        texts = [
+            state[c]["state"].get("value", "") for c in children if state.get(c, {}).get("model_name") == "HTMLModel"
+        ]
+        labels.update(dict.fromkeys(children, html.unescape(" ".join(texts)).replace("\N{FIGURE SPACE}", " ")))
+    return [(labels.get(key, key), m["state"]) for key, m in state.items() if m["model_name"] in PROGRESS_MODELS]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_progress_bar_ended_complete_and_not_red(run_on_disk: Path, name: str) -> None:
+    bars = progress_bars(json.loads((run_on_disk / "notebooks" / f"{name}.ipynb").read_text()))
+    assert bool(bars) == (name in WAITING)
+    # ipywidgets' defaults (FloatProgress: value 0, max 100) where the saved state leaves one out
+    ended = [(label, s.get("value", 0.0), s.get("max", 100.0), s.get("bar_style", "")) for label, s in bars]
+    assert [e for e in ended if e[1] != e[2] or e[3] == "danger"] == []
 
 
 def test_a_parameter_one_notebook_declares_reaches_those_that_read_it(run_on_disk: Path) -> None:

@@ -216,6 +216,10 @@ def wait(lab: Lab, nodes: list[str], progress: bool = True) -> dict[str, str]:
             interval=min(5.0 / lab.cluster.speed, 1.0),
             progress=progress,
             pods=Pods(lab.cluster.core, NAMESPACE, f"app={APP}", "fio_image"),
+            counts=lambda ended: (
+                sum(state == "Complete" for state in ended.values()),
+                len(nodes),
+            ),  # a failed one: red
         )
     except WaitTimeout as late:  # the Jobs still running are reported as such
         return dict(late.last.value)

@@ -432,19 +432,20 @@ def _failed_mount(lab: Lab, pod: client.V1Pod) -> datetime | None:
 
 
 def _held_by_mount(lab: Lab, experiment: Experiment, old_uid: str) -> client.V1Pod | Pending:
-    """The replacement of `old_uid`, once it waits in ContainerCreating with a FailedMount event."""
+    """The replacement of `old_uid`, once it waits in ContainerCreating with a FailedMount event (before:
+    how far along, recreated then held)."""
     try:
         pod = lab.cluster.core.read_namespaced_pod(POD, NAMESPACE)
     except ApiError as error:
         if error.status != 404:
             raise
-        return Pending(seen=f"{POD} not yet recreated")
+        return Pending(0, 2, f"{POD} not yet recreated")
     if pod.metadata.uid == old_uid:
-        return Pending(seen=f"{POD} still the old pod")
+        return Pending(0, 2, f"{POD} still the old pod")
     waiting = [s.state.waiting.reason for s in pod.status.container_statuses or [] if s.state and s.state.waiting]
     when = _failed_mount(lab, pod)
     if when is None or waiting != ["ContainerCreating"]:
-        return Pending(seen=f"{POD} {', '.join(waiting) or pod.status.phase}, no FailedMount yet")
+        return Pending(1, 2, f"{POD} {', '.join(waiting) or pod.status.phase}, no FailedMount yet")
     experiment.mark("FailedMount (ContainerCreating)", when)
     return pod
 

@@ -102,18 +102,20 @@ def manifest() -> dict[str, Any]:
 
 
 def _crashing(lab: Lab) -> client.V1Pod | Pending:
+    """The pod once in CrashLoopBackOff; before, how far along: created, crashed once, backing off."""
     try:
         pod = lab.cluster.core.read_namespaced_pod(POD, NAMESPACE)
     except ApiError as error:
         if error.status != 404:
             raise
-        return Pending(seen=f"{POD} not created yet")
+        return Pending(0, 3, f"{POD} not created yet")
     for status in pod.status.container_statuses or []:
         waiting = status.state.waiting.reason if status.state and status.state.waiting else ""
-        if waiting == "CrashLoopBackOff" and status.last_state and status.last_state.terminated:
+        crashed = status.last_state is not None and status.last_state.terminated is not None
+        if waiting == "CrashLoopBackOff" and crashed:
             return pod
-        return Pending(seen=f"{POD} {waiting or 'running'}, restarts {status.restart_count}")
-    return Pending(seen=f"{POD} {pod.status.phase}")
+        return Pending(1 + crashed, 3, f"{POD} {waiting or 'running'}, restarts {status.restart_count}")
+    return Pending(1, 3, f"{POD} {pod.status.phase}")
 
 
 def run(lab: Lab, progress: bool = True) -> Crash:
@@ -159,19 +161,28 @@ def remove(lab: Lab, progress: bool = True) -> None:
             if error.status != 404:
                 raise
 
+    objects = (
+        (apps.read_namespaced_stateful_set, NAME),
+        (core.read_namespaced_pod, POD),
+        (core.read_namespaced_persistent_volume_claim, CLAIM),
+    )
+
     def gone() -> bool | Pending:
         left = []
-        for read, name in (
-            (apps.read_namespaced_stateful_set, NAME),
-            (core.read_namespaced_pod, POD),
-            (core.read_namespaced_persistent_volume_claim, CLAIM),
-        ):
+        for read, name in objects:
             try:
                 read(name, NAMESPACE)
                 left.append(name)
             except ApiError as error:
                 if error.status != 404:
                     raise
-        return True if not left else Pending(seen=", ".join(left))
+        return True if not left else Pending(len(objects) - len(left), len(objects), ", ".join(left))
 
-    wait_for(gone, f"{NAME} (as written) removed", REMOVE_TIMEOUT_S, speed=lab.cluster.speed, progress=progress)
+    wait_for(
+        gone,
+        f"{NAME} (as written) removed",
+        REMOVE_TIMEOUT_S,
+        speed=lab.cluster.speed,
+        progress=progress,
+        counts=lambda _: (len(objects), len(objects)),  # all gone, also when the first look found none
+    )
