@@ -9,6 +9,7 @@ came from and its provenance (`cluster`, `local` or `simulated`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 
@@ -106,7 +107,10 @@ def tuning_study(files: LabFiles) -> pd.DataFrame:
     """Notebook 05's sweep, read back from the table in `edge-ai/tuning-experiments.md`, with the chosen
     setting marked and the provenance its inference log records."""
     text = files.text(TUNING)
-    lines = [line for line in text.splitlines() if line.startswith("|")]
+    # The sweep's table is the first; `## Models` below it has a table of its own (other columns).
+    rows = text.splitlines()
+    start = next((i for i, line in enumerate(rows) if line.startswith("|")), len(rows))
+    lines = list(itertools.takewhile(lambda line: line.startswith("|"), rows[start:]))
     if len(lines) < 3:
         raise ArtefactError(TUNING, "holds no results table; rerun notebooks/05-edge-ai.ipynb")
     cells = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
