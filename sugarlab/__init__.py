@@ -11,7 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sugarlab.app.notebook import open_lab
+    from sugarlab.app.notebook import open_lab, stop_simulator
     from sugarlab.kube.errors import ApiError
     from sugarlab.lab.errors import (
         AuthenticationRefused,
@@ -49,7 +49,7 @@ _HOMES = {
         "WaitTimeout",
     ],
     "sugarlab.lab.session": ["Lab"],
-    "sugarlab.app.notebook": ["open_lab"],
+    "sugarlab.app.notebook": ["open_lab", "stop_simulator"],
     "sugarlab.kube.errors": ["ApiError"],
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
@@ -72,6 +72,7 @@ __all__ = [
     "SugarlabError",
     "WaitTimeout",
     "open_lab",
+    "stop_simulator",
 ]
 
 

@@ -153,7 +153,7 @@ def _artefacts(a: Run, b: Run) -> tuple[pd.DataFrame, int]:
 
 def _milestones(a: Run, b: Run) -> pd.DataFrame:
     def verdicts(run: Run) -> dict[str, str]:
-        return {m.title.split(":")[0]: "pass" if m.passed else "FAIL" for m in run.report.milestones}
+        return {m.title.split(":")[0]: m.status for m in run.report.milestones}
 
     va, vb = verdicts(a), verdicts(b)
     return pd.DataFrame({"milestone": list(va), "A": list(va.values()), "B": [vb.get(k, "") for k in va]})

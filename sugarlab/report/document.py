@@ -193,12 +193,13 @@ def build(files: LabFiles) -> Report:
     return Report(files.root, datetime.now(UTC), judged, figures, summary(judged, figures), sections, sources(files))
 
 
-def save(lab: Lab, report: Report) -> Path:
-    """Write `final/milestone-checklist.md` and record the step (passed when every milestone passes)."""
-    path = lab.workspace.write_text(CHECKLIST, report.markdown())
+def save(lab: Lab, report: Report) -> str:
+    """Write `final/milestone-checklist.md` and record the step (passed when every milestone passes); return
+    its path relative to the workspace, as the other notebooks print theirs."""
+    lab.workspace.write_text(CHECKLIST, report.markdown())
     lab.workspace.record_step(
         "milestone checklist",
         report.passed == len(report.milestones),
         f"{report.passed} of {len(report.milestones)} milestones pass",
     )
-    return path
+    return CHECKLIST

@@ -49,7 +49,11 @@ def _milestones(report: Report) -> str:
             f"{html.escape(c.label)}: {inline_html(c.evidence)}</li>"
             for c in milestone.checks
         )
-        mark = '<span class="pass">&#10003;</span>' if milestone.passed else '<span class="fail">&#10007;</span>'
+        mark = {
+            "pass": '<span class="pass">&#10003;</span>',
+            "open": '<span class="open">open</span>',
+            "FAIL": '<span class="fail">&#10007;</span>',
+        }[milestone.status]
         items.append(f"<li>{mark} <strong>{inline_html(milestone.title)}</strong><ul>{checks}</ul></li>")
     return f"<ul>{''.join(items)}</ul>"
 

@@ -1,8 +1,10 @@
 """Tutorial 13's milestone checklist, judged from the lab's artefacts.
 
-Each milestone is a few checks; each check passes or fails with one line of evidence taken from the
-artefacts it names. A missing or unreadable artefact fails only its own check, naming the file and the
-notebook to run, so the checklist always renders.
+Each milestone is a few checks; each check passes, fails, or is open (it found what it looks for, and
+what it found still needs doing) with one line of evidence taken from the artefacts it names. A milestone
+is done only when every check passes: one open or failed check leaves it open. A missing or unreadable
+artefact fails only its own check, naming the file and the notebook to run, so the checklist always
+renders.
 """
 
 from __future__ import annotations
@@ -61,7 +63,19 @@ class Milestone:
 
     @property
     def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
+        """Done: every check passes, none is open or failed."""
+        return all(check.status == "pass" for check in self.checks)
+
+    @property
+    def status(self) -> str:
+        """`pass`, `FAIL` when a check failed, else `open` when a check is open."""
+        statuses = {check.status for check in self.checks}
+        return "FAIL" if "FAIL" in statuses else ("open" if "open" in statuses else "pass")
+
+    @property
+    def unfinished(self) -> list[Check]:
+        """The checks that keep it from being done: failed or open."""
+        return [check for check in self.checks if check.status != "pass"]
 
 
 def _check(

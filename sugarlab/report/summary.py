@@ -33,7 +33,7 @@ def _milestones(milestones: list[Milestone]) -> str:
     passed = [m for m in milestones if m.passed]
     text = f"{len(passed)} of {len(milestones)} milestones pass."
     failing = [
-        f"{m.title.split(':')[0]} ({'; '.join(c.label for c in m.checks if not c.passed)})"
+        f"{m.title.split(':')[0]} ({'; '.join(f'{c.label}: {c.status}' for c in m.unfinished)})"
         for m in milestones
         if not m.passed
     ]

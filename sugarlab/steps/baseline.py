@@ -3,20 +3,25 @@
 Writes `baseline/cluster-inventory.txt` (`kubectl get nodes -o wide` then `kubectl get pods -A -o
 wide`, as the tutorial's two `tee` commands leave it) and `baseline/resource-snapshot.csv` (node
 and pod usage as a real CSV, which later notebooks read back to compare with the grown cluster).
+
+A rerun keeps a baseline that later notebooks used (`kept`): it shows that saved baseline, read back from
+those two files, with the cluster as it is now beside it, each labelled.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 
-from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame
+from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame, parse_table
 from sugarlab.kube.top import diagnosis_markdown, top_nodes, top_pods, top_text_frame
 from sugarlab.lab.cluster import Cluster
 from sugarlab.lab.errors import MetricsUnavailable
 from sugarlab.lab.session import Lab
+from sugarlab.lab.workspace import Workspace
 from sugarlab.views.tables import nodes_table, pods_table
 
 INVENTORY = "baseline/cluster-inventory.txt"
@@ -111,17 +116,76 @@ def users(lab: Lab) -> list[str]:
     return sorted(n for n in later if n and n > lab.workspace.notebook)
 
 
+@dataclass(frozen=True)
+class Kept:
+    """The saved baseline a rerun keeps, as read back from its artefacts."""
+
+    baseline: Baseline
+    taken: str  # when its inventory was written (ISO 8601, UTC), as the workspace recorded it
+    used_by: list[str]
+
+    @property
+    def label(self) -> str:
+        return f"baseline, taken {datetime.fromisoformat(self.taken):%Y-%m-%d %H:%M UTC}"
+
+
+def read_saved(workspace: Workspace) -> Baseline:
+    """The baseline as its artefacts hold it: the inventory's two kubectl tables (kubectl's text columns,
+    `kubectl get nodes -o wide` then `kubectl get pods -A -o wide`) and, when it was written, the snapshot."""
+    chunks: list[list[str]] = []
+    for line in workspace.read_text(INVENTORY).splitlines():
+        if line[:1].isupper():  # a header line (NAME, NAMESPACE) starts the next table
+            chunks.append([])
+        if chunks and line.strip():
+            chunks[-1].append(line)
+    if len(chunks) != 2:
+        raise ValueError(f"{INVENTORY} holds {len(chunks)} kubectl tables; the nodes' and the pods' were expected")
+    nodes, pods = (parse_table("\n".join(chunk)) for chunk in chunks)
+    if not workspace.path(SNAPSHOT).is_file():
+        return Baseline(
+            nodes, pods, None, None, f"The saved baseline has no `{SNAPSHOT}`: it was taken without metrics."
+        )
+    usage = read_snapshot(workspace.read_text(SNAPSHOT))
+    top_nodes = usage[usage["kind"] == "node"].drop(columns=["kind", "namespace", "node"]).reset_index(drop=True)
+    top_pods = usage[usage["kind"] == "pod"][
+        ["namespace", "name", "cpu_cores", "memory_bytes", "timestamp", "provenance"]
+    ]
+    return Baseline(nodes, pods, top_nodes, top_pods.reset_index(drop=True), "")
+
+
+def _keeping(lab: Lab) -> tuple[str, list[str]] | None:
+    """When the saved baseline was taken and who used it, if this run keeps it: later notebooks used it and
+    `retake_baseline` is off (the report compares the grown cluster with it)."""
+    taken = next((a for a in lab.workspace.artefacts() if a.path == INVENTORY), None)
+    used_by = users(lab)
+    if taken is None or not used_by or lab.params.retake_baseline:
+        return None
+    return taken.written_at, used_by
+
+
+def kept(lab: Lab) -> Kept | None:
+    """The saved baseline, read back, when this run keeps it; None when this run takes (or retakes) it."""
+    keeping = _keeping(lab)
+    return Kept(read_saved(lab.workspace), *keeping) if keeping else None
+
+
+def shown(saved: Kept | None, now: Baseline) -> list[tuple[str, Baseline]]:
+    """What notebook 01 displays, each with its label: on a rerun that keeps the baseline, the saved one
+    ("baseline, taken ...") then the cluster now ("now"); otherwise the baseline just taken, once, unlabelled."""
+    return [(saved.label, saved.baseline), ("now", now)] if saved else [("", now)]
+
+
 def save(lab: Lab, baseline: Baseline) -> list[str]:
     """Write the step's artefacts and record the step; return the paths written.
 
     A baseline that later notebooks used is kept, unless `retake_baseline`: the report compares the
     grown cluster with it, and a baseline taken after the expansion would contradict every later figure.
     """
-    taken = next((a for a in lab.workspace.artefacts() if a.path == INVENTORY), None)
-    used_by = users(lab)
-    if taken and used_by and not lab.params.retake_baseline:
+    keeping = _keeping(lab)
+    if keeping:
+        taken, used_by = keeping
         return [
-            f"{INVENTORY} kept: taken {taken.written_at} and used since by {', '.join(used_by)}; "
+            f"{INVENTORY} kept: taken {taken} and used since by {', '.join(used_by)}; "
             "set retake_baseline = True to replace it"
         ]
     written = [INVENTORY]

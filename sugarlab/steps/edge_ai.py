@@ -261,6 +261,28 @@ def infer(http: httpx.Client, image: bytes) -> dict[str, Any]:
     return cast(dict[str, Any], response.json())
 
 
+def answer_table(answer: dict[str, Any]) -> pd.DataFrame:
+    """The service's top classes, best first: class index, label (when the model carries labels), probability."""
+    top = pd.DataFrame(answer["top"])
+    columns = ["index", "label", "probability"] if "label" in top else ["index", "probability"]
+    return top[columns].rename(columns={"index": "class index"})
+
+
+def answer_markdown(answer: dict[str, Any]) -> str:
+    """One answer of the service as a person reads it: the model, its note on what the answers mean (the
+    offline ResNet-50 stand-in's synthetic weights make every class tie), then the top classes as a table."""
+    table = answer_table(answer)
+    labelled = "label" in table
+    lines = [f"**Model:** {answer['model']}, answered in {answer['timing_ms']['total']:.0f} ms", ""]
+    if answer.get("note"):
+        lines += [f"**Note:** {answer['note']}.", ""]
+    if not labelled:
+        lines += ["The model carries no class labels: classes are named by their index.", ""]
+    shown = table.assign(probability=[f"{p:.1%}" for p in table["probability"]])
+    rows: str = shown.to_markdown(index=False, colalign=("right", "left", "right") if labelled else ("right", "right"))
+    return "\n".join([*lines, rows])
+
+
 def log_inference(lab: Lab, answer: dict[str, Any], what: str) -> None:
     text = yaml.safe_dump({"image": what, "provenance": _provenance(lab), "answer": answer}, sort_keys=False)
     lab.workspace.write_text(INFERENCE_LOG, text)

@@ -26,6 +26,7 @@ from PIL import Image
 from sugarlab.payloads.edge_ai.app import create_app
 from sugarlab.payloads.edge_ai.sample_images import encode, synthetic_image, synthetic_jpeg
 from sugarlab.payloads.edge_ai.settings import Settings
+from sugarlab.steps.edge_ai import answer_markdown
 
 DEADLINE = 60.0
 SMALL_JPEG = synthetic_jpeg(320, 240)
@@ -98,6 +99,15 @@ def test_the_offline_resnet50_says_its_answers_are_meaningless() -> None:
     assert ready["batching"].startswith("fixed at 1 in the model file, made dynamic")
     assert answer["model"] == "light_resnet50 (synthetic weights)" and "meaningless" in answer["note"]
     assert all(abs(entry["probability"] - 0.001) < 1e-6 for entry in answer["top"])  # every class ties
+    shown = answer_markdown(answer)  # as notebook 05 shows it: the note plainly above the table, no raw dict
+    head, _, _ = shown.partition("|")
+    assert "**Model:** light_resnet50 (synthetic weights)" in head and f"**Note:** {answer['note']}." in head
+    assert "{" not in shown and "'" not in shown
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")] for line in shown.splitlines() if line.startswith("|")
+    ]
+    assert rows[0] == ["class index", "probability"]
+    assert [probability for _, probability in rows[2:]] == ["0.1%"] * 5
 
 
 def _biased_model(path: Path, bias: list[float]) -> Path:

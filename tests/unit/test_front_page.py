@@ -97,6 +97,8 @@ def test_the_security_line_says_pass_only_when_every_item_passes(run_dir: Path) 
     line = re.search(r"<li>(<span[^>]*>[^<]*</span>) operations/security-checklist.md drafted:[^<]*", page)
     assert line and line.group(1) == '<span class="open">open</span>'
     assert "worker-a: failed (1 of 5 items)" in line.group(0)
+    assert '<span class="open">open</span> <strong>Advanced roadmap update' in page  # its milestone is open, not ticked
+    assert "Milestone checklist: 2 of 3 pass" in page
     write(run_dir / "lab", "operations/security-checklist.md", security_checklist())
     assert '<span class="pass">pass</span> operations/security-checklist.md drafted' in front_page(run_dir)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import nbformat
 import papermill
 
 from sugarlab.report.figures import UNRECORDED_NODE
@@ -27,6 +28,12 @@ def test_notebook_07_judges_a_hand_made_workspace(tmp_path: Path, stop_later: Ca
     finally:
         stop_later(workspace)  # notebook 07 opened its lab on the workspace's simulated cluster
     checklist = (workspace / "final/milestone-checklist.md").read_text()
+    printed = [
+        "".join(o.get("text", "") for o in cell.outputs)
+        for cell in nbformat.read(tmp_path / "07-report.ipynb", as_version=4).cells
+        if "report.save(" in cell.source
+    ]
+    assert printed == ["final/milestone-checklist.md\n"]  # relative to the workspace, as 01 to 06 print theirs
     cells = [
         [cell.strip() for cell in line.strip().strip("|").split("|")]
         for line in checklist.splitlines()

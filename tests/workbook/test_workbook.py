@@ -204,11 +204,16 @@ def test_the_report_is_the_front_page_and_judges_every_milestone(archived_run: t
     checklist = (run_dir / "lab" / "final" / "milestone-checklist.md").read_text()
     marks = {line.split("**")[1].split(":")[0]: line[3] for line in checklist.splitlines() if line.startswith("- [")}
     ran = set(NOTEBOOKS)  # a milestone passes once the notebooks that leave its evidence are in the workbook
+    # The simulator's nodes are fresh Raspberry Pi OS images, which the SSH audit finds open (password logins):
+    # the security checklist is drafted, its line `open`, so the roadmap milestone stays open.
     assert marks == {
         "Multi-node prototype": "x",
         "Failure-injection exercise": "x" if "04-storage" in ran else " ",
-        "Advanced roadmap update": "x" if {"05-edge-ai", "06-operations"} <= ran else " ",
+        "Advanced roadmap update": " ",
     }, checklist
+    for block in checklist.split("\n## ")[0].split("\n- [")[1:]:  # ticked only when every line under it passes
+        lines = [line for line in block.splitlines()[1:] if line.startswith("  - ")]
+        assert (block[0] == "x") == all(line.startswith("  - pass: ") for line in lines), block
     page = (run_dir / "index.html").read_text()
     assert page.index("Milestone checklist") < page.index("<h2>Notebooks</h2>")
     assert all(f'<a href="html/{name}.html">{name}</a>' in page for name in NOTEBOOKS)

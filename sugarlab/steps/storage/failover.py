@@ -607,6 +607,18 @@ def timeline(experiments: list[Experiment]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["experiment", "event", "at", "after_s"])
 
 
+def outcomes_markdown(experiments: list[Experiment]) -> str:
+    """One line per experiment for notebook 04: its events in seconds after the failure, its notes and its
+    verdict (`storage/failover-report.md` keeps each experiment's full timeline and evidence)."""
+    lines = []
+    for e in experiments:
+        events = ", ".join(f"{what} {(when - e.started).total_seconds():.0f} s" for what, when in e.events)
+        moved = f" ({e.node_before} → {e.node_after})" if e.node_before else ""
+        told = "".join(f"{part}; " for part in (events, *e.notes) if part)
+        lines.append(f"- **{e.name}**{moved}: {told}**{e.verdict}**")
+    return "\n".join(lines)
+
+
 def marks(experiments: list[Experiment]) -> list[FailureMark]:
     """The experiments that ran, as the rows plot marks them (`views.figures.failover_rows_figure`)."""
     return [FailureMark(e.name, e.started, e.at("Ready")) for e in experiments if e.timeline]
