@@ -254,43 +254,11 @@ def test_key_figures_are_the_artefacts_numbers_with_their_provenance(lab: Path) 
     assert set(figures["provenance"]) == {"simulated", "local"}
 
 
-MODELS = """
-## Models
-
-The chosen setting with each model: a lone request's p50 through the service proxy, and the throughput under load.
-
-| model                                  |   p50_ms_alone |   model_floor_ms |   concurrency |   throughput_rps |   errors |
-|:---------------------------------------|---------------:|-----------------:|--------------:|-----------------:|---------:|
-| efficientnet-lite0 (trained, ImageNet) |         148.62 |            20.49 |             8 |            18.41 |        0 |
-| light_resnet50 (synthetic weights)     |         327.95 |           251.80 |             8 |             4.02 |        0 |
-"""
-
-
-def test_the_sweep_is_read_without_the_models_table_below_it(lab: Path) -> None:
-    sweep = tuning_study(files(lab))
-    tuning = (lab / "edge-ai/tuning-experiments.md").read_text()
-    write(lab, "edge-ai/tuning-experiments.md", tuning + MODELS)  # as notebook 05 writes it since its `## Models`
-    study = tuning_study(files(lab))
-    assert len(study) == len(sweep) and "model" not in study
-    assert list(study["concurrency"]) == list(sweep["concurrency"]) and set(study["concurrency"]) == {1, 8}
-    assert "with 8 requests in flight" in build(files(lab)).summary[3]
-
-
 def test_the_chosen_tuning_setting_is_marked_once_per_concurrency(lab: Path) -> None:
     study = tuning_study(files(lab))
     chosen = study[study["chosen"]]
     assert list(chosen["concurrency"]) == [1, 8]
     assert set(chosen["intra_op_threads"]) == {1} and set(chosen["max_batch"]) == {4}
-
-
-def test_the_tuning_study_is_the_sweeps_table_not_the_models_after_it(lab: Path) -> None:
-    sweep = tuning_study(files(lab))
-    models = (
-        "\n## Models\n\n| model | p50_ms_alone | concurrency | throughput_rps | errors |\n"
-        "|:--|--:|--:|--:|--:|\n| efficientnet-lite0 | 73.97 | 8 | 33.32 | 0 |\n"
-    )
-    write(lab, "edge-ai/tuning-experiments.md", files(lab).text("edge-ai/tuning-experiments.md") + models)
-    pd.testing.assert_frame_equal(tuning_study(files(lab)), sweep)
 
 
 def test_the_summary_is_written_from_the_numbers(lab: Path) -> None:
