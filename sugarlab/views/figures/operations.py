@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sugarlab.views.figures.ticks import label_log_axis
+
 BINS = ("1min", "5min", "15min", "1h", "6h", "1D")  # the first that gives at most MAX_BINS bars
 MAX_BINS = 120
 
@@ -27,6 +29,7 @@ def fio_results_figure(measured: pd.DataFrame) -> Figure:
     for name, marker in zip(percentiles, "o^sD", strict=False):  # markers to spare: a frame may hold fewer percentiles
         latency.plot(frame[f"clat_{name}_us"] / 1000, labels, marker=marker, linestyle="", label=name.replace("_", "."))
     latency.set_xscale("log")
+    label_log_axis(latency.xaxis)
     latency.set_xlabel("completion latency, ms (log scale)")
     latency.legend(fontsize="small")
     figure.suptitle(f"fio per node: {', '.join(workloads) or 'no results'} ({provenance})")
