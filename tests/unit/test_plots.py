@@ -82,3 +82,11 @@ def test_fio_latency_ticks_are_plain_numbers_that_never_overlap(latencies_ms: li
     assert texts and all(re.fullmatch(r"[0-9][0-9,]*(\.[0-9]+)?", t) for t in texts), texts  # never 2x10^1
     boxes = sorted((t.get_window_extent(renderer) for t in shown), key=lambda box: box.x0)
     assert all(left.x1 < right.x0 for left, right in itertools.pairwise(boxes)), texts
+
+
+def test_fio_figure_of_nodes_that_all_failed_says_so() -> None:
+    failed = fio_rows([1.0, 1.0]).assign(iops=float("nan"), clat_p50_us=float("nan"), clat_p95_us=float("nan"))
+    failed = failed.assign(clat_p99_us=float("nan"), clat_p99_9_us=float("nan"))
+    figure = fio_results_figure(failed)
+    FigureCanvasAgg(figure).draw()  # type: ignore[no-untyped-call]
+    assert [t.get_text() for t in figure.axes[0].texts] == ["no result", "no result"]
