@@ -101,6 +101,15 @@ def pods_table(pods: pd.DataFrame) -> TextTable:
     return kubectl_table(pods, POD_COLUMNS)
 
 
+def tail(table: str, rows: int) -> TextTable:
+    """A kubectl table's header and its last `rows` rows: the newest of a long table (the cluster's events),
+    every line whole and its columns still named, where cutting the text by characters splits a line."""
+    if rows < 1:
+        raise ValueError(f"rows: at least 1 row is shown, not {rows}")
+    lines = table.splitlines(keepends=True)
+    return TextTable("".join(lines[:1] + lines[1:][-rows:]))
+
+
 def _millicores(cores: float) -> str:
     # Quantity.MilliValue() rounds up; round() first so 0.1 core does not become 101m.
     return "<unknown>" if math.isnan(cores) else f"{math.ceil(round(cores * 1000, 6))}m"

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from sugarlab.kube.inventory import nodes_frame, pods_frame
-from sugarlab.views.tables import TextTable, kubectl_table, nodes_table, pods_table, top_table
+from sugarlab.views.tables import TextTable, kubectl_table, nodes_table, pods_table, tail, top_table
 
 DATA = Path(__file__).parents[1] / "data"
 NOW = datetime(2025, 8, 10, 12, 0, tzinfo=UTC)
@@ -148,3 +149,13 @@ def test_tables_are_still_strings_that_print_and_save_as_kubectl_prints() -> Non
     table = nodes_table(nodes_frame(raspi_nodes(), NOW))
     assert isinstance(table, TextTable) and isinstance(table, str)
     assert str(table) == (DATA / "kubectl-get-nodes-wide.txt").read_text()
+
+
+def test_tail_keeps_the_header_and_the_newest_rows_whole() -> None:
+    table = kubectl_table(pd.DataFrame({"name": [f"event-{i}" for i in range(50)]}), ["name"])
+    shown = tail(table, 3)
+    assert isinstance(shown, TextTable)
+    assert shown == "NAME\nevent-47\nevent-48\nevent-49\n"
+    assert tail("No resources found\n", 3) == "No resources found\n"
+    with pytest.raises(ValueError, match="at least 1 row"):
+        tail(table, 0)
