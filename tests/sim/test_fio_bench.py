@@ -94,7 +94,7 @@ def test_installed_fio_runs_for_real_and_is_labelled_local(
     assert '"cut_from": {' in raw and "not a Raspberry Pi figure" in raw
     assert row.shortened == "--runtime=60 --size=1G cut to --runtime=3 --size=16M"
     caption = fio_bench.summary(results).attrs["caption"]  # said under notebook 06's table
-    assert row.shortened in caption and "runtime_s is the cut run's" in caption
+    assert row.shortened in caption and "runtime_s is the capped run's" in caption
     assert not list((lab.workspace.root / ".sugarlab" / "sim" / "fio").glob("*/data"))  # test file removed
 
 

@@ -43,7 +43,7 @@ def test_the_simulators_cut_is_said_under_the_table_with_how_much_and_why() -> N
     assert simulated[fio_bench.SHORTENED].tolist() == ["--runtime=60 --size=1G cut to --runtime=3 --size=16M"]
     caption = fio_bench.summary(simulated).attrs[CAPTION]
     assert "--runtime=60 --size=1G cut to --runtime=3 --size=16M" in caption
-    assert "runtime_s is the cut run's" in caption and "not a Raspberry Pi's" in caption
+    assert "runtime_s is the capped run's" in caption and "not a Raspberry Pi's" in caption
     assert "fio_runs.py" in caption  # where the cut is made
     assert caption in frame_html(fio_bench.summary(simulated))
 

@@ -333,10 +333,10 @@ def shortened_caption(results: pd.DataFrame) -> str:
         return ""
     return (
         f"Shortened by the simulator: {'; '.join(cuts)}. The simulator runs fio for real on the machine "
-        "running it (provenance local) and cuts every run (sugarlab/sim/kubelet/fio_runs.py, local_argv), so "
-        "that a rehearsal spends neither a real minute nor a gigabyte of that one disk on each node: runtime_s "
-        "is the cut run's, and the figures are that machine's disk, not a Raspberry Pi's. On your cluster fio "
-        "runs as planned."
+        "running it (provenance local) and caps each run's size and runtime (sugarlab/sim/kubelet/fio_runs.py, "
+        "local_argv), so that a rehearsal, whose clock runs faster than real time, neither waits a real minute "
+        "nor writes a gigabyte to that one disk for each node: runtime_s is the capped run's, and the figures "
+        "are that machine's disk, not a Raspberry Pi's. On your cluster fio runs as planned."
     )
 
 
