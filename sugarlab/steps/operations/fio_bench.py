@@ -251,10 +251,9 @@ def shortened(report: dict[str, Any]) -> str:
     `cut_from` (`sugarlab.sim.kubelet.fio_runs.local_argv`), and those fio ran with, from fio's own
     `job options`. "" when nothing was cut, as in any real fio report."""
     cut = _note(report).get("cut_from") or {}
-    jobs = report.get("jobs") or [{}]
-    ran = jobs[0].get("job options") or {}
     if not cut:
         return ""
+    ran = (report.get("jobs") or [{}])[0].get("job options") or {}
     asked = " ".join(f"--{key}={value}" for key, value in sorted(cut.items()))
     used = " ".join(f"--{key}={ran.get(key, '?')}" for key in sorted(cut))
     return f"{asked} cut to {used}"
