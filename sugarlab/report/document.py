@@ -26,7 +26,7 @@ from sugarlab.report.summary import summary
 from sugarlab.steps.operations import fio_bench
 from sugarlab.steps.operations.fio_output import measured
 from sugarlab.views.figures import baseline_comparison_figure, fio_results_figure, png_bytes, tuning_latency_figure
-from sugarlab.views.readable import readable_frame
+from sugarlab.views.readable import caption_html, readable_frame
 
 CHECKLIST = "final/milestone-checklist.md"
 
@@ -49,7 +49,10 @@ class Section:
         parts = [f"<h3>{html.escape(self.title)}</h3>"]
         if self.problem:
             parts.append(f"<p><strong>Not available:</strong> {inline_html(self.problem)}</p>")
-        parts += [breakable_headers(readable_frame(frame).to_html(index=False, na_rep="")) for frame in self.frames]
+        parts += [
+            breakable_headers(readable_frame(frame).to_html(index=False, na_rep="")) + caption_html(frame)
+            for frame in self.frames
+        ]
         picture = (
             png(self.figure)
             if self.figure is not None

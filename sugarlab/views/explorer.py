@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pandas as pd
 
-from sugarlab.views.readable import readable_frame
+from sugarlab.views.readable import frame_html
 
 ALL = "all"
 
@@ -42,6 +42,7 @@ def pod_explorer(pods: pd.DataFrame, top_pods: pd.DataFrame | None = None) -> wi
 
     The frames are rendered into an HTML widget rather than captured by an Output widget: headless
     executors (nbclient, nbval) track Output widgets' messages, and that tracking can stall a run.
+    Pod names stay on one line; the tables scroll sideways in the widget (`readable.frame_html`).
     """
     namespace = widgets.Dropdown(options=options(pods, "namespace"), value=ALL, description="namespace")
     node = widgets.Dropdown(options=options(pods, "node"), value=ALL, description="node")
@@ -51,7 +52,7 @@ def pod_explorer(pods: pd.DataFrame, top_pods: pd.DataFrame | None = None) -> wi
         shown = [filter_pods(pods, namespace.value, node.value)]
         if top_pods is not None:
             shown.append(filter_top_pods(top_pods, pods, namespace.value, node.value))
-        table.value = "".join(readable_frame(frame).to_html(index=False) for frame in shown)
+        table.value = "".join(frame_html(frame) for frame in shown)
 
     namespace.observe(refresh, names="value")
     node.observe(refresh, names="value")

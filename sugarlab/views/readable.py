@@ -3,10 +3,14 @@
 `readable_frame` applies these by column name (`*_bytes` as MiB/GiB, `*_s`/`*_seconds` and timedeltas
 as durations, `iops` and counts with thousands separators), so every table the notebooks and the
 report show reads the same way; the frames written to CSV keep their raw numbers.
+
+In HTML (`frame_html`) a cell that is one word (a pod name, an image, an address) stays on one line and
+the table scrolls sideways instead, and a frame's `attrs["caption"]` is shown under it.
 """
 
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -20,6 +24,11 @@ _COUNT = re.compile(
 )
 _DURATION = re.compile(r"(_s|_seconds|^seconds|^after \(s\))$")
 _BYTES = re.compile(r"(_bytes|^bytes)$")
+CAPTION = "caption"  # key of `DataFrame.attrs`: a note that belongs under the frame wherever it is shown
+# JupyterLab gives every cell of an HTML output `white-space: normal` (@jupyterlab/rendermime,
+# style/base.css, `.jp-RenderedHTMLCommon td`), so a narrow output breaks `metrics-server-5985cbc9d7-xk2lp`
+# at its hyphens over three lines; an inline style wins over it, and JupyterLab's sanitizer keeps it.
+_WORD_CELL = re.compile(r"<(td|th)>([^<\s]+)</\1>")
 
 
 def _missing(value: object) -> bool:
@@ -107,13 +116,31 @@ def readable_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+def unbroken_words(table: str) -> str:
+    """Table HTML whose one-word cells (names, images, addresses, numbers) never wrap; cells of several
+    words still wrap at their spaces."""
+    return _WORD_CELL.sub(lambda m: f'<{m[1]} style="white-space: nowrap">{m[2]}</{m[1]}>', table)
+
+
+def caption_html(frame: pd.DataFrame) -> str:
+    """The frame's `attrs["caption"]` as a paragraph to put under it; "" when it has none."""
+    caption = frame.attrs.get(CAPTION)
+    return f"<p><em>{html.escape(str(caption), quote=False)}</em></p>" if caption else ""
+
+
+def frame_html(frame: pd.DataFrame, index: bool = False) -> str:
+    """`frame` as readable HTML that scrolls sideways rather than breaking names, with its caption."""
+    table = unbroken_words(readable_frame(frame).to_html(index=index))
+    return f'<div style="overflow-x: auto">{table}</div>{caption_html(frame)}'
+
+
 def _frame_html(frame: pd.DataFrame) -> str | None:
     """The frame's HTML for IPython; None (IPython's own rendering) should a frame defeat the formatting."""
     try:
-        html: str = readable_frame(frame)._repr_html_()
-        return html
+        table: str = readable_frame(frame)._repr_html_()
     except (TypeError, ValueError):
         return None
+    return unbroken_words(table) + caption_html(frame)
 
 
 def show_frames_readably() -> None:

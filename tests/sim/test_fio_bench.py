@@ -43,6 +43,7 @@ def test_every_node_is_measured_on_itself_from_the_modelled_media(
     iops = dict(zip(results["node"], results["read_iops"], strict=True))
     assert iops["sugarkube1"] < iops["sugarkube2"] < iops["sugarkube0"]
     assert (results["runtime_ms"] == 60_000).all() and (results["ioengine"] == "libaio").all()
+    assert "caption" not in fio_bench.summary(results).attrs  # modelled as planned: nothing to explain
     assert raw.count("==> sugarkube") == 3 and '"fio version": "fio-3.33"' in raw
     written = pd.read_csv(lab.workspace.path(fio_bench.RESULTS))
     assert list(written["node"]) == list(results["node"]) and "read_clat_p99_9_us" in written
@@ -91,6 +92,9 @@ def test_installed_fio_runs_for_real_and_is_labelled_local(
     # so the bound tells the cut run from the 60 s one without timing the machine.
     assert row.read_iops > 100 and row.runtime_ms < 30_000
     assert '"cut_from": {' in raw and "not a Raspberry Pi figure" in raw
+    assert row.shortened == "--runtime=60 --size=1G cut to --runtime=3 --size=16M"
+    caption = fio_bench.summary(results).attrs["caption"]  # said under notebook 06's table
+    assert row.shortened in caption and "runtime_s is the capped run's" in caption
     assert not list((lab.workspace.root / ".sugarlab" / "sim" / "fio").glob("*/data"))  # test file removed
 
 

@@ -44,6 +44,7 @@ class Loaded:
     images: list[dict[str, Any]] = field(default_factory=list)  # src (its start), complete, width
     text: str = ""  # document.body.innerText
     overflow: int = 0  # CSS pixels the page is wider than the window
+    value: Any = None  # what `load`'s `evaluate` expression returned
 
     @property
     def broken_images(self) -> list[dict[str, Any]]:
@@ -68,8 +69,9 @@ class Browser:
                 return result
             events.append(message)
 
-    def load(self, page: Path, width: int = 1280, media: str = "screen") -> Loaded:
-        """`page` in a window `width` CSS pixels wide (1280: a laptop), for `media` screen or print."""
+    def load(self, page: Path, width: int = 1280, media: str = "screen", evaluate: str = "null") -> Loaded:
+        """`page` in a window `width` CSS pixels wide (1280: a laptop), for `media` screen or print; the
+        JavaScript expression `evaluate` is run once it loaded (its value must be JSON)."""
         request = urllib.request.Request(f"http://127.0.0.1:{self.port}/json/new?about:blank", method="PUT")
         with urllib.request.urlopen(request, timeout=DEADLINE) as answer:
             target = json.load(answer)
@@ -101,13 +103,18 @@ class Browser:
                 returnByValue=True,
                 expression=("document.documentElement.scrollWidth - document.documentElement.clientWidth"),
             )
+            value = self._call(ws, "Runtime.evaluate", events, expression=evaluate, returnByValue=True)
         failed = [
             f"{e['params'].get('requestId')}: {e['params'].get('errorText')}"
             for e in events
             if e.get("method") == "Network.loadingFailed"
         ]
         return Loaded(
-            failed, json.loads(images["result"]["value"]), text["result"]["value"], int(overflow["result"]["value"])
+            failed,
+            json.loads(images["result"]["value"]),
+            text["result"]["value"],
+            int(overflow["result"]["value"]),
+            value["result"].get("value"),
         )
 
 

@@ -47,7 +47,15 @@ def test_widget_sits_on_the_given_frames() -> None:
     assert list(node.options) == [ALL, "<none>", "pi-a", "pi-b"]
     table = box.children[1]
     assert "metrics-server-1" in table.value
-    assert "<td>0.00400</td>" in table.value and "0.004000" not in table.value  # numbers as people read them
+    assert ">0.00400</td>" in table.value and "0.004000" not in table.value  # numbers as people read them
     namespace.value = "lab-scale"
     node.value = "pi-b"
     assert "stress-a" in table.value and "metrics-server-1" not in table.value
+
+
+def test_pod_names_stay_on_one_line_and_the_tables_scroll_sideways() -> None:
+    long_name = "metrics-server-5985cbc9d7-xk2lp"
+    pods = PODS.assign(name=[long_name, *PODS["name"][1:]])
+    html = pod_explorer(pods).children[1].value
+    assert f'<td style="white-space: nowrap">{long_name}</td>' in html
+    assert html.startswith('<div style="overflow-x: auto">') and html.count("<table") == 1

@@ -92,8 +92,21 @@ def test_a_notebook_shows_every_frame_readably_and_uncut() -> None:
             formatted, _ = formatter.format(frame)
             page = formatted["text/html"]
             assert command.replace('"', "&quot;") in page or command in page  # not cut at 50 characters
-            assert "<td>19,220</td>" in page and "<td>15 s</td>" in page and "<td>1.39 GiB</td>" in page
+            assert ">19,220</td>" in page and "<td>15 s</td>" in page and "<td>1.39 GiB</td>" in page
+            assert '<td style="white-space: nowrap">worker-a</td>' in page  # a name never breaks at its hyphen
+            assert "<td>sudo sh -c " in page  # words wrap at their spaces as before
             assert frame["iops"].iloc[0] == 19219.6  # the frame itself keeps its numbers
         finally:
             formatter.formatters["text/html"].pop(pd.DataFrame, None)
             InteractiveShell.clear_instance()
+
+
+def test_a_frames_caption_shows_under_it_escaped_and_a_frame_without_one_adds_nothing() -> None:
+    from sugarlab.views.readable import CAPTION, caption_html, frame_html
+
+    frame = pd.DataFrame({"node": ["sugarkube0"], "runtime_s": [3.0]})
+    assert caption_html(frame) == "" and "<p>" not in frame_html(frame)
+    frame.attrs[CAPTION] = "cut to --runtime=3 <on the simulator>"
+    page = frame_html(frame)
+    assert page.endswith("<p><em>cut to --runtime=3 &lt;on the simulator&gt;</em></p>")
+    assert page.index("</table>") < page.index("<p><em>")

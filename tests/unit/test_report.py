@@ -406,3 +406,12 @@ def test_a_named_worker_that_is_not_ready_is_no_worker_of_the_expansion(lab: Pat
         not passed
         and "1 Ready worker(s) of the expansion: worker-a (already a member); not Ready: worker-b" in evidence
     )
+
+
+def test_the_fio_section_says_under_its_table_when_the_simulator_cut_fio_short(lab: Path) -> None:
+    assert "Shortened by the simulator" not in build(files(lab)).section("fio per node")._repr_html_()
+    cut = "--runtime=60 --size=1G cut to --runtime=3 --size=16M"
+    results = pd.read_csv(lab / "operations" / "fio-results.csv").assign(shortened=cut)
+    write(lab, "operations/fio-results.csv", results.to_csv(index=False))
+    page = build(files(lab)).section("fio per node")._repr_html_()
+    assert f"<p><em>Shortened by the simulator: {cut}." in page and page.index("</table>") < page.index("<p><em>")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import copy
+import html
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from sugarlab.kube.inventory import nodes_frame, pods_frame
-from sugarlab.views.tables import kubectl_table, nodes_table, pods_table, top_table
+from sugarlab.views.tables import TextTable, kubectl_table, nodes_table, pods_table, tail, top_table
 
 DATA = Path(__file__).parents[1] / "data"
 NOW = datetime(2025, 8, 10, 12, 0, tzinfo=UTC)
@@ -118,3 +121,41 @@ def test_unknown_node_metrics_print_unknown() -> None:
         }
     )
     assert top_table(top).splitlines()[1].split() == ["worker-b"] + ["<unknown>"] * 4
+
+
+def test_a_notebook_shows_a_table_unwrapped_escaped_and_unlinked_with_its_text_beside() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    pod = json.loads((DATA / "k3s-pod-helm-install-completed.json").read_text())
+    text = nodes_table(nodes_frame(raspi_nodes(), NOW)) + pods_table(pods_frame([pod], NOW))
+    shell = InteractiveShell.instance()
+    try:
+        assert shell.display_formatter is not None
+        formatted, _ = shell.display_formatter.format(TextTable(text))
+    finally:
+        InteractiveShell.clear_instance()
+    assert formatted["text/plain"] == text  # headless reports read the table as kubectl printed it
+    page = formatted["text/html"]
+    pre = re.fullmatch(r'<pre style="([^"]*)">(.*)</pre>', page, re.DOTALL)
+    assert pre is not None
+    style = dict(rule.split(": ") for rule in pre[1].split("; "))
+    assert style["white-space"] == "pre" and style["overflow-x"] == "auto" and style["word-break"] == "normal"
+    assert html.unescape(pre[2]) == text  # every line whole, nothing added
+    assert "&lt;none&gt;" in pre[2] and "<none>" not in pre[2] and "containerd://2.0.5-k3s2" in pre[2]
+    assert "<a" not in page
+
+
+def test_tables_are_still_strings_that_print_and_save_as_kubectl_prints() -> None:
+    table = nodes_table(nodes_frame(raspi_nodes(), NOW))
+    assert isinstance(table, TextTable) and isinstance(table, str)
+    assert str(table) == (DATA / "kubectl-get-nodes-wide.txt").read_text()
+
+
+def test_tail_keeps_the_header_and_the_newest_rows_whole() -> None:
+    table = kubectl_table(pd.DataFrame({"name": [f"event-{i}" for i in range(50)]}), ["name"])
+    shown = tail(table, 3)
+    assert isinstance(shown, TextTable)
+    assert shown == "NAME\nevent-47\nevent-48\nevent-49\n"
+    assert tail("No resources found\n", 3) == "No resources found\n"
+    with pytest.raises(ValueError, match="at least 1 row"):
+        tail(table, 0)

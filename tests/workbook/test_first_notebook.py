@@ -17,9 +17,10 @@ BASELINE = Path(__file__).parents[2] / "notebooks" / "01-baseline.ipynb"
 
 
 def _committed_inventory() -> list[str]:
-    """The node and pod tables notebook 01 keeps from seed 7 (its checked cells)."""
+    """The node and pod tables notebook 01 keeps from seed 7 (its checked cells), printed (a stream's
+    text) or displayed (a result's plain text)."""
     cells = [c for c in nbformat.read(BASELINE, as_version=4).cells if "NBVAL_CHECK_OUTPUT" in c.source]
-    return ["".join(o.get("text", "") for o in cell.outputs) for cell in cells]
+    return ["".join(o.get("text") or o.get("data", {}).get("text/plain", "") for o in cell.outputs) for cell in cells]
 
 
 def test_another_seed_makes_another_cluster(tmp_path: Path) -> None:

@@ -12,7 +12,10 @@ synchronous default (psync) and caps the depth at 1; the Jobs here use `libaio` 
 
 Provenance: `cluster` on a live cluster. On the simulator the report itself says what it is (its
 `"sugarlab"` object, see `sugarlab.sim.world.fio`): `local` when real fio ran on this machine, `simulated`
-when the node's storage medium was modelled.
+when the node's storage medium was modelled. A local run is cut short (`sugarlab.sim.kubelet.fio_runs`,
+`local_argv`: at most 16 MiB for at most 3 s); the results' `shortened` column says from what to what, and
+the summary's caption says it under the table. Real fio never adds that object, so on a live cluster the
+column is empty and nothing is said.
 """
 
 from __future__ import annotations
@@ -33,12 +36,14 @@ from sugarlab.lab.errors import FioOutputError, ParameterError, WaitTimeout
 from sugarlab.lab.params import LabParams
 from sugarlab.lab.session import Lab, Verdict
 from sugarlab.steps.operations.fio_output import COLUMNS, PERCENTILES, fio_command, measured, parse_fio
+from sugarlab.views.readable import CAPTION
 
 NAMESPACE, APP = "lab-scale", "fio-benchmark"
 MOUNT = "/data"
 MANIFESTS = "workloads/lab-scale/fio-benchmark-jobs.yaml"
 REPORT, RESULTS = "operations/fio-report.log", "operations/fio-results.csv"
-RESULT_COLUMNS = [*COLUMNS, "medium", "diagnosis"]
+RESULT_COLUMNS = [*COLUMNS, "medium", "diagnosis"]  # what the report requires of operations/fio-results.csv
+SHORTENED = "shortened"  # written after them; results written before it existed lack it
 MEDIUM_ANNOTATION = "sim.sugarlab.io/storage-medium"  # read by the simulator's fio (sugarlab.sim.world.fio)
 HOSTNAME = "kubernetes.io/hostname"
 
@@ -225,8 +230,8 @@ def wait(lab: Lab, nodes: list[str], progress: bool = True) -> dict[str, str]:
         return dict(late.last.value)
 
 
-def _report_note(text: str) -> dict[str, Any]:
-    """The `"sugarlab"` object the simulator adds to a fio report ({} in real fio output)."""
+def _json_report(text: str) -> dict[str, Any]:
+    """fio's JSON report in a log ({} when it holds none)."""
     decoder = json.JSONDecoder()
     for match in re.finditer(r"\{", text):
         try:
@@ -234,9 +239,28 @@ def _report_note(text: str) -> dict[str, Any]:
         except json.JSONDecodeError:
             continue
         if isinstance(value, dict) and "jobs" in value:
-            note = value.get("sugarlab")
-            return note if isinstance(note, dict) else {}
+            return value
     return {}
+
+
+def _note(report: dict[str, Any]) -> dict[str, Any]:
+    """The `"sugarlab"` object the simulator adds to a fio report ({} in real fio output)."""
+    note = report.get("sugarlab")
+    return note if isinstance(note, dict) else {}
+
+
+def shortened(report: dict[str, Any]) -> str:
+    """What the simulator cut from the command before running fio for real on its machine, as
+    `--runtime=60 --size=1G cut to --runtime=3 --size=16M`: the options it asked for, from the note's
+    `cut_from` (`sugarlab.sim.kubelet.fio_runs.local_argv`), and those fio ran with, from fio's own
+    `job options`. "" when nothing was cut, as in any real fio report."""
+    cut = _note(report).get("cut_from") or {}
+    if not cut:
+        return ""
+    ran = (report.get("jobs") or [{}])[0].get("job options") or {}
+    asked = " ".join(f"--{key}={value}" for key, value in sorted(cut.items()))
+    used = " ".join(f"--{key}={ran.get(key, '?')}" for key in sorted(cut))
+    return f"{asked} cut to {used}"
 
 
 def _pod_log(lab: Lab, node: str) -> tuple[str, str]:
@@ -266,6 +290,7 @@ def _failed_row(node: str, provenance: str, diagnosis: str) -> dict[str, Any]:
         "provenance": provenance,
         "medium": None,
         "diagnosis": diagnosis,
+        SHORTENED: "",
     }
 
 
@@ -275,7 +300,8 @@ def collect(lab: Lab, outcome: dict[str, str]) -> tuple[pd.DataFrame, str]:
     for node, state in outcome.items():
         header, log = _pod_log(lab, node)
         parts.append(f"==> {node}: Job {job_name(node)} {state}, {header} <==\n{log.rstrip()}\n")
-        note = _report_note(log)
+        report = _json_report(log)
+        note = _note(report)
         provenance = str(note.get("provenance") or lab.cluster.provenance)
         try:
             frame = parse_fio(log, node=node, provenance=provenance)
@@ -289,8 +315,10 @@ def collect(lab: Lab, outcome: dict[str, str]) -> tuple[pd.DataFrame, str]:
             continue
         row = frame.iloc[0].to_dict()
         problem = f"fio error {row['error']}" if row["error"] else ("" if state == "Complete" else f"Job {state}")
-        rows.append(row | {"medium": note.get("medium_title") or note.get("medium"), "diagnosis": problem})
-    results = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"iodepth": "Int64", "error": "Int64"})
+        medium = note.get("medium_title") or note.get("medium")
+        rows.append(row | {"medium": medium, "diagnosis": problem, SHORTENED: shortened(report)})
+    columns = [*RESULT_COLUMNS, SHORTENED]
+    results = pd.DataFrame(rows, columns=columns).astype({"iodepth": "Int64", "error": "Int64"})
     return results, "\n".join(parts)
 
 
@@ -300,9 +328,25 @@ def save(lab: Lab, results: pd.DataFrame, raw: str) -> None:
     lab.workspace.write_text(RESULTS, results.to_csv(index=False))
 
 
+def shortened_caption(results: pd.DataFrame) -> str:
+    """Under the summary when the simulator cut fio short, why `runtime_s` is not the planned runtime;
+    "" otherwise (a live cluster's results, or results that predate the `shortened` column)."""
+    cuts = sorted({str(c) for c in results.get(SHORTENED, pd.Series(dtype=object)).fillna("") if c})
+    if not cuts:
+        return ""
+    return (
+        f"Shortened by the simulator: {'; '.join(cuts)}. The simulator runs fio for real on the machine "
+        "running it (provenance local) and caps each run's size and runtime (sugarlab/sim/kubelet/fio_runs.py, "
+        "local_argv), so that a rehearsal, whose clock runs faster than real time, neither waits a real minute "
+        "nor writes a gigabyte to that one disk for each node: runtime_s is the capped run's, and the figures "
+        "are that machine's disk, not a Raspberry Pi's. On your cluster fio runs as planned."
+    )
+
+
 def summary(results: pd.DataFrame) -> pd.DataFrame:
     """What a reader compares between nodes, per job and direction it moved data in: IOPS, MiB/s, latency
-    percentiles in ms, runtime, errors."""
+    percentiles in ms, runtime, errors; its caption (`attrs["caption"]`, shown under the table) says when
+    the simulator shortened the runs (`shortened_caption`)."""
     rows = measured(results)
     frame = pd.DataFrame(
         {
@@ -315,12 +359,16 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
     )
     for name in PERCENTILES:
         frame[f"clat {name.replace('_', '.')} ms"] = (rows[f"clat_{name}_us"] / 1000).round(3)
-    return frame.assign(
+    frame = frame.assign(
         runtime_s=rows["runtime_ms"] / 1000,
         error=rows["error"],
         diagnosis=rows["diagnosis"],
         provenance=rows["provenance"],
     )
+    caption = shortened_caption(results)
+    if caption:
+        frame.attrs[CAPTION] = caption
+    return frame
 
 
 def verdict(results: pd.DataFrame) -> Verdict:

@@ -18,7 +18,7 @@ from kubernetes.client.exceptions import ApiException
 from sugarlab.common.kubectl import parse_time, since
 from sugarlab.kube.inventory import list_nodes_frame, list_pods_frame, server_now
 from sugarlab.lab.session import Lab
-from sugarlab.views.tables import nodes_table, pods_table
+from sugarlab.views.tables import TextTable, nodes_table, pods_table
 
 NODES, PODS, STORAGE_CLASS = "final/nodes.txt", "final/pods.txt", "final/storageclass.txt"
 DEFAULT_CLASS = ("storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class")
@@ -114,13 +114,15 @@ def storage_class_text(lab: Lab, name: str) -> tuple[str, bool]:
     return head + "".join(f"\n{describe(classes[c])}" for c in sorted(classes)), False
 
 
-def take(lab: Lab) -> dict[str, str]:
-    """Write the three files; return their text by path. Records the `final snapshot` step."""
+def take(lab: Lab) -> dict[str, TextTable]:
+    """Write the three files; return their text by path (`display` shows it as kubectl prints it).
+    Records the `final snapshot` step."""
     texts = {NODES: nodes_table(list_nodes_frame(lab.cluster)), PODS: pods_table(list_pods_frame(lab.cluster))}
     try:
-        texts[STORAGE_CLASS], found = storage_class_text(lab, lab.params.storage_class)
+        description, found = storage_class_text(lab, lab.params.storage_class)
     except ApiException as error:
-        texts[STORAGE_CLASS], found = f"Error from server: {error.reason}\n", False
+        description, found = f"Error from server: {error.reason}\n", False
+    texts[STORAGE_CLASS] = TextTable(description)
     for path, text in texts.items():
         lab.workspace.write_text(path, text)
     nodes = len(texts[NODES].splitlines()) - 1

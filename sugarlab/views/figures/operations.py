@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sugarlab.views.figures.ticks import label_log_axis
+
 BINS = ("1min", "5min", "15min", "1h", "6h", "1D")  # the first that gives at most MAX_BINS bars
 MAX_BINS = 120
 
@@ -23,10 +25,11 @@ def fio_results_figure(measured: pd.DataFrame) -> Figure:
     bars = iops.barh(labels, frame["iops"].fillna(0.0), color="tab:blue")
     iops.bar_label(bars, labels=["no result" if pd.isna(v) else f"{v:,.0f}" for v in frame["iops"]], padding=3)
     iops.set_xlabel(f"{workloads[0]} IOPS" if len(workloads) == 1 else "IOPS")
-    iops.set_xlim(0, max(float(frame["iops"].max(skipna=True) or 0), 1.0) * 1.3)
+    iops.set_xlim(0, max(float(frame["iops"].fillna(0.0).max()), 1.0) * 1.3)
     for name, marker in zip(percentiles, "o^sD", strict=False):  # markers to spare: a frame may hold fewer percentiles
         latency.plot(frame[f"clat_{name}_us"] / 1000, labels, marker=marker, linestyle="", label=name.replace("_", "."))
     latency.set_xscale("log")
+    label_log_axis(latency.xaxis)
     latency.set_xlabel("completion latency, ms (log scale)")
     latency.legend(fontsize="small")
     figure.suptitle(f"fio per node: {', '.join(workloads) or 'no results'} ({provenance})")
