@@ -34,7 +34,6 @@ import argparse
 import asyncio
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,9 +45,9 @@ from pathlib import Path
 import httpx
 import numpy as np
 import onnx
-import onnxruntime as ort
 
 from sugarlab.payloads.edge_ai.efficientnet_lite import load_efficientnet_lite0
+from sugarlab.payloads.edge_ai.floors import Floors as FloorSamples
 from sugarlab.payloads.edge_ai.images import decode_image, preprocess
 from sugarlab.payloads.edge_ai.model_files import offline_model_path
 from sugarlab.payloads.edge_ai.quantization import compare_int8, quantize_int8
@@ -64,9 +63,7 @@ ROUNDS = 4
 PROBE_INTERVAL = 0.05
 LEVEL_DEADLINE = 60.0  # seconds per block of requests, whatever the count
 STARTUP_DEADLINE = 60.0
-SPIN_PAUSE = 0.1  # seconds: idle ONNX Runtime threads spin after a run (about 40 ms of CPU measured here)
 BOUNDARY = "sugarlab-benchmark-boundary"
-MAX_IMAGE_PIXELS = 40_000_000
 
 
 @dataclass
@@ -191,17 +188,11 @@ async def _drive(
     return Level(server, clients, latencies, errors, seconds, probes)
 
 
-class Floors:
-    """The model alone (default session options, one image) and the preprocessing alone, in this process."""
+class Floors(FloorSamples):
+    """The floors, and how many images a second the model alone manages back to back."""
 
     def __init__(self, model: Path, image: bytes) -> None:
-        self.session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
-        self.input = self.session.get_inputs()[0].name
-        self.image = image
-        self.tensor = preprocess(decode_image(image, MAX_IMAGE_PIXELS))[None]
-        self.session.run(None, {self.input: self.tensor})
-        self.model_ms: list[float] = []
-        self.prep_ms: list[float] = []
+        super().__init__(str(model), image)
         self.model_per_s = self._saturated()
 
     def _saturated(self, seconds: float = 3.0) -> float:
@@ -211,17 +202,6 @@ class Floors:
             self.session.run(None, {self.input: self.tensor})
             done += 1
         return done / (time.perf_counter() - started)
-
-    def sample(self) -> None:
-        """One sample of each floor, each after the threads of the last run (a server's or ours) stop spinning."""
-        time.sleep(SPIN_PAUSE)
-        started = time.perf_counter()
-        preprocess(decode_image(self.image, MAX_IMAGE_PIXELS))
-        self.prep_ms.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        self.session.run(None, {self.input: self.tensor})
-        self.model_ms.append((time.perf_counter() - started) * 1000)
-        time.sleep(SPIN_PAUSE)
 
 
 def _merge(levels: list[Level]) -> Level:
@@ -354,7 +334,7 @@ def main() -> None:
 def _report(
     levels: dict[tuple[str, int], Level], floors: Floors, model: Path, image: str, size: int, load_before: float
 ) -> None:
-    model_ms, prep_ms = statistics.median(floors.model_ms), statistics.median(floors.prep_ms)
+    model_ms, prep_ms = floors.medians()
     print(f"model {model}; image {image}, {size // 1024} KiB; {os.cpu_count()} cpus; {ROUNDS} alternating rounds")
     print(f"1-minute load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (this run adds about 2)")
     print(

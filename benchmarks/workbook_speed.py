@@ -71,8 +71,11 @@ def sugarlab_run(output_dir: Path) -> tuple[float, dict[str, float]]:
     """Seconds a full `sugarlab run` takes on the simulator, and each notebook's own seconds."""
     command = [str(Path(sys.executable).with_name("sugarlab")), "run", "--output-dir", str(output_dir)]
     began = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finished = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - began
+    if finished.returncode != 0:  # the run's own one-line error, not its progress bars and kernel warnings
+        errors = [line for line in finished.stderr.splitlines() if line.startswith("sugarlab: error")]
+        raise SystemExit((errors or finished.stderr.splitlines()[-1:] or ["sugarlab run failed"])[-1])
     (manifest,) = output_dir.glob("*/manifest.json")
     notebooks = json.loads(manifest.read_text())["notebooks"]
     return seconds, {nb["name"]: nb["duration_seconds"] for nb in notebooks}

@@ -483,28 +483,17 @@ FLOOR_REPEATS = 9
 
 
 def floors(model: str, image: bytes) -> tuple[float, float]:
-    """p50 milliseconds of the model alone (ONNX Runtime's default session options, one image) and of the
-    service's preprocessing alone (DCT-scaled decode, resize, normalise), measured in this process."""
-    import onnxruntime as ort  # only this study needs ONNX Runtime in the notebook's own process
-
-    from sugarlab.payloads.edge_ai.classifier import read_model
-    from sugarlab.payloads.edge_ai.images import decode_image, preprocess
+    """p50 milliseconds of the offline `model` alone and of the service's preprocessing alone, measured in this
+    process (`sugarlab.payloads.edge_ai.floors`)."""
+    from sugarlab.payloads.edge_ai.classifier import read_model  # only this study loads a model here
+    from sugarlab.payloads.edge_ai.floors import Floors
     from sugarlab.payloads.edge_ai.settings import Settings
 
     graph, _, _ = read_model(Settings(offline_model=model))
-    session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
-    name = session.get_inputs()[0].name
-    tensor = preprocess(decode_image(image, Settings.max_image_pixels))[None]
-    session.run(None, {name: tensor})  # the first run allocates
-    model_ms, prep_ms = [], []
+    sampled = Floors(graph.SerializeToString(), image)
     for _ in range(FLOOR_REPEATS):
-        began = time.perf_counter()
-        session.run(None, {name: tensor})
-        model_ms.append((time.perf_counter() - began) * 1000)
-        began = time.perf_counter()
-        preprocess(decode_image(image, Settings.max_image_pixels))
-        prep_ms.append((time.perf_counter() - began) * 1000)
-    return statistics.median(model_ms), statistics.median(prep_ms)
+        sampled.sample()
+    return sampled.medians()
 
 
 def model_comparison(lab: Lab, http: httpx.Client, image: bytes, tuning: Tuning, progress: bool = True) -> pd.DataFrame:

@@ -143,3 +143,14 @@ def test_a_zip_that_is_not_a_state_dict_is_a_model_error(tmp_path: Path) -> None
         archive.writestr("archive/data.pkl", pickle.dumps([1, 2, 3], protocol=2))
     with pytest.raises(ModelError, match="not a state_dict"):
         load_state_dict(path)
+
+
+def test_code_in_a_legacy_files_header_is_refused(tmp_path: Path) -> None:
+    class Evil:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (print, ("owned",))
+
+    path = tmp_path / "evil-header.pth"
+    path.write_bytes(pickle.dumps(Evil(), protocol=2))  # where the magic number belongs
+    with pytest.raises(ModelError, match=r"print, which a state_dict does not need; refused"):
+        load_state_dict(path)

@@ -5,7 +5,7 @@ tests use the names below. Module by module: `settings` (environment), `model_fi
 SHA-256, offline models), `torch_weights` (a PyTorch `.pth` read without PyTorch), `efficientnet_lite`
 (the trained EfficientNet-Lite0 built as an ONNX graph), `model_graph` (batch dimension, output kind), `classifier` (ONNX Runtime
 session), `images` (decode and preprocess), `batching` (micro-batches), `app` (HTTP), `quantization`
-(static INT8 and its measured comparison), `sample_images` (synthetic test images), `files`
+(static INT8 and its measured comparison), `floors` (the model-only and preprocessing floors), `sample_images` (synthetic test images), `files`
 (hashing and atomic writes).
 
 Names load on first use (PEP 562): a notebook that only needs the sample image or the model's URL does

@@ -108,16 +108,16 @@ def _tensors(state: Any, storages: dict[str, bytes]) -> dict[str, np.ndarray]:
 
 
 def _legacy(handle: IO[bytes]) -> dict[str, np.ndarray]:
-    magic, protocol = pickle.load(handle), pickle.load(handle)
+    magic, protocol = _Unpickler(handle).load(), _Unpickler(handle).load()  # every pickle restricted
     if magic != LEGACY_MAGIC or protocol != LEGACY_PROTOCOL:
         raise ModelError("not a PyTorch weights file (wrong magic number or protocol)")
-    sys_info = pickle.load(handle)
+    sys_info = _Unpickler(handle).load()
     if not sys_info.get("little_endian", False):
         raise ModelError("the weights file was written on a big-endian machine; not supported")
     unpickler = _Unpickler(handle)
     state = unpickler.load()
     storages = {}
-    for key in pickle.load(handle):
+    for key in _Unpickler(handle).load():
         (count,) = struct.unpack("<q", handle.read(8))
         storage = unpickler.storages[str(key)]
         storages[str(key)] = handle.read(count * storage.dtype.itemsize)
