@@ -32,7 +32,9 @@ def test_stress_job_is_watched_logged_and_compared(open_sim_lab: Callable[..., L
     workload.launch(lab, workload.job_manifest(lab.params))
     observation = workload.observe(lab, progress=False)
     workload.save_observation(lab, observation)
-    assert observation.runtime_s is not None and 120 <= observation.runtime_s < 200
+    # The pods stress for 120 s; scheduling, start-up and the watch add the rest. At speed 120 a
+    # simulated minute is half a real second, so a loaded test machine stretches it: keep the bound loose.
+    assert observation.runtime_s is not None and 120 <= observation.runtime_s < 300
     spread = workload.pods_per_node(observation)
     pods_on = dict(zip(spread["node"], spread["pods"], strict=True))  # spread over every node, one apart at most
     assert set(pods_on) == {"sugarkube0", "sugarkube1", "sugarkube2"} and sorted(pods_on.values()) == [1, 1, 2]
