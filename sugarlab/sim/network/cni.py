@@ -178,7 +178,9 @@ class PodNetwork:
         network's thread makes it."""
         if not self.available:
             raise OSError("no pod network on this machine")
-        return self._thread.submit(socket.socket, socket.AF_INET, kind)
+        # the protocol named, so that asyncio sets TCP_NODELAY on a stream (see sim/server.py)
+        proto = socket.IPPROTO_TCP if kind == socket.SOCK_STREAM else socket.IPPROTO_UDP
+        return self._thread.submit(socket.socket, socket.AF_INET, kind, proto)
 
     def listen(self, address: str, port: int) -> socket.socket:
         """A TCP socket listening on `address:port` inside the cluster namespace, the address added there

@@ -40,7 +40,7 @@ def _connect(path: Path, port: int, hosts: tuple[tuple[str, str], ...], timeout:
     failures = []
     for network, host in hosts:
         family = socket.AF_INET6 if network == "tcp6" else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # asyncio then sets TCP_NODELAY
         sock.settimeout(timeout)
         shown = f"[{host}]" if family == socket.AF_INET6 else host
         try:
