@@ -55,7 +55,7 @@ PACKAGES = ["__init__.py", "payloads/__init__.py"]
 SOURCES = sorted(p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "payloads" / "edge_ai").glob("*.py"))
 MODEL_CACHE = "/var/lib/sugarlab/models"  # on each node; the pods mount it at /models
 # What the container installs at start, the service's own dependencies.
-PIP = "fastapi uvicorn python-multipart onnxruntime onnx numpy pillow filelock"
+PIP = "fastapi uvicorn python-multipart onnxruntime onnx 'ml_dtypes<0.7' numpy pillow filelock"  # see pyproject.toml
 # A rehearsal's model: trained, so its answers mean something (the service's own default offline).
 OFFLINE_MODEL = "efficientnet-lite0"
 
@@ -491,8 +491,8 @@ def floors(model: str, image: bytes) -> tuple[float, float]:
 
     graph, _, _ = read_model(Settings(offline_model=model))
     sampled = Floors(graph.SerializeToString(), image)
-    for _ in range(FLOOR_REPEATS):
-        sampled.sample()
+    for repeat in range(FLOOR_REPEATS):
+        sampled.sample(settle=repeat == FLOOR_REPEATS - 1)
     return sampled.medians()
 
 
@@ -500,9 +500,11 @@ def model_comparison(lab: Lab, http: httpx.Client, image: bytes, tuning: Tuning,
     """Each model the pods can run, deployed with `tuning`: a lone request's p50 against the floors measured
     in this process, and the throughput at the sweep's highest concurrency. On a live cluster only the
     tutorial's ResNet-50 (its URL) is compared; a rehearsal compares the trained EfficientNet-Lite0 with
-    the offline ResNet-50. The caller redeploys the setting it keeps."""
+    the offline ResNet-50, the lab's own model last, so that the caller's redeploy of the setting it keeps
+    starts no pods."""
     top = max(c for _, concurrencies in sweep(lab.params.sweep_size) for c in concurrencies)
-    models = ["resnet50 (MODEL_URL)"] if downloads(lab.params) else list(OFFLINE_MODELS)
+    others = [m for m in OFFLINE_MODELS if m != OFFLINE_MODEL]
+    models = ["resnet50 (MODEL_URL)"] if downloads(lab.params) else [*others, OFFLINE_MODEL]
     rows = []
     for model in tqdm(models, desc="models", unit="model", disable=not progress):
         apply(lab, deployment_manifests(lab.params, tuning, model.split()[0]))

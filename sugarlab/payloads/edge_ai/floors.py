@@ -31,8 +31,9 @@ class Floors:
         self.model_ms: list[float] = []
         self.prep_ms: list[float] = []
 
-    def sample(self) -> None:
-        """One sample of each floor, each away from spinning threads."""
+    def sample(self, settle: bool = True) -> None:
+        """One sample of each floor, each away from spinning threads; `settle` waits for the model's threads
+        to stop spinning before returning (not needed when another sample follows, as it pauses first)."""
         time.sleep(SPIN_PAUSE)
         started = time.perf_counter()
         preprocess(decode_image(self.image, Settings.max_image_pixels))
@@ -40,7 +41,8 @@ class Floors:
         started = time.perf_counter()
         self.session.run(None, {self.input: self.tensor})
         self.model_ms.append((time.perf_counter() - started) * 1000)
-        time.sleep(SPIN_PAUSE)
+        if settle:
+            time.sleep(SPIN_PAUSE)
 
     def medians(self) -> tuple[float, float]:
         """p50 milliseconds of the model alone and of the preprocessing alone."""
