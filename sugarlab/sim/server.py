@@ -37,6 +37,7 @@ from sugarlab.sim.loops import reconcile_loops
 from sugarlab.sim.machinery.clock import HEAD_START, VirtualClock
 from sugarlab.sim.network.cni import PodNetwork
 from sugarlab.sim.network.dns import ClusterDns
+from sugarlab.sim.network.tcp import tcp_socket
 from sugarlab.sim.owner import POLL_S, Owner
 from sugarlab.sim.storage.store import Store
 from sugarlab.sim.world import internet as internet_hosts
@@ -106,10 +107,7 @@ def serve(
     except SpecMismatch as exc:
         print(f"this workspace's cluster was made from another spec: {exc}", flush=True)
         return 3
-    # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on sockets whose proto says TCP
-    # (asyncio/base_events.py `_set_nodelay`), and without it Nagle holds a response's body until the client's
-    # delayed ACK, about 40 ms a request. Go's net package, which kube-apiserver uses, sets it on every conn.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = tcp_socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     url = f"https://127.0.0.1:{sock.getsockname()[1]}"

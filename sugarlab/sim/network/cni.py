@@ -36,6 +36,7 @@ from pyroute2.netlink.exceptions import NetlinkError
 
 from sugarlab.common.objects import Obj
 from sugarlab.sim.network import netns
+from sugarlab.sim.network.tcp import tcp_socket
 
 log = logging.getLogger("sugarlab.sim")
 IPVS_DEVICE = "kube-ipvs0"
@@ -178,9 +179,9 @@ class PodNetwork:
         network's thread makes it."""
         if not self.available:
             raise OSError("no pod network on this machine")
-        # the protocol named, so that asyncio sets TCP_NODELAY on a stream (see sim/server.py)
-        proto = socket.IPPROTO_TCP if kind == socket.SOCK_STREAM else socket.IPPROTO_UDP
-        return self._thread.submit(socket.socket, socket.AF_INET, kind, proto)
+        if kind == socket.SOCK_STREAM:
+            return self._thread.submit(tcp_socket)
+        return self._thread.submit(socket.socket, socket.AF_INET, kind)
 
     def listen(self, address: str, port: int) -> socket.socket:
         """A TCP socket listening on `address:port` inside the cluster namespace, the address added there

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 from sugarlab.sim.network.netns import EnterFailed, enter
+from sugarlab.sim.network.tcp import tcp_socket
 
 DIAL_TIMEOUT_S = 5.0
 LOCALHOST = (("tcp4", "127.0.0.1"), ("tcp6", "::1"))
@@ -40,7 +41,7 @@ def _connect(path: Path, port: int, hosts: tuple[tuple[str, str], ...], timeout:
     failures = []
     for network, host in hosts:
         family = socket.AF_INET6 if network == "tcp6" else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # asyncio then sets TCP_NODELAY
+        sock = tcp_socket(family)
         sock.settimeout(timeout)
         shown = f"[{host}]" if family == socket.AF_INET6 else host
         try:
