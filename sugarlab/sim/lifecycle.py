@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 from filelock import FileLock
 
 from sugarlab.sim.kubeconfig import version
@@ -172,17 +173,24 @@ def _stop(state_dir: Path, info: dict[str, Any]) -> None:
         return
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while time.monotonic() < deadline:
-        try:
-            os.kill(info["pid"], 0)
-        except ProcessLookupError:
-            break
         _reap(info["pid"])
+        if _ended(info["pid"]):
+            break
         time.sleep(0.05)
     else:  # the whole process group: the server and the service processes it runs for pods
         os.killpg(info["pid"], signal.SIGKILL)
         if (child := _CHILDREN.pop(info["pid"], None)) is not None:
             child.wait()
     (state_dir / SERVER_INFO).unlink(missing_ok=True)
+
+
+def _ended(pid: int) -> bool:
+    """Whether the process has exited: gone, or a zombie. A simulator a notebook's kernel started outlives that
+    kernel and is then reaped by init, which on some machines does it only every second or so."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def _reap(pid: int) -> None:

@@ -4,9 +4,11 @@ start failures as data, and a simulator that loads nothing of the workbook."""
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -148,3 +150,14 @@ def test_the_simulator_server_loads_no_pandas_and_no_workbook_module() -> None:
     assert "pandas" not in loaded
     # sugarlab.common holds the rules both sides share and imports nothing else of sugarlab.
     assert [m for m in loaded if not m.startswith(("sugarlab.sim", "sugarlab.common"))] == []
+
+
+def test_stopping_returns_once_the_simulator_exits_though_nobody_has_reaped_it(tmp_path: Path) -> None:
+    """A simulator that a notebook's kernel started outlives the kernel and is then init's to reap, which on some
+    machines happens only every second or so: the stop waits for the exit, not for the reaping."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    began = time.monotonic()
+    lifecycle._stop(tmp_path, {"pid": child.pid})  # not a child the lifecycle started: it never reaps it
+    took = time.monotonic() - began
+    assert child.wait(timeout=5) == -signal.SIGTERM
+    assert took < lifecycle.STOP_TIMEOUT_S / 2, f"the stop took {took:.1f} s, the whole timeout"
