@@ -173,8 +173,8 @@ def _stop(state_dir: Path, info: dict[str, Any]) -> None:
         return
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while time.monotonic() < deadline:
-        _reap(info["pid"])
         if _ended(info["pid"]):
+            _reap(info["pid"])
             break
         time.sleep(0.05)
     else:  # the whole process group: the server and the service processes it runs for pods

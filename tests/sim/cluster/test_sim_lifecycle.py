@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from sugarlab.kube import simulator
@@ -62,8 +63,10 @@ def test_cluster_outlives_its_server(start_sim: Callable[..., Cluster], tmp_path
     cluster = start_sim(workspace=str(tmp_path))
     cluster.core.create_namespace({"metadata": {"name": "kept"}})
     uid = cluster.core.read_namespace("kept").metadata.uid
+    pid = (simulator.status(tmp_path) or {})["pid"]
     assert simulator.stop(tmp_path) is True
     assert simulator.status(tmp_path) is None
+    assert not psutil.pid_exists(pid), "the stopped server, a child of this process, was left a zombie"
     restarted = start_sim(workspace=str(tmp_path))
     assert restarted.core.read_namespace("kept").metadata.uid == uid
 
