@@ -173,8 +173,7 @@ def _stop(state_dir: Path, info: dict[str, Any]) -> None:
         return
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while time.monotonic() < deadline:
-        if _ended(info["pid"]):
-            _reap(info["pid"])
+        if _exited(info["pid"]):
             break
         time.sleep(0.05)
     else:  # the whole process group: the server and the service processes it runs for pods
@@ -184,20 +183,21 @@ def _stop(state_dir: Path, info: dict[str, Any]) -> None:
     (state_dir / SERVER_INFO).unlink(missing_ok=True)
 
 
-def _ended(pid: int) -> bool:
-    """Whether the process has exited: gone, or a zombie. A simulator a notebook's kernel started outlives that
-    kernel and is then reaped by init, which on some machines does it only every second or so."""
+def _exited(pid: int) -> bool:
+    """Whether the process has exited. A child of this process is waited for, so that it is reaped (a zombie's
+    main thread can show as one while its other threads still exit, not yet reapable). Any other counts once it
+    is a zombie: a simulator a notebook's kernel started outlives that kernel and is then init's to reap, which
+    on some machines happens only every second or so."""
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        if child.poll() is None:
+            return False
+        del _CHILDREN[pid]
+        return True
     try:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return True
-
-
-def _reap(pid: int) -> None:
-    """Collect the exit status when the server is our own child, so it does not linger as a zombie."""
-    child = _CHILDREN.get(pid)
-    if child is not None and child.poll() is not None:
-        del _CHILDREN[pid]
 
 
 def stop(state_dir: Path, reset: bool = False) -> bool:
