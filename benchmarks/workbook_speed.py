@@ -4,11 +4,13 @@ Run:  python benchmarks/workbook_speed.py [--make-test]
 
 The floor is what Papermill itself costs: seven one-cell notebooks (`x = 1`) executed one after
 another in this process, each in a fresh kernel, as `sugarlab run` executes the seven notebooks of the
-workbook: with its kernel manager, and the kernel stopped at once after the last cell. (With Papermill's
-default graceful shutdown, about one kernel in six here does not exit when asked and is sent SIGTERM
-2.5 s later; the run never waits for that, so neither does the floor.) Against it, the script times a full `sugarlab run` on the simulated cluster (a subprocess,
-as a user runs it) and prints each notebook's share from the run's manifest, the time spent outside
-the notebooks, and the slowest cells (from Papermill's per-cell timings) as the place to look next.
+workbook: with its kernel manager, and each kernel stopped at once after its last cell. (Under
+Papermill's default graceful shutdown about one kernel in six here did not exit when asked, and
+jupyter_client sent SIGTERM only after waiting 2.5 s: 30 one-cell notebooks took 0.6-0.8 s each, five
+of them 4.0 s. The run never waits for that, so neither does the floor.) Against it, the script times a
+full `sugarlab run` on the simulated cluster (a subprocess, as a user runs it) and prints each
+notebook's share from the run's manifest, the time spent outside the notebooks, and the slowest cells
+(from Papermill's per-cell timings) as the place to look next.
 The target is 12 times the floor. Measuring both in one run keeps the ratio meaningful on a shared
 machine, where absolute times drift with the load: the floor is measured several times (`--floors`,
 5 by default), half just before the run and half just after it, and the ratio uses their median (on
