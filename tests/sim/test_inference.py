@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 import skimage.data
 import yaml
 from PIL import Image
 
+from sugarlab.kube.wait import Pending, wait_for
 from sugarlab.lab.session import Lab
 from sugarlab.payloads.edge_ai.model_files import offline_model_path
 from sugarlab.payloads.edge_ai.sample_images import encode
+from sugarlab.sim.world.workloads import MODULE
 from sugarlab.steps import edge_ai
 from tests.file_server import serving
 
@@ -91,3 +95,46 @@ def test_the_model_is_downloaded_once_per_node_and_pods_after_it_use_the_nodes_c
     assert served == ["/resnet50.onnx"]
     cached = Path(lab.params.workspace) / ".sugarlab/sim/nodes/sugarkube1/var/lib/sugarlab/models"
     assert [p.name for p in cached.glob("*.onnx")] == [edge_ai.cached_model_name(url)]
+
+
+def test_a_service_slow_to_stop_holds_only_its_own_pod(open_sim_lab: Callable[..., Lab]) -> None:
+    """The kubelet asks the container to stop and removes the pod once it has exited; the cluster goes on
+    meanwhile. The service is paused (SIGSTOP), so SIGTERM waits until it is let go (SIGCONT)."""
+    lab = open_sim_lab(sim_workers=1, worker_profile="pi4-8gb", edge_replicas=1)
+    edge_ai.apply(
+        lab, [edge_ai.source_configmap(), *edge_ai.deployment_manifests(lab.params, edge_ai.Tuning(replicas=1))]
+    )
+    edge_ai.wait_rollout(lab, progress=False)
+    core = lab.cluster.core
+    (pod,) = core.list_namespaced_pod("edge-ai").items
+    (service,) = [p for p in psutil.process_iter() if _serves_from(p, lab.workspace.root)]
+    service.suspend()
+    try:
+        core.delete_namespaced_pod(pod.metadata.name, "edge-ai")
+        began = time.monotonic()
+        core.read_namespace("edge-ai")  # the API server answers while the service has not stopped
+        assert time.monotonic() - began < 1.0
+        time.sleep(0.5)
+        assert core.read_namespaced_pod(pod.metadata.name, "edge-ai").metadata.deletion_timestamp is not None
+        events = core.list_namespaced_event("edge-ai", field_selector=f"involvedObject.name={pod.metadata.name}")
+        assert "Killing" in [e.reason for e in events.items]  # told when the stop began, not when it ended
+        edge_ai.wait_rollout(lab, progress=False)  # the replacement is ready: requests go to it alone
+        with edge_ai.service_client(lab) as http:
+            assert [http.get("/readyz", timeout=10).status_code for _ in range(4)] == [200] * 4
+    finally:
+        service.resume()
+    service.wait(timeout=10)
+
+    def gone() -> bool | Pending:
+        names = [p.metadata.name for p in core.list_namespaced_pod("edge-ai").items]
+        return True if pod.metadata.name not in names else Pending(seen="still there")
+
+    wait_for(gone, "the deleted pod removed", 600, speed=lab.cluster.speed, real_floor=10)
+
+
+def _serves_from(process: psutil.Process, workspace: Path) -> bool:
+    """Whether `process` is an inference service run by the simulator of `workspace` (it logs there)."""
+    try:
+        return MODULE in process.cmdline() and any(f.path.startswith(str(workspace)) for f in process.open_files())
+    except psutil.Error:
+        return False

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from sugarlab.sim.kubelet.file_volumes import PendingMounts
 from sugarlab.sim.kubelet.image_manager import ImageManager
 from sugarlab.sim.kubelet.init_containers import InitContainers
 from sugarlab.sim.kubelet.nas_outage import NasOutage
-from sugarlab.sim.kubelet.processes import LocalProcesses
+from sugarlab.sim.kubelet.processes import TERM_WAIT_S, LocalProcesses
 from sugarlab.sim.kubelet.sandbox import confine, etc_dir, remove_pod
 from sugarlab.sim.network.cni import PodNetwork
 from sugarlab.sim.storage import events
@@ -45,6 +46,9 @@ class Kubelets:
     ) -> None:
         self.store, self.seed, self.processes, self.state_dir = store, seed, processes, state_dir
         self._starting: set[str] = set()  # uids of pods being started: their images pulled, volumes mounted ...
+        self._stopping: dict[
+            str, float
+        ] = {}  # uids of deleted pods whose containers were told to stop, and when (monotonic)
         self.images = ImageManager(store)  # each node's images and the pulls
         self.network = network
         self._ips: dict[str, str] = {}  # pod uid -> its address, from when its sandbox is set up
@@ -234,21 +238,33 @@ class Kubelets:
         raise RuntimeError(f"pod CIDR {network} of node {node['metadata']['name']} is exhausted")
 
     def _finish_deletion(self, pod: Obj, node: Obj, now: float) -> None:
+        """A deleted pod's containers are stopped, then the pod is removed. As the kubelet's pod worker
+        (pkg/kubelet/kuberuntime/kuberuntime_container.go, killContainer): the `Killing` event and SIGTERM
+        first, and the pod goes once its containers have exited. The controllers do not wait on it: a
+        service that takes a while to shut down holds only its own pod. One still running `TERM_WAIT_S`
+        real seconds after SIGTERM is killed; a container that does not run for real exits
+        `STOP_SECONDS` after it (cluster seconds, at most the grace period)."""
         meta = pod["metadata"]
+        uid = meta["uid"]
         grace = meta.get("deletionGracePeriodSeconds", 30)
         requested = parse_time(meta["deletionTimestamp"]) - timedelta(seconds=grace)
-        if now < requested.timestamp() + min(grace, STOP_SECONDS):
+        if uid not in self._stopping:
+            self._stopping[uid] = time.monotonic()
+            if pod.get("status", {}).get("phase") == "Running":
+                for container in pod["spec"]["containers"]:
+                    events.record(
+                        self.store,
+                        pod,
+                        "Killing",
+                        f"Stopping container {container['name']}",
+                        "kubelet",
+                        host=node["metadata"]["name"],
+                    )
+            self.processes.terminate(uid)
+        overdue = time.monotonic() - self._stopping[uid] >= TERM_WAIT_S
+        if not overdue and (not self.processes.exited(uid) or now < requested.timestamp() + min(grace, STOP_SECONDS)):
             return
-        if pod.get("status", {}).get("phase") == "Running":
-            for container in pod["spec"]["containers"]:
-                events.record(
-                    self.store,
-                    pod,
-                    "Killing",
-                    f"Stopping container {container['name']}",
-                    "kubelet",
-                    host=node["metadata"]["name"],
-                )
+        del self._stopping[uid]
         self._starting.discard(meta["uid"])
         self.images.forget(meta["uid"])
         self._ips.pop(meta["uid"], None)
@@ -257,7 +273,7 @@ class Kubelets:
         self.outage.forget(meta["uid"])
         self.inits.forget(meta["uid"])
         self.mounts.forget(meta["uid"])
-        self.processes.stop(meta["uid"])
+        self.processes.stop(meta["uid"], wait=0)  # SIGKILL to a service still running: it had its time
         remove_pod(self.state_dir, meta["uid"])
         self.store.delete(self.store.kind("Pod"), meta["namespace"], meta["name"])
 

@@ -28,6 +28,7 @@ from sugarlab.sim.kubelet.fio_runs import FioRuns
 from sugarlab.sim.kubelet.sandbox import host_path_dir, pod_dir
 from sugarlab.sim.world.workloads import MODULE
 
+TERM_WAIT_S = 5.0  # real seconds a service has to exit after SIGTERM before it is killed
 PATH_VARIABLES = {"MODEL_PATH", "LABELS_PATH"}  # the service's settings that name files (payloads/edge_ai/settings.py)
 
 
@@ -138,10 +139,20 @@ class LocalProcesses:
             return confined if confined is not None else self.fio.log(uid)
         return local.log.read_text(errors="replace") if local.log.exists() else None
 
-    def stop(self, uid: str) -> None:
+    def stop(self, uid: str, wait: float = TERM_WAIT_S) -> None:
+        """End the pod's processes: SIGTERM to its service, SIGKILL once `wait` real seconds have passed."""
         self.fio.stop(uid)
         self.confined.stop(uid)
-        _terminate([self._running.pop(uid)] if uid in self._running else [])
+        _terminate([self._running.pop(uid)] if uid in self._running else [], wait)
+
+    def terminate(self, uid: str) -> None:
+        """Ask the pod's service to stop (SIGTERM) and return at once; `exited` tells when it has. The pod's
+        other processes are ended now."""
+        self.fio.stop(uid)
+        self.confined.stop(uid)
+        local = self._running.get(uid)
+        if local is not None and local.process.poll() is None:
+            local.process.terminate()
 
     def stop_all(self) -> None:
         """Every process at once: the services are asked to stop together, then awaited."""
@@ -150,14 +161,14 @@ class LocalProcesses:
         _terminate([self._running.pop(uid) for uid in list(self._running)])
 
 
-def _terminate(services: list[LocalProcess]) -> None:
-    """SIGTERM to each, then wait for each (5 s, then SIGKILL), so their shutdowns overlap."""
+def _terminate(services: list[LocalProcess], wait: float = TERM_WAIT_S) -> None:
+    """SIGTERM to each, then wait for each (`wait` s, then SIGKILL), so their shutdowns overlap."""
     running = [service.process for service in services if service.process.poll() is None]
     for process in running:
         process.terminate()
     for process in running:
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

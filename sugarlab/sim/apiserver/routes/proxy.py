@@ -1,5 +1,7 @@
 """The service proxy, `/api/v1/namespaces/<ns>/services/<service>/proxy/<path>` (pkg/registry/core/service's
-ProxyREST): to a ready pod behind the service that runs for real, round robin, as kube-proxy spreads."""
+ProxyREST): to a ready pod behind the service that runs for real, round robin, as kube-proxy spreads. A pod
+being deleted is not one: the endpoints controller leaves it out of the ready addresses the proxy picks from
+(`sugarlab.sim.controllers.endpoints`), while its container is told to stop."""
 
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ async def service_proxy(ctx: Context, request: Request, match: Match) -> Respons
         ctx.kubelet.processes.endpoint(p["metadata"]["uid"])
         for p in ctx.store.view(ctx.store.kind("Pod"), namespace)
         if selector
+        and "deletionTimestamp" not in p["metadata"]
         and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
         and any(c["type"] == "Ready" and c["status"] == "True" for c in p.get("status", {}).get("conditions", []))
     ]
