@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from papermill.exceptions import PapermillExecutionError
 
@@ -45,6 +46,14 @@ class QuietKernelManager(AsyncKernelManager):
         self._socket_dir = Path(tempfile.mkdtemp(prefix="sugarlab-kernel-"))  # 0700, this user's only
         self.transport = "ipc"
         self.ip = str(self._socket_dir / "ipc")  # absolute: the kernel runs in the notebooks' folder
+        self._clients: list[AsyncKernelClient] = []
+
+    def client(self, **kwargs: Any) -> AsyncKernelClient:  # type: ignore[override]  # as AsyncKernelManager says
+        """A client of this kernel whose channels close with the kernel's resources, also when whoever
+        asked for it leaves them open (nbclient, given a kernel it did not start: `sugarlab.app.kernels`)."""
+        made: AsyncKernelClient = super().client(**kwargs)
+        self._clients.append(made)
+        return made
 
     async def _async_interrupt_kernel(self) -> None:
         if self.shutting_down:  # set by _async_shutdown_kernel just before it interrupts
@@ -52,6 +61,9 @@ class QuietKernelManager(AsyncKernelManager):
         await super()._async_interrupt_kernel()
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        if not restart:
+            for made in self._clients:
+                made.stop_channels()
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
             shutil.rmtree(self._socket_dir, ignore_errors=True)

@@ -46,7 +46,7 @@ from tqdm import tqdm
 from sugarlab.app.console import RUN_LOG, failure_line, failure_text, logged_to
 from sugarlab.app.folders import writable_folder
 from sugarlab.app.interrupts import Interrupted, as_interrupted, sigterm_interrupts
-from sugarlab.app.kernels import logging_kernel_manager
+from sugarlab.app.kernels import KERNEL, KernelsAhead, logging_kernel_manager, stop
 from sugarlab.app.liveness import still_running, this_runner
 from sugarlab.app.progress import ENGINE, shown
 from sugarlab.common.files import atomic_write_bytes
@@ -62,7 +62,6 @@ from sugarlab.report.front_page import FRONT_PAGE, front_page_html
 from sugarlab.report.notebook_html import notebook_html
 from sugarlab.views.readable import duration
 
-KERNEL = "python3"
 CELL_TIMEOUT_S = 3600  # no lab cell takes an hour, even live; a stalled kernel fails instead of hanging
 DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 RUN_MANIFEST_KEYS = frozenset({"run_id", "status", "parameters", "notebooks", "notebooks_dir"})  # what --resume reads
@@ -324,48 +323,50 @@ def _execute_all(
 ) -> None:
     bar = tqdm(zip(selected, records, strict=True), total=len(selected), unit="notebook", disable=not progress)
     rendered: list[Future[None]] = []
-    kernels = logging_kernel_manager(result.run_dir, owner_environment())
+    manager = logging_kernel_manager(result.run_dir, owner_environment())
     state_dir = result.run_dir / "lab" / STATE_DIR
-    for path, record in bar:
-        bar.set_description(record.name)
-        executed = result.run_dir / "notebooks" / path.name
-        record.status = "running"
-        save()
-        began = time.monotonic()
-        try:
-            with shown(bar, state_dir, record.name) if progress else nullcontext(None) as on_cell:
-                papermill.execute_notebook(
-                    str(path),
-                    str(executed),
-                    parameters={k: v for k, v in injected.items() if k in declared[record.name]},
-                    engine_name=ENGINE,
-                    on_cell=on_cell,
-                    kernel_name=KERNEL,
-                    cwd=str(folder),
-                    progress_bar=False,  # the run's own line shows the cell (`sugarlab.app.progress`)
-                    execution_timeout=CELL_TIMEOUT_S,
-                    kernel_manager_class=kernels,
-                    # The cells have finished and the notebook is saved: the kernel is stopped at once rather than
-                    # asked to tear its interpreter down, which takes about a second after the workbook's imports.
-                    shutdown_kernel="immediate",
-                )
-        except Exception as exc:  # any failure stops the run; it is reported, not raised
-            record.status, record.error = "failed", failure_text(record.name, exc)
-        except KeyboardInterrupt as exc:
-            signal_name = as_interrupted(exc).name
-            record.status, record.error = "interrupted", f"notebook {record.name} interrupted by {signal_name}"
-            raise
-        else:
-            record.status = "succeeded"
-        finally:
-            record.duration_seconds = round(time.monotonic() - began, 3)
-            if executed.exists():
-                rendered.append(pages.submit(_export_html, executed, result.run_dir / "html" / f"{path.stem}.html"))
-        save()
-        if progress:
-            bar.write(f"{record.name}: {record.status} in {duration(record.duration_seconds)}")
-        if record.status == "failed":
-            break
+    with KernelsAhead(manager, selected, folder) as kernels:
+        for path, record in bar:
+            bar.set_description(record.name)
+            executed = result.run_dir / "notebooks" / path.name
+            record.status = "running"
+            save()
+            began = time.monotonic()
+            kernel = kernels.take()
+            try:
+                with shown(bar, state_dir, record.name) if progress else nullcontext(None) as on_cell:
+                    papermill.execute_notebook(
+                        str(path),
+                        str(executed),
+                        parameters={k: v for k, v in injected.items() if k in declared[record.name]},
+                        engine_name=ENGINE,
+                        on_cell=on_cell,
+                        kernel_name=KERNEL,
+                        cwd=str(folder),
+                        progress_bar=False,  # the run's own line shows the cell (`sugarlab.app.progress`)
+                        execution_timeout=CELL_TIMEOUT_S,
+                        km=kernel,
+                    )
+            except Exception as exc:  # any failure stops the run; it is reported, not raised
+                record.status, record.error = "failed", failure_text(record.name, exc)
+            except KeyboardInterrupt as exc:
+                signal_name = as_interrupted(exc).name
+                record.status, record.error = "interrupted", f"notebook {record.name} interrupted by {signal_name}"
+                raise
+            else:
+                record.status = "succeeded"
+            finally:
+                # The cells have finished and the notebook is saved: the kernel is stopped at once rather than
+                # asked to tear its interpreter down, which takes about a second after the workbook's imports.
+                stop(kernel)
+                record.duration_seconds = round(time.monotonic() - began, 3)
+                if executed.exists():
+                    rendered.append(pages.submit(_export_html, executed, result.run_dir / "html" / f"{path.stem}.html"))
+            save()
+            if progress:
+                bar.write(f"{record.name}: {record.status} in {duration(record.duration_seconds)}")
+            if record.status == "failed":
+                break
     bar.close()
     for page in rendered:
         page.result()  # a page that could not be written fails the run, as it did when written in turn

@@ -12,6 +12,10 @@ from typing import Literal
 
 from kubernetes import client
 
+# Imported by name, not looked up at first use: the client loads an API class lazily, CoreV1Api with its
+# models in about 0.4 s, which a run's kernel started ahead (`sugarlab.app.kernels`) then pays before its notebook.
+from kubernetes.client import CoreV1Api, CustomObjectsApi, VersionApi
+
 Provenance = Literal["cluster", "local", "simulated"]
 
 
@@ -44,13 +48,13 @@ class Cluster:
         return self.backend == "sim"
 
     @property
-    def core(self) -> client.CoreV1Api:
-        return client.CoreV1Api(self.api)
+    def core(self) -> CoreV1Api:
+        return CoreV1Api(self.api)
 
     @property
-    def custom(self) -> client.CustomObjectsApi:
-        return client.CustomObjectsApi(self.api)
+    def custom(self) -> CustomObjectsApi:
+        return CustomObjectsApi(self.api)
 
     @property
     def version(self) -> str:
-        return str(client.VersionApi(self.api).get_code().git_version)
+        return str(VersionApi(self.api).get_code().git_version)
