@@ -34,6 +34,9 @@ def core(kubeconfig: Path) -> client.CoreV1Api:
     return client.CoreV1Api(config.new_client_from_config(str(kubeconfig)))
 
 
+LISTENS = f"import socket; socket.create_connection(('127.0.0.1', {HTTP_PORT}), 1)"
+
+
 def _running(core: client.CoreV1Api, name: str) -> None:
     for event in watch.Watch().stream(
         core.list_namespaced_pod, "default", field_selector=f"metadata.name={name}", timeout_seconds=90
@@ -42,6 +45,15 @@ def _running(core: client.CoreV1Api, name: str) -> None:
             return
         assert event["object"].status.phase == "Pending", event["object"].status
     raise AssertionError(f"pod {name} did not start")
+
+
+def _ready(core: client.CoreV1Api, name: str) -> None:
+    for event in watch.Watch().stream(
+        core.list_namespaced_pod, "default", field_selector=f"metadata.name={name}", timeout_seconds=90
+    ):
+        if any(c.type == "Ready" and c.status == "True" for c in event["object"].status.conditions or []):
+            return
+    raise AssertionError(f"pod {name} did not become ready")
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +72,15 @@ def web(core: client.CoreV1Api) -> str:
                         "command": ["python3", "-m", "http.server", str(HTTP_PORT), "--bind", "127.0.0.1"],
                         "args": ["--directory", "/srv"],
                         "volumeMounts": [{"name": "site", "mountPath": "/srv"}],
+                        # Ready once the server listens: kubectl port-forward gives up after a refused connection.
+                        "readinessProbe": {"exec": {"command": ["python3", "-c", LISTENS]}, "periodSeconds": 1},
                     }
                 ],
                 "volumes": [{"name": "site", "configMap": {"name": "site"}}],
             },
         },
     )
-    _running(core, "web")
+    _ready(core, "web")
     return "web"
 
 
