@@ -115,7 +115,10 @@ class LocalProcesses:
         if local is None or local.process.poll() is not None:
             return False
         try:
-            return httpx.get(f"http://127.0.0.1:{local.port}{local.probe_path}", timeout=0.5).status_code == 200
+            # Plain HTTP: without verify=False httpx loads the CA bundle for every call (35 ms here, against
+            # 0.7 ms), on the simulator's event loop, each tick while the service starts.
+            url = f"http://127.0.0.1:{local.port}{local.probe_path}"
+            return httpx.get(url, timeout=0.5, verify=False).status_code == 200
         except httpx.HTTPError:
             return False
 
