@@ -59,31 +59,23 @@ def papermill_floor(folder: Path, ahead: bool = False) -> float:
         path = folder / f"{number:02d}-floor.ipynb"
         nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
         paths.append(path)
+    # Papermill's own way: a kernel started when its notebook starts; the run's: started ahead.
+    own_way = {"kernel_manager_class": QuietKernelManager, "shutdown_kernel": "immediate"}
     began = time.perf_counter()
-    if ahead:
-        with KernelsAhead(QuietKernelManager, paths, folder) as kernels:
-            for path in paths:
-                kernel = kernels.take()
-                try:
-                    papermill.execute_notebook(
-                        str(path),
-                        str(path.with_suffix(".out.ipynb")),
-                        kernel_name=KERNEL,
-                        progress_bar=False,
-                        km=kernel,
-                    )
-                finally:
+    with KernelsAhead(QuietKernelManager, paths, folder) as kernels:
+        for path in paths:
+            kernel = kernels.take() if ahead else None
+            try:
+                papermill.execute_notebook(
+                    str(path),
+                    str(path.with_suffix(".out.ipynb")),
+                    kernel_name=KERNEL,
+                    progress_bar=False,
+                    **({"km": kernel} if kernel is not None else own_way),
+                )
+            finally:
+                if kernel is not None:
                     stop(kernel)
-        return time.perf_counter() - began
-    for path in paths:
-        papermill.execute_notebook(
-            str(path),
-            str(path.with_suffix(".out.ipynb")),
-            kernel_name=KERNEL,
-            progress_bar=False,
-            kernel_manager_class=QuietKernelManager,
-            shutdown_kernel="immediate",
-        )
     return time.perf_counter() - began
 
 
