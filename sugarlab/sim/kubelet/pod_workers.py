@@ -46,9 +46,8 @@ class Kubelets:
     ) -> None:
         self.store, self.seed, self.processes, self.state_dir = store, seed, processes, state_dir
         self._starting: set[str] = set()  # uids of pods being started: their images pulled, volumes mounted ...
-        self._stopping: dict[
-            str, float
-        ] = {}  # uids of deleted pods whose containers were told to stop, and when (monotonic)
+        # uids of deleted pods whose containers were told to stop, and when (monotonic seconds)
+        self._stopping: dict[str, float] = {}
         self.images = ImageManager(store)  # each node's images and the pulls
         self.network = network
         self._ips: dict[str, str] = {}  # pod uid -> its address, from when its sandbox is set up

@@ -149,10 +149,8 @@ class LocalProcesses:
         _terminate([self._running.pop(uid)] if uid in self._running else [], wait)
 
     def terminate(self, uid: str) -> None:
-        """Ask the pod's service to stop (SIGTERM) and return at once; `exited` tells when it has. The pod's
-        other processes are ended now."""
-        self.fio.stop(uid)
-        self.confined.stop(uid)
+        """Ask the pod's service to stop (SIGTERM) and return at once; `exited` tells when it has (`stop`
+        ends the pod's other processes)."""
         local = self._running.get(uid)
         if local is not None and local.process.poll() is None:
             local.process.terminate()
