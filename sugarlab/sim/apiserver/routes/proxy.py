@@ -1,7 +1,7 @@
 """The service proxy, `/api/v1/namespaces/<ns>/services/<service>/proxy/<path>` (pkg/registry/core/service's
-ProxyREST): to a ready pod behind the service that runs for real, round robin, as kube-proxy spreads. A pod
-being deleted is not one: the endpoints controller leaves it out of the ready addresses the proxy picks from
-(`sugarlab.sim.controllers.endpoints`), while its container is told to stop."""
+ProxyREST): to one of the ready addresses of the service's Endpoints, as its ResourceLocation picks them,
+here among the pods that run for real, round robin, as kube-proxy spreads. The endpoints controller
+(`sugarlab.sim.controllers.endpoints`) keeps those addresses: ready pods, none being deleted."""
 
 from __future__ import annotations
 
@@ -29,17 +29,15 @@ HOP_BY_HOP = {
 async def service_proxy(ctx: Context, request: Request, match: Match) -> Response:
     namespace, service, path = match.values["namespace"], match.values["service"], "/".join(match.rest)
     name = service.split(":")[1] if service.count(":") == 2 else service.split(":")[0]
-    svc = ctx.store.get(ctx.store.kind("Service"), namespace, name)
-    selector = (svc.get("spec") or {}).get("selector") or {}
-    ports = [
-        ctx.kubelet.processes.endpoint(p["metadata"]["uid"])
-        for p in ctx.store.view(ctx.store.kind("Pod"), namespace)
-        if selector
-        and "deletionTimestamp" not in p["metadata"]
-        and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
-        and any(c["type"] == "Ready" and c["status"] == "True" for c in p.get("status", {}).get("conditions", []))
+    ctx.store.get(ctx.store.kind("Service"), namespace, name)  # 404 for a service that does not exist
+    endpoints = ctx.store.find(ctx.store.kind("Endpoints"), namespace, name) or {}
+    pods = [
+        address["targetRef"]["uid"]
+        for subset in endpoints.get("subsets") or []
+        for address in subset.get("addresses") or []
+        if (address.get("targetRef") or {}).get("kind") == "Pod"
     ]
-    ready = [port for port in ports if port]
+    ready = [port for port in map(ctx.kubelet.processes.endpoint, pods) if port]
     if not ready:
         raise ApiError(503, "ServiceUnavailable", f'no endpoints available for service "{name}"')
     ctx.activity.next_endpoint += 1
