@@ -37,23 +37,18 @@ def core(kubeconfig: Path) -> client.CoreV1Api:
 LISTENS = f"import socket; socket.create_connection(('127.0.0.1', {HTTP_PORT}), 1)"
 
 
-def _running(core: client.CoreV1Api, name: str) -> None:
+def _running(core: client.CoreV1Api, name: str, ready: bool = False) -> None:
+    """Until the pod runs (with `ready`, until it also reads Ready); it must not end meanwhile."""
     for event in watch.Watch().stream(
         core.list_namespaced_pod, "default", field_selector=f"metadata.name={name}", timeout_seconds=90
     ):
-        if event["object"].status.phase == "Running":
+        status = event["object"].status
+        if status.phase == "Running" and (
+            not ready or any(c.type == "Ready" and c.status == "True" for c in status.conditions or [])
+        ):
             return
-        assert event["object"].status.phase == "Pending", event["object"].status
-    raise AssertionError(f"pod {name} did not start")
-
-
-def _ready(core: client.CoreV1Api, name: str) -> None:
-    for event in watch.Watch().stream(
-        core.list_namespaced_pod, "default", field_selector=f"metadata.name={name}", timeout_seconds=90
-    ):
-        if any(c.type == "Ready" and c.status == "True" for c in event["object"].status.conditions or []):
-            return
-    raise AssertionError(f"pod {name} did not become ready")
+        assert status.phase in ("Pending", "Running"), status
+    raise AssertionError(f"pod {name} did not start" + (" and become ready" if ready else ""))
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +75,7 @@ def web(core: client.CoreV1Api) -> str:
             },
         },
     )
-    _ready(core, "web")
+    _running(core, "web", ready=True)
     return "web"
 
 
