@@ -36,6 +36,7 @@ from papermill.exceptions import PapermillExecutionError
 # The libraries whose records belong in run.log, not in the terminal.
 LIBRARIES = ("papermill", "nbclient", "jupyter_client", "traitlets", "nbconvert", "py.warnings")
 RUN_LOG = "run.log"
+POLL_S = 0.005  # seconds between checks that a stopped kernel has exited
 
 
 class QuietKernelManager(AsyncKernelManager):
@@ -54,6 +55,11 @@ class QuietKernelManager(AsyncKernelManager):
         made: AsyncKernelClient = super().client(**kwargs)
         self._clients.append(made)
         return made
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        # A killed kernel is gone within milliseconds; polling at jupyter_client's 0.1 s made each stop
+        # wait that long after the notebook had finished.
+        await super()._async_wait(pollinterval=min(pollinterval, POLL_S))
 
     async def _async_interrupt_kernel(self) -> None:
         if self.shutting_down:  # set by _async_shutdown_kernel just before it interrupts
