@@ -12,6 +12,8 @@ it mostly waits on its cluster. So each notebook's kernel is started while the n
 (`KernelsAhead`), and imports what that notebook's code cells import, into a namespace it then drops:
 the notebook still starts from an empty namespace and runs its own imports, which find the modules
 loaded. Nothing else of the notebook runs ahead; its parameters are injected as a cell, as before.
+The first notebook's kernel starts as the block is entered, and the runner loads what else it needs
+(its plots, its report) while that kernel boots.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ def notebook_imports(notebook: Path) -> str:
 
 class KernelsAhead:
     """A kernel for each of `notebooks` in turn; while one notebook runs, the next one's kernel starts
-    and does that notebook's imports (see the module). Leaving the block stops a kernel nobody took."""
+    and does that notebook's imports (see the module). Entering the block starts the first notebook's
+    kernel; leaving it stops a kernel nobody took."""
 
     def __init__(self, manager: type[QuietKernelManager], notebooks: Sequence[Path], cwd: Path) -> None:
         self._manager, self._cwd = manager, cwd
@@ -77,6 +80,7 @@ class KernelsAhead:
         self._next: QuietKernelManager | None = None
 
     def __enter__(self) -> KernelsAhead:
+        self._next = self._start(self._waiting[0]) if self._waiting else None
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
@@ -86,8 +90,10 @@ class KernelsAhead:
 
     def take(self) -> QuietKernelManager:
         """The started kernel for the next notebook; the one after it starts now."""
-        notebook = self._waiting.pop(0)
-        kernel = self._next if self._next is not None else self._start(notebook)
+        kernel = self._next
+        if kernel is None:
+            raise RuntimeError("every notebook has taken its kernel")
+        self._waiting.pop(0)
         self._next = self._start(self._waiting[0]) if self._waiting else None
         return kernel
 

@@ -48,19 +48,12 @@ from sugarlab.app.folders import writable_folder
 from sugarlab.app.interrupts import Interrupted, as_interrupted, sigterm_interrupts
 from sugarlab.app.kernels import KERNEL, KernelsAhead, logging_kernel_manager, stop
 from sugarlab.app.liveness import still_running, this_runner
-from sugarlab.app.progress import ENGINE, shown
 from sugarlab.common.files import atomic_write_bytes
-from sugarlab.kube.connect import connect
 from sugarlab.kube.simulator import owner_environment
 from sugarlab.lab.errors import ParameterError, RunError
-from sugarlab.lab.params import validate_parameters
+from sugarlab.lab.params import LabParams, validate_parameters
 from sugarlab.lab.recorded import record_parameters
 from sugarlab.lab.workspace import SHARED, STATE_DIR, Workspace, new_lab_id, sha256_file
-from sugarlab.report import LabFiles
-from sugarlab.report import build as build_report
-from sugarlab.report.front_page import FRONT_PAGE, front_page_html
-from sugarlab.report.notebook_html import notebook_html
-from sugarlab.views.readable import duration
 
 CELL_TIMEOUT_S = 3600  # no lab cell takes an hour, even live; a stalled kernel fails instead of hanging
 DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
@@ -159,7 +152,7 @@ def run_lab(
     params = validate_parameters({**given, "workspace": str(lab)})
     injected = params.model_dump(include={*given, "workspace"})
     if params.backend == "live":
-        connect(params)  # kubeconfig, context and a reachable API server, before anything is created
+        _connect(params)  # kubeconfig, context and a reachable API server, before anything is created
 
     run_dir.mkdir(parents=True)
     for sub in ("notebooks", "html", "lab"):
@@ -212,7 +205,7 @@ def resume_lab(
     params = validate_parameters({**old["parameters"], **given})
     injected = params.model_dump(include={*old["parameters"], *given})
     if params.backend == "live":
-        connect(params)
+        _connect(params)
     record_parameters(params, frozenset(given))
     attempts = old.get("attempts", [])
     result = RunResult(old["run_id"], run_dir, run_dir.with_name(f"{old['run_id']}.tar.gz"))
@@ -326,6 +319,11 @@ def _execute_all(
     manager = logging_kernel_manager(result.run_dir, owner_environment())
     state_dir = result.run_dir / "lab" / STATE_DIR
     with KernelsAhead(manager, selected, folder) as kernels:
+        # What the rest of the run needs is loaded while the first kernel starts, not before: about a second.
+        import sugarlab.report  # noqa: F401  (the front page)
+        from sugarlab.app.progress import ENGINE, shown
+        from sugarlab.views.readable import duration
+
         for path, record in bar:
             bar.set_description(record.name)
             executed = result.run_dir / "notebooks" / path.name
@@ -373,7 +371,17 @@ def _execute_all(
 
 
 def _export_html(notebook: Path, target: Path) -> None:
+    from sugarlab.report.notebook_html import notebook_html
+
     atomic_write_bytes(target, notebook_html(notebook).encode("utf-8"), SHARED)
+
+
+def _connect(params: LabParams) -> None:
+    """Prove a live cluster answers; the client loads here, so a simulated run starts its first kernel
+    without waiting for it."""
+    from sugarlab.kube.connect import connect
+
+    connect(params)
 
 
 def _stop_cluster(lab: Path) -> bool:
@@ -419,6 +427,10 @@ def _manifest(
 def _write_front_page(run_dir: Path, manifest: dict[str, Any]) -> str | None:
     """Write the run's `index.html` (the report over its artefacts, every notebook linked) and return
     its name; None, with `front_page_error` in the manifest, when it could not be made."""
+    from sugarlab.report import LabFiles
+    from sugarlab.report import build as build_report
+    from sugarlab.report.front_page import FRONT_PAGE, front_page_html
+
     try:
         report = build_report(LabFiles.of_workspace(Workspace(run_dir / "lab"), str(manifest.get("backend", ""))))
         page = front_page_html(report, manifest, run_dir)

@@ -193,7 +193,7 @@ def test_a_report_that_cannot_be_made_leaves_no_front_page_but_says_why(
     def broken(files: object) -> None:
         raise KeyError("cpu_cores")
 
-    monkeypatch.setattr(runner, "build_report", broken)
+    monkeypatch.setattr("sugarlab.report.build", broken)
     manifest: dict[str, Any] = {"run_id": "r", "notebooks": []}
     assert runner._write_front_page(tmp_path, manifest) is None
     assert manifest["front_page_error"] == "KeyError: 'cpu_cores'"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -12,6 +14,8 @@ import pytest
 from sugarlab.app.kernels import notebook_imports
 from sugarlab.app.runner import run_lab
 
+# What the run loads only once its first kernel is starting (`sugarlab.app.runner._execute_all`).
+HEAVY = ("matplotlib", "pandas", "nbconvert", "sugarlab.report", "sugarlab.app.progress")
 # Imported by the second notebook: says when, and in which process, it was imported.
 PROBE = """\
 import os
@@ -76,3 +80,14 @@ def test_imports_are_read_as_ipython_reads_a_cell(tmp_path: Path) -> None:
         path, "%matplotlib inline\nimport os\nfrom pathlib import Path as P", "x = 1\nif x:\n    import json", "a = ("
     )
     assert notebook_imports(path) == "import os\nfrom pathlib import Path as P"
+
+
+def test_the_runner_starts_the_first_kernel_before_it_loads_the_plotting_and_report_libraries() -> None:
+    # The first kernel's start (about two seconds) overlaps these imports (about one) only if they wait for it.
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import sugarlab.app.runner, sys; print(sorted(set({HEAVY!r}) & set(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert loaded == "[]"
