@@ -246,7 +246,7 @@ def _attempt(
     """Run `selected[first:]`, then always stop the simulator, write the manifest and archive; a signal
     ends the attempt (recorded in `result.interrupted`), not the process. The manifest is written, `running`,
     before the first notebook and after each one."""
-    started, stopped = _now(), None
+    started = _now()
     attempt: dict[str, Any] = {
         "attempt": len(attempts) + 1,
         "started": started,
@@ -258,15 +258,18 @@ def _attempt(
     attempts.append(attempt)
     runner = this_runner()
 
-    def save(final: bool = False) -> None:
+    def save(stopping: Future[bool] | None = None) -> None:
+        """The manifest, `running`; or, once the run has ended and `stopping` stops its simulator, the
+        final one, with the front page (made while the simulator stops: each takes about half a second)."""
         attempt["notebooks"] = [asdict(nb) for nb in result.notebooks[first:]]
-        if final:
+        if stopping is not None:
             attempt["status"], attempt["ended"] = result.status, _now()
-        manifest = _manifest(result, backend, injected, folder, attempts[0]["started"], stopped)
+        manifest = _manifest(result, backend, injected, folder, attempts[0]["started"])
         manifest["runner"] = runner
         manifest["attempts"] = attempts
-        if final:
+        if stopping is not None:
             manifest["front_page"] = _write_front_page(result.run_dir, manifest)
+            manifest["simulator_stopped"] = None if stopping.exception() else stopping.result()
         else:
             manifest["status"], manifest["ended"] = "running", None
         atomic_write_bytes(result.run_dir / "manifest.json", json.dumps(manifest, indent=2).encode(), SHARED)
@@ -288,12 +291,14 @@ def _attempt(
     except KeyboardInterrupt as exc:
         result.interrupted = as_interrupted(exc)
     finally:
-        with sigterm_interrupts():  # a second signal while archiving must not leave half an archive
+        # A second signal while archiving must not leave half an archive.
+        with sigterm_interrupts(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sim-stop") as stopper:
+            stopping = stopper.submit(_stop_cluster, result.run_dir / "lab")
             try:
-                stopped = _stop_cluster(result.run_dir / "lab")
+                save(stopping)
             finally:
-                save(final=True)
                 _archive(result.run_dir, result.archive)
+            stopping.result()  # a simulator that would not stop fails the run, once it is archived
 
 
 def _check_workspace(given: Mapping[str, Any]) -> None:
@@ -397,7 +402,6 @@ def _manifest(
     injected: Mapping[str, Any],
     folder: Path,
     started: str,
-    simulator_stopped: bool | None,
 ) -> dict[str, Any]:
     lab = result.run_dir / "lab"
     artefacts = []
@@ -417,7 +421,7 @@ def _manifest(
         "notebooks_dir": str(folder),
         "git_commit": _git_commit(folder),
         "versions": dict(_versions()),
-        "simulator_stopped": simulator_stopped,
+        "simulator_stopped": None,  # known once the run has ended (`_attempt`)
         "notebooks": [asdict(nb) for nb in result.notebooks],
         "steps": [asdict(step) for step in Workspace(lab).steps()],
         "artefacts": artefacts,
