@@ -60,8 +60,11 @@ class Store:
         self._db.execute("CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, body TEXT NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._objects: dict[str, Obj] = {}
+        # The same objects by type, so that a controller reading one type does not scan the others (the
+        # events alone run to thousands): each tick the controllers read every type more than once.
+        self._by_type: dict[str, dict[str, Obj]] = {}
         for key, body in self._db.execute("SELECT key, body FROM objects"):
-            self._objects[key] = json.loads(body)
+            self._put(key, json.loads(body))
         self._rv = int(self.meta("resourceVersion", 0))
         self._history: deque[WatchEvent] = deque(maxlen=HISTORY)
         self._subscribers: set[asyncio.Queue[WatchEvent]] = set()
@@ -98,8 +101,9 @@ class Store:
 
     def view(self, rt: ResourceType, namespace: str | None = None) -> builtins.list[Obj]:
         """The stored objects themselves, for controllers that only read: change them through `update`."""
-        prefix = f"{rt.key}|{namespace}|" if namespace is not None else f"{rt.key}|"
-        return [self._objects[k] for k in sorted(k for k in self._objects if k.startswith(prefix))]
+        of_type = self._by_type.get(rt.key, {})
+        prefix = f"{rt.key}|{namespace}|" if namespace is not None else ""
+        return [of_type[k] for k in sorted(k for k in of_type if k.startswith(prefix))]
 
     def kind(self, kind: str) -> ResourceType:
         return BY_KIND[kind]
@@ -186,6 +190,7 @@ class Store:
         obj = self._objects.pop(key, None)
         if obj is None:
             raise ApiError.not_found(rt.plural, name, rt.group)
+        del self._by_type[rt.key][key]
         self._rv += 1
         previous = copy.deepcopy(obj)
         obj["metadata"]["resourceVersion"] = str(self._rv)
@@ -211,13 +216,17 @@ class Store:
         self._rv += 1
         obj["metadata"]["resourceVersion"] = str(self._rv)
         previous = self._objects.get(key)  # replaced below, never changed in place
-        self._objects[key] = obj
+        self._put(key, obj)
         self._db.execute("BEGIN")
         self._db.execute("INSERT OR REPLACE INTO objects VALUES (?, ?)", (key, json.dumps(obj)))
         self.set_meta("resourceVersion", self._rv)
         self._db.execute("COMMIT")
         self._publish(WatchEvent(kind, rt, self._rv, copy.deepcopy(obj), previous))
         return copy.deepcopy(obj)
+
+    def _put(self, key: str, obj: Obj) -> None:
+        self._objects[key] = obj
+        self._by_type.setdefault(key.split("|", 1)[0], {})[key] = obj
 
     # -- watch ------------------------------------------------------------------------------------
     def _publish(self, event: WatchEvent) -> None:
