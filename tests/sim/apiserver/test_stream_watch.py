@@ -311,6 +311,8 @@ def test_kubectl_rollout_status_follows_a_deployment(kubeconfig: Path, api: clie
 def test_after_a_restart_old_versions_are_expired(
     sim_workspace: Path, kubeconfig: Path, core: client.CoreV1Api, namespace: str
 ) -> None:
+    for name in ("aa-first", "ab-second"):  # two pages at least, whatever ran before in this namespace
+        core.create_namespaced_config_map(namespace, _configmap(name))
     first = core.list_namespaced_config_map(namespace, limit=1)
     old_version = first.metadata.resource_version
     core.create_namespaced_config_map(namespace, _configmap("zz-after-list"))
