@@ -9,9 +9,9 @@ Papermill's default graceful shutdown about one kernel in six here did not exit 
 jupyter_client sent SIGTERM only after waiting 2.5 s: 30 one-cell notebooks took 0.6-0.8 s each, five
 of them 4.0 s. The run never waits for that, so neither does the floor.) Each floor kernel starts when its
 notebook does, as Papermill starts it. The floor uses none of the workbook's code, so what the run's own
-kernel manager saves (`sugarlab.app.console`) counts for the run alone. The run starts each notebook's kernel while the one before it runs
-(`sugarlab.app.kernels`); the script also times the floor's notebooks run that way (three times, the
-median), and prints the run's ratio to that too. Against the floor, the script times a
+kernel manager saves (`sugarlab.app.console`) counts for the run alone. The run starts each notebook's
+kernel while the one before it runs (`sugarlab.app.kernels`); the script also times the floor's notebooks
+run that way (three times, the median), and prints the run's ratio to that too. Against the floor, the script times a
 full `sugarlab run` on the simulated cluster (a subprocess, as a user runs it) and prints each
 notebook's share from the run's manifest, the time spent outside the notebooks, and the slowest cells
 (from Papermill's per-cell timings) as the place to look next.

@@ -43,6 +43,11 @@ def _key(rt: ResourceType, namespace: str, name: str) -> str:
     return f"{rt.key}|{namespace}|{name}"
 
 
+def _type_key(key: str) -> str:
+    """The `ResourceType.key` part of a stored object's key."""
+    return key.split("|", 1)[0]
+
+
 def validate_name(rt: ResourceType, name: str) -> None:
     causes = name_causes(rt.kind, name)
     if causes:
@@ -187,10 +192,9 @@ class Store:
 
     def delete(self, rt: ResourceType, namespace: str, name: str) -> Obj:
         key = _key(rt, namespace, name)
-        obj = self._objects.pop(key, None)
+        obj = self._drop(key)
         if obj is None:
             raise ApiError.not_found(rt.plural, name, rt.group)
-        del self._by_type[rt.key][key]
         self._rv += 1
         previous = copy.deepcopy(obj)
         obj["metadata"]["resourceVersion"] = str(self._rv)
@@ -226,7 +230,11 @@ class Store:
 
     def _put(self, key: str, obj: Obj) -> None:
         self._objects[key] = obj
-        self._by_type.setdefault(key.split("|", 1)[0], {})[key] = obj
+        self._by_type.setdefault(_type_key(key), {})[key] = obj
+
+    def _drop(self, key: str) -> Obj | None:
+        self._by_type.get(_type_key(key), {}).pop(key, None)
+        return self._objects.pop(key, None)
 
     # -- watch ------------------------------------------------------------------------------------
     def _publish(self, event: WatchEvent) -> None:
